@@ -1,0 +1,266 @@
+//! Managing users and their tokens: the operations behind the admin API
+//! and the operator CLI, with every rule checked once, here.
+
+use std::sync::Arc;
+
+use countersign_otp::{base32, uri::KeyUri, Algorithm, Kind};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::crypto::SecretKey;
+use crate::error::DomainError;
+use crate::ids::new_id;
+use crate::store::Store;
+use crate::token::{StoredToken, Token};
+use crate::user::{self, NewUser, User, UserPatch, UserQuery};
+
+/// What a caller asks for when adding a token; unset fields take defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    #[serde(rename = "type")]
+    pub kind: Option<Kind>,
+    /// Base32 seed of an existing token (hardware token, migrated app);
+    /// when absent the server generates one.
+    pub secret: Option<String>,
+    pub algorithm: Option<Algorithm>,
+    pub digits: Option<u32>,
+    pub period: Option<u64>,
+    /// HOTP: the token's next counter (default 0).
+    pub counter: Option<u64>,
+}
+
+/// Shown once, when the server generated the seed, so the user can enrol it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolment {
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: SecretKey,
+    issuer: String,
+}
+
+impl Accounts {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: SecretKey, issuer: String) -> Self {
+        Self { store, clock, key, issuer }
+    }
+
+    pub async fn create_user(&self, new: NewUser) -> Result<User, DomainError> {
+        user::validate_username(&new.username)?;
+        let now = self.clock.now();
+        let mut created = User {
+            id: new_id("usr"),
+            username: new.username,
+            display_name: None,
+            email: None,
+            phone: None,
+            enabled: true,
+            locked_until: None,
+            failed_attempts: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        apply_profile(&mut created, Some(new.display_name), Some(new.email), Some(new.phone))?;
+        self.store.insert_user(&created).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
+                "a user named '{}' already exists (usernames are unique ignoring case)",
+                created.username
+            )),
+            other => other.into(),
+        })?;
+        Ok(created)
+    }
+
+    pub async fn user(&self, username: &str) -> Result<User, DomainError> {
+        self.store
+            .user_by_name(username)
+            .await?
+            .ok_or_else(|| DomainError::not_found("user", username))
+    }
+
+    pub async fn list_users(&self, mut query: UserQuery) -> Result<Vec<User>, DomainError> {
+        query.limit = query.limit.clamp(1, user::MAX_PAGE);
+        Ok(self.store.list_users(&query).await?)
+    }
+
+    pub async fn update_user(&self, username: &str, patch: UserPatch) -> Result<User, DomainError> {
+        let mut found = self.user(username).await?;
+        apply_profile(&mut found, patch.display_name, patch.email, patch.phone)?;
+        if let Some(enabled) = patch.enabled {
+            found.enabled = enabled;
+        }
+        found.updated_at = self.clock.now();
+        self.store.update_user(&found).await?;
+        Ok(found)
+    }
+
+    pub async fn set_enabled(&self, username: &str, enabled: bool) -> Result<User, DomainError> {
+        let patch = UserPatch { enabled: Some(enabled), ..UserPatch::default() };
+        self.update_user(username, patch).await
+    }
+
+    /// Lifts a lockout and clears the failure count.
+    pub async fn unlock(&self, username: &str) -> Result<User, DomainError> {
+        let mut found = self.user(username).await?;
+        self.store.clear_failures(&found.id).await?;
+        found.locked_until = None;
+        found.failed_attempts = 0;
+        Ok(found)
+    }
+
+    pub async fn delete_user(&self, username: &str) -> Result<(), DomainError> {
+        let found = self.user(username).await?;
+        if self.store.delete_user(&found.id).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("user", username))
+        }
+    }
+
+    pub async fn tokens(&self, username: &str) -> Result<Vec<Token>, DomainError> {
+        let found = self.user(username).await?;
+        let rows = self.store.tokens_of_user(&found.id).await?;
+        Ok(rows.iter().map(StoredToken::view).collect())
+    }
+
+    pub async fn delete_token(&self, username: &str, token_id: &str) -> Result<(), DomainError> {
+        let found = self.user(username).await?;
+        if self.store.delete_token(&found.id, token_id).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("token", token_id))
+        }
+    }
+
+    /// Adds an OATH token; returns the enrolment data once when the seed was generated here.
+    pub async fn add_token(&self, username: &str, spec: TokenSpec) -> Result<(Token, Option<Enrolment>), DomainError> {
+        let found = self.user(username).await?;
+        let params = TokenParams::from_spec(&spec)?;
+        let (secret, generated) = match &spec.secret {
+            Some(text) => (decode_secret(text)?, false),
+            None => (countersign_otp::generate_secret(countersign_otp::DEFAULT_SECRET_BYTES), true),
+        };
+        let id = new_id("tok");
+        let stored = StoredToken {
+            sealed_secret: self.key.seal("tokens", &id, "secret", &secret),
+            id,
+            user_id: found.id.clone(),
+            kind: params.kind,
+            algorithm: params.algorithm,
+            digits: params.digits,
+            period: params.period,
+            last_used: params.first_counter - 1,
+            drift: 0,
+            created_at: self.clock.now(),
+            last_used_at: None,
+        };
+        self.store.insert_token(&stored).await?;
+        let enrolment = if generated {
+            Some(Enrolment {
+                secret: base32::encode(&secret),
+                otpauth_uri: self.key_uri(&found, &params, secret).to_uri(),
+            })
+        } else {
+            None
+        };
+        Ok((stored.view(), enrolment))
+    }
+
+    fn key_uri(&self, owner: &User, params: &TokenParams, secret: Vec<u8>) -> KeyUri {
+        KeyUri {
+            kind: params.kind,
+            issuer: Some(self.issuer.clone()),
+            account: owner.username.clone(),
+            secret,
+            algorithm: params.algorithm,
+            digits: params.digits,
+            period: params.period,
+            counter: (params.kind == Kind::Hotp).then_some(params.first_counter as u64),
+        }
+    }
+}
+
+struct TokenParams {
+    kind: Kind,
+    algorithm: Algorithm,
+    digits: u32,
+    period: u64,
+    first_counter: i64,
+}
+
+impl TokenParams {
+    fn from_spec(spec: &TokenSpec) -> Result<Self, DomainError> {
+        let kind = spec.kind.unwrap_or(Kind::Totp);
+        let digits = spec.digits.unwrap_or(6);
+        if !(6..=8).contains(&digits) {
+            return Err(DomainError::invalid("digits", "must be 6, 7 or 8"));
+        }
+        let period = spec.period.unwrap_or(30);
+        if kind == Kind::Totp && !(period == 30 || period == 60) {
+            return Err(DomainError::invalid("period", "must be 30 or 60 seconds"));
+        }
+        if kind == Kind::Totp && spec.counter.is_some() {
+            return Err(DomainError::invalid("counter", "only HOTP tokens have a counter"));
+        }
+        let first_counter = spec.counter.unwrap_or(0);
+        if first_counter > i64::MAX as u64 / 2 {
+            return Err(DomainError::invalid("counter", "is too large"));
+        }
+        Ok(Self {
+            kind,
+            algorithm: spec.algorithm.unwrap_or_default(),
+            digits,
+            period,
+            first_counter: first_counter as i64,
+        })
+    }
+}
+
+fn decode_secret(text: &str) -> Result<Vec<u8>, DomainError> {
+    let secret = base32::decode(text).map_err(|e| DomainError::invalid("secret", e.to_string()))?;
+    if secret.len() < 10 {
+        return Err(DomainError::invalid(
+            "secret",
+            "is shorter than 80 bits (16 base32 characters); RFC 4226 asks for at least 128 bits",
+        ));
+    }
+    if secret.len() > 128 {
+        return Err(DomainError::invalid("secret", "is longer than 1024 bits"));
+    }
+    Ok(secret)
+}
+
+/// Applies profile changes with validation: `None` keeps, `Some(None)` clears.
+fn apply_profile(
+    target: &mut User,
+    display_name: Option<Option<String>>,
+    email: Option<Option<String>>,
+    phone: Option<Option<String>>,
+) -> Result<(), DomainError> {
+    if let Some(value) = display_name {
+        let value = value.filter(|v| !v.trim().is_empty());
+        if let Some(name) = &value {
+            user::validate_display_name(name)?;
+        }
+        target.display_name = value;
+    }
+    if let Some(value) = email {
+        let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        if let Some(address) = &value {
+            user::validate_email(address)?;
+        }
+        target.email = value;
+    }
+    if let Some(value) = phone {
+        target.phone = match value.filter(|v| !v.trim().is_empty()) {
+            Some(number) => Some(user::normalize_phone(&number)?),
+            None => None,
+        };
+    }
+    Ok(())
+}

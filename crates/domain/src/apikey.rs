@@ -1,0 +1,164 @@
+//! API keys: bearer secrets for applications and scripts, stored as hashes.
+//!
+//! A key reads `cs_<prefix>_<secret>`. The prefix finds the row; the SHA-256
+//! of the whole key is compared in constant time. Keys carry 160 random
+//! bits, so a fast hash is enough (no password stretching needed).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::ids::random_text;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// May call `POST /api/v1/verify`.
+    Verify,
+    /// May manage users, tokens and read the audit trail.
+    Admin,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Verify => "verify",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Parses a comma-separated list such as `verify,admin`.
+    pub fn parse_list(text: &str) -> Result<Vec<Scope>, DomainError> {
+        let mut scopes = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let scope = match part {
+                "verify" => Scope::Verify,
+                "admin" => Scope::Admin,
+                other => {
+                    return Err(DomainError::invalid(
+                        "scope",
+                        format!("'{other}' is not a scope: use verify, admin or both (verify,admin)"),
+                    ))
+                }
+            };
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err(DomainError::invalid("scope", "give at least one scope: verify, admin"));
+        }
+        Ok(scopes)
+    }
+
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    #[serde(skip)]
+    pub hash: Vec<u8>,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKey {
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.revoked_at.is_none() && self.scopes.contains(&scope)
+    }
+}
+
+/// Creating, checking and revoking API keys.
+#[derive(Clone)]
+pub struct ApiKeys {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ApiKeys {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Makes a key; returns it with the only copy of its secret text.
+    pub async fn create(&self, name: &str, scopes: Vec<Scope>) -> Result<(ApiKey, String), DomainError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
+            return Err(DomainError::invalid("name", "give the key a name of 1 to 128 printable characters"));
+        }
+        let prefix = random_text(8);
+        let plain = format!("cs_{prefix}_{}", random_text(32));
+        let key = ApiKey {
+            id: crate::ids::new_id("key"),
+            name: name.to_string(),
+            prefix,
+            hash: hash(&plain),
+            scopes,
+            created_at: self.clock.now(),
+            revoked_at: None,
+        };
+        self.store.insert_api_key(&key).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => {
+                DomainError::Conflict(format!("an API key named '{name}' already exists: pick another name or revoke it first"))
+            }
+            other => other.into(),
+        })?;
+        Ok((key, plain))
+    }
+
+    /// The live key whose text this is, if any.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<ApiKey>, DomainError> {
+        let Some(prefix) = presented
+            .strip_prefix("cs_")
+            .and_then(|rest| rest.split_once('_'))
+            .map(|(prefix, _)| prefix)
+        else {
+            return Ok(None);
+        };
+        let Some(key) = self.store.api_key_by_prefix(prefix).await? else {
+            return Ok(None);
+        };
+        let matches: bool = key.hash.ct_eq(&hash(presented)).into();
+        Ok((matches && key.revoked_at.is_none()).then_some(key))
+    }
+
+    pub async fn list(&self) -> Result<Vec<ApiKey>, DomainError> {
+        Ok(self.store.list_api_keys().await?)
+    }
+
+    pub async fn revoke(&self, name: &str) -> Result<(), DomainError> {
+        if self.store.revoke_api_key(name, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("API key", name))
+        }
+    }
+}
+
+fn hash(text: &str) -> Vec<u8> {
+    Sha256::digest(text.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scope;
+
+    #[test]
+    fn scopes_parse() {
+        assert_eq!(Scope::parse_list("verify, admin").expect("ok"), vec![Scope::Verify, Scope::Admin]);
+        assert!(Scope::parse_list("root").is_err());
+        assert!(Scope::parse_list("").is_err());
+        assert_eq!(Scope::join(&[Scope::Verify, Scope::Admin]), "verify,admin");
+    }
+}

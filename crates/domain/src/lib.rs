@@ -1,0 +1,34 @@
+//! The domain of Countersign: users, their tokens, API keys, the audit
+//! trail and the one decision engine every door calls, the [`Verifier`].
+//!
+//! The domain does no I/O of its own: storage and time come in through the
+//! ports ([`Store`], [`Clock`]), so it is tested with fixed clocks and real
+//! stores alike.
+
+pub mod accounts;
+pub mod apikey;
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod matching;
+pub mod metrics;
+pub mod reason;
+pub mod store;
+pub mod token;
+pub mod user;
+pub mod verifier;
+
+pub use accounts::{Accounts, Enrolment, TokenSpec};
+pub use apikey::{ApiKey, ApiKeys, Scope};
+pub use audit::{AuditQuery, AuditRecord, Source};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::SecretKey;
+pub use error::{DomainError, StoreError};
+pub use reason::Reason;
+pub use store::Store;
+pub use token::{StoredToken, Token};
+pub use user::{NewUser, User, UserPatch, UserQuery};
+pub use metrics::VerifyMetrics;
+pub use verifier::{Outcome, Verification, Verifier, VerifyPolicy};

@@ -1,0 +1,74 @@
+//! The storage port. Adapters (SQLite, PostgreSQL) implement it; the
+//! conformance suite in `countersign-store` holds every adapter to the same
+//! behaviour.
+
+use async_trait::async_trait;
+
+use crate::apikey::ApiKey;
+use crate::audit::{AuditQuery, AuditRecord};
+use crate::error::StoreError;
+use crate::token::StoredToken;
+use crate::user::{User, UserQuery};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The user's failure count and lock after a failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureState {
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which database this is, for logs and diagnostics (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    // Users. Usernames are unique ignoring case.
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
+    /// Writes the profile fields (display name, email, phone, enabled, updated_at).
+    async fn update_user(&self, user: &User) -> StoreResult<()>;
+    /// Removes the user and their tokens; false when there was no such user.
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
+
+    /// Atomically counts one more failure and locks the user for
+    /// `lock_seconds` when the count reaches `threshold`.
+    async fn record_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        threshold: i64,
+        lock_seconds: i64,
+    ) -> StoreResult<FailureState>;
+    /// Clears the failure count and any lock (after a success or by an admin).
+    async fn clear_failures(&self, user_id: &str) -> StoreResult<()>;
+
+    // Tokens.
+    async fn insert_token(&self, token: &StoredToken) -> StoreResult<()>;
+    async fn tokens_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredToken>>;
+    async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool>;
+    /// Compare-and-set: records `used` (time step or counter) as the last
+    /// accepted one only if it is later than the stored one. True when this
+    /// call won; false when that value (or a later one) was already used.
+    async fn advance_token(&self, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool>;
+    /// Sets the HOTP counter after a resynchronisation, unconditionally.
+    async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()>;
+
+    // API keys. Names are unique.
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()>;
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>>;
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// Marks the live key of that name revoked; false when there was none.
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool>;
+
+    // Audit trail.
+    async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
+    async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+
+    // Small settings of the installation itself (e.g. the key check value).
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores the value only if the key is absent; returns what is stored afterwards.
+    async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
+}

@@ -1,0 +1,58 @@
+//! Building the services from the configuration, once, for `serve` and the CLI.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
+use countersign_store::{SqlStore, StoreOptions};
+
+use crate::config::Config;
+use crate::secret_key;
+
+pub struct App {
+    pub config: Config,
+    pub sql: SqlStore,
+    pub store: Arc<dyn Store>,
+    pub accounts: Accounts,
+    pub verifier: Verifier,
+    pub api_keys: ApiKeys,
+}
+
+impl App {
+    pub async fn open(config: Config) -> Result<App> {
+        if config.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        }
+        let options = StoreOptions {
+            url: config.database_url.clone(),
+            max_connections: config.max_connections,
+            migrate: true,
+        };
+        let sql = countersign_store::open(&options).await?;
+        let store: Arc<dyn Store> = Arc::new(sql.clone());
+        let key = secret_key::load_or_create(&config)?;
+        secret_key::check_against_store(&key, store.as_ref()).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(App {
+            accounts: Accounts::new(store.clone(), clock.clone(), key.clone(), config.issuer.clone()),
+            verifier: Verifier::new(store.clone(), clock.clone(), key, config.verify_policy()),
+            api_keys: ApiKeys::new(store.clone(), clock),
+            sql,
+            store,
+            config,
+        })
+    }
+
+    pub fn web_state(&self) -> countersign_web::AppState {
+        countersign_web::AppState {
+            accounts: self.accounts.clone(),
+            verifier: self.verifier.clone(),
+            api_keys: self.api_keys.clone(),
+            store: self.store.clone(),
+            issuer: self.config.issuer.clone(),
+            started: Instant::now(),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `countersign user add|list|show|update|disable|enable|unlock|delete`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use countersign_domain::clock::rfc3339;
+use countersign_domain::{NewUser, User, UserPatch, UserQuery};
+use serde_json::json;
+
+use super::{or_dash, Output};
+use crate::app::App;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        username: String,
+        #[command(flatten)]
+        profile: Profile,
+    },
+    /// List users, ordered by username.
+    List {
+        /// Text to find in username, display name or email.
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Start after this username (paging).
+        #[arg(long)]
+        after: Option<String>,
+    },
+    Show { username: String },
+    /// Change profile fields; pass an empty value ("") to clear one.
+    Update {
+        username: String,
+        #[command(flatten)]
+        profile: Profile,
+    },
+    Disable { username: String },
+    Enable { username: String },
+    /// Lift a lockout after repeated failures.
+    Unlock { username: String },
+    /// Delete the user and their tokens.
+    Delete { username: String },
+}
+
+#[derive(Debug, Args)]
+pub struct Profile {
+    #[arg(long)]
+    display_name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    /// E.164, e.g. +441632960123.
+    #[arg(long)]
+    phone: Option<String>,
+}
+
+pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitCode> {
+    let accounts = &app.accounts;
+    let shown = match command {
+        UserCommand::Add { username, profile } => {
+            let new = NewUser { username, display_name: profile.display_name, email: profile.email, phone: profile.phone };
+            accounts.create_user(new).await?
+        }
+        UserCommand::List { query, limit, after } => {
+            let users = accounts.list_users(UserQuery { query, limit, after }).await?;
+            out.show(&users, || table(&users));
+            return Ok(ExitCode::SUCCESS);
+        }
+        UserCommand::Show { username } => accounts.user(&username).await?,
+        UserCommand::Update { username, profile } => {
+            let patch = UserPatch {
+                display_name: profile.display_name.map(Some),
+                email: profile.email.map(Some),
+                phone: profile.phone.map(Some),
+                enabled: None,
+            };
+            accounts.update_user(&username, patch).await?
+        }
+        UserCommand::Disable { username } => accounts.set_enabled(&username, false).await?,
+        UserCommand::Enable { username } => accounts.set_enabled(&username, true).await?,
+        UserCommand::Unlock { username } => accounts.unlock(&username).await?,
+        UserCommand::Delete { username } => {
+            accounts.delete_user(&username).await?;
+            out.show(&json!({"deleted": username}), || format!("user '{username}' deleted with their tokens"));
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    out.show(&shown, || describe(&shown));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(u: &User) -> String {
+    let locked = u.locked_until.map(rfc3339).unwrap_or_else(|| "no".into());
+    format!(
+        "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nenabled:         {}\n\
+         locked until:    {}\nfailed attempts: {}\ncreated:         {}",
+        u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), if u.enabled { "yes" } else { "no" },
+        locked, u.failed_attempts, rfc3339(u.created_at)
+    )
+}
+
+fn table(users: &[User]) -> String {
+    let mut text = format!("{:<32} {:<24} {:<32} {:<8} {}", "USERNAME", "DISPLAY NAME", "EMAIL", "ENABLED", "LOCKED");
+    for u in users {
+        text.push_str(&format!(
+            "\n{:<32} {:<24} {:<32} {:<8} {}",
+            u.username,
+            or_dash(&u.display_name),
+            or_dash(&u.email),
+            if u.enabled { "yes" } else { "no" },
+            u.locked_until.map(rfc3339).unwrap_or_else(|| "-".into())
+        ));
+    }
+    if users.is_empty() {
+        text.push_str("\n(no users)");
+    }
+    text
+}

@@ -1,0 +1,203 @@
+//! Reading the layers (defaults, file, environment, flags) into a [`Config`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml::Value;
+
+use super::schema::{self, Kind, KEYS};
+use super::{Config, ConfigErrors};
+
+/// Command-line flags, the last and strongest layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+/// Loads from the process environment.
+pub fn load(overrides: &Overrides) -> Result<Config, ConfigErrors> {
+    load_with_env(overrides, &|name| std::env::var(name).ok())
+}
+
+pub fn load_with_env(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigErrors> {
+    let mut problems = Vec::new();
+    let mut values = defaults();
+    if let Some(path) = &overrides.config_file {
+        read_file(path, &mut values, &mut problems);
+    }
+    read_env(env, &mut values, &mut problems);
+    if let Some(dir) = &overrides.data_dir {
+        values.insert("data_dir", Value::String(dir.display().to_string()));
+    }
+    if let Some(listen) = &overrides.listen {
+        values.insert("http.listen", Value::String(listen.clone()));
+    }
+    let config = build(&values, &mut problems);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+fn defaults() -> BTreeMap<&'static str, Value> {
+    KEYS.iter()
+        .filter_map(|k| {
+            let literal = k.default?;
+            let table: toml::Table = toml::from_str(&format!("v = {literal}")).ok()?;
+            table.get("v").cloned().map(|v| (k.path, v))
+        })
+        .collect()
+}
+
+fn read_file(path: &Path, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return problems.push(format!("cannot read the configuration file {}: {e}", path.display())),
+    };
+    let table: toml::Table = match toml::from_str(&text) {
+        Ok(table) => table,
+        Err(e) => return problems.push(format!("{} is not valid TOML: {e}", path.display())),
+    };
+    for (name, value) in table {
+        match value {
+            Value::Table(section) => {
+                for (inner, value) in section {
+                    set(&format!("{name}.{inner}"), value, values, problems);
+                }
+            }
+            value => set(&name, value, values, problems),
+        }
+    }
+}
+
+fn set(path: &str, value: Value, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
+    let Some(key) = schema::find(path) else {
+        let section = schema::section_of(path);
+        let known: Vec<&str> = KEYS.iter().filter(|k| schema::section_of(k.path) == section).map(|k| k.path).collect();
+        return problems.push(format!("{path}: unknown key (known here: {})", known.join(", ")));
+    };
+    let fits = matches!(
+        (key.kind, &value),
+        (Kind::Str, Value::String(_)) | (Kind::Int, Value::Integer(_)) | (Kind::Bool, Value::Boolean(_))
+    );
+    if fits {
+        values.insert(key.path, value);
+    } else {
+        problems.push(format!("{path}: expected {}, found {}", kind_name(key.kind), value.type_str()));
+    }
+}
+
+fn read_env(env: &dyn Fn(&str) -> Option<String>, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
+    for key in KEYS {
+        let name = schema::env_name(key.path);
+        let mut text = env(&name);
+        if key.secret {
+            if let Some(file) = env(&format!("{name}_FILE")) {
+                match std::fs::read_to_string(&file) {
+                    Ok(content) => text = Some(content.trim().to_string()),
+                    Err(e) => problems.push(format!("{name}_FILE: cannot read {file}: {e}")),
+                }
+            }
+        }
+        let Some(text) = text else { continue };
+        let parsed = match key.kind {
+            Kind::Str => Some(Value::String(text.clone())),
+            Kind::Int => text.trim().parse::<i64>().ok().map(Value::Integer),
+            Kind::Bool => parse_bool(&text).map(Value::Boolean),
+        };
+        match parsed {
+            Some(value) => {
+                values.insert(key.path, value);
+            }
+            None => problems.push(format!("{name}: expected {}, found '{text}'", kind_name(key.kind))),
+        }
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "a string",
+        Kind::Int => "an integer",
+        Kind::Bool => "true or false",
+    }
+}
+
+/// Reads typed values with range checks, collecting every problem.
+struct Reader<'a> {
+    values: &'a BTreeMap<&'static str, Value>,
+    problems: &'a mut Vec<String>,
+}
+
+impl Reader<'_> {
+    fn text(&self, path: &str) -> Option<String> {
+        self.values.get(path).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty())
+    }
+
+    fn int(&mut self, path: &str, min: i64, max: i64) -> i64 {
+        let value = self.values.get(path).and_then(Value::as_integer).unwrap_or(min);
+        if value < min || value > max {
+            self.problems.push(format!("{path}: {value} is out of range, expected {min} to {max}"));
+            return min;
+        }
+        value
+    }
+
+    fn one_of(&mut self, path: &str, allowed: &[&str]) -> String {
+        let value = self.text(path).unwrap_or_default();
+        if !allowed.contains(&value.as_str()) {
+            self.problems.push(format!("{path}: '{value}' is not one of {}", allowed.join(", ")));
+        }
+        value
+    }
+}
+
+fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> Config {
+    let mut r = Reader { values, problems };
+    let data_dir = PathBuf::from(r.text("data_dir").unwrap_or_else(|| "./countersign-data".into()));
+    let database_url = r
+        .text("database.url")
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("countersign.db").display()));
+    if countersign_store::Backend::of_url(&database_url).is_none() {
+        r.problems.push("database.url: expected sqlite://PATH or postgres://USER@HOST:PORT/DB".to_string());
+    }
+    let listen = r.text("http.listen").unwrap_or_default();
+    if listen.parse::<std::net::SocketAddr>().is_err() {
+        r.problems.push(format!("http.listen: '{listen}' is not an address:port like 127.0.0.1:8080"));
+    }
+    let config = Config {
+        max_connections: r.int("database.max_connections", 1, 1000) as u32,
+        body_limit: r.int("http.body_limit", 1024, 10 * 1024 * 1024) as usize,
+        log_level: r.text("log.level").unwrap_or_else(|| "info".into()),
+        log_json: r.one_of("log.format", &["text", "json"]) == "json",
+        encryption_key: r.text("security.encryption_key"),
+        encryption_key_file: r.text("security.encryption_key_file").map(PathBuf::from),
+        totp_window: r.int("verify.totp_window", 0, 10) as u32,
+        hotp_lookahead: r.int("verify.hotp_lookahead", 0, 1000) as u32,
+        hotp_resync_window: r.int("verify.hotp_resync_window", 1, 100_000) as u32,
+        lockout_threshold: r.int("verify.lockout_threshold", 1, 1000) as u32,
+        lockout_minutes: r.int("verify.lockout_minutes", 1, 10_080) as u32,
+        issuer: r.text("otp.issuer").unwrap_or_else(|| "Countersign".into()),
+        data_dir,
+        database_url,
+        listen,
+    };
+    if config.issuer.contains(':') {
+        r.problems.push("otp.issuer: must not contain ':' (authenticator apps split the label on it)".to_string());
+    }
+    config
+}
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

@@ -1,0 +1,56 @@
+//! Configuration: one TOML file, overridden by `COUNTERSIGN_*` variables,
+//! then by command-line flags. Every problem is reported at once.
+
+mod load;
+pub mod schema;
+
+use std::path::PathBuf;
+
+pub use load::{load, Overrides};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub listen: String,
+    pub body_limit: usize,
+    pub log_level: String,
+    pub log_json: bool,
+    pub encryption_key: Option<String>,
+    pub encryption_key_file: Option<PathBuf>,
+    pub totp_window: u32,
+    pub hotp_lookahead: u32,
+    pub hotp_resync_window: u32,
+    pub lockout_threshold: u32,
+    pub lockout_minutes: u32,
+    pub issuer: String,
+}
+
+impl Config {
+    pub fn verify_policy(&self) -> countersign_domain::VerifyPolicy {
+        countersign_domain::VerifyPolicy {
+            totp_window: self.totp_window,
+            hotp_lookahead: self.hotp_lookahead,
+            hotp_resync_window: self.hotp_resync_window,
+            lockout_threshold: self.lockout_threshold,
+            lockout_seconds: i64::from(self.lockout_minutes) * 60,
+        }
+    }
+}
+
+/// All the problems found in a configuration, each naming its key.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "the configuration has {} problem(s):", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        write!(f, "`countersign config example` prints every key with its meaning and default.")
+    }
+}
+
+impl std::error::Error for ConfigErrors {}

@@ -1,0 +1,103 @@
+//! Every configuration key, its type, default and documentation, in one
+//! table: loading, environment overrides, validation and
+//! `countersign config example` all read it, so they cannot disagree.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Int,
+    #[allow(dead_code)] // for boolean keys such as http.behind_proxy (TLS issue)
+    Bool,
+}
+
+#[derive(Debug)]
+pub struct Key {
+    /// `section.key`, or `key` at the top level.
+    pub path: &'static str,
+    pub kind: Kind,
+    /// The default as a TOML literal; `None` when unset by default.
+    pub default: Option<&'static str>,
+    pub doc: &'static str,
+    /// Also read from `COUNTERSIGN_..._FILE`; never printed.
+    pub secret: bool,
+}
+
+const fn key(path: &'static str, kind: Kind, default: Option<&'static str>, doc: &'static str) -> Key {
+    Key { path, kind, default, doc, secret: false }
+}
+
+pub const SECTIONS: &[(&str, &str)] = &[
+    ("", "Where Countersign keeps its files."),
+    ("database", "The store: SQLite in the data directory by default, or PostgreSQL for several nodes."),
+    ("http", "The HTTP listener for the application API."),
+    ("log", "Logs go to standard error."),
+    ("security", "The key that encrypts OATH seeds and other secrets at rest."),
+    ("verify", "How codes are checked."),
+    ("otp", "How new OATH tokens are presented to authenticator apps."),
+];
+
+pub const KEYS: &[Key] = &[
+    key("data_dir", Kind::Str, Some("\"./countersign-data\""),
+        "Directory for the SQLite database and the generated encryption key (also --data-dir)."),
+    key("database.url", Kind::Str, None,
+        "sqlite://PATH or postgres://USER@HOST:PORT/DB. Unset: SQLite at DATA_DIR/countersign.db."),
+    key("database.max_connections", Kind::Int, Some("8"), "Connections in the pool (1-1000)."),
+    key("http.listen", Kind::Str, Some("\"127.0.0.1:8080\""), "Address and port to listen on (also --listen)."),
+    key("http.body_limit", Kind::Int, Some("65536"), "Largest request body accepted, in bytes (1024-10485760)."),
+    key("log.level", Kind::Str, Some("\"info\""),
+        "error, warn, info, debug or trace; or a filter like \"info,countersign_web=debug\"."),
+    key("log.format", Kind::Str, Some("\"text\""), "text or json."),
+    Key {
+        path: "security.encryption_key",
+        kind: Kind::Str,
+        default: None,
+        doc: "32 bytes, base64. Unset: read from (or generated into) DATA_DIR/encryption.key with mode 0600. \
+              Every node sharing a database needs the same key.",
+        secret: true,
+    },
+    key("security.encryption_key_file", Kind::Str, None, "A file holding the key (base64), instead of encryption_key."),
+    key("verify.totp_window", Kind::Int, Some("1"), "TOTP time steps accepted either side of now (0-10)."),
+    key("verify.hotp_lookahead", Kind::Int, Some("10"), "HOTP counters accepted ahead of the expected one (0-1000)."),
+    key("verify.hotp_resync_window", Kind::Int, Some("1000"), "How far ahead a resync with two codes searches (1-100000)."),
+    key("verify.lockout_threshold", Kind::Int, Some("10"), "Consecutive failures that lock a user (1-1000)."),
+    key("verify.lockout_minutes", Kind::Int, Some("15"), "How long a lockout lasts, in minutes (1-10080)."),
+    key("otp.issuer", Kind::Str, Some("\"Countersign\""), "The issuer name authenticator apps show next to the account."),
+];
+
+pub fn find(path: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.path == path)
+}
+
+/// `COUNTERSIGN_<SECTION>_<KEY>`, e.g. `COUNTERSIGN_DATABASE_URL`.
+pub fn env_name(path: &str) -> String {
+    format!("COUNTERSIGN_{}", path.replace('.', "_").to_uppercase())
+}
+
+/// The documented configuration file with every key and its default.
+pub fn example() -> String {
+    let mut out = String::from(
+        "# Countersign configuration. Every key can be overridden by the environment\n\
+         # variable shown; secrets also by <VARIABLE>_FILE naming a file that holds them.\n\
+         # Without any file, Countersign runs on SQLite in the data directory.\n",
+    );
+    for (section, doc) in SECTIONS {
+        out.push('\n');
+        out.push_str(&format!("# {doc}\n"));
+        if !section.is_empty() {
+            out.push_str(&format!("[{section}]\n"));
+        }
+        for key in KEYS.iter().filter(|k| section_of(k.path) == *section) {
+            let name = key.path.rsplit('.').next().unwrap_or(key.path);
+            out.push_str(&format!("# {}\n# env: {}{}\n", key.doc, env_name(key.path), if key.secret { " (or _FILE)" } else { "" }));
+            match key.default {
+                Some(value) => out.push_str(&format!("{name} = {value}\n")),
+                None => out.push_str(&format!("# {name} = \"\"\n")),
+            }
+        }
+    }
+    out
+}
+
+pub fn section_of(path: &str) -> &str {
+    path.rsplit_once('.').map_or("", |(section, _)| section)
+}

@@ -1,0 +1,12 @@
+//! Structured logs on standard error, as text or JSON.
+
+use tracing_subscriber::EnvFilter;
+
+/// `level` is the configured filter; `RUST_LOG` wins when set.
+pub fn init(level: &str, json: bool) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

@@ -1,0 +1,119 @@
+//! `countersign`: the multi-factor authentication server and its operator CLI.
+
+mod app;
+mod cli;
+mod config;
+mod logging;
+mod secret_key;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cli::{ApiKeyCommand, TokenCommand, UserCommand};
+use crate::config::Overrides;
+
+#[derive(Debug, Parser)]
+#[command(name = "countersign", version, about = "Self-hosted multi-factor authentication server")]
+struct Cli {
+    /// Configuration file (TOML). Without one, safe defaults on SQLite.
+    #[arg(long, global = true, env = "COUNTERSIGN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory for the SQLite database and the encryption key [default: ./countersign-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Print results as JSON, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address and port to listen on [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations (serve also does it at start).
+    Migrate {
+        /// Only show which migrations are applied.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// API keys for applications and scripts.
+    #[command(subcommand)]
+    Apikey(ApiKeyCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// OATH tokens (authenticator apps, hardware tokens).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check a code for a user, as an application would.
+    Verify { username: String, code: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the full documented configuration file.
+    Example,
+    /// Load the configuration and report every problem.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Config(ConfigCommand::Example) = cli.command {
+        print!("{}", config::schema::example());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides { config_file: cli.config.clone(), data_dir: cli.data_dir.clone(), listen };
+    let config = config::load(&overrides)?;
+    let serving = matches!(cli.command, Command::Serve { .. });
+    // The CLI keeps standard error quiet unless something is wrong.
+    logging::init(if serving { &config.log_level } else { "warn" }, config.log_json);
+    if let Command::Config(ConfigCommand::Check) = cli.command {
+        println!("configuration is valid (database: {})", countersign_store::connect::redact(&config.database_url));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let app = app::App::open(config).await?;
+    let out = cli::Output { json: cli.json };
+    match cli.command {
+        Command::Serve { .. } => serve::run(app).await.map(|_| ExitCode::SUCCESS),
+        Command::Migrate { status } => cli::migrate(&app, status, &out).await,
+        Command::Apikey(command) => cli::apikey(&app, command, &out).await,
+        Command::User(command) => cli::user(&app, command, &out).await,
+        Command::Token(command) => cli::token(&app, command, &out).await,
+        Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
+        Command::Config(_) => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,72 @@
+//! The `audit` table: append-only, read newest first.
+
+use countersign_domain::store::StoreResult;
+use countersign_domain::user::username_key;
+use countersign_domain::{AuditQuery, AuditRecord};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::db_error;
+
+pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&r.id)
+    .bind(r.at)
+    .bind(&r.username)
+    .bind(username_key(&r.username))
+    .bind(&r.user_id)
+    .bind(&r.method)
+    .bind(&r.token_id)
+    .bind(&r.result)
+    .bind(&r.reason)
+    .bind(&r.api_key)
+    .bind(&r.source_address)
+    .execute(pool)
+    .await
+    .map_err(db_error("writing audit record"))?;
+    Ok(())
+}
+
+pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+    let mut sql = String::from(
+        "SELECT id, at, username, user_id, method, token_id, result, reason, api_key, source_address FROM audit WHERE 1 = 1",
+    );
+    let mut texts: Vec<String> = Vec::new();
+    if let Some(name) = &q.username {
+        texts.push(username_key(name));
+        sql.push_str(&format!(" AND username_key = ${}", texts.len()));
+    }
+    if let Some(result) = &q.result {
+        texts.push(result.clone());
+        sql.push_str(&format!(" AND result = ${}", texts.len()));
+    }
+    if let Some(since) = q.since {
+        sql.push_str(&format!(" AND at >= {since}"));
+    }
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit));
+    let mut query = sqlx::query(&sql);
+    for value in &texts {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(pool).await.map_err(db_error("reading audit"))?;
+    rows.iter().map(from_row).collect()
+}
+
+fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
+    let err = db_error("reading audit");
+    Ok(AuditRecord {
+        id: row.try_get("id").map_err(&err)?,
+        at: row.try_get("at").map_err(&err)?,
+        username: row.try_get("username").map_err(&err)?,
+        user_id: row.try_get("user_id").map_err(&err)?,
+        method: row.try_get("method").map_err(&err)?,
+        token_id: row.try_get("token_id").map_err(&err)?,
+        result: row.try_get("result").map_err(&err)?,
+        reason: row.try_get("reason").map_err(&err)?,
+        api_key: row.try_get("api_key").map_err(&err)?,
+        source_address: row.try_get("source_address").map_err(&err)?,
+    })
+}

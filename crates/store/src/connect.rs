@@ -1,0 +1,112 @@
+//! Opening the database: SQLite (WAL) from a path, PostgreSQL from a URL.
+
+use std::time::Duration;
+
+use countersign_domain::StoreError;
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
+
+use crate::{migrate, SqlStore};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub url: String,
+    pub max_connections: u32,
+    /// Run pending migrations while opening.
+    pub migrate: bool,
+}
+
+/// Opens the pool, applies the connection settings and, if asked, the migrations.
+pub async fn open(options: &StoreOptions) -> Result<SqlStore, StoreError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(&options.url).ok_or_else(|| {
+        StoreError::Backend(format!(
+            "database.url '{}' is neither sqlite://PATH nor postgres://...",
+            redact(&options.url)
+        ))
+    })?;
+    let url = match backend {
+        Backend::Sqlite if !options.url.contains('?') => format!("{}?mode=rwc", options.url),
+        _ => options.url.clone(),
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; NORMAL is durable across
+                    // application crashes, and busy_timeout queues writers instead of failing.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?;
+    let store = SqlStore { pool, backend };
+    if options.migrate {
+        migrate::run(&store).await?;
+    }
+    Ok(store)
+}
+
+fn connect_advice(backend: Backend, url: &str, err: &sqlx::Error) -> String {
+    let hint = match backend {
+        Backend::Sqlite => "check that the data directory exists and is writable by this user",
+        Backend::Postgres => "check that PostgreSQL is running, the address and database name are right, and the user may connect",
+    };
+    format!("cannot open the {} database at {}: {err}; {hint}", backend.name(), redact(url))
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_and_backends_known() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(Backend::of_url("sqlite://x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("postgresql://h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("mysql://h/db"), None);
+    }
+}

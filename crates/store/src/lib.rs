@@ -1,0 +1,115 @@
+//! SQLite and PostgreSQL adapters for the domain's [`Store`] port.
+//!
+//! One implementation serves both databases through sqlx's `Any` driver:
+//! the SQL is written in the dialect both accept (`$1` parameters,
+//! `ON CONFLICT`, `RETURNING`), and only the migrations differ.
+
+mod audit;
+
+mod keys;
+mod meta;
+pub mod migrate;
+mod tokens;
+mod users;
+
+use async_trait::async_trait;
+use countersign_domain::store::{FailureState, StoreResult};
+use countersign_domain::{
+    ApiKey, AuditQuery, AuditRecord, Store, StoreError, StoredToken, User, UserQuery,
+};
+use sqlx::AnyPool;
+
+pub mod connect;
+pub use connect::{open, Backend, StoreOptions};
+
+/// A store on SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Turns an sqlx error into the port's error, naming unique violations as conflicts.
+pub(crate) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |err| match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.to_string()),
+        _ => StoreError::Backend(format!("{what}: {err}")),
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        users::insert(&self.pool, user).await
+    }
+    async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        users::by_name(&self.pool, username).await
+    }
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        users::list(&self.pool, query).await
+    }
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        users::update(&self.pool, user).await
+    }
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+        users::delete(&self.pool, user_id).await
+    }
+    async fn record_failure(&self, user_id: &str, now: i64, threshold: i64, lock_seconds: i64) -> StoreResult<FailureState> {
+        users::record_failure(&self.pool, user_id, now, threshold, lock_seconds).await
+    }
+    async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
+        users::clear_failures(&self.pool, user_id).await
+    }
+    async fn insert_token(&self, token: &StoredToken) -> StoreResult<()> {
+        tokens::insert(&self.pool, token).await
+    }
+    async fn tokens_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredToken>> {
+        tokens::of_user(&self.pool, user_id).await
+    }
+    async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool> {
+        tokens::delete(&self.pool, user_id, token_id).await
+    }
+    async fn advance_token(&self, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool> {
+        tokens::advance(&self.pool, token_id, used, drift, now).await
+    }
+    async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()> {
+        tokens::reset_counter(&self.pool, token_id, last_used).await
+    }
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
+        keys::insert(&self.pool, key).await
+    }
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>> {
+        keys::by_prefix(&self.pool, prefix).await
+    }
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        keys::list(&self.pool).await
+    }
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
+        keys::revoke(&self.pool, name, now).await
+    }
+    async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
+        audit::append(&self.pool, record).await
+    }
+    async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        audit::query(&self.pool, query).await
+    }
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        meta::get(&self.pool, key).await
+    }
+    async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        meta::put_once(&self.pool, key, value).await
+    }
+}

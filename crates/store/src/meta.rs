@@ -1,0 +1,28 @@
+//! The `meta` table: small facts about the installation.
+
+use countersign_domain::store::StoreResult;
+use sqlx::{AnyPool, Row};
+
+use crate::db_error;
+
+pub async fn get(pool: &AnyPool, key: &str) -> StoreResult<Option<Vec<u8>>> {
+    let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading meta"))?;
+    row.map(|r| r.try_get::<Vec<u8>, _>(0).map_err(db_error("reading meta")))
+        .transpose()
+}
+
+pub async fn put_once(pool: &AnyPool, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value.to_vec())
+        .execute(pool)
+        .await
+        .map_err(db_error("writing meta"))?;
+    get(pool, key)
+        .await?
+        .ok_or_else(|| countersign_domain::StoreError::Backend(format!("meta key {key} vanished")))
+}

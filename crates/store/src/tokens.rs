@@ -1,0 +1,99 @@
+//! The `tokens` table. The secret column holds the sealed seed only.
+
+use countersign_domain::store::StoreResult;
+use countersign_domain::{StoreError, StoredToken};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::db_error;
+
+pub async fn insert(pool: &AnyPool, token: &StoredToken) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tokens (id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&token.id)
+    .bind(&token.user_id)
+    .bind(token.kind.to_string())
+    .bind(token.algorithm.to_string())
+    .bind(i64::from(token.digits))
+    .bind(token.period as i64)
+    .bind(token.last_used)
+    .bind(token.drift)
+    .bind(token.sealed_secret.clone())
+    .bind(token.created_at)
+    .bind(token.last_used_at)
+    .execute(pool)
+    .await
+    .map_err(db_error("token"))?;
+    Ok(())
+}
+
+pub async fn of_user(pool: &AnyPool, user_id: &str) -> StoreResult<Vec<StoredToken>> {
+    let rows = sqlx::query(
+        "SELECT id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at \
+         FROM tokens WHERE user_id = $1 ORDER BY created_at, id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("reading tokens"))?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn delete(pool: &AnyPool, user_id: &str, token_id: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM tokens WHERE id = $1 AND user_id = $2")
+        .bind(token_id)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("deleting token"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The compare-and-set that makes every code single-use: of two requests
+/// with the same code, the database lets exactly one update the row.
+pub async fn advance(pool: &AnyPool, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE tokens SET last_used = $1, drift = $2, last_used_at = $3 WHERE id = $4 AND last_used < $1",
+    )
+    .bind(used)
+    .bind(drift)
+    .bind(now)
+    .bind(token_id)
+    .execute(pool)
+    .await
+    .map_err(db_error("recording a used code"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn reset_counter(pool: &AnyPool, token_id: &str, last_used: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE tokens SET last_used = $1 WHERE id = $2")
+        .bind(last_used)
+        .bind(token_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("resetting token counter"))?;
+    Ok(())
+}
+
+fn from_row(row: &AnyRow) -> StoreResult<StoredToken> {
+    let err = db_error("reading token");
+    let kind: String = row.try_get("kind").map_err(&err)?;
+    let algorithm: String = row.try_get("algorithm").map_err(&err)?;
+    Ok(StoredToken {
+        id: row.try_get("id").map_err(&err)?,
+        user_id: row.try_get("user_id").map_err(&err)?,
+        kind: kind.parse().map_err(|_| StoreError::Backend(format!("token has unknown type '{kind}'")))?,
+        algorithm: algorithm
+            .parse()
+            .map_err(|_| StoreError::Backend(format!("token has unknown algorithm '{algorithm}'")))?,
+        digits: row.try_get::<i64, _>("digits").map_err(&err)? as u32,
+        period: row.try_get::<i64, _>("period").map_err(&err)? as u64,
+        last_used: row.try_get("last_used").map_err(&err)?,
+        drift: row.try_get("drift").map_err(&err)?,
+        sealed_secret: row.try_get("secret").map_err(&err)?,
+        created_at: row.try_get("created_at").map_err(&err)?,
+        last_used_at: row.try_get("last_used_at").map_err(&err)?,
+    })
+}

@@ -1,0 +1,160 @@
+//! The `users` table.
+
+use countersign_domain::store::{FailureState, StoreResult};
+use countersign_domain::user::username_key;
+use countersign_domain::{User, UserQuery};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::db_error;
+
+const COLUMNS: &str =
+    "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at";
+
+pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, username, username_key, display_name, email, phone, enabled, locked_until, \
+         failed_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(username_key(&user.username))
+    .bind(&user.display_name)
+    .bind(&user.email)
+    .bind(&user.phone)
+    .bind(i64::from(user.enabled))
+    .bind(user.locked_until)
+    .bind(user.failed_attempts)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(pool)
+    .await
+    .map_err(db_error("user"))?;
+    Ok(())
+}
+
+pub async fn by_name(pool: &AnyPool, username: &str) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username_key = $1");
+    let row = sqlx::query(&sql)
+        .bind(username_key(username))
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading user"))?;
+    row.map(|r| from_row(&r)).transpose()
+}
+
+pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM users WHERE 1 = 1");
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(text) = query.query.as_deref().filter(|q| !q.is_empty()) {
+        binds.push(format!("%{}%", escape_like(&text.to_lowercase())));
+        let n = binds.len();
+        sql.push_str(&format!(
+            " AND (username_key LIKE ${n} ESCAPE '\\' OR lower(display_name) LIKE ${n} ESCAPE '\\' OR lower(email) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(after) = &query.after {
+        binds.push(username_key(after));
+        sql.push_str(&format!(" AND username_key > ${}", binds.len()));
+    }
+    sql.push_str(&format!(" ORDER BY username_key LIMIT {}", query.limit));
+    let mut q = sqlx::query(&sql);
+    for value in &binds {
+        q = q.bind(value);
+    }
+    let rows = q.fetch_all(pool).await.map_err(db_error("listing users"))?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5 WHERE id = $6")
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(&user.phone)
+        .bind(i64::from(user.enabled))
+        .bind(user.updated_at)
+        .bind(&user.id)
+        .execute(pool)
+        .await
+        .map_err(db_error("updating user"))?;
+    Ok(())
+}
+
+pub async fn delete(pool: &AnyPool, user_id: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await.map_err(db_error("deleting user"))?;
+    sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("deleting user's tokens"))?;
+    let done = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("deleting user"))?;
+    tx.commit().await.map_err(db_error("deleting user"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One statement, so concurrent failures all count: a lock that has run out
+/// starts the count afresh, and reaching the threshold sets a new lock.
+pub async fn record_failure(
+    pool: &AnyPool,
+    user_id: &str,
+    now: i64,
+    threshold: i64,
+    lock_seconds: i64,
+) -> StoreResult<FailureState> {
+    let row = sqlx::query(
+        "UPDATE users SET \
+           failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_attempts + 1 END, \
+           locked_until = CASE \
+             WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_attempts + 1 END) >= $3 THEN $4 \
+             WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
+             ELSE locked_until END \
+         WHERE id = $1 RETURNING failed_attempts, locked_until",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(threshold)
+    .bind(now + lock_seconds)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("counting a failure"))?;
+    Ok(match row {
+        Some(r) => FailureState {
+            failed_attempts: r.try_get(0).map_err(db_error("counting a failure"))?,
+            locked_until: r.try_get(1).map_err(db_error("counting a failure"))?,
+        },
+        None => FailureState { failed_attempts: 0, locked_until: None },
+    })
+}
+
+pub async fn clear_failures(pool: &AnyPool, user_id: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("clearing failures"))?;
+    Ok(())
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn from_row(row: &AnyRow) -> StoreResult<User> {
+    let err = db_error("reading user");
+    Ok(User {
+        id: row.try_get("id").map_err(&err)?,
+        username: row.try_get("username").map_err(&err)?,
+        display_name: row.try_get("display_name").map_err(&err)?,
+        email: row.try_get("email").map_err(&err)?,
+        phone: row.try_get("phone").map_err(&err)?,
+        enabled: row.try_get::<i64, _>("enabled").map_err(&err)? != 0,
+        locked_until: row.try_get("locked_until").map_err(&err)?,
+        failed_attempts: row.try_get("failed_attempts").map_err(&err)?,
+        created_at: row.try_get("created_at").map_err(&err)?,
+        updated_at: row.try_get("updated_at").map_err(&err)?,
+    })
+}

@@ -1,0 +1,76 @@
+//! The HTTP doors of Countersign: the application API under `/api/v1`,
+//! `/healthz` and `/metrics`. Handlers are thin: they parse, call the
+//! domain, and shape the answer.
+
+mod audit;
+mod error;
+mod extract;
+mod openapi;
+mod system;
+mod tokens;
+mod users;
+mod verify;
+mod views;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use countersign_domain::{Accounts, ApiKeys, Store, Verifier};
+
+pub use error::ApiError;
+pub use openapi::openapi_json;
+
+/// Everything the handlers need, built once at start.
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Accounts,
+    pub verifier: Verifier,
+    pub api_keys: ApiKeys,
+    pub store: Arc<dyn Store>,
+    pub issuer: String,
+    pub started: Instant,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WebOptions {
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+pub fn router(state: AppState, options: WebOptions) -> Router {
+    let api = Router::new()
+        .route("/users", post(users::create).get(users::list))
+        .route("/users/{username}", get(users::show).patch(users::update).delete(users::remove))
+        .route("/users/{username}/unlock", post(users::unlock))
+        .route("/users/{username}/tokens", post(tokens::create).get(tokens::list))
+        .route("/users/{username}/tokens/{id}", delete(tokens::remove))
+        .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
+        .route("/verify", post(verify::verify))
+        .route("/audit", get(audit::list))
+        .route("/openapi.json", get(system::openapi));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .layer(axum::middleware::from_fn(system::log_request))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint: the API lives under /api/v1 (see /api/v1/openapi.json)")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that HTTP method (see /api/v1/openapi.json)",
+    )
+}

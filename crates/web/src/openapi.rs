@@ -1,0 +1,37 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{audit, error, tokens, users, verify, views};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Countersign application API", description = "Second-factor verification and user management. Authenticate with 'Authorization: Bearer <API key>'."),
+    paths(users::create, users::list, users::show, users::update, users::remove, users::unlock,
+          tokens::create, tokens::list, tokens::remove, tokens::resync, verify::verify, audit::list),
+    components(schemas(error::ErrorBody, error::ErrorDetail, views::UserView, views::CreateUser, views::PatchUser,
+        views::UserPage, views::TokenView, views::TokenList, views::AuditView, views::AuditPage,
+        tokens::CreateToken, tokens::Resync, verify::VerifyRequest, verify::VerifyResponse)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document served at `/api/v1/openapi.json`.
+pub fn openapi_json() -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    serde_json::to_value(doc).unwrap_or_default()
+}

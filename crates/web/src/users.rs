@@ -1,0 +1,100 @@
+//! `/api/v1/users`: managing users (admin scope).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use countersign_domain::{NewUser, UserPatch, UserQuery};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{AdminKey, ApiJson, ApiQuery};
+use crate::views::{CreateUser, PatchUser, UserPage, UserView};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Text to find in username, display name or email (ignoring case).
+    query: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    limit: Option<u32>,
+    /// The last username of the previous page.
+    after: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUser, security(("bearer" = [])),
+    responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    let new = NewUser {
+        username: body.username,
+        display_name: body.display_name,
+        email: body.email,
+        phone: body.phone,
+    };
+    let user = state.accounts.create_user(new).await?;
+    tracing::info!(user = %user.username, by = %key.name, "user created");
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = UserPage), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<UserPage>, ApiError> {
+    let limit = params.limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 1000"));
+    }
+    let users = state
+        .accounts
+        .list_users(UserQuery { query: params.query, limit, after: params.after })
+        .await?;
+    let next = (users.len() as u32 == limit).then(|| users.last().map(|u| u.username.clone())).flatten();
+    Ok(Json(UserPage { users: users.into_iter().map(UserView::from).collect(), next }))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{username}", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, _key: AdminKey, Path(username): Path<String>) -> Result<Json<UserView>, ApiError> {
+    Ok(Json(state.accounts.user(&username).await?.into()))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{username}", request_body = PatchUser, security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<PatchUser>,
+) -> Result<Json<UserView>, ApiError> {
+    let patch = UserPatch {
+        display_name: body.display_name,
+        email: body.email,
+        phone: body.phone,
+        enabled: body.enabled,
+    };
+    Ok(Json(state.accounts.update_user(&username, patch).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{username}", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn remove(State(state): State<AppState>, AdminKey(key): AdminKey, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+    state.accounts.delete_user(&username).await?;
+    tracing::info!(user = %username, by = %key.name, "user deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+pub async fn unlock(State(state): State<AppState>, _key: AdminKey, Path(username): Path<String>) -> Result<Json<UserView>, ApiError> {
+    let user = state.accounts.unlock(&username).await?;
+    tracing::info!(user = %user.username, "user unlocked by an administrator");
+    Ok(Json(user.into()))
+}

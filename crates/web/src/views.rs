@@ -1,0 +1,157 @@
+//! The shapes of request and response bodies, as the OpenAPI document shows them.
+
+use countersign_domain::clock::rfc3339;
+use countersign_domain::{AuditRecord, Token, User};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub enabled: bool,
+    /// Set while the user is locked out after repeated failures (RFC 3339).
+    pub locked_until: Option<String>,
+    pub failed_attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            phone: u.phone,
+            enabled: u.enabled,
+            locked_until: u.locked_until.map(rfc3339),
+            failed_attempts: u.failed_attempts,
+            created_at: rfc3339(u.created_at),
+            updated_at: rfc3339(u.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// E.164, e.g. +441632960123.
+    pub phone: Option<String>,
+}
+
+/// Fields to change; `null` clears a field, an absent field stays as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// Distinguishes `"field": null` (Some(None)) from an absent field (None).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    /// `totp` or `hotp`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub algorithm: String,
+    pub digits: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<i64>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// Base32 seed; only in the answer that created a server-generated token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// For any standard authenticator app; only when the server generated the seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otpauth_uri: Option<String>,
+    /// The otpauth URI as a QR code (SVG) to scan; only when the server generated the seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg: Option<String>,
+}
+
+impl From<Token> for TokenView {
+    fn from(t: Token) -> Self {
+        Self {
+            id: t.id,
+            kind: t.kind.to_string(),
+            algorithm: t.algorithm.to_string(),
+            digits: t.digits,
+            period: t.period,
+            counter: t.counter,
+            drift: t.drift,
+            created_at: rfc3339(t.created_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            secret: None,
+            otpauth_uri: None,
+            qr_svg: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub tokens: Vec<TokenView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub at: String,
+    pub username: String,
+    pub method: String,
+    pub token_id: Option<String>,
+    pub result: String,
+    pub reason: Option<String>,
+    pub api_key: Option<String>,
+    pub source_address: Option<String>,
+}
+
+impl From<AuditRecord> for AuditView {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            at: rfc3339(r.at),
+            username: r.username,
+            method: r.method,
+            token_id: r.token_id,
+            result: r.result,
+            reason: r.reason,
+            api_key: r.api_key,
+            source_address: r.source_address,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub records: Vec<AuditView>,
+}
