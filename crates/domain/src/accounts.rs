@@ -46,8 +46,18 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: SecretKey, issuer: String) -> Self {
-        Self { store, clock, key, issuer }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: SecretKey,
+        issuer: String,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            key,
+            issuer,
+        }
     }
 
     pub async fn create_user(&self, new: NewUser) -> Result<User, DomainError> {
@@ -65,14 +75,22 @@ impl Accounts {
             created_at: now,
             updated_at: now,
         };
-        apply_profile(&mut created, Some(new.display_name), Some(new.email), Some(new.phone))?;
-        self.store.insert_user(&created).await.map_err(|e| match e {
-            crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
-                "a user named '{}' already exists (usernames are unique ignoring case)",
-                created.username
-            )),
-            other => other.into(),
-        })?;
+        apply_profile(
+            &mut created,
+            Some(new.display_name),
+            Some(new.email),
+            Some(new.phone),
+        )?;
+        self.store
+            .insert_user(&created)
+            .await
+            .map_err(|e| match e {
+                crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
+                    "a user named '{}' already exists (usernames are unique ignoring case)",
+                    created.username
+                )),
+                other => other.into(),
+            })?;
         Ok(created)
     }
 
@@ -100,7 +118,10 @@ impl Accounts {
     }
 
     pub async fn set_enabled(&self, username: &str, enabled: bool) -> Result<User, DomainError> {
-        let patch = UserPatch { enabled: Some(enabled), ..UserPatch::default() };
+        let patch = UserPatch {
+            enabled: Some(enabled),
+            ..UserPatch::default()
+        };
         self.update_user(username, patch).await
     }
 
@@ -138,12 +159,19 @@ impl Accounts {
     }
 
     /// Adds an OATH token; returns the enrolment data once when the seed was generated here.
-    pub async fn add_token(&self, username: &str, spec: TokenSpec) -> Result<(Token, Option<Enrolment>), DomainError> {
+    pub async fn add_token(
+        &self,
+        username: &str,
+        spec: TokenSpec,
+    ) -> Result<(Token, Option<Enrolment>), DomainError> {
         let found = self.user(username).await?;
         let params = TokenParams::from_spec(&spec)?;
         let (secret, generated) = match &spec.secret {
             Some(text) => (decode_secret(text)?, false),
-            None => (countersign_otp::generate_secret(countersign_otp::DEFAULT_SECRET_BYTES), true),
+            None => (
+                countersign_otp::generate_secret(countersign_otp::DEFAULT_SECRET_BYTES),
+                true,
+            ),
         };
         let id = new_id("tok");
         let stored = StoredToken {
@@ -205,7 +233,10 @@ impl TokenParams {
             return Err(DomainError::invalid("period", "must be 30 or 60 seconds"));
         }
         if kind == Kind::Totp && spec.counter.is_some() {
-            return Err(DomainError::invalid("counter", "only HOTP tokens have a counter"));
+            return Err(DomainError::invalid(
+                "counter",
+                "only HOTP tokens have a counter",
+            ));
         }
         let first_counter = spec.counter.unwrap_or(0);
         if first_counter > i64::MAX as u64 / 2 {
@@ -250,7 +281,9 @@ fn apply_profile(
         target.display_name = value;
     }
     if let Some(value) = email {
-        let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let value = value
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
         if let Some(address) = &value {
             user::validate_email(address)?;
         }

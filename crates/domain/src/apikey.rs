@@ -36,28 +36,36 @@ impl Scope {
     pub fn parse_list(text: &str) -> Result<Vec<Scope>, DomainError> {
         let mut scopes = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let scope = match part {
-                "verify" => Scope::Verify,
-                "admin" => Scope::Admin,
-                other => {
-                    return Err(DomainError::invalid(
+            let scope =
+                match part {
+                    "verify" => Scope::Verify,
+                    "admin" => Scope::Admin,
+                    other => return Err(DomainError::invalid(
                         "scope",
-                        format!("'{other}' is not a scope: use verify, admin or both (verify,admin)"),
-                    ))
-                }
-            };
+                        format!(
+                            "'{other}' is not a scope: use verify, admin or both (verify,admin)"
+                        ),
+                    )),
+                };
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }
         }
         if scopes.is_empty() {
-            return Err(DomainError::invalid("scope", "give at least one scope: verify, admin"));
+            return Err(DomainError::invalid(
+                "scope",
+                "give at least one scope: verify, admin",
+            ));
         }
         Ok(scopes)
     }
 
     pub fn join(scopes: &[Scope]) -> String {
-        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -92,10 +100,17 @@ impl ApiKeys {
     }
 
     /// Makes a key; returns it with the only copy of its secret text.
-    pub async fn create(&self, name: &str, scopes: Vec<Scope>) -> Result<(ApiKey, String), DomainError> {
+    pub async fn create(
+        &self,
+        name: &str,
+        scopes: Vec<Scope>,
+    ) -> Result<(ApiKey, String), DomainError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
-            return Err(DomainError::invalid("name", "give the key a name of 1 to 128 printable characters"));
+            return Err(DomainError::invalid(
+                "name",
+                "give the key a name of 1 to 128 printable characters",
+            ));
         }
         let prefix = random_text(8);
         let plain = format!("cs_{prefix}_{}", random_text(32));
@@ -109,9 +124,9 @@ impl ApiKeys {
             revoked_at: None,
         };
         self.store.insert_api_key(&key).await.map_err(|e| match e {
-            crate::StoreError::Conflict(_) => {
-                DomainError::Conflict(format!("an API key named '{name}' already exists: pick another name or revoke it first"))
-            }
+            crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
+                "an API key named '{name}' already exists: pick another name or revoke it first"
+            )),
             other => other.into(),
         })?;
         Ok((key, plain))
@@ -156,7 +171,10 @@ mod tests {
 
     #[test]
     fn scopes_parse() {
-        assert_eq!(Scope::parse_list("verify, admin").expect("ok"), vec![Scope::Verify, Scope::Admin]);
+        assert_eq!(
+            Scope::parse_list("verify, admin").expect("ok"),
+            vec![Scope::Verify, Scope::Admin]
+        );
         assert!(Scope::parse_list("root").is_err());
         assert!(Scope::parse_list("").is_err());
         assert_eq!(Scope::join(&[Scope::Verify, Scope::Admin]), "verify,admin");

@@ -41,7 +41,13 @@ impl SecretKey {
         let aad = associated_data(table, id, column);
         let cipher = ChaCha20Poly1305::new(&self.0);
         let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: &aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
             .unwrap_or_default(); // encryption cannot fail for in-memory sizes
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -49,14 +55,26 @@ impl SecretKey {
     }
 
     /// Opens what [`SecretKey::seal`] produced for the same row.
-    pub fn open(&self, table: &str, id: &str, column: &str, sealed: &[u8]) -> Result<Vec<u8>, DomainError> {
+    pub fn open(
+        &self,
+        table: &str,
+        id: &str,
+        column: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, DomainError> {
         if sealed.len() < NONCE_LEN {
             return Err(DomainError::Decrypt);
         }
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let aad = associated_data(table, id, column);
         ChaCha20Poly1305::new(&self.0)
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: &aad })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| DomainError::Decrypt)
     }
 }
@@ -73,7 +91,11 @@ mod tests {
     fn sealed_secret_opens_only_in_its_own_row() {
         let (key, _) = SecretKey::generate();
         let sealed = key.seal("tokens", "tok_a", "secret", b"seed bytes");
-        assert_eq!(key.open("tokens", "tok_a", "secret", &sealed).expect("open"), b"seed bytes");
+        assert_eq!(
+            key.open("tokens", "tok_a", "secret", &sealed)
+                .expect("open"),
+            b"seed bytes"
+        );
         assert!(key.open("tokens", "tok_b", "secret", &sealed).is_err());
         assert!(key.open("tokens", "tok_a", "other", &sealed).is_err());
         let (other, _) = SecretKey::generate();

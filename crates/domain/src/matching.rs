@@ -17,7 +17,10 @@ pub struct Window {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Match {
     /// Matches a counter or step later than the last accepted one.
-    Fresh { used: i64, drift: i64 },
+    Fresh {
+        used: i64,
+        drift: i64,
+    },
     /// Matches the last accepted counter or step, or an earlier one.
     Reused,
     NoMatch,
@@ -42,7 +45,10 @@ fn find_totp(token: &StoredToken, secret: &[u8], code: &str, now: i64, steps: u3
                 continue;
             }
             if step > token.last_used {
-                return Match::Fresh { used: step, drift: step - current };
+                return Match::Fresh {
+                    used: step,
+                    drift: step - current,
+                };
             }
             reused = true;
         }
@@ -74,7 +80,13 @@ fn matches_at(token: &StoredToken, secret: &[u8], code: &str, counter: i64) -> b
 
 /// The counter `c` for which `first` and `second` are the codes of `c` and
 /// `c + 1`, searched from the token's next counter up to `search` ahead.
-pub fn resync_hotp(token: &StoredToken, secret: &[u8], first: &str, second: &str, search: u32) -> Option<i64> {
+pub fn resync_hotp(
+    token: &StoredToken,
+    secret: &[u8],
+    first: &str,
+    second: &str,
+    search: u32,
+) -> Option<i64> {
     let next = token.last_used + 1;
     (next..=next + i64::from(search))
         .find(|c| matches_at(token, secret, first, *c) && matches_at(token, secret, second, c + 1))
@@ -103,19 +115,34 @@ mod tests {
         }
     }
 
-    const WINDOW: Window = Window { totp_steps: 1, hotp_lookahead: 10 };
+    const WINDOW: Window = Window {
+        totp_steps: 1,
+        hotp_lookahead: 10,
+    };
 
     #[test]
     fn hotp_accepts_inside_lookahead_and_flags_reuse() {
         // RFC 4226 Appendix D: counter 3 -> 969429, counter 9 -> 520489.
         let t = token(Kind::Hotp, -1, 0);
-        assert_eq!(find(&t, SECRET, "969429", 0, WINDOW), Match::Fresh { used: 3, drift: 0 });
+        assert_eq!(
+            find(&t, SECRET, "969429", 0, WINDOW),
+            Match::Fresh { used: 3, drift: 0 }
+        );
         let t = token(Kind::Hotp, 3, 0);
         assert_eq!(find(&t, SECRET, "969429", 0, WINDOW), Match::Reused);
-        assert_eq!(find(&t, SECRET, "520489", 0, WINDOW), Match::Fresh { used: 9, drift: 0 });
+        assert_eq!(
+            find(&t, SECRET, "520489", 0, WINDOW),
+            Match::Fresh { used: 9, drift: 0 }
+        );
         assert_eq!(find(&t, SECRET, "000000", 0, WINDOW), Match::NoMatch);
-        let narrow = Window { totp_steps: 1, hotp_lookahead: 2 };
-        assert_eq!(find(&token(Kind::Hotp, -1, 0), SECRET, "520489", 0, narrow), Match::NoMatch);
+        let narrow = Window {
+            totp_steps: 1,
+            hotp_lookahead: 2,
+        };
+        assert_eq!(
+            find(&token(Kind::Hotp, -1, 0), SECRET, "520489", 0, narrow),
+            Match::NoMatch
+        );
     }
 
     #[test]
@@ -123,14 +150,23 @@ mod tests {
         let now = 59; // step 1
         let t = token(Kind::Totp, -1, 0);
         let code = |step: u64| hotp(SECRET, step, 6, Algorithm::Sha1);
-        assert_eq!(find(&t, SECRET, &code(1), now, WINDOW), Match::Fresh { used: 1, drift: 0 });
-        assert_eq!(find(&t, SECRET, &code(2), now, WINDOW), Match::Fresh { used: 2, drift: 1 });
+        assert_eq!(
+            find(&t, SECRET, &code(1), now, WINDOW),
+            Match::Fresh { used: 1, drift: 0 }
+        );
+        assert_eq!(
+            find(&t, SECRET, &code(2), now, WINDOW),
+            Match::Fresh { used: 2, drift: 1 }
+        );
         assert_eq!(find(&t, SECRET, &code(3), now, WINDOW), Match::NoMatch);
         let used = token(Kind::Totp, 1, 0);
         assert_eq!(find(&used, SECRET, &code(1), now, WINDOW), Match::Reused);
         assert_eq!(find(&used, SECRET, &code(0), now, WINDOW), Match::Reused);
         let drifted = token(Kind::Totp, -1, 2);
-        assert_eq!(find(&drifted, SECRET, &code(3), now, WINDOW), Match::Fresh { used: 3, drift: 2 });
+        assert_eq!(
+            find(&drifted, SECRET, &code(3), now, WINDOW),
+            Match::Fresh { used: 3, drift: 2 }
+        );
     }
 
     #[test]

@@ -34,30 +34,50 @@ impl VerifyMetrics {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// Appends the Prometheus text exposition of these metrics to `out`.
     pub fn render(&self, out: &mut String) {
-        out.push_str("# HELP countersign_verifications_total Verifications by result and reason.\n");
+        out.push_str(
+            "# HELP countersign_verifications_total Verifications by result and reason.\n",
+        );
         out.push_str("# TYPE countersign_verifications_total counter\n");
         let accepted = self.accepted.load(Ordering::Relaxed);
-        let _ = writeln!(out, "countersign_verifications_total{{result=\"accepted\",reason=\"\"}} {accepted}");
+        let _ = writeln!(
+            out,
+            "countersign_verifications_total{{result=\"accepted\",reason=\"\"}} {accepted}"
+        );
         for reason in Reason::ALL {
             let n = self.rejected[index(reason)].load(Ordering::Relaxed);
-            let _ = writeln!(out, "countersign_verifications_total{{result=\"rejected\",reason=\"{reason}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "countersign_verifications_total{{result=\"rejected\",reason=\"{reason}\"}} {n}"
+            );
         }
-        out.push_str("# HELP countersign_verification_duration_seconds Time to decide a verification.\n");
+        out.push_str(
+            "# HELP countersign_verification_duration_seconds Time to decide a verification.\n",
+        );
         out.push_str("# TYPE countersign_verification_duration_seconds histogram\n");
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             let n = bucket.load(Ordering::Relaxed);
-            let _ = writeln!(out, "countersign_verification_duration_seconds_bucket{{le=\"{bound}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "countersign_verification_duration_seconds_bucket{{le=\"{bound}\"}} {n}"
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "countersign_verification_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "countersign_verification_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
         let _ = writeln!(out, "countersign_verification_duration_seconds_sum {sum}");
-        let _ = writeln!(out, "countersign_verification_duration_seconds_count {count}");
+        let _ = writeln!(
+            out,
+            "countersign_verification_duration_seconds_count {count}"
+        );
     }
 }
 

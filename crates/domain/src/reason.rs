@@ -90,4 +90,19 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", reason.as_str()));
         }
     }
+
+    #[test]
+    fn every_code_is_documented() {
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/reason-codes.md"
+        ))
+        .expect("read docs/reason-codes.md");
+        for reason in Reason::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", reason.as_str())),
+                "{reason} missing from docs/reason-codes.md"
+            );
+        }
+    }
 }

@@ -52,7 +52,13 @@ pub trait Store: Send + Sync {
     /// Compare-and-set: records `used` (time step or counter) as the last
     /// accepted one only if it is later than the stored one. True when this
     /// call won; false when that value (or a later one) was already used.
-    async fn advance_token(&self, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool>;
+    async fn advance_token(
+        &self,
+        token_id: &str,
+        used: i64,
+        drift: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// Sets the HOTP counter after a resynchronisation, unconditionally.
     async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()>;
 

@@ -139,7 +139,10 @@ mod tests {
 
     #[test]
     fn phones_are_e164() {
-        assert_eq!(normalize_phone("+44 1632 960123").expect("valid"), "+441632960123");
+        assert_eq!(
+            normalize_phone("+44 1632 960123").expect("valid"),
+            "+441632960123"
+        );
         assert!(normalize_phone("01632960123").is_err());
         assert!(normalize_phone("+0441632960123").is_err());
         assert!(normalize_phone("+44abc").is_err());

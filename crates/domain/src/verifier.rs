@@ -74,8 +74,19 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: SecretKey, policy: VerifyPolicy) -> Self {
-        Self { store, clock, key, policy, metrics: Arc::default() }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: SecretKey,
+        policy: VerifyPolicy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            key,
+            policy,
+            metrics: Arc::default(),
+        }
     }
 
     pub fn metrics(&self) -> &VerifyMetrics {
@@ -88,7 +99,12 @@ impl Verifier {
         let now = self.clock.now();
         let user = self.store.user_by_name(&request.username).await?;
         let (outcome, token_id) = match &user {
-            None => (Outcome::Rejected { reason: Reason::UnknownUser }, None),
+            None => (
+                Outcome::Rejected {
+                    reason: Reason::UnknownUser,
+                },
+                None,
+            ),
             Some(user) => self.decide(user, &request.code, now).await?,
         };
         let outcome = match (&user, outcome) {
@@ -98,12 +114,18 @@ impl Verifier {
             }
             (_, outcome) => outcome,
         };
-        self.audit(request, user.as_ref(), &outcome, token_id, now).await?;
+        self.audit(request, user.as_ref(), &outcome, token_id, now)
+            .await?;
         self.metrics.record(outcome.reason(), started.elapsed());
         Ok(outcome)
     }
 
-    async fn decide(&self, user: &User, code: &str, now: i64) -> Result<(Outcome, Option<String>), DomainError> {
+    async fn decide(
+        &self,
+        user: &User,
+        code: &str,
+        now: i64,
+    ) -> Result<(Outcome, Option<String>), DomainError> {
         let reject = |reason| Ok((Outcome::Rejected { reason }, None));
         if !user.enabled {
             return reject(Reason::UserDisabled);
@@ -126,7 +148,12 @@ impl Verifier {
                     if user.failed_attempts > 0 || user.locked_until.is_some() {
                         self.store.clear_failures(&user.id).await?;
                     }
-                    return Ok((Outcome::Accepted { token_id: token.id.clone() }, Some(token.id.clone())));
+                    return Ok((
+                        Outcome::Accepted {
+                            token_id: token.id.clone(),
+                        },
+                        Some(token.id.clone()),
+                    ));
                 }
                 Some(false) => reason = Reason::CodeReused,
                 None => {}
@@ -136,12 +163,22 @@ impl Verifier {
     }
 
     /// Some(true): accepted; Some(false): a replay; None: no match.
-    async fn check_token(&self, token: &StoredToken, code: &str, now: i64) -> Result<Option<bool>, DomainError> {
-        let secret = self.key.open("tokens", &token.id, "secret", &token.sealed_secret)?;
+    async fn check_token(
+        &self,
+        token: &StoredToken,
+        code: &str,
+        now: i64,
+    ) -> Result<Option<bool>, DomainError> {
+        let secret = self
+            .key
+            .open("tokens", &token.id, "secret", &token.sealed_secret)?;
         match matching::find(token, &secret, code, now, self.window()) {
             Match::Fresh { used, drift } => {
                 // The database decides who wins when the same code arrives twice at once.
-                let won = self.store.advance_token(&token.id, used, drift, now).await?;
+                let won = self
+                    .store
+                    .advance_token(&token.id, used, drift, now)
+                    .await?;
                 Ok(Some(won))
             }
             Match::Reused => Ok(Some(false)),
@@ -177,7 +214,12 @@ impl Verifier {
             user_id: user.map(|u| u.id.clone()),
             method: "otp".to_string(),
             token_id,
-            result: if outcome.reason().is_none() { "accepted" } else { "rejected" }.to_string(),
+            result: if outcome.reason().is_none() {
+                "accepted"
+            } else {
+                "rejected"
+            }
+            .to_string(),
             reason: outcome.reason().map(|r| r.as_str().to_string()),
             api_key: request.source.client.clone(),
             source_address: request.source.address.clone(),
@@ -189,7 +231,13 @@ impl Verifier {
     }
 
     /// Re-aligns an HOTP token from two consecutive codes the user typed.
-    pub async fn resync(&self, username: &str, token_id: &str, first: &str, second: &str) -> Result<(), DomainError> {
+    pub async fn resync(
+        &self,
+        username: &str,
+        token_id: &str,
+        first: &str,
+        second: &str,
+    ) -> Result<(), DomainError> {
         let user = self
             .store
             .user_by_name(username)
@@ -201,9 +249,14 @@ impl Verifier {
             .find(|t| t.id == token_id)
             .ok_or_else(|| DomainError::not_found("token", token_id))?;
         if token.kind != Kind::Hotp {
-            return Err(DomainError::invalid("token", "only HOTP tokens are resynchronised; TOTP tokens follow clock drift by themselves"));
+            return Err(DomainError::invalid(
+                "token",
+                "only HOTP tokens are resynchronised; TOTP tokens follow clock drift by themselves",
+            ));
         }
-        let secret = self.key.open("tokens", &token.id, "secret", &token.sealed_secret)?;
+        let secret = self
+            .key
+            .open("tokens", &token.id, "secret", &token.sealed_secret)?;
         let found = matching::resync_hotp(token, &secret, first.trim(), second.trim(), self.policy.hotp_resync_window)
             .ok_or_else(|| DomainError::invalid("codes", format!(
                 "the two codes are not consecutive codes of this token within {} counters: press the button twice and enter both new codes",

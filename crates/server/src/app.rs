@@ -22,8 +22,12 @@ pub struct App {
 impl App {
     pub async fn open(config: Config) -> Result<App> {
         if config.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
         }
         let options = StoreOptions {
             url: config.database_url.clone(),
@@ -36,7 +40,12 @@ impl App {
         secret_key::check_against_store(&key, store.as_ref()).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(App {
-            accounts: Accounts::new(store.clone(), clock.clone(), key.clone(), config.issuer.clone()),
+            accounts: Accounts::new(
+                store.clone(),
+                clock.clone(),
+                key.clone(),
+                config.issuer.clone(),
+            ),
             verifier: Verifier::new(store.clone(), clock.clone(), key, config.verify_policy()),
             api_keys: ApiKeys::new(store.clone(), clock),
             sql,

@@ -16,7 +16,11 @@ use crate::cli::{ApiKeyCommand, TokenCommand, UserCommand};
 use crate::config::Overrides;
 
 #[derive(Debug, Parser)]
-#[command(name = "countersign", version, about = "Self-hosted multi-factor authentication server")]
+#[command(
+    name = "countersign",
+    version,
+    about = "Self-hosted multi-factor authentication server"
+)]
 struct Cli {
     /// Configuration file (TOML). Without one, safe defaults on SQLite.
     #[arg(long, global = true, env = "COUNTERSIGN_CONFIG")]
@@ -71,7 +75,10 @@ enum ConfigCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -96,13 +103,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { listen } => listen.clone(),
         _ => None,
     };
-    let overrides = Overrides { config_file: cli.config.clone(), data_dir: cli.data_dir.clone(), listen };
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        listen,
+    };
     let config = config::load(&overrides)?;
     let serving = matches!(cli.command, Command::Serve { .. });
     // The CLI keeps standard error quiet unless something is wrong.
-    logging::init(if serving { &config.log_level } else { "warn" }, config.log_json);
+    logging::init(
+        if serving { &config.log_level } else { "warn" },
+        config.log_json,
+    );
     if let Command::Config(ConfigCommand::Check) = cli.command {
-        println!("configuration is valid (database: {})", countersign_store::connect::redact(&config.database_url));
+        println!(
+            "configuration is valid (database: {})",
+            countersign_store::connect::redact(&config.database_url)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let app = app::App::open(config).await?;

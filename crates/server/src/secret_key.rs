@@ -23,7 +23,8 @@ pub fn key_path(config: &Config) -> PathBuf {
 
 pub fn load_or_create(config: &Config) -> Result<SecretKey> {
     if let Some(text) = &config.encryption_key {
-        return decode(text).context("security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)");
+        return decode(text)
+            .context("security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)");
     }
     if let Some(path) = &config.encryption_key_file {
         return read_key_file(path);
@@ -36,7 +37,8 @@ pub fn load_or_create(config: &Config) -> Result<SecretKey> {
 }
 
 fn read_key_file(path: &Path) -> Result<SecretKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the encryption key file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the encryption key file {}", path.display()))?;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {
             tracing::warn!(file = %path.display(), "the encryption key file is readable by other users: chmod 600 it");
@@ -47,7 +49,8 @@ fn read_key_file(path: &Path) -> Result<SecretKey> {
 
 fn create_key_file(path: &Path) -> Result<SecretKey> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     }
     let (key, bytes) = SecretKey::generate();
     let mut file = OpenOptions::new()
@@ -63,9 +66,9 @@ fn create_key_file(path: &Path) -> Result<SecretKey> {
 }
 
 fn decode(text: &str) -> Result<SecretKey> {
-    let bytes = STANDARD
-        .decode(text.trim())
-        .context("the encryption key is not base64: make one with `head -c 32 /dev/urandom | base64`")?;
+    let bytes = STANDARD.decode(text.trim()).context(
+        "the encryption key is not base64: make one with `head -c 32 /dev/urandom | base64`",
+    )?;
     match SecretKey::from_bytes(&bytes) {
         Some(key) => Ok(key),
         None => bail!("the encryption key must be 32 bytes, found {}: make one with `head -c 32 /dev/urandom | base64`", bytes.len()),

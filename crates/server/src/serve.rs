@@ -9,17 +9,22 @@ use crate::app::App;
 
 pub async fn run(app: App) -> Result<()> {
     let listen = app.config.listen.clone();
-    let listener = TcpListener::bind(&listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen} (http.listen / --listen): is another program using it?"))?;
+    let listener = TcpListener::bind(&listen).await.with_context(|| {
+        format!("cannot listen on {listen} (http.listen / --listen): is another program using it?")
+    })?;
     let address = listener.local_addr()?;
-    let options = countersign_web::WebOptions { body_limit: app.config.body_limit };
+    let options = countersign_web::WebOptions {
+        body_limit: app.config.body_limit,
+    };
     let router = countersign_web::router(app.web_state(), options);
     tracing::info!(%address, database = app.store.backend(), version = env!("CARGO_PKG_VERSION"), "countersign listening on http://{address}");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the HTTP server failed")?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server failed")?;
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())

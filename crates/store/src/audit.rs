@@ -51,7 +51,10 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
     for value in &texts {
         query = query.bind(value);
     }
-    let rows = query.fetch_all(pool).await.map_err(db_error("reading audit"))?;
+    let rows = query
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("reading audit"))?;
     rows.iter().map(from_row).collect()
 }
 

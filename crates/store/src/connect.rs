@@ -84,7 +84,11 @@ fn connect_advice(backend: Backend, url: &str, err: &sqlx::Error) -> String {
         Backend::Sqlite => "check that the data directory exists and is writable by this user",
         Backend::Postgres => "check that PostgreSQL is running, the address and database name are right, and the user may connect",
     };
-    format!("cannot open the {} database at {}: {err}; {hint}", backend.name(), redact(url))
+    format!(
+        "cannot open the {} database at {}: {err}; {hint}",
+        backend.name(),
+        redact(url)
+    )
 }
 
 /// The URL without its password, for messages and logs.
@@ -106,7 +110,10 @@ mod tests {
     fn passwords_are_hidden_and_backends_known() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(Backend::of_url("sqlite://x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgresql://h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::of_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::of_url("mysql://h/db"), None);
     }
 }

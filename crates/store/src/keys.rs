@@ -36,17 +36,21 @@ pub async fn by_prefix(pool: &AnyPool, prefix: &str) -> StoreResult<Option<ApiKe
 
 pub async fn list(pool: &AnyPool) -> StoreResult<Vec<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys ORDER BY name, created_at");
-    let rows = sqlx::query(&sql).fetch_all(pool).await.map_err(db_error("listing API keys"))?;
+    let rows = sqlx::query(&sql)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("listing API keys"))?;
     rows.iter().map(from_row).collect()
 }
 
 pub async fn revoke(pool: &AnyPool, name: &str, now: i64) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(name)
-        .execute(pool)
-        .await
-        .map_err(db_error("revoking API key"))?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(name)
+            .execute(pool)
+            .await
+            .map_err(db_error("revoking API key"))?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -59,7 +63,11 @@ fn from_row(row: &AnyRow) -> StoreResult<ApiKey> {
         prefix: row.try_get("prefix").map_err(&err)?,
         hash: row.try_get("hash").map_err(&err)?,
         // A scope this version does not know is dropped rather than failing every request.
-        scopes: scopes.split(',').filter_map(|s| Scope::parse_list(s).ok()).flatten().collect(),
+        scopes: scopes
+            .split(',')
+            .filter_map(|s| Scope::parse_list(s).ok())
+            .flatten()
+            .collect(),
         created_at: row.try_get("created_at").map_err(&err)?,
         revoked_at: row.try_get("revoked_at").map_err(&err)?,
     })

@@ -42,7 +42,9 @@ impl SqlStore {
 /// Turns an sqlx error into the port's error, naming unique violations as conflicts.
 pub(crate) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
     move |err| match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.to_string()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(what.to_string())
+        }
         _ => StoreError::Backend(format!("{what}: {err}")),
     }
 }
@@ -67,7 +69,13 @@ impl Store for SqlStore {
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
         users::delete(&self.pool, user_id).await
     }
-    async fn record_failure(&self, user_id: &str, now: i64, threshold: i64, lock_seconds: i64) -> StoreResult<FailureState> {
+    async fn record_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        threshold: i64,
+        lock_seconds: i64,
+    ) -> StoreResult<FailureState> {
         users::record_failure(&self.pool, user_id, now, threshold, lock_seconds).await
     }
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
@@ -82,7 +90,13 @@ impl Store for SqlStore {
     async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool> {
         tokens::delete(&self.pool, user_id, token_id).await
     }
-    async fn advance_token(&self, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool> {
+    async fn advance_token(
+        &self,
+        token_id: &str,
+        used: i64,
+        drift: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
         tokens::advance(&self.pool, token_id, used, drift, now).await
     }
     async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()> {

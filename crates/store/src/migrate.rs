@@ -24,7 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// An arbitrary constant naming Countersign's migration lock.
-const PG_LOCK_ID: i64 = 0x636f_756e_7465_72;
+const PG_LOCK_ID: i64 = 0x0063_6f75_6e74_6572;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationStatus {
@@ -38,11 +38,18 @@ pub async fn run(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
     let mut conn = store.pool.acquire().await.map_err(db_error("migrations"))?;
     ensure_table(&mut conn).await?;
     if store.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_LOCK_ID).execute(&mut *conn).await.map_err(db_error("migration lock"))?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(PG_LOCK_ID)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error("migration lock"))?;
     }
     let result = apply_pending(&mut conn, store.backend).await;
     if store.backend == Backend::Postgres {
-        let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_ID).execute(&mut *conn).await;
+        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(PG_LOCK_ID)
+            .execute(&mut *conn)
+            .await;
     }
     result
 }
@@ -54,7 +61,11 @@ pub async fn status(store: &SqlStore) -> Result<Vec<MigrationStatus>, StoreError
     let applied = applied_versions(&mut conn).await?;
     Ok(MIGRATIONS
         .iter()
-        .map(|m| MigrationStatus { version: m.version, description: m.description, applied: applied.contains(&m.version) })
+        .map(|m| MigrationStatus {
+            version: m.version,
+            description: m.description,
+            applied: applied.contains(&m.version),
+        })
         .collect())
 }
 
@@ -74,7 +85,10 @@ async fn applied_versions(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreErr
         .await
         .map_err(db_error("reading schema_migrations"))?;
     rows.iter()
-        .map(|r| r.try_get::<i64, _>(0).map_err(db_error("reading schema_migrations")))
+        .map(|r| {
+            r.try_get::<i64, _>(0)
+                .map_err(db_error("reading schema_migrations"))
+        })
         .collect()
 }
 
@@ -86,18 +100,30 @@ async fn apply_pending(conn: &mut AnyConnection, backend: Backend) -> Result<Vec
             Backend::Sqlite => migration.sqlite,
             Backend::Postgres => migration.postgres,
         };
-        let what = format!("migration {} ({})", migration.version, migration.description);
+        let what = format!(
+            "migration {} ({})",
+            migration.version, migration.description
+        );
         let mut tx = conn.begin().await.map_err(db_error(&what))?;
-        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(db_error(&what))?;
-        sqlx::query("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.description)
-            .bind(unix_now())
+        sqlx::raw_sql(sql)
             .execute(&mut *tx)
             .await
             .map_err(db_error(&what))?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.description)
+        .bind(unix_now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error(&what))?;
         tx.commit().await.map_err(db_error(&what))?;
-        tracing::info!(version = migration.version, description = migration.description, "migration applied");
+        tracing::info!(
+            version = migration.version,
+            description = migration.description,
+            "migration applied"
+        );
         done.push(migration.version);
     }
     Ok(done)

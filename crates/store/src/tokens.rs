@@ -53,7 +53,13 @@ pub async fn delete(pool: &AnyPool, user_id: &str, token_id: &str) -> StoreResul
 
 /// The compare-and-set that makes every code single-use: of two requests
 /// with the same code, the database lets exactly one update the row.
-pub async fn advance(pool: &AnyPool, token_id: &str, used: i64, drift: i64, now: i64) -> StoreResult<bool> {
+pub async fn advance(
+    pool: &AnyPool,
+    token_id: &str,
+    used: i64,
+    drift: i64,
+    now: i64,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE tokens SET last_used = $1, drift = $2, last_used_at = $3 WHERE id = $4 AND last_used < $1",
     )
@@ -84,10 +90,12 @@ fn from_row(row: &AnyRow) -> StoreResult<StoredToken> {
     Ok(StoredToken {
         id: row.try_get("id").map_err(&err)?,
         user_id: row.try_get("user_id").map_err(&err)?,
-        kind: kind.parse().map_err(|_| StoreError::Backend(format!("token has unknown type '{kind}'")))?,
-        algorithm: algorithm
+        kind: kind
             .parse()
-            .map_err(|_| StoreError::Backend(format!("token has unknown algorithm '{algorithm}'")))?,
+            .map_err(|_| StoreError::Backend(format!("token has unknown type '{kind}'")))?,
+        algorithm: algorithm.parse().map_err(|_| {
+            StoreError::Backend(format!("token has unknown algorithm '{algorithm}'"))
+        })?,
         digits: row.try_get::<i64, _>("digits").map_err(&err)? as u32,
         period: row.try_get::<i64, _>("period").map_err(&err)? as u64,
         last_used: row.try_get("last_used").map_err(&err)?,

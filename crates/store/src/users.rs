@@ -126,7 +126,10 @@ pub async fn record_failure(
             failed_attempts: r.try_get(0).map_err(db_error("counting a failure"))?,
             locked_until: r.try_get(1).map_err(db_error("counting a failure"))?,
         },
-        None => FailureState { failed_attempts: 0, locked_until: None },
+        None => FailureState {
+            failed_attempts: 0,
+            locked_until: None,
+        },
     })
 }
 
@@ -140,7 +143,9 @@ pub async fn clear_failures(pool: &AnyPool, user_id: &str) -> StoreResult<()> {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<User> {

@@ -11,5 +11,7 @@ pub use tempdir::TempDir;
 pub fn random_suffix() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..12).map(|_| char::from(b'a' + rng.gen_range(0..26u8))).collect()
+    (0..12)
+        .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
+        .collect()
 }

@@ -3,7 +3,8 @@ use sqlx::{Connection, Executor, PgConnection};
 /// The server tests create their databases on: `COUNTERSIGN_TEST_POSTGRES`
 /// or the local one (`postgres://postgres@127.0.0.1:5432`).
 pub fn postgres_admin_url() -> String {
-    std::env::var("COUNTERSIGN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+    std::env::var("COUNTERSIGN_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
 }
 
 /// A fresh, empty PostgreSQL database, dropped (with its connections) on drop.
@@ -43,10 +44,17 @@ impl Drop for TempPostgres {
         let name = self.name.clone();
         // Drop may run inside or outside a runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             runtime.block_on(async move {
                 let mut admin = admin_connection().await;
-                let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                let _ = admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
                 let _ = admin.close().await;
             });
         })

@@ -6,8 +6,10 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(label: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("countersign-{label}-{}", crate::random_suffix()));
-        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        let path =
+            std::env::temp_dir().join(format!("countersign-{label}-{}", crate::random_suffix()));
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
         Self(path)
     }
 

@@ -33,20 +33,42 @@ pub async fn list(
 ) -> Result<Json<AuditPage>, ApiError> {
     let limit = params.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
-        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 1000"));
+        return Err(ApiError::bad_request(
+            "bad_query",
+            "limit must be between 1 and 1000",
+        ));
     }
     if let Some(result) = params.result.as_deref() {
         if result != "accepted" && result != "rejected" {
-            return Err(ApiError::bad_request("bad_query", "result must be 'accepted' or 'rejected'"));
+            return Err(ApiError::bad_request(
+                "bad_query",
+                "result must be 'accepted' or 'rejected'",
+            ));
         }
     }
     let since = match params.since.as_deref() {
         Some(text) => Some(parse_time(text).ok_or_else(|| {
-            ApiError::bad_request("bad_query", format!("since '{text}' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds"))
+            ApiError::bad_request(
+                "bad_query",
+                format!(
+                    "since '{text}' is neither RFC 3339 (2024-05-01T12:00:00Z) nor Unix seconds"
+                ),
+            )
         })?),
         None => None,
     };
-    let query = AuditQuery { username: params.username, result: params.result, since, limit };
-    let records = state.store.query_audit(&query).await.map_err(countersign_domain::DomainError::from)?;
-    Ok(Json(AuditPage { records: records.into_iter().map(AuditView::from).collect() }))
+    let query = AuditQuery {
+        username: params.username,
+        result: params.result,
+        since,
+        limit,
+    };
+    let records = state
+        .store
+        .query_audit(&query)
+        .await
+        .map_err(countersign_domain::DomainError::from)?;
+    Ok(Json(AuditPage {
+        records: records.into_iter().map(AuditView::from).collect(),
+    }))
 }

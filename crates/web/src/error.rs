@@ -29,7 +29,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -51,7 +55,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_string(), message: self.message },
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
         };
         (self.status, Json(body)).into_response()
     }
@@ -61,7 +68,9 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match &err {
             DomainError::NotFound { .. } => ApiError::not_found(err.to_string()),
-            DomainError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string()),
+            DomainError::Conflict(_) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string())
+            }
             DomainError::Invalid { .. } => ApiError::invalid(err.to_string()),
             DomainError::Decrypt | DomainError::Store(_) => {
                 tracing::error!(error = %err, "request failed inside the server");

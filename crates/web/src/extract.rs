@@ -41,7 +41,10 @@ fn json_error(rejection: JsonRejection) -> ApiError {
             "send the body as JSON with the header Content-Type: application/json",
         ),
         StatusCode::UNPROCESSABLE_ENTITY => ApiError::invalid(detail),
-        _ => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {detail}")),
+        _ => ApiError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {detail}"),
+        ),
     }
 }
 
@@ -87,7 +90,9 @@ async fn authorize(parts: &Parts, state: &AppState, scope: Scope) -> Result<ApiK
     let presented = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be 'Bearer <API key>'"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be 'Bearer <API key>'")
+        })?;
     let key = state
         .api_keys
         .authenticate(presented.trim())
@@ -110,7 +115,12 @@ pub struct ClientAddr(pub Option<SocketAddr>);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)))
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
     }
 }
 

@@ -44,9 +44,15 @@ pub struct WebOptions {
 pub fn router(state: AppState, options: WebOptions) -> Router {
     let api = Router::new()
         .route("/users", post(users::create).get(users::list))
-        .route("/users/{username}", get(users::show).patch(users::update).delete(users::remove))
+        .route(
+            "/users/{username}",
+            get(users::show).patch(users::update).delete(users::remove),
+        )
         .route("/users/{username}/unlock", post(users::unlock))
-        .route("/users/{username}/tokens", post(tokens::create).get(tokens::list))
+        .route(
+            "/users/{username}/tokens",
+            post(tokens::create).get(tokens::list),
+        )
         .route("/users/{username}/tokens/{id}", delete(tokens::remove))
         .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
         .route("/verify", post(verify::verify))

@@ -25,7 +25,11 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         "database_status": database,
         "uptime_seconds": state.started.elapsed().as_secs(),
     });
-    (axum::http::StatusCode::from_u16(status).unwrap_or_default(), Json(body)).into_response()
+    (
+        axum::http::StatusCode::from_u16(status).unwrap_or_default(),
+        Json(body),
+    )
+        .into_response()
 }
 
 /// Prometheus text exposition.
@@ -37,7 +41,14 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         env!("CARGO_PKG_VERSION")
     ));
     state.verifier.metrics().render(&mut text);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 pub async fn openapi() -> Json<Value> {

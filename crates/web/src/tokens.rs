@@ -63,9 +63,15 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 404, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, _key: AdminKey, Path(username): Path<String>) -> Result<Json<TokenList>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+) -> Result<Json<TokenList>, ApiError> {
     let tokens = state.accounts.tokens(&username).await?;
-    Ok(Json(TokenList { tokens: tokens.into_iter().map(TokenView::from).collect() }))
+    Ok(Json(TokenList {
+        tokens: tokens.into_iter().map(TokenView::from).collect(),
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", security(("bearer" = [])),
@@ -88,6 +94,9 @@ pub async fn resync(
     Path((username, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<Resync>,
 ) -> Result<StatusCode, ApiError> {
-    state.verifier.resync(&username, &id, &body.code1, &body.code2).await?;
+    state
+        .verifier
+        .resync(&username, &id, &body.code1, &body.code2)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -50,19 +50,35 @@ pub async fn list(
 ) -> Result<Json<UserPage>, ApiError> {
     let limit = params.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
-        return Err(ApiError::bad_request("bad_query", "limit must be between 1 and 1000"));
+        return Err(ApiError::bad_request(
+            "bad_query",
+            "limit must be between 1 and 1000",
+        ));
     }
     let users = state
         .accounts
-        .list_users(UserQuery { query: params.query, limit, after: params.after })
+        .list_users(UserQuery {
+            query: params.query,
+            limit,
+            after: params.after,
+        })
         .await?;
-    let next = (users.len() as u32 == limit).then(|| users.last().map(|u| u.username.clone())).flatten();
-    Ok(Json(UserPage { users: users.into_iter().map(UserView::from).collect(), next }))
+    let next = (users.len() as u32 == limit)
+        .then(|| users.last().map(|u| u.username.clone()))
+        .flatten();
+    Ok(Json(UserPage {
+        users: users.into_iter().map(UserView::from).collect(),
+        next,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{username}", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, _key: AdminKey, Path(username): Path<String>) -> Result<Json<UserView>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     Ok(Json(state.accounts.user(&username).await?.into()))
 }
 
@@ -80,12 +96,18 @@ pub async fn update(
         phone: body.phone,
         enabled: body.enabled,
     };
-    Ok(Json(state.accounts.update_user(&username, patch).await?.into()))
+    Ok(Json(
+        state.accounts.update_user(&username, patch).await?.into(),
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{username}", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn remove(State(state): State<AppState>, AdminKey(key): AdminKey, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
     state.accounts.delete_user(&username).await?;
     tracing::info!(user = %username, by = %key.name, "user deleted");
     Ok(StatusCode::NO_CONTENT)
@@ -93,7 +115,11 @@ pub async fn remove(State(state): State<AppState>, AdminKey(key): AdminKey, Path
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/unlock", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
-pub async fn unlock(State(state): State<AppState>, _key: AdminKey, Path(username): Path<String>) -> Result<Json<UserView>, ApiError> {
+pub async fn unlock(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     let user = state.accounts.unlock(&username).await?;
     tracing::info!(user = %user.username, "user unlocked by an administrator");
     Ok(Json(user.into()))

@@ -46,11 +46,20 @@ pub async fn verify(
     };
     let outcome = state.verifier.verify(&request).await?;
     match outcome {
-        Outcome::Accepted { .. } => Ok(Json(VerifyResponse { result: "accepted", reason: None, message: None })),
-        Outcome::Rejected { reason: Reason::UnknownUser } => Err(ApiError::new(
+        Outcome::Accepted { .. } => Ok(Json(VerifyResponse {
+            result: "accepted",
+            reason: None,
+            message: None,
+        })),
+        Outcome::Rejected {
+            reason: Reason::UnknownUser,
+        } => Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_user",
-            format!("no user is named '{}': create the user first", request.username),
+            format!(
+                "no user is named '{}': create the user first",
+                request.username
+            ),
         )),
         Outcome::Rejected { reason } => Ok(Json(VerifyResponse {
             result: "rejected",

@@ -32,13 +32,23 @@ pub async fn apikey(app: &App, command: ApiKeyCommand, out: &Output) -> Result<E
         ApiKeyCommand::Create { name, scope } => {
             let scopes = Scope::parse_list(&scope)?;
             let (key, plain) = app.api_keys.create(&name, scopes).await?;
-            out.show(&json!({"name": key.name, "scopes": key.scopes, "key": plain}), || plain.clone());
-            eprintln!("API key '{}' created with scope {}. It is shown only once: store it now.", key.name, Scope::join(&key.scopes));
+            out.show(
+                &json!({"name": key.name, "scopes": key.scopes, "key": plain}),
+                || plain.clone(),
+            );
+            eprintln!(
+                "API key '{}' created with scope {}. It is shown only once: store it now.",
+                key.name,
+                Scope::join(&key.scopes)
+            );
         }
         ApiKeyCommand::List => {
             let keys = app.api_keys.list().await?;
             out.show(&keys, || {
-                let mut text = format!("{:<24} {:<14} {:<12} {:<22} {}", "NAME", "SCOPES", "PREFIX", "CREATED", "REVOKED");
+                let mut text = format!(
+                    "{:<24} {:<14} {:<12} {:<22} {}",
+                    "NAME", "SCOPES", "PREFIX", "CREATED", "REVOKED"
+                );
                 for k in &keys {
                     text.push_str(&format!(
                         "\n{:<24} {:<14} {:<12} {:<22} {}",
@@ -54,7 +64,9 @@ pub async fn apikey(app: &App, command: ApiKeyCommand, out: &Output) -> Result<E
         }
         ApiKeyCommand::Revoke { name } => {
             app.api_keys.revoke(&name).await?;
-            out.show(&json!({"revoked": name}), || format!("API key '{name}' revoked"));
+            out.show(&json!({"revoked": name}), || {
+                format!("API key '{name}' revoked")
+            });
         }
     }
     Ok(ExitCode::SUCCESS)

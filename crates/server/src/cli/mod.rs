@@ -26,7 +26,10 @@ impl Output {
     /// Prints `value` as JSON, or the human text `text` makes.
     pub fn show<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
         } else {
             println!("{}", text());
         }
@@ -48,7 +51,14 @@ pub async fn migrate(app: &App, _status_only: bool, out: &Output) -> Result<Exit
     out.show(&rows, || {
         status
             .iter()
-            .map(|m| format!("{:>4}  {:<8} {}", m.version, if m.applied { "applied" } else { "pending" }, m.description))
+            .map(|m| {
+                format!(
+                    "{:>4}  {:<8} {}",
+                    m.version,
+                    if m.applied { "applied" } else { "pending" },
+                    m.description
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     });
@@ -59,7 +69,10 @@ pub async fn verify(app: &App, username: &str, code: &str, out: &Output) -> Resu
     let request = Verification {
         username: username.to_string(),
         code: code.to_string(),
-        source: Source { client: Some("cli".into()), address: None },
+        source: Source {
+            client: Some("cli".into()),
+            address: None,
+        },
     };
     let outcome = app.verifier.verify(&request).await?;
     let (result, reason) = match &outcome {
@@ -71,5 +84,9 @@ pub async fn verify(app: &App, username: &str, code: &str, out: &Output) -> Resu
         None => "accepted".to_string(),
         Some(r) => format!("rejected: {} ({})", r.as_str(), r.message()),
     });
-    Ok(if reason.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if reason.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

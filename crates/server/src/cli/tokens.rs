@@ -40,25 +40,55 @@ pub enum TokenCommand {
         #[arg(long)]
         png: Option<PathBuf>,
     },
-    List { username: String },
-    Delete { username: String, id: String },
+    List {
+        username: String,
+    },
+    Delete {
+        username: String,
+        id: String,
+    },
     /// Realign an HOTP token from two consecutive codes.
-    Resync { username: String, id: String, code1: String, code2: String },
+    Resync {
+        username: String,
+        id: String,
+        code1: String,
+        code2: String,
+    },
 }
 
 pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<ExitCode> {
     match command {
-        TokenCommand::Add { username, kind, secret, algorithm, digits, period, counter, png } => {
-            let spec = TokenSpec { kind: Some(kind), secret, algorithm, digits, period, counter };
+        TokenCommand::Add {
+            username,
+            kind,
+            secret,
+            algorithm,
+            digits,
+            period,
+            counter,
+            png,
+        } => {
+            let spec = TokenSpec {
+                kind: Some(kind),
+                secret,
+                algorithm,
+                digits,
+                period,
+                counter,
+            };
             let (token, enrolment) = app.accounts.add_token(&username, spec).await?;
             let uri = enrolment.as_ref().map(|e| e.otpauth_uri.clone());
             if let (Some(path), Some(uri)) = (&png, &uri) {
                 let bytes = countersign_otp::qr::png(uri, 8)?;
-                std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
             let value = json!({"token": token, "secret": enrolment.as_ref().map(|e| &e.secret), "otpauth_uri": uri});
             out.show(&value, || {
-                let mut text = format!("token {} ({} {} {} digits) added for {username}", token.id, token.kind, token.algorithm, token.digits);
+                let mut text = format!(
+                    "token {} ({} {} {} digits) added for {username}",
+                    token.id, token.kind, token.algorithm, token.digits
+                );
                 if let Some(uri) = &uri {
                     text.push_str(&format!("\notpauth URI (shown once): {uri}"));
                     if std::io::stdout().is_terminal() {
@@ -73,11 +103,18 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
         TokenCommand::List { username } => {
             let tokens = app.accounts.tokens(&username).await?;
             out.show(&tokens, || {
-                let mut text = format!("{:<22} {:<5} {:<7} {:<7} {:<22} {}", "ID", "TYPE", "ALG", "DIGITS", "CREATED", "LAST USED");
+                let mut text = format!(
+                    "{:<22} {:<5} {:<7} {:<7} {:<22} {}",
+                    "ID", "TYPE", "ALG", "DIGITS", "CREATED", "LAST USED"
+                );
                 for t in &tokens {
                     text.push_str(&format!(
                         "\n{:<22} {:<5} {:<7} {:<7} {:<22} {}",
-                        t.id, t.kind.to_string(), t.algorithm.to_string(), t.digits, rfc3339(t.created_at),
+                        t.id,
+                        t.kind.to_string(),
+                        t.algorithm.to_string(),
+                        t.digits,
+                        rfc3339(t.created_at),
                         t.last_used_at.map(rfc3339).unwrap_or_else(|| "-".into())
                     ));
                 }
@@ -88,9 +125,16 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
             app.accounts.delete_token(&username, &id).await?;
             out.show(&json!({"deleted": id}), || format!("token {id} deleted"));
         }
-        TokenCommand::Resync { username, id, code1, code2 } => {
+        TokenCommand::Resync {
+            username,
+            id,
+            code1,
+            code2,
+        } => {
             app.verifier.resync(&username, &id, &code1, &code2).await?;
-            out.show(&json!({"resynchronised": id}), || format!("token {id} resynchronised"));
+            out.show(&json!({"resynchronised": id}), || {
+                format!("token {id} resynchronised")
+            });
         }
     }
     Ok(ExitCode::SUCCESS)

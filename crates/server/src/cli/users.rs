@@ -30,19 +30,29 @@ pub enum UserCommand {
         #[arg(long)]
         after: Option<String>,
     },
-    Show { username: String },
+    Show {
+        username: String,
+    },
     /// Change profile fields; pass an empty value ("") to clear one.
     Update {
         username: String,
         #[command(flatten)]
         profile: Profile,
     },
-    Disable { username: String },
-    Enable { username: String },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
     /// Lift a lockout after repeated failures.
-    Unlock { username: String },
+    Unlock {
+        username: String,
+    },
     /// Delete the user and their tokens.
-    Delete { username: String },
+    Delete {
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -60,11 +70,26 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
     let accounts = &app.accounts;
     let shown = match command {
         UserCommand::Add { username, profile } => {
-            let new = NewUser { username, display_name: profile.display_name, email: profile.email, phone: profile.phone };
+            let new = NewUser {
+                username,
+                display_name: profile.display_name,
+                email: profile.email,
+                phone: profile.phone,
+            };
             accounts.create_user(new).await?
         }
-        UserCommand::List { query, limit, after } => {
-            let users = accounts.list_users(UserQuery { query, limit, after }).await?;
+        UserCommand::List {
+            query,
+            limit,
+            after,
+        } => {
+            let users = accounts
+                .list_users(UserQuery {
+                    query,
+                    limit,
+                    after,
+                })
+                .await?;
             out.show(&users, || table(&users));
             return Ok(ExitCode::SUCCESS);
         }
@@ -83,7 +108,9 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
         UserCommand::Unlock { username } => accounts.unlock(&username).await?,
         UserCommand::Delete { username } => {
             accounts.delete_user(&username).await?;
-            out.show(&json!({"deleted": username}), || format!("user '{username}' deleted with their tokens"));
+            out.show(&json!({"deleted": username}), || {
+                format!("user '{username}' deleted with their tokens")
+            });
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -102,7 +129,10 @@ fn describe(u: &User) -> String {
 }
 
 fn table(users: &[User]) -> String {
-    let mut text = format!("{:<32} {:<24} {:<32} {:<8} {}", "USERNAME", "DISPLAY NAME", "EMAIL", "ENABLED", "LOCKED");
+    let mut text = format!(
+        "{:<32} {:<24} {:<32} {:<8} {}",
+        "USERNAME", "DISPLAY NAME", "EMAIL", "ENABLED", "LOCKED"
+    );
     for u in users {
         text.push_str(&format!(
             "\n{:<32} {:<24} {:<32} {:<8} {}",

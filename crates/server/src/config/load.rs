@@ -21,7 +21,10 @@ pub fn load(overrides: &Overrides) -> Result<Config, ConfigErrors> {
     load_with_env(overrides, &|name| std::env::var(name).ok())
 }
 
-pub fn load_with_env(overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigErrors> {
+pub fn load_with_env(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigErrors> {
     let mut problems = Vec::new();
     let mut values = defaults();
     if let Some(path) = &overrides.config_file {
@@ -55,7 +58,12 @@ fn defaults() -> BTreeMap<&'static str, Value> {
 fn read_file(path: &Path, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) => return problems.push(format!("cannot read the configuration file {}: {e}", path.display())),
+        Err(e) => {
+            return problems.push(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            ))
+        }
     };
     let table: toml::Table = match toml::from_str(&text) {
         Ok(table) => table,
@@ -73,24 +81,46 @@ fn read_file(path: &Path, values: &mut BTreeMap<&'static str, Value>, problems: 
     }
 }
 
-fn set(path: &str, value: Value, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
+fn set(
+    path: &str,
+    value: Value,
+    values: &mut BTreeMap<&'static str, Value>,
+    problems: &mut Vec<String>,
+) {
     let Some(key) = schema::find(path) else {
         let section = schema::section_of(path);
-        let known: Vec<&str> = KEYS.iter().filter(|k| schema::section_of(k.path) == section).map(|k| k.path).collect();
-        return problems.push(format!("{path}: unknown key (known here: {})", known.join(", ")));
+        let known: Vec<&str> = KEYS
+            .iter()
+            .filter(|k| schema::section_of(k.path) == section)
+            .map(|k| k.path)
+            .collect();
+        return problems.push(format!(
+            "{path}: unknown key (known here: {})",
+            known.join(", ")
+        ));
     };
     let fits = matches!(
         (key.kind, &value),
-        (Kind::Str, Value::String(_)) | (Kind::Int, Value::Integer(_)) | (Kind::Bool, Value::Boolean(_))
+        (Kind::Str, Value::String(_))
+            | (Kind::Int, Value::Integer(_))
+            | (Kind::Bool, Value::Boolean(_))
     );
     if fits {
         values.insert(key.path, value);
     } else {
-        problems.push(format!("{path}: expected {}, found {}", kind_name(key.kind), value.type_str()));
+        problems.push(format!(
+            "{path}: expected {}, found {}",
+            kind_name(key.kind),
+            value.type_str()
+        ));
     }
 }
 
-fn read_env(env: &dyn Fn(&str) -> Option<String>, values: &mut BTreeMap<&'static str, Value>, problems: &mut Vec<String>) {
+fn read_env(
+    env: &dyn Fn(&str) -> Option<String>,
+    values: &mut BTreeMap<&'static str, Value>,
+    problems: &mut Vec<String>,
+) {
     for key in KEYS {
         let name = schema::env_name(key.path);
         let mut text = env(&name);
@@ -112,7 +142,10 @@ fn read_env(env: &dyn Fn(&str) -> Option<String>, values: &mut BTreeMap<&'static
             Some(value) => {
                 values.insert(key.path, value);
             }
-            None => problems.push(format!("{name}: expected {}, found '{text}'", kind_name(key.kind))),
+            None => problems.push(format!(
+                "{name}: expected {}, found '{text}'",
+                kind_name(key.kind)
+            )),
         }
     }
 }
@@ -141,13 +174,23 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn text(&self, path: &str) -> Option<String> {
-        self.values.get(path).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty())
+        self.values
+            .get(path)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .filter(|s| !s.is_empty())
     }
 
     fn int(&mut self, path: &str, min: i64, max: i64) -> i64 {
-        let value = self.values.get(path).and_then(Value::as_integer).unwrap_or(min);
+        let value = self
+            .values
+            .get(path)
+            .and_then(Value::as_integer)
+            .unwrap_or(min);
         if value < min || value > max {
-            self.problems.push(format!("{path}: {value} is out of range, expected {min} to {max}"));
+            self.problems.push(format!(
+                "{path}: {value} is out of range, expected {min} to {max}"
+            ));
             return min;
         }
         value
@@ -156,7 +199,10 @@ impl Reader<'_> {
     fn one_of(&mut self, path: &str, allowed: &[&str]) -> String {
         let value = self.text(path).unwrap_or_default();
         if !allowed.contains(&value.as_str()) {
-            self.problems.push(format!("{path}: '{value}' is not one of {}", allowed.join(", ")));
+            self.problems.push(format!(
+                "{path}: '{value}' is not one of {}",
+                allowed.join(", ")
+            ));
         }
         value
     }
@@ -164,16 +210,23 @@ impl Reader<'_> {
 
 fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> Config {
     let mut r = Reader { values, problems };
-    let data_dir = PathBuf::from(r.text("data_dir").unwrap_or_else(|| "./countersign-data".into()));
+    let data_dir = PathBuf::from(
+        r.text("data_dir")
+            .unwrap_or_else(|| "./countersign-data".into()),
+    );
     let database_url = r
         .text("database.url")
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("countersign.db").display()));
     if countersign_store::Backend::of_url(&database_url).is_none() {
-        r.problems.push("database.url: expected sqlite://PATH or postgres://USER@HOST:PORT/DB".to_string());
+        r.problems.push(
+            "database.url: expected sqlite://PATH or postgres://USER@HOST:PORT/DB".to_string(),
+        );
     }
     let listen = r.text("http.listen").unwrap_or_default();
     if listen.parse::<std::net::SocketAddr>().is_err() {
-        r.problems.push(format!("http.listen: '{listen}' is not an address:port like 127.0.0.1:8080"));
+        r.problems.push(format!(
+            "http.listen: '{listen}' is not an address:port like 127.0.0.1:8080"
+        ));
     }
     let config = Config {
         max_connections: r.int("database.max_connections", 1, 1000) as u32,
@@ -193,7 +246,10 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         listen,
     };
     if config.issuer.contains(':') {
-        r.problems.push("otp.issuer: must not contain ':' (authenticator apps split the label on it)".to_string());
+        r.problems.push(
+            "otp.issuer: must not contain ':' (authenticator apps split the label on it)"
+                .to_string(),
+        );
     }
     config
 }

@@ -3,7 +3,10 @@ use std::collections::HashMap;
 use super::*;
 
 fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     move |name| map.get(name).cloned()
 }
 
@@ -11,7 +14,10 @@ fn file_with(text: &str) -> (tempdir::Dir, Overrides) {
     let dir = tempdir::Dir::new();
     let path = dir.0.join("countersign.toml");
     std::fs::write(&path, text).expect("write config");
-    let overrides = Overrides { config_file: Some(path), ..Overrides::default() };
+    let overrides = Overrides {
+        config_file: Some(path),
+        ..Overrides::default()
+    };
     (dir, overrides)
 }
 
@@ -19,7 +25,10 @@ mod tempdir {
     pub struct Dir(pub std::path::PathBuf);
     impl Dir {
         pub fn new() -> Self {
-            let path = std::env::temp_dir().join(format!("cs-config-{}", countersign_domain::ids::random_text(10)));
+            let path = std::env::temp_dir().join(format!(
+                "cs-config-{}",
+                countersign_domain::ids::random_text(10)
+            ));
             std::fs::create_dir_all(&path).expect("temp dir");
             Dir(path)
         }
@@ -34,7 +43,10 @@ mod tempdir {
 #[test]
 fn no_file_gives_sqlite_in_the_data_dir() {
     let config = load_with_env(&Overrides::default(), &env_of(&[])).expect("defaults are valid");
-    assert_eq!(config.database_url, "sqlite://./countersign-data/countersign.db");
+    assert_eq!(
+        config.database_url,
+        "sqlite://./countersign-data/countersign.db"
+    );
     assert_eq!(config.listen, "127.0.0.1:8080");
     assert_eq!(config.lockout_threshold, 10);
     assert_eq!(config.totp_window, 1);
@@ -42,14 +54,21 @@ fn no_file_gives_sqlite_in_the_data_dir() {
 
 #[test]
 fn environment_overrides_file_and_flags_override_environment() {
-    let (_dir, mut overrides) = file_with("[http]\nlisten = \"127.0.0.1:9000\"\n[verify]\nlockout_threshold = 5\n");
-    let env = env_of(&[("COUNTERSIGN_VERIFY_LOCKOUT_THRESHOLD", "7"), ("COUNTERSIGN_DATABASE_URL", "postgres://h/db")]);
+    let (_dir, mut overrides) =
+        file_with("[http]\nlisten = \"127.0.0.1:9000\"\n[verify]\nlockout_threshold = 5\n");
+    let env = env_of(&[
+        ("COUNTERSIGN_VERIFY_LOCKOUT_THRESHOLD", "7"),
+        ("COUNTERSIGN_DATABASE_URL", "postgres://h/db"),
+    ]);
     let config = load_with_env(&overrides, &env).expect("valid");
     assert_eq!(config.listen, "127.0.0.1:9000");
     assert_eq!(config.lockout_threshold, 7);
     assert_eq!(config.database_url, "postgres://h/db");
     overrides.listen = Some("0.0.0.0:1".into());
-    assert_eq!(load_with_env(&overrides, &env).expect("valid").listen, "0.0.0.0:1");
+    assert_eq!(
+        load_with_env(&overrides, &env).expect("valid").listen,
+        "0.0.0.0:1"
+    );
 }
 
 #[test]
@@ -71,8 +90,14 @@ fn every_problem_is_reported_at_once_with_its_key() {
     let env = env_of(&[("COUNTERSIGN_DATABASE_MAX_CONNECTIONS", "many")]);
     let errors = load_with_env(&overrides, &env).expect_err("invalid").0;
     let text = errors.join("\n");
-    for expected in ["colour: unknown key", "http.listen: expected a string", "verify.lockout_threshold: 0 is out of range",
-        "verify.totp_window: 99", "log.format: 'xml'", "COUNTERSIGN_DATABASE_MAX_CONNECTIONS: expected an integer"] {
+    for expected in [
+        "colour: unknown key",
+        "http.listen: expected a string",
+        "verify.lockout_threshold: 0 is out of range",
+        "verify.totp_window: 99",
+        "log.format: 'xml'",
+        "COUNTERSIGN_DATABASE_MAX_CONNECTIONS: expected an integer",
+    ] {
         assert!(text.contains(expected), "missing '{expected}' in:\n{text}");
     }
 }
@@ -84,13 +109,32 @@ fn the_example_file_loads_and_documents_every_key() {
     let config = load_with_env(&overrides, &env_of(&[])).expect("example is valid");
     assert_eq!(config.listen, "127.0.0.1:8080");
     for key in KEYS {
-        assert!(example.contains(&schema::env_name(key.path)), "{} undocumented", key.path);
+        assert!(
+            example.contains(&schema::env_name(key.path)),
+            "{} undocumented",
+            key.path
+        );
     }
 }
 
 #[test]
 fn syntax_errors_name_the_file() {
     let (_dir, overrides) = file_with("[http\nlisten=");
-    let errors = load_with_env(&overrides, &env_of(&[])).expect_err("invalid").0;
+    let errors = load_with_env(&overrides, &env_of(&[]))
+        .expect_err("invalid")
+        .0;
     assert!(errors[0].contains("is not valid TOML"), "{errors:?}");
+}
+
+#[test]
+fn docs_configuration_md_shows_the_current_example() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/configuration.md"
+    ))
+    .expect("read docs");
+    assert!(
+        doc.contains(&schema::example()),
+        "docs/configuration.md is out of date: paste the output of `countersign config example` into it"
+    );
 }

@@ -49,7 +49,10 @@ impl std::fmt::Display for ConfigErrors {
         for problem in &self.0 {
             writeln!(f, "  - {problem}")?;
         }
-        write!(f, "`countersign config example` prints every key with its meaning and default.")
+        write!(
+            f,
+            "`countersign config example` prints every key with its meaning and default."
+        )
     }
 }
 

@@ -22,18 +22,38 @@ pub struct Key {
     pub secret: bool,
 }
 
-const fn key(path: &'static str, kind: Kind, default: Option<&'static str>, doc: &'static str) -> Key {
-    Key { path, kind, default, doc, secret: false }
+const fn key(
+    path: &'static str,
+    kind: Kind,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> Key {
+    Key {
+        path,
+        kind,
+        default,
+        doc,
+        secret: false,
+    }
 }
 
 pub const SECTIONS: &[(&str, &str)] = &[
     ("", "Where Countersign keeps its files."),
-    ("database", "The store: SQLite in the data directory by default, or PostgreSQL for several nodes."),
+    (
+        "database",
+        "The store: SQLite in the data directory by default, or PostgreSQL for several nodes.",
+    ),
     ("http", "The HTTP listener for the application API."),
     ("log", "Logs go to standard error."),
-    ("security", "The key that encrypts OATH seeds and other secrets at rest."),
+    (
+        "security",
+        "The key that encrypts OATH seeds and other secrets at rest.",
+    ),
     ("verify", "How codes are checked."),
-    ("otp", "How new OATH tokens are presented to authenticator apps."),
+    (
+        "otp",
+        "How new OATH tokens are presented to authenticator apps.",
+    ),
 ];
 
 pub const KEYS: &[Key] = &[
@@ -88,7 +108,12 @@ pub fn example() -> String {
         }
         for key in KEYS.iter().filter(|k| section_of(k.path) == *section) {
             let name = key.path.rsplit('.').next().unwrap_or(key.path);
-            out.push_str(&format!("# {}\n# env: {}{}\n", key.doc, env_name(key.path), if key.secret { " (or _FILE)" } else { "" }));
+            out.push_str(&format!(
+                "# {}\n# env: {}{}\n",
+                key.doc,
+                env_name(key.path),
+                if key.secret { " (or _FILE)" } else { "" }
+            ));
             match key.default {
                 Some(value) => out.push_str(&format!("{name} = {value}\n")),
                 None => out.push_str(&format!("# {name} = \"\"\n")),

@@ -1,0 +1,429 @@
+//! One behaviour for every store: each check runs on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+
+use countersign_domain::{
+    Accounts, ApiKeys, AuditQuery, AuditRecord, FixedClock, NewUser, Outcome, Reason, Scope,
+    SecretKey, Source, Store, TokenSpec, UserPatch, UserQuery, Verification, Verifier,
+    VerifyPolicy,
+};
+use countersign_store::{open, SqlStore, StoreOptions};
+use countersign_testkit::{TempDir, TempPostgres};
+
+/// Keeps the database alive as long as the store under test.
+enum Guard {
+    Sqlite(#[allow(dead_code)] TempDir),
+    Postgres(#[allow(dead_code)] TempPostgres),
+}
+
+async fn sqlite() -> (SqlStore, Guard) {
+    let dir = TempDir::new("store");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    (open_url(&url).await, Guard::Sqlite(dir))
+}
+
+async fn postgres() -> (SqlStore, Guard) {
+    let db = TempPostgres::new().await;
+    (open_url(db.url()).await, Guard::Postgres(db))
+}
+
+async fn open_url(url: &str) -> SqlStore {
+    open(&StoreOptions {
+        url: url.to_string(),
+        max_connections: 8,
+        migrate: true,
+    })
+    .await
+    .expect("open store")
+}
+
+const NOW: i64 = 1_700_000_000;
+
+struct World {
+    store: Arc<dyn Store>,
+    clock: Arc<FixedClock>,
+    accounts: Accounts,
+    verifier: Verifier,
+}
+
+fn world(store: SqlStore) -> World {
+    let store: Arc<dyn Store> = Arc::new(store);
+    let clock = Arc::new(FixedClock::new(NOW));
+    let (key, _) = SecretKey::generate();
+    World {
+        accounts: Accounts::new(store.clone(), clock.clone(), key.clone(), "Test".into()),
+        verifier: Verifier::new(
+            store.clone(),
+            clock.clone(),
+            key,
+            VerifyPolicy {
+                lockout_threshold: 3,
+                ..VerifyPolicy::default()
+            },
+        ),
+        store,
+        clock,
+    }
+}
+
+fn user(name: &str) -> NewUser {
+    NewUser {
+        username: name.to_string(),
+        ..NewUser::default()
+    }
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_store { $( #[tokio::test] async fn $name() { let (s, _g) = super::sqlite().await; super::$name(s).await; } )* }
+        mod postgres_store { $( #[tokio::test] async fn $name() { let (s, _g) = super::postgres().await; super::$name(s).await; } )* }
+    };
+}
+
+on_both!(
+    users_are_unique_ignoring_case,
+    users_list_filters_and_pages,
+    users_update_and_delete,
+    api_keys_hash_and_revoke,
+    totp_code_is_accepted_once,
+    concurrent_same_code_wins_once,
+    lockout_counts_and_expires,
+    audit_filters_newest_first,
+    migrations_are_idempotent,
+    meta_is_written_once,
+);
+
+async fn users_are_unique_ignoring_case(store: SqlStore) {
+    let w = world(store);
+    w.accounts.create_user(user("Alice")).await.expect("create");
+    let err = w
+        .accounts
+        .create_user(user("alice"))
+        .await
+        .expect_err("duplicate");
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(
+        w.accounts.user("ALICE").await.expect("found").username,
+        "Alice"
+    );
+}
+
+async fn users_list_filters_and_pages(store: SqlStore) {
+    let w = world(store);
+    for name in ["carol", "alice", "bob", "dave_x", "dave%y"] {
+        w.accounts.create_user(user(name)).await.expect("create");
+    }
+    let page = |query: Option<&str>, after: Option<&str>, limit| UserQuery {
+        query: query.map(String::from),
+        after: after.map(String::from),
+        limit,
+    };
+    let names = |users: Vec<countersign_domain::User>| {
+        users.into_iter().map(|u| u.username).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(
+            w.accounts
+                .list_users(page(None, None, 2))
+                .await
+                .expect("list")
+        ),
+        ["alice", "bob"]
+    );
+    assert_eq!(
+        names(
+            w.accounts
+                .list_users(page(None, Some("bob"), 2))
+                .await
+                .expect("list")
+        ),
+        ["carol", "dave%y"]
+    );
+    assert_eq!(
+        names(
+            w.accounts
+                .list_users(page(Some("_"), None, 10))
+                .await
+                .expect("list")
+        ),
+        ["dave_x"]
+    );
+    assert_eq!(
+        names(
+            w.accounts
+                .list_users(page(Some("%"), None, 10))
+                .await
+                .expect("list")
+        ),
+        ["dave%y"]
+    );
+}
+
+async fn users_update_and_delete(store: SqlStore) {
+    let w = world(store);
+    w.accounts.create_user(user("erin")).await.expect("create");
+    let patch = UserPatch {
+        email: Some(Some("erin@example.org".into())),
+        phone: Some(Some("+44 1632 960123".into())),
+        ..UserPatch::default()
+    };
+    let updated = w.accounts.update_user("erin", patch).await.expect("update");
+    assert_eq!(updated.phone.as_deref(), Some("+441632960123"));
+    let cleared = w
+        .accounts
+        .update_user(
+            "erin",
+            UserPatch {
+                email: Some(None),
+                ..UserPatch::default()
+            },
+        )
+        .await
+        .expect("clear");
+    assert_eq!(cleared.email, None);
+    assert_eq!(
+        w.accounts
+            .user("erin")
+            .await
+            .expect("read")
+            .phone
+            .as_deref(),
+        Some("+441632960123")
+    );
+    w.accounts
+        .add_token("erin", TokenSpec::default())
+        .await
+        .expect("token");
+    w.accounts.delete_user("erin").await.expect("delete");
+    assert!(w.accounts.user("erin").await.is_err());
+}
+
+async fn api_keys_hash_and_revoke(store: SqlStore) {
+    let w = world(store);
+    let keys = ApiKeys::new(w.store.clone(), w.clock.clone());
+    let (key, plain) = keys
+        .create("app", vec![Scope::Verify])
+        .await
+        .expect("create");
+    assert_ne!(key.hash, plain.as_bytes());
+    assert_eq!(
+        keys.authenticate(&plain)
+            .await
+            .expect("auth")
+            .map(|k| k.name),
+        Some("app".into())
+    );
+    assert!(keys
+        .authenticate(&format!("{plain}x"))
+        .await
+        .expect("auth")
+        .is_none());
+    assert!(
+        keys.create("app", vec![Scope::Admin]).await.is_err(),
+        "names are unique among live keys"
+    );
+    keys.revoke("app").await.expect("revoke");
+    assert!(keys.authenticate(&plain).await.expect("auth").is_none());
+    keys.create("app", vec![Scope::Admin])
+        .await
+        .expect("name free again after revoke");
+}
+
+fn verification(name: &str, code: &str) -> Verification {
+    Verification {
+        username: name.into(),
+        code: code.into(),
+        source: Source {
+            client: Some("test".into()),
+            address: Some("127.0.0.1".into()),
+        },
+    }
+}
+
+async fn totp_user(w: &World, name: &str) -> Vec<u8> {
+    w.accounts.create_user(user(name)).await.expect("create");
+    let secret = b"12345678901234567890".to_vec();
+    let spec = TokenSpec {
+        secret: Some(countersign_otp::base32::encode(&secret)),
+        ..TokenSpec::default()
+    };
+    w.accounts.add_token(name, spec).await.expect("token");
+    secret
+}
+
+fn code_now(secret: &[u8], clock: &FixedClock) -> String {
+    use countersign_domain::Clock;
+    countersign_otp::totp(
+        secret,
+        clock.now() as u64,
+        30,
+        6,
+        countersign_otp::Algorithm::Sha1,
+    )
+}
+
+async fn totp_code_is_accepted_once(store: SqlStore) {
+    let w = world(store);
+    let secret = totp_user(&w, "frank").await;
+    let code = code_now(&secret, &w.clock);
+    assert!(matches!(
+        w.verifier
+            .verify(&verification("frank", &code))
+            .await
+            .expect("verify"),
+        Outcome::Accepted { .. }
+    ));
+    let again = w
+        .verifier
+        .verify(&verification("frank", &code))
+        .await
+        .expect("verify");
+    assert_eq!(
+        again,
+        Outcome::Rejected {
+            reason: Reason::CodeReused
+        }
+    );
+    w.clock.advance(30);
+    let next = code_now(&secret, &w.clock);
+    assert!(matches!(
+        w.verifier
+            .verify(&verification("frank", &next))
+            .await
+            .expect("verify"),
+        Outcome::Accepted { .. }
+    ));
+}
+
+async fn concurrent_same_code_wins_once(store: SqlStore) {
+    let w = world(store);
+    let secret = totp_user(&w, "gina").await;
+    let code = code_now(&secret, &w.clock);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let verifier = w.verifier.clone();
+            let code = code.clone();
+            tokio::spawn(async move { verifier.verify(&verification("gina", &code)).await })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        if let Outcome::Accepted { .. } = task.await.expect("join").expect("verify") {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, 1);
+}
+
+async fn lockout_counts_and_expires(store: SqlStore) {
+    let w = world(store);
+    let secret = totp_user(&w, "hank").await;
+    for _ in 0..3 {
+        let out = w
+            .verifier
+            .verify(&verification("hank", "000000"))
+            .await
+            .expect("verify");
+        assert_eq!(
+            out,
+            Outcome::Rejected {
+                reason: Reason::CodeInvalid
+            }
+        );
+    }
+    let code = code_now(&secret, &w.clock);
+    assert_eq!(
+        w.verifier
+            .verify(&verification("hank", &code))
+            .await
+            .expect("verify"),
+        Outcome::Rejected {
+            reason: Reason::UserLockedOut
+        }
+    );
+    w.clock.advance(15 * 60 + 1);
+    let later = code_now(&secret, &w.clock);
+    assert!(matches!(
+        w.verifier
+            .verify(&verification("hank", &later))
+            .await
+            .expect("verify"),
+        Outcome::Accepted { .. }
+    ));
+    let user = w.accounts.user("hank").await.expect("user");
+    assert_eq!((user.failed_attempts, user.locked_until), (0, None));
+}
+
+async fn audit_filters_newest_first(store: SqlStore) {
+    let w = world(store);
+    for (i, result) in ["accepted", "rejected", "rejected"].iter().enumerate() {
+        let record = AuditRecord {
+            id: format!("aud_{i}"),
+            at: NOW + i as i64,
+            username: if i == 2 { "Other".into() } else { "Ivy".into() },
+            user_id: None,
+            method: "otp".into(),
+            token_id: None,
+            result: result.to_string(),
+            reason: None,
+            api_key: Some("k".into()),
+            source_address: None,
+        };
+        w.store.append_audit(&record).await.expect("append");
+    }
+    let query = |username: Option<&str>, result: Option<&str>, since| AuditQuery {
+        username: username.map(String::from),
+        result: result.map(String::from),
+        since,
+        limit: 10,
+    };
+    let ids = |records: Vec<AuditRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(w
+            .store
+            .query_audit(&query(None, None, None))
+            .await
+            .expect("q")),
+        ["aud_2", "aud_1", "aud_0"]
+    );
+    assert_eq!(
+        ids(w
+            .store
+            .query_audit(&query(Some("ivy"), None, None))
+            .await
+            .expect("q")),
+        ["aud_1", "aud_0"]
+    );
+    assert_eq!(
+        ids(w
+            .store
+            .query_audit(&query(None, Some("rejected"), Some(NOW + 2)))
+            .await
+            .expect("q")),
+        ["aud_2"]
+    );
+}
+
+async fn migrations_are_idempotent(store: SqlStore) {
+    assert!(countersign_store::migrate::run(&store)
+        .await
+        .expect("rerun")
+        .is_empty());
+    let status = countersign_store::migrate::status(&store)
+        .await
+        .expect("status");
+    assert!(status.iter().all(|m| m.applied));
+}
+
+async fn meta_is_written_once(store: SqlStore) {
+    let w = world(store);
+    assert_eq!(
+        w.store.put_meta_once("k", b"first").await.expect("put"),
+        b"first"
+    );
+    assert_eq!(
+        w.store.put_meta_once("k", b"second").await.expect("put"),
+        b"first"
+    );
+    assert_eq!(w.store.get_meta("missing").await.expect("get"), None);
+}
