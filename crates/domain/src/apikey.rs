@@ -36,17 +36,18 @@ impl Scope {
     pub fn parse_list(text: &str) -> Result<Vec<Scope>, DomainError> {
         let mut scopes = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let scope =
-                match part {
-                    "verify" => Scope::Verify,
-                    "admin" => Scope::Admin,
-                    other => return Err(DomainError::invalid(
+            let scope = match part {
+                "verify" => Scope::Verify,
+                "admin" => Scope::Admin,
+                other => {
+                    return Err(DomainError::invalid(
                         "scope",
                         format!(
                             "'{other}' is not a scope: use verify, admin or both (verify,admin)"
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             if !scopes.contains(&scope) {
                 scopes.push(scope);
             }

@@ -10,6 +10,7 @@ pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
+pub mod diagnostics;
 pub mod error;
 pub mod ids;
 pub mod matching;

@@ -62,6 +62,9 @@ impl App {
             store: self.store.clone(),
             issuer: self.config.issuer.clone(),
             started: Instant::now(),
+            proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
+                trusted: self.config.trusted_proxies.clone(),
+            }),
         }
     }
 }

@@ -3,16 +3,18 @@
 mod app;
 mod cli;
 mod config;
+mod doctor;
 mod logging;
 mod secret_key;
 mod serve;
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cli::{ApiKeyCommand, TokenCommand, UserCommand};
+use crate::cli::{ApiKeyCommand, TlsCommand, TokenCommand, UserCommand};
 use crate::config::Overrides;
 
 #[derive(Debug, Parser)]
@@ -61,6 +63,11 @@ enum Command {
     /// OATH tokens (authenticator apps, hardware tokens).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Certificates for HTTPS.
+    #[command(subcommand)]
+    Tls(TlsCommand),
+    /// Check the set-up: certificates, TLS, clock, database. Exits non-zero on FAIL.
+    Doctor,
     /// Check a code for a user, as an application would.
     Verify { username: String, code: String },
 }
@@ -109,6 +116,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         listen,
     };
     let config = config::load(&overrides)?;
+    if let Command::Tls(command) = cli.command {
+        return cli::tls(command, &config.data_dir, &cli::Output { json: cli.json });
+    }
+    if let Command::Doctor = cli.command {
+        logging::init("error", config.log_json);
+        return doctor::report(config, cli.json).await;
+    }
     let serving = matches!(cli.command, Command::Serve { .. });
     // The CLI keeps standard error quiet unless something is wrong.
     logging::init(
@@ -131,6 +145,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
-        Command::Config(_) => Ok(ExitCode::SUCCESS),
+        Command::Config(_) | Command::Tls(_) | Command::Doctor => Ok(ExitCode::SUCCESS),
     }
 }

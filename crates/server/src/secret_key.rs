@@ -22,18 +22,27 @@ pub fn key_path(config: &Config) -> PathBuf {
 }
 
 pub fn load_or_create(config: &Config) -> Result<SecretKey> {
+    match read_existing(config)? {
+        Some(key) => Ok(key),
+        None => create_key_file(&key_path(config)),
+    }
+}
+
+/// The configured key, or the one in the data directory; `None` when there is none yet.
+pub fn read_existing(config: &Config) -> Result<Option<SecretKey>> {
     if let Some(text) = &config.encryption_key {
         return decode(text)
-            .context("security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)");
+            .context("security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)")
+            .map(Some);
     }
     if let Some(path) = &config.encryption_key_file {
-        return read_key_file(path);
+        return read_key_file(path).map(Some);
     }
     let path = key_path(config);
     if path.exists() {
-        return read_key_file(&path);
+        return read_key_file(&path).map(Some);
     }
-    create_key_file(&path)
+    Ok(None)
 }
 
 fn read_key_file(path: &Path) -> Result<SecretKey> {
@@ -79,12 +88,24 @@ fn decode(text: &str) -> Result<SecretKey> {
 pub async fn check_against_store(key: &SecretKey, store: &dyn Store) -> Result<()> {
     let sealed = key.seal("meta", "key_check", "value", CHECK_PLAIN);
     let stored = store.put_meta_once("key_check", &sealed).await?;
-    match key.open("meta", "key_check", "value", &stored) {
-        Ok(plain) if plain == CHECK_PLAIN => Ok(()),
-        _ => bail!(
-            "the encryption key does not match this database: it was written with another key. \
+    if opens(key, &stored) {
+        return Ok(());
+    }
+    bail!(
+        "the encryption key does not match this database: it was written with another key. \
              Use the key of the first node (its data directory's encryption.key, or the same \
              COUNTERSIGN_SECURITY_ENCRYPTION_KEY) on every node"
-        ),
-    }
+    )
+}
+
+/// Whether the key opens the database's check value (true when there is none yet).
+pub async fn matches_store(key: &SecretKey, store: &dyn Store) -> Result<bool> {
+    Ok(match store.get_meta("key_check").await? {
+        Some(stored) => opens(key, &stored),
+        None => true,
+    })
+}
+
+fn opens(key: &SecretKey, stored: &[u8]) -> bool {
+    matches!(key.open("meta", "key_check", "value", stored), Ok(plain) if plain == CHECK_PLAIN)
 }

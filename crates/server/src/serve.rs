@@ -1,33 +1,78 @@
-//! `countersign serve`: the HTTP listener with graceful shutdown.
+//! `countersign serve`: the HTTP(S) listener with graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use countersign_web::proxy::PeerAddr;
 use tokio::net::TcpListener;
 
 use crate::app::App;
+use crate::config::Config;
+use crate::tls;
+
+/// How often the certificate files are checked for changes.
+const CERT_POLL: Duration = Duration::from_secs(10);
 
 pub async fn run(app: App) -> Result<()> {
-    let listen = app.config.listen.clone();
-    let listener = TcpListener::bind(&listen).await.with_context(|| {
-        format!("cannot listen on {listen} (http.listen / --listen): is another program using it?")
+    let config = &app.config;
+    refuse_exposed_plain_http(config)?;
+    let tcp = TcpListener::bind(&config.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {} (http.listen / --listen): is another program using it?",
+            config.listen
+        )
     })?;
-    let address = listener.local_addr()?;
+    let address = tcp.local_addr()?;
     let options = countersign_web::WebOptions {
-        body_limit: app.config.body_limit,
+        body_limit: config.body_limit,
     };
-    let router = countersign_web::router(app.web_state(), options);
-    tracing::info!(%address, database = app.store.backend(), version = env!("CARGO_PKG_VERSION"), "countersign listening on http://{address}");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the HTTP server failed")?;
+    let service = countersign_web::router(app.web_state(), options)
+        .into_make_service_with_connect_info::<PeerAddr>();
+    let served = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => {
+            let resolver = Arc::new(tls::ReloadingResolver::new(cert.clone(), key.clone())?);
+            tls::watch(resolver.clone(), CERT_POLL);
+            let listener = tls::TlsListener::new(tcp, tls::server_config(resolver))?;
+            announce(&app, "https", address);
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        _ => {
+            announce(&app, "http", address);
+            axum::serve(tcp, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+    };
+    served.context("the HTTP server failed")?;
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())
+}
+
+fn announce(app: &App, scheme: &str, address: SocketAddr) {
+    tracing::info!(%address, database = app.store.backend(), version = env!("CARGO_PKG_VERSION"),
+        "countersign listening on {scheme}://{address}");
+}
+
+/// Plain HTTP may only face the network through a TLS-terminating proxy:
+/// codes and API keys would otherwise cross it in clear.
+fn refuse_exposed_plain_http(config: &Config) -> Result<()> {
+    let serves_tls = config.tls_cert.is_some() && config.tls_key.is_some();
+    let address: SocketAddr = config.listen.parse().context("http.listen")?;
+    if serves_tls || address.ip().is_loopback() || config.behind_proxy {
+        return Ok(());
+    }
+    bail!(
+        "refusing to serve plain HTTP on {address}: codes and API keys would cross the network unencrypted. \
+         Either set tls.cert and tls.key (COUNTERSIGN_TLS_CERT, COUNTERSIGN_TLS_KEY) to serve HTTPS, \
+         or, when a reverse proxy terminates TLS in front of Countersign, set http.behind_proxy = true \
+         and http.trusted_proxies to the proxy's addresses (COUNTERSIGN_HTTP_BEHIND_PROXY, \
+         COUNTERSIGN_HTTP_TRUSTED_PROXIES), or listen on 127.0.0.1"
+    )
 }
 
 /// Resolves on SIGTERM or Ctrl-C; requests in flight are finished first.

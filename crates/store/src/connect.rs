@@ -6,7 +6,7 @@ use countersign_domain::StoreError;
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
 
-use crate::{migrate, SqlStore};
+use crate::{migrate, BoxFuture, SqlStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -43,7 +43,11 @@ pub struct StoreOptions {
 }
 
 /// Opens the pool, applies the connection settings and, if asked, the migrations.
-pub async fn open(options: &StoreOptions) -> Result<SqlStore, StoreError> {
+pub fn open(options: &StoreOptions) -> BoxFuture<'_, Result<SqlStore, StoreError>> {
+    Box::pin(open_inner(options))
+}
+
+async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(&options.url).ok_or_else(|| {
         StoreError::Backend(format!(

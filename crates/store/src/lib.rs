@@ -22,6 +22,11 @@ use sqlx::AnyPool;
 pub mod connect;
 pub use connect::{open, Backend, StoreOptions};
 
+/// A boxed future: the store's entry points return one so callers inside
+/// `async_trait` methods can prove `Send` (sqlx's executors otherwise trip
+/// the compiler's higher-ranked lifetime check).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// A store on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct SqlStore {

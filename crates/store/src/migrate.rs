@@ -4,10 +4,9 @@
 //! applying the same migration twice.
 
 use countersign_domain::StoreError;
-use sqlx::AnyConnection;
-use sqlx::{Acquire, Row};
+use sqlx::Row;
 
-use crate::{db_error, Backend, SqlStore};
+use crate::{db_error, Backend, BoxFuture, SqlStore};
 
 pub struct Migration {
     pub version: i64,
@@ -34,77 +33,48 @@ pub struct MigrationStatus {
 }
 
 /// Applies every pending migration; returns the versions applied now.
-pub async fn run(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
-    let mut conn = store.pool.acquire().await.map_err(db_error("migrations"))?;
-    ensure_table(&mut conn).await?;
-    if store.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(PG_LOCK_ID)
-            .execute(&mut *conn)
+pub fn run(store: &SqlStore) -> BoxFuture<'_, Result<Vec<i64>, StoreError>> {
+    // Transactions on sqlx's Any connections make futures the compiler cannot
+    // prove Send; running them on a blocking thread of the same runtime keeps
+    // every caller's future Send. Migrations run once, so the thread is cheap.
+    let store = store.clone();
+    let handle = tokio::runtime::Handle::current();
+    Box::pin(async move {
+        tokio::task::spawn_blocking(move || handle.block_on(run_inner(&store)))
             .await
-            .map_err(db_error("migration lock"))?;
-    }
-    let result = apply_pending(&mut conn, store.backend).await;
-    if store.backend == Backend::Postgres {
-        let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(PG_LOCK_ID)
-            .execute(&mut *conn)
-            .await;
-    }
-    result
+            .map_err(|e| StoreError::Backend(format!("migrations stopped: {e}")))?
+    })
 }
 
-/// Which migrations exist and whether each is applied.
-pub async fn status(store: &SqlStore) -> Result<Vec<MigrationStatus>, StoreError> {
-    let mut conn = store.pool.acquire().await.map_err(db_error("migrations"))?;
-    ensure_table(&mut conn).await?;
-    let applied = applied_versions(&mut conn).await?;
-    Ok(MIGRATIONS
-        .iter()
-        .map(|m| MigrationStatus {
-            version: m.version,
-            description: m.description,
-            applied: applied.contains(&m.version),
-        })
-        .collect())
-}
-
-async fn ensure_table(conn: &mut AnyConnection) -> Result<(), StoreError> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error("creating schema_migrations"))?;
-    Ok(())
-}
-
-async fn applied_versions(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db_error("reading schema_migrations"))?;
-    rows.iter()
-        .map(|r| {
-            r.try_get::<i64, _>(0)
-                .map_err(db_error("reading schema_migrations"))
-        })
-        .collect()
-}
-
-async fn apply_pending(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<i64>, StoreError> {
-    let applied = applied_versions(conn).await?;
+async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
+    ensure_table(&store.pool).await?;
     let mut done = Vec::new();
-    for migration in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
-        let sql = match backend {
-            Backend::Sqlite => migration.sqlite,
-            Backend::Postgres => migration.postgres,
-        };
+    for migration in MIGRATIONS {
         let what = format!(
             "migration {} ({})",
             migration.version, migration.description
         );
-        let mut tx = conn.begin().await.map_err(db_error(&what))?;
+        let mut tx = store.pool.begin().await.map_err(db_error(&what))?;
+        if store.backend == Backend::Postgres {
+            // Held until commit: a second node starting now waits, then sees the migration applied.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(PG_LOCK_ID)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error("migration lock"))?;
+        }
+        let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error(&what))?;
+        if applied.is_some() {
+            continue;
+        }
+        let sql = match store.backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
         sqlx::raw_sql(sql)
             .execute(&mut *tx)
             .await
@@ -127,6 +97,40 @@ async fn apply_pending(conn: &mut AnyConnection, backend: Backend) -> Result<Vec
         done.push(migration.version);
     }
     Ok(done)
+}
+
+/// Which migrations exist and whether each is applied.
+pub async fn status(store: &SqlStore) -> Result<Vec<MigrationStatus>, StoreError> {
+    ensure_table(&store.pool).await?;
+    let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&store.pool)
+        .await
+        .map_err(db_error("reading schema_migrations"))?;
+    let applied = rows
+        .iter()
+        .map(|r| {
+            r.try_get::<i64, _>(0)
+                .map_err(db_error("reading schema_migrations"))
+        })
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(MIGRATIONS
+        .iter()
+        .map(|m| MigrationStatus {
+            version: m.version,
+            description: m.description,
+            applied: applied.contains(&m.version),
+        })
+        .collect())
+}
+
+async fn ensure_table(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(pool)
+    .await
+    .map_err(db_error("creating schema_migrations"))?;
+    Ok(())
 }
 
 fn unix_now() -> i64 {

@@ -1,6 +1,6 @@
 //! Extractors that turn every malformed request into the API's error shape.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
@@ -11,6 +11,7 @@ use countersign_domain::{ApiKey, Scope, Source};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::proxy::PeerAddr;
 use crate::AppState;
 
 /// A JSON body; syntax errors are 400, wrong fields 422, too large 413.
@@ -109,17 +110,21 @@ async fn authorize(parts: &Parts, state: &AppState, scope: Scope) -> Result<ApiK
     }
 }
 
-/// The network address of the caller.
-pub struct ClientAddr(pub Option<SocketAddr>);
+/// The network address of the caller, as the proxy policy reads it.
+pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<PeerAddr>>()
+            .map(|c| c.0 .0.ip());
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0),
+            peer.map(|ip| state.proxy.client_ip(ip, &parts.headers)),
         ))
     }
 }
@@ -128,7 +133,7 @@ impl ClientAddr {
     pub fn source(&self, key: &ApiKey) -> Source {
         Source {
             client: Some(key.name.clone()),
-            address: self.0.map(|a| a.ip().to_string()),
+            address: self.0.map(|ip| ip.to_string()),
         }
     }
 }

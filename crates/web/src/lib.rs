@@ -6,6 +6,7 @@ mod audit;
 mod error;
 mod extract;
 mod openapi;
+pub mod proxy;
 mod system;
 mod tokens;
 mod users;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub issuer: String,
     pub started: Instant,
+    /// Which peers may forward the client's address.
+    pub proxy: Arc<proxy::ProxyPolicy>,
 }
 
 #[derive(Debug, Clone, Copy)]

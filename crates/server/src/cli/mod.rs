@@ -2,6 +2,7 @@
 //! People get readable text; `--json` gives scripts one JSON document.
 
 mod apikeys;
+mod tls;
 mod tokens;
 mod users;
 
@@ -15,6 +16,7 @@ use serde_json::json;
 use crate::app::App;
 
 pub use apikeys::{apikey, ApiKeyCommand};
+pub use tls::{tls, TlsCommand};
 pub use tokens::{token, TokenCommand};
 pub use users::{user, UserCommand};
 

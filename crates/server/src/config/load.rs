@@ -7,6 +7,7 @@ use toml::Value;
 
 use super::schema::{self, Kind, KEYS};
 use super::{Config, ConfigErrors};
+use countersign_web::proxy::IpNet;
 
 /// Command-line flags, the last and strongest layer.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +105,7 @@ fn set(
         (Kind::Str, Value::String(_))
             | (Kind::Int, Value::Integer(_))
             | (Kind::Bool, Value::Boolean(_))
-    );
+    ) || (key.kind == Kind::List && is_string_list(&value));
     if fits {
         values.insert(key.path, value);
     } else {
@@ -137,6 +138,13 @@ fn read_env(
             Kind::Str => Some(Value::String(text.clone())),
             Kind::Int => text.trim().parse::<i64>().ok().map(Value::Integer),
             Kind::Bool => parse_bool(&text).map(Value::Boolean),
+            Kind::List => Some(Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| Value::String(t.to_string()))
+                    .collect(),
+            )),
         };
         match parsed {
             Some(value) => {
@@ -148,6 +156,12 @@ fn read_env(
             )),
         }
     }
+}
+
+fn is_string_list(value: &Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|items| items.iter().all(Value::is_str))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -163,6 +177,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Str => "a string",
         Kind::Int => "an integer",
         Kind::Bool => "true or false",
+        Kind::List => "a list of strings like [\"a\", \"b\"]",
     }
 }
 
@@ -194,6 +209,28 @@ impl Reader<'_> {
             return min;
         }
         value
+    }
+
+    fn flag(&self, path: &str) -> bool {
+        self.values
+            .get(path)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    fn list(&self, path: &str) -> Vec<String> {
+        let items = self.values.get(path).and_then(Value::as_array);
+        items
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn path(&self, path: &str) -> Option<PathBuf> {
+        self.text(path).map(PathBuf::from)
     }
 
     fn one_of(&mut self, path: &str, allowed: &[&str]) -> String {
@@ -241,10 +278,18 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         lockout_threshold: r.int("verify.lockout_threshold", 1, 1000) as u32,
         lockout_minutes: r.int("verify.lockout_minutes", 1, 10_080) as u32,
         issuer: r.text("otp.issuer").unwrap_or_else(|| "Countersign".into()),
+        public_url: r.text("public_url"),
+        behind_proxy: r.flag("http.behind_proxy"),
+        trusted_proxies: trusted_proxies(&mut r),
+        tls_cert: r.path("tls.cert"),
+        tls_key: r.path("tls.key"),
+        ntp_server: r.text("doctor.ntp_server"),
+        time_url: r.text("doctor.time_url"),
         data_dir,
         database_url,
         listen,
     };
+    check_tls_and_url(&config, r.problems);
     if config.issuer.contains(':') {
         r.problems.push(
             "otp.issuer: must not contain ':' (authenticator apps split the label on it)"
@@ -252,6 +297,39 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         );
     }
     config
+}
+
+fn trusted_proxies(r: &mut Reader) -> Vec<IpNet> {
+    let mut nets = Vec::new();
+    for text in r.list("http.trusted_proxies") {
+        match text.parse::<IpNet>() {
+            Ok(net) => nets.push(net),
+            Err(e) => r.problems.push(format!("http.trusted_proxies: {e}")),
+        }
+    }
+    nets
+}
+
+fn check_tls_and_url(config: &Config, problems: &mut Vec<String>) {
+    if config.tls_cert.is_some() != config.tls_key.is_some() {
+        problems.push("tls.cert and tls.key: set both (HTTPS) or neither (plain HTTP)".to_string());
+    }
+    if let Some(url) = &config.public_url {
+        let ok = url::Url::parse(url)
+            .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .unwrap_or(false);
+        if !ok {
+            problems.push(format!(
+                "public_url: '{url}' is not an http(s) URL like https://mfa.example.org"
+            ));
+        }
+    }
+    if config.behind_proxy && config.trusted_proxies.is_empty() {
+        problems.push(
+            "http.trusted_proxies: list the proxy addresses when http.behind_proxy = true"
+                .to_string(),
+        );
+    }
 }
 
 #[cfg(test)]

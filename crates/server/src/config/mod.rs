@@ -25,6 +25,13 @@ pub struct Config {
     pub lockout_threshold: u32,
     pub lockout_minutes: u32,
     pub issuer: String,
+    pub public_url: Option<String>,
+    pub behind_proxy: bool,
+    pub trusted_proxies: Vec<countersign_web::proxy::IpNet>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub ntp_server: Option<String>,
+    pub time_url: Option<String>,
 }
 
 impl Config {

@@ -6,8 +6,9 @@
 pub enum Kind {
     Str,
     Int,
-    #[allow(dead_code)] // for boolean keys such as http.behind_proxy (TLS issue)
     Bool,
+    /// A TOML array of strings; in the environment, comma-separated.
+    List,
 }
 
 #[derive(Debug)]
@@ -38,12 +39,13 @@ const fn key(
 }
 
 pub const SECTIONS: &[(&str, &str)] = &[
-    ("", "Where Countersign keeps its files."),
+    ("", "Where Countersign keeps its files, and where people reach it."),
     (
         "database",
         "The store: SQLite in the data directory by default, or PostgreSQL for several nodes.",
     ),
     ("http", "The HTTP listener for the application API."),
+    ("tls", "HTTPS served by Countersign itself (TLS 1.2 and 1.3 only). Reloaded on SIGHUP and when the files change."),
     ("log", "Logs go to standard error."),
     (
         "security",
@@ -54,16 +56,25 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "otp",
         "How new OATH tokens are presented to authenticator apps.",
     ),
+    ("doctor", "What `countersign doctor` measures against."),
 ];
 
 pub const KEYS: &[Key] = &[
     key("data_dir", Kind::Str, Some("\"./countersign-data\""),
         "Directory for the SQLite database and the generated encryption key (also --data-dir)."),
+    key("public_url", Kind::Str, None,
+        "The address users and devices reach, e.g. https://mfa.example.org (activation links, emails, doctor)."),
     key("database.url", Kind::Str, None,
         "sqlite://PATH or postgres://USER@HOST:PORT/DB. Unset: SQLite at DATA_DIR/countersign.db."),
     key("database.max_connections", Kind::Int, Some("8"), "Connections in the pool (1-1000)."),
     key("http.listen", Kind::Str, Some("\"127.0.0.1:8080\""), "Address and port to listen on (also --listen)."),
     key("http.body_limit", Kind::Int, Some("65536"), "Largest request body accepted, in bytes (1024-10485760)."),
+    key("http.behind_proxy", Kind::Bool, Some("false"),
+        "Set when a reverse proxy terminates TLS in front of Countersign; required to serve plain HTTP on a non-loopback address."),
+    key("http.trusted_proxies", Kind::List, Some("[]"),
+        "Addresses or CIDR blocks of the proxies whose X-Forwarded-For / Forwarded headers are believed."),
+    key("tls.cert", Kind::Str, None, "PEM file with the full chain: the server certificate first, then intermediates."),
+    key("tls.key", Kind::Str, None, "PEM file with the private key (PKCS#8, RSA or EC)."),
     key("log.level", Kind::Str, Some("\"info\""),
         "error, warn, info, debug or trace; or a filter like \"info,countersign_web=debug\"."),
     key("log.format", Kind::Str, Some("\"text\""), "text or json."),
@@ -82,6 +93,8 @@ pub const KEYS: &[Key] = &[
     key("verify.lockout_threshold", Kind::Int, Some("10"), "Consecutive failures that lock a user (1-1000)."),
     key("verify.lockout_minutes", Kind::Int, Some("15"), "How long a lockout lasts, in minutes (1-10080)."),
     key("otp.issuer", Kind::Str, Some("\"Countersign\""), "The issuer name authenticator apps show next to the account."),
+    key("doctor.ntp_server", Kind::Str, None, "host:port of an NTP server to measure the clock against, e.g. ntp.example.org:123."),
+    key("doctor.time_url", Kind::Str, None, "Or an http(s) URL whose Date header gives the time."),
 ];
 
 pub fn find(path: &str) -> Option<&'static Key> {

@@ -1,0 +1,165 @@
+//! The store: reachable, migrations current, the encryption key present,
+//! private and the one this database was written with.
+
+use std::os::unix::fs::PermissionsExt;
+
+use async_trait::async_trait;
+use countersign_domain::diagnostics::Finding;
+use countersign_store::StoreOptions;
+
+use super::{Check, Doctor};
+use crate::config::Config;
+use crate::secret_key;
+
+pub fn register(doctor: &mut Doctor) {
+    doctor.register(Box::new(StoreCheck));
+}
+
+struct StoreCheck;
+
+#[async_trait]
+impl Check for StoreCheck {
+    async fn run(&self, config: &Config) -> Vec<Finding> {
+        let mut findings = vec![key_file(config)];
+        let options = StoreOptions {
+            url: config.database_url.clone(),
+            max_connections: 1,
+            migrate: false,
+        };
+        let opened = tokio::time::timeout(
+            std::time::Duration::from_secs(15),
+            countersign_store::open(&options),
+        )
+        .await;
+        let store = match opened {
+            Ok(Ok(store)) => store,
+            Ok(Err(e)) => {
+                findings.push(Finding::fail(
+                    "store.reachable",
+                    e.to_string(),
+                    "start the database or correct database.url (COUNTERSIGN_DATABASE_URL)",
+                ));
+                return findings;
+            }
+            Err(_) => {
+                findings.push(Finding::fail(
+                    "store.reachable",
+                    "the database did not answer within 15 s",
+                    "check the database host, port and firewall",
+                ));
+                return findings;
+            }
+        };
+        findings.push(Finding::pass(
+            "store.reachable",
+            format!("the {} database answers", options_backend(&options.url)),
+        ));
+        findings.push(migrations(&store).await);
+        findings.push(key_matches(config, &store).await);
+        store.close().await;
+        findings
+    }
+}
+
+fn options_backend(url: &str) -> &'static str {
+    countersign_store::Backend::of_url(url).map_or("configured", |b| b.name())
+}
+
+async fn migrations(store: &countersign_store::SqlStore) -> Finding {
+    match countersign_store::migrate::status(store).await {
+        Ok(status) if status.iter().all(|m| m.applied) => Finding::pass(
+            "store.migrations",
+            format!("schema is current ({} migration(s) applied)", status.len()),
+        ),
+        Ok(status) => {
+            let pending: Vec<String> = status
+                .iter()
+                .filter(|m| !m.applied)
+                .map(|m| m.version.to_string())
+                .collect();
+            Finding::warn(
+                "store.migrations",
+                format!("migration(s) {} not applied yet", pending.join(", ")),
+                "run `countersign migrate` (serve also applies them at start)",
+            )
+        }
+        Err(e) => Finding::fail(
+            "store.migrations",
+            e.to_string(),
+            "check that the database user may read and create tables",
+        ),
+    }
+}
+
+fn key_file(config: &Config) -> Finding {
+    if config.encryption_key.is_some() {
+        return Finding::pass(
+            "store.encryption_key",
+            "the encryption key comes from the configuration or environment",
+        );
+    }
+    let path = config
+        .encryption_key_file
+        .clone()
+        .unwrap_or_else(|| secret_key::key_path(config));
+    match std::fs::metadata(&path) {
+        Err(_) if config.encryption_key_file.is_none() => Finding::warn(
+            "store.encryption_key",
+            format!("{} does not exist yet", path.display()),
+            "it is generated at the first start; back it up with the database",
+        ),
+        Err(e) => Finding::fail(
+            "store.encryption_key",
+            format!("cannot read {}: {e}", path.display()),
+            "restore the key file or correct security.encryption_key_file",
+        ),
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => Finding::fail(
+            "store.encryption_key",
+            format!(
+                "{} is readable by other users (mode {:o})",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            ),
+            format!("chmod 600 {}", path.display()),
+        ),
+        Ok(_) => Finding::pass(
+            "store.encryption_key",
+            format!(
+                "{} is present and readable only by its owner",
+                path.display()
+            ),
+        ),
+    }
+}
+
+async fn key_matches(config: &Config, store: &countersign_store::SqlStore) -> Finding {
+    let key = match secret_key::read_existing(config) {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            return Finding::warn(
+                "store.key_matches",
+                "no encryption key yet",
+                "start the server once to create it",
+            )
+        }
+        Err(e) => {
+            return Finding::fail(
+                "store.key_matches",
+                format!("{e:#}"),
+                "restore the original key",
+            )
+        }
+    };
+    match secret_key::matches_store(&key, store).await {
+        Ok(true) => Finding::pass(
+            "store.key_matches",
+            "the encryption key opens this database's secrets",
+        ),
+        Ok(false) => Finding::fail(
+            "store.key_matches",
+            "the encryption key does not match this database (it was written with another key)",
+            "use the key of the first node on every node, or restore the original key file",
+        ),
+        Err(e) => Finding::fail("store.key_matches", e.to_string(), "check the database"),
+    }
+}

@@ -1,0 +1,214 @@
+//! The real client address behind trusted reverse proxies.
+//!
+//! Forwarded headers are believed only when the TCP peer is one of the
+//! configured proxies; the client is then the right-most address in the
+//! chain that is not itself a trusted proxy (the left part of the chain is
+//! whatever the client sent and cannot be trusted).
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+
+use axum::http::HeaderMap;
+
+/// An address block such as `10.0.0.0/8` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("'{text}' is not an IP address or CIDR block like 10.0.0.0/8 or ::1");
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().map_err(|_| bad())?)),
+            None => (text.trim(), None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(bad());
+        }
+        Ok(IpNet { addr, prefix })
+    }
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, canonical(ip)) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), 32, self.prefix)
+                    == masked(u32::from(ip).into(), 32, self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), 128, self.prefix)
+                    == masked(u128::from(ip), 128, self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn masked(bits: u128, width: u32, prefix: u8) -> u128 {
+    let prefix = u32::from(prefix);
+    if prefix == 0 {
+        return 0;
+    }
+    bits >> (width - prefix.min(width))
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) compare as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Which peers may tell us the client's address.
+#[derive(Debug, Clone, Default)]
+pub struct ProxyPolicy {
+    pub trusted: Vec<IpNet>,
+}
+
+impl ProxyPolicy {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|net| net.contains(ip))
+    }
+
+    /// The client's address: the peer itself, or what trusted proxies forwarded.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return canonical(peer);
+        }
+        let chain = forwarded_chain(headers);
+        chain
+            .iter()
+            .rev()
+            .copied()
+            .find(|ip| !self.trusts(*ip))
+            .or_else(|| chain.first().copied())
+            .map_or(canonical(peer), canonical)
+    }
+}
+
+/// Addresses from `Forwarded: for=...` (RFC 7239) or else `X-Forwarded-For`, left to right.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("forwarded")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                name.eq_ignore_ascii_case("for")
+                    .then(|| parse_node(value))?
+            })
+        })
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(parse_node)
+        .collect()
+}
+
+/// `1.2.3.4`, `1.2.3.4:80`, `"[2001:db8::1]:443"`, `2001:db8::1`.
+fn parse_node(text: &str) -> Option<IpAddr> {
+    let text = text.trim().trim_matches('"');
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(socket) = text.parse::<SocketAddr>() {
+        return Some(socket.ip());
+    }
+    text.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(ip, _)| ip.parse().ok())
+}
+
+/// The TCP peer of a connection, whichever listener accepted it.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// Listeners whose connections come with the peer's socket address.
+pub trait PeerListener: axum::serve::Listener<Addr = SocketAddr> {}
+
+impl PeerListener for tokio::net::TcpListener {}
+
+impl<L: PeerListener> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, L>>
+    for PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, L>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, value.parse().expect("header value"));
+        }
+        map
+    }
+
+    fn policy(nets: &[&str]) -> ProxyPolicy {
+        ProxyPolicy {
+            trusted: nets.iter().map(|n| n.parse().expect("net")).collect(),
+        }
+    }
+
+    #[test]
+    fn cidr_blocks_contain_their_addresses() {
+        let net: IpNet = "10.1.0.0/16".parse().expect("net");
+        assert!(net.contains("10.1.200.3".parse().expect("ip")));
+        assert!(!net.contains("10.2.0.1".parse().expect("ip")));
+        assert!(net.contains("::ffff:10.1.0.9".parse().expect("ip")));
+        assert!("0.0.0.0/0"
+            .parse::<IpNet>()
+            .expect("net")
+            .contains("8.8.8.8".parse().expect("ip")));
+        assert!("2001:db8::/32"
+            .parse::<IpNet>()
+            .expect("net")
+            .contains("2001:db8::5".parse().expect("ip")));
+        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+        assert!("proxy.local".parse::<IpNet>().is_err());
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let p = policy(&["127.0.0.1", "10.0.0.0/8"]);
+        let xff = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.2")]);
+        assert_eq!(
+            p.client_ip("127.0.0.1".parse().expect("ip"), &xff),
+            "203.0.113.7".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(
+            p.client_ip("192.0.2.1".parse().expect("ip"), &xff),
+            "192.0.2.1".parse::<IpAddr>().expect("ip")
+        );
+        let fwd = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")]);
+        assert_eq!(
+            p.client_ip("10.0.0.1".parse().expect("ip"), &fwd),
+            "2001:db8::7".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(
+            p.client_ip("10.0.0.1".parse().expect("ip"), &headers(&[])),
+            "10.0.0.1".parse::<IpAddr>().expect("ip")
+        );
+    }
+}
