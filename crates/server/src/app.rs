@@ -62,6 +62,7 @@ impl App {
             store: self.store.clone(),
             issuer: self.config.issuer.clone(),
             started: Instant::now(),
+            diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 trusted: self.config.trusted_proxies.clone(),
             }),

@@ -3,6 +3,7 @@
 //! domain, and shape the answer.
 
 mod audit;
+mod diagnostics;
 mod error;
 mod extract;
 mod openapi;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub started: Instant,
     /// Which peers may forward the client's address.
     pub proxy: Arc<proxy::ProxyPolicy>,
+    /// The checks of `countersign doctor`.
+    pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +63,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
         .route("/verify", post(verify::verify))
         .route("/audit", get(audit::list))
+        .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()
         .nest("/api/v1", api)
