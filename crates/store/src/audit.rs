@@ -6,7 +6,7 @@ use countersign_domain::{AuditQuery, AuditRecord};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::db_error;
+use crate::{db_error, outside_text};
 
 pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
     sqlx::query(
@@ -15,15 +15,15 @@ pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
     )
     .bind(&r.id)
     .bind(r.at)
-    .bind(&r.username)
-    .bind(username_key(&r.username))
+    .bind(outside_text(&r.username))
+    .bind(outside_text(&username_key(&r.username)))
     .bind(&r.user_id)
     .bind(&r.method)
     .bind(&r.token_id)
     .bind(&r.result)
     .bind(&r.reason)
-    .bind(&r.api_key)
-    .bind(&r.source_address)
+    .bind(r.api_key.as_deref().map(outside_text))
+    .bind(r.source_address.as_deref().map(outside_text))
     .execute(pool)
     .await
     .map_err(db_error("writing audit record"))?;
@@ -36,11 +36,11 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
     );
     let mut texts: Vec<String> = Vec::new();
     if let Some(name) = &q.username {
-        texts.push(username_key(name));
+        texts.push(outside_text(&username_key(name)));
         sql.push_str(&format!(" AND username_key = ${}", texts.len()));
     }
     if let Some(result) = &q.result {
-        texts.push(result.clone());
+        texts.push(outside_text(result));
         sql.push_str(&format!(" AND result = ${}", texts.len()));
     }
     if let Some(since) = q.since {

@@ -5,7 +5,7 @@ use countersign_domain::{ApiKey, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::db_error;
+use crate::{db_error, outside_text};
 
 const COLUMNS: &str = "id, name, prefix, hash, scopes, created_at, revoked_at";
 
@@ -27,7 +27,7 @@ pub async fn insert(pool: &AnyPool, key: &ApiKey) -> StoreResult<()> {
 pub async fn by_prefix(pool: &AnyPool, prefix: &str) -> StoreResult<Option<ApiKey>> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE prefix = $1");
     let row = sqlx::query(&sql)
-        .bind(prefix)
+        .bind(outside_text(prefix))
         .fetch_optional(pool)
         .await
         .map_err(db_error("reading API key"))?;

@@ -44,6 +44,13 @@ impl SqlStore {
     }
 }
 
+/// Text from outside as a query parameter. PostgreSQL refuses NUL in text;
+/// nothing stored contains one (validation refuses control characters), so
+/// a NUL becomes U+FFFD: lookups then simply find nothing, on both databases.
+pub(crate) fn outside_text(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 /// Turns an sqlx error into the port's error, naming unique violations as conflicts.
 pub(crate) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
     move |err| match &err {

@@ -5,7 +5,7 @@ use countersign_domain::{StoreError, StoredToken};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::db_error;
+use crate::{db_error, outside_text};
 
 pub async fn insert(pool: &AnyPool, token: &StoredToken) -> StoreResult<()> {
     sqlx::query(
@@ -43,7 +43,7 @@ pub async fn of_user(pool: &AnyPool, user_id: &str) -> StoreResult<Vec<StoredTok
 
 pub async fn delete(pool: &AnyPool, user_id: &str, token_id: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM tokens WHERE id = $1 AND user_id = $2")
-        .bind(token_id)
+        .bind(outside_text(token_id))
         .bind(user_id)
         .execute(pool)
         .await

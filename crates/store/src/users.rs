@@ -6,7 +6,7 @@ use countersign_domain::{User, UserQuery};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::db_error;
+use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at";
@@ -36,7 +36,7 @@ pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
 pub async fn by_name(pool: &AnyPool, username: &str) -> StoreResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE username_key = $1");
     let row = sqlx::query(&sql)
-        .bind(username_key(username))
+        .bind(outside_text(&username_key(username)))
         .fetch_optional(pool)
         .await
         .map_err(db_error("reading user"))?;
@@ -47,14 +47,14 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
     let mut sql = format!("SELECT {COLUMNS} FROM users WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     if let Some(text) = query.query.as_deref().filter(|q| !q.is_empty()) {
-        binds.push(format!("%{}%", escape_like(&text.to_lowercase())));
+        binds.push(format!("%{}%", escape_like(&outside_text(&text.to_lowercase()))));
         let n = binds.len();
         sql.push_str(&format!(
             " AND (username_key LIKE ${n} ESCAPE '\\' OR lower(display_name) LIKE ${n} ESCAPE '\\' OR lower(email) LIKE ${n} ESCAPE '\\')"
         ));
     }
     if let Some(after) = &query.after {
-        binds.push(username_key(after));
+        binds.push(outside_text(&username_key(after)));
         sql.push_str(&format!(" AND username_key > ${}", binds.len()));
     }
     sql.push_str(&format!(" ORDER BY username_key LIMIT {}", query.limit));
