@@ -1,5 +1,6 @@
-//! Counters of verifications by result and reason, and a latency
-//! histogram; rendered as Prometheus text by the HTTP door.
+//! Counters of verifications by result and reason, and latency
+//! histograms; rendered as Prometheus text by the HTTP door. Other doors
+//! (RADIUS) add their own through [`MetricsSource`].
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,26 +8,26 @@ use std::time::Duration;
 
 use crate::reason::Reason;
 
+/// Anything that adds lines to `/metrics`.
+pub trait MetricsSource: Send + Sync {
+    fn render(&self, out: &mut String);
+}
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// A Prometheus histogram of durations with fixed buckets.
 #[derive(Debug, Default)]
-pub struct VerifyMetrics {
-    accepted: AtomicU64,
-    rejected: [AtomicU64; Reason::ALL.len()],
+pub struct Histogram {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
 }
 
-impl VerifyMetrics {
-    pub fn record(&self, reason: Option<Reason>, elapsed: Duration) {
-        match reason {
-            None => self.accepted.fetch_add(1, Ordering::Relaxed),
-            Some(r) => self.rejected[index(r)].fetch_add(1, Ordering::Relaxed),
-        };
+impl Histogram {
+    pub fn record(&self, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             if seconds <= *bound {
@@ -38,8 +39,81 @@ impl VerifyMetrics {
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Appends the Prometheus text exposition of these metrics to `out`.
-    pub fn render(&self, out: &mut String) {
+    pub fn render(&self, name: &str, help: &str, out: &mut String) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let n = bucket.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {n}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{le=\"+Inf\"}} {count}\n{name}_sum {sum}\n{name}_count {count}"
+        );
+    }
+}
+
+/// Counters named by a fixed list of label values.
+#[derive(Debug)]
+pub struct LabelledCounter {
+    labels: &'static [&'static str],
+    counts: Vec<AtomicU64>,
+}
+
+impl LabelledCounter {
+    pub fn new(labels: &'static [&'static str]) -> Self {
+        Self {
+            labels,
+            counts: labels.iter().map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Counts one for `label`; an unknown label is a programming error and is ignored.
+    pub fn add(&self, label: &str) {
+        if let Some(i) = self.labels.iter().position(|l| *l == label) {
+            self.counts[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn get(&self, label: &str) -> u64 {
+        self.labels
+            .iter()
+            .position(|l| *l == label)
+            .map_or(0, |i| self.counts[i].load(Ordering::Relaxed))
+    }
+
+    pub fn render(&self, name: &str, label: &str, help: &str, out: &mut String) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for (value, count) in self.labels.iter().zip(&self.counts) {
+            let _ = writeln!(
+                out,
+                "{name}{{{label}=\"{value}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct VerifyMetrics {
+    accepted: AtomicU64,
+    rejected: [AtomicU64; Reason::ALL.len()],
+    latency: Histogram,
+}
+
+impl VerifyMetrics {
+    pub fn record(&self, reason: Option<Reason>, elapsed: Duration) {
+        match reason {
+            None => self.accepted.fetch_add(1, Ordering::Relaxed),
+            Some(r) => self.rejected[index(r)].fetch_add(1, Ordering::Relaxed),
+        };
+        self.latency.record(elapsed);
+    }
+}
+
+impl MetricsSource for VerifyMetrics {
+    fn render(&self, out: &mut String) {
         out.push_str(
             "# HELP countersign_verifications_total Verifications by result and reason.\n",
         );
@@ -56,27 +130,10 @@ impl VerifyMetrics {
                 "countersign_verifications_total{{result=\"rejected\",reason=\"{reason}\"}} {n}"
             );
         }
-        out.push_str(
-            "# HELP countersign_verification_duration_seconds Time to decide a verification.\n",
-        );
-        out.push_str("# TYPE countersign_verification_duration_seconds histogram\n");
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            let n = bucket.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "countersign_verification_duration_seconds_bucket{{le=\"{bound}\"}} {n}"
-            );
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(
+        self.latency.render(
+            "countersign_verification_duration_seconds",
+            "Time to decide a verification.",
             out,
-            "countersign_verification_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
-        let _ = writeln!(out, "countersign_verification_duration_seconds_sum {sum}");
-        let _ = writeln!(
-            out,
-            "countersign_verification_duration_seconds_count {count}"
         );
     }
 }
@@ -101,5 +158,17 @@ mod tests {
         assert!(text.contains("_bucket{le=\"0.001\"} 1"));
         assert!(text.contains("_bucket{le=\"0.025\"} 2"));
         assert!(text.contains("_count 2"));
+    }
+
+    #[test]
+    fn labelled_counters_count_known_labels() {
+        let c = LabelledCounter::new(&["a", "b"]);
+        c.add("a");
+        c.add("a");
+        c.add("zzz");
+        assert_eq!((c.get("a"), c.get("b")), (2, 0));
+        let mut text = String::new();
+        c.render("x_total", "kind", "help", &mut text);
+        assert!(text.contains("x_total{kind=\"a\"} 2"));
     }
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
 use crate::error::StoreError;
+use crate::radius::{Challenge, StoredRadiusClient};
 use crate::token::StoredToken;
 use crate::user::{User, UserQuery};
 
@@ -72,6 +73,15 @@ pub trait Store: Send + Sync {
     // Audit trail.
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+
+    // RADIUS clients (names are unique) and pending challenges.
+    async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()>;
+    async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>>;
+    async fn delete_radius_client(&self, name: &str) -> StoreResult<bool>;
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()>;
+    /// Removes and returns the challenge if it exists and has not expired:
+    /// a State is answered at most once.
+    async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>>;
 
     // Small settings of the installation itself (e.g. the key check value).
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;

@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use countersign_domain::metrics::MetricsSource;
+use countersign_domain::radius_clients::RadiusClients;
 use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
 
@@ -17,6 +19,8 @@ pub struct App {
     pub accounts: Accounts,
     pub verifier: Verifier,
     pub api_keys: ApiKeys,
+    pub radius_clients: RadiusClients,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl App {
@@ -46,15 +50,23 @@ impl App {
                 key.clone(),
                 config.issuer.clone(),
             ),
-            verifier: Verifier::new(store.clone(), clock.clone(), key, config.verify_policy()),
-            api_keys: ApiKeys::new(store.clone(), clock),
+            verifier: Verifier::new(
+                store.clone(),
+                clock.clone(),
+                key.clone(),
+                config.verify_policy(),
+            ),
+            api_keys: ApiKeys::new(store.clone(), clock.clone()),
+            radius_clients: RadiusClients::new(store.clone(), clock.clone(), key.clone()),
+            clock,
             sql,
             store,
             config,
         })
     }
 
-    pub fn web_state(&self) -> countersign_web::AppState {
+    /// The HTTP doors' state; `metrics` are other doors' metrics for `/metrics`.
+    pub fn web_state(&self, metrics: Vec<Arc<dyn MetricsSource>>) -> countersign_web::AppState {
         countersign_web::AppState {
             accounts: self.accounts.clone(),
             verifier: self.verifier.clone(),
@@ -62,6 +74,7 @@ impl App {
             store: self.store.clone(),
             issuer: self.config.issuer.clone(),
             started: Instant::now(),
+            metrics,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 trusted: self.config.trusted_proxies.clone(),

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod doctor;
 mod logging;
+mod radius;
 mod secret_key;
 mod serve;
 mod tls;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cli::{ApiKeyCommand, TlsCommand, TokenCommand, UserCommand};
+use crate::cli::{ApiKeyCommand, RadiusCommand, TlsCommand, TokenCommand, UserCommand};
 use crate::config::Overrides;
 
 #[derive(Debug, Parser)]
@@ -63,6 +64,9 @@ enum Command {
     /// OATH tokens (authenticator apps, hardware tokens).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// RADIUS clients.
+    #[command(subcommand)]
+    Radius(RadiusCommand),
     /// Certificates for HTTPS.
     #[command(subcommand)]
     Tls(TlsCommand),
@@ -144,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apikey(command) => cli::apikey(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
+        Command::Radius(command) => cli::radius(&app, command, &out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
         Command::Config(_) | Command::Tls(_) | Command::Doctor => Ok(ExitCode::SUCCESS),
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use countersign_domain::metrics::MetricsSource;
 use countersign_web::proxy::PeerAddr;
 use tokio::net::TcpListener;
 
@@ -28,7 +29,11 @@ pub async fn run(app: App) -> Result<()> {
     let options = countersign_web::WebOptions {
         body_limit: config.body_limit,
     };
-    let service = countersign_web::router(app.web_state(), options)
+    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = Vec::new();
+    if let Some(listen) = &config.radius_listen {
+        door_metrics.push(crate::radius::start(&app, listen).await?);
+    }
+    let service = countersign_web::router(app.web_state(door_metrics), options)
         .into_make_service_with_connect_info::<PeerAddr>();
     let served = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {

@@ -9,10 +9,12 @@ mod audit;
 mod keys;
 mod meta;
 pub mod migrate;
+mod radius;
 mod tokens;
 mod users;
 
 use async_trait::async_trait;
+use countersign_domain::radius::{Challenge, StoredRadiusClient};
 use countersign_domain::store::{FailureState, StoreResult};
 use countersign_domain::{
     ApiKey, AuditQuery, AuditRecord, Store, StoreError, StoredToken, User, UserQuery,
@@ -131,6 +133,21 @@ impl Store for SqlStore {
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         audit::query(&self.pool, query).await
+    }
+    async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
+        radius::insert_client(&self.pool, client).await
+    }
+    async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>> {
+        radius::list_clients(&self.pool).await
+    }
+    async fn delete_radius_client(&self, name: &str) -> StoreResult<bool> {
+        radius::delete_client(&self.pool, name).await
+    }
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
+        radius::insert_challenge(&self.pool, challenge).await
+    }
+    async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
+        radius::take_challenge(&self.pool, state, now).await
     }
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         meta::get(&self.pool, key).await

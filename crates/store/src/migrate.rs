@@ -15,12 +15,20 @@ pub struct Migration {
     postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "users, tokens, API keys, audit, meta",
-    sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "users, tokens, API keys, audit, meta",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "RADIUS clients and pending challenges",
+        sqlite: include_str!("../migrations/sqlite/0002_radius.sql"),
+        postgres: include_str!("../migrations/postgres/0002_radius.sql"),
+    },
+];
 
 /// An arbitrary constant naming Countersign's migration lock.
 const PG_LOCK_ID: i64 = 0x0063_6f75_6e74_6572;

@@ -47,7 +47,10 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
     let mut sql = format!("SELECT {COLUMNS} FROM users WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     if let Some(text) = query.query.as_deref().filter(|q| !q.is_empty()) {
-        binds.push(format!("%{}%", escape_like(&outside_text(&text.to_lowercase()))));
+        binds.push(format!(
+            "%{}%",
+            escape_like(&outside_text(&text.to_lowercase()))
+        ));
         let n = binds.len();
         sql.push_str(&format!(
             " AND (username_key LIKE ${n} ESCAPE '\\' OR lower(display_name) LIKE ${n} ESCAPE '\\' OR lower(email) LIKE ${n} ESCAPE '\\')"

@@ -35,12 +35,21 @@ fn status_text(status: Status) -> String {
     responses((status = 200, body = DiagnosticsReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn report(State(state): State<AppState>, _key: AdminKey) -> Json<DiagnosticsReport> {
     let findings = state.diagnostics.run().await;
-    let worst = findings.iter().map(|f| f.status).max().unwrap_or(Status::Pass);
+    let worst = findings
+        .iter()
+        .map(|f| f.status)
+        .max()
+        .unwrap_or(Status::Pass);
     Json(DiagnosticsReport {
         status: status_text(worst),
         findings: findings
             .into_iter()
-            .map(|f| FindingView { check: f.check, status: status_text(f.status), message: f.message, fix: f.fix })
+            .map(|f| FindingView {
+                check: f.check,
+                status: status_text(f.status),
+                message: f.message,
+                fix: f.fix,
+            })
             .collect(),
     })
 }

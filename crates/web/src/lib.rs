@@ -37,6 +37,8 @@ pub struct AppState {
     pub started: Instant,
     /// Which peers may forward the client's address.
     pub proxy: Arc<proxy::ProxyPolicy>,
+    /// Metrics of other doors (RADIUS), appended to `/metrics`.
+    pub metrics: Vec<Arc<dyn countersign_domain::metrics::MetricsSource>>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
 }

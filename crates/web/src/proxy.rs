@@ -6,67 +6,9 @@
 //! whatever the client sent and cannot be trusted).
 
 use std::net::{IpAddr, SocketAddr};
-use std::str::FromStr;
 
 use axum::http::HeaderMap;
-
-/// An address block such as `10.0.0.0/8` or a single address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl FromStr for IpNet {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("'{text}' is not an IP address or CIDR block like 10.0.0.0/8 or ::1");
-        let (addr, prefix) = match text.trim().split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix.parse::<u8>().map_err(|_| bad())?)),
-            None => (text.trim(), None),
-        };
-        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        if prefix > max {
-            return Err(bad());
-        }
-        Ok(IpNet { addr, prefix })
-    }
-}
-
-impl IpNet {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                masked(u32::from(net).into(), 32, self.prefix)
-                    == masked(u32::from(ip).into(), 32, self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                masked(u128::from(net), 128, self.prefix)
-                    == masked(u128::from(ip), 128, self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn masked(bits: u128, width: u32, prefix: u8) -> u128 {
-    let prefix = u32::from(prefix);
-    if prefix == 0 {
-        return 0;
-    }
-    bits >> (width - prefix.min(width))
-}
-
-/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) compare as IPv4.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
+pub use countersign_domain::net::{canonical, IpNet};
 
 /// Which peers may tell us the client's address.
 #[derive(Debug, Clone, Default)]
@@ -169,24 +111,6 @@ mod tests {
         ProxyPolicy {
             trusted: nets.iter().map(|n| n.parse().expect("net")).collect(),
         }
-    }
-
-    #[test]
-    fn cidr_blocks_contain_their_addresses() {
-        let net: IpNet = "10.1.0.0/16".parse().expect("net");
-        assert!(net.contains("10.1.200.3".parse().expect("ip")));
-        assert!(!net.contains("10.2.0.1".parse().expect("ip")));
-        assert!(net.contains("::ffff:10.1.0.9".parse().expect("ip")));
-        assert!("0.0.0.0/0"
-            .parse::<IpNet>()
-            .expect("net")
-            .contains("8.8.8.8".parse().expect("ip")));
-        assert!("2001:db8::/32"
-            .parse::<IpNet>()
-            .expect("net")
-            .contains("2001:db8::5".parse().expect("ip")));
-        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
-        assert!("proxy.local".parse::<IpNet>().is_err());
     }
 
     #[test]

@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use countersign_domain::metrics::MetricsSource;
+
 use crate::AppState;
 
 /// Liveness and readiness: answers 200 when the database answers.
@@ -41,6 +43,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         env!("CARGO_PKG_VERSION")
     ));
     state.verifier.metrics().render(&mut text);
+    for source in &state.metrics {
+        source.render(&mut text);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -105,7 +105,11 @@ fn set(
         (Kind::Str, Value::String(_))
             | (Kind::Int, Value::Integer(_))
             | (Kind::Bool, Value::Boolean(_))
-    ) || (key.kind == Kind::List && is_string_list(&value));
+    ) || (key.kind == Kind::List && is_string_list(&value))
+        || (key.kind == Kind::Tables
+            && value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_table)));
     if fits {
         values.insert(key.path, value);
     } else {
@@ -138,6 +142,13 @@ fn read_env(
             Kind::Str => Some(Value::String(text.clone())),
             Kind::Int => text.trim().parse::<i64>().ok().map(Value::Integer),
             Kind::Bool => parse_bool(&text).map(Value::Boolean),
+            Kind::Tables => {
+                problems.push(format!(
+                    "{name}: {} can only be set in the configuration file",
+                    key.path
+                ));
+                continue;
+            }
             Kind::List => Some(Value::Array(
                 text.split(',')
                     .map(str::trim)
@@ -178,6 +189,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Int => "an integer",
         Kind::Bool => "true or false",
         Kind::List => "a list of strings like [\"a\", \"b\"]",
+        Kind::Tables => "a list of tables ([[section.key]])",
     }
 }
 
@@ -285,6 +297,9 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         tls_key: r.path("tls.key"),
         ntp_server: r.text("doctor.ntp_server"),
         time_url: r.text("doctor.time_url"),
+        radius_listen: r.text("radius.listen"),
+        radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
+        radius_clients: super::radius_clients::read(values, r.problems),
         data_dir,
         database_url,
         listen,

@@ -2,6 +2,7 @@
 //! then by command-line flags. Every problem is reported at once.
 
 mod load;
+mod radius_clients;
 pub mod schema;
 
 use std::path::PathBuf;
@@ -32,6 +33,10 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
+    pub radius_listen: Option<String>,
+    pub radius_challenge_seconds: i64,
+    /// Clients from the configuration file (more come from the store).
+    pub radius_clients: Vec<countersign_domain::radius_clients::RadiusClient>,
 }
 
 impl Config {

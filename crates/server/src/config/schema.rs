@@ -9,6 +9,8 @@ pub enum Kind {
     Bool,
     /// A TOML array of strings; in the environment, comma-separated.
     List,
+    /// A TOML array of tables (e.g. `[[radius.clients]]`); file only.
+    Tables,
 }
 
 #[derive(Debug)]
@@ -57,6 +59,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "How new OATH tokens are presented to authenticator apps.",
     ),
     ("doctor", "What `countersign doctor` measures against."),
+    ("radius", "The RADIUS listener (UDP) for VPNs, gateways and Wi-Fi. Off unless listen is set."),
 ];
 
 pub const KEYS: &[Key] = &[
@@ -95,6 +98,12 @@ pub const KEYS: &[Key] = &[
     key("otp.issuer", Kind::Str, Some("\"Countersign\""), "The issuer name authenticator apps show next to the account."),
     key("doctor.ntp_server", Kind::Str, None, "host:port of an NTP server to measure the clock against, e.g. ntp.example.org:123."),
     key("doctor.time_url", Kind::Str, None, "Or an http(s) URL whose Date header gives the time."),
+    key("radius.listen", Kind::Str, None, "UDP address to listen on, e.g. 0.0.0.0:1812."),
+    key("radius.challenge_seconds", Kind::Int, Some("120"), "How long an Access-Challenge may be answered (10-600)."),
+    key("radius.clients", Kind::Tables, Some("[]"),
+        "Clients as [[radius.clients]] tables: name, address (IP or CIDR), secret, flow (otp|challenge), \
+         first_factor (none|radius), upstream, upstream_secret, require_message_authenticator. \
+         Also `countersign radius client add`."),
 ];
 
 pub fn find(path: &str) -> Option<&'static Key> {

@@ -1,0 +1,249 @@
+//! Managing RADIUS clients: checked once here for the CLI and the
+//! configuration file alike; secrets sealed at rest.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::crypto::SecretKey;
+use crate::error::DomainError;
+use crate::ids::new_id;
+use crate::net::IpNet;
+use crate::radius::{FirstFactor, Flow, StoredRadiusClient};
+use crate::store::Store;
+
+/// RFC 2865 asks for secrets at least as long as an MD5 output.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// A client as an operator describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RadiusClientSpec {
+    pub name: String,
+    pub address: String,
+    pub secret: String,
+    pub flow: Flow,
+    pub first_factor: FirstFactor,
+    pub upstream: Option<String>,
+    pub upstream_secret: Option<String>,
+    pub require_message_authenticator: bool,
+}
+
+/// A client ready for the listener, secrets open.
+#[derive(Debug, Clone)]
+pub struct RadiusClient {
+    pub name: String,
+    pub net: IpNet,
+    pub secret: Vec<u8>,
+    pub flow: Flow,
+    pub first_factor: FirstFactor,
+    pub upstream: Option<Upstream>,
+    pub require_message_authenticator: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub address: String,
+    pub secret: Vec<u8>,
+}
+
+/// What `list` shows: never the secrets.
+#[derive(Debug, Clone, Serialize)]
+pub struct RadiusClientView {
+    pub name: String,
+    pub address: String,
+    pub flow: Flow,
+    pub first_factor: FirstFactor,
+    pub upstream: Option<String>,
+    pub require_message_authenticator: bool,
+}
+
+impl RadiusClientSpec {
+    /// Checks every field; returns the parsed address block.
+    pub fn validate(&self) -> Result<IpNet, DomainError> {
+        let name = self.name.trim();
+        if name.is_empty()
+            || name.len() > 64
+            || name.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(DomainError::invalid(
+                "name",
+                "give the client a name of 1 to 64 characters without spaces",
+            ));
+        }
+        let net = self
+            .address
+            .parse::<IpNet>()
+            .map_err(|e| DomainError::invalid("address", e))?;
+        check_secret("secret", &self.secret)?;
+        match (self.first_factor, &self.upstream, &self.upstream_secret) {
+            (FirstFactor::Radius, Some(upstream), Some(secret)) => {
+                if !upstream.contains(':') {
+                    return Err(DomainError::invalid(
+                        "upstream",
+                        format!("'{upstream}' must be host:port, e.g. 10.0.0.9:1812"),
+                    ));
+                }
+                check_secret("upstream_secret", secret)?;
+                if self.flow == Flow::Otp {
+                    return Err(DomainError::invalid("flow", "a RADIUS first factor needs the challenge flow (the password is the first factor, the code comes second)"));
+                }
+            }
+            (FirstFactor::Radius, _, _) => {
+                return Err(DomainError::invalid(
+                    "upstream",
+                    "first_factor = radius needs upstream (host:port) and upstream_secret",
+                ))
+            }
+            (FirstFactor::None, _, _) => {}
+        }
+        Ok(net)
+    }
+
+    /// Opens into a listener client without storing it (configuration-file clients).
+    pub fn into_client(self) -> Result<RadiusClient, DomainError> {
+        let net = self.validate()?;
+        Ok(RadiusClient {
+            name: self.name,
+            net,
+            secret: self.secret.into_bytes(),
+            flow: self.flow,
+            first_factor: self.first_factor,
+            upstream: self
+                .upstream
+                .zip(self.upstream_secret)
+                .map(|(address, secret)| Upstream {
+                    address,
+                    secret: secret.into_bytes(),
+                }),
+            require_message_authenticator: self.require_message_authenticator,
+        })
+    }
+}
+
+fn check_secret(field: &str, secret: &str) -> Result<(), DomainError> {
+    if secret.len() < MIN_SECRET_LEN {
+        return Err(DomainError::invalid(field, format!("must be at least {MIN_SECRET_LEN} characters (RFC 2865 section 3); use a random one")));
+    }
+    if secret.len() > 128 || secret.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            field,
+            "must be at most 128 printable characters",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Clone)]
+pub struct RadiusClients {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: SecretKey,
+}
+
+impl RadiusClients {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: SecretKey) -> Self {
+        Self { store, clock, key }
+    }
+
+    pub async fn add(&self, spec: RadiusClientSpec) -> Result<RadiusClientView, DomainError> {
+        spec.validate()?;
+        let id = new_id("rad");
+        let stored = StoredRadiusClient {
+            sealed_secret: self
+                .key
+                .seal("radius_clients", &id, "secret", spec.secret.as_bytes()),
+            sealed_upstream_secret: spec.upstream_secret.as_ref().map(|s| {
+                self.key
+                    .seal("radius_clients", &id, "upstream_secret", s.as_bytes())
+            }),
+            id,
+            name: spec.name.trim().to_string(),
+            address: spec.address.trim().to_string(),
+            flow: spec.flow,
+            first_factor: spec.first_factor,
+            upstream: spec.upstream.clone(),
+            require_message_authenticator: spec.require_message_authenticator,
+            created_at: self.clock.now(),
+        };
+        self.store
+            .insert_radius_client(&stored)
+            .await
+            .map_err(|e| match e {
+                crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
+                    "a RADIUS client named '{}' already exists",
+                    stored.name
+                )),
+                other => other.into(),
+            })?;
+        Ok(view(&stored))
+    }
+
+    pub async fn list(&self) -> Result<Vec<RadiusClientView>, DomainError> {
+        Ok(self
+            .store
+            .list_radius_clients()
+            .await?
+            .iter()
+            .map(view)
+            .collect())
+    }
+
+    pub async fn remove(&self, name: &str) -> Result<(), DomainError> {
+        if self.store.delete_radius_client(name).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("RADIUS client", name))
+        }
+    }
+
+    /// Every stored client with its secrets open, for the listener.
+    pub async fn load(&self) -> Result<Vec<RadiusClient>, DomainError> {
+        let mut clients = Vec::new();
+        for stored in self.store.list_radius_clients().await? {
+            let net = stored
+                .address
+                .parse::<IpNet>()
+                .map_err(|e| DomainError::invalid("address", e))?;
+            let secret = self.key.open(
+                "radius_clients",
+                &stored.id,
+                "secret",
+                &stored.sealed_secret,
+            )?;
+            let upstream_secret = match &stored.sealed_upstream_secret {
+                Some(sealed) => {
+                    Some(
+                        self.key
+                            .open("radius_clients", &stored.id, "upstream_secret", sealed)?,
+                    )
+                }
+                None => None,
+            };
+            clients.push(RadiusClient {
+                name: stored.name,
+                net,
+                secret,
+                flow: stored.flow,
+                first_factor: stored.first_factor,
+                upstream: stored
+                    .upstream
+                    .zip(upstream_secret)
+                    .map(|(address, secret)| Upstream { address, secret }),
+                require_message_authenticator: stored.require_message_authenticator,
+            });
+        }
+        Ok(clients)
+    }
+}
+
+fn view(c: &StoredRadiusClient) -> RadiusClientView {
+    RadiusClientView {
+        name: c.name.clone(),
+        address: c.address.clone(),
+        flow: c.flow,
+        first_factor: c.first_factor,
+        upstream: c.upstream.clone(),
+        require_message_authenticator: c.require_message_authenticator,
+    }
+}

@@ -1,0 +1,146 @@
+//! `countersign radius client add|list|remove`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use countersign_domain::radius::{FirstFactor, Flow};
+use countersign_domain::radius_clients::RadiusClientSpec;
+use serde_json::json;
+
+use super::Output;
+use crate::app::App;
+
+#[derive(Debug, Subcommand)]
+pub enum RadiusCommand {
+    /// RADIUS clients (VPN concentrators, gateways, access points).
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Add a client. A running server picks it up within 5 seconds.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Its address, or a CIDR block such as 10.0.0.0/24.
+        #[arg(long)]
+        address: String,
+        /// The shared secret (at least 16 characters). Prefer --secret-file: arguments show in `ps`.
+        #[arg(long, conflicts_with = "secret_file")]
+        secret: Option<String>,
+        /// A file holding the shared secret.
+        #[arg(long)]
+        secret_file: Option<PathBuf>,
+        /// otp: the password is the code; challenge: the code is asked for in a second round.
+        #[arg(long, default_value = "otp")]
+        flow: String,
+        /// none: the client checked the password; radius: forward it to --upstream.
+        #[arg(long, default_value = "none")]
+        first_factor: String,
+        /// host:port of the upstream RADIUS server (with --first-factor radius).
+        #[arg(long)]
+        upstream: Option<String>,
+        /// A file holding the upstream server's shared secret.
+        #[arg(long)]
+        upstream_secret_file: Option<PathBuf>,
+        /// Accept requests without Message-Authenticator (old equipment; open to BlastRADIUS).
+        #[arg(long)]
+        allow_missing_message_authenticator: bool,
+    },
+    List,
+    Remove {
+        name: String,
+    },
+}
+
+pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<ExitCode> {
+    let RadiusCommand::Client(command) = command;
+    let service = &app.radius_clients;
+    match command {
+        ClientCommand::Add {
+            name,
+            address,
+            secret,
+            secret_file,
+            flow,
+            first_factor,
+            upstream,
+            upstream_secret_file,
+            allow_missing_message_authenticator,
+        } => {
+            let secret = match (secret, secret_file) {
+                (Some(secret), _) => secret,
+                (None, Some(file)) => read_secret(&file)?,
+                (None, None) => {
+                    bail!("give the shared secret with --secret-file FILE (or --secret)")
+                }
+            };
+            let spec = RadiusClientSpec {
+                name,
+                address,
+                secret,
+                flow: Flow::parse(&flow)
+                    .with_context(|| format!("--flow '{flow}': use otp or challenge"))?,
+                first_factor: FirstFactor::parse(&first_factor).with_context(|| {
+                    format!("--first-factor '{first_factor}': use none or radius")
+                })?,
+                upstream,
+                upstream_secret: upstream_secret_file
+                    .as_deref()
+                    .map(read_secret)
+                    .transpose()?,
+                require_message_authenticator: !allow_missing_message_authenticator,
+            };
+            let added = service.add(spec).await?;
+            out.show(&added, || {
+                format!(
+                    "RADIUS client '{}' added for {} ({} flow)",
+                    added.name,
+                    added.address,
+                    added.flow.as_str()
+                )
+            });
+        }
+        ClientCommand::List => {
+            let clients = service.list().await?;
+            out.show(&clients, || {
+                let mut text = format!(
+                    "{:<20} {:<20} {:<10} {:<8} {:<22} {}",
+                    "NAME", "ADDRESS", "FLOW", "FIRST", "UPSTREAM", "MESSAGE-AUTH"
+                );
+                for c in &clients {
+                    text.push_str(&format!(
+                        "\n{:<20} {:<20} {:<10} {:<8} {:<22} {}",
+                        c.name,
+                        c.address,
+                        c.flow.as_str(),
+                        c.first_factor.as_str(),
+                        c.upstream.as_deref().unwrap_or("-"),
+                        if c.require_message_authenticator {
+                            "required"
+                        } else {
+                            "optional (unsafe)"
+                        }
+                    ));
+                }
+                text
+            });
+        }
+        ClientCommand::Remove { name } => {
+            service.remove(&name).await?;
+            out.show(&json!({"removed": name}), || {
+                format!("RADIUS client '{name}' removed")
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_secret(path: &std::path::Path) -> Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+}

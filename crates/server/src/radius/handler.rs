@@ -1,0 +1,187 @@
+//! One Access-Request, decided: the flows of a client (otp, challenge),
+//! the first factor by proxy, and the answer in words a VPN user reads.
+
+use std::net::{IpAddr, SocketAddr};
+
+use countersign_domain::radius::{Challenge, FirstFactor, Flow};
+use countersign_domain::radius_clients::RadiusClient;
+use countersign_domain::{DomainError, Outcome, Source, Verification};
+use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
+
+use super::upstream::{self, FirstFactor as Upstream};
+use super::Context;
+
+/// What to do with a request: answer it, or drop it (the client then
+/// retries or fails over to another server).
+pub enum Decision {
+    Answer(Code, Vec<Attribute>),
+    Drop(&'static str),
+}
+
+fn reply(code: Code, message: impl Into<String>) -> Decision {
+    Decision::Answer(
+        code,
+        vec![Attribute::new(
+            attr::REPLY_MESSAGE,
+            message.into().into_bytes(),
+        )],
+    )
+}
+
+pub async fn decide(
+    ctx: &Context,
+    client: &RadiusClient,
+    request: &Packet,
+    peer: SocketAddr,
+) -> Decision {
+    let Some(username) = request.text(attr::USER_NAME).filter(|u| !u.is_empty()) else {
+        return reply(Code::AccessReject, "No user name was sent.");
+    };
+    let password = match request.attr(attr::USER_PASSWORD) {
+        Some(hidden) => match unhide_password(hidden, &client.secret, &request.authenticator) {
+            Ok(bytes) => bytes,
+            Err(_) => return Decision::Drop("bad_password"),
+        },
+        None => Vec::new(),
+    };
+    let source = Source {
+        client: Some(format!("radius:{}", client.name)),
+        address: Some(nas_address(request, peer)),
+    };
+    let result = match (client.flow, request.attr(attr::STATE)) {
+        (Flow::Otp, _) => verify(ctx, &username, &password, source, Vec::new()).await,
+        (Flow::Challenge, Some(state)) => {
+            second_round(ctx, client, &username, state, &password, source).await
+        }
+        (Flow::Challenge, None) => first_round(ctx, client, request, &username, &password).await,
+    };
+    result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, client = %client.name, "a RADIUS request could not be decided");
+        Decision::Drop("server_error")
+    })
+}
+
+/// The address of the NAS: NAS-IP-Address when sent, else the packet's source.
+fn nas_address(request: &Packet, peer: SocketAddr) -> String {
+    match request.attr(attr::NAS_IP_ADDRESS) {
+        Some([a, b, c, d]) => IpAddr::from([*a, *b, *c, *d]).to_string(),
+        _ => peer.ip().to_string(),
+    }
+}
+
+async fn verify(
+    ctx: &Context,
+    username: &str,
+    code: &[u8],
+    source: Source,
+    extra: Vec<Attribute>,
+) -> Result<Decision, DomainError> {
+    let request = Verification {
+        username: username.to_string(),
+        code: String::from_utf8_lossy(code).trim().to_string(),
+        source,
+    };
+    Ok(match ctx.verifier.verify(&request).await? {
+        Outcome::Accepted { .. } => {
+            let mut attributes = vec![Attribute::new(
+                attr::REPLY_MESSAGE,
+                b"Second factor accepted.".to_vec(),
+            )];
+            attributes.extend(extra);
+            Decision::Answer(Code::AccessAccept, attributes)
+        }
+        Outcome::Rejected { reason } => reply(
+            Code::AccessReject,
+            format!("{} ({})", reason.message(), reason.as_str()),
+        ),
+    })
+}
+
+async fn first_round(
+    ctx: &Context,
+    client: &RadiusClient,
+    request: &Packet,
+    username: &str,
+    password: &[u8],
+) -> Result<Decision, DomainError> {
+    let mut passed = Vec::new();
+    if let (FirstFactor::Radius, Some(upstream)) = (client.first_factor, &client.upstream) {
+        match upstream::check(upstream, request, password).await {
+            Upstream::Accepted(attributes) => passed = attributes,
+            Upstream::Rejected(why) => {
+                tracing::info!(user = %username, client = %client.name, why = %why, "first factor rejected upstream");
+                return Ok(reply(
+                    Code::AccessReject,
+                    format!("The password was not accepted ({why})."),
+                ));
+            }
+            Upstream::Unreachable(why) => {
+                tracing::warn!(client = %client.name, why = %why, "upstream RADIUS server unreachable");
+                return Ok(Decision::Drop("upstream_unreachable"));
+            }
+        }
+    }
+    if ctx.store.user_by_name(username).await?.is_none() {
+        // Let the Verifier audit and word it like every other door.
+        return verify(
+            ctx,
+            username,
+            b"",
+            Source {
+                client: Some(format!("radius:{}", client.name)),
+                address: None,
+            },
+            Vec::new(),
+        )
+        .await;
+    }
+    let state = countersign_domain::ids::random_text(24);
+    let challenge = Challenge {
+        state: state.clone(),
+        username: username.to_string(),
+        client: client.name.clone(),
+        attributes: upstream::encode_attributes(&passed),
+        expires_at: ctx.clock.now() + ctx.challenge_seconds,
+    };
+    ctx.store.insert_challenge(&challenge).await?;
+    Ok(Decision::Answer(
+        Code::AccessChallenge,
+        vec![
+            Attribute::new(
+                attr::REPLY_MESSAGE,
+                b"Enter the code from your authenticator app.".to_vec(),
+            ),
+            Attribute::new(attr::STATE, state.into_bytes()),
+        ],
+    ))
+}
+
+async fn second_round(
+    ctx: &Context,
+    client: &RadiusClient,
+    username: &str,
+    state: &[u8],
+    code: &[u8],
+    source: Source,
+) -> Result<Decision, DomainError> {
+    let state = String::from_utf8_lossy(state);
+    let challenge = ctx.store.take_challenge(&state, ctx.clock.now()).await?;
+    match challenge {
+        Some(c)
+            if c.client == client.name && c.username.to_lowercase() == username.to_lowercase() =>
+        {
+            verify(
+                ctx,
+                username,
+                code,
+                source,
+                upstream::decode_attributes(&c.attributes),
+            )
+            .await
+        }
+        _ => Ok(reply(
+            Code::AccessReject,
+            "This sign-in took too long or was already answered: start again. (challenge_expired)",
+        )),
+    }
+}

@@ -1,0 +1,208 @@
+//! The RADIUS listener: UDP, clients by address, duplicate detection,
+//! Message-Authenticator required by default, every decision through the
+//! Verifier.
+
+mod dedup;
+mod handler;
+mod metrics;
+mod registry;
+mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use countersign_domain::{Clock, Store, Verifier};
+use countersign_radius::{
+    encode_response, verify_request_message_authenticator, Code, MessageAuth, Packet,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::Semaphore;
+
+use crate::app::App;
+use dedup::{Begin, Dedup};
+use handler::Decision;
+pub use metrics::RadiusMetrics;
+use registry::Registry;
+
+/// Requests decided at once; beyond this, datagrams are dropped and counted.
+const MAX_IN_FLIGHT: usize = 4096;
+const REFRESH: Duration = Duration::from_secs(5);
+
+pub struct Context {
+    verifier: Verifier,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    registry: Registry,
+    dedup: Dedup,
+    metrics: Arc<RadiusMetrics>,
+    socket: UdpSocket,
+    challenge_seconds: i64,
+    last_unknown_log: AtomicU64,
+}
+
+/// Binds the listener and starts serving; returns its metrics for `/metrics`.
+pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
+    let socket = UdpSocket::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for RADIUS on {listen} (radius.listen): is another RADIUS server running?"))?;
+    let registry = Registry::new(
+        app.config.radius_clients.clone(),
+        app.radius_clients.clone(),
+    );
+    registry.refresh().await;
+    for client in registry
+        .all()
+        .iter()
+        .filter(|c| !c.require_message_authenticator)
+    {
+        tracing::warn!(client = %client.name, "RADIUS client may send requests without Message-Authenticator: \
+            it is open to BlastRADIUS (CVE-2024-3596); upgrade the equipment and turn require_message_authenticator back on");
+    }
+    let metrics = Arc::new(RadiusMetrics::default());
+    let ctx = Arc::new(Context {
+        verifier: app.verifier.clone(),
+        store: app.store.clone(),
+        clock: app.clock.clone(),
+        registry,
+        dedup: Dedup::default(),
+        metrics: metrics.clone(),
+        socket,
+        challenge_seconds: app.config.radius_challenge_seconds,
+        last_unknown_log: AtomicU64::new(0),
+    });
+    tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
+    tokio::spawn(housekeeping(ctx.clone()));
+    tokio::spawn(receive_loop(ctx));
+    Ok(metrics)
+}
+
+async fn housekeeping(ctx: Arc<Context>) {
+    let mut tick = tokio::time::interval(REFRESH);
+    loop {
+        tick.tick().await;
+        ctx.registry.refresh().await;
+        ctx.dedup.purge();
+    }
+}
+
+async fn receive_loop(ctx: Arc<Context>) {
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut buffer = vec![0u8; 65_536];
+    loop {
+        let (len, peer) = match ctx.socket.recv_from(&mut buffer).await {
+            Ok(received) => received,
+            Err(e) => {
+                tracing::warn!(error = %e, "RADIUS receive failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            ctx.metrics.dropped.add("overload");
+            continue;
+        };
+        let datagram = buffer[..len].to_vec();
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            handle(&ctx, &datagram, peer).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
+    let started = Instant::now();
+    let Some(client) = ctx.registry.find(peer.ip()) else {
+        ctx.metrics.dropped.add("unknown_client");
+        log_unknown(ctx, peer);
+        return;
+    };
+    let request = match Packet::decode(datagram) {
+        Ok(packet) => packet,
+        Err(e) => {
+            ctx.metrics.dropped.add("malformed");
+            tracing::debug!(%peer, error = %e, "malformed RADIUS packet dropped");
+            return;
+        }
+    };
+    if request.code != Code::AccessRequest {
+        ctx.metrics.received.add("other");
+        ctx.metrics.dropped.add("unsupported_code");
+        return;
+    }
+    ctx.metrics.received.add("access_request");
+    if let Some(cause) = message_authenticator_problem(datagram, &client) {
+        ctx.metrics.dropped.add(cause);
+        tracing::debug!(%peer, client = %client.name, cause, "RADIUS request dropped");
+        return;
+    }
+    let key = (peer, request.identifier, request.authenticator);
+    match ctx.dedup.begin(key) {
+        Begin::New => {}
+        Begin::InFlight => return ctx.metrics.dropped.add("duplicate_in_flight"),
+        Begin::Answered(bytes) => {
+            ctx.metrics.duplicates_answered.add("cached");
+            let _ = ctx.socket.send_to(&bytes, peer).await;
+            return;
+        }
+    }
+    match handler::decide(ctx, &client, &request, peer).await {
+        Decision::Answer(code, attributes) => {
+            match encode_response(code, &request, attributes, &client.secret) {
+                Ok(bytes) => {
+                    ctx.dedup.finish(key, bytes.clone());
+                    let _ = ctx.socket.send_to(&bytes, peer).await;
+                    ctx.metrics.sent.add(sent_label(code));
+                    ctx.metrics.latency.record(started.elapsed());
+                }
+                Err(e) => {
+                    ctx.dedup.abandon(key);
+                    ctx.metrics.dropped.add("server_error");
+                    tracing::error!(error = %e, "a RADIUS answer could not be encoded");
+                }
+            }
+        }
+        Decision::Drop(cause) => {
+            ctx.dedup.abandon(key);
+            ctx.metrics.dropped.add(cause);
+        }
+    }
+}
+
+fn message_authenticator_problem(
+    datagram: &[u8],
+    client: &countersign_domain::radius_clients::RadiusClient,
+) -> Option<&'static str> {
+    match verify_request_message_authenticator(datagram, &client.secret) {
+        MessageAuth::Valid => None,
+        MessageAuth::Missing if !client.require_message_authenticator => None,
+        MessageAuth::Missing => Some("missing_message_authenticator"),
+        MessageAuth::Invalid => Some("bad_message_authenticator"),
+    }
+}
+
+fn sent_label(code: Code) -> &'static str {
+    match code {
+        Code::AccessAccept => "access_accept",
+        Code::AccessChallenge => "access_challenge",
+        _ => "access_reject",
+    }
+}
+
+/// At most one warning every 10 s about unknown clients, so a scan cannot flood the log.
+fn log_unknown(ctx: &Context, peer: SocketAddr) {
+    let now = ctx.clock.now() as u64;
+    let last = ctx.last_unknown_log.load(Ordering::Relaxed);
+    if now >= last + 10
+        && ctx
+            .last_unknown_log
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(%peer, "RADIUS packet from an unknown client dropped: add it with `countersign radius client add` \
+            (further ones are counted in countersign_radius_dropped_total, logged at most every 10 s)");
+    }
+}

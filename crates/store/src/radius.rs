@@ -1,0 +1,114 @@
+//! The `radius_clients` and `radius_challenges` tables.
+
+use countersign_domain::radius::{Challenge, FirstFactor, Flow, StoredRadiusClient};
+use countersign_domain::store::StoreResult;
+use countersign_domain::StoreError;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::{db_error, outside_text};
+
+pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO radius_clients (id, name, address, secret, flow, first_factor, upstream, upstream_secret, \
+         require_message_auth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&c.id)
+    .bind(&c.name)
+    .bind(&c.address)
+    .bind(c.sealed_secret.clone())
+    .bind(c.flow.as_str())
+    .bind(c.first_factor.as_str())
+    .bind(&c.upstream)
+    .bind(c.sealed_upstream_secret.clone())
+    .bind(i64::from(c.require_message_authenticator))
+    .bind(c.created_at)
+    .execute(pool)
+    .await
+    .map_err(db_error("RADIUS client"))?;
+    Ok(())
+}
+
+pub async fn list_clients(pool: &AnyPool) -> StoreResult<Vec<StoredRadiusClient>> {
+    let rows = sqlx::query(
+        "SELECT id, name, address, secret, flow, first_factor, upstream, upstream_secret, require_message_auth, created_at \
+         FROM radius_clients ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("listing RADIUS clients"))?;
+    rows.iter().map(client_from_row).collect()
+}
+
+pub async fn delete_client(pool: &AnyPool, name: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM radius_clients WHERE name = $1")
+        .bind(outside_text(name))
+        .execute(pool)
+        .await
+        .map_err(db_error("deleting RADIUS client"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_challenge(pool: &AnyPool, c: &Challenge) -> StoreResult<()> {
+    sqlx::query("INSERT INTO radius_challenges (state, username, client, attributes, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&c.state)
+        .bind(outside_text(&c.username))
+        .bind(&c.client)
+        .bind(c.attributes.clone())
+        .bind(c.expires_at)
+        .execute(pool)
+        .await
+        .map_err(db_error("RADIUS challenge"))?;
+    Ok(())
+}
+
+/// DELETE ... RETURNING: of two requests with the same State, one gets it.
+pub async fn take_challenge(
+    pool: &AnyPool,
+    state: &str,
+    now: i64,
+) -> StoreResult<Option<Challenge>> {
+    // Expired challenges are cleared on the way.
+    sqlx::query("DELETE FROM radius_challenges WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(db_error("expiring RADIUS challenges"))?;
+    let row = sqlx::query("DELETE FROM radius_challenges WHERE state = $1 RETURNING state, username, client, attributes, expires_at")
+        .bind(outside_text(state))
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading RADIUS challenge"))?;
+    let Some(row) = row else { return Ok(None) };
+    let err = db_error("reading RADIUS challenge");
+    Ok(Some(Challenge {
+        state: row.try_get("state").map_err(&err)?,
+        username: row.try_get("username").map_err(&err)?,
+        client: row.try_get("client").map_err(&err)?,
+        attributes: row.try_get("attributes").map_err(&err)?,
+        expires_at: row.try_get("expires_at").map_err(&err)?,
+    }))
+}
+
+fn client_from_row(row: &AnyRow) -> StoreResult<StoredRadiusClient> {
+    let err = db_error("reading RADIUS client");
+    let flow: String = row.try_get("flow").map_err(&err)?;
+    let first: String = row.try_get("first_factor").map_err(&err)?;
+    Ok(StoredRadiusClient {
+        id: row.try_get("id").map_err(&err)?,
+        name: row.try_get("name").map_err(&err)?,
+        address: row.try_get("address").map_err(&err)?,
+        sealed_secret: row.try_get("secret").map_err(&err)?,
+        flow: Flow::parse(&flow)
+            .ok_or_else(|| StoreError::Backend(format!("unknown RADIUS flow '{flow}'")))?,
+        first_factor: FirstFactor::parse(&first)
+            .ok_or_else(|| StoreError::Backend(format!("unknown first factor '{first}'")))?,
+        upstream: row.try_get("upstream").map_err(&err)?,
+        sealed_upstream_secret: row.try_get("upstream_secret").map_err(&err)?,
+        require_message_authenticator: row
+            .try_get::<i64, _>("require_message_auth")
+            .map_err(&err)?
+            != 0,
+        created_at: row.try_get("created_at").map_err(&err)?,
+    })
+}
