@@ -77,7 +77,8 @@ impl App {
             metrics,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
-                trusted: self.config.trusted_proxies.clone(),
+                // Forwarded headers count only in proxy mode.
+                trusted: if self.config.behind_proxy { self.config.trusted_proxies.clone() } else { Vec::new() },
             }),
         }
     }

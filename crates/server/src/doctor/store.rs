@@ -21,6 +21,10 @@ struct StoreCheck;
 impl Check for StoreCheck {
     async fn run(&self, config: &Config) -> Vec<Finding> {
         let mut findings = vec![key_file(config)];
+        if let Some(problem) = precheck(&config.database_url).await {
+            findings.push(problem);
+            return findings;
+        }
         let options = StoreOptions {
             url: config.database_url.clone(),
             max_connections: 1,
@@ -58,6 +62,34 @@ impl Check for StoreCheck {
         findings.push(key_matches(config, &store).await);
         store.close().await;
         findings
+    }
+}
+
+/// Answers quickly what a pool would only report after its timeout: no
+/// SQLite file yet, or nothing listening at the PostgreSQL address.
+async fn precheck(url: &str) -> Option<Finding> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        return (!std::path::Path::new(path).exists()).then(|| {
+            Finding::warn("store.reachable", format!("no database at {path} yet"), "it is created when the server first starts (countersign serve or countersign migrate)")
+        });
+    }
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_string();
+    let port = parsed.port().unwrap_or(5432);
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(Finding::fail(
+            "store.reachable",
+            format!("cannot connect to PostgreSQL at {host}:{port}: {e}"),
+            "start PostgreSQL or correct database.url (COUNTERSIGN_DATABASE_URL)",
+        )),
+        Err(_) => Some(Finding::fail(
+            "store.reachable",
+            format!("PostgreSQL at {host}:{port} did not answer within 5 s"),
+            "check the host, port and firewall in database.url",
+        )),
     }
 }
 

@@ -57,9 +57,10 @@ impl ResolvesServerCert for ReloadingResolver {
 /// Reloads on SIGHUP, and when either file's modification time changes
 /// (checked every `poll`), for as long as the server runs.
 pub fn watch(resolver: Arc<ReloadingResolver>, poll: Duration) {
+    // Registered before the task runs, so a SIGHUP right after start is
+    // never the default action (which would end the process).
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     tokio::spawn(async move {
-        let mut hangup =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         let mut seen = resolver.modified();
         let mut tick = tokio::time::interval(poll);
         loop {
