@@ -78,7 +78,11 @@ impl App {
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.
-                trusted: if self.config.behind_proxy { self.config.trusted_proxies.clone() } else { Vec::new() },
+                trusted: if self.config.behind_proxy {
+                    self.config.trusted_proxies.clone()
+                } else {
+                    Vec::new()
+                },
             }),
         }
     }
