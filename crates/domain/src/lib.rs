@@ -6,16 +6,21 @@
 //! stores alike.
 
 pub mod accounts;
+pub mod activation;
 pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
+pub mod device_auth;
 pub mod diagnostics;
 pub mod error;
 pub mod ids;
 pub mod matching;
 pub mod metrics;
 pub mod net;
+pub mod push;
+pub mod push_policy;
+pub mod push_service;
 pub mod radius;
 pub mod radius_clients;
 pub mod reason;
@@ -35,4 +40,4 @@ pub use reason::Reason;
 pub use store::Store;
 pub use token::{StoredToken, Token};
 pub use user::{NewUser, User, UserPatch, UserQuery};
-pub use verifier::{Outcome, Verification, Verifier, VerifyPolicy};
+pub use verifier::{Entry, Outcome, Verification, Verifier, VerifyPolicy};

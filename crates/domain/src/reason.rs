@@ -21,10 +21,24 @@ pub enum Reason {
     UnknownUser,
     /// The user has no verification method that can check this request.
     NoMethod,
+    /// Push was asked for, but the user has no activated authenticator.
+    NoDevice,
+    /// Too many pushes for this user recently (push bombing defence).
+    PushRateLimited,
+    /// The user tapped Deny.
+    PushDenied,
+    /// The user reported the sign-in as fraud.
+    FraudReported,
+    /// Nobody answered the push in time.
+    PushTimeout,
+    /// The user picked a number other than the one on the sign-in screen.
+    NumberMismatch,
+    /// The PIN entered on the device was wrong.
+    PinIncorrect,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 14] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -32,6 +46,13 @@ impl Reason {
         Reason::UserDisabled,
         Reason::UnknownUser,
         Reason::NoMethod,
+        Reason::NoDevice,
+        Reason::PushRateLimited,
+        Reason::PushDenied,
+        Reason::FraudReported,
+        Reason::PushTimeout,
+        Reason::NumberMismatch,
+        Reason::PinIncorrect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +64,13 @@ impl Reason {
             Reason::UserDisabled => "user_disabled",
             Reason::UnknownUser => "unknown_user",
             Reason::NoMethod => "no_method",
+            Reason::NoDevice => "no_device",
+            Reason::PushRateLimited => "push_rate_limited",
+            Reason::PushDenied => "push_denied",
+            Reason::FraudReported => "fraud_reported",
+            Reason::PushTimeout => "push_timeout",
+            Reason::NumberMismatch => "number_mismatch",
+            Reason::PinIncorrect => "pin_incorrect",
         }
     }
 
@@ -60,6 +88,13 @@ impl Reason {
             Reason::UserDisabled => "The account is disabled. Ask your administrator.",
             Reason::UnknownUser => "No user has that name.",
             Reason::NoMethod => "No verification method is set up for this user. Ask your administrator to enrol one.",
+            Reason::NoDevice => "No authenticator app is activated for this user. Use a code, or activate the app first.",
+            Reason::PushRateLimited => "Too many sign-in requests were sent to your phone. Wait a few minutes and try again.",
+            Reason::PushDenied => "The sign-in was denied on your phone.",
+            Reason::FraudReported => "The sign-in was reported as fraud; the account is blocked. Contact your administrator.",
+            Reason::PushTimeout => "The sign-in request on your phone was not answered in time. Try again.",
+            Reason::NumberMismatch => "The number chosen on your phone did not match the one shown at sign-in.",
+            Reason::PinIncorrect => "The PIN entered on your phone was wrong.",
         }
     }
 
@@ -67,7 +102,11 @@ impl Reason {
     pub fn counts_as_failure(self) -> bool {
         matches!(
             self,
-            Reason::CodeInvalid | Reason::CodeMalformed | Reason::CodeReused
+            Reason::CodeInvalid
+                | Reason::CodeMalformed
+                | Reason::CodeReused
+                | Reason::NumberMismatch
+                | Reason::PinIncorrect
         )
     }
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
 use crate::error::StoreError;
+use crate::push::{Activation, Device, PushTransaction, TxStatus};
 use crate::radius::{Challenge, StoredRadiusClient};
 use crate::token::StoredToken;
 use crate::user::{User, UserQuery};
@@ -28,6 +29,7 @@ pub trait Store: Send + Sync {
     // Users. Usernames are unique ignoring case.
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     /// Writes the profile fields (display name, email, phone, enabled, updated_at).
     async fn update_user(&self, user: &User) -> StoreResult<()>;
@@ -82,6 +84,49 @@ pub trait Store: Send + Sync {
     /// Removes and returns the challenge if it exists and has not expired:
     /// a State is answered at most once.
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>>;
+
+    // Authenticator activations: single use, counted failures.
+    async fn insert_activation(&self, activation: &Activation) -> StoreResult<()>;
+    async fn activation_by_lookup(&self, lookup: &str) -> StoreResult<Option<Activation>>;
+    /// Counts a wrong code; returns the attempts so far.
+    async fn count_activation_failure(&self, id: &str) -> StoreResult<i64>;
+    /// Compare-and-set: marks it used if unused, unexpired and under `max_attempts`.
+    async fn use_activation(&self, id: &str, now: i64, max_attempts: i64) -> StoreResult<bool>;
+
+    // Devices and the nonces of their signed requests.
+    async fn insert_device(&self, device: &Device) -> StoreResult<()>;
+    async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>>;
+    async fn device(&self, id: &str) -> StoreResult<Option<Device>>;
+    async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool>;
+    /// Records a nonce; false when this device already used it.
+    async fn use_nonce(
+        &self,
+        device_id: &str,
+        nonce: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+
+    // Push transactions.
+    async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()>;
+    async fn transaction(&self, id: &str) -> StoreResult<Option<PushTransaction>>;
+    /// Compare-and-set from pending: true for the one call that decides it.
+    async fn decide_transaction(
+        &self,
+        id: &str,
+        status: TxStatus,
+        reason: Option<&str>,
+        device_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64>;
+    async fn pending_transactions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<Vec<PushTransaction>>;
+    /// Tells every node (PostgreSQL NOTIFY); nothing to do on SQLite, where there is one node.
+    async fn notify(&self, payload: &str) -> StoreResult<()>;
 
     // Small settings of the installation itself (e.g. the key check value).
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;

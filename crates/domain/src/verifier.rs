@@ -41,6 +41,18 @@ impl Default for VerifyPolicy {
     }
 }
 
+/// What an audit record says about who asked and how.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub username: &'a str,
+    pub user: Option<&'a User>,
+    /// `otp`, `push`, ...
+    pub method: &'a str,
+    /// The token (or device) that answered.
+    pub token_id: Option<String>,
+    pub source: &'a Source,
+}
+
 /// One request to verify a code, from any door.
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -207,26 +219,63 @@ impl Verifier {
         token_id: Option<String>,
         now: i64,
     ) -> Result<(), DomainError> {
+        let entry = Entry {
+            username: &request.username,
+            user,
+            method: "otp",
+            token_id,
+            source: &request.source,
+        };
+        self.write_audit(entry, outcome.reason(), now).await
+    }
+
+    /// Records a decision made by another method (push): audit, metrics,
+    /// and the failure count when the reason counts towards lockout.
+    pub async fn record(
+        &self,
+        entry: Entry<'_>,
+        reason: Option<Reason>,
+        started: Instant,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now();
+        if let (Some(user), Some(r)) = (entry.user, reason) {
+            if r.counts_as_failure() {
+                self.count_failure(user, now).await?;
+            }
+        }
+        self.write_audit(entry, reason, now).await?;
+        self.metrics.record(reason, started.elapsed());
+        Ok(())
+    }
+
+    async fn write_audit(
+        &self,
+        entry: Entry<'_>,
+        reason: Option<Reason>,
+        now: i64,
+    ) -> Result<(), DomainError> {
         let record = AuditRecord {
             id: new_id("aud"),
             at: now,
-            username: user.map_or_else(|| request.username.clone(), |u| u.username.clone()),
-            user_id: user.map(|u| u.id.clone()),
-            method: "otp".to_string(),
-            token_id,
-            result: if outcome.reason().is_none() {
+            username: entry
+                .user
+                .map_or_else(|| entry.username.to_string(), |u| u.username.clone()),
+            user_id: entry.user.map(|u| u.id.clone()),
+            method: entry.method.to_string(),
+            token_id: entry.token_id,
+            result: if reason.is_none() {
                 "accepted"
             } else {
                 "rejected"
             }
             .to_string(),
-            reason: outcome.reason().map(|r| r.as_str().to_string()),
-            api_key: request.source.client.clone(),
-            source_address: request.source.address.clone(),
+            reason: reason.map(|r| r.as_str().to_string()),
+            api_key: entry.source.client.clone(),
+            source_address: entry.source.address.clone(),
         };
-        tracing::info!(user = %record.username, result = %record.result,
-            reason = record.reason.as_deref().unwrap_or(""), client = request.source.client.as_deref().unwrap_or(""),
-            address = request.source.address.as_deref().unwrap_or(""), "verification");
+        tracing::info!(user = %record.username, method = entry.method, result = %record.result,
+            reason = record.reason.as_deref().unwrap_or(""), client = entry.source.client.as_deref().unwrap_or(""),
+            address = entry.source.address.as_deref().unwrap_or(""), "verification");
         Ok(self.store.append_audit(&record).await?)
     }
 

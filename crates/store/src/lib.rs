@@ -9,11 +9,13 @@ mod audit;
 mod keys;
 mod meta;
 pub mod migrate;
+pub mod push;
 mod radius;
 mod tokens;
 mod users;
 
 use async_trait::async_trait;
+use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
 use countersign_domain::radius::{Challenge, StoredRadiusClient};
 use countersign_domain::store::{FailureState, StoreResult};
 use countersign_domain::{
@@ -73,6 +75,9 @@ impl Store for SqlStore {
     }
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         users::by_name(&self.pool, username).await
+    }
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+        users::by_id(&self.pool, id).await
     }
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         users::list(&self.pool, query).await
@@ -148,6 +153,68 @@ impl Store for SqlStore {
     }
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
         radius::take_challenge(&self.pool, state, now).await
+    }
+    async fn insert_activation(&self, activation: &Activation) -> StoreResult<()> {
+        push::insert_activation(&self.pool, activation).await
+    }
+    async fn activation_by_lookup(&self, lookup: &str) -> StoreResult<Option<Activation>> {
+        push::activation_by_lookup(&self.pool, lookup).await
+    }
+    async fn count_activation_failure(&self, id: &str) -> StoreResult<i64> {
+        push::count_activation_failure(&self.pool, id).await
+    }
+    async fn use_activation(&self, id: &str, now: i64, max_attempts: i64) -> StoreResult<bool> {
+        push::use_activation(&self.pool, id, now, max_attempts).await
+    }
+    async fn insert_device(&self, device: &Device) -> StoreResult<()> {
+        push::insert_device(&self.pool, device).await
+    }
+    async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>> {
+        push::devices_of_user(&self.pool, user_id).await
+    }
+    async fn device(&self, id: &str) -> StoreResult<Option<Device>> {
+        push::device(&self.pool, id).await
+    }
+    async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool> {
+        push::delete_device(&self.pool, user_id, id).await
+    }
+    async fn use_nonce(
+        &self,
+        device_id: &str,
+        nonce: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        push::use_nonce(&self.pool, device_id, nonce, expires_at, now).await
+    }
+    async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()> {
+        push::insert_transaction(&self.pool, transaction).await
+    }
+    async fn transaction(&self, id: &str) -> StoreResult<Option<PushTransaction>> {
+        push::transaction(&self.pool, id).await
+    }
+    async fn decide_transaction(
+        &self,
+        id: &str,
+        status: TxStatus,
+        reason: Option<&str>,
+        device_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        push::decide_transaction(&self.pool, id, status, reason, device_id, now).await
+    }
+    async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
+        push::count_since(&self.pool, user_id, since).await
+    }
+    async fn pending_transactions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<Vec<PushTransaction>> {
+        push::pending(&self.pool, user_id, now).await
+    }
+    async fn notify(&self, payload: &str) -> StoreResult<()> {
+        push::notify(&self.pool, self.backend, payload).await
     }
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         meta::get(&self.pool, key).await

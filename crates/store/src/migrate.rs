@@ -55,7 +55,6 @@ pub fn run(store: &SqlStore) -> BoxFuture<'_, Result<Vec<i64>, StoreError>> {
 }
 
 async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
-    ensure_table(&store.pool).await?;
     let mut done = Vec::new();
     for migration in MIGRATIONS {
         let what = format!(
@@ -71,6 +70,12 @@ async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
                 .await
                 .map_err(db_error("migration lock"))?;
         }
+        // Under the lock: nodes starting together on an empty database
+        // would otherwise race to create the table.
+        sqlx::query(CREATE_TABLE)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("creating schema_migrations"))?;
         let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
             .bind(migration.version)
             .fetch_optional(&mut *tx)
@@ -109,11 +114,11 @@ async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
 
 /// Which migrations exist and whether each is applied.
 pub async fn status(store: &SqlStore) -> Result<Vec<MigrationStatus>, StoreError> {
-    ensure_table(&store.pool).await?;
+    // Before the first migration the table does not exist: nothing is applied.
     let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
         .fetch_all(&store.pool)
         .await
-        .map_err(db_error("reading schema_migrations"))?;
+        .unwrap_or_default();
     let applied = rows
         .iter()
         .map(|r| {
@@ -131,15 +136,8 @@ pub async fn status(store: &SqlStore) -> Result<Vec<MigrationStatus>, StoreError
         .collect())
 }
 
-async fn ensure_table(pool: &sqlx::AnyPool) -> Result<(), StoreError> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(pool)
-    .await
-    .map_err(db_error("creating schema_migrations"))?;
-    Ok(())
-}
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+    (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 fn unix_now() -> i64 {
     std::time::SystemTime::now()

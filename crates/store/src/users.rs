@@ -166,3 +166,13 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
         updated_at: row.try_get("updated_at").map_err(&err)?,
     })
 }
+
+pub async fn by_id(pool: &AnyPool, id: &str) -> StoreResult<Option<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(outside_text(id))
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading user"))?;
+    row.map(|r| from_row(&r)).transpose()
+}
