@@ -5,9 +5,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use countersign_domain::metrics::MetricsSource;
+use countersign_domain::push_service::Push;
 use countersign_domain::radius_clients::RadiusClients;
 use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
+use countersign_web::push_hub::Hub;
 
 use crate::config::Config;
 use crate::secret_key;
@@ -20,6 +22,8 @@ pub struct App {
     pub verifier: Verifier,
     pub api_keys: ApiKeys,
     pub radius_clients: RadiusClients,
+    pub push: Push,
+    pub hub: Arc<Hub>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -43,21 +47,35 @@ impl App {
         let key = secret_key::load_or_create(&config)?;
         secret_key::check_against_store(&key, store.as_ref()).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let accounts = Accounts::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            config.issuer.clone(),
+        );
+        let verifier = Verifier::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            config.verify_policy(),
+        );
+        let hub = Arc::new(Hub::new(store.clone()));
+        let push = Push::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            config.push.clone(),
+            accounts.clone(),
+            verifier.clone(),
+            hub.clone(),
+        );
         Ok(App {
-            accounts: Accounts::new(
-                store.clone(),
-                clock.clone(),
-                key.clone(),
-                config.issuer.clone(),
-            ),
-            verifier: Verifier::new(
-                store.clone(),
-                clock.clone(),
-                key.clone(),
-                config.verify_policy(),
-            ),
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
-            radius_clients: RadiusClients::new(store.clone(), clock.clone(), key.clone()),
+            radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
+            accounts,
+            verifier,
+            push,
+            hub,
             clock,
             sql,
             store,
@@ -66,7 +84,11 @@ impl App {
     }
 
     /// The HTTP doors' state; `metrics` are other doors' metrics for `/metrics`.
-    pub fn web_state(&self, metrics: Vec<Arc<dyn MetricsSource>>) -> countersign_web::AppState {
+    pub fn web_state(
+        &self,
+        metrics: Vec<Arc<dyn MetricsSource>>,
+        tls_pin: Option<String>,
+    ) -> countersign_web::AppState {
         countersign_web::AppState {
             accounts: self.accounts.clone(),
             verifier: self.verifier.clone(),
@@ -75,6 +97,10 @@ impl App {
             issuer: self.config.issuer.clone(),
             started: Instant::now(),
             metrics,
+            push: self.push.clone(),
+            hub: self.hub.clone(),
+            public_url: self.config.public_url.clone(),
+            tls_pin,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.

@@ -15,7 +15,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cli::{ApiKeyCommand, RadiusCommand, TlsCommand, TokenCommand, UserCommand};
+use crate::cli::{
+    ApiKeyCommand, DeviceCommand, RadiusCommand, TlsCommand, TokenCommand, UserCommand,
+};
 use crate::config::Overrides;
 
 #[derive(Debug, Parser)]
@@ -64,6 +66,9 @@ enum Command {
     /// OATH tokens (authenticator apps, hardware tokens).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Authenticator devices: activation codes, list, remove.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// RADIUS clients.
     #[command(subcommand)]
     Radius(RadiusCommand),
@@ -148,6 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apikey(command) => cli::apikey(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
+        Command::Device(command) => cli::device(&app, command, &out).await,
         Command::Radius(command) => cli::radius(&app, command, &out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
         Command::Config(_) | Command::Tls(_) | Command::Doctor => Ok(ExitCode::SUCCESS),

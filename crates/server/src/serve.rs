@@ -33,7 +33,8 @@ pub async fn run(app: App) -> Result<()> {
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
-    let service = countersign_web::router(app.web_state(door_metrics), options)
+    listen_to_other_nodes(&app);
+    let service = countersign_web::router(app.web_state(door_metrics, served_pin(config)), options)
         .into_make_service_with_connect_info::<PeerAddr>();
     let served = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
@@ -56,6 +57,28 @@ pub async fn run(app: App) -> Result<()> {
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())
+}
+
+/// The key pin of the configured certificate, carried in activation QR codes.
+pub fn served_pin(config: &Config) -> Option<String> {
+    let chain = tls::read_chain(config.tls_cert.as_deref()?).ok()?;
+    tls::spki_pin(chain.first()?)
+}
+
+/// With PostgreSQL, pushes and their answers may be handled by different
+/// nodes: each node listens for the others' notifications.
+fn listen_to_other_nodes(app: &App) {
+    if app.store.backend() != "postgres" {
+        return;
+    }
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(1024);
+    countersign_store::push::spawn_listener(app.config.database_url.clone(), sender);
+    let hub = app.hub.clone();
+    tokio::spawn(async move {
+        while let Some(payload) = receiver.recv().await {
+            hub.on_remote(&payload).await;
+        }
+    });
 }
 
 fn announce(app: &App, scheme: &str, address: SocketAddr) {

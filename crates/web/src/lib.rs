@@ -2,14 +2,18 @@
 //! `/healthz` and `/metrics`. Handlers are thin: they parse, call the
 //! domain, and shape the answer.
 
+mod activations;
 mod audit;
+mod device;
 mod diagnostics;
 mod error;
 mod extract;
 mod openapi;
 pub mod proxy;
+pub mod push_hub;
 mod system;
 mod tokens;
+mod transactions;
 mod users;
 mod verify;
 mod views;
@@ -23,6 +27,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use countersign_domain::{Accounts, ApiKeys, Store, Verifier};
 
+pub use activations::activation_uri;
 pub use error::ApiError;
 pub use openapi::openapi_json;
 
@@ -39,6 +44,13 @@ pub struct AppState {
     pub proxy: Arc<proxy::ProxyPolicy>,
     /// Metrics of other doors (RADIUS), appended to `/metrics`.
     pub metrics: Vec<Arc<dyn countersign_domain::metrics::MetricsSource>>,
+    /// Push approval, and this node's live device streams and waiters.
+    pub push: countersign_domain::push_service::Push,
+    pub hub: Arc<push_hub::Hub>,
+    /// Where users and devices reach this server (activation URLs).
+    pub public_url: Option<String>,
+    /// SHA-256 pin of the served certificate's key, when serving TLS.
+    pub tls_pin: Option<String>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
 }
@@ -63,12 +75,20 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         )
         .route("/users/{username}/tokens/{id}", delete(tokens::remove))
         .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
+        .route("/users/{username}/activations", post(activations::create))
+        .route("/users/{username}/devices", get(activations::list_devices))
+        .route(
+            "/users/{username}/devices/{id}",
+            delete(activations::remove_device),
+        )
         .route("/verify", post(verify::verify))
+        .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()
         .nest("/api/v1", api)
+        .nest("/device/v1", device::router())
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)

@@ -2,25 +2,41 @@
 
 use axum::extract::State;
 use axum::Json;
+use countersign_domain::push_service::{PushContext, PushStart};
 use countersign_domain::{Outcome, Reason, Verification};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ClientAddr, VerifyKey};
+use crate::transactions::{outcome_json, wait_for_decision};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub username: String,
-    /// The one-time code the user typed.
-    pub code: String,
+    /// The one-time code the user typed (method `otp`, the default).
+    pub code: Option<String>,
+    /// `otp` (default) or `push`.
+    pub method: Option<String>,
+    /// Push: what the device shows about the sign-in.
+    pub context: Option<SignInContext>,
+    /// Push: block until decided instead of answering `pending`.
+    pub wait: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInContext {
+    pub application: Option<String>,
+    pub client_address: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyResponse {
-    /// `accepted` or `rejected`.
+    /// `accepted`, `rejected`, or (push) `pending`.
     pub result: &'static str,
     /// Why it was rejected: a stable reason code (docs/reason-codes.md).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,33 +54,68 @@ pub async fn verify(
     VerifyKey(key): VerifyKey,
     client: ClientAddr,
     ApiJson(body): ApiJson<VerifyRequest>,
-) -> Result<Json<VerifyResponse>, ApiError> {
-    let request = Verification {
-        username: body.username,
-        code: body.code,
-        source: client.source(&key),
-    };
-    let outcome = state.verifier.verify(&request).await?;
+) -> Result<Json<Value>, ApiError> {
+    let source = client.source(&key);
+    match body.method.as_deref().unwrap_or("otp") {
+        "otp" => {
+            let code = body.code.ok_or_else(|| {
+                ApiError::invalid("missing field `code` (or set \"method\": \"push\")")
+            })?;
+            let request = Verification {
+                username: body.username,
+                code,
+                source,
+            };
+            let outcome = state.verifier.verify(&request).await?;
+            answer(&request.username, outcome)
+        }
+        "push" => {
+            let context = body.context.map(|c| PushContext {
+                application: c.application,
+                client_address: c.client_address,
+            });
+            match state
+                .push
+                .start(&body.username, context.unwrap_or_default(), &source)
+                .await?
+            {
+                PushStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
+                PushStart::Pending {
+                    transaction_id,
+                    number,
+                } if body.wait == Some(true) => {
+                    let wait = state.push.policy().timeout_seconds.max(1) as u64 + 1;
+                    let decided = wait_for_decision(&state, &transaction_id, wait).await?;
+                    let mut value = outcome_json(&decided);
+                    value["number"] = json!(number);
+                    Ok(Json(value))
+                }
+                PushStart::Pending {
+                    transaction_id,
+                    number,
+                } => Ok(Json(
+                    json!({"result": "pending", "transaction_id": transaction_id, "number": number}),
+                )),
+            }
+        }
+        other => Err(ApiError::invalid(format!(
+            "method '{other}' is not otp or push"
+        ))),
+    }
+}
+
+fn answer(username: &str, outcome: Outcome) -> Result<Json<Value>, ApiError> {
     match outcome {
-        Outcome::Accepted { .. } => Ok(Json(VerifyResponse {
-            result: "accepted",
-            reason: None,
-            message: None,
-        })),
+        Outcome::Accepted { .. } => Ok(Json(json!({"result": "accepted"}))),
         Outcome::Rejected {
             reason: Reason::UnknownUser,
         } => Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_user",
-            format!(
-                "no user is named '{}': create the user first",
-                request.username
-            ),
+            format!("no user is named '{username}': create the user first"),
         )),
-        Outcome::Rejected { reason } => Ok(Json(VerifyResponse {
-            result: "rejected",
-            reason: Some(reason.as_str()),
-            message: Some(reason.message()),
-        })),
+        Outcome::Rejected { reason } => Ok(Json(
+            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()}),
+        )),
     }
 }

@@ -2,6 +2,7 @@
 //! People get readable text; `--json` gives scripts one JSON document.
 
 mod apikeys;
+mod devices;
 mod radius;
 mod tls;
 mod tokens;
@@ -17,6 +18,7 @@ use serde_json::json;
 use crate::app::App;
 
 pub use apikeys::{apikey, ApiKeyCommand};
+pub use devices::{device, DeviceCommand};
 pub use radius::{radius, RadiusCommand};
 pub use tls::{tls, TlsCommand};
 pub use tokens::{token, TokenCommand};

@@ -297,6 +297,20 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         tls_key: r.path("tls.key"),
         ntp_server: r.text("doctor.ntp_server"),
         time_url: r.text("doctor.time_url"),
+        push: countersign_domain::push_policy::PushPolicy {
+            number_matching: r.flag("push.number_matching"),
+            pin_required: r.flag("push.pin_required"),
+            per_minute: r.int("push.per_minute", 1, 60) as u32,
+            per_hour: r.int("push.per_hour", 1, 1000) as u32,
+            timeout_seconds: r.int("push.timeout_seconds", 5, 600),
+            fraud_blocks_user: r.flag("push.fraud_blocks_user"),
+            device_limit: r.int("push.device_limit", 1, 10) as u32,
+            activation_minutes: r.int("push.activation_minutes", 1, 1440),
+            offline_codes: r.flag("push.offline_codes"),
+            account_name: r
+                .text("push.account_name")
+                .unwrap_or_else(|| "Countersign".into()),
+        },
         radius_listen: r.text("radius.listen"),
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
         radius_clients: super::radius_clients::read(values, r.problems),

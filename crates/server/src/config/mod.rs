@@ -33,6 +33,7 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
+    pub push: countersign_domain::push_policy::PushPolicy,
     pub radius_listen: Option<String>,
     pub radius_challenge_seconds: i64,
     /// Clients from the configuration file (more come from the store).

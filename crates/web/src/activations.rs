@@ -1,0 +1,138 @@
+//! `/api/v1/users/{username}/activations` and `/devices` (admin scope):
+//! enrolling the Countersign authenticator and managing devices.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use countersign_domain::clock::rfc3339;
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::AdminKey;
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationView {
+    /// 16 digits in groups of 4, to type into the app with `url`.
+    pub activation_code: String,
+    /// The service URL to type into the app with the code.
+    pub url: String,
+    /// `countersign://activate?...`: what the QR code holds, for the Countersign authenticator only.
+    pub activation_uri: String,
+    /// The activation URI as a QR code (SVG).
+    pub qr_svg: String,
+    pub expires_at: String,
+    /// Which QR is for which app.
+    pub apps: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/activations", security(("bearer" = [])),
+    responses((status = 201, body = ActivationView), (status = 404, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, Json<ActivationView>), ApiError> {
+    let grant = state.push.create_activation(&username).await?;
+    let url = service_url(&state, &headers);
+    let uri = activation_uri(&url, &grant.code, state.tls_pin.as_deref());
+    let qr_svg = countersign_otp::qr::svg(&uri)
+        .map_err(|e| ApiError::invalid(format!("the QR code could not be drawn: {e}")))?;
+    tracing::info!(user = %username, by = %key.name, "authenticator activation created");
+    Ok((
+        StatusCode::CREATED,
+        Json(ActivationView {
+            activation_code: grant.grouped(),
+            url,
+            activation_uri: uri,
+            qr_svg,
+            expires_at: rfc3339(grant.expires_at),
+            apps: format!(
+                "Scan qr_svg with the Countersign authenticator (push approval). Google or Microsoft Authenticator \
+                 cannot read it: for codes in a standard app, add an OATH token (POST /api/v1/users/{username}/tokens) \
+                 and scan its otpauth:// QR."
+            ),
+        }),
+    ))
+}
+
+/// `public_url`, or else the address this request came to.
+fn service_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return if url.ends_with('/') {
+            url.clone()
+        } else {
+            format!("{url}/")
+        };
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if state.tls_pin.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/")
+}
+
+pub fn activation_uri(url: &str, code: &str, pin: Option<&str>) -> String {
+    let mut uri = format!("countersign://activate?url={}&code={code}", percent(url));
+    if let Some(pin) = pin {
+        uri.push_str(&format!("&pin={}", percent(&format!("sha256/{pin}"))));
+    }
+    uri
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn list_devices(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let devices = state.push.devices(&username).await?;
+    let shown: Vec<Value> = devices
+        .into_iter()
+        .map(|d| json!({"id": d.id, "name": d.name, "platform": d.platform, "pin": d.pin, "created_at": rfc3339(d.created_at)}))
+        .collect();
+    Ok(Json(json!({"devices": shown})))
+}
+
+pub async fn remove_device(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path((username, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.push.remove_device(&username, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn activation_uri_carries_url_code_and_pin() {
+        let uri = super::activation_uri(
+            "https://mfa.example.org/",
+            "1234567890123456",
+            Some("ab+c/="),
+        );
+        assert_eq!(
+            uri,
+            "countersign://activate?url=https%3A%2F%2Fmfa.example.org%2F&code=1234567890123456&pin=sha256%2Fab%2Bc%2F%3D"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! `POST /device/v1/activate`: the activation code is the credential.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use countersign_domain::activation::{Activated, ActivationError, DeviceRegistration};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateBody {
+    code: String,
+    public_key: String,
+    device_name: String,
+    platform: String,
+    pin_key: Option<String>,
+}
+
+pub async fn activate(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ActivateBody>,
+) -> Result<(StatusCode, Json<Activated>), ApiError> {
+    let registration = DeviceRegistration {
+        code: body.code,
+        public_key: body.public_key,
+        device_name: body.device_name,
+        platform: body.platform,
+        pin_key: body.pin_key,
+    };
+    match state.push.activate(registration).await {
+        Ok(activated) => Ok((StatusCode::CREATED, Json(activated))),
+        Err(e) => Err(activation_error(e)),
+    }
+}
+
+fn activation_error(e: ActivationError) -> ApiError {
+    let message = e.to_string();
+    match e {
+        ActivationError::NotFound => {
+            ApiError::new(StatusCode::NOT_FOUND, "activation_not_found", message)
+        }
+        ActivationError::Used => ApiError::new(StatusCode::GONE, "activation_used", message),
+        ActivationError::Expired => ApiError::new(StatusCode::GONE, "activation_expired", message),
+        ActivationError::Locked => ApiError::new(StatusCode::GONE, "activation_locked", message),
+        ActivationError::Wrong { .. } => {
+            ApiError::new(StatusCode::FORBIDDEN, "activation_code_wrong", message)
+        }
+        ActivationError::DeviceLimit(_) => {
+            ApiError::new(StatusCode::CONFLICT, "device_limit", message)
+        }
+        ActivationError::Invalid(_) => ApiError::invalid(message),
+        ActivationError::Domain(inner) => inner.into(),
+    }
+}
