@@ -28,6 +28,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_radius.sql"),
         postgres: include_str!("../migrations/postgres/0002_radius.sql"),
     },
+    Migration {
+        version: 3,
+        description: "authenticator activations, devices, push transactions",
+        sqlite: include_str!("../migrations/sqlite/0003_push.sql"),
+        postgres: include_str!("../migrations/postgres/0003_push.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

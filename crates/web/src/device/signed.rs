@@ -2,7 +2,7 @@
 //! because its hash is part of what the device signed.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, OriginalUri, Request};
 use axum::http::{HeaderMap, StatusCode};
 use countersign_domain::device_auth::{DeviceAuthError, SignedRequest};
 use countersign_domain::push::Device;
@@ -43,8 +43,13 @@ impl FromRequest<AppState> for Signed {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let method = req.method().as_str().to_string();
-        let path = req
-            .uri()
+        // Inside the nested /device/v1 router the URI lost its prefix; the device signed the full path.
+        let uri = req
+            .extensions()
+            .get::<OriginalUri>()
+            .map(|o| o.0.clone())
+            .unwrap_or_else(|| req.uri().clone());
+        let path = uri
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_default();
