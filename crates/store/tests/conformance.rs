@@ -91,6 +91,8 @@ on_both!(
     audit_filters_newest_first,
     migrations_are_idempotent,
     meta_is_written_once,
+    expired_activation_is_refused,
+    challenges_are_taken_once,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -426,4 +428,74 @@ async fn meta_is_written_once(store: SqlStore) {
         b"first"
     );
     assert_eq!(w.store.get_meta("missing").await.expect("get"), None);
+}
+
+struct Silent;
+
+#[async_trait::async_trait]
+impl countersign_domain::push_policy::PushNotifier for Silent {
+    async fn request(&self, _transaction: &countersign_domain::push::PushTransaction) {}
+    async fn decided(&self, _transaction_id: &str) {}
+}
+
+async fn expired_activation_is_refused(store: SqlStore) {
+    use countersign_domain::activation::{ActivationError, DeviceRegistration};
+    let w = world(store);
+    let (key, _) = SecretKey::generate();
+    let push = countersign_domain::push_service::Push::new(
+        w.store.clone(),
+        w.clock.clone(),
+        key,
+        countersign_domain::push_policy::PushPolicy::default(),
+        w.accounts.clone(),
+        w.verifier.clone(),
+        Arc::new(Silent),
+    );
+    w.accounts.create_user(user("ivan")).await.expect("create");
+    let grant = push.create_activation("ivan").await.expect("activation");
+    w.clock.advance(10 * 60 + 1);
+    let registration = DeviceRegistration {
+        code: grant.grouped(),
+        public_key: format!("BA{}=", "A".repeat(85)),
+        device_name: "phone".into(),
+        platform: "test".into(),
+        pin_key: None,
+    };
+    let err = push.activate(registration).await.expect_err("expired");
+    assert!(matches!(err, ActivationError::Expired), "{err:?}");
+    assert!(err.to_string().contains("expired"), "{err}");
+}
+
+async fn challenges_are_taken_once(store: SqlStore) {
+    let w = world(store);
+    let challenge = countersign_domain::radius::Challenge {
+        state: "state-1".into(),
+        username: "judy".into(),
+        client: "vpn".into(),
+        attributes: vec![25, 3, 1],
+        expires_at: NOW + 60,
+    };
+    w.store.insert_challenge(&challenge).await.expect("insert");
+    assert_eq!(
+        w.store.take_challenge("state-1", NOW).await.expect("take"),
+        Some(challenge.clone())
+    );
+    assert_eq!(
+        w.store.take_challenge("state-1", NOW).await.expect("take"),
+        None,
+        "a State answers once"
+    );
+    let late = countersign_domain::radius::Challenge {
+        state: "state-2".into(),
+        ..challenge
+    };
+    w.store.insert_challenge(&late).await.expect("insert");
+    assert_eq!(
+        w.store
+            .take_challenge("state-2", NOW + 61)
+            .await
+            .expect("take"),
+        None,
+        "expired"
+    );
 }
