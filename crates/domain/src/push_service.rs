@@ -35,6 +35,9 @@ pub struct Push {
 pub struct PushContext {
     pub application: Option<String>,
     pub client_address: Option<String>,
+    /// Turns number matching off for doors that cannot show a number before
+    /// the push is answered (RADIUS holds); `None` follows the policy.
+    pub number_matching: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,9 +130,9 @@ impl Push {
             id: new_id("txn"),
             user_id: user.id.clone(),
             username: user.username.clone(),
-            number: self
-                .policy
+            number: context
                 .number_matching
+                .unwrap_or(self.policy.number_matching)
                 .then(|| rand::rngs::OsRng.gen_range(10..=99)),
             pin_required: self.policy.pin_required,
             status: TxStatus::Pending,

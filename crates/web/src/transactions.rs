@@ -1,7 +1,5 @@
 //! `GET /api/v1/transactions/{id}?wait=SECONDS`: a push's outcome, long-polled.
 
-use std::time::Duration;
-
 use axum::extract::{Path, State};
 use axum::Json;
 use countersign_domain::push::{PushTransaction, TxStatus};
@@ -38,27 +36,11 @@ pub async fn wait_for_decision(
     id: &str,
     wait: u64,
 ) -> Result<PushTransaction, ApiError> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
-    loop {
-        let waiter = state.hub.waiter(id);
-        let notified = waiter.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let transaction = state
-            .push
-            .status(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("no push transaction '{id}'")))?;
-        let now = tokio::time::Instant::now();
-        if transaction.status != TxStatus::Pending || now >= deadline {
-            return Ok(transaction);
-        }
-        // Wake at the decision, the caller's deadline, or the push's own timeout.
-        let until_timeout = (transaction.expires_at - state.push.clock().now()).max(0) as u64;
-        let sleep =
-            (deadline - now).min(Duration::from_secs(until_timeout) + Duration::from_millis(200));
-        let _ = tokio::time::timeout(sleep, notified).await;
-    }
+    state
+        .hub
+        .wait_for_decision(&state.push, id, wait)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no push transaction '{id}'")))
 }
 
 pub fn outcome_json(t: &PushTransaction) -> Value {

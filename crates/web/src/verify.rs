@@ -73,6 +73,7 @@ pub async fn verify(
             let context = body.context.map(|c| PushContext {
                 application: c.application,
                 client_address: c.client_address,
+                number_matching: None,
             });
             match state
                 .push

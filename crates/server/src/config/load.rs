@@ -312,6 +312,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
                 .unwrap_or_else(|| "Countersign".into()),
         },
         radius_listen: r.text("radius.listen"),
+        radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
         radius_clients: super::radius_clients::read(values, r.problems),
         data_dir,

@@ -35,6 +35,7 @@ pub struct Config {
     pub time_url: Option<String>,
     pub push: countersign_domain::push_policy::PushPolicy,
     pub radius_listen: Option<String>,
+    pub radius_hold_seconds: u64,
     pub radius_challenge_seconds: i64,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::radius_clients::RadiusClient>,

@@ -110,6 +110,7 @@ pub const KEYS: &[Key] = &[
     key("push.offline_codes", Kind::Bool, Some("true"), "Activation also gives the app a TOTP seed, so it makes codes offline."),
     key("push.account_name", Kind::Str, Some("\"Countersign\""), "The account name the authenticator shows."),
     key("radius.listen", Kind::Str, None, "UDP address to listen on, e.g. 0.0.0.0:1812."),
+    key("radius.hold_seconds", Kind::Int, Some("25"), "How long a request is held while a push waits for an answer (1-120); keep it below the client's timeout."),
     key("radius.challenge_seconds", Kind::Int, Some("120"), "How long an Access-Challenge may be answered (10-600)."),
     key("radius.clients", Kind::Tables, Some("[]"),
         "Clients as [[radius.clients]] tables: name, address (IP or CIDR), secret, flow (otp|challenge), \

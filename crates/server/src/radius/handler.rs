@@ -3,9 +3,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use countersign_domain::push::TxStatus;
+use countersign_domain::push_service::{PushContext, PushStart};
 use countersign_domain::radius::{Challenge, FirstFactor, Flow};
 use countersign_domain::radius_clients::RadiusClient;
-use countersign_domain::{DomainError, Outcome, Source, Verification};
+use countersign_domain::{DomainError, Outcome, Reason, Source, Verification};
 use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
 
 use super::upstream::{self, FirstFactor as Upstream};
@@ -121,7 +123,7 @@ async fn first_round(
             }
         }
     }
-    if ctx.store.user_by_name(username).await?.is_none() {
+    let Some(user) = ctx.store.user_by_name(username).await? else {
         // Let the Verifier audit and word it like every other door.
         return verify(
             ctx,
@@ -134,6 +136,13 @@ async fn first_round(
             Vec::new(),
         )
         .await;
+    };
+    // Method words, where the password is not the first factor.
+    let word = String::from_utf8_lossy(password).trim().to_lowercase();
+    let words_apply = client.first_factor == FirstFactor::None;
+    let has_device = !ctx.store.devices_of_user(&user.id).await?.is_empty();
+    if words_apply && word == "push" || has_device && !(words_apply && word == "code") {
+        return hold_for_push(ctx, client, request, username, passed).await;
     }
     let state = countersign_domain::ids::random_text(24);
     let challenge = Challenge {
@@ -154,6 +163,65 @@ async fn first_round(
             Attribute::new(attr::STATE, state.into_bytes()),
         ],
     ))
+}
+
+/// Holds the request while a push is answered, and answers before the
+/// client gives up (`radius.hold_seconds`). Retransmissions meanwhile hit
+/// the duplicate cache, so one request makes one push.
+async fn hold_for_push(
+    ctx: &Context,
+    client: &RadiusClient,
+    request: &Packet,
+    username: &str,
+    passed: Vec<Attribute>,
+) -> Result<Decision, DomainError> {
+    let source = Source {
+        client: Some(format!("radius:{}", client.name)),
+        address: request.text(attr::NAS_IDENTIFIER),
+    };
+    let context = PushContext {
+        application: Some(format!("RADIUS: {}", client.name)),
+        client_address: request.text(attr::CALLING_STATION_ID),
+        // A VPN client cannot show a number before the push is answered.
+        number_matching: Some(false),
+    };
+    let transaction_id = match ctx.push.start(username, context, &source).await? {
+        PushStart::Rejected(reason) => return Ok(rejection(reason)),
+        PushStart::Pending { transaction_id, .. } => transaction_id,
+    };
+    let decided = ctx
+        .hub
+        .wait_for_decision(&ctx.push, &transaction_id, ctx.hold_seconds)
+        .await?;
+    Ok(match decided {
+        Some(t) if t.status == TxStatus::Accepted => {
+            let mut attributes = vec![Attribute::new(
+                attr::REPLY_MESSAGE,
+                b"Sign-in approved.".to_vec(),
+            )];
+            attributes.extend(passed);
+            Decision::Answer(Code::AccessAccept, attributes)
+        }
+        Some(t) if t.status == TxStatus::Rejected => {
+            let reason = t
+                .reason
+                .as_deref()
+                .and_then(Reason::parse)
+                .unwrap_or(Reason::PushDenied);
+            rejection(reason)
+        }
+        _ => reply(
+            Code::AccessReject,
+            "The sign-in request on your phone was not answered in time. Try again. (push_timeout)",
+        ),
+    })
+}
+
+fn rejection(reason: Reason) -> Decision {
+    reply(
+        Code::AccessReject,
+        format!("{} ({})", reason.message(), reason.as_str()),
+    )
 }
 
 async fn second_round(

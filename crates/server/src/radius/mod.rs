@@ -40,6 +40,9 @@ pub struct Context {
     metrics: Arc<RadiusMetrics>,
     socket: UdpSocket,
     challenge_seconds: i64,
+    push: countersign_domain::push_service::Push,
+    hub: Arc<countersign_web::push_hub::Hub>,
+    hold_seconds: u64,
     last_unknown_log: AtomicU64,
 }
 
@@ -71,6 +74,9 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         metrics: metrics.clone(),
         socket,
         challenge_seconds: app.config.radius_challenge_seconds,
+        push: app.push.clone(),
+        hub: app.hub.clone(),
+        hold_seconds: app.config.radius_hold_seconds,
         last_unknown_log: AtomicU64::new(0),
     });
     tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
