@@ -74,6 +74,8 @@ impl Accounts {
             failed_attempts: 0,
             created_at: now,
             updated_at: now,
+            push_number_matching: None,
+            push_pin_required: None,
         };
         apply_profile(
             &mut created,
@@ -111,6 +113,12 @@ impl Accounts {
         apply_profile(&mut found, patch.display_name, patch.email, patch.phone)?;
         if let Some(enabled) = patch.enabled {
             found.enabled = enabled;
+        }
+        if let Some(setting) = patch.push_number_matching {
+            found.push_number_matching = setting;
+        }
+        if let Some(setting) = patch.push_pin_required {
+            found.push_pin_required = setting;
         }
         found.updated_at = self.clock.now();
         self.store.update_user(&found).await?;

@@ -142,13 +142,14 @@ impl Push {
             ));
         }
         let public_key = decode_public_key(&registration.public_key)?;
-        let pin_key = decode_pin_key(registration.pin_key.as_deref(), self.policy.pin_required)?;
         let activation = self.check_code(&digits).await?;
         let user = self
             .store
             .user_by_id(&activation.user_id)
             .await?
             .ok_or(ActivationError::NotFound)?;
+        let pin_required = user.push_pin_required.unwrap_or(self.policy.pin_required);
+        let pin_key = decode_pin_key(registration.pin_key.as_deref(), pin_required)?;
         let devices = self.store.devices_of_user(&user.id).await?;
         if devices.len() as u32 >= self.policy.device_limit {
             return Err(ActivationError::DeviceLimit(self.policy.device_limit));
@@ -181,8 +182,10 @@ impl Push {
             user: user.username,
             display_name: user.display_name,
             oath,
-            number_matching: self.policy.number_matching,
-            pin_required: self.policy.pin_required,
+            number_matching: user
+                .push_number_matching
+                .unwrap_or(self.policy.number_matching),
+            pin_required,
         })
     }
 

@@ -132,9 +132,10 @@ impl Push {
             username: user.username.clone(),
             number: context
                 .number_matching
+                .or(user.push_number_matching)
                 .unwrap_or(self.policy.number_matching)
                 .then(|| rand::rngs::OsRng.gen_range(10..=99)),
-            pin_required: self.policy.pin_required,
+            pin_required: user.push_pin_required.unwrap_or(self.policy.pin_required),
             status: TxStatus::Pending,
             reason: None,
             application: context.application.map(|a| a.chars().take(128).collect()),

@@ -19,6 +19,9 @@ pub struct User {
     pub failed_attempts: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Push policy for this user; `None` follows the `[push]` configuration.
+    pub push_number_matching: Option<bool>,
+    pub push_pin_required: Option<bool>,
 }
 
 impl User {
@@ -43,6 +46,9 @@ pub struct UserPatch {
     pub email: Option<Option<String>>,
     pub phone: Option<Option<String>>,
     pub enabled: Option<bool>,
+    /// `Some(None)` returns the setting to the global policy.
+    pub push_number_matching: Option<Option<bool>>,
+    pub push_pin_required: Option<Option<bool>>,
 }
 
 /// A page of users: those whose username, display name or email contains

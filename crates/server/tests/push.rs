@@ -401,3 +401,42 @@ async fn next_event(stream: &mut tokio::io::BufReader<tokio::net::TcpStream>) ->
         }
     }
 }
+
+#[tokio::test]
+async fn per_user_policy_overrides_the_global_one() {
+    let db = Db::sqlite();
+    let server = Server::start(&db).await;
+    let (admin, code) = alice(&server).await;
+    let device = Device::activate(&server.base(), &code.replace(' ', ""), None).await;
+    let patched = admin
+        .patch(
+            "/api/v1/users/alice",
+            json!({"push_number_matching": false}),
+        )
+        .await;
+    assert_eq!(patched.expect(200, "patch")["push_number_matching"], false);
+    let reply = admin
+        .post(
+            "/api/v1/verify",
+            json!({"username": "alice", "method": "push"}),
+        )
+        .await;
+    let body = reply.expect(200, "push").clone();
+    assert!(body["number"].is_null(), "no number for this user: {body}");
+    let id = body["transaction_id"].as_str().expect("id").to_string();
+    let (_, answer) = device.answer(&id, json!({"answer": "approve"})).await;
+    assert_eq!(answer["result"], "accepted", "{answer}");
+    server.cli_ok(&[
+        "user",
+        "update",
+        "alice",
+        "--push-number-matching",
+        "default",
+    ]);
+    let shown = admin.get("/api/v1/users/alice").await;
+    assert!(
+        shown.body["push_number_matching"].is_null(),
+        "back to the server's policy: {}",
+        shown.text
+    );
+}

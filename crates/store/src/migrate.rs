@@ -34,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_push.sql"),
         postgres: include_str!("../migrations/postgres/0003_push.sql"),
     },
+    Migration {
+        version: 4,
+        description: "per-user push policy",
+        sqlite: include_str!("../migrations/sqlite/0004_user_push_policy.sql"),
+        postgres: include_str!("../migrations/postgres/0004_user_push_policy.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

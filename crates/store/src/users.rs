@@ -9,7 +9,8 @@ use sqlx::{AnyPool, Row};
 use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
-    "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at";
+    "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
+     push_number_matching, push_pin_required";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -70,13 +71,18 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
 }
 
 pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5 WHERE id = $6")
-        .bind(&user.display_name)
-        .bind(&user.email)
-        .bind(&user.phone)
-        .bind(i64::from(user.enabled))
-        .bind(user.updated_at)
-        .bind(&user.id)
+    sqlx::query(
+        "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
+         push_number_matching = $6, push_pin_required = $7 WHERE id = $8",
+    )
+    .bind(&user.display_name)
+    .bind(&user.email)
+    .bind(&user.phone)
+    .bind(i64::from(user.enabled))
+    .bind(user.updated_at)
+    .bind(user.push_number_matching.map(i64::from))
+    .bind(user.push_pin_required.map(i64::from))
+    .bind(&user.id)
         .execute(pool)
         .await
         .map_err(db_error("updating user"))?;
@@ -164,6 +170,14 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
         failed_attempts: row.try_get("failed_attempts").map_err(&err)?,
         created_at: row.try_get("created_at").map_err(&err)?,
         updated_at: row.try_get("updated_at").map_err(&err)?,
+        push_number_matching: row
+            .try_get::<Option<i64>, _>("push_number_matching")
+            .map_err(&err)?
+            .map(|v| v != 0),
+        push_pin_required: row
+            .try_get::<Option<i64>, _>("push_pin_required")
+            .map_err(&err)?
+            .map(|v| v != 0),
     })
 }
 

@@ -95,6 +95,8 @@ pub async fn update(
         email: body.email,
         phone: body.phone,
         enabled: body.enabled,
+        push_number_matching: body.push_number_matching,
+        push_pin_required: body.push_pin_required,
     };
     Ok(Json(
         state.accounts.update_user(&username, patch).await?.into(),

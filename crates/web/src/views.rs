@@ -17,6 +17,10 @@ pub struct UserView {
     pub failed_attempts: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// Push number matching for this user; null follows the server's policy.
+    pub push_number_matching: Option<bool>,
+    /// Whether this user proves a PIN on pushes; null follows the server's policy.
+    pub push_pin_required: Option<bool>,
 }
 
 impl From<User> for UserView {
@@ -31,6 +35,8 @@ impl From<User> for UserView {
             failed_attempts: u.failed_attempts,
             created_at: rfc3339(u.created_at),
             updated_at: rfc3339(u.updated_at),
+            push_number_matching: u.push_number_matching,
+            push_pin_required: u.push_pin_required,
         }
     }
 }
@@ -59,6 +65,13 @@ pub struct PatchUser {
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     pub enabled: Option<bool>,
+    /// true or false for this user; null returns to the server's policy.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub push_number_matching: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub push_pin_required: Option<Option<bool>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).

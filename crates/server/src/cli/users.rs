@@ -38,6 +38,12 @@ pub enum UserCommand {
         username: String,
         #[command(flatten)]
         profile: Profile,
+        /// Push number matching for this user: on, off, or default (the server's policy).
+        #[arg(long)]
+        push_number_matching: Option<String>,
+        /// PIN on pushes for this user: on, off, or default.
+        #[arg(long)]
+        push_pin: Option<String>,
     },
     Disable {
         username: String,
@@ -94,12 +100,19 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             return Ok(ExitCode::SUCCESS);
         }
         UserCommand::Show { username } => accounts.user(&username).await?,
-        UserCommand::Update { username, profile } => {
+        UserCommand::Update {
+            username,
+            profile,
+            push_number_matching,
+            push_pin,
+        } => {
             let patch = UserPatch {
                 display_name: profile.display_name.map(Some),
                 email: profile.email.map(Some),
                 phone: profile.phone.map(Some),
                 enabled: None,
+                push_number_matching: setting(push_number_matching.as_deref())?,
+                push_pin_required: setting(push_pin.as_deref())?,
             };
             accounts.update_user(&username, patch).await?
         }
@@ -116,6 +129,17 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
     };
     out.show(&shown, || describe(&shown));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `on`, `off` or `default` (follow the server's policy) for a per-user switch.
+fn setting(text: Option<&str>) -> Result<Option<Option<bool>>> {
+    Ok(match text {
+        None => None,
+        Some("on") => Some(Some(true)),
+        Some("off") => Some(Some(false)),
+        Some("default") => Some(None),
+        Some(other) => anyhow::bail!("'{other}' is not on, off or default"),
+    })
 }
 
 fn describe(u: &User) -> String {
