@@ -76,6 +76,8 @@ impl Accounts {
             updated_at: now,
             push_number_matching: None,
             push_pin_required: None,
+            welcome_email: None,
+            welcomed_at: None,
         };
         apply_profile(
             &mut created,
@@ -119,6 +121,9 @@ impl Accounts {
         }
         if let Some(setting) = patch.push_pin_required {
             found.push_pin_required = setting;
+        }
+        if let Some(setting) = patch.welcome_email {
+            found.welcome_email = setting;
         }
         found.updated_at = self.clock.now();
         self.store.update_user(&found).await?;

@@ -246,6 +246,26 @@ impl Push {
     }
 }
 
+/// `countersign://activate?url=..&code=..[&pin=sha256/..]`: what the QR holds.
+pub fn activation_uri(url: &str, code: &str, pin: Option<&str>) -> String {
+    let mut uri = format!("countersign://activate?url={}&code={code}", percent(url));
+    if let Some(pin) = pin {
+        uri.push_str(&format!("&pin={}", percent(&format!("sha256/{pin}"))));
+    }
+    uri
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn random_digits(n: usize) -> String {
     let mut rng = rand::rngs::OsRng;
     (0..n)
@@ -286,5 +306,21 @@ fn clean(text: &str, fallback: &str) -> String {
         fallback.to_string()
     } else {
         cleaned.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn activation_uri_carries_url_code_and_pin() {
+        let uri = super::activation_uri(
+            "https://mfa.example.org/",
+            "1234567890123456",
+            Some("ab+c/="),
+        );
+        assert_eq!(
+            uri,
+            "countersign://activate?url=https%3A%2F%2Fmfa.example.org%2F&code=1234567890123456&pin=sha256%2Fab%2Bc%2F%3D"
+        );
     }
 }

@@ -35,10 +35,16 @@ pub enum Reason {
     NumberMismatch,
     /// The PIN entered on the device was wrong.
     PinIncorrect,
+    /// The texted or emailed code ran out before it was entered.
+    CodeExpired,
+    /// Too many wrong codes for one texted or emailed code.
+    AttemptsExceeded,
+    /// Too many codes sent to this user recently.
+    CodeRateLimited,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 14] = [
+    pub const ALL: [Reason; 17] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -53,6 +59,9 @@ impl Reason {
         Reason::PushTimeout,
         Reason::NumberMismatch,
         Reason::PinIncorrect,
+        Reason::CodeExpired,
+        Reason::AttemptsExceeded,
+        Reason::CodeRateLimited,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +80,9 @@ impl Reason {
             Reason::PushTimeout => "push_timeout",
             Reason::NumberMismatch => "number_mismatch",
             Reason::PinIncorrect => "pin_incorrect",
+            Reason::CodeExpired => "code_expired",
+            Reason::AttemptsExceeded => "attempts_exceeded",
+            Reason::CodeRateLimited => "code_rate_limited",
         }
     }
 
@@ -95,6 +107,9 @@ impl Reason {
             Reason::PushTimeout => "The sign-in request on your phone was not answered in time. Try again.",
             Reason::NumberMismatch => "The number chosen on your phone did not match the one shown at sign-in.",
             Reason::PinIncorrect => "The PIN entered on your phone was wrong.",
+            Reason::CodeExpired => "The code has expired. Ask for a new one.",
+            Reason::AttemptsExceeded => "Too many wrong codes. Ask for a new code.",
+            Reason::CodeRateLimited => "Too many codes were sent recently. Wait a while and try again.",
         }
     }
 
@@ -107,6 +122,8 @@ impl Reason {
                 | Reason::CodeReused
                 | Reason::NumberMismatch
                 | Reason::PinIncorrect
+                | Reason::CodeExpired
+                | Reason::AttemptsExceeded
         )
     }
 }

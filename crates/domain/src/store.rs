@@ -6,7 +6,9 @@ use async_trait::async_trait;
 
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
+use crate::codes::CodeChallenge;
 use crate::error::StoreError;
+use crate::messages::{Delivery, MessageStatus, OutboxMessage};
 use crate::push::{Activation, Device, PushTransaction, TxStatus};
 use crate::radius::{Challenge, StoredRadiusClient};
 use crate::token::StoredToken;
@@ -30,6 +32,8 @@ pub trait Store: Send + Sync {
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    /// Records the first welcome email (no-op when already welcomed).
+    async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()>;
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     /// Writes the profile fields (display name, email, phone, enabled, updated_at).
     async fn update_user(&self, user: &User) -> StoreResult<()>;
@@ -127,6 +131,32 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<PushTransaction>>;
     /// Tells every node (PostgreSQL NOTIFY); nothing to do on SQLite, where there is one node.
     async fn notify(&self, payload: &str) -> StoreResult<()>;
+
+    // Codes sent by SMS or email.
+    async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()>;
+    async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>>;
+    /// Counts a wrong code; returns the attempts so far.
+    async fn count_code_attempt(&self, id: &str) -> StoreResult<i64>;
+    /// Compare-and-set from `pending` to `status`.
+    async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool>;
+    async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64>;
+
+    // The message outbox.
+    async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// Reserves up to `limit` due messages until `lease_until`, so two nodes never send one twice.
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    async fn finish_message(&self, id: &str, delivery: &Delivery) -> StoreResult<()>;
+    async fn list_messages(
+        &self,
+        status: Option<MessageStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool>;
 
     // Small settings of the installation itself (e.g. the key check value).
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;

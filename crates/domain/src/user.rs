@@ -22,6 +22,10 @@ pub struct User {
     /// Push policy for this user; `None` follows the `[push]` configuration.
     pub push_number_matching: Option<bool>,
     pub push_pin_required: Option<bool>,
+    /// Welcome emails for this user; `None` follows `email.welcome`.
+    pub welcome_email: Option<bool>,
+    /// When the first welcome email was queued (later ones say "updated").
+    pub welcomed_at: Option<i64>,
 }
 
 impl User {
@@ -49,6 +53,7 @@ pub struct UserPatch {
     /// `Some(None)` returns the setting to the global policy.
     pub push_number_matching: Option<Option<bool>>,
     pub push_pin_required: Option<Option<bool>>,
+    pub welcome_email: Option<Option<bool>>,
 }
 
 /// A page of users: those whose username, display name or email contains

@@ -4,8 +4,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use countersign_domain::codes::Codes;
 use countersign_domain::metrics::MetricsSource;
+use countersign_domain::outbox::Outbox;
 use countersign_domain::push_service::Push;
+use countersign_domain::welcome::{Welcome, WelcomePolicy};
+use countersign_messaging::Templates;
+
+use crate::messaging::{Gateways, TemplateComposer};
 use countersign_domain::radius_clients::RadiusClients;
 use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
@@ -23,6 +29,10 @@ pub struct App {
     pub api_keys: ApiKeys,
     pub radius_clients: RadiusClients,
     pub push: Push,
+    pub outbox: Outbox,
+    pub codes: Codes,
+    pub welcome: Welcome,
+    pub gateways: Arc<Gateways>,
     pub hub: Arc<Hub>,
     pub clock: Arc<dyn Clock>,
 }
@@ -69,7 +79,50 @@ impl App {
             verifier.clone(),
             hub.clone(),
         );
+        let gateways = Arc::new(Gateways::new(&config)?);
+        let templates = Templates::new(config.messaging.templates.as_deref())
+            .map_err(|e| anyhow::anyhow!("email.templates: {e}"))?;
+        let composer: Arc<dyn countersign_domain::messages::Composer> =
+            Arc::new(TemplateComposer(templates));
+        let outbox = Outbox::new(store.clone(), clock.clone(), key.clone(), gateways.clone());
+        let mut code_policy = config.messaging.codes.clone();
+        code_policy.account_name = config.push.account_name.clone();
+        let codes = Codes::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            outbox.clone(),
+            composer.clone(),
+            verifier.clone(),
+            code_policy,
+        );
+        let welcome_policy = WelcomePolicy {
+            enabled: config.messaging.welcome,
+            attachments: config
+                .messaging
+                .attachments
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            service_url: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}/", config.listen)),
+            pin: crate::serve::served_pin(&config),
+            account_name: config.push.account_name.clone(),
+        };
+        let welcome = Welcome::new(
+            store.clone(),
+            outbox.clone(),
+            composer,
+            push.clone(),
+            welcome_policy,
+        );
         Ok(App {
+            outbox,
+            codes,
+            welcome,
+            gateways,
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
@@ -98,6 +151,9 @@ impl App {
             started: Instant::now(),
             metrics,
             push: self.push.clone(),
+            outbox: self.outbox.clone(),
+            codes: self.codes.clone(),
+            welcome: self.welcome.clone(),
             hub: self.hub.clone(),
             public_url: self.config.public_url.clone(),
             tls_pin,

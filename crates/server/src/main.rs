@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod doctor;
 mod logging;
+mod messaging;
 mod radius;
 mod secret_key;
 mod serve;
@@ -16,7 +17,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    ApiKeyCommand, DeviceCommand, RadiusCommand, TlsCommand, TokenCommand, UserCommand,
+    ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, TlsCommand, TokenCommand,
+    UserCommand,
 };
 use crate::config::Overrides;
 
@@ -69,6 +71,9 @@ enum Command {
     /// Authenticator devices: activation codes, list, remove.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The email and SMS outbox.
+    #[command(subcommand)]
+    Message(MessageCommand),
     /// RADIUS clients.
     #[command(subcommand)]
     Radius(RadiusCommand),
@@ -153,6 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apikey(command) => cli::apikey(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
+        Command::Message(command) => cli::message(&app, command, &out).await,
         Command::Device(command) => cli::device(&app, command, &out).await,
         Command::Radius(command) => cli::radius(&app, command, &out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,

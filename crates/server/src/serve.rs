@@ -34,6 +34,7 @@ pub async fn run(app: App) -> Result<()> {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
     listen_to_other_nodes(&app);
+    run_outbox(&app);
     let service = countersign_web::router(app.web_state(door_metrics, served_pin(config)), options)
         .into_make_service_with_connect_info::<PeerAddr>();
     let served = match (&config.tls_cert, &config.tls_key) {
@@ -43,13 +44,13 @@ pub async fn run(app: App) -> Result<()> {
             let listener = tls::TlsListener::new(tcp, tls::server_config(resolver))?;
             announce(&app, "https", address);
             axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown_signal())
+                .with_graceful_shutdown(shutdown_signal(app.hub.clone()))
                 .await
         }
         _ => {
             announce(&app, "http", address);
             axum::serve(tcp, service)
-                .with_graceful_shutdown(shutdown_signal())
+                .with_graceful_shutdown(shutdown_signal(app.hub.clone()))
                 .await
         }
     };
@@ -63,6 +64,21 @@ pub async fn run(app: App) -> Result<()> {
 pub fn served_pin(config: &Config) -> Option<String> {
     let chain = tls::read_chain(config.tls_cert.as_deref()?).ok()?;
     tls::spki_pin(chain.first()?)
+}
+
+/// Sends queued messages every second; on every node, as the store's
+/// leases keep two nodes from sending one message twice.
+fn run_outbox(app: &App) {
+    let outbox = app.outbox.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = outbox.run_due(20).await {
+                tracing::error!(error = %e, "the outbox could not run");
+            }
+        }
+    });
 }
 
 /// With PostgreSQL, pushes and their answers may be handled by different
@@ -104,7 +120,7 @@ fn refuse_exposed_plain_http(config: &Config) -> Result<()> {
 }
 
 /// Resolves on SIGTERM or Ctrl-C; requests in flight are finished first.
-async fn shutdown_signal() {
+async fn shutdown_signal(hub: Arc<countersign_web::push_hub::Hub>) {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -121,4 +137,7 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+    // Event streams never finish by themselves: end them so devices
+    // reconnect to a live node at once.
+    hub.close_streams();
 }

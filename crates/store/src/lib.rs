@@ -7,6 +7,7 @@
 mod audit;
 
 mod keys;
+mod messages;
 mod meta;
 pub mod migrate;
 pub mod push;
@@ -15,6 +16,8 @@ mod tokens;
 mod users;
 
 use async_trait::async_trait;
+use countersign_domain::codes::CodeChallenge;
+use countersign_domain::messages::{Delivery, MessageStatus, OutboxMessage};
 use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
 use countersign_domain::radius::{Challenge, StoredRadiusClient};
 use countersign_domain::store::{FailureState, StoreResult};
@@ -23,6 +26,7 @@ use countersign_domain::{
 };
 use sqlx::AnyPool;
 
+mod codes;
 pub mod connect;
 pub use connect::{open, Backend, StoreOptions};
 
@@ -78,6 +82,9 @@ impl Store for SqlStore {
     }
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         users::by_id(&self.pool, id).await
+    }
+    async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
+        users::mark_welcomed(&self.pool, user_id, now).await
     }
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         users::list(&self.pool, query).await
@@ -215,6 +222,45 @@ impl Store for SqlStore {
     }
     async fn notify(&self, payload: &str) -> StoreResult<()> {
         push::notify(&self.pool, self.backend, payload).await
+    }
+    async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()> {
+        messages::insert(&self.pool, message).await
+    }
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        messages::claim(&self.pool, now, lease_until, limit).await
+    }
+    async fn finish_message(&self, id: &str, delivery: &Delivery) -> StoreResult<()> {
+        messages::finish(&self.pool, id, delivery).await
+    }
+    async fn list_messages(
+        &self,
+        status: Option<MessageStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        messages::list(&self.pool, status, limit).await
+    }
+    async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool> {
+        messages::requeue(&self.pool, id, now).await
+    }
+    async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()> {
+        codes::insert(&self.pool, challenge).await
+    }
+    async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>> {
+        codes::get(&self.pool, id).await
+    }
+    async fn count_code_attempt(&self, id: &str) -> StoreResult<i64> {
+        codes::count_attempt(&self.pool, id).await
+    }
+    async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
+        codes::settle(&self.pool, id, status).await
+    }
+    async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
+        codes::count_since(&self.pool, user_id, since).await
     }
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         meta::get(&self.pool, key).await

@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_user_push_policy.sql"),
         postgres: include_str!("../migrations/postgres/0004_user_push_policy.sql"),
     },
+    Migration {
+        version: 5,
+        description: "message outbox, emailed and texted codes, welcome emails",
+        sqlite: include_str!("../migrations/sqlite/0005_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0005_messages.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -10,7 +10,7 @@ use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
-     push_number_matching, push_pin_required";
+     push_number_matching, push_pin_required, welcome_email, welcomed_at";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -73,7 +73,7 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
 pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
-         push_number_matching = $6, push_pin_required = $7 WHERE id = $8",
+         push_number_matching = $6, push_pin_required = $7, welcome_email = $8 WHERE id = $9",
     )
     .bind(&user.display_name)
     .bind(&user.email)
@@ -82,6 +82,7 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     .bind(user.updated_at)
     .bind(user.push_number_matching.map(i64::from))
     .bind(user.push_pin_required.map(i64::from))
+    .bind(user.welcome_email.map(i64::from))
     .bind(&user.id)
         .execute(pool)
         .await
@@ -178,6 +179,11 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
             .try_get::<Option<i64>, _>("push_pin_required")
             .map_err(&err)?
             .map(|v| v != 0),
+        welcome_email: row
+            .try_get::<Option<i64>, _>("welcome_email")
+            .map_err(&err)?
+            .map(|v| v != 0),
+        welcomed_at: row.try_get("welcomed_at").map_err(&err)?,
     })
 }
 
@@ -189,4 +195,14 @@ pub async fn by_id(pool: &AnyPool, id: &str) -> StoreResult<Option<User>> {
         .await
         .map_err(db_error("reading user"))?;
     row.map(|r| from_row(&r)).transpose()
+}
+
+pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET welcomed_at = $1 WHERE id = $2 AND welcomed_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("marking user welcomed"))?;
+    Ok(())
 }

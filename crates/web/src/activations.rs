@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::AdminKey;
 use crate::AppState;
+pub use countersign_domain::activation::activation_uri;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationView {
@@ -80,25 +81,6 @@ fn service_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}/")
 }
 
-pub fn activation_uri(url: &str, code: &str, pin: Option<&str>) -> String {
-    let mut uri = format!("countersign://activate?url={}&code={code}", percent(url));
-    if let Some(pin) = pin {
-        uri.push_str(&format!("&pin={}", percent(&format!("sha256/{pin}"))));
-    }
-    uri
-}
-
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub async fn list_devices(
     State(state): State<AppState>,
     _key: AdminKey,
@@ -119,20 +101,4 @@ pub async fn remove_device(
 ) -> Result<StatusCode, ApiError> {
     state.push.remove_device(&username, &id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn activation_uri_carries_url_code_and_pin() {
-        let uri = super::activation_uri(
-            "https://mfa.example.org/",
-            "1234567890123456",
-            Some("ab+c/="),
-        );
-        assert_eq!(
-            uri,
-            "countersign://activate?url=https%3A%2F%2Fmfa.example.org%2F&code=1234567890123456&pin=sha256%2Fab%2Bc%2F%3D"
-        );
-    }
 }

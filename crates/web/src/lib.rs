@@ -8,6 +8,7 @@ mod device;
 mod diagnostics;
 mod error;
 mod extract;
+mod messages;
 mod openapi;
 pub mod proxy;
 pub mod push_hub;
@@ -51,6 +52,10 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// SHA-256 pin of the served certificate's key, when serving TLS.
     pub tls_pin: Option<String>,
+    /// The message outbox, codes by SMS and email, welcome emails.
+    pub outbox: countersign_domain::outbox::Outbox,
+    pub codes: countersign_domain::codes::Codes,
+    pub welcome: countersign_domain::welcome::Welcome,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
 }
@@ -81,6 +86,8 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
             "/users/{username}/devices/{id}",
             delete(activations::remove_device),
         )
+        .route("/messages", get(messages::list))
+        .route("/messages/{id}/retry", post(messages::retry))
         .route("/verify", post(verify::verify))
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))

@@ -49,6 +49,13 @@ impl Hub {
         receiver
     }
 
+    /// Ends every event stream of this node (at shutdown).
+    pub fn close_streams(&self) {
+        if let Ok(mut streams) = self.streams.lock() {
+            streams.clear();
+        }
+    }
+
     pub fn open_streams(&self) -> usize {
         self.streams
             .lock()

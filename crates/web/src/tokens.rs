@@ -58,6 +58,7 @@ pub async fn create(
         view.qr_svg = Some(svg);
     }
     tracing::info!(user = %username, token = %view.id, "token added");
+    state.welcome.consider(&username).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

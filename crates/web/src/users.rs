@@ -38,6 +38,7 @@ pub async fn create(
     };
     let user = state.accounts.create_user(new).await?;
     tracing::info!(user = %user.username, by = %key.name, "user created");
+    state.welcome.consider(&user.username).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
@@ -97,10 +98,11 @@ pub async fn update(
         enabled: body.enabled,
         push_number_matching: body.push_number_matching,
         push_pin_required: body.push_pin_required,
+        welcome_email: body.welcome_email,
     };
-    Ok(Json(
-        state.accounts.update_user(&username, patch).await?.into(),
-    ))
+    let updated = state.accounts.update_user(&username, patch).await?;
+    state.welcome.consider(&updated.username).await?;
+    Ok(Json(updated.into()))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{username}", security(("bearer" = [])),

@@ -2,8 +2,10 @@
 
 use axum::extract::State;
 use axum::Json;
+use countersign_domain::codes::{CodeCheckError, CodeStart};
+use countersign_domain::messages::MessageKind;
 use countersign_domain::push_service::{PushContext, PushStart};
-use countersign_domain::{Outcome, Reason, Verification};
+use countersign_domain::{Outcome, Reason, Source, Verification};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -25,6 +27,8 @@ pub struct VerifyRequest {
     pub context: Option<SignInContext>,
     /// Push: block until decided instead of answering `pending`.
     pub wait: Option<bool>,
+    /// SMS and email codes: the challenge the code answers.
+    pub transaction_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -56,7 +60,30 @@ pub async fn verify(
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let source = client.source(&key);
+    if let Some(transaction_id) = &body.transaction_id {
+        let code = body
+            .code
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid("missing field `code` with `transaction_id`"))?;
+        return check_code(&state, &body.username, transaction_id, code, &source).await;
+    }
     match body.method.as_deref().unwrap_or("otp") {
+        "sms" | "email" => {
+            let kind = if body.method.as_deref() == Some("sms") {
+                MessageKind::Sms
+            } else {
+                MessageKind::Email
+            };
+            match state.codes.start(&body.username, kind, &source).await? {
+                CodeStart::Challenge {
+                    transaction_id,
+                    message,
+                } => Ok(Json(
+                    json!({"result": "challenge", "transaction_id": transaction_id, "message": message}),
+                )),
+                CodeStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
+            }
+        }
         "otp" => {
             let code = body.code.ok_or_else(|| {
                 ApiError::invalid("missing field `code` (or set \"method\": \"push\")")
@@ -100,8 +127,29 @@ pub async fn verify(
             }
         }
         other => Err(ApiError::invalid(format!(
-            "method '{other}' is not otp or push"
+            "method '{other}' is not otp, push, sms or email"
         ))),
+    }
+}
+
+async fn check_code(
+    state: &AppState,
+    username: &str,
+    id: &str,
+    code: &str,
+    source: &Source,
+) -> Result<Json<Value>, ApiError> {
+    match state.codes.check(username, id, code, source).await {
+        Ok(None) => Ok(Json(json!({"result": "accepted"}))),
+        Ok(Some(reason)) => Ok(Json(
+            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()}),
+        )),
+        Err(CodeCheckError::NotFound) => Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_transaction",
+            "no code was sent with this transaction_id for this user: ask for a new code",
+        )),
+        Err(CodeCheckError::Domain(e)) => Err(e.into()),
     }
 }
 

@@ -72,6 +72,10 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub push_pin_required: Option<Option<bool>>,
+    /// Welcome emails for this user: true, false, or null for the server's setting.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<bool>)]
+    pub welcome_email: Option<Option<bool>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).

@@ -3,6 +3,7 @@
 
 mod apikeys;
 mod devices;
+mod messages;
 mod radius;
 mod tls;
 mod tokens;
@@ -19,6 +20,7 @@ use crate::app::App;
 
 pub use apikeys::{apikey, ApiKeyCommand};
 pub use devices::{device, DeviceCommand};
+pub use messages::{message, MessageCommand};
 pub use radius::{radius, RadiusCommand};
 pub use tls::{tls, TlsCommand};
 pub use tokens::{token, TokenCommand};

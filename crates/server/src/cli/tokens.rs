@@ -77,6 +77,7 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
                 counter,
             };
             let (token, enrolment) = app.accounts.add_token(&username, spec).await?;
+            app.welcome.consider(&username).await?;
             let uri = enrolment.as_ref().map(|e| e.otpauth_uri.clone());
             if let (Some(path), Some(uri)) = (&png, &uri) {
                 let bytes = countersign_otp::qr::png(uri, 8)?;

@@ -74,6 +74,10 @@ pub struct Profile {
 
 pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitCode> {
     let accounts = &app.accounts;
+    let welcomes = matches!(
+        command,
+        UserCommand::Add { .. } | UserCommand::Update { .. }
+    );
     let shown = match command {
         UserCommand::Add { username, profile } => {
             let new = NewUser {
@@ -113,6 +117,7 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
                 enabled: None,
                 push_number_matching: setting(push_number_matching.as_deref())?,
                 push_pin_required: setting(push_pin.as_deref())?,
+                welcome_email: None,
             };
             accounts.update_user(&username, patch).await?
         }
@@ -127,6 +132,9 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             return Ok(ExitCode::SUCCESS);
         }
     };
+    if welcomes {
+        app.welcome.consider(&shown.username).await?;
+    }
     out.show(&shown, || describe(&shown));
     Ok(ExitCode::SUCCESS)
 }

@@ -194,13 +194,13 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// Reads typed values with range checks, collecting every problem.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     values: &'a BTreeMap<&'static str, Value>,
-    problems: &'a mut Vec<String>,
+    pub(super) problems: &'a mut Vec<String>,
 }
 
 impl Reader<'_> {
-    fn text(&self, path: &str) -> Option<String> {
+    pub(super) fn text(&self, path: &str) -> Option<String> {
         self.values
             .get(path)
             .and_then(|v| v.as_str())
@@ -208,7 +208,7 @@ impl Reader<'_> {
             .filter(|s| !s.is_empty())
     }
 
-    fn int(&mut self, path: &str, min: i64, max: i64) -> i64 {
+    pub(super) fn int(&mut self, path: &str, min: i64, max: i64) -> i64 {
         let value = self
             .values
             .get(path)
@@ -223,14 +223,14 @@ impl Reader<'_> {
         value
     }
 
-    fn flag(&self, path: &str) -> bool {
+    pub(super) fn flag(&self, path: &str) -> bool {
         self.values
             .get(path)
             .and_then(Value::as_bool)
             .unwrap_or(false)
     }
 
-    fn list(&self, path: &str) -> Vec<String> {
+    pub(super) fn list(&self, path: &str) -> Vec<String> {
         let items = self.values.get(path).and_then(Value::as_array);
         items
             .map(|a| {
@@ -245,7 +245,7 @@ impl Reader<'_> {
         self.text(path).map(PathBuf::from)
     }
 
-    fn one_of(&mut self, path: &str, allowed: &[&str]) -> String {
+    pub(super) fn one_of(&mut self, path: &str, allowed: &[&str]) -> String {
         let value = self.text(path).unwrap_or_default();
         if !allowed.contains(&value.as_str()) {
             self.problems.push(format!(
@@ -311,6 +311,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
                 .text("push.account_name")
                 .unwrap_or_else(|| "Countersign".into()),
         },
+        messaging: super::messaging::read(&mut r),
         radius_listen: r.text("radius.listen"),
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),

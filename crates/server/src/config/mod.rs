@@ -2,6 +2,7 @@
 //! then by command-line flags. Every problem is reported at once.
 
 mod load;
+mod messaging;
 mod radius_clients;
 pub mod schema;
 
@@ -34,6 +35,7 @@ pub struct Config {
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
     pub push: countersign_domain::push_policy::PushPolicy,
+    pub messaging: messaging::MessagingConfig,
     pub radius_listen: Option<String>,
     pub radius_hold_seconds: u64,
     pub radius_challenge_seconds: i64,

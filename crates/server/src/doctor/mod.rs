@@ -3,6 +3,7 @@
 
 mod certificate;
 mod clock;
+mod mail;
 mod served;
 mod store;
 mod tls_probe;
@@ -36,6 +37,7 @@ impl Doctor {
         certificate::register(&mut doctor);
         served::register(&mut doctor);
         clock::register(&mut doctor);
+        mail::register(&mut doctor);
         doctor
     }
 

@@ -1,0 +1,307 @@
+//! One-time codes sent by SMS or email: random, single use, stored as a
+//! keyed hash, valid a few minutes, a few attempts, rate-limited.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::Rng;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use crate::audit::Source;
+use crate::clock::Clock;
+use crate::crypto::SecretKey;
+use crate::error::DomainError;
+use crate::ids::new_id;
+use crate::messages::{mask_email, mask_phone, Composer, MessageContent, MessageKind};
+use crate::outbox::Outbox;
+use crate::reason::Reason;
+use crate::store::Store;
+use crate::user::User;
+use crate::verifier::{Entry, Verifier};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeChallenge {
+    pub id: String,
+    pub user_id: String,
+    pub username: String,
+    /// `sms` or `email`.
+    pub channel: String,
+    pub code_hash: Vec<u8>,
+    /// Masked, as shown to the user.
+    pub destination: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodePolicy {
+    pub validity_seconds: i64,
+    pub max_attempts: i64,
+    pub per_hour: i64,
+    pub account_name: String,
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        Self {
+            validity_seconds: 300,
+            max_attempts: 5,
+            per_hour: 10,
+            account_name: "Countersign".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeStart {
+    Challenge {
+        transaction_id: String,
+        message: String,
+    },
+    Rejected(Reason),
+}
+
+#[derive(Clone)]
+pub struct Codes {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: SecretKey,
+    outbox: Outbox,
+    composer: Arc<dyn Composer>,
+    verifier: Verifier,
+    policy: CodePolicy,
+}
+
+impl Codes {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: SecretKey,
+        outbox: Outbox,
+        composer: Arc<dyn Composer>,
+        verifier: Verifier,
+        policy: CodePolicy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            key,
+            outbox,
+            composer,
+            verifier,
+            policy,
+        }
+    }
+
+    /// Sends a code to the user's phone or email address.
+    pub async fn start(
+        &self,
+        username: &str,
+        kind: MessageKind,
+        source: &Source,
+    ) -> Result<CodeStart, DomainError> {
+        let started = Instant::now();
+        let user = self.store.user_by_name(username).await?;
+        let refusal = match &user {
+            None => Err(Reason::UnknownUser),
+            Some(u) => self.destination(u, kind).await?,
+        };
+        let (user, address) = match (user, refusal) {
+            (Some(user), Ok(address)) => (user, address),
+            (user, Err(reason)) => {
+                let entry = Entry {
+                    username,
+                    user: user.as_ref(),
+                    method: kind.as_str(),
+                    token_id: None,
+                    source,
+                };
+                self.verifier.record(entry, Some(reason), started).await?;
+                return Ok(CodeStart::Rejected(reason));
+            }
+            (None, Ok(_)) => return Ok(CodeStart::Rejected(Reason::UnknownUser)),
+        };
+        let code: String = (0..6)
+            .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
+            .collect();
+        let id = new_id("chl");
+        let masked = match kind {
+            MessageKind::Sms => mask_phone(&address),
+            MessageKind::Email => mask_email(&address),
+        };
+        let now = self.clock.now();
+        let challenge = CodeChallenge {
+            code_hash: self
+                .key
+                .mac("code", format!("{id}:{code}").as_bytes())
+                .to_vec(),
+            id: id.clone(),
+            user_id: user.id.clone(),
+            username: user.username.clone(),
+            channel: kind.as_str().to_string(),
+            destination: masked.clone(),
+            status: "pending".into(),
+            attempts: 0,
+            created_at: now,
+            expires_at: now + self.policy.validity_seconds,
+        };
+        self.store.insert_code_challenge(&challenge).await?;
+        let content = self.compose(kind, &user, &code)?;
+        self.outbox
+            .enqueue(kind, "code", &address, &content)
+            .await?;
+        Ok(CodeStart::Challenge {
+            transaction_id: id,
+            message: format!("Code sent to {masked}"),
+        })
+    }
+
+    async fn destination(
+        &self,
+        user: &User,
+        kind: MessageKind,
+    ) -> Result<Result<String, Reason>, DomainError> {
+        if !user.enabled {
+            return Ok(Err(Reason::UserDisabled));
+        }
+        if user.is_locked(self.clock.now()) {
+            return Ok(Err(Reason::UserLockedOut));
+        }
+        let address = match kind {
+            MessageKind::Sms => user.phone.clone(),
+            MessageKind::Email => user
+                .email
+                .clone()
+                .or_else(|| user.username.contains('@').then(|| user.username.clone())),
+        };
+        let Some(address) = address else {
+            return Ok(Err(Reason::NoMethod));
+        };
+        let recent = self
+            .store
+            .count_code_challenges_since(&user.id, self.clock.now() - 3600)
+            .await?;
+        if recent >= self.policy.per_hour {
+            return Ok(Err(Reason::CodeRateLimited));
+        }
+        Ok(Ok(address))
+    }
+
+    fn compose(
+        &self,
+        kind: MessageKind,
+        user: &User,
+        code: &str,
+    ) -> Result<MessageContent, DomainError> {
+        let context = json!({
+            "user": user.username,
+            "display_name": user.display_name,
+            "code": code,
+            "minutes": self.policy.validity_seconds / 60,
+            "account_name": self.policy.account_name,
+        });
+        let render = |name: &str| {
+            self.composer
+                .render(name, None, &context)
+                .map_err(|e| DomainError::invalid("template", e))
+        };
+        Ok(match kind {
+            MessageKind::Sms => MessageContent {
+                text: render("code_sms.txt")?,
+                ..MessageContent::default()
+            },
+            MessageKind::Email => MessageContent {
+                subject: Some(render("code_email.subject")?.trim().to_string()),
+                text: render("code_email.txt")?,
+                ..MessageContent::default()
+            },
+        })
+    }
+
+    /// Checks the code the user typed for a challenge; `None` when there is no such challenge.
+    pub async fn check(
+        &self,
+        username: &str,
+        transaction_id: &str,
+        code: &str,
+        source: &Source,
+    ) -> Result<Option<Reason>, CodeCheckError> {
+        let started = Instant::now();
+        let challenge = self
+            .store
+            .code_challenge(transaction_id)
+            .await?
+            .filter(|c| c.username.to_lowercase() == username.to_lowercase());
+        let Some(challenge) = challenge else {
+            return Err(CodeCheckError::NotFound);
+        };
+        let verdict = self.judge(&challenge, code.trim()).await?;
+        let user = self.store.user_by_id(&challenge.user_id).await?;
+        let entry = Entry {
+            username,
+            user: user.as_ref(),
+            method: &challenge.channel,
+            token_id: Some(challenge.id.clone()),
+            source,
+        };
+        self.verifier.record(entry, verdict, started).await?;
+        Ok(verdict)
+    }
+
+    async fn judge(
+        &self,
+        challenge: &CodeChallenge,
+        code: &str,
+    ) -> Result<Option<Reason>, DomainError> {
+        match challenge.status.as_str() {
+            "pending" => {}
+            "rejected" => return Ok(Some(Reason::AttemptsExceeded)),
+            _ => return Ok(Some(Reason::CodeReused)),
+        }
+        if challenge.expires_at <= self.clock.now() {
+            return Ok(Some(Reason::CodeExpired));
+        }
+        if challenge.attempts >= self.policy.max_attempts {
+            return Ok(Some(Reason::AttemptsExceeded));
+        }
+        let expected = self
+            .key
+            .mac("code", format!("{}:{code}", challenge.id).as_bytes());
+        if !bool::from(expected.ct_eq(challenge.code_hash.as_slice())) {
+            let attempts = self.store.count_code_attempt(&challenge.id).await?;
+            if attempts >= self.policy.max_attempts {
+                self.store
+                    .settle_code_challenge(&challenge.id, "rejected")
+                    .await?;
+            }
+            return Ok(Some(Reason::CodeInvalid));
+        }
+        if self
+            .store
+            .settle_code_challenge(&challenge.id, "accepted")
+            .await?
+        {
+            Ok(None)
+        } else {
+            Ok(Some(Reason::CodeReused))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeCheckError {
+    #[error("no code was sent with this transaction id for this user: ask for a new code")]
+    NotFound,
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+impl From<crate::StoreError> for CodeCheckError {
+    fn from(e: crate::StoreError) -> Self {
+        CodeCheckError::Domain(e.into())
+    }
+}

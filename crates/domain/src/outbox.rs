@@ -1,0 +1,160 @@
+//! The outbox: every message is queued in the store, sent with retries
+//! and backoff, and ends `sent` or `failed` with the error in words. One
+//! failing message never blocks the others; nothing is lost on restart.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::crypto::SecretKey;
+use crate::error::DomainError;
+use crate::ids::new_id;
+use crate::messages::{
+    Delivery, MessageContent, MessageKind, MessageStatus, Messenger, OutboxMessage,
+};
+use crate::store::Store;
+
+/// Attempts before a message is given up as failed.
+pub const MAX_ATTEMPTS: i64 = 12;
+/// Seconds a claimed message is reserved for the node sending it.
+const LEASE: i64 = 120;
+
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: SecretKey,
+    messenger: Arc<dyn Messenger>,
+}
+
+/// The wait before attempt `n + 1`: 10 s, 30 s, 90 s, ... at most an hour.
+pub fn backoff(attempts: i64) -> i64 {
+    let exponent = attempts.clamp(1, 8) as u32 - 1;
+    (10 * 3i64.pow(exponent)).min(3600)
+}
+
+impl Outbox {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        key: SecretKey,
+        messenger: Arc<dyn Messenger>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            key,
+            messenger,
+        }
+    }
+
+    pub async fn enqueue(
+        &self,
+        kind: MessageKind,
+        purpose: &str,
+        recipient: &str,
+        content: &MessageContent,
+    ) -> Result<String, DomainError> {
+        let id = new_id("msg");
+        let plain = serde_json::to_vec(content)
+            .map_err(|e| DomainError::invalid("message", e.to_string()))?;
+        let now = self.clock.now();
+        let message = OutboxMessage {
+            sealed: self.key.seal("messages", &id, "content", &plain),
+            id: id.clone(),
+            kind,
+            purpose: purpose.to_string(),
+            recipient: recipient.to_string(),
+            status: MessageStatus::Queued,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        self.store.insert_message(&message).await?;
+        tracing::info!(message = %id, kind = kind.as_str(), purpose, "message queued");
+        Ok(id)
+    }
+
+    /// Sends what is due; returns how many were attempted.
+    pub async fn run_due(&self, limit: i64) -> Result<usize, DomainError> {
+        let now = self.clock.now();
+        let due = self.store.claim_messages(now, now + LEASE, limit).await?;
+        for message in &due {
+            let delivery = self.attempt(message).await;
+            self.store.finish_message(&message.id, &delivery).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn attempt(&self, message: &OutboxMessage) -> Delivery {
+        let attempts = message.attempts + 1;
+        let content = self
+            .key
+            .open("messages", &message.id, "content", &message.sealed)
+            .ok()
+            .and_then(|plain| serde_json::from_slice::<MessageContent>(&plain).ok());
+        let Some(content) = content else {
+            return Delivery::Failed {
+                attempts,
+                error: "the message cannot be decrypted: the encryption key changed".into(),
+            };
+        };
+        match self
+            .messenger
+            .send(message.kind, &message.recipient, &content)
+            .await
+        {
+            Ok(()) => {
+                tracing::info!(message = %message.id, kind = message.kind.as_str(), "message sent");
+                Delivery::Sent {
+                    at: self.clock.now(),
+                }
+            }
+            Err(failure) if failure.permanent || attempts >= MAX_ATTEMPTS => {
+                tracing::error!(message = %message.id, attempts, error = %failure.error, "message failed and will not be retried");
+                Delivery::Failed {
+                    attempts,
+                    error: failure.error,
+                }
+            }
+            Err(failure) => {
+                let next_at = self.clock.now() + backoff(attempts);
+                tracing::warn!(message = %message.id, attempts, error = %failure.error, "message not sent yet; will retry");
+                Delivery::Retry {
+                    attempts,
+                    next_at,
+                    error: failure.error,
+                }
+            }
+        }
+    }
+
+    pub async fn list(
+        &self,
+        status: Option<MessageStatus>,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, DomainError> {
+        Ok(self.store.list_messages(status, limit).await?)
+    }
+
+    /// Queues a failed (or waiting) message again, now.
+    pub async fn retry(&self, id: &str) -> Result<(), DomainError> {
+        if self.store.requeue_message(id, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found("message", id))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_to_an_hour() {
+        assert_eq!(super::backoff(1), 10);
+        assert_eq!(super::backoff(2), 30);
+        assert_eq!(super::backoff(3), 90);
+        assert_eq!(super::backoff(12), 3600);
+    }
+}

@@ -1,0 +1,135 @@
+//! Welcome and updated-user emails, by the rule of seed 001: a user who is
+//! enabled, has a usable method (phone, activated device or OATH token),
+//! has an email address (or a username that is one), and for whom sending
+//! is on. Authenticator users without a device get an activation code,
+//! URL and QR.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::json;
+
+use crate::activation::activation_uri;
+use crate::error::DomainError;
+use crate::messages::{Composer, MessageContent, MessageKind};
+use crate::outbox::Outbox;
+use crate::push_service::Push;
+use crate::store::Store;
+use crate::user::User;
+
+#[derive(Debug, Clone, Default)]
+pub struct WelcomePolicy {
+    /// Sending is on (each user may override it).
+    pub enabled: bool,
+    /// Files attached to every welcome email.
+    pub attachments: Vec<String>,
+    /// Where devices reach the server, for activation links.
+    pub service_url: String,
+    /// The TLS key pin for the activation QR, when serving TLS.
+    pub pin: Option<String>,
+    pub account_name: String,
+}
+
+#[derive(Clone)]
+pub struct Welcome {
+    store: Arc<dyn Store>,
+    outbox: Outbox,
+    composer: Arc<dyn Composer>,
+    push: Push,
+    policy: WelcomePolicy,
+}
+
+impl Welcome {
+    pub fn new(
+        store: Arc<dyn Store>,
+        outbox: Outbox,
+        composer: Arc<dyn Composer>,
+        push: Push,
+        policy: WelcomePolicy,
+    ) -> Self {
+        Self {
+            store,
+            outbox,
+            composer,
+            push,
+            policy,
+        }
+    }
+
+    /// Queues the email if the rule says so; returns the message id.
+    pub async fn consider(&self, username: &str) -> Result<Option<String>, DomainError> {
+        let Some(user) = self.store.user_by_name(username).await? else {
+            return Ok(None);
+        };
+        if !user.enabled || !user.welcome_email.unwrap_or(self.policy.enabled) {
+            return Ok(None);
+        }
+        let Some(address) = user
+            .email
+            .clone()
+            .or_else(|| user.username.contains('@').then(|| user.username.clone()))
+        else {
+            return Ok(None);
+        };
+        let devices = self.store.devices_of_user(&user.id).await?.len();
+        let tokens = self.store.tokens_of_user(&user.id).await?.len();
+        if devices == 0 && tokens == 0 && user.phone.is_none() {
+            return Ok(None);
+        }
+        let content = self.compose(&user, devices, tokens).await?;
+        let id = self
+            .outbox
+            .enqueue(MessageKind::Email, "welcome", &address, &content)
+            .await?;
+        self.store
+            .mark_welcomed(&user.id, self.push.clock().now())
+            .await?;
+        Ok(Some(id))
+    }
+
+    async fn compose(
+        &self,
+        user: &User,
+        devices: usize,
+        tokens: usize,
+    ) -> Result<MessageContent, DomainError> {
+        let mut context = json!({
+            "user": user.username,
+            "display_name": user.display_name,
+            "first": user.welcomed_at.is_none(),
+            "devices": devices,
+            "tokens": tokens,
+            "phone_masked": user.phone.as_deref().map(crate::messages::mask_phone),
+            "account_name": self.policy.account_name,
+            "has_qr": false,
+        });
+        let mut inline_png = None;
+        if devices == 0 {
+            let grant = self.push.create_activation(&user.username).await?;
+            let uri = activation_uri(
+                &self.policy.service_url,
+                &grant.code,
+                self.policy.pin.as_deref(),
+            );
+            let png = countersign_otp::qr::png(&uri, 6)
+                .map_err(|e| DomainError::invalid("qr", e.to_string()))?;
+            inline_png = Some(STANDARD.encode(png));
+            context["activation_code"] = json!(grant.grouped());
+            context["activation_url"] = json!(self.policy.service_url);
+            context["has_qr"] = json!(true);
+        }
+        let render = |name: &str| {
+            self.composer
+                .render(name, None, &context)
+                .map_err(|e| DomainError::invalid("template", e))
+        };
+        Ok(MessageContent {
+            subject: Some(render("welcome.subject")?.trim().to_string()),
+            text: render("welcome.txt")?,
+            html: Some(render("welcome.html")?),
+            attachments: self.policy.attachments.clone(),
+            inline_png,
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! The `[smtp]`, `[sms]`, `[email]` and `[codes]` sections.
+
+use std::path::PathBuf;
+
+use countersign_domain::codes::CodePolicy;
+use countersign_messaging::{HttpGatewayConfig, KannelConfig, SmsConfig, SmtpConfig, SmtpTls};
+
+use super::load::Reader;
+
+#[derive(Debug, Clone)]
+pub struct MessagingConfig {
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+    pub welcome: bool,
+    pub attachments: Vec<PathBuf>,
+    pub templates: Option<PathBuf>,
+    pub codes: CodePolicy,
+}
+
+pub fn read(r: &mut Reader) -> MessagingConfig {
+    MessagingConfig {
+        smtp: smtp(r),
+        sms: sms(r),
+        welcome: r.flag("email.welcome"),
+        attachments: r
+            .list("email.attachments")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+        templates: r.text("email.templates").map(PathBuf::from),
+        codes: CodePolicy {
+            validity_seconds: r.int("codes.validity_minutes", 1, 60) * 60,
+            max_attempts: r.int("codes.max_attempts", 1, 20),
+            per_hour: r.int("codes.per_hour", 1, 100),
+            account_name: "Countersign".into(),
+        },
+    }
+}
+
+fn smtp(r: &mut Reader) -> Option<SmtpConfig> {
+    let host = r.text("smtp.host")?;
+    let tls_text = r.one_of("smtp.tls", &["none", "starttls", "implicit"]);
+    let tls = tls_text.parse::<SmtpTls>().unwrap_or(SmtpTls::StartTls);
+    Some(SmtpConfig {
+        host,
+        port: r.int("smtp.port", 1, 65_535) as u16,
+        tls,
+        username: r.text("smtp.username"),
+        password: r.text("smtp.password"),
+        from: r
+            .text("smtp.from")
+            .unwrap_or_else(|| "Countersign <countersign@localhost>".into()),
+        timeout_seconds: 30,
+    })
+}
+
+fn sms(r: &mut Reader) -> Option<SmsConfig> {
+    let gateway = r.text("sms.gateway")?;
+    let Some(url) = r.text("sms.url") else {
+        r.problems
+            .push("sms.url: required when sms.gateway is set".to_string());
+        return None;
+    };
+    match gateway.as_str() {
+        "kannel" => Some(SmsConfig::Kannel(KannelConfig {
+            url,
+            username: r.text("sms.username").unwrap_or_default(),
+            password: r.text("sms.password").unwrap_or_default(),
+            from: r.text("sms.from"),
+        })),
+        "http" => Some(SmsConfig::Http(HttpGatewayConfig {
+            method: r.text("sms.method").unwrap_or_else(|| "POST".into()),
+            url,
+            headers: headers(r),
+            body: r.text("sms.body"),
+            success_status: None,
+        })),
+        other => {
+            r.problems
+                .push(format!("sms.gateway: '{other}' is not kannel or http"));
+            None
+        }
+    }
+}
+
+fn headers(r: &mut Reader) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in r.list("sms.headers") {
+        match line.split_once(':') {
+            Some((name, value)) => out.push((name.trim().to_string(), value.trim().to_string())),
+            None => r
+                .problems
+                .push(format!("sms.headers: '{line}' is not \"Name: value\"")),
+        }
+    }
+    out
+}
