@@ -62,18 +62,23 @@ pub enum CodeStart {
         transaction_id: String,
         message: String,
     },
+    /// Two-way SMS: decided when the user's reply arrives.
+    Pending {
+        transaction_id: String,
+        message: String,
+    },
     Rejected(Reason),
 }
 
 #[derive(Clone)]
 pub struct Codes {
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    key: SecretKey,
-    outbox: Outbox,
-    composer: Arc<dyn Composer>,
-    verifier: Verifier,
-    policy: CodePolicy,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) key: SecretKey,
+    pub(crate) outbox: Outbox,
+    pub(crate) composer: Arc<dyn Composer>,
+    pub(crate) verifier: Verifier,
+    pub(crate) policy: CodePolicy,
 }
 
 impl Codes {
@@ -160,7 +165,7 @@ impl Codes {
         })
     }
 
-    async fn destination(
+    pub(crate) async fn destination(
         &self,
         user: &User,
         kind: MessageKind,

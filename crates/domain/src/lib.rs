@@ -27,6 +27,7 @@ pub mod push_service;
 pub mod radius;
 pub mod radius_clients;
 pub mod reason;
+pub mod sms_reply;
 pub mod store;
 pub mod token;
 pub mod user;

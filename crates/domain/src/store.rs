@@ -140,6 +140,13 @@ pub trait Store: Send + Sync {
     /// Compare-and-set from `pending` to `status`.
     async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool>;
     async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64>;
+    async fn pending_code_challenges(
+        &self,
+        user_id: &str,
+        channel: &str,
+        now: i64,
+    ) -> StoreResult<Vec<CodeChallenge>>;
+    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>>;
 
     // The message outbox.
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()>;

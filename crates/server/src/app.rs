@@ -154,6 +154,7 @@ impl App {
             outbox: self.outbox.clone(),
             codes: self.codes.clone(),
             welcome: self.welcome.clone(),
+            inbound_secret: self.config.messaging.inbound_secret.clone(),
             hub: self.hub.clone(),
             public_url: self.config.public_url.clone(),
             tls_pin,

@@ -92,3 +92,23 @@ fn from_row(r: &AnyRow) -> StoreResult<CodeChallenge> {
         expires_at: r.try_get("expires_at").map_err(&err)?,
     })
 }
+
+/// Pending, unexpired challenges of a user on one channel, newest first.
+pub async fn pending(
+    pool: &AnyPool,
+    user_id: &str,
+    channel: &str,
+    now: i64,
+) -> StoreResult<Vec<CodeChallenge>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM code_challenges WHERE user_id = $1 AND channel = $2 AND status = 'pending' AND expires_at > $3 \
+         ORDER BY created_at DESC"
+    ))
+    .bind(user_id)
+    .bind(channel)
+    .bind(now)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("reading pending codes"))?;
+    rows.iter().map(from_row).collect()
+}

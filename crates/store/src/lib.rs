@@ -259,6 +259,17 @@ impl Store for SqlStore {
     async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
         codes::settle(&self.pool, id, status).await
     }
+    async fn pending_code_challenges(
+        &self,
+        user_id: &str,
+        channel: &str,
+        now: i64,
+    ) -> StoreResult<Vec<CodeChallenge>> {
+        codes::pending(&self.pool, user_id, channel, now).await
+    }
+    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
+        users::by_phone(&self.pool, phone).await
+    }
     async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
         codes::count_since(&self.pool, user_id, since).await
     }

@@ -206,3 +206,14 @@ pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResu
         .map_err(db_error("marking user welcomed"))?;
     Ok(())
 }
+
+/// Users with this phone number (E.164), for inbound SMS.
+pub async fn by_phone(pool: &AnyPool, phone: &str) -> StoreResult<Vec<User>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE phone = $1");
+    let rows = sqlx::query(&sql)
+        .bind(outside_text(phone))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("reading users by phone"))?;
+    rows.iter().map(from_row).collect()
+}

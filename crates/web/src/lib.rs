@@ -8,6 +8,7 @@ mod device;
 mod diagnostics;
 mod error;
 mod extract;
+mod inbound;
 mod messages;
 mod openapi;
 pub mod proxy;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub outbox: countersign_domain::outbox::Outbox,
     pub codes: countersign_domain::codes::Codes,
     pub welcome: countersign_domain::welcome::Welcome,
+    /// The shared secret the SMS gateway sends with replies.
+    pub inbound_secret: Option<String>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
 }
@@ -87,6 +90,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
             delete(activations::remove_device),
         )
         .route("/messages", get(messages::list))
+        .route("/sms/inbound", get(inbound::inbound).post(inbound::inbound))
         .route("/messages/{id}/retry", post(messages::retry))
         .route("/verify", post(verify::verify))
         .route("/transactions/{id}", get(transactions::show))

@@ -68,6 +68,25 @@ pub async fn verify(
         return check_code(&state, &body.username, transaction_id, code, &source).await;
     }
     match body.method.as_deref().unwrap_or("otp") {
+        "sms_reply" => match state.codes.start_reply(&body.username, &source).await? {
+            CodeStart::Pending { transaction_id, .. } if body.wait == Some(true) => {
+                let wait = crate::transactions::MAX_WAIT;
+                Ok(Json(
+                    crate::transactions::wait_for_reply(&state, &transaction_id, wait).await?,
+                ))
+            }
+            CodeStart::Pending {
+                transaction_id,
+                message,
+            }
+            | CodeStart::Challenge {
+                transaction_id,
+                message,
+            } => Ok(Json(
+                json!({"result": "pending", "transaction_id": transaction_id, "message": message}),
+            )),
+            CodeStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
+        },
         "sms" | "email" => {
             let kind = if body.method.as_deref() == Some("sms") {
                 MessageKind::Sms
@@ -76,6 +95,10 @@ pub async fn verify(
             };
             match state.codes.start(&body.username, kind, &source).await? {
                 CodeStart::Challenge {
+                    transaction_id,
+                    message,
+                }
+                | CodeStart::Pending {
                     transaction_id,
                     message,
                 } => Ok(Json(

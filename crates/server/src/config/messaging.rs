@@ -15,6 +15,7 @@ pub struct MessagingConfig {
     pub attachments: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
     pub codes: CodePolicy,
+    pub inbound_secret: Option<String>,
 }
 
 pub fn read(r: &mut Reader) -> MessagingConfig {
@@ -28,6 +29,7 @@ pub fn read(r: &mut Reader) -> MessagingConfig {
             .map(PathBuf::from)
             .collect(),
         templates: r.text("email.templates").map(PathBuf::from),
+        inbound_secret: r.text("sms.inbound_secret"),
         codes: CodePolicy {
             validity_seconds: r.int("codes.validity_minutes", 1, 60) * 60,
             max_attempts: r.int("codes.max_attempts", 1, 20),

@@ -124,6 +124,13 @@ pub const KEYS: &[Key] = &[
     key("sms.username", Kind::Str, None, "Kannel: the sendsms-user."),
     Key { path: "sms.password", kind: Kind::Str, default: None, doc: "Kannel: its password.", secret: true },
     key("sms.from", Kind::Str, None, "The sender number or name shown."),
+    Key {
+        path: "sms.inbound_secret",
+        kind: Kind::Str,
+        default: None,
+        doc: "Two-way SMS: the secret the gateway adds to /api/v1/sms/inbound?secret=..&from=..&text=.. (Kannel get-url).",
+        secret: true,
+    },
     key("sms.method", Kind::Str, Some("\"POST\""), "http: the request method."),
     key("sms.headers", Kind::List, Some("[]"), "http: headers as \"Name: value template\" (values may use {{ to }}, {{ text }})."),
     key("sms.body", Kind::Str, None, "http: a body template, e.g. {\"to\": {{ to|tojson }}, \"text\": {{ text|tojson }}}."),
