@@ -85,6 +85,7 @@ async fn run(options: &Options) -> Result<Report> {
     }
     eprintln!("running (reuse these users with --run-id {run_id}) ...");
     let server_before = options.server_pid.and_then(cpu::used_by);
+    let machine_before = cpu::machine_busy();
     let (started, cpu_before) = (Instant::now(), cpu::used_by_self());
     let plan = Arc::new(Plan {
         verify_url: api.verify_url()?,
@@ -108,6 +109,7 @@ async fn run(options: &Options) -> Result<Report> {
         elapsed: started.elapsed(),
         cpu: cpu::spent(cpu_before, cpu::used_by_self()),
         server_cpu: cpu::spent(server_before, options.server_pid.and_then(cpu::used_by)),
+        machine_cpu: cpu::spent(machine_before, cpu::machine_busy()),
     };
     Ok(Report::new(info, tally))
 }
