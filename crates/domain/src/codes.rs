@@ -109,26 +109,12 @@ impl Codes {
         kind: MessageKind,
         source: &Source,
     ) -> Result<CodeStart, DomainError> {
-        let started = Instant::now();
-        let user = self.store.user_by_name(username).await?;
-        let refusal = match &user {
-            None => Err(Reason::UnknownUser),
-            Some(u) => self.destination(u, kind).await?,
-        };
-        let (user, address) = match (user, refusal) {
-            (Some(user), Ok(address)) => (user, address),
-            (user, Err(reason)) => {
-                let entry = Entry {
-                    username,
-                    user: user.as_ref(),
-                    method: kind.as_str(),
-                    token_id: None,
-                    source,
-                };
-                self.verifier.record(entry, Some(reason), started).await?;
-                return Ok(CodeStart::Rejected(reason));
-            }
-            (None, Ok(_)) => return Ok(CodeStart::Rejected(Reason::UnknownUser)),
+        let (user, address) = match self
+            .recipient(username, kind, kind.as_str(), source)
+            .await?
+        {
+            Ok(found) => found,
+            Err(reason) => return Ok(CodeStart::Rejected(reason)),
         };
         let code: String = (0..6)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
@@ -163,6 +149,38 @@ impl Codes {
             transaction_id: id,
             message: format!("Code sent to {masked}"),
         })
+    }
+
+    /// The user and their address for `kind`, or the reason (already
+    /// audited) why no code can be sent.
+    pub(crate) async fn recipient(
+        &self,
+        username: &str,
+        kind: MessageKind,
+        method: &str,
+        source: &Source,
+    ) -> Result<Result<(User, String), Reason>, DomainError> {
+        let started = Instant::now();
+        let user = self.store.user_by_name(username).await?;
+        let checked = match &user {
+            None => Err(Reason::UnknownUser),
+            Some(u) => self.destination(u, kind).await?,
+        };
+        match (user, checked) {
+            (Some(user), Ok(address)) => Ok(Ok((user, address))),
+            (user, Err(reason)) => {
+                let entry = Entry {
+                    username,
+                    user: user.as_ref(),
+                    method,
+                    token_id: None,
+                    source,
+                };
+                self.verifier.record(entry, Some(reason), started).await?;
+                Ok(Err(reason))
+            }
+            (None, Ok(_)) => Ok(Err(Reason::UnknownUser)),
+        }
     }
 
     pub(crate) async fn destination(

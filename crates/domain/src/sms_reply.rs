@@ -31,26 +31,12 @@ impl Codes {
         username: &str,
         source: &Source,
     ) -> Result<CodeStart, DomainError> {
-        let started = Instant::now();
-        let user = self.store.user_by_name(username).await?;
-        let checked = match &user {
-            None => Err(Reason::UnknownUser),
-            Some(u) => self.destination(u, MessageKind::Sms).await?,
-        };
-        let (user, phone) = match (user, checked) {
-            (Some(user), Ok(phone)) => (user, phone),
-            (user, Err(reason)) => {
-                let entry = Entry {
-                    username,
-                    user: user.as_ref(),
-                    method: CHANNEL,
-                    token_id: None,
-                    source,
-                };
-                self.verifier.record(entry, Some(reason), started).await?;
-                return Ok(CodeStart::Rejected(reason));
-            }
-            (None, Ok(_)) => return Ok(CodeStart::Rejected(Reason::UnknownUser)),
+        let (user, phone) = match self
+            .recipient(username, MessageKind::Sms, CHANNEL, source)
+            .await?
+        {
+            Ok(found) => found,
+            Err(reason) => return Ok(CodeStart::Rejected(reason)),
         };
         let code: String = (0..4)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))

@@ -62,13 +62,6 @@ async fn sent_text(seen: &Arc<Mutex<Vec<String>>>, n: usize) -> Value {
     panic!("SMS {n} never reached the gateway");
 }
 
-fn digits(text: &str, len: usize) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == len)
-        .unwrap_or_default()
-        .to_string()
-}
-
 async fn setup() -> (Server, Api, Arc<Mutex<Vec<String>>>) {
     let (port, seen) = gateway().await;
     let db = Db::sqlite();
@@ -116,7 +109,7 @@ async fn sms_code_is_accepted_once() {
     );
     let sms = sent_text(&seen, 1).await;
     assert_eq!(sms["to"], "+441632960123");
-    let code = digits(sms["text"].as_str().unwrap_or_default(), 6);
+    let code = digits_of_len(sms["text"].as_str().unwrap_or_default(), 6);
     let id = challenge["transaction_id"].as_str().expect("id");
     let answer = json!({"username": "alice", "transaction_id": id, "code": code});
     assert_eq!(
@@ -142,7 +135,7 @@ async fn sms_reply_completes_from_the_right_number_only() {
         .clone();
     assert_eq!(started["result"], "pending", "{started}");
     let id = started["transaction_id"].as_str().expect("id").to_string();
-    let reply = digits(
+    let reply = digits_of_len(
         sent_text(&seen, 1).await["text"]
             .as_str()
             .unwrap_or_default(),

@@ -39,13 +39,6 @@ async fn setup() -> (Server, Api, Kannel) {
     (server, admin, kannel)
 }
 
-fn digits(text: &str, len: usize) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == len)
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[tokio::test]
 async fn code_by_sms_through_kannel_is_accepted_once() {
     let (_server, admin, mut kannel) = setup().await;
@@ -59,7 +52,7 @@ async fn code_by_sms_through_kannel_is_accepted_once() {
         .clone();
     let (to, text) = kannel.next_mt().await;
     assert_eq!(to, "+441632960123");
-    let code = digits(&text, 6);
+    let code = digits_of_len(&text, 6);
     assert_eq!(code.len(), 6, "a code in: {text}");
     let answer =
         json!({"username": "alice", "transaction_id": challenge["transaction_id"], "code": code});
@@ -86,7 +79,7 @@ async fn reply_through_kannel_completes_only_from_the_users_number() {
         .clone();
     let id = started["transaction_id"].as_str().expect("id").to_string();
     let (_, text) = kannel.next_mt().await;
-    let reply = digits(&text, 4);
+    let reply = digits_of_len(&text, 4);
     assert_eq!(reply.len(), 4, "a reply code in: {text}");
 
     kannel.send_mo("+449999999999", &reply).await;

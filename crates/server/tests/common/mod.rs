@@ -137,3 +137,11 @@ pub fn base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// The first run of exactly `len` digits in `text` (a code inside a message).
+pub fn digits_of_len(text: &str, len: usize) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == len)
+        .unwrap_or_default()
+        .to_string()
+}
