@@ -93,6 +93,7 @@ on_both!(
     meta_is_written_once,
     expired_activation_is_refused,
     challenges_are_taken_once,
+    emailed_codes_expire,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -498,4 +499,83 @@ async fn challenges_are_taken_once(store: SqlStore) {
         None,
         "expired"
     );
+}
+
+/// Keeps what would be sent; the real SMTP and SMS paths have their own tests.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl countersign_domain::messages::Messenger for Kept {
+    async fn send(
+        &self,
+        _kind: countersign_domain::messages::MessageKind,
+        _to: &str,
+        content: &countersign_domain::messages::MessageContent,
+    ) -> Result<(), countersign_domain::messages::SendFailure> {
+        self.0.lock().expect("lock").push(content.text.clone());
+        Ok(())
+    }
+}
+
+struct CodeOnly;
+
+impl countersign_domain::messages::Composer for CodeOnly {
+    fn render(
+        &self,
+        template: &str,
+        _language: Option<&str>,
+        context: &serde_json::Value,
+    ) -> Result<String, String> {
+        Ok(format!(
+            "{template}: {}",
+            context["code"].as_str().unwrap_or_default()
+        ))
+    }
+}
+
+async fn emailed_codes_expire(store: SqlStore) {
+    use countersign_domain::codes::{CodePolicy, CodeStart, Codes};
+    use countersign_domain::messages::MessageKind;
+    let w = world(store);
+    let (key, _) = SecretKey::generate();
+    let kept = Arc::new(Kept::default());
+    let outbox = countersign_domain::outbox::Outbox::new(
+        w.store.clone(),
+        w.clock.clone(),
+        key.clone(),
+        kept.clone(),
+    );
+    let codes = Codes::new(
+        w.store.clone(),
+        w.clock.clone(),
+        key,
+        outbox.clone(),
+        Arc::new(CodeOnly),
+        w.verifier.clone(),
+        CodePolicy::default(),
+    );
+    let new = NewUser {
+        username: "kim".into(),
+        email: Some("kim@example.org".into()),
+        ..NewUser::default()
+    };
+    w.accounts.create_user(new).await.expect("create");
+    let source = Source::default();
+    let CodeStart::Challenge { transaction_id, .. } = codes
+        .start("kim", MessageKind::Email, &source)
+        .await
+        .expect("start")
+    else {
+        panic!("a challenge")
+    };
+    assert_eq!(outbox.run_due(10).await.expect("send"), 1);
+    let text = kept.0.lock().expect("lock")[0].clone();
+    let code = text.rsplit(' ').next().expect("code").to_string();
+    w.clock.advance(5 * 60 + 1);
+    let verdict = codes
+        .check("kim", &transaction_id, &code, &source)
+        .await
+        .expect("check");
+    assert_eq!(verdict, Some(Reason::CodeExpired));
 }
