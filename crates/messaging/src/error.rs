@@ -122,8 +122,9 @@ pub enum SendError {
 
 impl SendError {
     /// True when sending the same message again cannot help: the message
-    /// itself is wrong (address, attachment, template), or the gateway
-    /// refused it with a 4xx answer other than 408 and 429. Connection
+    /// itself is wrong (address, attachment, template), the SMTP server
+    /// refused it with a 5xx reply (except 530, login required), or the
+    /// gateway refused it with a 4xx answer other than 408 and 429. Connection
     /// problems, timeouts, server-side (5xx) failures, rate limits, TLS and
     /// login problems are temporary: an operator can fix the server or its
     /// settings, and queued messages then go out.
@@ -135,7 +136,8 @@ impl SendError {
             | Self::Attachment { .. }
             | Self::Message { .. }
             | Self::GatewayTemplate { .. } => true,
-            Self::SmtpRejected { code, .. } => *code >= 500,
+            // 530 "authentication required" is the server's settings, not the message's.
+            Self::SmtpRejected { code, .. } => *code >= 500 && *code != 530,
             Self::GatewayRefused { status, .. } => is_permanent_status(*status),
             Self::SmtpUnreachable { .. }
             | Self::SmtpTimeout { .. }
@@ -163,7 +165,9 @@ fn is_permanent_status(status: u16) -> bool {
 }
 
 fn smtp_hint(code: u16) -> &'static str {
-    if code >= 500 {
+    if code == 530 {
+        ": the server requires a login: set smtp.username and smtp.password"
+    } else if code >= 500 {
         ": check the address, and that the server relays mail from smtp.from"
     } else {
         " (the server asks to try again later)"
@@ -205,24 +209,18 @@ fn strip_os_error(text: &str) -> String {
     }
 }
 
-/// The most telling text in an error chain: the innermost I/O error in
-/// words if there is one, else every distinct message joined by ": ".
+/// The most telling text in an error chain: its innermost error (outer
+/// layers such as lettre's or reqwest's repeat it with less detail), an
+/// operating-system error in words.
 pub(crate) fn describe_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_none() {
-                return describe_io(io);
-            }
-        }
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
+    let mut innermost = e;
+    while let Some(source) = innermost.source() {
+        innermost = source;
     }
-    parts.join(": ")
+    match innermost.downcast_ref::<std::io::Error>() {
+        Some(io) if io.get_ref().is_none() => describe_io(io),
+        _ => strip_os_error(&innermost.to_string()),
+    }
 }
 
 /// At most `max` characters of `text` on one line, marked when cut.

@@ -10,8 +10,12 @@
 //!   application/pdf ...           (each attachment)
 //! ```
 
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body as PartBody, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use crate::attachments::LoadedFile;
@@ -33,6 +37,7 @@ pub(crate) fn build(
     files: Vec<LoadedFile>,
 ) -> Result<Message, SendError> {
     let builder = Message::builder()
+        .message_id(Some(message_id(from.email.domain())))
         .from(from.clone())
         .to(to)
         .subject(email.subject.trim());
@@ -74,11 +79,11 @@ fn body(email: &Email) -> Result<Body, SendError> {
     let alternative = MultiPart::alternative().singlepart(text);
     Ok(Body::Multi(match &email.inline_png {
         None => alternative.singlepart(html),
-        Some((cid, png)) => alternative.multipart(
-            MultiPart::related()
-                .singlepart(html)
-                .singlepart(Attachment::new_inline(cid.clone()).body(png.clone(), png_type()?)),
-        ),
+        Some((cid, png)) => {
+            alternative.multipart(MultiPart::related().singlepart(html).singlepart(
+                Attachment::new_inline(cid.clone()).body(binary(png.clone()), png_type()?),
+            ))
+        }
     }))
 }
 
@@ -89,9 +94,27 @@ fn mixed(body: Body, files: Vec<LoadedFile>) -> Result<MultiPart, SendError> {
     };
     for file in files {
         let content_type = parse_type(file.content_type)?;
-        mixed = mixed.singlepart(Attachment::new(file.name).body(file.bytes, content_type));
+        mixed = mixed.singlepart(Attachment::new(file.name).body(binary(file.bytes), content_type));
     }
     Ok(mixed)
+}
+
+/// Files always go as base64: they may hold any byte, even when they look like text.
+fn binary(bytes: Vec<u8>) -> PartBody {
+    PartBody::new_with_encoding(bytes, ContentTransferEncoding::Base64)
+        .unwrap_or_else(PartBody::new)
+}
+
+/// `<random.time@domain-of-from>`: the sender's domain rather than this
+/// machine's name, which may be internal.
+fn message_id(domain: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(nanos);
+    format!("<{:016x}.{nanos:x}@{domain}>", hasher.finish())
 }
 
 fn png_type() -> Result<ContentType, SendError> {

@@ -75,10 +75,21 @@ impl Mailer {
                 server: self.server(),
                 reason: format!("it refused the connection: {}", reply(e)),
             },
-            None => SendError::SmtpUnreachable {
-                server: self.server(),
-                reason: describe_chain(e),
-            },
+            None => {
+                let reason = describe_chain(e);
+                // With implicit TLS, lettre reports a failed handshake as a
+                // connection error; its text tells the two apart.
+                if self.mode == SmtpTls::Implicit && looks_like_tls(&reason) {
+                    return SendError::SmtpTls {
+                        server: self.server(),
+                        reason,
+                    };
+                }
+                SendError::SmtpUnreachable {
+                    server: self.server(),
+                    reason,
+                }
+            }
         }
     }
 
@@ -114,7 +125,8 @@ impl Session<'_> {
     async fn login(&mut self, user: &str, credentials: &Credentials) -> Result<(), SendError> {
         let m = self.mailer;
         let mechanisms = [Mechanism::Plain, Mechanism::Login];
-        if m.hello_has_no_auth(&self.conn, &mechanisms) {
+        let offered = self.conn.server_info().get_auth_mechanism(&mechanisms);
+        if offered.is_none() {
             return Err(SendError::LoginUnsupported { server: m.server() });
         }
         let result = m
@@ -164,10 +176,11 @@ impl Session<'_> {
     }
 }
 
-impl Mailer {
-    fn hello_has_no_auth(&self, conn: &AsyncSmtpConnection, mechanisms: &[Mechanism]) -> bool {
-        conn.server_info().get_auth_mechanism(mechanisms).is_none()
-    }
+fn looks_like_tls(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    ["certificate", "handshake", "tls", "alert", "peer sent"]
+        .iter()
+        .any(|word| reason.contains(word))
 }
 
 /// "535 5.7.8 Authentication credentials invalid" from a refusal.

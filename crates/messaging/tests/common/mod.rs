@@ -52,7 +52,11 @@ pub struct Peer {
 
 impl Peer {
     pub fn spawn(name: &str, log: PathBuf, program: &Path, args: &[&str]) -> Peer {
-        assert!(program.exists(), "{} is missing: run scripts/test (it installs the peers)", program.display());
+        assert!(
+            program.exists(),
+            "{} is missing: run scripts/test (it installs the peers)",
+            program.display()
+        );
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(program)
             .args(args)
@@ -62,7 +66,11 @@ impl Peer {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        Peer { child, log, name: name.to_owned() }
+        Peer {
+            child,
+            log,
+            name: name.to_owned(),
+        }
     }
 
     pub fn output(&self) -> String {
@@ -72,7 +80,11 @@ impl Peer {
     /// Panics with the peer's output if it has exited.
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("{} exited ({status}); its output:\n{}", self.name, self.output());
+            panic!(
+                "{} exited ({status}); its output:\n{}",
+                self.name,
+                self.output()
+            );
         }
     }
 

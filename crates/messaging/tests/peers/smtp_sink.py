@@ -10,7 +10,9 @@
       headers, defects, and every MIME part (type, disposition, filename,
       content-id, decoded text or base64 payload).
 """
-import asyncio, base64, json, os, signal, ssl, sys, threading
+import base64, json, os, signal, ssl, sys, threading, warnings
+
+warnings.simplefilter("ignore")
 
 
 def serve(argv):
@@ -54,7 +56,7 @@ def serve(argv):
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and \
             auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     def context(paths):
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
