@@ -108,6 +108,11 @@ start_server() {
 }
 
 echo "$("$countersign" --version) ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)) on $database; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by the server and the generator; $(date -u +%FT%TZ)"
+# PostgreSQL's CPU time is reported apart from other work (it may serve others too).
+pg_uid=""
+if [ "$database" = postgres ] && pgrep -u postgres >/dev/null 2>&1; then
+  pg_uid="$(id -u postgres)"
+fi
 status=0
 for n in $sizes; do
   start_server
@@ -115,7 +120,7 @@ for n in $sizes; do
   echo "=== $n streams: $database, server pid $server ==="
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the numbers)"
   "$push_load" --url "$url" --server-pid "$server" --streams "$n" --pushes "$pushes" \
-    --concurrency "$concurrency" --rate "$rate" --max-seconds 1200 || status=1
+    --concurrency "$concurrency" --rate "$rate" --max-seconds 1200 ${pg_uid:+--database-uid "$pg_uid"} || status=1
   if grep -qE '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log"; then
     echo "server warnings and errors (first 5):"
     grep -E '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log" | head -5

@@ -86,15 +86,18 @@ pub struct Drive {
     pub step_limit: Duration,
     /// Pushes before this many are not measured (connections warming up).
     pub warmup: u64,
+    /// Where the round-robin over the devices starts (a later phase goes on from the last).
+    pub first_device: u64,
     pub latencies: Mutex<Latencies>,
     pub failures: Mutex<BTreeMap<String, (u64, String)>>,
     pub done: AtomicU64,
 }
 
 impl Drive {
-    /// Push `k` (to device k mod N), its latency counted from `start`.
+    /// Push `k` (to device first + k mod N), its latency counted from `start`.
     async fn push(&self, k: u64, start: Instant) {
-        let device = &self.devices[(k % self.devices.len() as u64) as usize];
+        let index = (self.first_device + k) % self.devices.len() as u64;
+        let device = &self.devices[index as usize];
         match self.one(device).await {
             Ok(m) if k >= self.warmup => {
                 if let Ok(mut latencies) = self.latencies.lock() {

@@ -59,6 +59,9 @@ struct Options {
     /// The server's process id, to read its memory (VmRSS) and CPU time from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// User id of the database server's processes (PostgreSQL), whose CPU time is reported apart.
+    #[arg(long)]
+    database_uid: Option<u32>,
     /// Setup requests (enrolment, opening streams) in flight at once.
     #[arg(long, default_value_t = 16)]
     setup_concurrency: usize,
@@ -165,7 +168,7 @@ async fn run(options: &Options) -> Result<bool> {
 
     let mut ok = true;
     let phases = [("closed loop", None), ("open loop", options.rate)];
-    for (name, rate) in phases {
+    for (number, (name, rate)) in phases.into_iter().enumerate() {
         if name == "open loop" && rate.is_none() {
             continue;
         }
@@ -175,6 +178,7 @@ async fn run(options: &Options) -> Result<bool> {
             rendezvous: held.rendezvous.clone(),
             step_limit: step,
             warmup: options.warmup,
+            first_device: number as u64 * options.pushes,
             latencies: Mutex::new(Latencies::new()),
             failures: Mutex::default(),
             done: AtomicU64::new(0),
@@ -235,8 +239,18 @@ async fn hold_streams(
         n as f64 / took,
         options.idle
     );
+    let cpu_before = options.server_pid.and_then(|p| cpu_time(&p.to_string()));
     tokio::time::sleep(Duration::from_secs_f64(options.idle)).await;
     memory.idle = rss();
+    let cpu_after = options.server_pid.and_then(|p| cpu_time(&p.to_string()));
+    if let Some((before, after)) = cpu_before.zip(cpu_after) {
+        println!(
+            "server CPU while the streams were idle: {:.2} s in {} s ({} keep-alives received)",
+            after.saturating_sub(before).as_secs_f64(),
+            options.idle,
+            stats.keep_alives.load(Ordering::Relaxed)
+        );
+    }
     let open = stats.open.load(Ordering::Relaxed);
     if open != n {
         bail!("only {open} of {n} streams stayed open while idle");
@@ -254,6 +268,8 @@ async fn drive_phase(options: &Options, name: &str, rate: Option<f64>, drive: &A
     let cpu = |pid: Option<u32>| pid.and_then(|p| cpu_time(&p.to_string()));
     let (server_before, own_before) = (cpu(options.server_pid), cpu_time("self"));
     let machine_before = push_report::machine_busy();
+    let database = || options.database_uid.and_then(push_report::cpu_time_of_uid);
+    let database_before = database();
     let started = Instant::now();
     match rate {
         Some(rate) => {
@@ -279,6 +295,7 @@ async fn drive_phase(options: &Options, name: &str, rate: Option<f64>, drive: &A
         server_cpu: spent(server_before, cpu(options.server_pid)),
         own_cpu: spent(own_before, cpu_time("self")),
         machine_cpu: spent(machine_before, push_report::machine_busy()),
+        database_cpu: spent(database_before, database()),
         warmup: options.warmup,
     };
     let failures = drive.failures.lock().map(|f| f.clone()).unwrap_or_default();

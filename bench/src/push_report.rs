@@ -130,6 +130,8 @@ pub struct Phase {
     pub server_cpu: Option<Duration>,
     pub own_cpu: Option<Duration>,
     /// Busy CPU time of the whole machine: what is neither server nor generator is other work.
+    /// CPU time of the database's processes (--database-uid), counted apart.
+    pub database_cpu: Option<Duration>,
     pub machine_cpu: Option<Duration>,
     pub warmup: u64,
 }
@@ -158,15 +160,20 @@ impl Phase {
         out.push_str(&latencies.table());
         let cpu =
             |c: Option<Duration>| c.map_or("?".into(), |c| format!("{:.1} s", c.as_secs_f64()));
+        let database = self.database_cpu.unwrap_or_default();
         let others = match (self.machine_cpu, self.server_cpu, self.own_cpu) {
-            (Some(all), Some(server), Some(own)) => {
-                cpu(Some(all.saturating_sub(server).saturating_sub(own)))
-            }
+            (Some(all), Some(server), Some(own)) => cpu(Some(
+                all.saturating_sub(server + own).saturating_sub(database),
+            )),
             _ => "?".into(),
+        };
+        let database = match self.database_cpu {
+            Some(_) => format!(", database {}", cpu(self.database_cpu)),
+            None => String::new(),
         };
         let _ = writeln!(
             out,
-            "CPU: server {}, generator {}, other processes {others}, in {seconds:.1} s of wall time on {} cores",
+            "CPU: server {}, generator {}{database}, other processes {others}, in {seconds:.1} s of wall time on {} cores",
             cpu(self.server_cpu),
             cpu(self.own_cpu),
             std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -202,6 +209,25 @@ pub fn cpu_time(pid: &str) -> Option<Duration> {
     let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
     Some(Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND))
+}
+
+/// CPU time so far of all processes of user `uid` (the database server's, say).
+pub fn cpu_time_of_uid(uid: u32) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let owner = status_field(&format!("/proc/{pid}/status"), "Uid:");
+        if owner == Some(u64::from(uid)) {
+            total += cpu_time(pid).unwrap_or_default();
+        }
+    }
+    Some(total)
 }
 
 /// Busy CPU time of the whole machine so far, all cores (everything but idle and iowait).

@@ -55,7 +55,9 @@ pub async fn decide(
         (Flow::Challenge, Some(state)) => {
             second_round(ctx, client, &username, state, &password, source).await
         }
-        (Flow::Challenge, None) => first_round(ctx, client, request, &username, &password).await,
+        (Flow::Challenge, None) => {
+            first_round(ctx, client, request, &username, &password, source).await
+        }
     };
     result.unwrap_or_else(|e| {
         tracing::error!(error = %e, client = %client.name, "a RADIUS request could not be decided");
@@ -105,6 +107,7 @@ async fn first_round(
     request: &Packet,
     username: &str,
     password: &[u8],
+    source: Source,
 ) -> Result<Decision, DomainError> {
     let mut passed = Vec::new();
     if let (FirstFactor::Radius, Some(upstream)) = (client.first_factor, &client.upstream) {
@@ -125,24 +128,14 @@ async fn first_round(
     }
     let Some(user) = ctx.store.user_by_name(username).await? else {
         // Let the Verifier audit and word it like every other door.
-        return verify(
-            ctx,
-            username,
-            b"",
-            Source {
-                client: Some(format!("radius:{}", client.name)),
-                address: None,
-            },
-            Vec::new(),
-        )
-        .await;
+        return verify(ctx, username, b"", source, Vec::new()).await;
     };
     // Method words, where the password is not the first factor.
     let word = String::from_utf8_lossy(password).trim().to_lowercase();
     let words_apply = client.first_factor == FirstFactor::None;
     let has_device = !ctx.store.devices_of_user(&user.id).await?.is_empty();
     if words_apply && word == "push" || has_device && !(words_apply && word == "code") {
-        return hold_for_push(ctx, client, request, username, passed).await;
+        return hold_for_push(ctx, client, request, username, source, passed).await;
     }
     let state = countersign_domain::ids::random_text(24);
     let challenge = Challenge {
@@ -173,12 +166,9 @@ async fn hold_for_push(
     client: &RadiusClient,
     request: &Packet,
     username: &str,
+    source: Source,
     passed: Vec<Attribute>,
 ) -> Result<Decision, DomainError> {
-    let source = Source {
-        client: Some(format!("radius:{}", client.name)),
-        address: request.text(attr::NAS_IDENTIFIER),
-    };
     let context = PushContext {
         application: Some(format!("RADIUS: {}", client.name)),
         client_address: request.text(attr::CALLING_STATION_ID),

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
+use countersign_domain::radius_clients::RadiusClient;
 use countersign_domain::{Clock, Store, Verifier};
 use countersign_radius::{
     encode_response, verify_request_message_authenticator, Code, MessageAuth, Packet,
@@ -134,6 +135,9 @@ async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
             return;
         }
     };
+    if request.code == Code::StatusServer {
+        return answer_status_server(ctx, datagram, &client, &request, peer).await;
+    }
     if request.code != Code::AccessRequest {
         ctx.metrics.received.add("other");
         ctx.metrics.dropped.add("unsupported_code");
@@ -187,6 +191,26 @@ fn message_authenticator_problem(
         MessageAuth::Missing if !client.require_message_authenticator => None,
         MessageAuth::Missing => Some("missing_message_authenticator"),
         MessageAuth::Invalid => Some("bad_message_authenticator"),
+    }
+}
+
+/// RFC 5997: a signed Status-Server gets an Access-Accept, so a proxy's
+/// health check (FreeRADIUS `status_check = status-server`) sees us alive.
+async fn answer_status_server(
+    ctx: &Context,
+    datagram: &[u8],
+    client: &RadiusClient,
+    request: &Packet,
+    peer: SocketAddr,
+) {
+    ctx.metrics.received.add("other");
+    if verify_request_message_authenticator(datagram, &client.secret) != MessageAuth::Valid {
+        ctx.metrics.dropped.add("bad_message_authenticator");
+        return;
+    }
+    if let Ok(bytes) = encode_response(Code::AccessAccept, request, Vec::new(), &client.secret) {
+        let _ = ctx.socket.send_to(&bytes, peer).await;
+        ctx.metrics.sent.add("access_accept");
     }
 }
 

@@ -26,7 +26,10 @@ enum Role<'a> {
     /// Checks passwords against this `users` file.
     Users(&'a str),
     /// Forwards every request to the home server at 127.0.0.1:port with its secret.
-    Proxy { home_port: u16, home_secret: &'a str },
+    Proxy {
+        home_port: u16,
+        home_secret: &'a str,
+    },
 }
 
 impl FreeRadius {

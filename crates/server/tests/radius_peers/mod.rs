@@ -7,8 +7,9 @@
 //! metrics. The FreeRADIUS recipes are those of the peers cookbook, §2.
 //!
 //! Each test file uses part of it, so unused items are expected.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
+mod corpus;
 mod freeradius;
 mod nas;
 mod radclient;
@@ -20,6 +21,7 @@ use serde_json::{json, Value};
 
 use crate::common::{Api, Db, Server};
 
+pub use corpus::malformed_corpus;
 pub use freeradius::FreeRadius;
 pub use nas::{reply_message, Nas};
 pub use radclient::{radclient, radclient_with, Radclient};
@@ -97,6 +99,23 @@ impl RadiusNode {
         metric_value(&text, series)
     }
 
+    /// Polls the server's log until it mentions `needle`; returns how often it does.
+    pub async fn wait_log(&self, needle: &str) -> usize {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let log = self.server.stderr();
+            let count = log.matches(needle).count();
+            if count > 0 {
+                return count;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the log never mentions '{needle}':\n{log}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls `/metrics` until `series` reaches `wanted`; panics with the
     /// RADIUS metrics if it does not within [`PATIENCE`].
     pub async fn wait_metric(&self, series: &str, wanted: u64) {
@@ -119,6 +138,14 @@ impl RadiusNode {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The audit record with this result (and reason), or a panic.
+pub fn audit_record<'a>(audit: &'a [Value], result: &str, reason: Option<&str>) -> &'a Value {
+    audit
+        .iter()
+        .find(|r| r["result"] == result && reason.is_none_or(|reason| r["reason"] == reason))
+        .unwrap_or_else(|| panic!("no {result} {reason:?} record in {audit:#?}"))
 }
 
 /// `series value` in a Prometheus text page; 0 when the series is absent.

@@ -154,5 +154,8 @@ fn parses_radclient_output() {
             ("State".to_string(), "0x6162".to_string())
         ]
     );
-    assert_eq!(parse("(0) No reply from server for ID 1"), (None, Vec::new()));
+    assert_eq!(
+        parse("(0) No reply from server for ID 1"),
+        (None, Vec::new())
+    );
 }
