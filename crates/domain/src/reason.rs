@@ -41,10 +41,12 @@ pub enum Reason {
     AttemptsExceeded,
     /// Too many codes sent to this user recently.
     CodeRateLimited,
+    /// A RADIUS State that is unknown, already answered or too old.
+    ChallengeExpired,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 18] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -62,6 +64,7 @@ impl Reason {
         Reason::CodeExpired,
         Reason::AttemptsExceeded,
         Reason::CodeRateLimited,
+        Reason::ChallengeExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Reason {
             Reason::CodeExpired => "code_expired",
             Reason::AttemptsExceeded => "attempts_exceeded",
             Reason::CodeRateLimited => "code_rate_limited",
+            Reason::ChallengeExpired => "challenge_expired",
         }
     }
 
@@ -110,6 +114,7 @@ impl Reason {
             Reason::CodeExpired => "The code has expired. Ask for a new one.",
             Reason::AttemptsExceeded => "Too many wrong codes. Ask for a new code.",
             Reason::CodeRateLimited => "Too many codes were sent recently. Wait a while and try again.",
+            Reason::ChallengeExpired => "This sign-in took too long or was already answered: start again.",
         }
     }
 

@@ -7,7 +7,7 @@ use countersign_domain::push::TxStatus;
 use countersign_domain::push_service::{PushContext, PushStart};
 use countersign_domain::radius::{Challenge, FirstFactor, Flow};
 use countersign_domain::radius_clients::RadiusClient;
-use countersign_domain::{DomainError, Outcome, Reason, Source, Verification};
+use countersign_domain::{DomainError, Entry, Outcome, Reason, Source, Verification};
 use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
 
 use super::upstream::{self, FirstFactor as Upstream};
@@ -237,9 +237,23 @@ async fn second_round(
             )
             .await
         }
-        _ => Ok(reply(
-            Code::AccessReject,
-            "This sign-in took too long or was already answered: start again. (challenge_expired)",
-        )),
+        _ => {
+            let user = ctx.store.user_by_name(username).await?;
+            let entry = Entry {
+                username,
+                user: user.as_ref(),
+                method: "otp",
+                token_id: None,
+                source: &source,
+            };
+            ctx.verifier
+                .record(
+                    entry,
+                    Some(Reason::ChallengeExpired),
+                    std::time::Instant::now(),
+                )
+                .await?;
+            Ok(rejection(Reason::ChallengeExpired))
+        }
     }
 }
