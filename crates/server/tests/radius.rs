@@ -223,10 +223,11 @@ async fn challenge_flow(db: Db) {
         [
             ("\"accepted\"", "null"),
             ("\"accepted\"", "null"),
+            ("\"rejected\"", "\"challenge_expired\""),
             ("\"rejected\"", "\"code_invalid\"")
         ]
         .map(|(a, b)| (a.to_string(), b.to_string())),
-        "two codes accepted, one rejected; the reused State verified nothing: {audit:#?}"
+        "two codes accepted, one rejected, the reused State refused (and its code not verified): {audit:#?}"
     );
     assert!(
         audit.iter().all(|r| r["api_key"] == "radius:gateway"),
