@@ -59,28 +59,45 @@ async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
         Backend::Sqlite if !options.url.contains('?') => format!("{}?mode=rwc", options.url),
         _ => options.url.clone(),
     };
-    let pool = AnyPoolOptions::new()
-        .max_connections(options.max_connections.max(1))
+    let pool = pool_options(backend, options.max_connections)
+        .connect(&url)
+        .await
+        .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?;
+    // SQLite has one writer at a time: one writing connection makes writers
+    // queue here, in order, instead of sleeping in SQLite's busy handler.
+    let writer = match backend {
+        Backend::Sqlite => pool_options(backend, 1)
+            .connect(&url)
+            .await
+            .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?,
+        Backend::Postgres => pool.clone(),
+    };
+    let store = SqlStore {
+        pool,
+        writer,
+        backend,
+    };
+    if options.migrate {
+        migrate::run(&store).await?;
+    }
+    Ok(store)
+}
+
+fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections.max(1))
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
                     // WAL lets readers run beside the writer; NORMAL is durable across
-                    // application crashes, and busy_timeout queues writers instead of failing.
+                    // application crashes, and busy_timeout covers other processes (the CLI).
                     conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
                         .await?;
                 }
                 Ok(())
             })
         })
-        .connect(&url)
-        .await
-        .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?;
-    let store = SqlStore { pool, backend };
-    if options.migrate {
-        migrate::run(&store).await?;
-    }
-    Ok(store)
 }
 
 fn connect_advice(backend: Backend, url: &str, err: &sqlx::Error) -> String {

@@ -39,6 +39,8 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where writes go: a one-connection pool on SQLite, the pool itself on PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -48,6 +50,7 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -75,7 +78,7 @@ impl Store for SqlStore {
         self.backend.name()
     }
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
-        users::insert(&self.pool, user).await
+        users::insert(&self.writer, user).await
     }
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         users::by_name(&self.pool, username).await
@@ -84,16 +87,16 @@ impl Store for SqlStore {
         users::by_id(&self.pool, id).await
     }
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
-        users::mark_welcomed(&self.pool, user_id, now).await
+        users::mark_welcomed(&self.writer, user_id, now).await
     }
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
         users::list(&self.pool, query).await
     }
     async fn update_user(&self, user: &User) -> StoreResult<()> {
-        users::update(&self.pool, user).await
+        users::update(&self.writer, user).await
     }
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
-        users::delete(&self.pool, user_id).await
+        users::delete(&self.writer, user_id).await
     }
     async fn record_failure(
         &self,
@@ -102,19 +105,19 @@ impl Store for SqlStore {
         threshold: i64,
         lock_seconds: i64,
     ) -> StoreResult<FailureState> {
-        users::record_failure(&self.pool, user_id, now, threshold, lock_seconds).await
+        users::record_failure(&self.writer, user_id, now, threshold, lock_seconds).await
     }
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
-        users::clear_failures(&self.pool, user_id).await
+        users::clear_failures(&self.writer, user_id).await
     }
     async fn insert_token(&self, token: &StoredToken) -> StoreResult<()> {
-        tokens::insert(&self.pool, token).await
+        tokens::insert(&self.writer, token).await
     }
     async fn tokens_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredToken>> {
         tokens::of_user(&self.pool, user_id).await
     }
     async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool> {
-        tokens::delete(&self.pool, user_id, token_id).await
+        tokens::delete(&self.writer, user_id, token_id).await
     }
     async fn advance_token(
         &self,
@@ -123,13 +126,13 @@ impl Store for SqlStore {
         drift: i64,
         now: i64,
     ) -> StoreResult<bool> {
-        tokens::advance(&self.pool, token_id, used, drift, now).await
+        tokens::advance(&self.writer, token_id, used, drift, now).await
     }
     async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()> {
-        tokens::reset_counter(&self.pool, token_id, last_used).await
+        tokens::reset_counter(&self.writer, token_id, last_used).await
     }
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
-        keys::insert(&self.pool, key).await
+        keys::insert(&self.writer, key).await
     }
     async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>> {
         keys::by_prefix(&self.pool, prefix).await
@@ -138,43 +141,43 @@ impl Store for SqlStore {
         keys::list(&self.pool).await
     }
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
-        keys::revoke(&self.pool, name, now).await
+        keys::revoke(&self.writer, name, now).await
     }
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
-        audit::append(&self.pool, record).await
+        audit::append(&self.writer, record).await
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         audit::query(&self.pool, query).await
     }
     async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
-        radius::insert_client(&self.pool, client).await
+        radius::insert_client(&self.writer, client).await
     }
     async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>> {
         radius::list_clients(&self.pool).await
     }
     async fn delete_radius_client(&self, name: &str) -> StoreResult<bool> {
-        radius::delete_client(&self.pool, name).await
+        radius::delete_client(&self.writer, name).await
     }
     async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
-        radius::insert_challenge(&self.pool, challenge).await
+        radius::insert_challenge(&self.writer, challenge).await
     }
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
-        radius::take_challenge(&self.pool, state, now).await
+        radius::take_challenge(&self.writer, state, now).await
     }
     async fn insert_activation(&self, activation: &Activation) -> StoreResult<()> {
-        push::insert_activation(&self.pool, activation).await
+        push::insert_activation(&self.writer, activation).await
     }
     async fn activation_by_lookup(&self, lookup: &str) -> StoreResult<Option<Activation>> {
         push::activation_by_lookup(&self.pool, lookup).await
     }
     async fn count_activation_failure(&self, id: &str) -> StoreResult<i64> {
-        push::count_activation_failure(&self.pool, id).await
+        push::count_activation_failure(&self.writer, id).await
     }
     async fn use_activation(&self, id: &str, now: i64, max_attempts: i64) -> StoreResult<bool> {
-        push::use_activation(&self.pool, id, now, max_attempts).await
+        push::use_activation(&self.writer, id, now, max_attempts).await
     }
     async fn insert_device(&self, device: &Device) -> StoreResult<()> {
-        push::insert_device(&self.pool, device).await
+        push::insert_device(&self.writer, device).await
     }
     async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>> {
         push::devices_of_user(&self.pool, user_id).await
@@ -183,7 +186,7 @@ impl Store for SqlStore {
         push::device(&self.pool, id).await
     }
     async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool> {
-        push::delete_device(&self.pool, user_id, id).await
+        push::delete_device(&self.writer, user_id, id).await
     }
     async fn use_nonce(
         &self,
@@ -192,10 +195,10 @@ impl Store for SqlStore {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool> {
-        push::use_nonce(&self.pool, device_id, nonce, expires_at, now).await
+        push::use_nonce(&self.writer, device_id, nonce, expires_at, now).await
     }
     async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()> {
-        push::insert_transaction(&self.pool, transaction).await
+        push::insert_transaction(&self.writer, transaction).await
     }
     async fn transaction(&self, id: &str) -> StoreResult<Option<PushTransaction>> {
         push::transaction(&self.pool, id).await
@@ -208,7 +211,7 @@ impl Store for SqlStore {
         device_id: Option<&str>,
         now: i64,
     ) -> StoreResult<bool> {
-        push::decide_transaction(&self.pool, id, status, reason, device_id, now).await
+        push::decide_transaction(&self.writer, id, status, reason, device_id, now).await
     }
     async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
         push::count_since(&self.pool, user_id, since).await
@@ -224,7 +227,7 @@ impl Store for SqlStore {
         push::notify(&self.pool, self.backend, payload).await
     }
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()> {
-        messages::insert(&self.pool, message).await
+        messages::insert(&self.writer, message).await
     }
     async fn claim_messages(
         &self,
@@ -232,10 +235,10 @@ impl Store for SqlStore {
         lease_until: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxMessage>> {
-        messages::claim(&self.pool, now, lease_until, limit).await
+        messages::claim(&self.writer, now, lease_until, limit).await
     }
     async fn finish_message(&self, id: &str, delivery: &Delivery) -> StoreResult<()> {
-        messages::finish(&self.pool, id, delivery).await
+        messages::finish(&self.writer, id, delivery).await
     }
     async fn list_messages(
         &self,
@@ -245,19 +248,19 @@ impl Store for SqlStore {
         messages::list(&self.pool, status, limit).await
     }
     async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool> {
-        messages::requeue(&self.pool, id, now).await
+        messages::requeue(&self.writer, id, now).await
     }
     async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()> {
-        codes::insert(&self.pool, challenge).await
+        codes::insert(&self.writer, challenge).await
     }
     async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>> {
         codes::get(&self.pool, id).await
     }
     async fn count_code_attempt(&self, id: &str) -> StoreResult<i64> {
-        codes::count_attempt(&self.pool, id).await
+        codes::count_attempt(&self.writer, id).await
     }
     async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
-        codes::settle(&self.pool, id, status).await
+        codes::settle(&self.writer, id, status).await
     }
     async fn pending_code_challenges(
         &self,
@@ -277,6 +280,6 @@ impl Store for SqlStore {
         meta::get(&self.pool, key).await
     }
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
-        meta::put_once(&self.pool, key, value).await
+        meta::put_once(&self.writer, key, value).await
     }
 }

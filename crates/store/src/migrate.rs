@@ -79,7 +79,7 @@ async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
             "migration {} ({})",
             migration.version, migration.description
         );
-        let mut tx = store.pool.begin().await.map_err(db_error(&what))?;
+        let mut tx = store.writer.begin().await.map_err(db_error(&what))?;
         if store.backend == Backend::Postgres {
             // Held until commit: a second node starting now waits, then sees the migration applied.
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
