@@ -11,6 +11,7 @@ use crate::ids::new_id;
 use crate::messages::{
     Delivery, MessageContent, MessageKind, MessageStatus, Messenger, OutboxMessage,
 };
+use crate::metrics::{LabelledCounter, MetricsSource};
 use crate::store::Store;
 
 /// Attempts before a message is given up as failed.
@@ -24,6 +25,50 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     key: SecretKey,
     messenger: Arc<dyn Messenger>,
+    metrics: Arc<OutboxMetrics>,
+}
+
+/// Deliveries by kind and result, for `/metrics`.
+#[derive(Debug)]
+pub struct OutboxMetrics {
+    email: LabelledCounter,
+    sms: LabelledCounter,
+}
+
+impl Default for OutboxMetrics {
+    fn default() -> Self {
+        let results: &'static [&'static str] = &["queued", "sent", "retry", "failed"];
+        Self {
+            email: LabelledCounter::new(results),
+            sms: LabelledCounter::new(results),
+        }
+    }
+}
+
+impl OutboxMetrics {
+    fn count(&self, kind: MessageKind, result: &str) {
+        match kind {
+            MessageKind::Email => self.email.add(result),
+            MessageKind::Sms => self.sms.add(result),
+        }
+    }
+}
+
+impl MetricsSource for OutboxMetrics {
+    fn render(&self, out: &mut String) {
+        self.email.render(
+            "countersign_email_messages_total",
+            "result",
+            "Emails queued, sent, waiting to retry and failed.",
+            out,
+        );
+        self.sms.render(
+            "countersign_sms_messages_total",
+            "result",
+            "Texts queued, sent, waiting to retry and failed.",
+            out,
+        );
+    }
 }
 
 /// The wait before attempt `n + 1`: 10 s, 30 s, 90 s, ... at most an hour.
@@ -44,7 +89,13 @@ impl Outbox {
             clock,
             key,
             messenger,
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts for `/metrics`.
+    pub fn metrics(&self) -> Arc<OutboxMetrics> {
+        self.metrics.clone()
     }
 
     pub async fn enqueue(
@@ -72,6 +123,7 @@ impl Outbox {
             sent_at: None,
         };
         self.store.insert_message(&message).await?;
+        self.metrics.count(kind, "queued");
         tracing::info!(message = %id, kind = kind.as_str(), purpose, "message queued");
         Ok(id)
     }
@@ -82,6 +134,12 @@ impl Outbox {
         let due = self.store.claim_messages(now, now + LEASE, limit).await?;
         for message in &due {
             let delivery = self.attempt(message).await;
+            let result = match &delivery {
+                Delivery::Sent { .. } => "sent",
+                Delivery::Retry { .. } => "retry",
+                Delivery::Failed { .. } => "failed",
+            };
+            self.metrics.count(message.kind, result);
             self.store.finish_message(&message.id, &delivery).await?;
         }
         Ok(due.len())

@@ -29,7 +29,7 @@ pub async fn run(app: App) -> Result<()> {
     let options = countersign_web::WebOptions {
         body_limit: config.body_limit,
     };
-    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = Vec::new();
+    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![app.outbox.metrics()];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }

@@ -179,7 +179,13 @@ async fn unreadable_attachment_fails_its_message_only() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let metrics = server.anonymous().get("/metrics").await;
-    assert!(metrics.status == 200);
+    assert!(
+        metrics
+            .text
+            .contains("countersign_email_messages_total{result=\"failed\"} 1"),
+        "the failure shows in the metrics:\n{}",
+        metrics.text
+    );
 }
 
 #[tokio::test]
