@@ -78,6 +78,7 @@ impl Accounts {
             push_pin_required: None,
             welcome_email: None,
             welcomed_at: None,
+            pin_hash: None,
         };
         apply_profile(
             &mut created,
@@ -145,6 +146,14 @@ impl Accounts {
         found.locked_until = None;
         found.failed_attempts = 0;
         Ok(found)
+    }
+
+    /// Sets the user's PIN (4 to 12 digits), kept as an argon2id hash.
+    pub async fn set_pin(&self, username: &str, pin: Option<&str>) -> Result<(), DomainError> {
+        let found = self.user(username).await?;
+        let hashed = pin.map(crate::pin::hash).transpose()?;
+        self.store.set_pin(&found.id, hashed.as_deref()).await?;
+        Ok(())
     }
 
     pub async fn delete_user(&self, username: &str) -> Result<(), DomainError> {

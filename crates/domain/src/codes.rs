@@ -43,6 +43,8 @@ pub struct CodePolicy {
     pub max_attempts: i64,
     pub per_hour: i64,
     pub account_name: String,
+    /// Users who have a PIN enter PIN + code.
+    pub pin_mode: bool,
 }
 
 impl Default for CodePolicy {
@@ -52,6 +54,7 @@ impl Default for CodePolicy {
             max_attempts: 5,
             per_hour: 10,
             account_name: "Countersign".into(),
+            pin_mode: false,
         }
     }
 }
@@ -262,8 +265,11 @@ impl Codes {
         let Some(challenge) = challenge else {
             return Err(CodeCheckError::NotFound);
         };
-        let verdict = self.judge(&challenge, code.trim()).await?;
         let user = self.store.user_by_id(&challenge.user_id).await?;
+        let verdict = match self.without_pin(user.as_ref(), code.trim()) {
+            Ok(code) => self.judge(&challenge, code).await?,
+            Err(reason) => Some(reason),
+        };
         let entry = Entry {
             username,
             user: user.as_ref(),
@@ -273,6 +279,21 @@ impl Codes {
         };
         self.verifier.record(entry, verdict, started).await?;
         Ok(verdict)
+    }
+
+    /// In PIN mode, a user with a PIN types PIN + code: checks and strips the PIN.
+    fn without_pin<'a>(&self, user: Option<&User>, typed: &'a str) -> Result<&'a str, Reason> {
+        let Some(stored) = user
+            .and_then(|u| u.pin_hash.as_deref())
+            .filter(|_| self.policy.pin_mode)
+        else {
+            return Ok(typed);
+        };
+        match crate::pin::split(typed, 6) {
+            Some((pin, code)) if crate::pin::matches(pin, stored) => Ok(code),
+            Some(_) => Err(Reason::PinIncorrect),
+            None => Err(Reason::CodeMalformed),
+        }
     }
 
     async fn judge(

@@ -21,6 +21,7 @@ pub mod messages;
 pub mod metrics;
 pub mod net;
 pub mod outbox;
+pub mod pin;
 pub mod push;
 pub mod push_policy;
 pub mod push_service;

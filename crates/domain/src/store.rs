@@ -34,6 +34,9 @@ pub trait Store: Send + Sync {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
     /// Records the first welcome email (no-op when already welcomed).
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()>;
+    /// The user's PIN as an argon2id hash (PHC string); `None` removes it.
+    async fn set_pin(&self, user_id: &str, pin_hash: Option<&str>) -> StoreResult<()>;
+    async fn pin_hash(&self, user_id: &str) -> StoreResult<Option<String>>;
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>>;
     /// Writes the profile fields (display name, email, phone, enabled, updated_at).
     async fn update_user(&self, user: &User) -> StoreResult<()>;

@@ -26,6 +26,9 @@ pub struct User {
     pub welcome_email: Option<bool>,
     /// When the first welcome email was queued (later ones say "updated").
     pub welcomed_at: Option<i64>,
+    /// argon2id hash of the user's PIN, for PIN + code; never shown.
+    #[serde(skip)]
+    pub pin_hash: Option<String>,
 }
 
 impl User {

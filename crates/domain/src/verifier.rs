@@ -149,7 +149,16 @@ impl Verifier {
         if tokens.is_empty() {
             return reject(Reason::NoMethod);
         }
-        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(stored) = &user.pin_hash {
+            // PIN + code: the code is the last digits of what was typed.
+            let digits = tokens.first().map_or(6, |t| t.digits as usize);
+            match crate::pin::split(&code, digits) {
+                Some((pin, rest)) if crate::pin::matches(pin, stored) => code = rest.to_string(),
+                Some(_) => return reject(Reason::PinIncorrect),
+                None => return reject(Reason::CodeMalformed),
+            }
+        }
         if !(6..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
             return reject(Reason::CodeMalformed);
         }

@@ -63,6 +63,10 @@ async fn sent_text(seen: &Arc<Mutex<Vec<String>>>, n: usize) -> Value {
 }
 
 async fn setup() -> (Server, Api, Arc<Mutex<Vec<String>>>) {
+    setup_with(&[]).await
+}
+
+async fn setup_with(extra: &[(&str, &str)]) -> (Server, Api, Arc<Mutex<Vec<String>>>) {
     let (port, seen) = gateway().await;
     let db = Db::sqlite();
     let url = format!("http://127.0.0.1:{port}/send");
@@ -76,6 +80,8 @@ async fn setup() -> (Server, Api, Arc<Mutex<Vec<String>>>) {
         ),
         ("COUNTERSIGN_SMS_INBOUND_SECRET", "inbound-secret-for-tests"),
     ];
+    let mut env = env.to_vec();
+    env.extend_from_slice(extra);
     let server = Server::start_with(&db, &env).await;
     let admin = server.api(&server.create_key("admin", "verify,admin"));
     admin
@@ -191,4 +197,40 @@ async fn sms_reply_completes_from_the_right_number_only() {
         200
     );
     assert_eq!(waiter.await.expect("join")["result"], "accepted");
+}
+
+#[tokio::test]
+async fn pin_mode_asks_for_pin_plus_code() {
+    let (server, admin, seen) = setup_with(&[("COUNTERSIGN_CODES_PIN_MODE", "true")]).await;
+    server.cli_ok(&["user", "set-pin", "alice", "--pin", "8642"]);
+    let challenge = admin
+        .post(
+            "/api/v1/verify",
+            json!({"username": "alice", "method": "sms"}),
+        )
+        .await
+        .expect(200, "sms")
+        .clone();
+    let code = digits_of_len(
+        sent_text(&seen, 1).await["text"]
+            .as_str()
+            .unwrap_or_default(),
+        6,
+    );
+    let id = challenge["transaction_id"].as_str().expect("id");
+    let typed = |t: String| json!({"username": "alice", "transaction_id": id, "code": t});
+    assert_eq!(
+        admin
+            .post("/api/v1/verify", typed(format!("1111{code}")))
+            .await
+            .body["reason"],
+        "pin_incorrect"
+    );
+    assert_eq!(
+        admin
+            .post("/api/v1/verify", typed(format!("8642{code}")))
+            .await
+            .body["result"],
+        "accepted"
+    );
 }

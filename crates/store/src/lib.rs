@@ -86,6 +86,12 @@ impl Store for SqlStore {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         users::by_id(&self.pool, id).await
     }
+    async fn set_pin(&self, user_id: &str, pin_hash: Option<&str>) -> StoreResult<()> {
+        users::set_pin(&self.writer, user_id, pin_hash).await
+    }
+    async fn pin_hash(&self, user_id: &str) -> StoreResult<Option<String>> {
+        users::pin_hash(&self.pool, user_id).await
+    }
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
         users::mark_welcomed(&self.writer, user_id, now).await
     }

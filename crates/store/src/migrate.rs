@@ -46,6 +46,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_messages.sql"),
         postgres: include_str!("../migrations/postgres/0005_messages.sql"),
     },
+    Migration {
+        version: 6,
+        description: "user PIN (argon2id) for PIN + code",
+        sqlite: include_str!("../migrations/sqlite/0006_user_pin.sql"),
+        postgres: include_str!("../migrations/postgres/0006_user_pin.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

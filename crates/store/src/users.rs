@@ -10,7 +10,7 @@ use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
-     push_number_matching, push_pin_required, welcome_email, welcomed_at";
+     push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -184,6 +184,7 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
             .map_err(&err)?
             .map(|v| v != 0),
         welcomed_at: row.try_get("welcomed_at").map_err(&err)?,
+        pin_hash: row.try_get("pin_hash").map_err(&err)?,
     })
 }
 
@@ -216,4 +217,24 @@ pub async fn by_phone(pool: &AnyPool, phone: &str) -> StoreResult<Vec<User>> {
         .await
         .map_err(db_error("reading users by phone"))?;
     rows.iter().map(from_row).collect()
+}
+
+/// Sets (or with `None` removes) the user's PIN hash.
+pub async fn set_pin(pool: &AnyPool, user_id: &str, pin_hash: Option<&str>) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET pin_hash = $1 WHERE id = $2")
+        .bind(pin_hash)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("setting PIN"))?;
+    Ok(())
+}
+
+pub async fn pin_hash(pool: &AnyPool, user_id: &str) -> StoreResult<Option<String>> {
+    let row = sqlx::query("SELECT pin_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading PIN"))?;
+    Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
 }

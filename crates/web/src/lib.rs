@@ -78,6 +78,10 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         )
         .route("/users/{username}/unlock", post(users::unlock))
         .route(
+            "/users/{username}/pin",
+            axum::routing::put(users::set_pin).delete(users::clear_pin),
+        )
+        .route(
             "/users/{username}/tokens",
             post(tokens::create).get(tokens::list),
         )

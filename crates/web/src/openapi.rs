@@ -8,7 +8,7 @@ use crate::{activations, audit, diagnostics, error, tokens, users, verify, views
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Countersign application API", description = "Second-factor verification and user management. Authenticate with 'Authorization: Bearer <API key>'."),
-    paths(users::create, users::list, users::show, users::update, users::remove, users::unlock,
+    paths(users::create, users::list, users::show, users::update, users::remove, users::unlock, users::set_pin, users::clear_pin,
           tokens::create, tokens::list, tokens::remove, tokens::resync, verify::verify, audit::list, diagnostics::report, activations::create),
     components(schemas(error::ErrorBody, error::ErrorDetail, views::UserView, views::CreateUser, views::PatchUser,
         views::UserPage, views::TokenView, views::TokenList, views::AuditView, views::AuditPage,

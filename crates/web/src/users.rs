@@ -128,3 +128,34 @@ pub async fn unlock(
     tracing::info!(user = %user.username, "user unlocked by an administrator");
     Ok(Json(user.into()))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPin {
+    /// 4 to 12 digits; the user then types PIN + code.
+    pin: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{username}/pin", request_body = SetPin, security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_pin(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<SetPin>,
+) -> Result<StatusCode, ApiError> {
+    state.accounts.set_pin(&username, Some(&body.pin)).await?;
+    tracing::info!(user = %username, by = %key.name, "PIN set");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{username}/pin", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn clear_pin(
+    State(state): State<AppState>,
+    _key: AdminKey,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.accounts.set_pin(&username, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

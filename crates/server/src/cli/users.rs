@@ -51,6 +51,18 @@ pub enum UserCommand {
     Enable {
         username: String,
     },
+    /// Set the user's PIN (they then type PIN + code). Reads it from --pin-file, or --pin.
+    SetPin {
+        username: String,
+        #[arg(long, conflicts_with = "pin_file")]
+        pin: Option<String>,
+        #[arg(long)]
+        pin_file: Option<std::path::PathBuf>,
+    },
+    /// Remove the user's PIN.
+    ClearPin {
+        username: String,
+    },
     /// Lift a lockout after repeated failures.
     Unlock {
         username: String,
@@ -123,6 +135,29 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
         }
         UserCommand::Disable { username } => accounts.set_enabled(&username, false).await?,
         UserCommand::Enable { username } => accounts.set_enabled(&username, true).await?,
+        UserCommand::SetPin {
+            username,
+            pin,
+            pin_file,
+        } => {
+            let pin = match (pin, pin_file) {
+                (Some(pin), _) => pin,
+                (None, Some(file)) => std::fs::read_to_string(&file)?.trim().to_string(),
+                (None, None) => anyhow::bail!("give the PIN with --pin-file FILE (or --pin)"),
+            };
+            accounts.set_pin(&username, Some(&pin)).await?;
+            out.show(&json!({"pin_set": username}), || {
+                format!("PIN set for '{username}'")
+            });
+            return Ok(ExitCode::SUCCESS);
+        }
+        UserCommand::ClearPin { username } => {
+            accounts.set_pin(&username, None).await?;
+            out.show(&json!({"pin_cleared": username}), || {
+                format!("PIN removed for '{username}'")
+            });
+            return Ok(ExitCode::SUCCESS);
+        }
         UserCommand::Unlock { username } => accounts.unlock(&username).await?,
         UserCommand::Delete { username } => {
             accounts.delete_user(&username).await?;

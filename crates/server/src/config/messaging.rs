@@ -34,6 +34,7 @@ pub fn read(r: &mut Reader) -> MessagingConfig {
             validity_seconds: r.int("codes.validity_minutes", 1, 60) * 60,
             max_attempts: r.int("codes.max_attempts", 1, 20),
             per_hour: r.int("codes.per_hour", 1, 100),
+            pin_mode: r.flag("codes.pin_mode"),
             account_name: "Countersign".into(),
         },
     }

@@ -139,6 +139,7 @@ pub const KEYS: &[Key] = &[
     key("email.templates", Kind::Str, None, "A directory of templates overriding the built-in ones (welcome.txt, code_sms.txt, ...)."),
     key("codes.validity_minutes", Kind::Int, Some("5"), "How long a texted or emailed code is valid (1-60)."),
     key("codes.max_attempts", Kind::Int, Some("5"), "Wrong entries allowed per code (1-20)."),
+    key("codes.pin_mode", Kind::Bool, Some("false"), "Users who have a PIN (countersign user set-pin) enter PIN + code for SMS and email codes."),
     key("codes.per_hour", Kind::Int, Some("10"), "Codes sent per user per hour (1-100)."),
     key("radius.listen", Kind::Str, None, "UDP address to listen on, e.g. 0.0.0.0:1812."),
     key("radius.hold_seconds", Kind::Int, Some("25"), "How long a request is held while a push waits for an answer (1-120); keep it below the client's timeout."),

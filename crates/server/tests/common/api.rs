@@ -67,6 +67,11 @@ impl Api {
             .await
     }
 
+    pub async fn put_json(&self, path: &str, body: Value) -> Reply {
+        self.send(self.request(reqwest::Method::PUT, path).json(&body))
+            .await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }
