@@ -24,7 +24,18 @@ pub struct Kannel {
 }
 
 impl Kannel {
+    /// Starts Kannel on free ports; tries again with other ports when a
+    /// daemon exits at start (another test took a port in between).
     pub async fn start() -> Kannel {
+        for _ in 0..3 {
+            if let Some(kannel) = Self::try_start().await {
+                return kannel;
+            }
+        }
+        panic!("Kannel did not start in 3 attempts (see the daemons' output above)");
+    }
+
+    async fn try_start() -> Option<Kannel> {
         let dir = TempDir::new("kannel");
         let (admin, smsbox_port, smsc, sendsms) =
             (free_port(), free_port(), free_port(), free_port());
@@ -34,16 +45,14 @@ impl Kannel {
         let status_url = format!("http://127.0.0.1:{admin}/status.txt?password=statuspw");
 
         let mut bearerbox = spawn(&dir, "bearerbox", BEARERBOX, &["-v", "0", &conf]);
-        wait_status(&mut bearerbox, &status_url, "", "bearerbox").await;
+        if !came_up(&mut bearerbox, &status_url, "").await {
+            return None;
+        }
         // smsbox panics if bearerbox is not listening yet, hence the order.
         let mut smsbox = spawn(&dir, "smsbox", SMSBOX, &["-v", "0", &conf]);
-        wait_status(
-            &mut smsbox,
-            &status_url,
-            "smsbox:(none), IP 127.0.0.1",
-            "smsbox",
-        )
-        .await;
+        if !came_up(&mut smsbox, &status_url, "smsbox:(none), IP 127.0.0.1").await {
+            return None;
+        }
         let sendsms_url = format!("http://127.0.0.1:{sendsms}/cgi-bin/sendsms");
         let ready = wait_until(Duration::from_secs(15), || answers(&sendsms_url)).await;
         assert!(
@@ -55,14 +64,14 @@ impl Kannel {
         let args = ["-H", "127.0.0.1", "-r", &smsc, "-m", "0", "x y text z"];
         let mut fakesmsc = spawn(&dir, "fakesmsc", FAKESMSC, &args);
         wait_status(&mut fakesmsc, &status_url, "(online ", "fakesmsc").await;
-        Kannel {
+        Some(Kannel {
             sendsms_url,
             fakesmsc,
             smsbox,
             bearerbox,
             status_url,
             dir,
-        }
+        })
     }
 
     /// What fakesmsc received, one `<SENDER RECEIVER TYPE DATA>` per message.
@@ -112,6 +121,26 @@ async fn wait_status(peer: &mut Peer, status_url: &str, needle: &str, what: &str
     .await;
     peer.assert_running();
     assert!(ready, "{what} did not come up:\n{}", peer.output());
+}
+
+/// Like [`wait_status`], but reports a daemon that exited (a port taken by
+/// another test) instead of failing, so the caller can retry.
+async fn came_up(peer: &mut Peer, status_url: &str, needle: &str) -> bool {
+    let ready = wait_until(Duration::from_secs(15), || async {
+        match reqwest::get(status_url).await {
+            Ok(r) => r.text().await.map(|t| t.contains(needle)).unwrap_or(false),
+            Err(_) => false,
+        }
+    })
+    .await;
+    if let Ok(Some(status)) = peer.child_status() {
+        eprintln!(
+            "a Kannel daemon exited at start ({status}); retrying on other ports:\n{}",
+            peer.output()
+        );
+        return false;
+    }
+    ready
 }
 
 fn read(path: &Path) -> String {
