@@ -144,3 +144,42 @@ async fn held_push_denied_rejects_with_the_reason() {
     let message = answer.text(attr::REPLY_MESSAGE).unwrap_or_default();
     assert!(message.contains("push_denied"), "{message}");
 }
+
+#[tokio::test]
+async fn status_server_is_answered_for_proxy_health_checks() {
+    let (_server, _admin, _device, port) = setup().await;
+    let mut child = tokio::process::Command::new("radclient")
+        .args([
+            "-x",
+            "-r",
+            "1",
+            "-t",
+            "3",
+            &format!("127.0.0.1:{port}"),
+            "status",
+            SECRET,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("radclient (freeradius-utils; scripts/test installs it)");
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(b"Message-Authenticator = 0x00\n")
+            .await
+            .expect("write");
+    }
+    let output = child.wait_with_output().await.expect("radclient ran");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        printed.contains("Received Access-Accept"),
+        "RFC 5997 Status-Server answered: {printed}"
+    );
+}
