@@ -32,6 +32,11 @@ pub trait Store: Send + Sync {
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    /// The user and their tokens in one read (the verification hot path).
+    async fn user_with_tokens(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<(User, Vec<StoredToken>)>>;
     /// Records the first welcome email (no-op when already welcomed).
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()>;
     /// The user's PIN as an argon2id hash (PHC string); `None` removes it.

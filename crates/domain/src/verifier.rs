@@ -109,7 +109,11 @@ impl Verifier {
     pub async fn verify(&self, request: &Verification) -> Result<Outcome, DomainError> {
         let started = Instant::now();
         let now = self.clock.now();
-        let user = self.store.user_by_name(&request.username).await?;
+        let found = self.store.user_with_tokens(&request.username).await?;
+        let (user, tokens) = match found {
+            Some((user, tokens)) => (Some(user), tokens),
+            None => (None, Vec::new()),
+        };
         let (outcome, token_id) = match &user {
             None => (
                 Outcome::Rejected {
@@ -117,7 +121,7 @@ impl Verifier {
                 },
                 None,
             ),
-            Some(user) => self.decide(user, &request.code, now).await?,
+            Some(user) => self.decide(user, &tokens, &request.code, now).await?,
         };
         let outcome = match (&user, outcome) {
             (Some(user), Outcome::Rejected { reason }) if reason.counts_as_failure() => {
@@ -135,6 +139,7 @@ impl Verifier {
     async fn decide(
         &self,
         user: &User,
+        tokens: &[StoredToken],
         code: &str,
         now: i64,
     ) -> Result<(Outcome, Option<String>), DomainError> {
@@ -145,7 +150,6 @@ impl Verifier {
         if user.is_locked(now) {
             return reject(Reason::UserLockedOut);
         }
-        let tokens = self.store.tokens_of_user(&user.id).await?;
         if tokens.is_empty() {
             return reject(Reason::NoMethod);
         }

@@ -92,6 +92,12 @@ impl Store for SqlStore {
     async fn pin_hash(&self, user_id: &str) -> StoreResult<Option<String>> {
         users::pin_hash(&self.pool, user_id).await
     }
+    async fn user_with_tokens(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<(User, Vec<StoredToken>)>> {
+        users::with_tokens(&self.pool, username).await
+    }
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
         users::mark_welcomed(&self.writer, user_id, now).await
     }

@@ -84,24 +84,35 @@ pub async fn reset_counter(pool: &AnyPool, token_id: &str, last_used: i64) -> St
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<StoredToken> {
+    let user_id: String = row.try_get("user_id").map_err(db_error("reading token"))?;
+    from_row_as(row, "", user_id)
+}
+
+/// Reads a token from columns named `{prefix}id`, `{prefix}kind`, ...
+pub(crate) fn from_row_as(row: &AnyRow, prefix: &str, user_id: String) -> StoreResult<StoredToken> {
     let err = db_error("reading token");
-    let kind: String = row.try_get("kind").map_err(&err)?;
-    let algorithm: String = row.try_get("algorithm").map_err(&err)?;
+    let col = |name: &str| format!("{prefix}{name}");
+    let kind: String = row.try_get(col("kind").as_str()).map_err(&err)?;
+    let algorithm: String = row.try_get(col("algorithm").as_str()).map_err(&err)?;
     Ok(StoredToken {
-        id: row.try_get("id").map_err(&err)?,
-        user_id: row.try_get("user_id").map_err(&err)?,
+        id: row.try_get(col("id").as_str()).map_err(&err)?,
+        user_id,
         kind: kind
             .parse()
             .map_err(|_| StoreError::Backend(format!("token has unknown type '{kind}'")))?,
         algorithm: algorithm.parse().map_err(|_| {
             StoreError::Backend(format!("token has unknown algorithm '{algorithm}'"))
         })?,
-        digits: row.try_get::<i64, _>("digits").map_err(&err)? as u32,
-        period: row.try_get::<i64, _>("period").map_err(&err)? as u64,
-        last_used: row.try_get("last_used").map_err(&err)?,
-        drift: row.try_get("drift").map_err(&err)?,
-        sealed_secret: row.try_get("secret").map_err(&err)?,
-        created_at: row.try_get("created_at").map_err(&err)?,
-        last_used_at: row.try_get("last_used_at").map_err(&err)?,
+        digits: row
+            .try_get::<i64, _>(col("digits").as_str())
+            .map_err(&err)? as u32,
+        period: row
+            .try_get::<i64, _>(col("period").as_str())
+            .map_err(&err)? as u64,
+        last_used: row.try_get(col("last_used").as_str()).map_err(&err)?,
+        drift: row.try_get(col("drift").as_str()).map_err(&err)?,
+        sealed_secret: row.try_get(col("secret").as_str()).map_err(&err)?,
+        created_at: row.try_get(col("created_at").as_str()).map_err(&err)?,
+        last_used_at: row.try_get(col("last_used_at").as_str()).map_err(&err)?,
     })
 }

@@ -2,7 +2,7 @@
 
 use countersign_domain::store::{FailureState, StoreResult};
 use countersign_domain::user::username_key;
-use countersign_domain::{User, UserQuery};
+use countersign_domain::{StoredToken, User, UserQuery};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -237,4 +237,39 @@ pub async fn pin_hash(pool: &AnyPool, user_id: &str) -> StoreResult<Option<Strin
         .await
         .map_err(db_error("reading PIN"))?;
     Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+}
+
+/// The user and their tokens in one round trip: the verification hot path.
+pub async fn with_tokens(
+    pool: &AnyPool,
+    username: &str,
+) -> StoreResult<Option<(User, Vec<StoredToken>)>> {
+    let user_columns: Vec<String> = COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect();
+    let sql = format!(
+        "SELECT {}, t.id AS t_id, t.kind AS t_kind, t.algorithm AS t_algorithm, t.digits AS t_digits, \
+         t.period AS t_period, t.last_used AS t_last_used, t.drift AS t_drift, t.secret AS t_secret, \
+         t.created_at AS t_created_at, t.last_used_at AS t_last_used_at \
+         FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = $1 ORDER BY t.created_at, t.id",
+        user_columns.join(", ")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(outside_text(&username_key(username)))
+        .fetch_all(pool)
+        .await
+        .map_err(db_error("reading user and tokens"))?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let user = from_row(first)?;
+    let mut tokens = Vec::new();
+    for row in &rows {
+        let token_id: Option<String> = row.try_get("t_id").map_err(db_error("reading token"))?;
+        if token_id.is_some() {
+            tokens.push(crate::tokens::from_row_as(row, "t_", user.id.clone())?);
+        }
+    }
+    Ok(Some((user, tokens)))
 }
