@@ -78,3 +78,31 @@ async fn a_live_smtp_server_passes() {
     );
     assert_eq!(finding(&findings, "mail.attachments")["status"], "pass");
 }
+
+#[tokio::test]
+async fn message_cli_sends_tests_and_lists_the_outbox() {
+    let sink = mail::Sink::start(mail::free_port()).await;
+    let db = Db::sqlite();
+    let port = sink.port.to_string();
+    let env = [
+        ("COUNTERSIGN_SMTP_HOST", "127.0.0.1"),
+        ("COUNTERSIGN_SMTP_PORT", port.as_str()),
+        ("COUNTERSIGN_SMTP_TLS", "none"),
+    ];
+    let server = Server::with_env(&db, &env);
+    server.cli_ok(&["message", "test-email", "ops@example.org"]);
+    let message = sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    assert_eq!(message["to"], "ops@example.org");
+    let failed = server.cli(&["message", "test-sms", "+441632960123"]);
+    assert!(!failed.status.success(), "no SMS gateway is configured");
+    assert!(
+        stderr(&failed).contains("sms.gateway"),
+        "says what to set: {}",
+        stderr(&failed)
+    );
+    let listed = server.cli_json(&["message", "list"]);
+    assert!(
+        listed.as_array().is_some_and(|a| a.is_empty()),
+        "test messages bypass the outbox: {listed}"
+    );
+}
