@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --rate) rate="$2"; shift ;;
     --port) port="$2"; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -108,22 +108,21 @@ start_server() {
 }
 
 echo "$("$countersign" --version) ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)) on $database; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), shared by the server and the generator; $(date -u +%FT%TZ)"
-# PostgreSQL's CPU time is reported apart from other work (it may serve others too).
-pg_uid=""
-if [ "$database" = postgres ] && pgrep -u postgres >/dev/null 2>&1; then
-  pg_uid="$(id -u postgres)"
-fi
 status=0
 for n in $sizes; do
   start_server
   echo
   echo "=== $n streams: $database, server pid $server ==="
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the numbers)"
+  for kind in cpu io; do
+    [ -r "/proc/pressure/$kind" ] && echo "$kind pressure: $(head -1 "/proc/pressure/$kind")"
+  done
   "$push_load" --url "$url" --server-pid "$server" --streams "$n" --pushes "$pushes" \
-    --concurrency "$concurrency" --rate "$rate" --max-seconds 1200 ${pg_uid:+--database-uid "$pg_uid"} || status=1
-  if grep -qE '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log"; then
-    echo "server warnings and errors (first 5):"
-    grep -E '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log" | head -5
+    --concurrency "$concurrency" --rate "$rate" --max-seconds 1200 ${pg_db:+--database-process "$pg_db"} || status=1
+  warnings="$(grep -cE '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log" || true)"
+  if [ "$warnings" -gt 0 ]; then
+    echo "server log: $warnings warnings and errors; the first 3 (cut at 400 characters):"
+    grep -m 3 -E '"level":"(ERROR|WARN)"|\b(ERROR|WARN)\b' "$data/server.log" | cut -c 1-400
   fi
   stop_server
 done

@@ -79,21 +79,42 @@ impl Rendezvous {
 
 /// What the pushes share.
 pub struct Drive {
-    pub api: Api,
-    pub devices: Vec<Arc<Device>>,
-    pub rendezvous: Arc<Rendezvous>,
+    api: Api,
+    devices: Vec<Arc<Device>>,
+    rendezvous: Arc<Rendezvous>,
     /// The longest any one step may take.
-    pub step_limit: Duration,
+    step_limit: Duration,
     /// Pushes before this many are not measured (connections warming up).
-    pub warmup: u64,
+    warmup: u64,
     /// Where the round-robin over the devices starts (a later phase goes on from the last).
-    pub first_device: u64,
+    first_device: u64,
     pub latencies: Mutex<Latencies>,
     pub failures: Mutex<BTreeMap<String, (u64, String)>>,
     pub done: AtomicU64,
 }
 
 impl Drive {
+    pub fn new(
+        api: Api,
+        devices: Vec<Arc<Device>>,
+        rendezvous: Arc<Rendezvous>,
+        step_limit: Duration,
+        warmup: u64,
+        first_device: u64,
+    ) -> Self {
+        Self {
+            api,
+            devices,
+            rendezvous,
+            step_limit,
+            warmup,
+            first_device,
+            latencies: Mutex::new(Latencies::new()),
+            failures: Mutex::default(),
+            done: AtomicU64::new(0),
+        }
+    }
+
     /// Push `k` (to device first + k mod N), its latency counted from `start`.
     async fn push(&self, k: u64, start: Instant) {
         let index = (self.first_device + k) % self.devices.len() as u64;

@@ -10,8 +10,8 @@ mod push_setup;
 mod push_stream;
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::push_api::{Api, Device};
 use crate::push_drive::{Drive, Rendezvous};
-use crate::push_report::{cpu_time, rss_kib, Latencies, Memory, Phase};
+use crate::push_report::{cpu_time, rss_kib, Memory, Phase};
 use crate::push_stream::StreamStats;
 
 /// Push benchmark: N idle device streams, M push approvals through them.
@@ -59,9 +59,10 @@ struct Options {
     /// The server's process id, to read its memory (VmRSS) and CPU time from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
-    /// User id of the database server's processes (PostgreSQL), whose CPU time is reported apart.
+    /// Text in the command line of the database's processes (the PostgreSQL
+    /// database name: its backends show it), whose CPU time is reported apart.
     #[arg(long)]
-    database_uid: Option<u32>,
+    database_process: Option<String>,
     /// Setup requests (enrolment, opening streams) in flight at once.
     #[arg(long, default_value_t = 16)]
     setup_concurrency: usize,
@@ -166,23 +167,20 @@ async fn run(options: &Options) -> Result<bool> {
     let held = hold_streams(options, &api, &run_id, &mut memory).await?;
     let keep_alives = held.stats.keep_alives.load(Ordering::Relaxed);
 
+    let mut phases = vec![("closed loop", None)];
+    if let Some(rate) = options.rate {
+        phases.push(("open loop", Some(rate)));
+    }
     let mut ok = true;
-    let phases = [("closed loop", None), ("open loop", options.rate)];
     for (number, (name, rate)) in phases.into_iter().enumerate() {
-        if name == "open loop" && rate.is_none() {
-            continue;
-        }
-        let drive = Arc::new(Drive {
-            api: api.clone(),
-            devices: held.devices.clone(),
-            rendezvous: held.rendezvous.clone(),
-            step_limit: step,
-            warmup: options.warmup,
-            first_device: number as u64 * options.pushes,
-            latencies: Mutex::new(Latencies::new()),
-            failures: Mutex::default(),
-            done: AtomicU64::new(0),
-        });
+        let drive = Arc::new(Drive::new(
+            api.clone(),
+            held.devices.clone(),
+            held.rendezvous.clone(),
+            step,
+            options.warmup,
+            number as u64 * options.pushes,
+        ));
         ok &= drive_phase(options, name, rate, &drive).await;
     }
     memory.after_pushes = rss();
@@ -268,7 +266,10 @@ async fn drive_phase(options: &Options, name: &str, rate: Option<f64>, drive: &A
     let cpu = |pid: Option<u32>| pid.and_then(|p| cpu_time(&p.to_string()));
     let (server_before, own_before) = (cpu(options.server_pid), cpu_time("self"));
     let machine_before = push_report::machine_busy();
-    let database = || options.database_uid.and_then(push_report::cpu_time_of_uid);
+    let database = || {
+        let text = options.database_process.as_deref()?;
+        push_report::cpu_time_of_processes(text)
+    };
     let database_before = database();
     let started = Instant::now();
     match rate {

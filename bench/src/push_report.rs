@@ -130,7 +130,7 @@ pub struct Phase {
     pub server_cpu: Option<Duration>,
     pub own_cpu: Option<Duration>,
     /// Busy CPU time of the whole machine: what is neither server nor generator is other work.
-    /// CPU time of the database's processes (--database-uid), counted apart.
+    /// CPU time of the database's processes (--database-process), counted apart.
     pub database_cpu: Option<Duration>,
     pub machine_cpu: Option<Duration>,
     pub warmup: u64,
@@ -211,8 +211,9 @@ pub fn cpu_time(pid: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND))
 }
 
-/// CPU time so far of all processes of user `uid` (the database server's, say).
-pub fn cpu_time_of_uid(uid: u32) -> Option<Duration> {
+/// CPU time so far of the processes whose command line holds `text`: the
+/// PostgreSQL backends serving one database show its name there.
+pub fn cpu_time_of_processes(text: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let name = entry.file_name();
@@ -222,8 +223,12 @@ pub fn cpu_time_of_uid(uid: u32) -> Option<Duration> {
         else {
             continue;
         };
-        let owner = status_field(&format!("/proc/{pid}/status"), "Uid:");
-        if owner == Some(u64::from(uid)) {
+        // This process names the database on its own command line.
+        if pid == std::process::id().to_string() {
+            continue;
+        }
+        let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&command).contains(text) {
             total += cpu_time(pid).unwrap_or_default();
         }
     }
