@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use countersign_domain::metrics::MetricsSource;
 use axum::serve::ListenerExt;
+use countersign_domain::metrics::MetricsSource;
 use tokio::net::TcpListener;
 
 use crate::app::App;

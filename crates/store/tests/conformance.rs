@@ -602,20 +602,42 @@ async fn push_counts_and_expired_nonces(store: SqlStore) {
             decided_at: None,
             device_id: None,
         };
-        w.store.insert_transaction(&transaction).await.expect("insert");
+        w.store
+            .insert_transaction(&transaction)
+            .await
+            .expect("insert");
     }
-    let counts = w.store.count_recent_transactions(&nina.id, NOW - 60, NOW - 3600);
+    let counts = w
+        .store
+        .count_recent_transactions(&nina.id, NOW - 60, NOW - 3600);
     assert_eq!(counts.await.expect("count"), (2, 4));
-    let none = w.store.count_recent_transactions("usr_nobody", NOW - 60, NOW - 3600);
+    let none = w
+        .store
+        .count_recent_transactions("usr_nobody", NOW - 60, NOW - 3600);
     assert_eq!(none.await.expect("count"), (0, 0));
 
     // Signed requests only insert their nonce; expired ones go on a timer.
     let s = &w.store;
-    assert!(s.use_nonce("dev_a", "nonce-a", NOW + 10, NOW).await.expect("use"));
-    assert!(s.use_nonce("dev_a", "nonce-b", NOW + 20, NOW).await.expect("use"));
-    assert!(!s.use_nonce("dev_a", "nonce-a", NOW + 10, NOW + 11).await.expect("use"));
+    assert!(s
+        .use_nonce("dev_a", "nonce-a", NOW + 10, NOW)
+        .await
+        .expect("use"));
+    assert!(s
+        .use_nonce("dev_a", "nonce-b", NOW + 20, NOW)
+        .await
+        .expect("use"));
+    assert!(!s
+        .use_nonce("dev_a", "nonce-a", NOW + 10, NOW + 11)
+        .await
+        .expect("use"));
     assert_eq!(s.delete_expired_nonces(NOW).await.expect("clean"), 0);
     assert_eq!(s.delete_expired_nonces(NOW + 10).await.expect("clean"), 1);
-    assert!(s.use_nonce("dev_a", "nonce-a", NOW + 30, NOW + 11).await.expect("use"));
-    assert!(!s.use_nonce("dev_a", "nonce-b", NOW + 20, NOW + 11).await.expect("use"));
+    assert!(s
+        .use_nonce("dev_a", "nonce-a", NOW + 30, NOW + 11)
+        .await
+        .expect("use"));
+    assert!(!s
+        .use_nonce("dev_a", "nonce-b", NOW + 20, NOW + 11)
+        .await
+        .expect("use"));
 }

@@ -74,7 +74,9 @@ fn classify(head: &[u8]) -> Option<First> {
         && request.method == Some("GET")
         && request.version == Some(1)
         && request.path.is_some_and(|p| {
-            p == EVENTS_PATH || p.strip_prefix(EVENTS_PATH).is_some_and(|q| q.starts_with('?'))
+            p == EVENTS_PATH
+                || p.strip_prefix(EVENTS_PATH)
+                    .is_some_and(|q| q.starts_with('?'))
         });
     if !plain {
         return Some(First::Other(Vec::new()));
@@ -200,17 +202,44 @@ mod tests {
     #[test]
     fn only_plain_stream_requests_take_the_lean_path() {
         let signed = "x-countersign-device: dev_a\r\nhost: h\r\n\r\n";
-        assert_eq!(kind(&format!("GET /device/v1/events HTTP/1.1\r\n{signed}")), "events");
-        assert_eq!(kind(&format!("GET /device/v1/events?x=1 HTTP/1.1\r\n{signed}")), "events");
-        assert_eq!(kind("GET /device/v1/events HTTP/1.1\r\nhost: h\r\n"), "partial");
-        assert_eq!(kind(&format!("GET /device/v1/eventsX HTTP/1.1\r\n{signed}")), "other");
-        assert_eq!(kind(&format!("POST /device/v1/events HTTP/1.1\r\n{signed}")), "other");
-        assert_eq!(kind(&format!("GET /device/v1/events HTTP/1.0\r\n{signed}")), "other");
+        assert_eq!(
+            kind(&format!("GET /device/v1/events HTTP/1.1\r\n{signed}")),
+            "events"
+        );
+        assert_eq!(
+            kind(&format!("GET /device/v1/events?x=1 HTTP/1.1\r\n{signed}")),
+            "events"
+        );
+        assert_eq!(
+            kind("GET /device/v1/events HTTP/1.1\r\nhost: h\r\n"),
+            "partial"
+        );
+        assert_eq!(
+            kind(&format!("GET /device/v1/eventsX HTTP/1.1\r\n{signed}")),
+            "other"
+        );
+        assert_eq!(
+            kind(&format!("POST /device/v1/events HTTP/1.1\r\n{signed}")),
+            "other"
+        );
+        assert_eq!(
+            kind(&format!("GET /device/v1/events HTTP/1.0\r\n{signed}")),
+            "other"
+        );
         assert_eq!(kind(&format!("GET /healthz HTTP/1.1\r\n{signed}")), "other");
-        assert_eq!(kind("GET /device/v1/events HTTP/1.1\r\ncontent-length: 4\r\n\r\n"), "other");
-        assert_eq!(kind("GET /device/v1/events HTTP/1.1\r\nupgrade: h2c\r\n\r\n"), "other");
+        assert_eq!(
+            kind("GET /device/v1/events HTTP/1.1\r\ncontent-length: 4\r\n\r\n"),
+            "other"
+        );
+        assert_eq!(
+            kind("GET /device/v1/events HTTP/1.1\r\nupgrade: h2c\r\n\r\n"),
+            "other"
+        );
         // Pipelined bytes after the head: hyper's business.
-        assert_eq!(kind(&format!("GET /device/v1/events HTTP/1.1\r\n{signed}GET /")), "other");
+        assert_eq!(
+            kind(&format!("GET /device/v1/events HTTP/1.1\r\n{signed}GET /")),
+            "other"
+        );
         assert_eq!(kind("\x16\x03\x01garbage\r\n\r\n"), "other");
     }
 }

@@ -105,9 +105,7 @@ async fn with_hyper<I>(
 {
     let router = served.router.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(PeerAddr(peer)));
+        request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
         router.clone().call(request)
     });
     let connection = served.http1.serve_connection(TokioIo::new(io), service);

@@ -216,10 +216,10 @@ mod tests {
         assert_eq!(streams.deliver("dev_a", &event), 1);
         drop(a2);
         assert_eq!(streams.deliver("dev_a", &event), 0);
-        assert!(streams.shards.iter().all(|s| s
-            .lock()
-            .map(|s| !s.contains_key("dev_a"))
-            .unwrap_or(false)));
+        assert!(streams
+            .shards
+            .iter()
+            .all(|s| s.lock().map(|s| !s.contains_key("dev_a")).unwrap_or(false)));
         streams.close_all();
         assert!(matches!(next(&b), Poll::Ready(None)));
         assert_eq!(streams.open(), 0);

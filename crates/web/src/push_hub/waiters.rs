@@ -108,11 +108,13 @@ mod tests {
     async fn a_wake_reaches_the_waiters_and_removes_the_entry() {
         let waiters = Arc::new(Waiters::default());
         let old = waiters.waiter("txn_a");
-        let notified = old.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        waiters.wake("txn_a");
-        notified.await;
+        {
+            let notified = old.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            waiters.wake("txn_a");
+            notified.await;
+        }
         assert_eq!(waiters.len(), 0);
         let new = waiters.waiter("txn_a");
         drop(old); // must not take the newer waiter's entry
