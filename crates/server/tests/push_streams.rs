@@ -23,9 +23,7 @@ async fn enrolled(server: &Server) -> (Api, Device) {
         .post("/api/v1/users", json!({"username": "bob"}))
         .await
         .expect(201, "create bob");
-    let grant = admin
-        .post("/api/v1/users/bob/activations", json!({}))
-        .await;
+    let grant = admin.post("/api/v1/users/bob/activations", json!({})).await;
     let code = grant.expect(201, "activation")["activation_code"]
         .as_str()
         .expect("code")
@@ -87,7 +85,10 @@ async fn next_request(stream: &mut BufReader<TcpStream>) -> (String, String) {
 
 async fn push(api: &Api) -> String {
     let reply = api
-        .post("/api/v1/verify", json!({"username": "bob", "method": "push"}))
+        .post(
+            "/api/v1/verify",
+            json!({"username": "bob", "method": "push"}),
+        )
         .await;
     reply.expect(200, "push")["transaction_id"]
         .as_str()
@@ -194,7 +195,10 @@ async fn a_stopping_server_ends_its_streams() {
         .await
         .expect("the stream ends within 10 s of SIGTERM")
         .expect("read");
-    assert!(rest.ends_with("0\r\n\r\n"), "a complete chunked body: {rest:?}");
+    assert!(
+        rest.ends_with("0\r\n\r\n"),
+        "a complete chunked body: {rest:?}"
+    );
     let status = stopping.await.expect("join");
     assert!(status.success(), "graceful exit: {status:?}");
 }
