@@ -123,3 +123,44 @@ async fn fallback_otp_turns_an_unanswered_push_into_a_code_challenge() {
     let record = audit_record(&audit, "accepted", None);
     assert_eq!(record["method"], "otp", "{audit:#?}");
 }
+
+#[tokio::test]
+async fn method_words_pick_the_method_where_the_password_is_not_a_first_factor() {
+    let db = Db::sqlite();
+    let node = RadiusNode::start(&db, &[&client(&["--flow", "challenge"])]).await;
+    node.user_with_token("alice", "totp").await;
+    node.user_with_token("bob", "totp").await;
+    let grant = node
+        .api
+        .post("/api/v1/users/alice/activations", json!({}))
+        .await
+        .expect(201, "activation")
+        .clone();
+    let code = grant["activation_code"]
+        .as_str()
+        .expect("code")
+        .replace(' ', "");
+    let phone = Device::activate(&node.server.base(), &code, None).await;
+
+    // "code": alice has a phone, but asks for the code prompt instead of a push.
+    let first = radclient(node.port, SECRET, &pap("alice", "code")).await;
+    first.expect("Access-Challenge", "the word code");
+    assert!(phone.pending().await.is_empty(), "no push was sent");
+    let state = first.attr("State").expect("a State").to_string();
+    let second = format!(
+        "User-Name = \"alice\", User-Password = \"{}\", State = {state}, Message-Authenticator = 0x00",
+        totp_now(RFC_SECRET)
+    );
+    radclient(node.port, SECRET, &second)
+        .await
+        .expect("Access-Accept", "the code answers the challenge");
+
+    // "push" for a user without a phone: refused with the reason.
+    let push = radclient(node.port, SECRET, &pap("bob", "push")).await;
+    push.expect("Access-Reject", "the word push without a device");
+    assert!(
+        push.reply_message().contains("(no_device)"),
+        "{}",
+        push.output
+    );
+}
