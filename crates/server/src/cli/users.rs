@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use countersign_domain::clock::rfc3339;
-use countersign_domain::signin::method::parse_list;
+use countersign_domain::signin::method::{join_list, parse_list};
 use countersign_domain::{Method, NewUser, User, UserPatch, UserQuery};
 use serde_json::json;
 
@@ -202,11 +202,16 @@ fn setting(text: Option<&str>) -> Result<Option<Option<bool>>> {
 
 fn describe(u: &User) -> String {
     let locked = u.locked_until.map(rfc3339).unwrap_or_else(|| "no".into());
+    let default = u.default_method.map_or("automatic", |m| m.as_str());
+    let allowed = u
+        .allowed_methods
+        .as_deref()
+        .map_or_else(|| "all they have".to_string(), join_list);
     format!(
         "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nenabled:         {}\n\
-         locked until:    {}\nfailed attempts: {}\ncreated:         {}",
+         locked until:    {}\nfailed attempts: {}\ndefault method:  {}\nallowed methods: {}\ncreated:         {}",
         u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), if u.enabled { "yes" } else { "no" },
-        locked, u.failed_attempts, rfc3339(u.created_at)
+        locked, u.failed_attempts, default, allowed, rfc3339(u.created_at)
     )
 }
 
