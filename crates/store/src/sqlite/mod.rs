@@ -11,8 +11,10 @@
 //! - the hot reads (a user and their tokens, an API key) run on the
 //!   caller's thread on a small pool of read connections ([`reads`]):
 //!   short, indexed reads that WAL lets run beside the writer;
-//! - WAL checkpoints run on a connection of their own every half second, so
-//!   the writer never waits for a checkpoint's fsync.
+//! - WAL checkpoints run on a connection of their own every 200 ms, so the
+//!   writer does not wait for the bulk of a checkpoint's copying and fsync;
+//!   once a second the writer completes one between two batches, so that
+//!   SQLite can start the WAL file over.
 //!
 //! Other statements stay on sqlx. Both share one libsqlite3-sys (bundled).
 
@@ -32,7 +34,9 @@ use rusqlite::{Connection, OpenFlags};
 /// How long a statement waits for a lock another connection (or the CLI) holds.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the WAL is checkpointed (passively: never blocking the writer).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// Readers map the database file instead of copying its pages into their caches.
+const MMAP_SIZE: i64 = 1 << 30;
 
 /// The direct connections to one SQLite database file.
 pub struct Direct {

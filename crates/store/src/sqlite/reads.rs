@@ -49,8 +49,10 @@ impl ReadPool {
             Some(conn) => conn,
             None => {
                 let conn = connect(&self.path)?;
-                conn.pragma_update(None, "query_only", true)
-                    .map_err(sqlite_error("opening a SQLite reader"))?;
+                let err = sqlite_error("opening a SQLite reader");
+                conn.pragma_update(None, "query_only", true).map_err(&err)?;
+                conn.pragma_update(None, "mmap_size", super::MMAP_SIZE)
+                    .map_err(&err)?;
                 conn
             }
         };
