@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
 use crate::codes::CodeChallenge;
+use crate::decision::DecisionStore;
 use crate::error::StoreError;
 use crate::messages::{Delivery, MessageStatus, OutboxMessage};
 use crate::push::{Activation, Device, PushTransaction, TxStatus};
@@ -23,8 +24,10 @@ pub struct FailureState {
     pub locked_until: Option<i64>,
 }
 
+/// Every store also commits decisions ([`DecisionStore`]), so a service
+/// holding the `Store` can write a decision's effects in one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: DecisionStore + Send + Sync {
     /// Which database this is, for logs and diagnostics (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

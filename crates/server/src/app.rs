@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use countersign_domain::apikey_cache::KeyCache;
 use countersign_domain::codes::Codes;
 use countersign_domain::metrics::MetricsSource;
 use countersign_domain::outbox::Outbox;
@@ -13,7 +14,7 @@ use countersign_messaging::Templates;
 
 use crate::messaging::{Gateways, TemplateComposer};
 use countersign_domain::radius_clients::RadiusClients;
-use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
+use countersign_domain::{Accounts, ApiKeys, Clock, SignIn, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
 use countersign_web::push_hub::Hub;
 
@@ -26,6 +27,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub accounts: Accounts,
     pub verifier: Verifier,
+    pub signin: SignIn,
     pub api_keys: ApiKeys,
     pub radius_clients: RadiusClients,
     pub push: Push,
@@ -96,6 +98,13 @@ impl App {
             verifier.clone(),
             code_policy,
         );
+        let signin = SignIn::new(
+            verifier.clone(),
+            push.clone(),
+            codes.clone(),
+            hub.clone(),
+            config.signin_policy(),
+        );
         let welcome_policy = WelcomePolicy {
             enabled: config.messaging.welcome,
             attachments: config
@@ -123,10 +132,11 @@ impl App {
             codes,
             welcome,
             gateways,
-            api_keys: ApiKeys::new(store.clone(), clock.clone()),
+            api_keys: api_keys(&store, &clock),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
             verifier,
+            signin,
             push,
             hub,
             clock,
@@ -145,6 +155,7 @@ impl App {
         countersign_web::AppState {
             accounts: self.accounts.clone(),
             verifier: self.verifier.clone(),
+            signin: self.signin.clone(),
             api_keys: self.api_keys.clone(),
             store: self.store.clone(),
             issuer: self.config.issuer.clone(),
@@ -168,5 +179,16 @@ impl App {
                 },
             }),
         }
+    }
+}
+
+/// On PostgreSQL verified keys are cached, as revocations reach every node
+/// by NOTIFY (`serve` listens); on SQLite the key is a direct indexed read
+/// and the CLI, another process, can revoke it without telling us.
+fn api_keys(store: &Arc<dyn Store>, clock: &Arc<dyn Clock>) -> ApiKeys {
+    let keys = ApiKeys::new(store.clone(), clock.clone());
+    match store.backend() {
+        "postgres" => keys.with_cache(Arc::new(KeyCache::new())),
+        _ => keys,
     }
 }

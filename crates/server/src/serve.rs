@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use axum::serve::ListenerExt;
 use countersign_domain::metrics::MetricsSource;
+use countersign_store::keys::KeyEvent;
 use tokio::net::TcpListener;
 
 use crate::app::App;
@@ -37,6 +38,7 @@ pub async fn run(app: App) -> Result<()> {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
     listen_to_other_nodes(&app);
+    listen_for_key_revocations(&app);
     run_outbox(&app);
     clean_nonces(&app);
     let state = app.web_state(door_metrics, served_pin(config));
@@ -120,6 +122,25 @@ fn listen_to_other_nodes(app: &App) {
         while let Some(payload) = receiver.recv().await {
             hub.on_remote(&payload).await;
         }
+    });
+}
+
+/// The API key cache answers only while this node hears every revocation.
+fn listen_for_key_revocations(app: &App) {
+    let Some(cache) = app.api_keys.cache().cloned() else {
+        return;
+    };
+    let url = app.config.database_url.clone();
+    countersign_store::keys::spawn_revocation_listener(url, move |event| {
+        match event {
+            KeyEvent::Listening => cache.set_live(true),
+            KeyEvent::Revoked(prefix) => {
+                tracing::info!(%prefix, "an API key was revoked: forgetting cached keys");
+                cache.forget_all();
+            }
+            KeyEvent::Interrupted => cache.set_live(false),
+        }
+        true
     });
 }
 

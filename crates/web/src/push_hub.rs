@@ -6,14 +6,11 @@ mod streams;
 mod waiters;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use countersign_domain::clock::rfc3339;
-use countersign_domain::push::{Device, PushTransaction, TxStatus};
+use countersign_domain::push::{Device, PushTransaction};
 use countersign_domain::push_policy::PushNotifier;
-use countersign_domain::push_service::Push;
-use countersign_domain::DomainError;
 use countersign_domain::Store;
 use serde_json::json;
 
@@ -115,35 +112,6 @@ impl Hub {
             .await
         {
             tracing::warn!(error = %e, "cannot tell the other nodes about a push event");
-        }
-    }
-
-    /// The transaction once decided, or after `wait` seconds, or at its own
-    /// timeout; `None` when there is no such transaction.
-    pub async fn wait_for_decision(
-        &self,
-        push: &Push,
-        id: &str,
-        wait: u64,
-    ) -> Result<Option<PushTransaction>, DomainError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
-        loop {
-            let waiter = self.waiter(id);
-            let notified = waiter.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let Some(transaction) = push.status(id).await? else {
-                return Ok(None);
-            };
-            let now = tokio::time::Instant::now();
-            if transaction.status != TxStatus::Pending || now >= deadline {
-                return Ok(Some(transaction));
-            }
-            // Wake at the decision, the caller's deadline, or the push's own timeout.
-            let until_timeout = (transaction.expires_at - push.clock().now()).max(0) as u64;
-            let sleep = (deadline - now)
-                .min(Duration::from_secs(until_timeout) + Duration::from_millis(200));
-            let _ = tokio::time::timeout(sleep, notified).await;
         }
     }
 }

@@ -72,6 +72,18 @@ pub struct Waiter {
     id: String,
 }
 
+impl Waiter {
+    /// A wake-up registered now (a wake before the first poll still counts);
+    /// the waiter stays registered until the future completes or is dropped.
+    pub fn into_notified(self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let notified = self.notify.clone().notified_owned();
+        async move {
+            notified.await;
+            drop(self);
+        }
+    }
+}
+
 impl Deref for Waiter {
     type Target = Notify;
 
