@@ -53,7 +53,8 @@ pub async fn decide(
     let result = match (client.flow, request.attr(attr::STATE)) {
         (Flow::Otp, _) => verify(ctx, &username, &password, source, Vec::new()).await,
         (Flow::Challenge, Some(state)) => {
-            second_round(ctx, client, &username, state, &password, source).await
+            let answered = &request.authenticator;
+            second_round(ctx, client, &username, state, &password, source, answered).await
         }
         (Flow::Challenge, None) => {
             first_round(ctx, client, request, &username, &password, source).await
@@ -109,7 +110,7 @@ async fn first_round(
     password: &[u8],
     source: Source,
 ) -> Result<Decision, DomainError> {
-    let mut passed = Vec::new();
+    let mut passed = upstream::Passed::default();
     if let (FirstFactor::Radius, Some(upstream)) = (client.first_factor, &client.upstream) {
         match upstream::check(upstream, request, password).await {
             Upstream::Accepted(attributes) => passed = attributes,
@@ -142,7 +143,8 @@ async fn first_round(
         state: state.clone(),
         username: username.to_string(),
         client: client.name.clone(),
-        attributes: upstream::encode_attributes(&passed),
+        // MPPE keys sealed to this row (see passed.rs).
+        attributes: passed.seal(&ctx.key, &state),
         expires_at: ctx.clock.now() + ctx.challenge_seconds,
     };
     ctx.store.insert_challenge(&challenge).await?;
@@ -167,7 +169,7 @@ async fn hold_for_push(
     request: &Packet,
     username: &str,
     source: Source,
-    passed: Vec<Attribute>,
+    passed: upstream::Passed,
 ) -> Result<Decision, DomainError> {
     let context = PushContext {
         application: Some(format!("RADIUS: {}", client.name)),
@@ -189,7 +191,7 @@ async fn hold_for_push(
                 attr::REPLY_MESSAGE,
                 b"Sign-in approved.".to_vec(),
             )];
-            attributes.extend(passed);
+            attributes.extend(passed.for_answer(&client.secret, &request.authenticator));
             Decision::Answer(Code::AccessAccept, attributes)
         }
         Some(t) if t.status == TxStatus::Rejected => {
@@ -221,6 +223,7 @@ async fn second_round(
     state: &[u8],
     code: &[u8],
     source: Source,
+    answered: &[u8; 16],
 ) -> Result<Decision, DomainError> {
     let state = String::from_utf8_lossy(state);
     let challenge = ctx.store.take_challenge(&state, ctx.clock.now()).await?;
@@ -233,7 +236,8 @@ async fn second_round(
                 username,
                 code,
                 source,
-                upstream::decode_attributes(&c.attributes),
+                upstream::Passed::open(&c.attributes, &ctx.key, &c.state)
+                    .for_answer(&client.secret, answered),
             )
             .await
         }
