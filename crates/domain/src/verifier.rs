@@ -107,9 +107,19 @@ impl Verifier {
 
     /// Decides, records the decision in the audit trail and the metrics.
     pub async fn verify(&self, request: &Verification) -> Result<Outcome, DomainError> {
+        let found = self.store.user_with_tokens(&request.username).await?;
+        self.verify_loaded(request, found).await
+    }
+
+    /// As [`Verifier::verify`], with the user and their tokens already read
+    /// (the sign-in engine reads them once to choose the method).
+    pub async fn verify_loaded(
+        &self,
+        request: &Verification,
+        found: Option<(User, Vec<StoredToken>)>,
+    ) -> Result<Outcome, DomainError> {
         let started = Instant::now();
         let now = self.clock.now();
-        let found = self.store.user_with_tokens(&request.username).await?;
         let (user, tokens) = match found {
             Some((user, tokens)) => (Some(user), tokens),
             None => (None, Vec::new()),

@@ -53,6 +53,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_user_pin.sql"),
     },
     Migration {
+        version: 7,
+        description: "methods per user, RADIUS client rules, challenge transactions",
+        sqlite: include_str!("../migrations/sqlite/0007_methods.sql"),
+        postgres: include_str!("../migrations/postgres/0007_methods.sql"),
+    },
+    Migration {
         version: 8,
         description: "dropped RADIUS requests by client and cause",
         sqlite: include_str!("../migrations/sqlite/0008_radius_drops.sql"),
