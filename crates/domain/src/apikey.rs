@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::apikey_cache::KeyCache;
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::ids::random_text;
@@ -93,11 +94,27 @@ impl ApiKey {
 pub struct ApiKeys {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    cache: Option<Arc<KeyCache>>,
 }
 
 impl ApiKeys {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            cache: None,
+        }
+    }
+
+    /// Checks keys through `cache` (see [`KeyCache`] for when it answers).
+    pub fn with_cache(mut self, cache: Arc<KeyCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The cache, for the listener that tells it about revocations.
+    pub fn cache(&self) -> Option<&Arc<KeyCache>> {
+        self.cache.as_ref()
     }
 
     /// Makes a key; returns it with the only copy of its secret text.
@@ -142,11 +159,22 @@ impl ApiKeys {
         else {
             return Ok(None);
         };
+        let digest = hash(presented);
+        if let Some(key) = self.cache.as_ref().and_then(|c| c.get(&digest)) {
+            return Ok(Some(key));
+        }
+        let generation = self.cache.as_ref().map(|c| c.generation());
         let Some(key) = self.store.api_key_by_prefix(prefix).await? else {
             return Ok(None);
         };
-        let matches: bool = key.hash.ct_eq(&hash(presented)).into();
-        Ok((matches && key.revoked_at.is_none()).then_some(key))
+        let matches: bool = key.hash.ct_eq(&digest).into();
+        if !matches || key.revoked_at.is_some() {
+            return Ok(None);
+        }
+        if let (Some(cache), Some(generation)) = (&self.cache, generation) {
+            cache.put(digest, &key, generation);
+        }
+        Ok(Some(key))
     }
 
     pub async fn list(&self) -> Result<Vec<ApiKey>, DomainError> {
@@ -154,7 +182,12 @@ impl ApiKeys {
     }
 
     pub async fn revoke(&self, name: &str) -> Result<(), DomainError> {
-        if self.store.revoke_api_key(name, self.clock.now()).await? {
+        let revoked = self.store.revoke_api_key(name, self.clock.now()).await?;
+        // This node at once; the store tells the others (PostgreSQL NOTIFY).
+        if let Some(cache) = &self.cache {
+            cache.forget_all();
+        }
+        if revoked {
             Ok(())
         } else {
             Err(DomainError::not_found("API key", name))

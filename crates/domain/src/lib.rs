@@ -8,10 +8,12 @@
 pub mod accounts;
 pub mod activation;
 pub mod apikey;
+pub mod apikey_cache;
 pub mod audit;
 pub mod clock;
 pub mod codes;
 pub mod crypto;
+pub mod decision;
 pub mod device_auth;
 pub mod diagnostics;
 pub mod error;

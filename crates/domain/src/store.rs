@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
 use crate::codes::CodeChallenge;
+use crate::decision::DecisionStore;
 use crate::error::StoreError;
 use crate::messages::{Delivery, MessageStatus, OutboxMessage};
 use crate::push::{Activation, Device, PushTransaction, TxStatus};
@@ -23,8 +24,10 @@ pub struct FailureState {
     pub locked_until: Option<i64>,
 }
 
+/// Every store also commits decisions ([`DecisionStore`]), so a service
+/// holding the `Store` can write a decision's effects in one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: DecisionStore + Send + Sync {
     /// Which database this is, for logs and diagnostics (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
@@ -110,7 +113,8 @@ pub trait Store: Send + Sync {
     async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>>;
     async fn device(&self, id: &str) -> StoreResult<Option<Device>>;
     async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool>;
-    /// Records a nonce; false when this device already used it.
+    /// Records a nonce; false when this device already used it. Expired
+    /// nonces are not removed here but by [`Store::delete_expired_nonces`].
     async fn use_nonce(
         &self,
         device_id: &str,
@@ -118,6 +122,8 @@ pub trait Store: Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool>;
+    /// Removes the nonces expired at `now` (a periodic task); how many.
+    async fn delete_expired_nonces(&self, now: i64) -> StoreResult<u64>;
 
     // Push transactions.
     async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()>;
@@ -132,6 +138,14 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> StoreResult<bool>;
     async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64>;
+    /// A user's pushes created since `minute_since` and since `hour_since`,
+    /// in one query (the two rate limits).
+    async fn count_recent_transactions(
+        &self,
+        user_id: &str,
+        minute_since: i64,
+        hour_since: i64,
+    ) -> StoreResult<(i64, i64)>;
     async fn pending_transactions(
         &self,
         user_id: &str,

@@ -10,6 +10,7 @@ use countersign_otp::Kind;
 use crate::audit::{AuditRecord, Source};
 use crate::clock::Clock;
 use crate::crypto::SecretKey;
+use crate::decision::{DecisionResult, DecisionWrite, Effects, FailureChange, TokenAdvance};
 use crate::error::DomainError;
 use crate::ids::new_id;
 use crate::matching::{self, Match, Window};
@@ -105,55 +106,64 @@ impl Verifier {
         &self.metrics
     }
 
-    /// Decides, records the decision in the audit trail and the metrics.
+    /// Decides, and commits the decision's effects (the token's
+    /// compare-and-set, the failure count, the audit record) in one write:
+    /// one read, a decision in memory, one write.
     pub async fn verify(&self, request: &Verification) -> Result<Outcome, DomainError> {
-        let found = self.store.user_with_tokens(&request.username).await?;
-        self.verify_loaded(request, found).await
+        let started = Instant::now();
+        let loaded = self.store.user_with_tokens(&request.username).await?;
+        self.decide_and_commit(request, loaded, started).await
     }
 
-    /// As [`Verifier::verify`], with the user and their tokens already read
-    /// (the sign-in engine reads them once to choose the method).
+    /// [`Verifier::verify`] for a caller that has already read the user and
+    /// their tokens (`None`: no such user), so the store is read once.
     pub async fn verify_loaded(
         &self,
         request: &Verification,
-        found: Option<(User, Vec<StoredToken>)>,
+        loaded: Option<(User, Vec<StoredToken>)>,
     ) -> Result<Outcome, DomainError> {
-        let started = Instant::now();
+        self.decide_and_commit(request, loaded, Instant::now())
+            .await
+    }
+
+    async fn decide_and_commit(
+        &self,
+        request: &Verification,
+        loaded: Option<(User, Vec<StoredToken>)>,
+        started: Instant,
+    ) -> Result<Outcome, DomainError> {
         let now = self.clock.now();
-        let (user, tokens) = match found {
+        let (user, tokens) = match loaded {
             Some((user, tokens)) => (Some(user), tokens),
             None => (None, Vec::new()),
         };
-        let (outcome, token_id) = match &user {
-            None => (
-                Outcome::Rejected {
-                    reason: Reason::UnknownUser,
-                },
-                None,
-            ),
-            Some(user) => self.decide(user, &tokens, &request.code, now).await?,
+        let decision = match &user {
+            None => Decision::Rejected(Reason::UnknownUser),
+            Some(user) => self.decide(user, &tokens, &request.code, now)?,
         };
-        let outcome = match (&user, outcome) {
-            (Some(user), Outcome::Rejected { reason }) if reason.counts_as_failure() => {
-                self.count_failure(user, now).await?;
-                Outcome::Rejected { reason }
-            }
-            (_, outcome) => outcome,
+        let entry = Entry {
+            username: &request.username,
+            user: user.as_ref(),
+            method: "otp",
+            token_id: None,
+            source: &request.source,
         };
-        self.audit(request, user.as_ref(), &outcome, token_id, now)
-            .await?;
-        self.metrics.record(outcome.reason(), started.elapsed());
+        let write = self.decision_write(&entry, &decision, now);
+        let result = self.store.commit_decision(write).await?;
+        let outcome = decision.outcome(result.cas_won);
+        self.after_commit(&entry, outcome.reason(), result, started);
         Ok(outcome)
     }
 
-    async fn decide(
+    /// The decision in memory, from the user and tokens as read.
+    fn decide(
         &self,
         user: &User,
         tokens: &[StoredToken],
         code: &str,
         now: i64,
-    ) -> Result<(Outcome, Option<String>), DomainError> {
-        let reject = |reason| Ok((Outcome::Rejected { reason }, None));
+    ) -> Result<Decision, DomainError> {
+        let reject = |reason| Ok(Decision::Rejected(reason));
         if !user.enabled {
             return reject(Reason::UserDisabled);
         }
@@ -178,82 +188,97 @@ impl Verifier {
         }
         let mut reason = Reason::CodeInvalid;
         for token in tokens.iter().filter(|t| t.digits as usize == code.len()) {
-            match self.check_token(token, &code, now).await? {
-                Some(true) => {
-                    if user.failed_attempts > 0 || user.locked_until.is_some() {
-                        self.store.clear_failures(&user.id).await?;
-                    }
-                    return Ok((
-                        Outcome::Accepted {
-                            token_id: token.id.clone(),
-                        },
-                        Some(token.id.clone()),
-                    ));
+            let secret = self
+                .key
+                .open("tokens", &token.id, "secret", &token.sealed_secret)?;
+            match matching::find(token, &secret, code.as_str(), now, self.window()) {
+                // The database decides who wins when the same code arrives twice at once.
+                Match::Fresh { used, drift } => {
+                    return Ok(Decision::Matched(TokenAdvance {
+                        token_id: token.id.clone(),
+                        used,
+                        drift,
+                    }))
                 }
-                Some(false) => reason = Reason::CodeReused,
-                None => {}
+                Match::Reused => reason = Reason::CodeReused,
+                Match::NoMatch => {}
             }
         }
         reject(reason)
     }
 
-    /// Some(true): accepted; Some(false): a replay; None: no match.
-    async fn check_token(
-        &self,
-        token: &StoredToken,
-        code: &str,
-        now: i64,
-    ) -> Result<Option<bool>, DomainError> {
-        let secret = self
-            .key
-            .open("tokens", &token.id, "secret", &token.sealed_secret)?;
-        match matching::find(token, &secret, code, now, self.window()) {
-            Match::Fresh { used, drift } => {
-                // The database decides who wins when the same code arrives twice at once.
-                let won = self
-                    .store
-                    .advance_token(&token.id, used, drift, now)
-                    .await?;
-                Ok(Some(won))
+    /// Both outcomes of a match (accepted if the compare-and-set wins,
+    /// `code_reused` and a counted failure if it loses), or the rejection.
+    fn decision_write(&self, entry: &Entry<'_>, decision: &Decision, now: i64) -> DecisionWrite {
+        let user_id = entry.user.map(|u| u.id.clone());
+        match decision {
+            Decision::Rejected(reason) => {
+                DecisionWrite::plain(user_id, now, self.effects(entry, Some(*reason), now))
             }
-            Match::Reused => Ok(Some(false)),
-            Match::NoMatch => Ok(None),
+            Decision::Matched(advance) => {
+                let accepted = Entry {
+                    token_id: Some(advance.token_id.clone()),
+                    ..entry.clone()
+                };
+                DecisionWrite {
+                    user_id,
+                    now,
+                    cas: Some(advance.clone()),
+                    effects: Effects {
+                        failure: FailureChange::Clear,
+                        audit: audit_record(&accepted, None, now),
+                    },
+                    if_cas_lost: Some(self.effects(entry, Some(Reason::CodeReused), now)),
+                }
+            }
         }
     }
 
-    async fn count_failure(&self, user: &User, now: i64) -> Result<(), DomainError> {
-        let threshold = i64::from(self.policy.lockout_threshold.max(1));
-        let state = self
-            .store
-            .record_failure(&user.id, now, threshold, self.policy.lockout_seconds)
-            .await?;
-        if state.failed_attempts == threshold {
-            tracing::warn!(user = %user.username, failures = state.failed_attempts,
-                locked_until = ?state.locked_until, "user locked out after repeated failures");
+    /// The audit record and, when the reason counts, one more failure.
+    fn effects(&self, entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> Effects {
+        let counts = entry.user.is_some() && reason.is_some_and(Reason::counts_as_failure);
+        Effects {
+            failure: if counts {
+                FailureChange::Count {
+                    threshold: self.threshold(),
+                    lock_seconds: self.policy.lockout_seconds,
+                }
+            } else {
+                FailureChange::None
+            },
+            audit: audit_record(entry, reason, now),
         }
-        Ok(())
     }
 
-    async fn audit(
+    fn threshold(&self) -> i64 {
+        i64::from(self.policy.lockout_threshold.max(1))
+    }
+
+    /// Logs the committed decision (and a lockout it caused); updates the metrics.
+    fn after_commit(
         &self,
-        request: &Verification,
-        user: Option<&User>,
-        outcome: &Outcome,
-        token_id: Option<String>,
-        now: i64,
-    ) -> Result<(), DomainError> {
-        let entry = Entry {
-            username: &request.username,
-            user,
-            method: "otp",
-            token_id,
-            source: &request.source,
-        };
-        self.write_audit(entry, outcome.reason(), now).await
+        entry: &Entry<'_>,
+        reason: Option<Reason>,
+        result: DecisionResult,
+        started: Instant,
+    ) {
+        let username = entry.user.map_or(entry.username, |u| u.username.as_str());
+        if let Some(state) = result.failure {
+            if state.failed_attempts == self.threshold() {
+                tracing::warn!(user = %username, failures = state.failed_attempts,
+                    locked_until = ?state.locked_until, "user locked out after repeated failures");
+            }
+        }
+        tracing::info!(user = %username, method = entry.method,
+            result = if reason.is_none() { "accepted" } else { "rejected" },
+            reason = reason.map_or("", Reason::as_str), client = entry.source.client.as_deref().unwrap_or(""),
+            address = entry.source.address.as_deref().unwrap_or(""), "verification");
+        self.metrics.record(reason, started.elapsed());
     }
 
-    /// Records a decision made by another method (push): audit, metrics,
-    /// and the failure count when the reason counts towards lockout.
+    /// Records a decision made by another method (push, SMS or email code):
+    /// the audit record and, when the reason counts towards lockout, the
+    /// failure count, in one write; then the metrics.
     pub async fn record(
         &self,
         entry: Entry<'_>,
@@ -261,45 +286,11 @@ impl Verifier {
         started: Instant,
     ) -> Result<(), DomainError> {
         let now = self.clock.now();
-        if let (Some(user), Some(r)) = (entry.user, reason) {
-            if r.counts_as_failure() {
-                self.count_failure(user, now).await?;
-            }
-        }
-        self.write_audit(entry, reason, now).await?;
-        self.metrics.record(reason, started.elapsed());
+        let effects = self.effects(&entry, reason, now);
+        let write = DecisionWrite::plain(entry.user.map(|u| u.id.clone()), now, effects);
+        let result = self.store.commit_decision(write).await?;
+        self.after_commit(&entry, reason, result, started);
         Ok(())
-    }
-
-    async fn write_audit(
-        &self,
-        entry: Entry<'_>,
-        reason: Option<Reason>,
-        now: i64,
-    ) -> Result<(), DomainError> {
-        let record = AuditRecord {
-            id: new_id("aud"),
-            at: now,
-            username: entry
-                .user
-                .map_or_else(|| entry.username.to_string(), |u| u.username.clone()),
-            user_id: entry.user.map(|u| u.id.clone()),
-            method: entry.method.to_string(),
-            token_id: entry.token_id,
-            result: if reason.is_none() {
-                "accepted"
-            } else {
-                "rejected"
-            }
-            .to_string(),
-            reason: reason.map(|r| r.as_str().to_string()),
-            api_key: entry.source.client.clone(),
-            source_address: entry.source.address.clone(),
-        };
-        tracing::info!(user = %record.username, method = entry.method, result = %record.result,
-            reason = record.reason.as_deref().unwrap_or(""), client = entry.source.client.as_deref().unwrap_or(""),
-            address = entry.source.address.as_deref().unwrap_or(""), "verification");
-        Ok(self.store.append_audit(&record).await?)
     }
 
     /// Re-aligns an HOTP token from two consecutive codes the user typed.
@@ -343,5 +334,48 @@ impl Verifier {
             totp_steps: self.policy.totp_window,
             hotp_lookahead: self.policy.hotp_lookahead,
         }
+    }
+}
+
+/// A decision made in memory, before the store has its say.
+enum Decision {
+    Rejected(Reason),
+    /// A fresh code: accepted if this request wins the compare-and-set.
+    Matched(TokenAdvance),
+}
+
+impl Decision {
+    fn outcome(&self, cas_won: bool) -> Outcome {
+        match self {
+            Decision::Matched(advance) if cas_won => Outcome::Accepted {
+                token_id: advance.token_id.clone(),
+            },
+            Decision::Matched(_) => Outcome::Rejected {
+                reason: Reason::CodeReused,
+            },
+            Decision::Rejected(reason) => Outcome::Rejected { reason: *reason },
+        }
+    }
+}
+
+fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRecord {
+    AuditRecord {
+        id: new_id("aud"),
+        at: now,
+        username: entry
+            .user
+            .map_or_else(|| entry.username.to_string(), |u| u.username.clone()),
+        user_id: entry.user.map(|u| u.id.clone()),
+        method: entry.method.to_string(),
+        token_id: entry.token_id.clone(),
+        result: if reason.is_none() {
+            "accepted"
+        } else {
+            "rejected"
+        }
+        .to_string(),
+        reason: reason.map(|r| r.as_str().to_string()),
+        api_key: entry.source.client.clone(),
+        source_address: entry.source.address.clone(),
     }
 }

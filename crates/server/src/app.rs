@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use countersign_domain::apikey_cache::KeyCache;
 use countersign_domain::codes::Codes;
 use countersign_domain::metrics::MetricsSource;
 use countersign_domain::outbox::Outbox;
@@ -131,7 +132,7 @@ impl App {
             codes,
             welcome,
             gateways,
-            api_keys: ApiKeys::new(store.clone(), clock.clone()),
+            api_keys: api_keys(&store, &clock),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
             verifier,
@@ -178,5 +179,16 @@ impl App {
                 },
             }),
         }
+    }
+}
+
+/// On PostgreSQL verified keys are cached, as revocations reach every node
+/// by NOTIFY (`serve` listens); on SQLite the key is a direct indexed read
+/// and the CLI, another process, can revoke it without telling us.
+fn api_keys(store: &Arc<dyn Store>, clock: &Arc<dyn Clock>) -> ApiKeys {
+    let keys = ApiKeys::new(store.clone(), clock.clone());
+    match store.backend() {
+        "postgres" => keys.with_cache(Arc::new(KeyCache::new())),
+        _ => keys,
     }
 }

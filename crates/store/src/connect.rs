@@ -72,13 +72,18 @@ async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
             .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?,
         Backend::Postgres => pool.clone(),
     };
-    let store = SqlStore {
+    let mut store = SqlStore {
         pool,
         writer,
         backend,
+        direct: None,
     };
     if options.migrate {
         migrate::run(&store).await?;
+    }
+    if backend == Backend::Sqlite {
+        let path = crate::sqlite::path_of_url(&options.url)?;
+        store.direct = Some(std::sync::Arc::new(crate::sqlite::Direct::open(&path)?));
     }
     Ok(store)
 }

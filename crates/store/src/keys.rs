@@ -5,7 +5,7 @@ use countersign_domain::{ApiKey, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::{db_error, outside_text};
+use crate::{db_error, outside_text, Backend};
 
 const COLUMNS: &str = "id, name, prefix, hash, scopes, created_at, revoked_at";
 
@@ -43,15 +43,93 @@ pub async fn list(pool: &AnyPool) -> StoreResult<Vec<ApiKey>> {
     rows.iter().map(from_row).collect()
 }
 
-pub async fn revoke(pool: &AnyPool, name: &str, now: i64) -> StoreResult<bool> {
-    let done =
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(name)
-            .execute(pool)
-            .await
-            .map_err(db_error("revoking API key"))?;
-    Ok(done.rows_affected() > 0)
+/// Revokes the live key of that name. On PostgreSQL every node is told in
+/// the same transaction (NOTIFY is delivered at commit), so nodes that
+/// cache keys forget them the moment the revocation is visible.
+pub async fn revoke(pool: &AnyPool, backend: Backend, name: &str, now: i64) -> StoreResult<bool> {
+    let err = db_error("revoking API key");
+    let mut tx = pool.begin().await.map_err(&err)?;
+    let rows = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL RETURNING prefix",
+    )
+    .bind(now)
+    .bind(name)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(&err)?;
+    if backend == Backend::Postgres {
+        for row in &rows {
+            let prefix: String = row.try_get(0).map_err(&err)?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(KEYS_CHANNEL)
+                .bind(prefix)
+                .execute(&mut *tx)
+                .await
+                .map_err(&err)?;
+        }
+    }
+    tx.commit().await.map_err(&err)?;
+    Ok(!rows.is_empty())
+}
+
+/// The PostgreSQL channel on which revocations are announced (payload: the key's prefix).
+pub const KEYS_CHANNEL: &str = "countersign_api_keys";
+
+/// What the revocation listener reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// Listening: from now on every revocation is heard.
+    Listening,
+    /// A key was revoked (on any node, or by the CLI).
+    Revoked(String),
+    /// The connection dropped: revocations may be missed until `Listening` again.
+    Interrupted,
+}
+
+/// Listens for revocations on PostgreSQL and reports them to `on_event`,
+/// reconnecting when the connection drops. Stops when `on_event` returns false.
+pub fn spawn_revocation_listener(
+    url: String,
+    on_event: impl Fn(KeyEvent) -> bool + Send + Sync + 'static,
+) {
+    tokio::spawn(async move {
+        loop {
+            let result = listen_for_revocations(&url, &on_event).await;
+            if !on_event(KeyEvent::Interrupted) {
+                return;
+            }
+            match result {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "API key revocations from other nodes interrupted; reconnecting (keys are read from the database meanwhile)");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
+
+async fn listen_for_revocations(
+    url: &str,
+    on_event: &(impl Fn(KeyEvent) -> bool + Send + Sync),
+) -> Result<(), sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(KEYS_CHANNEL).await?;
+    if !on_event(KeyEvent::Listening) {
+        return Ok(());
+    }
+    loop {
+        match listener.try_recv().await? {
+            Some(notification) => {
+                if !on_event(KeyEvent::Revoked(notification.payload().to_string())) {
+                    return Ok(());
+                }
+            }
+            // The connection dropped: notifications sent meanwhile are lost,
+            // so say so (the cache stops answering) before listening again.
+            None => return Err(sqlx::Error::PoolClosed),
+        }
+    }
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<ApiKey> {

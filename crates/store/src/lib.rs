@@ -5,8 +5,10 @@
 //! `ON CONFLICT`, `RETURNING`), and only the migrations differ.
 
 mod audit;
+mod decision;
+pub mod sqlite;
 
-mod keys;
+pub mod keys;
 mod messages;
 mod meta;
 pub mod migrate;
@@ -18,6 +20,7 @@ mod users;
 
 use async_trait::async_trait;
 use countersign_domain::codes::CodeChallenge;
+use countersign_domain::decision::{DecisionResult, DecisionStore, DecisionWrite};
 use countersign_domain::messages::{Delivery, MessageStatus, OutboxMessage};
 use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
 use countersign_domain::radius::{Challenge, StoredRadiusClient};
@@ -43,6 +46,8 @@ pub struct SqlStore {
     /// Where writes go: a one-connection pool on SQLite, the pool itself on PostgreSQL.
     writer: AnyPool,
     backend: Backend,
+    /// SQLite only: the direct binding for decisions and the hot reads.
+    direct: Option<std::sync::Arc<sqlite::Direct>>,
 }
 
 impl SqlStore {
@@ -74,6 +79,16 @@ pub(crate) fn db_error(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
 }
 
 #[async_trait]
+impl DecisionStore for SqlStore {
+    async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
+        match &self.direct {
+            Some(direct) => direct.commit(write).await,
+            None => decision::commit(&self.writer, &write).await,
+        }
+    }
+}
+
+#[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> &'static str {
         self.backend.name()
@@ -97,7 +112,10 @@ impl Store for SqlStore {
         &self,
         username: &str,
     ) -> StoreResult<Option<(User, Vec<StoredToken>)>> {
-        users::with_tokens(&self.pool, username).await
+        match &self.direct {
+            Some(direct) => direct.reads.user_with_tokens(username),
+            None => users::with_tokens(&self.pool, username).await,
+        }
     }
     async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
         users::mark_welcomed(&self.writer, user_id, now).await
@@ -148,13 +166,16 @@ impl Store for SqlStore {
         keys::insert(&self.writer, key).await
     }
     async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>> {
-        keys::by_prefix(&self.pool, prefix).await
+        match &self.direct {
+            Some(direct) => direct.reads.api_key_by_prefix(prefix),
+            None => keys::by_prefix(&self.pool, prefix).await,
+        }
     }
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
         keys::list(&self.pool).await
     }
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
-        keys::revoke(&self.writer, name, now).await
+        keys::revoke(&self.writer, self.backend, name, now).await
     }
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
         audit::append(&self.writer, record).await
@@ -208,7 +229,11 @@ impl Store for SqlStore {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool> {
-        push::use_nonce(&self.writer, device_id, nonce, expires_at, now).await
+        let _ = now; // expired nonces go on a timer: delete_expired_nonces
+        push::use_nonce(&self.writer, device_id, nonce, expires_at).await
+    }
+    async fn delete_expired_nonces(&self, now: i64) -> StoreResult<u64> {
+        push::delete_expired_nonces(&self.writer, now).await
     }
     async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()> {
         push::insert_transaction(&self.writer, transaction).await
@@ -228,6 +253,14 @@ impl Store for SqlStore {
     }
     async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
         push::count_since(&self.pool, user_id, since).await
+    }
+    async fn count_recent_transactions(
+        &self,
+        user_id: &str,
+        minute_since: i64,
+        hour_since: i64,
+    ) -> StoreResult<(i64, i64)> {
+        push::count_recent(&self.pool, user_id, minute_since, hour_since).await
     }
     async fn pending_transactions(
         &self,

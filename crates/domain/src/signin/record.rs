@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use crate::audit::AuditRecord;
+use crate::decision::{DecisionWrite, Effects, FailureChange};
 use crate::error::DomainError;
 use crate::ids::new_id;
 use crate::reason::Reason;
@@ -64,7 +65,12 @@ impl SignIn {
         };
         tracing::info!(user = %record.username, client = attempt.source.client.as_deref().unwrap_or(""),
             "sign-in let through without a second factor: the user is not enrolled and the door does not require a user match");
-        self.store.append_audit(&record).await?;
+        let effects = Effects {
+            failure: FailureChange::None,
+            audit: record,
+        };
+        let write = DecisionWrite::plain(user.map(|u| u.id.clone()), effects.audit.at, effects);
+        self.store.commit_decision(write).await?;
         self.verifier.metrics().record(None, started.elapsed());
         Ok(Step::Accepted {
             method: None,

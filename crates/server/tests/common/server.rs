@@ -249,6 +249,11 @@ impl Server {
         terminate(&mut child)
     }
 
+    /// SIGKILL: the process dies at once, mid-request, as in a crash.
+    pub fn crash(&mut self) {
+        self.kill();
+    }
+
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -1,0 +1,119 @@
+//! The statements of one decision, on the writer's connection, inside the
+//! writer's transaction. Prepared once per connection (`prepare_cached`).
+
+use countersign_domain::decision::{DecisionResult, DecisionWrite, FailureChange};
+use countersign_domain::store::{FailureState, StoreResult};
+use countersign_domain::user::username_key;
+use countersign_domain::AuditRecord;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::sqlite_error;
+use crate::outside_text;
+
+/// The compare-and-set: of two decisions with the same code, only the
+/// first to run updates the row (the writer runs them one after another).
+const ADVANCE: &str = "UPDATE tokens SET last_used = ?1, drift = ?2, last_used_at = ?3 \
+                       WHERE id = ?4 AND last_used < ?1";
+
+/// One more failure; a lock that has run out starts the count afresh, and
+/// reaching the threshold sets a new lock (as `users::record_failure`).
+const COUNT_FAILURE: &str = "UPDATE users SET \
+    failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 1 ELSE failed_attempts + 1 END, \
+    locked_until = CASE \
+      WHEN (CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN 1 ELSE failed_attempts + 1 END) >= ?3 THEN ?4 \
+      WHEN locked_until IS NOT NULL AND locked_until <= ?2 THEN NULL \
+      ELSE locked_until END \
+    WHERE id = ?1 RETURNING failed_attempts, locked_until";
+
+/// Writes nothing when there is nothing to clear.
+const CLEAR_FAILURES: &str = "UPDATE users SET failed_attempts = 0, locked_until = NULL \
+    WHERE id = ?1 AND (failed_attempts <> 0 OR locked_until IS NOT NULL)";
+
+const AUDIT: &str =
+    "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, \
+    result, reason, api_key, source_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Applies one decision: the compare-and-set, then the effects that hold.
+pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<DecisionResult> {
+    let err = sqlite_error("committing a decision");
+    let cas_won = match &write.cas {
+        None => true,
+        Some(advance) => {
+            let changed = conn
+                .prepare_cached(ADVANCE)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        advance.used,
+                        advance.drift,
+                        write.now,
+                        advance.token_id
+                    ])
+                })
+                .map_err(&err)?;
+            changed == 1
+        }
+    };
+    let effects = write.effects_for(cas_won);
+    let failure = match (effects.failure, write.user_id.as_deref()) {
+        (
+            FailureChange::Count {
+                threshold,
+                lock_seconds,
+            },
+            Some(user_id),
+        ) => count_failure(conn, user_id, write.now, threshold, lock_seconds)?,
+        (FailureChange::Clear, Some(user_id)) => {
+            conn.prepare_cached(CLEAR_FAILURES)
+                .and_then(|mut s| s.execute(params![user_id]))
+                .map_err(&err)?;
+            None
+        }
+        _ => None,
+    };
+    insert_audit(conn, &effects.audit)?;
+    Ok(DecisionResult { cas_won, failure })
+}
+
+fn count_failure(
+    conn: &Connection,
+    user_id: &str,
+    now: i64,
+    threshold: i64,
+    lock_seconds: i64,
+) -> StoreResult<Option<FailureState>> {
+    conn.prepare_cached(COUNT_FAILURE)
+        .and_then(|mut s| {
+            s.query_row(
+                params![user_id, now, threshold, now + lock_seconds],
+                |row| {
+                    Ok(FailureState {
+                        failed_attempts: row.get(0)?,
+                        locked_until: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .map_err(sqlite_error("counting a failure"))
+}
+
+fn insert_audit(conn: &Connection, r: &AuditRecord) -> StoreResult<()> {
+    conn.prepare_cached(AUDIT)
+        .and_then(|mut s| {
+            s.execute(params![
+                r.id,
+                r.at,
+                outside_text(&r.username),
+                outside_text(&username_key(&r.username)),
+                r.user_id,
+                r.method,
+                r.token_id,
+                r.result,
+                r.reason,
+                r.api_key.as_deref().map(outside_text),
+                r.source_address.as_deref().map(outside_text),
+            ])
+        })
+        .map(|_| ())
+        .map_err(sqlite_error("writing audit record"))
+}
