@@ -14,6 +14,7 @@ mod meta;
 pub mod migrate;
 pub mod push;
 mod radius;
+pub mod radius_drops;
 mod tokens;
 mod users;
 
