@@ -79,6 +79,8 @@ impl Accounts {
             welcome_email: None,
             welcomed_at: None,
             pin_hash: None,
+            default_method: None,
+            allowed_methods: None,
         };
         apply_profile(
             &mut created,
@@ -125,6 +127,18 @@ impl Accounts {
         }
         if let Some(setting) = patch.welcome_email {
             found.welcome_email = setting;
+        }
+        if let Some(setting) = patch.default_method {
+            found.default_method = setting;
+        }
+        if let Some(setting) = patch.allowed_methods {
+            if setting.as_ref().is_some_and(Vec::is_empty) {
+                return Err(DomainError::invalid(
+                    "allowed_methods",
+                    "name at least one method, or null to let the user use every method they have",
+                ));
+            }
+            found.allowed_methods = setting;
         }
         found.updated_at = self.clock.now();
         self.store.update_user(&found).await?;

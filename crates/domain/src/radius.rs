@@ -71,6 +71,7 @@ pub struct StoredRadiusClient {
     pub upstream: Option<String>,
     pub sealed_upstream_secret: Option<Vec<u8>>,
     pub require_message_authenticator: bool,
+    pub rules: crate::signin::DoorRules,
     pub created_at: i64,
 }
 
@@ -84,4 +85,7 @@ pub struct Challenge {
     /// pass through in the final answer.
     pub attributes: Vec<u8>,
     pub expires_at: i64,
+    /// The sign-in transaction the answer completes (a texted or emailed
+    /// code); `None` when the answer is an OATH code.
+    pub transaction_id: Option<String>,
 }

@@ -11,6 +11,7 @@ use crate::error::DomainError;
 use crate::ids::new_id;
 use crate::net::IpNet;
 use crate::radius::{FirstFactor, Flow, StoredRadiusClient};
+use crate::signin::DoorRules;
 use crate::store::Store;
 
 /// RFC 2865 asks for secrets at least as long as an MD5 output.
@@ -27,6 +28,7 @@ pub struct RadiusClientSpec {
     pub upstream: Option<String>,
     pub upstream_secret: Option<String>,
     pub require_message_authenticator: bool,
+    pub rules: DoorRules,
 }
 
 /// A client ready for the listener, secrets open.
@@ -39,6 +41,7 @@ pub struct RadiusClient {
     pub first_factor: FirstFactor,
     pub upstream: Option<Upstream>,
     pub require_message_authenticator: bool,
+    pub rules: DoorRules,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +59,8 @@ pub struct RadiusClientView {
     pub first_factor: FirstFactor,
     pub upstream: Option<String>,
     pub require_message_authenticator: bool,
+    #[serde(flatten)]
+    pub rules: DoorRules,
 }
 
 impl RadiusClientSpec {
@@ -117,6 +122,7 @@ impl RadiusClientSpec {
                     secret: secret.into_bytes(),
                 }),
             require_message_authenticator: self.require_message_authenticator,
+            rules: self.rules,
         })
     }
 }
@@ -164,6 +170,7 @@ impl RadiusClients {
             first_factor: spec.first_factor,
             upstream: spec.upstream.clone(),
             require_message_authenticator: spec.require_message_authenticator,
+            rules: spec.rules,
             created_at: self.clock.now(),
         };
         self.store
@@ -231,6 +238,7 @@ impl RadiusClients {
                     .zip(upstream_secret)
                     .map(|(address, secret)| Upstream { address, secret }),
                 require_message_authenticator: stored.require_message_authenticator,
+                rules: stored.rules,
             });
         }
         Ok(clients)
@@ -245,5 +253,6 @@ fn view(c: &StoredRadiusClient) -> RadiusClientView {
         first_factor: c.first_factor,
         upstream: c.upstream.clone(),
         require_message_authenticator: c.require_message_authenticator,
+        rules: c.rules,
     }
 }

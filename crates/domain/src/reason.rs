@@ -43,10 +43,17 @@ pub enum Reason {
     CodeRateLimited,
     /// A RADIUS State that is unknown, already answered or too old.
     ChallengeExpired,
+    /// The door asked for a method this user may not use: not their
+    /// default while method choice is off, or not in their allowed methods.
+    MethodNotAllowed,
+    /// Let through without a second factor: the user is unknown or has no
+    /// method, and the door does not require a user match (staged roll-out).
+    /// Recorded on accepted sign-ins only.
+    NotEnrolled,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 20] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -65,6 +72,8 @@ impl Reason {
         Reason::AttemptsExceeded,
         Reason::CodeRateLimited,
         Reason::ChallengeExpired,
+        Reason::MethodNotAllowed,
+        Reason::NotEnrolled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +96,8 @@ impl Reason {
             Reason::AttemptsExceeded => "attempts_exceeded",
             Reason::CodeRateLimited => "code_rate_limited",
             Reason::ChallengeExpired => "challenge_expired",
+            Reason::MethodNotAllowed => "method_not_allowed",
+            Reason::NotEnrolled => "not_enrolled",
         }
     }
 
@@ -115,6 +126,8 @@ impl Reason {
             Reason::AttemptsExceeded => "Too many wrong codes. Ask for a new code.",
             Reason::CodeRateLimited => "Too many codes were sent recently. Wait a while and try again.",
             Reason::ChallengeExpired => "This sign-in took too long or was already answered: start again.",
+            Reason::MethodNotAllowed => "This verification method is not allowed for your account. Use your usual method, or ask your administrator.",
+            Reason::NotEnrolled => "No second factor is set up for this user yet; let through while enrolment is not required.",
         }
     }
 

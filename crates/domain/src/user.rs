@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
+use crate::signin::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -29,6 +30,11 @@ pub struct User {
     /// argon2id hash of the user's PIN, for PIN + code; never shown.
     #[serde(skip)]
     pub pin_hash: Option<String>,
+    /// The method used when a door does not name one; `None`: chosen from
+    /// what the user has (see `signin::Methods::default_for`).
+    pub default_method: Option<Method>,
+    /// The methods an administrator lets this user use; `None`: all they have.
+    pub allowed_methods: Option<Vec<Method>>,
 }
 
 impl User {
@@ -57,6 +63,10 @@ pub struct UserPatch {
     pub push_number_matching: Option<Option<bool>>,
     pub push_pin_required: Option<Option<bool>>,
     pub welcome_email: Option<Option<bool>>,
+    /// `Some(None)` returns to the default chosen from what the user has.
+    pub default_method: Option<Option<Method>>,
+    /// `Some(None)` lifts the restriction.
+    pub allowed_methods: Option<Option<Vec<Method>>>,
 }
 
 /// A page of users: those whose username, display name or email contains

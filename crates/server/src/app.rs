@@ -14,7 +14,7 @@ use countersign_messaging::Templates;
 
 use crate::messaging::{Gateways, TemplateComposer};
 use countersign_domain::radius_clients::RadiusClients;
-use countersign_domain::{Accounts, ApiKeys, Clock, Store, SystemClock, Verifier};
+use countersign_domain::{Accounts, ApiKeys, Clock, SignIn, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
 use countersign_web::push_hub::Hub;
 
@@ -27,6 +27,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub accounts: Accounts,
     pub verifier: Verifier,
+    pub signin: SignIn,
     pub api_keys: ApiKeys,
     pub radius_clients: RadiusClients,
     pub push: Push,
@@ -97,6 +98,13 @@ impl App {
             verifier.clone(),
             code_policy,
         );
+        let signin = SignIn::new(
+            verifier.clone(),
+            push.clone(),
+            codes.clone(),
+            hub.clone(),
+            config.signin_policy(),
+        );
         let welcome_policy = WelcomePolicy {
             enabled: config.messaging.welcome,
             attachments: config
@@ -128,6 +136,7 @@ impl App {
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
             verifier,
+            signin,
             push,
             hub,
             clock,
@@ -146,6 +155,7 @@ impl App {
         countersign_web::AppState {
             accounts: self.accounts.clone(),
             verifier: self.verifier.clone(),
+            signin: self.signin.clone(),
             api_keys: self.api_keys.clone(),
             store: self.store.clone(),
             issuer: self.config.issuer.clone(),

@@ -98,10 +98,15 @@ async fn bodies(admin: &Api, app: &Api) {
         )
         .await;
     unknown.expect_error(422, "invalid_request", "an unknown field on verify");
-    let missing = app
-        .post("/api/v1/verify", json!({"username": "alice"}))
-        .await;
+    let missing = app.post("/api/v1/verify", json!({"code": "123456"})).await;
     missing.expect_error(422, "invalid_request", "a missing field");
+    let otp_without_code = app
+        .post(
+            "/api/v1/verify",
+            json!({"username": "alice", "method": "otp"}),
+        )
+        .await;
+    otp_without_code.expect_error(422, "invalid_request", "otp without a code");
     let wrong_type = app
         .post(
             "/api/v1/verify",

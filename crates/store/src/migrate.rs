@@ -52,6 +52,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_user_pin.sql"),
         postgres: include_str!("../migrations/postgres/0006_user_pin.sql"),
     },
+    Migration {
+        version: 7,
+        description: "methods per user, RADIUS client rules, challenge transactions",
+        sqlite: include_str!("../migrations/sqlite/0007_methods.sql"),
+        postgres: include_str!("../migrations/postgres/0007_methods.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

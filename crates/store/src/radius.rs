@@ -1,6 +1,7 @@
 //! The `radius_clients` and `radius_challenges` tables.
 
 use countersign_domain::radius::{Challenge, FirstFactor, Flow, StoredRadiusClient};
+use countersign_domain::signin::DoorRules;
 use countersign_domain::store::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
@@ -11,7 +12,8 @@ use crate::{db_error, outside_text};
 pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO radius_clients (id, name, address, secret, flow, first_factor, upstream, upstream_secret, \
-         require_message_auth, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         require_message_auth, created_at, require_user_match, fallback_otp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&c.id)
     .bind(&c.name)
@@ -23,6 +25,8 @@ pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
     .bind(c.sealed_upstream_secret.clone())
     .bind(i64::from(c.require_message_authenticator))
     .bind(c.created_at)
+    .bind(i64::from(c.rules.require_user_match))
+    .bind(i64::from(c.rules.fallback_otp))
     .execute(pool)
     .await
     .map_err(db_error("RADIUS client"))?;
@@ -31,8 +35,8 @@ pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
 
 pub async fn list_clients(pool: &AnyPool) -> StoreResult<Vec<StoredRadiusClient>> {
     let rows = sqlx::query(
-        "SELECT id, name, address, secret, flow, first_factor, upstream, upstream_secret, require_message_auth, created_at \
-         FROM radius_clients ORDER BY name",
+        "SELECT id, name, address, secret, flow, first_factor, upstream, upstream_secret, require_message_auth, created_at, \
+         require_user_match, fallback_otp FROM radius_clients ORDER BY name",
     )
     .fetch_all(pool)
     .await
@@ -50,12 +54,14 @@ pub async fn delete_client(pool: &AnyPool, name: &str) -> StoreResult<bool> {
 }
 
 pub async fn insert_challenge(pool: &AnyPool, c: &Challenge) -> StoreResult<()> {
-    sqlx::query("INSERT INTO radius_challenges (state, username, client, attributes, expires_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO radius_challenges (state, username, client, attributes, expires_at, transaction_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&c.state)
         .bind(outside_text(&c.username))
         .bind(&c.client)
         .bind(c.attributes.clone())
         .bind(c.expires_at)
+        .bind(&c.transaction_id)
         .execute(pool)
         .await
         .map_err(db_error("RADIUS challenge"))?;
@@ -74,7 +80,7 @@ pub async fn take_challenge(
         .execute(pool)
         .await
         .map_err(db_error("expiring RADIUS challenges"))?;
-    let row = sqlx::query("DELETE FROM radius_challenges WHERE state = $1 RETURNING state, username, client, attributes, expires_at")
+    let row = sqlx::query("DELETE FROM radius_challenges WHERE state = $1 RETURNING state, username, client, attributes, expires_at, transaction_id")
         .bind(outside_text(state))
         .fetch_optional(pool)
         .await
@@ -87,6 +93,7 @@ pub async fn take_challenge(
         client: row.try_get("client").map_err(&err)?,
         attributes: row.try_get("attributes").map_err(&err)?,
         expires_at: row.try_get("expires_at").map_err(&err)?,
+        transaction_id: row.try_get("transaction_id").map_err(&err)?,
     }))
 }
 
@@ -110,5 +117,9 @@ fn client_from_row(row: &AnyRow) -> StoreResult<StoredRadiusClient> {
             .map_err(&err)?
             != 0,
         created_at: row.try_get("created_at").map_err(&err)?,
+        rules: DoorRules {
+            require_user_match: row.try_get::<i64, _>("require_user_match").map_err(&err)? != 0,
+            fallback_otp: row.try_get::<i64, _>("fallback_otp").map_err(&err)? != 0,
+        },
     })
 }

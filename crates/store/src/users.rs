@@ -1,5 +1,7 @@
 //! The `users` table.
 
+use countersign_domain::signin::method::{join_list, parse_list};
+use countersign_domain::signin::Method;
 use countersign_domain::store::{FailureState, StoreResult};
 use countersign_domain::user::username_key;
 use countersign_domain::{StoredToken, User, UserQuery};
@@ -10,7 +12,7 @@ use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
-     push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash";
+     push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -73,7 +75,8 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
 pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
-         push_number_matching = $6, push_pin_required = $7, welcome_email = $8 WHERE id = $9",
+         push_number_matching = $6, push_pin_required = $7, welcome_email = $8, default_method = $9, \
+         allowed_methods = $10 WHERE id = $11",
     )
     .bind(&user.display_name)
     .bind(&user.email)
@@ -83,6 +86,8 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     .bind(user.push_number_matching.map(i64::from))
     .bind(user.push_pin_required.map(i64::from))
     .bind(user.welcome_email.map(i64::from))
+    .bind(user.default_method.map(|m| m.as_str()))
+    .bind(user.allowed_methods.as_deref().map(join_list))
     .bind(&user.id)
         .execute(pool)
         .await
@@ -185,6 +190,14 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
             .map(|v| v != 0),
         welcomed_at: row.try_get("welcomed_at").map_err(&err)?,
         pin_hash: row.try_get("pin_hash").map_err(&err)?,
+        default_method: row
+            .try_get::<Option<String>, _>("default_method")
+            .map_err(&err)?
+            .and_then(|m| Method::parse(&m)),
+        allowed_methods: row
+            .try_get::<Option<String>, _>("allowed_methods")
+            .map_err(&err)?
+            .and_then(|list| parse_list(&list).ok()),
     })
 }
 

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use countersign_domain::{
-    Accounts, ApiKeys, AuditQuery, AuditRecord, FixedClock, NewUser, Outcome, Reason, Scope,
-    SecretKey, Source, Store, TokenSpec, UserPatch, UserQuery, Verification, Verifier,
+    Accounts, ApiKeys, AuditQuery, AuditRecord, FixedClock, Method, NewUser, Outcome, Reason,
+    Scope, SecretKey, Source, Store, TokenSpec, UserPatch, UserQuery, Verification, Verifier,
     VerifyPolicy,
 };
 use countersign_store::{open, SqlStore, StoreOptions};
@@ -184,6 +184,18 @@ async fn users_update_and_delete(store: SqlStore) {
         .await
         .expect("clear");
     assert_eq!(cleared.email, None);
+    let methods = UserPatch {
+        default_method: Some(Some(Method::Sms)),
+        allowed_methods: Some(Some(vec![Method::Sms, Method::Otp])),
+        ..UserPatch::default()
+    };
+    w.accounts
+        .update_user("erin", methods)
+        .await
+        .expect("methods");
+    let read = w.accounts.user("erin").await.expect("read");
+    assert_eq!(read.default_method, Some(Method::Sms));
+    assert_eq!(read.allowed_methods, Some(vec![Method::Sms, Method::Otp]));
     assert_eq!(
         w.accounts
             .user("erin")
@@ -475,6 +487,7 @@ async fn challenges_are_taken_once(store: SqlStore) {
         client: "vpn".into(),
         attributes: vec![25, 3, 1],
         expires_at: NOW + 60,
+        transaction_id: Some("chl_1".into()),
     };
     w.store.insert_challenge(&challenge).await.expect("insert");
     assert_eq!(

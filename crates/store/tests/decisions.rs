@@ -69,6 +69,8 @@ async fn user_with_token(store: &SqlStore, name: &str) -> (String, String) {
         welcome_email: None,
         welcomed_at: None,
         pin_hash: None,
+        default_method: None,
+        allowed_methods: None,
     };
     store.insert_user(&user).await.expect("user");
     let token = StoredToken {

@@ -13,6 +13,7 @@ mod messages;
 mod openapi;
 pub mod proxy;
 pub mod push_hub;
+mod signals;
 mod system;
 mod tokens;
 mod transactions;
@@ -38,6 +39,8 @@ pub use openapi::openapi_json;
 pub struct AppState {
     pub accounts: Accounts,
     pub verifier: Verifier,
+    /// The sign-in engine every door goes through.
+    pub signin: countersign_domain::SignIn,
     pub api_keys: ApiKeys,
     pub store: Arc<dyn Store>,
     pub issuer: String,

@@ -99,6 +99,8 @@ pub async fn update(
         push_number_matching: body.push_number_matching,
         push_pin_required: body.push_pin_required,
         welcome_email: body.welcome_email,
+        default_method: body.default_method,
+        allowed_methods: body.allowed_methods,
     };
     let updated = state.accounts.update_user(&username, patch).await?;
     state.welcome.consider(&updated.username).await?;

@@ -1,31 +1,35 @@
-//! `POST /api/v1/verify`: the door applications call (verify scope).
+//! `POST /api/v1/verify`: the door applications call (verify scope). A
+//! translation table: the request becomes one engine attempt, the engine's
+//! step becomes the JSON answer.
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::codes::{CodeCheckError, CodeStart};
-use countersign_domain::messages::MessageKind;
-use countersign_domain::push_service::{PushContext, PushStart};
-use countersign_domain::{Outcome, Reason, Source, Verification};
+use countersign_domain::push_service::PushContext;
+use countersign_domain::signin::{AnswerError, Attempt, DoorRules, Method, Step};
+use countersign_domain::Reason;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ClientAddr, VerifyKey};
-use crate::transactions::{outcome_json, wait_for_decision};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub username: String,
-    /// The one-time code the user typed (method `otp`, the default).
+    /// The code the user typed: an OATH code (implies `otp` when no method
+    /// is named), or with `transaction_id` the texted or emailed code.
     pub code: Option<String>,
-    /// `otp` (default) or `push`.
+    /// `otp`, `push`, `sms`, `sms_reply` or `email`. Absent: `otp` when a
+    /// code is given, else the user's default method.
     pub method: Option<String>,
     /// Push: what the device shows about the sign-in.
     pub context: Option<SignInContext>,
-    /// Push: block until decided instead of answering `pending`.
+    /// Push and two-way SMS: block until decided instead of answering `pending`.
     pub wait: Option<bool>,
     /// SMS and email codes: the challenge the code answers.
     pub transaction_id: Option<String>,
@@ -40,14 +44,23 @@ pub struct SignInContext {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyResponse {
-    /// `accepted`, `rejected`, or (push) `pending`.
+    /// `accepted`, `rejected`, `challenge` (enter a code) or `pending` (push, two-way SMS).
     pub result: &'static str,
     /// Why it was rejected: a stable reason code (docs/reason-codes.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
-    /// The reason in words to show the user.
+    /// The reason, or what to do next, in words to show the user.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<&'static str>,
+    pub message: Option<String>,
+    /// Challenge and pending: the method that runs (`otp`, `push`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'static str>,
+    /// Challenge and pending: pass it back with the code, or poll `/api/v1/transactions/{id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    /// Push with number matching: the number to show on the sign-in screen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security(("bearer" = [])),
@@ -65,129 +78,148 @@ pub async fn verify(
             .code
             .as_deref()
             .ok_or_else(|| ApiError::invalid("missing field `code` with `transaction_id`"))?;
-        return check_code(&state, &body.username, transaction_id, code, &source).await;
+        let step = state
+            .signin
+            .answer(&body.username, transaction_id, code, &source)
+            .await
+            .map_err(answer_error)?;
+        return step_json(&body.username, step);
     }
-    match body.method.as_deref().unwrap_or("otp") {
-        "sms_reply" => match state.codes.start_reply(&body.username, &source).await? {
-            CodeStart::Pending { transaction_id, .. } if body.wait == Some(true) => {
-                let wait = crate::transactions::MAX_WAIT;
-                Ok(Json(
-                    crate::transactions::wait_for_reply(&state, &transaction_id, wait).await?,
-                ))
-            }
-            CodeStart::Pending {
-                transaction_id,
-                message,
-            }
-            | CodeStart::Challenge {
-                transaction_id,
-                message,
-            } => Ok(Json(
-                json!({"result": "pending", "transaction_id": transaction_id, "message": message}),
-            )),
-            CodeStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
-        },
-        "sms" | "email" => {
-            let kind = if body.method.as_deref() == Some("sms") {
-                MessageKind::Sms
-            } else {
-                MessageKind::Email
-            };
-            match state.codes.start(&body.username, kind, &source).await? {
-                CodeStart::Challenge {
-                    transaction_id,
-                    message,
-                }
-                | CodeStart::Pending {
-                    transaction_id,
-                    message,
-                } => Ok(Json(
-                    json!({"result": "challenge", "transaction_id": transaction_id, "message": message}),
-                )),
-                CodeStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
-            }
-        }
-        "otp" => {
-            let code = body.code.ok_or_else(|| {
-                ApiError::invalid("missing field `code` (or set \"method\": \"push\")")
-            })?;
-            let request = Verification {
-                username: body.username,
-                code,
-                source,
-            };
-            let outcome = state.verifier.verify(&request).await?;
-            answer(&request.username, outcome)
-        }
-        "push" => {
-            let context = body.context.map(|c| PushContext {
+    let method = body
+        .method
+        .as_deref()
+        .map(|m| {
+            Method::parse(m).ok_or_else(|| {
+                ApiError::invalid(format!("method '{m}' is not {}", Method::listed()))
+            })
+        })
+        .transpose()?;
+    if method == Some(Method::Otp) && body.code.is_none() {
+        return Err(ApiError::invalid(
+            "missing field `code` (or set \"method\": \"push\")",
+        ));
+    }
+    let attempt = Attempt {
+        username: body.username.clone(),
+        method,
+        code: body.code,
+        context: body
+            .context
+            .map_or_else(PushContext::default, |c| PushContext {
                 application: c.application,
                 client_address: c.client_address,
                 number_matching: None,
-            });
-            match state
-                .push
-                .start(&body.username, context.unwrap_or_default(), &source)
+            }),
+        source,
+        rules: DoorRules::default(),
+    };
+    let step = state.signin.start(&attempt).await?;
+    match step {
+        Step::Pending {
+            transaction_id,
+            number,
+            ..
+        } if body.wait == Some(true) => {
+            let wait = match method {
+                Some(Method::SmsReply) => crate::transactions::MAX_WAIT,
+                _ => state.signin.push_timeout_seconds() + 1,
+            };
+            let wait = Duration::from_secs(wait);
+            let decided = state
+                .signin
+                .wait(&transaction_id, wait, &DoorRules::default())
                 .await?
-            {
-                PushStart::Rejected(reason) => answer(&body.username, Outcome::Rejected { reason }),
-                PushStart::Pending {
-                    transaction_id,
-                    number,
-                } if body.wait == Some(true) => {
-                    let wait = state.push.policy().timeout_seconds.max(1) as u64 + 1;
-                    let decided = wait_for_decision(&state, &transaction_id, wait).await?;
-                    let mut value = outcome_json(&decided);
-                    value["number"] = json!(number);
-                    Ok(Json(value))
-                }
-                PushStart::Pending {
-                    transaction_id,
-                    number,
-                } => Ok(Json(
-                    json!({"result": "pending", "transaction_id": transaction_id, "number": number}),
-                )),
+                .ok_or_else(|| ApiError::not_found(format!("no transaction '{transaction_id}'")))?;
+            let mut value = transaction_json(&transaction_id, decided);
+            if number.is_some() {
+                value["number"] = json!(number);
             }
+            Ok(Json(value))
         }
-        other => Err(ApiError::invalid(format!(
-            "method '{other}' is not otp, push, sms or email"
-        ))),
+        step => step_json(&body.username, step),
     }
 }
 
-async fn check_code(
-    state: &AppState,
-    username: &str,
-    id: &str,
-    code: &str,
-    source: &Source,
-) -> Result<Json<Value>, ApiError> {
-    match state.codes.check(username, id, code, source).await {
-        Ok(None) => Ok(Json(json!({"result": "accepted"}))),
-        Ok(Some(reason)) => Ok(Json(
-            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()}),
-        )),
-        Err(CodeCheckError::NotFound) => Err(ApiError::new(
+fn answer_error(e: AnswerError) -> ApiError {
+    match e {
+        AnswerError::NotFound => ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_transaction",
             "no code was sent with this transaction_id for this user: ask for a new code",
-        )),
-        Err(CodeCheckError::Domain(e)) => Err(e.into()),
+        ),
+        AnswerError::Domain(e) => e.into(),
     }
 }
 
-fn answer(username: &str, outcome: Outcome) -> Result<Json<Value>, ApiError> {
-    match outcome {
-        Outcome::Accepted { .. } => Ok(Json(json!({"result": "accepted"}))),
-        Outcome::Rejected {
-            reason: Reason::UnknownUser,
-        } => Err(ApiError::new(
+/// The answer to a new sign-in; an unknown user is a 404 like every other missing resource.
+fn step_json(username: &str, step: Step) -> Result<Json<Value>, ApiError> {
+    if step == Step::rejected(Reason::UnknownUser) {
+        return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_user",
             format!("no user is named '{username}': create the user first"),
-        )),
-        Outcome::Rejected { reason } => Ok(Json(
-            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()}),
-        )),
+        ));
     }
+    let value = match step {
+        // The method that answered is in the audit trail; the answer stays as it always was.
+        Step::Accepted { reason, .. } => json!({
+            "result": "accepted",
+            "reason": reason.map(Reason::as_str),
+        }),
+        Step::Rejected { reason } => {
+            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()})
+        }
+        Step::Challenge {
+            transaction_id,
+            method,
+            prompt,
+        } => json!({
+            "result": "challenge", "method": method.as_str(),
+            "transaction_id": transaction_id, "message": prompt,
+        }),
+        Step::Pending {
+            transaction_id,
+            method,
+            number,
+            prompt,
+        } => {
+            let mut value = json!({"result": "pending", "method": method.as_str(),
+                "transaction_id": transaction_id, "message": prompt});
+            if method == Method::Push {
+                value["number"] = json!(number);
+            }
+            value
+        }
+    };
+    Ok(Json(without_nulls(value)))
+}
+
+/// A transaction's standing, as `GET /api/v1/transactions/{id}` answers it.
+pub fn transaction_json(transaction_id: &str, step: Step) -> Value {
+    let mut value = match step {
+        Step::Accepted { .. } => json!({"result": "accepted"}),
+        Step::Rejected { reason } => {
+            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()})
+        }
+        Step::Pending { method, number, .. } => {
+            let mut value = json!({"result": "pending"});
+            if method == Method::Push {
+                value["number"] = json!(number);
+            }
+            value
+        }
+        Step::Challenge { method, prompt, .. } => {
+            json!({"result": "challenge", "method": method.as_str(), "message": prompt})
+        }
+    };
+    value["transaction_id"] = json!(transaction_id);
+    value
+}
+
+/// Optional fields are left out rather than sent as null.
+fn without_nulls(mut value: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|key, v| !v.is_null() || key == "number");
+    }
+    value
 }

@@ -1,7 +1,7 @@
 //! The shapes of request and response bodies, as the OpenAPI document shows them.
 
 use countersign_domain::clock::rfc3339;
-use countersign_domain::{AuditRecord, Token, User};
+use countersign_domain::{AuditRecord, Method, Token, User};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -21,6 +21,13 @@ pub struct UserView {
     pub push_number_matching: Option<bool>,
     /// Whether this user proves a PIN on pushes; null follows the server's policy.
     pub push_pin_required: Option<bool>,
+    /// The method used when a door names none; null: chosen from what the
+    /// user has (push, else otp, else sms, else email).
+    #[schema(value_type = Option<String>)]
+    pub default_method: Option<Method>,
+    /// The methods this user may use; null: every method they have.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed_methods: Option<Vec<Method>>,
 }
 
 impl From<User> for UserView {
@@ -37,6 +44,8 @@ impl From<User> for UserView {
             updated_at: rfc3339(u.updated_at),
             push_number_matching: u.push_number_matching,
             push_pin_required: u.push_pin_required,
+            default_method: u.default_method,
+            allowed_methods: u.allowed_methods,
         }
     }
 }
@@ -76,6 +85,14 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub welcome_email: Option<Option<bool>>,
+    /// `otp`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub default_method: Option<Option<Method>>,
+    /// A list of methods the user may use; null lifts the restriction.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed_methods: Option<Option<Vec<Method>>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).

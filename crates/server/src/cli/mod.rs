@@ -12,7 +12,7 @@ mod users;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use countersign_domain::{Outcome, Source, Verification};
+use countersign_domain::{Attempt, Reason, Source, Step};
 use serde::Serialize;
 use serde_json::json;
 
@@ -73,19 +73,23 @@ pub async fn migrate(app: &App, _status_only: bool, out: &Output) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// `countersign verify USER CODE`: one attempt through the sign-in engine,
+/// as an application's would be (the code implies the otp method).
 pub async fn verify(app: &App, username: &str, code: &str, out: &Output) -> Result<ExitCode> {
-    let request = Verification {
+    let attempt = Attempt {
         username: username.to_string(),
-        code: code.to_string(),
+        code: Some(code.to_string()),
         source: Source {
             client: Some("cli".into()),
             address: None,
         },
+        ..Attempt::default()
     };
-    let outcome = app.verifier.verify(&request).await?;
-    let (result, reason) = match &outcome {
-        Outcome::Accepted { .. } => ("accepted", None),
-        Outcome::Rejected { reason } => ("rejected", Some(*reason)),
+    let (result, reason) = match app.signin.start(&attempt).await? {
+        Step::Accepted { .. } => ("accepted", None),
+        Step::Rejected { reason } => ("rejected", Some(reason)),
+        // A code always decides; anything else is a method that needs a person.
+        Step::Challenge { .. } | Step::Pending { .. } => ("rejected", Some(Reason::NoMethod)),
     };
     let value = json!({"result": result, "reason": reason.map(|r| r.as_str())});
     out.show(&value, || match reason {

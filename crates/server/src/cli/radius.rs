@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use countersign_domain::radius::{FirstFactor, Flow};
 use countersign_domain::radius_clients::RadiusClientSpec;
+use countersign_domain::signin::DoorRules;
 use serde_json::json;
 
 use super::Output;
@@ -49,6 +50,13 @@ pub enum ClientCommand {
         /// Accept requests without Message-Authenticator (old equipment; open to BlastRADIUS).
         #[arg(long)]
         allow_missing_message_authenticator: bool,
+        /// false: users who are unknown or have no method are let through
+        /// (audited as not_enrolled), for a staged roll-out.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        require_user_match: bool,
+        /// When a push times out or the user has no device, ask for an OATH code instead of rejecting.
+        #[arg(long)]
+        fallback_otp: bool,
     },
     List,
     Remove {
@@ -70,6 +78,8 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
             upstream,
             upstream_secret_file,
             allow_missing_message_authenticator,
+            require_user_match,
+            fallback_otp,
         } => {
             let secret = match (secret, secret_file) {
                 (Some(secret), _) => secret,
@@ -93,6 +103,10 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
                     .map(read_secret)
                     .transpose()?,
                 require_message_authenticator: !allow_missing_message_authenticator,
+                rules: DoorRules {
+                    require_user_match,
+                    fallback_otp,
+                },
             };
             let added = service.add(spec).await?;
             out.show(&added, || {
@@ -108,12 +122,12 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
             let clients = service.list().await?;
             out.show(&clients, || {
                 let mut text = format!(
-                    "{:<20} {:<20} {:<10} {:<8} {:<22} {}",
-                    "NAME", "ADDRESS", "FLOW", "FIRST", "UPSTREAM", "MESSAGE-AUTH"
+                    "{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
+                    "NAME", "ADDRESS", "FLOW", "FIRST", "UPSTREAM", "MESSAGE-AUTH", "RULES"
                 );
                 for c in &clients {
                     text.push_str(&format!(
-                        "\n{:<20} {:<20} {:<10} {:<8} {:<22} {}",
+                        "\n{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
                         c.name,
                         c.address,
                         c.flow.as_str(),
@@ -123,7 +137,8 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
                             "required"
                         } else {
                             "optional (unsafe)"
-                        }
+                        },
+                        rules_text(&c.rules)
                     ));
                 }
                 text
@@ -143,4 +158,19 @@ fn read_secret(path: &std::path::Path) -> Result<String> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(text.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn rules_text(rules: &DoorRules) -> String {
+    let mut words = Vec::new();
+    if !rules.require_user_match {
+        words.push("unenrolled pass");
+    }
+    if rules.fallback_otp {
+        words.push("fallback otp");
+    }
+    if words.is_empty() {
+        "-".into()
+    } else {
+        words.join(", ")
+    }
 }

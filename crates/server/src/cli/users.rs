@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use countersign_domain::clock::rfc3339;
-use countersign_domain::{NewUser, User, UserPatch, UserQuery};
+use countersign_domain::signin::method::{join_list, parse_list};
+use countersign_domain::{Method, NewUser, User, UserPatch, UserQuery};
 use serde_json::json;
 
 use super::{or_dash, Output};
@@ -33,7 +34,8 @@ pub enum UserCommand {
     Show {
         username: String,
     },
-    /// Change profile fields; pass an empty value ("") to clear one.
+    /// Change profile fields and settings; pass an empty value ("") to clear one.
+    #[command(visible_alias = "set")]
     Update {
         username: String,
         #[command(flatten)]
@@ -44,6 +46,12 @@ pub enum UserCommand {
         /// PIN on pushes for this user: on, off, or default.
         #[arg(long)]
         push_pin: Option<String>,
+        /// The method used when a door names none: otp, push, sms, sms_reply, email, or default (automatic).
+        #[arg(long)]
+        default_method: Option<String>,
+        /// Comma-separated methods the user may use (e.g. push,otp), or all.
+        #[arg(long)]
+        allowed_methods: Option<String>,
     },
     Disable {
         username: String,
@@ -121,6 +129,8 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             profile,
             push_number_matching,
             push_pin,
+            default_method,
+            allowed_methods,
         } => {
             let patch = UserPatch {
                 display_name: profile.display_name.map(Some),
@@ -130,6 +140,11 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
                 push_number_matching: setting(push_number_matching.as_deref())?,
                 push_pin_required: setting(push_pin.as_deref())?,
                 welcome_email: None,
+                default_method: default_method.as_deref().map(method_setting).transpose()?,
+                allowed_methods: allowed_methods
+                    .as_deref()
+                    .map(methods_setting)
+                    .transpose()?,
             };
             accounts.update_user(&username, patch).await?
         }
@@ -187,11 +202,16 @@ fn setting(text: Option<&str>) -> Result<Option<Option<bool>>> {
 
 fn describe(u: &User) -> String {
     let locked = u.locked_until.map(rfc3339).unwrap_or_else(|| "no".into());
+    let default = u.default_method.map_or("automatic", |m| m.as_str());
+    let allowed = u
+        .allowed_methods
+        .as_deref()
+        .map_or_else(|| "all they have".to_string(), join_list);
     format!(
         "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nenabled:         {}\n\
-         locked until:    {}\nfailed attempts: {}\ncreated:         {}",
+         locked until:    {}\nfailed attempts: {}\ndefault method:  {}\nallowed methods: {}\ncreated:         {}",
         u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), if u.enabled { "yes" } else { "no" },
-        locked, u.failed_attempts, rfc3339(u.created_at)
+        locked, u.failed_attempts, default, allowed, rfc3339(u.created_at)
     )
 }
 
@@ -214,4 +234,27 @@ fn table(users: &[User]) -> String {
         text.push_str("\n(no users)");
     }
     text
+}
+
+/// `--default-method`: a method name, or `default` for the automatic choice.
+fn method_setting(text: &str) -> Result<Option<Method>> {
+    match text.trim() {
+        "default" | "" => Ok(None),
+        word => Method::parse(word).map(Some).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--default-method '{word}': use {} or default",
+                Method::listed()
+            )
+        }),
+    }
+}
+
+/// `--allowed-methods`: a comma-separated list, or `all` to lift the restriction.
+fn methods_setting(text: &str) -> Result<Option<Vec<Method>>> {
+    match text.trim() {
+        "all" | "" => Ok(None),
+        list => parse_list(list)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--allowed-methods: {e}")),
+    }
 }

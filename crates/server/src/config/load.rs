@@ -289,6 +289,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         hotp_resync_window: r.int("verify.hotp_resync_window", 1, 100_000) as u32,
         lockout_threshold: r.int("verify.lockout_threshold", 1, 1000) as u32,
         lockout_minutes: r.int("verify.lockout_minutes", 1, 10_080) as u32,
+        allow_method_choice: r.flag("verify.allow_method_choice"),
         issuer: r.text("otp.issuer").unwrap_or_else(|| "Countersign".into()),
         public_url: r.text("public_url"),
         behind_proxy: r.flag("http.behind_proxy"),

@@ -26,6 +26,7 @@ pub struct Config {
     pub hotp_resync_window: u32,
     pub lockout_threshold: u32,
     pub lockout_minutes: u32,
+    pub allow_method_choice: bool,
     pub issuer: String,
     pub public_url: Option<String>,
     pub behind_proxy: bool,
@@ -44,6 +45,12 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn signin_policy(&self) -> countersign_domain::SignInPolicy {
+        countersign_domain::SignInPolicy {
+            allow_method_choice: self.allow_method_choice,
+        }
+    }
+
     pub fn verify_policy(&self) -> countersign_domain::VerifyPolicy {
         countersign_domain::VerifyPolicy {
             totp_window: self.totp_window,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use countersign_domain::radius::{FirstFactor, Flow};
 use countersign_domain::radius_clients::{RadiusClient, RadiusClientSpec};
+use countersign_domain::signin::DoorRules;
 use toml::Value;
 
 const FIELDS: &[&str] = &[
@@ -15,6 +16,8 @@ const FIELDS: &[&str] = &[
     "upstream",
     "upstream_secret",
     "require_message_authenticator",
+    "require_user_match",
+    "fallback_otp",
 ];
 
 pub fn read(
@@ -61,5 +64,17 @@ fn spec(table: &toml::Table, at: &str) -> Result<RadiusClientSpec, String> {
             .get("require_message_authenticator")
             .and_then(Value::as_bool)
             .unwrap_or(true),
+        rules: DoorRules {
+            require_user_match: flag(table, at, "require_user_match", true)?,
+            fallback_otp: flag(table, at, "fallback_otp", false)?,
+        },
     })
+}
+
+fn flag(table: &toml::Table, at: &str, key: &str, default: bool) -> Result<bool, String> {
+    match table.get(key) {
+        None => Ok(default),
+        Some(Value::Boolean(value)) => Ok(*value),
+        Some(other) => Err(format!("{at}.{key}: must be true or false, not {other}")),
+    }
 }

@@ -100,6 +100,8 @@ pub const KEYS: &[Key] = &[
     key("verify.hotp_resync_window", Kind::Int, Some("1000"), "How far ahead a resync with two codes searches (1-100000)."),
     key("verify.lockout_threshold", Kind::Int, Some("10"), "Consecutive failures that lock a user (1-1000)."),
     key("verify.lockout_minutes", Kind::Int, Some("15"), "How long a lockout lasts, in minutes (1-10080)."),
+    key("verify.allow_method_choice", Kind::Bool, Some("true"),
+        "Doors may name a method other than the user's default (\"allow users to select method\"); when false such requests are refused with method_not_allowed."),
     key("otp.issuer", Kind::Str, Some("\"Countersign\""), "The issuer name authenticator apps show next to the account."),
     key("doctor.ntp_server", Kind::Str, None, "host:port of an NTP server to measure the clock against, e.g. ntp.example.org:123."),
     key("doctor.time_url", Kind::Str, None, "Or an http(s) URL whose Date header gives the time."),
@@ -146,7 +148,9 @@ pub const KEYS: &[Key] = &[
     key("radius.challenge_seconds", Kind::Int, Some("120"), "How long an Access-Challenge may be answered (10-600)."),
     key("radius.clients", Kind::Tables, Some("[]"),
         "Clients as [[radius.clients]] tables: name, address (IP or CIDR), secret, flow (otp|challenge), \
-         first_factor (none|radius), upstream, upstream_secret, require_message_authenticator. \
+         first_factor (none|radius), upstream, upstream_secret, require_message_authenticator, \
+         require_user_match (default true; false lets unknown or unenrolled users through as not_enrolled), \
+         fallback_otp (default false; a push timeout or no device asks for an OATH code instead). \
          Also `countersign radius client add`."),
 ];
 

@@ -1,13 +1,15 @@
-//! One Access-Request, decided: the flows of a client (otp, challenge),
-//! the first factor by proxy, and the answer in words a VPN user reads.
+//! One Access-Request, decided: the flows of a client (otp, challenge), the
+//! first factor by proxy, and the engine's step in words a VPN user reads.
+//! Which method runs, fallbacks and audit are the sign-in engine's.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
-use countersign_domain::push::TxStatus;
-use countersign_domain::push_service::{PushContext, PushStart};
+use countersign_domain::push_service::PushContext;
 use countersign_domain::radius::{Challenge, FirstFactor, Flow};
 use countersign_domain::radius_clients::RadiusClient;
-use countersign_domain::{DomainError, Entry, Outcome, Reason, Source, Verification};
+use countersign_domain::signin::{AnswerError, Attempt, Method, Step};
+use countersign_domain::{DomainError, Reason, Source};
 use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
 
 use super::upstream::{self, FirstFactor as Upstream};
@@ -46,23 +48,45 @@ pub async fn decide(
         },
         None => Vec::new(),
     };
-    let source = Source {
-        client: Some(format!("radius:{}", client.name)),
-        address: Some(nas_address(request, peer)),
+    let attempt = Attempt {
+        username: username.clone(),
+        context: PushContext {
+            application: Some(format!("RADIUS: {}", client.name)),
+            client_address: request.text(attr::CALLING_STATION_ID),
+            // A VPN client cannot show a number before the push is answered.
+            number_matching: Some(false),
+        },
+        source: Source {
+            client: Some(format!("radius:{}", client.name)),
+            address: Some(nas_address(request, peer)),
+        },
+        rules: client.rules,
+        ..Attempt::default()
     };
     let result = match (client.flow, request.attr(attr::STATE)) {
-        (Flow::Otp, _) => verify(ctx, &username, &password, source, Vec::new()).await,
+        (Flow::Otp, _) => {
+            let attempt = Attempt {
+                code: Some(text_of(&password)),
+                ..attempt
+            };
+            match ctx.signin.start(&attempt).await {
+                Ok(step) => answer(ctx, client, &attempt, step, Vec::new()).await,
+                Err(e) => Err(e),
+            }
+        }
         (Flow::Challenge, Some(state)) => {
-            second_round(ctx, client, &username, state, &password, source).await
+            second_round(ctx, client, attempt, state, &password).await
         }
-        (Flow::Challenge, None) => {
-            first_round(ctx, client, request, &username, &password, source).await
-        }
+        (Flow::Challenge, None) => first_round(ctx, client, request, attempt, &password).await,
     };
     result.unwrap_or_else(|e| {
         tracing::error!(error = %e, client = %client.name, "a RADIUS request could not be decided");
         Decision::Drop("server_error")
     })
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_string()
 }
 
 /// The address of the NAS: NAS-IP-Address when sent, else the packet's source.
@@ -73,48 +97,19 @@ fn nas_address(request: &Packet, peer: SocketAddr) -> String {
     }
 }
 
-async fn verify(
-    ctx: &Context,
-    username: &str,
-    code: &[u8],
-    source: Source,
-    extra: Vec<Attribute>,
-) -> Result<Decision, DomainError> {
-    let request = Verification {
-        username: username.to_string(),
-        code: String::from_utf8_lossy(code).trim().to_string(),
-        source,
-    };
-    Ok(match ctx.verifier.verify(&request).await? {
-        Outcome::Accepted { .. } => {
-            let mut attributes = vec![Attribute::new(
-                attr::REPLY_MESSAGE,
-                b"Second factor accepted.".to_vec(),
-            )];
-            attributes.extend(extra);
-            Decision::Answer(Code::AccessAccept, attributes)
-        }
-        Outcome::Rejected { reason } => reply(
-            Code::AccessReject,
-            format!("{} ({})", reason.message(), reason.as_str()),
-        ),
-    })
-}
-
 async fn first_round(
     ctx: &Context,
     client: &RadiusClient,
     request: &Packet,
-    username: &str,
+    attempt: Attempt,
     password: &[u8],
-    source: Source,
 ) -> Result<Decision, DomainError> {
     let mut passed = Vec::new();
     if let (FirstFactor::Radius, Some(upstream)) = (client.first_factor, &client.upstream) {
         match upstream::check(upstream, request, password).await {
             Upstream::Accepted(attributes) => passed = attributes,
             Upstream::Rejected(why) => {
-                tracing::info!(user = %username, client = %client.name, why = %why, "first factor rejected upstream");
+                tracing::info!(user = %attempt.username, client = %client.name, why = %why, "first factor rejected upstream");
                 return Ok(reply(
                     Code::AccessReject,
                     format!("The password was not accepted ({why})."),
@@ -126,85 +121,91 @@ async fn first_round(
             }
         }
     }
-    let Some(user) = ctx.store.user_by_name(username).await? else {
-        // Let the Verifier audit and word it like every other door.
-        return verify(ctx, username, b"", source, Vec::new()).await;
-    };
     // Method words, where the password is not the first factor.
-    let word = String::from_utf8_lossy(password).trim().to_lowercase();
-    let words_apply = client.first_factor == FirstFactor::None;
-    let has_device = !ctx.store.devices_of_user(&user.id).await?.is_empty();
-    if words_apply && word == "push" || has_device && !(words_apply && word == "code") {
-        return hold_for_push(ctx, client, request, username, source, passed).await;
-    }
+    let method = match client.first_factor {
+        FirstFactor::None => match text_of(password).to_lowercase().as_str() {
+            "push" => Some(Method::Push),
+            "code" => Some(Method::Otp),
+            _ => None,
+        },
+        FirstFactor::Radius => None,
+    };
+    let attempt = Attempt { method, ..attempt };
+    let step = ctx.signin.start(&attempt).await?;
+    answer(ctx, client, &attempt, step, passed).await
+}
+
+/// Maps a step to the answer; a pending push is held while the phone is
+/// answered, shorter than the client's timeout (`radius.hold_seconds`).
+/// Retransmissions meanwhile hit the duplicate cache: one request, one push.
+async fn answer(
+    ctx: &Context,
+    client: &RadiusClient,
+    attempt: &Attempt,
+    step: Step,
+    passed: Vec<Attribute>,
+) -> Result<Decision, DomainError> {
+    let step = match step {
+        Step::Pending { transaction_id, .. } => {
+            let hold = Duration::from_secs(ctx.hold_seconds);
+            let decided = ctx
+                .signin
+                .wait(&transaction_id, hold, &client.rules)
+                .await?;
+            decided.unwrap_or(Step::rejected(Reason::PushTimeout))
+        }
+        step => step,
+    };
+    Ok(match step {
+        Step::Accepted { reason, .. } => {
+            let words = match reason {
+                Some(Reason::NotEnrolled) => "Signed in without a second factor (not enrolled).",
+                _ => "Second factor accepted.",
+            };
+            let mut attributes = vec![Attribute::new(
+                attr::REPLY_MESSAGE,
+                words.as_bytes().to_vec(),
+            )];
+            attributes.extend(passed);
+            Decision::Answer(Code::AccessAccept, attributes)
+        }
+        Step::Rejected { reason } => rejection(reason),
+        Step::Challenge {
+            transaction_id,
+            prompt,
+            ..
+        } => challenge(ctx, client, attempt, transaction_id, prompt, &passed).await?,
+        // Still unanswered at the end of the hold.
+        Step::Pending { .. } => rejection(Reason::PushTimeout),
+    })
+}
+
+/// An Access-Challenge whose State the next round brings back.
+async fn challenge(
+    ctx: &Context,
+    client: &RadiusClient,
+    attempt: &Attempt,
+    transaction_id: Option<String>,
+    prompt: String,
+    passed: &[Attribute],
+) -> Result<Decision, DomainError> {
     let state = countersign_domain::ids::random_text(24);
     let challenge = Challenge {
         state: state.clone(),
-        username: username.to_string(),
+        username: attempt.username.clone(),
         client: client.name.clone(),
-        attributes: upstream::encode_attributes(&passed),
+        attributes: upstream::encode_attributes(passed),
         expires_at: ctx.clock.now() + ctx.challenge_seconds,
+        transaction_id,
     };
     ctx.store.insert_challenge(&challenge).await?;
     Ok(Decision::Answer(
         Code::AccessChallenge,
         vec![
-            Attribute::new(
-                attr::REPLY_MESSAGE,
-                b"Enter the code from your authenticator app.".to_vec(),
-            ),
+            Attribute::new(attr::REPLY_MESSAGE, prompt.into_bytes()),
             Attribute::new(attr::STATE, state.into_bytes()),
         ],
     ))
-}
-
-/// Holds the request while a push is answered, and answers before the
-/// client gives up (`radius.hold_seconds`). Retransmissions meanwhile hit
-/// the duplicate cache, so one request makes one push.
-async fn hold_for_push(
-    ctx: &Context,
-    client: &RadiusClient,
-    request: &Packet,
-    username: &str,
-    source: Source,
-    passed: Vec<Attribute>,
-) -> Result<Decision, DomainError> {
-    let context = PushContext {
-        application: Some(format!("RADIUS: {}", client.name)),
-        client_address: request.text(attr::CALLING_STATION_ID),
-        // A VPN client cannot show a number before the push is answered.
-        number_matching: Some(false),
-    };
-    let transaction_id = match ctx.push.start(username, context, &source).await? {
-        PushStart::Rejected(reason) => return Ok(rejection(reason)),
-        PushStart::Pending { transaction_id, .. } => transaction_id,
-    };
-    let decided = ctx
-        .hub
-        .wait_for_decision(&ctx.push, &transaction_id, ctx.hold_seconds)
-        .await?;
-    Ok(match decided {
-        Some(t) if t.status == TxStatus::Accepted => {
-            let mut attributes = vec![Attribute::new(
-                attr::REPLY_MESSAGE,
-                b"Sign-in approved.".to_vec(),
-            )];
-            attributes.extend(passed);
-            Decision::Answer(Code::AccessAccept, attributes)
-        }
-        Some(t) if t.status == TxStatus::Rejected => {
-            let reason = t
-                .reason
-                .as_deref()
-                .and_then(Reason::parse)
-                .unwrap_or(Reason::PushDenied);
-            rejection(reason)
-        }
-        _ => reply(
-            Code::AccessReject,
-            "The sign-in request on your phone was not answered in time. Try again. (push_timeout)",
-        ),
-    })
 }
 
 fn rejection(reason: Reason) -> Decision {
@@ -217,43 +218,39 @@ fn rejection(reason: Reason) -> Decision {
 async fn second_round(
     ctx: &Context,
     client: &RadiusClient,
-    username: &str,
+    attempt: Attempt,
     state: &[u8],
     code: &[u8],
-    source: Source,
 ) -> Result<Decision, DomainError> {
     let state = String::from_utf8_lossy(state);
     let challenge = ctx.store.take_challenge(&state, ctx.clock.now()).await?;
-    match challenge {
-        Some(c)
-            if c.client == client.name && c.username.to_lowercase() == username.to_lowercase() =>
-        {
-            verify(
-                ctx,
-                username,
-                code,
-                source,
-                upstream::decode_attributes(&c.attributes),
-            )
+    let matches = |c: &Challenge| {
+        c.client == client.name && c.username.to_lowercase() == attempt.username.to_lowercase()
+    };
+    let Some(challenge) = challenge.filter(matches) else {
+        let step = ctx.signin.expired_challenge(&attempt).await?;
+        return answer(ctx, client, &attempt, step, Vec::new()).await;
+    };
+    let passed = upstream::decode_attributes(&challenge.attributes);
+    let code = text_of(code);
+    let step = match &challenge.transaction_id {
+        Some(id) => match ctx
+            .signin
+            .answer(&attempt.username, id, &code, &attempt.source)
             .await
-        }
-        _ => {
-            let user = ctx.store.user_by_name(username).await?;
-            let entry = Entry {
-                username,
-                user: user.as_ref(),
-                method: "otp",
-                token_id: None,
-                source: &source,
+        {
+            Ok(step) => step,
+            Err(AnswerError::NotFound) => ctx.signin.expired_challenge(&attempt).await?,
+            Err(AnswerError::Domain(e)) => return Err(e),
+        },
+        None => {
+            let attempt = Attempt {
+                method: Some(Method::Otp),
+                code: Some(code),
+                ..attempt.clone()
             };
-            ctx.verifier
-                .record(
-                    entry,
-                    Some(Reason::ChallengeExpired),
-                    std::time::Instant::now(),
-                )
-                .await?;
-            Ok(rejection(Reason::ChallengeExpired))
+            ctx.signin.start(&attempt).await?
         }
-    }
+    };
+    answer(ctx, client, &attempt, step, passed).await
 }

@@ -1,6 +1,6 @@
 //! The RADIUS listener: UDP, clients by address, duplicate detection,
 //! Message-Authenticator required by default, every decision through the
-//! Verifier.
+//! sign-in engine.
 
 mod dedup;
 mod handler;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use countersign_domain::radius_clients::RadiusClient;
-use countersign_domain::{Clock, Store, Verifier};
+use countersign_domain::{Clock, SignIn, Store};
 use countersign_radius::{
     encode_response, verify_request_message_authenticator, Code, MessageAuth, Packet,
 };
@@ -33,7 +33,7 @@ const MAX_IN_FLIGHT: usize = 4096;
 const REFRESH: Duration = Duration::from_secs(5);
 
 pub struct Context {
-    verifier: Verifier,
+    signin: SignIn,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     registry: Registry,
@@ -41,8 +41,6 @@ pub struct Context {
     metrics: Arc<RadiusMetrics>,
     socket: UdpSocket,
     challenge_seconds: i64,
-    push: countersign_domain::push_service::Push,
-    hub: Arc<countersign_web::push_hub::Hub>,
     hold_seconds: u64,
     last_unknown_log: AtomicU64,
 }
@@ -67,7 +65,7 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
     }
     let metrics = Arc::new(RadiusMetrics::default());
     let ctx = Arc::new(Context {
-        verifier: app.verifier.clone(),
+        signin: app.signin.clone(),
         store: app.store.clone(),
         clock: app.clock.clone(),
         registry,
@@ -75,8 +73,6 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         metrics: metrics.clone(),
         socket,
         challenge_seconds: app.config.radius_challenge_seconds,
-        push: app.push.clone(),
-        hub: app.hub.clone(),
         hold_seconds: app.config.radius_hold_seconds,
         last_unknown_log: AtomicU64::new(0),
     });

@@ -50,9 +50,16 @@ pub struct RadiusNode {
 impl RadiusNode {
     /// `clients`: the arguments of `countersign radius client add`, one list per client.
     pub async fn start(db: &Db, clients: &[&[&str]]) -> RadiusNode {
+        Self::start_with(db, &[], clients).await
+    }
+
+    /// Like [`RadiusNode::start`], with extra `COUNTERSIGN_*` settings.
+    pub async fn start_with(db: &Db, env: &[(&str, &str)], clients: &[&[&str]]) -> RadiusNode {
         let port = free_udp_port();
         let listen = format!("127.0.0.1:{port}");
-        let mut server = Server::with_env(db, &[("COUNTERSIGN_RADIUS_LISTEN", &listen)]);
+        let mut all_env = vec![("COUNTERSIGN_RADIUS_LISTEN", listen.as_str())];
+        all_env.extend_from_slice(env);
+        let mut server = Server::with_env(db, &all_env);
         for args in clients {
             let mut all = vec!["radius", "client", "add"];
             all.extend_from_slice(args);

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use countersign_domain::signin::method::parse_list;
+use countersign_domain::signin::Method;
 use countersign_domain::store::StoreResult;
 use countersign_domain::user::username_key;
 use countersign_domain::{ApiKey, Scope, StoreError, StoredToken, User};
@@ -19,7 +21,8 @@ const MAX_IDLE: usize = 8;
 const USER_WITH_TOKENS: &str = "SELECT u.id, u.username, u.display_name, u.email, u.phone, u.enabled, \
     u.locked_until, u.failed_attempts, u.created_at, u.updated_at, u.push_number_matching, \
     u.push_pin_required, u.welcome_email, u.welcomed_at, u.pin_hash, \
-    t.id, t.kind, t.algorithm, t.digits, t.period, t.last_used, t.drift, t.secret, t.created_at, t.last_used_at \
+    t.id, t.kind, t.algorithm, t.digits, t.period, t.last_used, t.drift, t.secret, t.created_at, t.last_used_at, \
+    u.default_method, u.allowed_methods \
     FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = ?1 ORDER BY t.created_at, t.id";
 
 const KEY_BY_PREFIX: &str =
@@ -121,6 +124,13 @@ fn user_of(row: &Row<'_>) -> rusqlite::Result<User> {
         welcome_email: flag(row.get(12)?),
         welcomed_at: row.get(13)?,
         pin_hash: row.get(14)?,
+        // After the token columns (15..=24).
+        default_method: row
+            .get::<_, Option<String>>(25)?
+            .and_then(|m| Method::parse(&m)),
+        allowed_methods: row
+            .get::<_, Option<String>>(26)?
+            .and_then(|list| parse_list(&list).ok()),
     })
 }
 

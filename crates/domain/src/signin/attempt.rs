@@ -1,0 +1,105 @@
+//! What a door hands the engine, and the one step it gets back.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::Source;
+use crate::push_service::PushContext;
+use crate::reason::Reason;
+use crate::signin::Method;
+
+/// One sign-in as a door sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Attempt {
+    pub username: String,
+    /// `None`: the method a submitted code implies (otp), else the user's default.
+    pub method: Option<Method>,
+    /// What the user typed, if anything (PIN + code for users with a PIN).
+    pub code: Option<String>,
+    /// Where the sign-in comes from, as a push shows it.
+    pub context: PushContext,
+    /// Who asked (API key or door) and from which address.
+    pub source: Source,
+    pub rules: DoorRules,
+}
+
+/// A door's own rules, like Azure MFA Server's per-client settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorRules {
+    /// false: a user who is unknown or has no method is let through,
+    /// audited as `not_enrolled` (staged roll-outs).
+    pub require_user_match: bool,
+    /// When a push times out or the user has no device, ask for an OATH
+    /// code instead of rejecting.
+    pub fallback_otp: bool,
+}
+
+impl Default for DoorRules {
+    fn default() -> Self {
+        Self {
+            require_user_match: true,
+            fallback_otp: false,
+        }
+    }
+}
+
+/// The engine's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Signed in. `method` is `None` (and `reason` is `not_enrolled`) when
+    /// the door let an unenrolled user through.
+    Accepted {
+        method: Option<Method>,
+        /// The token, device or code challenge that answered.
+        credential: Option<String>,
+        reason: Option<Reason>,
+    },
+    Rejected {
+        reason: Reason,
+    },
+    /// Ask the user for a code. `transaction_id` names the texted or
+    /// emailed code to answer; `None` for an OATH code.
+    Challenge {
+        transaction_id: Option<String>,
+        method: Method,
+        prompt: String,
+    },
+    /// Waiting for the user's phone (push, two-way SMS).
+    Pending {
+        transaction_id: String,
+        method: Method,
+        /// The number to show for number matching.
+        number: Option<i64>,
+        prompt: String,
+    },
+}
+
+impl Step {
+    pub fn rejected(reason: Reason) -> Step {
+        Step::Rejected { reason }
+    }
+
+    /// The OATH code prompt used by every door.
+    pub fn otp_challenge(prompt: &str) -> Step {
+        Step::Challenge {
+            transaction_id: None,
+            method: Method::Otp,
+            prompt: prompt.to_string(),
+        }
+    }
+}
+
+/// Wakes waiters when a transaction is decided, on this node or another.
+pub trait Signals: Send + Sync {
+    /// A future that completes when `transaction_id` is decided or after
+    /// `max`. It is registered when this is called, so a decision between
+    /// the call and the first poll is not missed.
+    fn listen(
+        &self,
+        transaction_id: &str,
+        max: Duration,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}

@@ -1,0 +1,225 @@
+//! `start`: who is signing in, which method runs, and whether it may.
+
+use std::time::Instant;
+
+use crate::codes::CodeStart;
+use crate::error::DomainError;
+use crate::messages::MessageKind;
+use crate::push_service::PushStart;
+use crate::reason::Reason;
+use crate::signin::method::{allowed_for, Holdings, Method, Methods};
+use crate::signin::{Attempt, SignIn, Step};
+use crate::token::StoredToken;
+use crate::user::User;
+use crate::verifier::Verification;
+
+const OTP_PROMPT: &str = "Enter the code from your authenticator app.";
+const NO_DEVICE_PROMPT: &str =
+    "No phone is set up for push: enter the code from your authenticator app.";
+
+impl SignIn {
+    /// Starts (and, for a submitted code, finishes) one sign-in.
+    pub async fn start(&self, attempt: &Attempt) -> Result<Step, DomainError> {
+        let started = Instant::now();
+        let Some((user, tokens)) = self.store.user_with_tokens(&attempt.username).await? else {
+            return self.unenrolled(attempt, None, started).await;
+        };
+        let now = self.clock.now();
+        let early = if !user.enabled {
+            Some(Reason::UserDisabled)
+        } else if user.is_locked(now) {
+            Some(Reason::UserLockedOut)
+        } else {
+            None
+        };
+        if let Some(reason) = early {
+            let method = attempt
+                .method
+                .or(attempt.code.as_ref().map(|_| Method::Otp));
+            return self
+                .refuse(attempt, Some(&user), method, reason, started)
+                .await;
+        }
+        let method = match self.choose(attempt, &user, &tokens).await? {
+            Ok(method) => method,
+            Err(Choice::Unenrolled) => return self.unenrolled(attempt, Some(&user), started).await,
+            Err(Choice::Refused(method, reason)) => {
+                return self
+                    .refuse(attempt, Some(&user), method, reason, started)
+                    .await
+            }
+        };
+        self.run(attempt, method, user, tokens).await
+    }
+
+    /// The method to run, or why none runs.
+    async fn choose(
+        &self,
+        attempt: &Attempt,
+        user: &User,
+        tokens: &[StoredToken],
+    ) -> Result<Result<Method, Choice>, DomainError> {
+        let named = attempt
+            .method
+            .or(attempt.code.as_ref().map(|_| Method::Otp));
+        // The device count is read only when the answer depends on it: the
+        // hot path (a code, method choice allowed) needs none.
+        let needs_methods = named.is_none()
+            || !self.policy.allow_method_choice
+            || !attempt.rules.require_user_match;
+        let methods = match needs_methods {
+            true => Some(self.methods_of(user, tokens).await?),
+            false => None,
+        };
+        if let Some(methods) = &methods {
+            if methods.is_empty() && !attempt.rules.require_user_match {
+                return Ok(Err(Choice::Unenrolled));
+            }
+        }
+        let Some(method) = named else {
+            let default = methods.as_ref().and_then(|m| m.default_for(user));
+            return Ok(default.ok_or(Choice::Refused(None, Reason::NoMethod)));
+        };
+        if !allowed_for(user, method) {
+            return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
+        }
+        if !self.policy.allow_method_choice {
+            let default = methods.as_ref().and_then(|m| m.default_for(user));
+            let fallback = method == Method::Otp && attempt.rules.fallback_otp;
+            if default.is_some_and(|d| d != method) && !fallback {
+                return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
+            }
+        }
+        Ok(Ok(method))
+    }
+
+    pub(crate) async fn methods_of(
+        &self,
+        user: &User,
+        tokens: &[StoredToken],
+    ) -> Result<Methods, DomainError> {
+        let devices = self.store.devices_of_user(&user.id).await?.len();
+        let holdings = Holdings {
+            tokens: tokens.len(),
+            devices,
+        };
+        Ok(Methods::of(user, holdings))
+    }
+
+    /// Runs the chosen method.
+    async fn run(
+        &self,
+        attempt: &Attempt,
+        method: Method,
+        user: User,
+        tokens: Vec<StoredToken>,
+    ) -> Result<Step, DomainError> {
+        let (username, source) = (&attempt.username, &attempt.source);
+        match method {
+            Method::Otp => self.otp(attempt, user, tokens).await,
+            Method::Push => {
+                match self
+                    .push
+                    .start(username, attempt.context.clone(), source)
+                    .await?
+                {
+                    PushStart::Pending {
+                        transaction_id,
+                        number,
+                    } => Ok(Step::Pending {
+                        transaction_id,
+                        method,
+                        prompt: push_prompt(number),
+                        number,
+                    }),
+                    PushStart::Rejected(Reason::NoDevice)
+                        if attempt.rules.fallback_otp && !tokens.is_empty() =>
+                    {
+                        Ok(Step::otp_challenge(NO_DEVICE_PROMPT))
+                    }
+                    PushStart::Rejected(reason) => Ok(Step::rejected(reason)),
+                }
+            }
+            Method::Sms | Method::Email => {
+                let kind = match method {
+                    Method::Sms => MessageKind::Sms,
+                    _ => MessageKind::Email,
+                };
+                code_step(method, self.codes.start(username, kind, source).await?)
+            }
+            Method::SmsReply => code_step(method, self.codes.start_reply(username, source).await?),
+        }
+    }
+
+    async fn otp(
+        &self,
+        attempt: &Attempt,
+        user: User,
+        tokens: Vec<StoredToken>,
+    ) -> Result<Step, DomainError> {
+        let Some(code) = &attempt.code else {
+            if tokens.is_empty() {
+                let started = Instant::now();
+                let reason = Reason::NoMethod;
+                return self
+                    .refuse(attempt, Some(&user), Some(Method::Otp), reason, started)
+                    .await;
+            }
+            return Ok(Step::otp_challenge(OTP_PROMPT));
+        };
+        let request = Verification {
+            username: attempt.username.clone(),
+            code: code.clone(),
+            source: attempt.source.clone(),
+        };
+        let outcome = self
+            .verifier
+            .verify_loaded(&request, Some((user, tokens)))
+            .await?;
+        Ok(match outcome {
+            crate::Outcome::Accepted { token_id } => Step::Accepted {
+                method: Some(Method::Otp),
+                credential: Some(token_id),
+                reason: None,
+            },
+            crate::Outcome::Rejected { reason } => Step::rejected(reason),
+        })
+    }
+}
+
+/// Why `choose` found no method to run.
+enum Choice {
+    /// No method, and the door lets such users through.
+    Unenrolled,
+    Refused(Option<Method>, Reason),
+}
+
+fn push_prompt(number: Option<i64>) -> String {
+    match number {
+        Some(n) => format!("Open the Countersign app and choose {n} to approve the sign-in."),
+        None => "Approve the sign-in request on your phone.".to_string(),
+    }
+}
+
+fn code_step(method: Method, start: CodeStart) -> Result<Step, DomainError> {
+    Ok(match start {
+        CodeStart::Challenge {
+            transaction_id,
+            message,
+        } => Step::Challenge {
+            transaction_id: Some(transaction_id),
+            method,
+            prompt: message,
+        },
+        CodeStart::Pending {
+            transaction_id,
+            message,
+        } => Step::Pending {
+            transaction_id,
+            method,
+            number: None,
+            prompt: message,
+        },
+        CodeStart::Rejected(reason) => Step::rejected(reason),
+    })
+}

@@ -1,0 +1,234 @@
+//! The ways a user can prove the second factor, and which of them a user
+//! can use: derived from what they have, narrowed by an administrator.
+
+use serde::{Deserialize, Serialize};
+
+use crate::user::User;
+
+/// A verification method. New ones (`yubico`, `call`, `webauthn`) are added
+/// here, to [`Method::ALL`] and to [`Methods::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// An OATH code (TOTP or HOTP), with the PIN in front when the user has one.
+    Otp,
+    /// Approve on the Countersign authenticator.
+    Push,
+    /// A code sent by text message.
+    Sms,
+    /// A text message the user answers with the code it names (two-way SMS).
+    SmsReply,
+    /// A code sent by email.
+    Email,
+}
+
+impl Method {
+    /// In the order a default is chosen when the user has none set.
+    pub const ALL: [Method; 5] = [
+        Method::Push,
+        Method::Otp,
+        Method::Sms,
+        Method::SmsReply,
+        Method::Email,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Otp => "otp",
+            Method::Push => "push",
+            Method::Sms => "sms",
+            Method::SmsReply => "sms_reply",
+            Method::Email => "email",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// The words for error messages: "otp, push, sms, sms_reply or email".
+    pub fn listed() -> String {
+        let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+        let (last, rest) = names.split_last().unwrap_or((&"", &[]));
+        format!("{} or {last}", rest.join(", "))
+    }
+
+    /// Methods whose code the user types at the door (as opposed to push).
+    pub fn is_code(self) -> bool {
+        !matches!(self, Method::Push | Method::SmsReply)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses a comma-separated list (`"push, otp"`); an error names the bad word.
+pub fn parse_list(text: &str) -> Result<Vec<Method>, String> {
+    let mut methods = Vec::new();
+    for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        let method = Method::parse(word)
+            .ok_or_else(|| format!("'{word}' is not a method: use {}", Method::listed()))?;
+        if !methods.contains(&method) {
+            methods.push(method);
+        }
+    }
+    Ok(methods)
+}
+
+/// Stored form of a list: `push,otp`.
+pub fn join_list(methods: &[Method]) -> String {
+    methods
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What the user has that a method needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub tokens: usize,
+    pub devices: usize,
+}
+
+/// The methods a user can use right now, in default order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Methods(Vec<Method>);
+
+impl Methods {
+    /// Derived from what the user has, narrowed by the user's `allowed_methods`.
+    pub fn of(user: &User, holdings: Holdings) -> Methods {
+        let has = |method: Method| match method {
+            Method::Otp => holdings.tokens > 0,
+            Method::Push => holdings.devices > 0,
+            Method::Sms | Method::SmsReply => user.phone.is_some(),
+            Method::Email => user.email.is_some() || user.username.contains('@'),
+        };
+        Methods(
+            Method::ALL
+                .into_iter()
+                .filter(|m| has(*m) && allowed_for(user, *m))
+                .collect(),
+        )
+    }
+
+    pub fn contains(&self, method: Method) -> bool {
+        self.0.contains(&method)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn list(&self) -> &[Method] {
+        &self.0
+    }
+
+    /// The user's default: the one set for them when they can use it, else
+    /// push if they have a device, else otp if a token, else sms, else email.
+    /// Two-way SMS is never chosen by itself: it must be set or asked for.
+    pub fn default_for(&self, user: &User) -> Option<Method> {
+        if let Some(set) = user.default_method.filter(|m| self.contains(*m)) {
+            return Some(set);
+        }
+        self.0.iter().copied().find(|m| *m != Method::SmsReply)
+    }
+}
+
+/// Whether an administrator's restriction lets this user use `method`.
+pub fn allowed_for(user: &User, method: Method) -> bool {
+    user.allowed_methods
+        .as_ref()
+        .is_none_or(|allowed| allowed.contains(&method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: "usr_1".into(),
+            username: "alice".into(),
+            display_name: None,
+            email: None,
+            phone: None,
+            enabled: true,
+            locked_until: None,
+            failed_attempts: 0,
+            created_at: 0,
+            updated_at: 0,
+            push_number_matching: None,
+            push_pin_required: None,
+            welcome_email: None,
+            welcomed_at: None,
+            pin_hash: None,
+            default_method: None,
+            allowed_methods: None,
+        }
+    }
+
+    #[test]
+    fn names_round_trip_and_lists_parse() {
+        for method in Method::ALL {
+            assert_eq!(Method::parse(method.as_str()), Some(method));
+        }
+        assert_eq!(
+            parse_list("push, otp,push"),
+            Ok(vec![Method::Push, Method::Otp])
+        );
+        assert!(parse_list("push,fax").unwrap_err().contains("'fax'"));
+        assert_eq!(join_list(&[Method::Sms, Method::Email]), "sms,email");
+    }
+
+    #[test]
+    fn default_follows_the_documented_order() {
+        let mut u = user();
+        u.phone = Some("+441632960123".into());
+        let all = Holdings {
+            tokens: 1,
+            devices: 1,
+        };
+        assert_eq!(Methods::of(&u, all).default_for(&u), Some(Method::Push));
+        let no_device = Holdings {
+            tokens: 1,
+            devices: 0,
+        };
+        assert_eq!(
+            Methods::of(&u, no_device).default_for(&u),
+            Some(Method::Otp)
+        );
+        assert_eq!(
+            Methods::of(&u, Holdings::default()).default_for(&u),
+            Some(Method::Sms)
+        );
+        u.phone = None;
+        u.username = "alice@example.org".into();
+        assert_eq!(
+            Methods::of(&u, Holdings::default()).default_for(&u),
+            Some(Method::Email)
+        );
+        u.username = "alice".into();
+        assert_eq!(Methods::of(&u, Holdings::default()).default_for(&u), None);
+    }
+
+    #[test]
+    fn a_set_default_wins_only_when_usable_and_restrictions_narrow() {
+        let mut u = user();
+        u.default_method = Some(Method::Otp);
+        let both = Holdings {
+            tokens: 1,
+            devices: 1,
+        };
+        assert_eq!(Methods::of(&u, both).default_for(&u), Some(Method::Otp));
+        u.default_method = Some(Method::Sms);
+        assert_eq!(Methods::of(&u, both).default_for(&u), Some(Method::Push));
+        u.allowed_methods = Some(vec![Method::Otp]);
+        let methods = Methods::of(&u, both);
+        assert_eq!(methods.list(), &[Method::Otp]);
+        assert!(!methods.contains(Method::Push));
+    }
+}

@@ -1,0 +1,97 @@
+//! The sign-in engine: every door (HTTP API, RADIUS, CLI, and later the
+//! portal, console and LDAP proxy) turns its request into one [`Attempt`]
+//! and maps the [`Step`] it gets back to its protocol. Which method runs,
+//! whether it may, what happens when it cannot (pass-through for
+//! unenrolled users, falling back to a code), lockout and audit are
+//! decided here and nowhere else.
+//!
+//! ```text
+//!  Attempt ──> start ──> user? ──no──> not_enrolled (door allows) | unknown_user
+//!                          │
+//!                   enabled, not locked?
+//!                          │
+//!             method: named | implied by a code | user's default
+//!                          │
+//!             allowed for the user and the policy? ──no──> method_not_allowed
+//!                          │
+//!     otp ─> Verifier (accepted | rejected)     push ─> Push (pending | rejected [-> otp challenge])
+//!     sms, email ─> Codes (challenge)           sms_reply ─> Codes (pending)
+//!
+//!  answer(transaction, code) ─> accepted | rejected
+//!  wait(transaction)         ─> accepted | rejected | pending | otp challenge (fallback)
+//! ```
+
+mod attempt;
+mod choose;
+mod follow;
+pub mod method;
+mod record;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::codes::Codes;
+use crate::push_service::Push;
+use crate::store::Store;
+use crate::verifier::Verifier;
+
+pub use attempt::{Attempt, DoorRules, Signals, Step};
+pub use follow::AnswerError;
+pub use method::{Holdings, Method, Methods};
+
+/// Server-wide sign-in policy (`[verify]` in the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct SignInPolicy {
+    /// The seed's "allow users to select method": when off, a door that
+    /// names a method other than the user's default is refused.
+    pub allow_method_choice: bool,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        Self {
+            allow_method_choice: true,
+        }
+    }
+}
+
+/// The one engine behind every door.
+#[derive(Clone)]
+pub struct SignIn {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    verifier: Verifier,
+    push: Push,
+    codes: Codes,
+    signals: Arc<dyn Signals>,
+    policy: SignInPolicy,
+}
+
+impl SignIn {
+    pub fn new(
+        verifier: Verifier,
+        push: Push,
+        codes: Codes,
+        signals: Arc<dyn Signals>,
+        policy: SignInPolicy,
+    ) -> Self {
+        Self {
+            store: push.store().clone(),
+            clock: push.clock().clone(),
+            verifier,
+            push,
+            codes,
+            signals,
+            policy,
+        }
+    }
+
+    pub fn policy(&self) -> SignInPolicy {
+        self.policy
+    }
+
+    /// The longest a push can stay pending, for doors that wait for it.
+    pub fn push_timeout_seconds(&self) -> u64 {
+        self.push.policy().timeout_seconds.max(1) as u64
+    }
+}
