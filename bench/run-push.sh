@@ -13,11 +13,15 @@
 #
 # Usage: bench/run-push.sh [--postgres] [--streams "1000 10000"] [--pushes M]
 #                          [--concurrency C] [--rate R] [--port PORT] [--no-build]
+#                          [--bin DIR]
+# --bin DIR takes countersign and push-load from DIR (no build): binaries
+# copied aside right after building, which a build by someone else in the
+# shared target directory cannot replace.
 # Environment: COUNTERSIGN_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432),
 # CARGO_TARGET_DIR; COUNTERSIGN_* variables reach the server.
 set -euo pipefail
 
-database=sqlite sizes="1000 10000" pushes=5000 concurrency=8 rate=100 port=18090 build=1
+database=sqlite sizes="1000 10000" pushes=5000 concurrency=8 rate=100 port=18090 build=1 from=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) database=postgres ;;
@@ -27,7 +31,8 @@ while [ $# -gt 0 ]; do
     --rate) rate="$2"; shift ;;
     --port) port="$2"; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --bin) from="$2"; build=0; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -73,7 +78,7 @@ if [ "$build" = 1 ]; then
 fi
 # Copies, so that a rebuild in the shared target directory cannot swap them mid-run.
 bin="$(mktemp -d -t countersign-push-bin.XXXXXX)"
-cp "$target/release/countersign" "$target/release/push-load" "$bin/"
+cp "${from:-$target/release}/countersign" "${from:-$target/release}/push-load" "$bin/"
 countersign="$bin/countersign"
 push_load="$bin/push-load"
 

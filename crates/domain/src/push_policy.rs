@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::push::PushTransaction;
+use crate::push::{Device, PushTransaction};
 
 #[derive(Debug, Clone)]
 pub struct PushPolicy {
@@ -45,5 +45,11 @@ impl Default for PushPolicy {
 #[async_trait]
 pub trait PushNotifier: Send + Sync {
     async fn request(&self, transaction: &PushTransaction);
+    /// The same, to `devices` (the user's, already read by the caller), so
+    /// a notifier need not read them again.
+    async fn request_to(&self, transaction: &PushTransaction, devices: &[Device]) {
+        let _ = devices;
+        self.request(transaction).await;
+    }
     async fn decided(&self, transaction_id: &str);
 }

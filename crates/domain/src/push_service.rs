@@ -107,23 +107,24 @@ impl Push {
     ) -> Result<PushStart, DomainError> {
         let started = Instant::now();
         let user = self.store.user_by_name(username).await?;
-        let refusal = match &user {
-            None => Some(Reason::UnknownUser),
-            Some(u) => self.refusal(u).await?,
+        let checked = match &user {
+            None => Err(Reason::UnknownUser),
+            Some(u) => self.check(u).await?,
         };
-        if let Some(reason) = refusal {
-            let entry = Entry {
-                username,
-                user: user.as_ref(),
-                method: "push",
-                token_id: None,
-                source,
-            };
-            self.verifier.record(entry, Some(reason), started).await?;
-            return Ok(PushStart::Rejected(reason));
-        }
-        let Some(user) = user else {
-            return Ok(PushStart::Rejected(Reason::UnknownUser));
+        let (user, devices) = match (user, checked) {
+            (Some(user), Ok(devices)) => (user, devices),
+            (user, refusal) => {
+                let reason = refusal.err().unwrap_or(Reason::UnknownUser);
+                let entry = Entry {
+                    username,
+                    user: user.as_ref(),
+                    method: "push",
+                    token_id: None,
+                    source,
+                };
+                self.verifier.record(entry, Some(reason), started).await?;
+                return Ok(PushStart::Rejected(reason));
+            }
         };
         let now = self.clock.now();
         let transaction = PushTransaction {
@@ -147,7 +148,7 @@ impl Push {
             device_id: None,
         };
         self.store.insert_transaction(&transaction).await?;
-        self.notifier.request(&transaction).await;
+        self.notifier.request_to(&transaction, &devices).await;
         tracing::info!(user = %user.username, transaction = %transaction.id, "push sent");
         Ok(PushStart::Pending {
             transaction_id: transaction.id,
@@ -155,32 +156,30 @@ impl Push {
         })
     }
 
-    async fn refusal(&self, user: &User) -> Result<Option<Reason>, DomainError> {
+    /// The user's devices when a push may go to them, else why not.
+    async fn check(&self, user: &User) -> Result<Result<Vec<Device>, Reason>, DomainError> {
         let now = self.clock.now();
         if !user.enabled {
-            return Ok(Some(Reason::UserDisabled));
+            return Ok(Err(Reason::UserDisabled));
         }
         if user.is_locked(now) {
-            return Ok(Some(Reason::UserLockedOut));
+            return Ok(Err(Reason::UserLockedOut));
         }
-        if self.store.devices_of_user(&user.id).await?.is_empty() {
-            return Ok(Some(Reason::NoDevice));
+        let devices = self.store.devices_of_user(&user.id).await?;
+        if devices.is_empty() {
+            return Ok(Err(Reason::NoDevice));
         }
-        let last_minute = self
+        let (last_minute, last_hour) = self
             .store
-            .count_transactions_since(&user.id, now - 60)
-            .await?;
-        let last_hour = self
-            .store
-            .count_transactions_since(&user.id, now - 3600)
+            .count_recent_transactions(&user.id, now - 60, now - 3600)
             .await?;
         if last_minute >= i64::from(self.policy.per_minute)
             || last_hour >= i64::from(self.policy.per_hour)
         {
             tracing::warn!(user = %user.username, last_minute, last_hour, "push rate limit reached (push bombing?)");
-            return Ok(Some(Reason::PushRateLimited));
+            return Ok(Err(Reason::PushRateLimited));
         }
-        Ok(None)
+        Ok(Ok(devices))
     }
 
     /// The transaction as it stands; a pending one past its time is decided as timed out.
@@ -267,7 +266,9 @@ impl Push {
         Ok(subtle::ConstantTimeEq::ct_eq(expected.as_slice(), given.as_slice()).into())
     }
 
-    /// Decides once (compare-and-set), then audits and wakes the waiters.
+    /// Decides once (compare-and-set), then wakes the waiters and audits.
+    /// The waiters go first: they read the decision, which is committed,
+    /// and need not wait behind the audit write (or for it to fail).
     async fn decide(
         &self,
         transaction: &PushTransaction,
@@ -290,6 +291,7 @@ impl Push {
             )
             .await?;
         if won {
+            self.notifier.decided(&transaction.id).await;
             let user = self.store.user_by_id(&transaction.user_id).await?;
             let source = Source {
                 client: transaction.api_key.clone(),
@@ -303,7 +305,6 @@ impl Push {
                 source: &source,
             };
             self.verifier.record(entry, reason, Instant::now()).await?;
-            self.notifier.decided(&transaction.id).await;
         }
         Ok(won)
     }
@@ -317,6 +318,12 @@ impl Push {
             tracing::warn!(user = %transaction.username, "user blocked after a fraud report: re-enable with `countersign user enable`");
         }
         Ok(())
+    }
+
+    /// Removes expired nonces of signed requests; run on a timer (every
+    /// node may: the delete is idempotent).
+    pub async fn clean_nonces(&self) -> Result<u64, DomainError> {
+        Ok(self.store.delete_expired_nonces(self.clock.now()).await?)
     }
 
     pub async fn pending_for(&self, device: &Device) -> Result<Vec<PushTransaction>, DomainError> {

@@ -113,7 +113,8 @@ pub trait Store: DecisionStore + Send + Sync {
     async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>>;
     async fn device(&self, id: &str) -> StoreResult<Option<Device>>;
     async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool>;
-    /// Records a nonce; false when this device already used it.
+    /// Records a nonce; false when this device already used it. Expired
+    /// nonces are not removed here but by [`Store::delete_expired_nonces`].
     async fn use_nonce(
         &self,
         device_id: &str,
@@ -121,6 +122,8 @@ pub trait Store: DecisionStore + Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool>;
+    /// Removes the nonces expired at `now` (a periodic task); how many.
+    async fn delete_expired_nonces(&self, now: i64) -> StoreResult<u64>;
 
     // Push transactions.
     async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()>;
@@ -135,6 +138,14 @@ pub trait Store: DecisionStore + Send + Sync {
         now: i64,
     ) -> StoreResult<bool>;
     async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64>;
+    /// A user's pushes created since `minute_since` and since `hour_since`,
+    /// in one query (the two rate limits).
+    async fn count_recent_transactions(
+        &self,
+        user_id: &str,
+        minute_since: i64,
+        hour_since: i64,
+    ) -> StoreResult<(i64, i64)>;
     async fn pending_transactions(
         &self,
         user_id: &str,

@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod config;
 mod doctor;
+mod http;
 mod logging;
 mod messaging;
 mod radius;

@@ -5,17 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use axum::serve::ListenerExt;
 use countersign_domain::metrics::MetricsSource;
 use countersign_store::keys::KeyEvent;
-use countersign_web::proxy::PeerAddr;
 use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::tls;
+use crate::{http, tls};
 
 /// How often the certificate files are checked for changes.
 const CERT_POLL: Duration = Duration::from_secs(10);
+
+/// How often expired device nonces are removed.
+const NONCE_CLEANING: Duration = Duration::from_secs(60);
 
 pub async fn run(app: App) -> Result<()> {
     let config = &app.config;
@@ -37,29 +40,34 @@ pub async fn run(app: App) -> Result<()> {
     listen_to_other_nodes(&app);
     listen_for_key_revocations(&app);
     run_outbox(&app);
-    let service = countersign_web::router(app.web_state(door_metrics, served_pin(config)), options)
-        .into_make_service_with_connect_info::<PeerAddr>();
-    let served = match (&config.tls_cert, &config.tls_key) {
+    clean_nonces(&app);
+    let state = app.web_state(door_metrics, served_pin(config));
+    let served = http::Served::new(countersign_web::router(state.clone(), options), state);
+    let shutdown = shutdown_signal(app.hub.clone());
+    match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
             let resolver = Arc::new(tls::ReloadingResolver::new(cert.clone(), key.clone())?);
             tls::watch(resolver.clone(), CERT_POLL);
             let listener = tls::TlsListener::new(tcp, tls::server_config(resolver))?;
             announce(&app, "https", address);
-            axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown_signal(app.hub.clone()))
-                .await
+            http::serve(listener, served, shutdown).await;
         }
         _ => {
             announce(&app, "http", address);
-            axum::serve(tcp, service)
-                .with_graceful_shutdown(shutdown_signal(app.hub.clone()))
-                .await
+            http::serve(tcp.tap_io(no_delay), served, shutdown).await;
         }
-    };
-    served.context("the HTTP server failed")?;
+    }
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())
+}
+
+/// Events and answers are small writes: sent at once, not held for the
+/// previous segment's acknowledgement (Nagle's algorithm).
+pub fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+    }
 }
 
 /// The key pin of the configured certificate, carried in activation QR codes.
@@ -78,6 +86,24 @@ fn run_outbox(app: &App) {
             tick.tick().await;
             if let Err(e) = outbox.run_due(20).await {
                 tracing::error!(error = %e, "the outbox could not run");
+            }
+        }
+    });
+}
+
+/// Removes the expired nonces of signed device requests once a minute
+/// (signed requests themselves only insert theirs).
+fn clean_nonces(app: &App) {
+    let push = app.push.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(NONCE_CLEANING);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match push.clean_nonces().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::debug!(removed, "expired device nonces removed"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove expired device nonces"),
             }
         }
     });

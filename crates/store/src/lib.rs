@@ -228,7 +228,11 @@ impl Store for SqlStore {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool> {
-        push::use_nonce(&self.writer, device_id, nonce, expires_at, now).await
+        let _ = now; // expired nonces go on a timer: delete_expired_nonces
+        push::use_nonce(&self.writer, device_id, nonce, expires_at).await
+    }
+    async fn delete_expired_nonces(&self, now: i64) -> StoreResult<u64> {
+        push::delete_expired_nonces(&self.writer, now).await
     }
     async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()> {
         push::insert_transaction(&self.writer, transaction).await
@@ -248,6 +252,14 @@ impl Store for SqlStore {
     }
     async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
         push::count_since(&self.pool, user_id, since).await
+    }
+    async fn count_recent_transactions(
+        &self,
+        user_id: &str,
+        minute_since: i64,
+        hour_since: i64,
+    ) -> StoreResult<(i64, i64)> {
+        push::count_recent(&self.pool, user_id, minute_since, hour_since).await
     }
     async fn pending_transactions(
         &self,

@@ -121,18 +121,14 @@ pub async fn delete_device(pool: &AnyPool, user_id: &str, id: &str) -> StoreResu
     Ok(done.rows_affected() == 1)
 }
 
+/// Records a nonce. Expired ones are removed by [`delete_expired_nonces`]
+/// on a timer, not here: a signed request costs one statement.
 pub async fn use_nonce(
     pool: &AnyPool,
     device_id: &str,
     nonce: &str,
     expires_at: i64,
-    now: i64,
 ) -> StoreResult<bool> {
-    sqlx::query("DELETE FROM device_nonces WHERE expires_at <= $1")
-        .bind(now)
-        .execute(pool)
-        .await
-        .map_err(db_error("expiring nonces"))?;
     let result =
         sqlx::query("INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES ($1, $2, $3)")
             .bind(device_id)
@@ -145,6 +141,15 @@ pub async fn use_nonce(
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
         Err(e) => Err(db_error("recording nonce")(e)),
     }
+}
+
+pub async fn delete_expired_nonces(pool: &AnyPool, now: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM device_nonces WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(db_error("expiring nonces"))?;
+    Ok(done.rows_affected())
 }
 
 const TX_COLUMNS: &str = "id, user_id, username, number, pin_required, status, reason, application, client_address, api_key, created_at, expires_at, decided_at, device_id";
@@ -195,6 +200,30 @@ pub async fn count_since(pool: &AnyPool, user_id: &str, since: i64) -> StoreResu
     .map_err(db_error("counting pushes"))?;
     row.try_get::<i64, _>(0)
         .map_err(db_error("counting pushes"))
+}
+
+/// Pushes of a user since `minute_since` and since `hour_since`, in one statement.
+pub async fn count_recent(
+    pool: &AnyPool,
+    user_id: &str,
+    minute_since: i64,
+    hour_since: i64,
+) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN created_at >= $2 THEN 1 ELSE 0 END), 0), COUNT(*) \
+         FROM push_transactions WHERE user_id = $1 AND created_at >= $3",
+    )
+    .bind(user_id)
+    .bind(minute_since)
+    .bind(hour_since)
+    .fetch_one(pool)
+    .await
+    .map_err(db_error("counting pushes"))?;
+    let err = db_error("counting pushes");
+    Ok((
+        row.try_get::<i64, _>(0).map_err(&err)?,
+        row.try_get::<i64, _>(1).map_err(&err)?,
+    ))
 }
 
 pub async fn pending(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<Vec<PushTransaction>> {

@@ -94,6 +94,7 @@ on_both!(
     expired_activation_is_refused,
     challenges_are_taken_once,
     emailed_codes_expire,
+    push_counts_and_expired_nonces,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -591,4 +592,65 @@ async fn emailed_codes_expire(store: SqlStore) {
         .await
         .expect("check");
     assert_eq!(verdict, Some(Reason::CodeExpired));
+}
+
+async fn push_counts_and_expired_nonces(store: SqlStore) {
+    use countersign_domain::push::{PushTransaction, TxStatus};
+    let w = world(store);
+    let nina = w.accounts.create_user(user("nina")).await.expect("create");
+    for (i, age) in [30, 59, 61, 3599, 3601].iter().enumerate() {
+        let transaction = PushTransaction {
+            id: format!("txn_count_{i}"),
+            user_id: nina.id.clone(),
+            username: nina.username.clone(),
+            number: None,
+            pin_required: false,
+            status: TxStatus::Pending,
+            reason: None,
+            application: None,
+            client_address: None,
+            api_key: None,
+            created_at: NOW - age,
+            expires_at: NOW - age + 60,
+            decided_at: None,
+            device_id: None,
+        };
+        w.store
+            .insert_transaction(&transaction)
+            .await
+            .expect("insert");
+    }
+    let counts = w
+        .store
+        .count_recent_transactions(&nina.id, NOW - 60, NOW - 3600);
+    assert_eq!(counts.await.expect("count"), (2, 4));
+    let none = w
+        .store
+        .count_recent_transactions("usr_nobody", NOW - 60, NOW - 3600);
+    assert_eq!(none.await.expect("count"), (0, 0));
+
+    // Signed requests only insert their nonce; expired ones go on a timer.
+    let s = &w.store;
+    assert!(s
+        .use_nonce("dev_a", "nonce-a", NOW + 10, NOW)
+        .await
+        .expect("use"));
+    assert!(s
+        .use_nonce("dev_a", "nonce-b", NOW + 20, NOW)
+        .await
+        .expect("use"));
+    assert!(!s
+        .use_nonce("dev_a", "nonce-a", NOW + 10, NOW + 11)
+        .await
+        .expect("use"));
+    assert_eq!(s.delete_expired_nonces(NOW).await.expect("clean"), 0);
+    assert_eq!(s.delete_expired_nonces(NOW + 10).await.expect("clean"), 1);
+    assert!(s
+        .use_nonce("dev_a", "nonce-a", NOW + 30, NOW + 11)
+        .await
+        .expect("use"));
+    assert!(!s
+        .use_nonce("dev_a", "nonce-b", NOW + 20, NOW + 11)
+        .await
+        .expect("use"));
 }

@@ -31,6 +31,7 @@ use axum::Router;
 use countersign_domain::{Accounts, ApiKeys, Store, Verifier};
 
 pub use activations::activation_uri;
+pub use device::events::{open_events, Frame, Requests};
 pub use error::ApiError;
 pub use openapi::openapi_json;
 

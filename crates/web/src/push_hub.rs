@@ -2,29 +2,30 @@
 //! waiters. Other nodes hear about requests and decisions through the
 //! store (PostgreSQL NOTIFY), so any node can serve any request.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod streams;
+mod waiters;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use countersign_domain::clock::rfc3339;
-use std::time::Duration;
-
-use countersign_domain::push::{PushTransaction, TxStatus};
+use countersign_domain::push::{Device, PushTransaction};
 use countersign_domain::push_policy::PushNotifier;
-use countersign_domain::push_service::Push;
-use countersign_domain::DomainError;
 use countersign_domain::Store;
 use serde_json::json;
-use tokio::sync::{mpsc, Notify};
 
-/// Events queued per stream before a slow device is skipped.
-const STREAM_QUEUE: usize = 32;
+pub use streams::Subscription;
+pub use waiters::Waiter;
+
+/// PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more; a request
+/// larger than this goes by id and the other nodes read it.
+const NOTIFY_LIMIT: usize = 7_000;
 
 pub struct Hub {
     node: String,
     store: Arc<dyn Store>,
-    streams: Mutex<HashMap<String, Vec<mpsc::Sender<Arc<str>>>>>,
-    waiters: Mutex<HashMap<String, Arc<Notify>>>,
+    streams: Arc<streams::Streams>,
+    waiters: Arc<waiters::Waiters>,
 }
 
 impl Hub {
@@ -32,137 +33,85 @@ impl Hub {
         Self {
             node: countersign_domain::ids::random_text(12),
             store,
-            streams: Mutex::default(),
-            waiters: Mutex::default(),
+            streams: Arc::new(streams::Streams::new()),
+            waiters: Arc::default(),
         }
     }
 
-    /// A new event stream for a device; dropped receivers are pruned on delivery.
-    pub fn subscribe(&self, device_id: &str) -> mpsc::Receiver<Arc<str>> {
-        let (sender, receiver) = mpsc::channel(STREAM_QUEUE);
-        if let Ok(mut streams) = self.streams.lock() {
-            streams
-                .entry(device_id.to_string())
-                .or_default()
-                .push(sender);
-        }
-        receiver
+    /// A new event stream for a device; it leaves the hub when dropped.
+    pub fn subscribe(&self, device_id: &str) -> Subscription {
+        self.streams.subscribe(device_id)
     }
 
     /// Ends every event stream of this node (at shutdown).
     pub fn close_streams(&self) {
-        if let Ok(mut streams) = self.streams.lock() {
-            streams.clear();
-        }
+        self.streams.close_all();
     }
 
     pub fn open_streams(&self) -> usize {
-        self.streams
-            .lock()
-            .map(|s| s.values().map(Vec::len).sum())
-            .unwrap_or(0)
+        self.streams.open()
     }
 
-    /// What waiters of a transaction wait on.
-    pub fn waiter(&self, transaction_id: &str) -> Arc<Notify> {
-        let Ok(mut waiters) = self.waiters.lock() else {
-            return Arc::new(Notify::new());
-        };
-        waiters
-            .entry(transaction_id.to_string())
-            .or_default()
-            .clone()
+    /// Transactions someone on this node is waiting on.
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
     }
 
-    fn wake(&self, transaction_id: &str) {
-        let waiter = self
-            .waiters
-            .lock()
-            .ok()
-            .and_then(|mut w| w.remove(transaction_id));
-        if let Some(waiter) = waiter {
-            waiter.notify_waiters();
+    /// What waiters of a transaction wait on (`waiter.notified()`).
+    pub fn waiter(&self, transaction_id: &str) -> Waiter {
+        self.waiters.waiter(transaction_id)
+    }
+
+    fn deliver<'a>(&self, device_ids: impl Iterator<Item = &'a str>, event: &Arc<str>) {
+        for device_id in device_ids {
+            self.streams.deliver(device_id, event);
         }
     }
 
-    async fn deliver(&self, transaction: &PushTransaction) {
-        let devices = match self.store.devices_of_user(&transaction.user_id).await {
-            Ok(devices) => devices,
-            Err(e) => return tracing::error!(error = %e, "cannot read the devices to push to"),
-        };
-        let event: Arc<str> = Arc::from(event_json(transaction).to_string());
-        let Ok(mut streams) = self.streams.lock() else {
-            return;
-        };
-        for device in devices {
-            if let Some(senders) = streams.get_mut(&device.id) {
-                senders.retain(|s| !s.is_closed());
-                for sender in senders.iter() {
-                    let _ = sender.try_send(event.clone());
-                }
+    /// Reads the user's devices first: for requests that come without them.
+    async fn deliver_reading_devices(&self, transaction: &PushTransaction) {
+        match self.store.devices_of_user(&transaction.user_id).await {
+            Ok(devices) => {
+                let event = event_text(transaction);
+                self.deliver(devices.iter().map(|d| d.id.as_str()), &event);
             }
+            Err(e) => tracing::error!(error = %e, "cannot read the devices to push to"),
         }
-        streams.retain(|_, senders| !senders.is_empty());
     }
 
-    /// A notification from the store: `node|request|id` or `node|decided|id`.
+    /// A notification from the store: `node|request|DEVICES|EVENT` (device
+    /// ids joined by commas, the event's JSON), `node|request|id` (older
+    /// nodes, large events) or `node|decided|id`.
     pub async fn on_remote(&self, payload: &str) {
         let mut parts = payload.splitn(3, '|');
-        let (Some(node), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(node), Some(kind), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
             return;
         };
         if node == self.node {
             return;
         }
-        match kind {
-            "request" => {
-                if let Ok(Some(transaction)) = self.store.transaction(id).await {
-                    self.deliver(&transaction).await;
+        match (kind, rest.split_once('|')) {
+            ("request", Some((devices, event))) => {
+                self.deliver(devices.split(','), &Arc::from(event));
+            }
+            ("request", None) => {
+                if let Ok(Some(transaction)) = self.store.transaction(rest).await {
+                    self.deliver_reading_devices(&transaction).await;
                 }
             }
-            "decided" => self.wake(id),
+            ("decided", _) => self.waiters.wake(rest),
             _ => {}
         }
     }
 
-    async fn tell_other_nodes(&self, kind: &str, id: &str) {
+    async fn tell_other_nodes(&self, kind: &str, what: &str) {
         if let Err(e) = self
             .store
-            .notify(&format!("{}|{kind}|{id}", self.node))
+            .notify(&format!("{}|{kind}|{what}", self.node))
             .await
         {
             tracing::warn!(error = %e, "cannot tell the other nodes about a push event");
-        }
-    }
-}
-
-impl Hub {
-    /// The transaction once decided, or after `wait` seconds, or at its own
-    /// timeout; `None` when there is no such transaction.
-    pub async fn wait_for_decision(
-        &self,
-        push: &Push,
-        id: &str,
-        wait: u64,
-    ) -> Result<Option<PushTransaction>, DomainError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(wait);
-        loop {
-            let waiter = self.waiter(id);
-            let notified = waiter.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let Some(transaction) = push.status(id).await? else {
-                return Ok(None);
-            };
-            let now = tokio::time::Instant::now();
-            if transaction.status != TxStatus::Pending || now >= deadline {
-                return Ok(Some(transaction));
-            }
-            // Wake at the decision, the caller's deadline, or the push's own timeout.
-            let until_timeout = (transaction.expires_at - push.clock().now()).max(0) as u64;
-            let sleep = (deadline - now)
-                .min(Duration::from_secs(until_timeout) + Duration::from_millis(200));
-            let _ = tokio::time::timeout(sleep, notified).await;
         }
     }
 }
@@ -181,15 +130,31 @@ pub fn event_json(t: &PushTransaction) -> serde_json::Value {
     })
 }
 
+fn event_text(t: &PushTransaction) -> Arc<str> {
+    Arc::from(event_json(t).to_string())
+}
+
 #[async_trait]
 impl PushNotifier for Hub {
     async fn request(&self, transaction: &PushTransaction) {
-        self.deliver(transaction).await;
+        self.deliver_reading_devices(transaction).await;
         self.tell_other_nodes("request", &transaction.id).await;
     }
 
+    async fn request_to(&self, transaction: &PushTransaction, devices: &[Device]) {
+        let event = event_text(transaction);
+        self.deliver(devices.iter().map(|d| d.id.as_str()), &event);
+        let ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+        let what = format!("{}|{event}", ids.join(","));
+        if what.len() > NOTIFY_LIMIT || ids.iter().any(|id| id.contains([',', '|'])) {
+            self.tell_other_nodes("request", &transaction.id).await;
+        } else {
+            self.tell_other_nodes("request", &what).await;
+        }
+    }
+
     async fn decided(&self, transaction_id: &str) {
-        self.wake(transaction_id);
+        self.waiters.wake(transaction_id);
         self.tell_other_nodes("decided", transaction_id).await;
     }
 }

@@ -16,7 +16,7 @@ impl Signals for Hub {
         max: Duration,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         // Registered now (tokio counts wake-ups from the moment the future exists).
-        let notified = self.waiter(transaction_id).notified_owned();
+        let notified = self.waiter(transaction_id).into_notified();
         Box::pin(async move {
             let _ = tokio::time::timeout(max, notified).await;
         })

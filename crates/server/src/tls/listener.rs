@@ -33,7 +33,7 @@ async fn accept_loop(
     sender: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
     loop {
-        let (stream, peer) = match tcp.accept().await {
+        let (mut stream, peer) = match tcp.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Usually out of file descriptors: wait instead of spinning.
@@ -45,6 +45,7 @@ async fn accept_loop(
         if sender.is_closed() {
             return;
         }
+        crate::serve::no_delay(&mut stream);
         let acceptor = acceptor.clone();
         let sender = sender.clone();
         tokio::spawn(async move {

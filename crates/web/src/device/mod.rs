@@ -1,7 +1,7 @@
 //! `/device/v1`: the service authenticators talk to (docs/device-api.md).
 
 mod activate;
-mod events;
+pub mod events;
 mod requests;
 mod signed;
 

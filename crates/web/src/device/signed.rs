@@ -61,20 +61,33 @@ impl FromRequest<AppState> for Signed {
                 "the request body is larger than the server accepts",
             )
         })?;
-        let signed = SignedRequest {
-            device_id: header(&headers, "x-countersign-device")?,
-            method: &method,
-            path_and_query: &path,
-            timestamp: header(&headers, "x-countersign-timestamp")?,
-            nonce: header(&headers, "x-countersign-nonce")?,
-            signature: header(&headers, "x-countersign-signature")?,
-            body: &body,
-        };
-        match state.push.authenticate_device(&signed).await {
-            Ok(device) => Ok(Signed { device, body }),
-            Err(e) => Err(refusal(e)),
-        }
+        let device = authenticate(state, &method, &path, &headers, &body).await?;
+        Ok(Signed { device, body })
     }
+}
+
+/// The device that signed this request (docs/device-api.md), or the refusal.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    method: &str,
+    path_and_query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Device, ApiError> {
+    let signed = SignedRequest {
+        device_id: header(headers, "x-countersign-device")?,
+        method,
+        path_and_query,
+        timestamp: header(headers, "x-countersign-timestamp")?,
+        nonce: header(headers, "x-countersign-nonce")?,
+        signature: header(headers, "x-countersign-signature")?,
+        body,
+    };
+    state
+        .push
+        .authenticate_device(&signed)
+        .await
+        .map_err(refusal)
 }
 
 fn refusal(e: DeviceAuthError) -> ApiError {
