@@ -14,7 +14,7 @@ use crate::apikey_cache::KeyCache;
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::ids::random_text;
-use crate::store::Store;
+use crate::store::ApiKeyStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,13 +92,13 @@ impl ApiKey {
 /// Creating, checking and revoking API keys.
 #[derive(Clone)]
 pub struct ApiKeys {
-    store: Arc<dyn Store>,
+    store: Arc<dyn ApiKeyStore>,
     clock: Arc<dyn Clock>,
     cache: Option<Arc<KeyCache>>,
 }
 
 impl ApiKeys {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn ApiKeyStore>, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
             clock,

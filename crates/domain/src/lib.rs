@@ -47,7 +47,10 @@ pub use error::{DomainError, StoreError};
 pub use metrics::VerifyMetrics;
 pub use reason::Reason;
 pub use signin::{Attempt, DoorRules, Method, SignIn, SignInPolicy, Step};
-pub use store::Store;
+pub use store::{
+    ApiKeyStore, AuditStore, CodeStore, MetaStore, OutboxStore, PushStore, RadiusStore, Store,
+    TokenStore, UserStore,
+};
 pub use token::{StoredToken, Token};
 pub use user::{NewUser, User, UserPatch, UserQuery};
 pub use verifier::{Entry, Outcome, Verification, Verifier, VerifyPolicy};

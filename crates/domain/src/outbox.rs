@@ -12,7 +12,7 @@ use crate::messages::{
     Delivery, MessageContent, MessageKind, MessageStatus, Messenger, OutboxMessage,
 };
 use crate::metrics::{LabelledCounter, MetricsSource};
-use crate::store::Store;
+use crate::store::OutboxStore;
 
 /// Attempts before a message is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -21,7 +21,7 @@ const LEASE: i64 = 120;
 
 #[derive(Clone)]
 pub struct Outbox {
-    store: Arc<dyn Store>,
+    store: Arc<dyn OutboxStore>,
     clock: Arc<dyn Clock>,
     key: SecretKey,
     messenger: Arc<dyn Messenger>,
@@ -79,7 +79,7 @@ pub fn backoff(attempts: i64) -> i64 {
 
 impl Outbox {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn OutboxStore>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         messenger: Arc<dyn Messenger>,

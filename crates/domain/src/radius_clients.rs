@@ -12,7 +12,7 @@ use crate::ids::new_id;
 use crate::net::IpNet;
 use crate::radius::{FirstFactor, Flow, StoredRadiusClient};
 use crate::signin::DoorRules;
-use crate::store::Store;
+use crate::store::RadiusStore;
 
 /// RFC 2865 asks for secrets at least as long as an MD5 output.
 pub const MIN_SECRET_LEN: usize = 16;
@@ -142,13 +142,13 @@ fn check_secret(field: &str, secret: &str) -> Result<(), DomainError> {
 
 #[derive(Clone)]
 pub struct RadiusClients {
-    store: Arc<dyn Store>,
+    store: Arc<dyn RadiusStore>,
     clock: Arc<dyn Clock>,
     key: SecretKey,
 }
 
 impl RadiusClients {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, key: SecretKey) -> Self {
+    pub fn new(store: Arc<dyn RadiusStore>, clock: Arc<dyn Clock>, key: SecretKey) -> Self {
         Self { store, clock, key }
     }
 

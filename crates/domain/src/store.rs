@@ -24,14 +24,9 @@ pub struct FailureState {
     pub locked_until: Option<i64>,
 }
 
-/// Every store also commits decisions ([`DecisionStore`]), so a service
-/// holding the `Store` can write a decision's effects in one transaction.
+/// Users, their failure count and lock. Usernames are unique ignoring case.
 #[async_trait]
-pub trait Store: DecisionStore + Send + Sync {
-    /// Which database this is, for logs and diagnostics (`sqlite`, `postgres`).
-    fn backend(&self) -> &'static str;
-
-    // Users. Usernames are unique ignoring case.
+pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
     async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
@@ -63,7 +58,13 @@ pub trait Store: DecisionStore + Send + Sync {
     /// Clears the failure count and any lock (after a success or by an admin).
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()>;
 
-    // Tokens.
+    /// Users with this phone number (E.164), for inbound SMS.
+    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>>;
+}
+
+/// OATH tokens, and the compare-and-set that makes a code single-use.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
     async fn insert_token(&self, token: &StoredToken) -> StoreResult<()>;
     async fn tokens_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredToken>>;
     async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool>;
@@ -79,19 +80,28 @@ pub trait Store: DecisionStore + Send + Sync {
     ) -> StoreResult<bool>;
     /// Sets the HOTP counter after a resynchronisation, unconditionally.
     async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()>;
+}
 
-    // API keys. Names are unique.
+/// API keys. Names are unique.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()>;
     async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>>;
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
     /// Marks the live key of that name revoked; false when there was none.
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool>;
+}
 
-    // Audit trail.
+/// The audit trail.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+}
 
-    // RADIUS clients (names are unique) and pending challenges.
+/// RADIUS clients (names are unique) and pending challenges.
+#[async_trait]
+pub trait RadiusStore: Send + Sync {
     async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()>;
     async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>>;
     async fn delete_radius_client(&self, name: &str) -> StoreResult<bool>;
@@ -99,8 +109,11 @@ pub trait Store: DecisionStore + Send + Sync {
     /// Removes and returns the challenge if it exists and has not expired:
     /// a State is answered at most once.
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>>;
+}
 
-    // Authenticator activations: single use, counted failures.
+/// Push approval: activations (single use, counted failures), devices and the nonces of their signed requests, push transactions.
+#[async_trait]
+pub trait PushStore: Send + Sync {
     async fn insert_activation(&self, activation: &Activation) -> StoreResult<()>;
     async fn activation_by_lookup(&self, lookup: &str) -> StoreResult<Option<Activation>>;
     /// Counts a wrong code; returns the attempts so far.
@@ -114,7 +127,7 @@ pub trait Store: DecisionStore + Send + Sync {
     async fn device(&self, id: &str) -> StoreResult<Option<Device>>;
     async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool>;
     /// Records a nonce; false when this device already used it. Expired
-    /// nonces are not removed here but by [`Store::delete_expired_nonces`].
+    /// nonces are not removed here but by [`PushStore::delete_expired_nonces`].
     async fn use_nonce(
         &self,
         device_id: &str,
@@ -153,8 +166,11 @@ pub trait Store: DecisionStore + Send + Sync {
     ) -> StoreResult<Vec<PushTransaction>>;
     /// Tells every node (PostgreSQL NOTIFY); nothing to do on SQLite, where there is one node.
     async fn notify(&self, payload: &str) -> StoreResult<()>;
+}
 
-    // Codes sent by SMS or email.
+/// Codes sent by SMS or email.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
     async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()>;
     async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>>;
     /// Counts a wrong code; returns the attempts so far.
@@ -168,9 +184,11 @@ pub trait Store: DecisionStore + Send + Sync {
         channel: &str,
         now: i64,
     ) -> StoreResult<Vec<CodeChallenge>>;
-    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>>;
+}
 
-    // The message outbox.
+/// The message outbox.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()>;
     /// Reserves up to `limit` due messages until `lease_until`, so two nodes never send one twice.
     async fn claim_messages(
@@ -186,9 +204,33 @@ pub trait Store: DecisionStore + Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<OutboxMessage>>;
     async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool>;
+}
 
-    // Small settings of the installation itself (e.g. the key check value).
+/// Small settings of the installation itself (e.g. the key check value).
+#[async_trait]
+pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the value only if the key is absent; returns what is stored afterwards.
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
+}
+
+/// The whole store: every concept's port and the decision write. A service
+/// takes the narrowest of these it needs (`Arc<dyn ApiKeyStore>`, ...); an
+/// `Arc<dyn Store>` converts to any of them.
+pub trait Store:
+    UserStore
+    + TokenStore
+    + ApiKeyStore
+    + AuditStore
+    + RadiusStore
+    + PushStore
+    + CodeStore
+    + OutboxStore
+    + MetaStore
+    + DecisionStore
+    + Send
+    + Sync
+{
+    /// Which database this is, for logs and diagnostics (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
 }

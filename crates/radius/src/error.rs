@@ -60,4 +60,14 @@ pub enum PacketError {
     MessageAuthenticatorLength { len: usize },
     #[error("RADIUS packet carries {count} Message-Authenticator attributes; at most one is allowed (RFC 3579)")]
     DuplicateMessageAuthenticator { count: usize },
+    #[error("Vendor-Specific attribute is {len} bytes; it needs a 4-byte vendor id and at least one sub-attribute")]
+    VendorSpecificTooShort { len: usize },
+    #[error("Vendor-Specific sub-attribute {typ} of vendor {vendor} has a length that does not fit the attribute")]
+    VendorAttributeMalformed { vendor: u32, typ: u8 },
+    #[error("MPPE key is {len} bytes; at most 239 fit an attribute")]
+    MppeKeyTooLong { len: usize },
+    #[error("encrypted MPPE key value is {len} bytes; it must be a 2-byte salt and 1 to 15 blocks of 16")]
+    MppeValueLength { len: usize },
+    #[error("decrypted MPPE key claims {len} bytes, more than the attribute holds: wrong shared secret or request authenticator")]
+    MppeKeyLength { len: usize },
 }

@@ -1,7 +1,8 @@
 //! Countersign's RADIUS toolkit: RFC 2865 packets and attributes, a
 //! dictionary of the standard attribute names, User-Password hiding, the
 //! Request and Response Authenticators, and the RFC 2869 / RFC 3579
-//! Message-Authenticator.
+//! Message-Authenticator, Vendor-Specific attributes and the RFC 2548
+//! MPPE key encryption.
 //!
 //! Pure: no sockets, no clock, no global state. Decoding is strict (every
 //! length is checked) and never panics on any input; it keeps unknown and
@@ -42,10 +43,12 @@ pub mod attr;
 mod auth;
 mod code;
 mod error;
+mod mppe;
 mod packet;
 mod password;
 mod request;
 mod response;
+pub mod vsa;
 
 pub use auth::{
     response_authenticator, verify_accounting_request_authenticator,
@@ -53,6 +56,10 @@ pub use auth::{
 };
 pub use code::Code;
 pub use error::PacketError;
+pub use mppe::{
+    decrypt_chap_mppe_keys, decrypt_mppe_key, encrypt_chap_mppe_keys, encrypt_mppe_key, mppe_salt,
+    MAX_MPPE_KEY_LEN,
+};
 pub use packet::{Attribute, Packet, HEADER_LEN, MAX_PACKET_LEN, MAX_VALUE_LEN};
 pub use password::{hide_password, unhide_password, MAX_PASSWORD_LEN};
 pub use request::{encode_access_request, encode_access_request_with_authenticator};

@@ -133,7 +133,10 @@ fn listen_for_key_revocations(app: &App) {
     let url = app.config.database_url.clone();
     countersign_store::keys::spawn_revocation_listener(url, move |event| {
         match event {
-            KeyEvent::Listening => cache.set_live(true),
+            KeyEvent::Listening => {
+                tracing::info!("listening for API key revocations: verified keys are cached");
+                cache.set_live(true);
+            }
             KeyEvent::Revoked(prefix) => {
                 tracing::info!(%prefix, "an API key was revoked: forgetting cached keys");
                 cache.forget_all();

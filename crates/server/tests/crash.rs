@@ -8,6 +8,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::*;
@@ -94,7 +95,7 @@ async fn enrol(admin: &Api, i: usize) {
 /// after KILL_AFTER answers, and returns how many requests were sent.
 async fn drive_and_crash(server: &mut Server, key: &str, answers: Answers) -> usize {
     let next = Arc::new(Mutex::new(0usize));
-    let sent = Arc::new(Mutex::new(0usize));
+    let sent = Arc::new(AtomicUsize::new(0));
     let (killed, mut kill) = tokio::sync::mpsc::channel::<()>(1);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..IN_FLIGHT {
@@ -120,7 +121,7 @@ async fn drive_and_crash(server: &mut Server, key: &str, answers: Answers) -> us
                     requests.insert(0, ("wrong", wrong_code(RFC_SECRET, i as u32)));
                 }
                 for (kind, code) in requests {
-                    *sent.lock().expect("sent") += 1;
+                    sent.fetch_add(1, Ordering::SeqCst);
                     let Some(answer) = verify(&api, i, &code).await else {
                         return; // the server is gone
                     };
@@ -138,8 +139,7 @@ async fn drive_and_crash(server: &mut Server, key: &str, answers: Answers) -> us
         server.crash();
     }
     while workers.join_next().await.is_some() {}
-    let total = *sent.lock().expect("sent");
-    total
+    sent.load(Ordering::SeqCst)
 }
 
 /// The answer (`accepted` or the reason), or None when the connection broke.

@@ -395,7 +395,7 @@ async fn unknown_client_is_dropped_and_counted() {
     assert_eq!(
         warned,
         1,
-        "unknown clients are logged at most every 10 s:\n{}",
+        "an unknown client is logged at most once a minute:\n{}",
         node.server.stderr()
     );
 

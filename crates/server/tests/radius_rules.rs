@@ -92,18 +92,8 @@ async fn fallback_otp_turns_an_unanswered_push_into_a_code_challenge() {
     )
     .await;
     node.user_with_token("alice", "totp").await;
-    let grant = node
-        .api
-        .post("/api/v1/users/alice/activations", json!({}))
-        .await
-        .expect(201, "activation")
-        .clone();
-    let code = grant["activation_code"]
-        .as_str()
-        .expect("code")
-        .replace(' ', "");
     // The phone is activated but never answers.
-    let _phone = Device::activate(&node.server.base(), &code, None).await;
+    let _phone = Device::enrol(&node.api, &node.server.base(), "alice").await;
 
     let first = radclient_with(node.port, SECRET, &pap("alice", ""), "10").await;
     first.expect(
@@ -130,17 +120,7 @@ async fn method_words_pick_the_method_where_the_password_is_not_a_first_factor()
     let node = RadiusNode::start(&db, &[&client(&["--flow", "challenge"])]).await;
     node.user_with_token("alice", "totp").await;
     node.user_with_token("bob", "totp").await;
-    let grant = node
-        .api
-        .post("/api/v1/users/alice/activations", json!({}))
-        .await
-        .expect(201, "activation")
-        .clone();
-    let code = grant["activation_code"]
-        .as_str()
-        .expect("code")
-        .replace(' ', "");
-    let phone = Device::activate(&node.server.base(), &code, None).await;
+    let phone = Device::enrol(&node.api, &node.server.base(), "alice").await;
 
     // "code": alice has a phone, but asks for the code prompt instead of a push.
     let first = radclient(node.port, SECRET, &pap("alice", "code")).await;

@@ -25,16 +25,7 @@ async fn user(server: &Server, admin: &Api, username: &str, with_device: bool) -
     if !with_device {
         return None;
     }
-    let grant = admin
-        .post(&format!("/api/v1/users/{username}/activations"), json!({}))
-        .await
-        .expect(201, "activation")
-        .clone();
-    let code = grant["activation_code"]
-        .as_str()
-        .expect("code")
-        .replace(' ', "");
-    Some(Device::activate(&server.base(), &code, None).await)
+    Some(Device::enrol(admin, &server.base(), username).await)
 }
 
 async fn verify(api: &Api, body: Value) -> Value {

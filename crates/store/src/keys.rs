@@ -44,8 +44,10 @@ pub async fn list(pool: &AnyPool) -> StoreResult<Vec<ApiKey>> {
 }
 
 /// Revokes the live key of that name. On PostgreSQL every node is told in
-/// the same transaction (NOTIFY is delivered at commit), so nodes that
-/// cache keys forget them the moment the revocation is visible.
+/// the same transaction (NOTIFY is delivered at commit) and empties its key
+/// cache when it hears it; this returns [`REVOCATION_GRACE`] after the
+/// commit, so that when `apikey revoke` says "revoked" every node has
+/// heard, even a busy one (a node that is not listening caches nothing).
 pub async fn revoke(pool: &AnyPool, backend: Backend, name: &str, now: i64) -> StoreResult<bool> {
     let err = db_error("revoking API key");
     let mut tx = pool.begin().await.map_err(&err)?;
@@ -69,8 +71,14 @@ pub async fn revoke(pool: &AnyPool, backend: Backend, name: &str, now: i64) -> S
         }
     }
     tx.commit().await.map_err(&err)?;
+    if backend == Backend::Postgres && !rows.is_empty() {
+        tokio::time::sleep(REVOCATION_GRACE).await;
+    }
     Ok(!rows.is_empty())
 }
+
+/// How long a revocation waits for the other nodes to hear its NOTIFY.
+pub const REVOCATION_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The PostgreSQL channel on which revocations are announced (payload: the key's prefix).
 pub const KEYS_CHANNEL: &str = "countersign_api_keys";

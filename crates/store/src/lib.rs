@@ -14,6 +14,7 @@ mod meta;
 pub mod migrate;
 pub mod push;
 mod radius;
+pub mod radius_drops;
 mod tokens;
 mod users;
 
@@ -25,7 +26,8 @@ use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
 use countersign_domain::radius::{Challenge, StoredRadiusClient};
 use countersign_domain::store::{FailureState, StoreResult};
 use countersign_domain::{
-    ApiKey, AuditQuery, AuditRecord, Store, StoreError, StoredToken, User, UserQuery,
+    ApiKey, ApiKeyStore, AuditQuery, AuditRecord, AuditStore, CodeStore, MetaStore, OutboxStore,
+    PushStore, RadiusStore, Store, StoreError, StoredToken, TokenStore, User, UserQuery, UserStore,
 };
 use sqlx::AnyPool;
 
@@ -88,10 +90,7 @@ impl DecisionStore for SqlStore {
 }
 
 #[async_trait]
-impl Store for SqlStore {
-    fn backend(&self) -> &'static str {
-        self.backend.name()
-    }
+impl UserStore for SqlStore {
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
         users::insert(&self.writer, user).await
     }
@@ -140,6 +139,13 @@ impl Store for SqlStore {
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
         users::clear_failures(&self.writer, user_id).await
     }
+    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
+        users::by_phone(&self.pool, phone).await
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqlStore {
     async fn insert_token(&self, token: &StoredToken) -> StoreResult<()> {
         tokens::insert(&self.writer, token).await
     }
@@ -161,6 +167,10 @@ impl Store for SqlStore {
     async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()> {
         tokens::reset_counter(&self.writer, token_id, last_used).await
     }
+}
+
+#[async_trait]
+impl ApiKeyStore for SqlStore {
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
         keys::insert(&self.writer, key).await
     }
@@ -176,12 +186,20 @@ impl Store for SqlStore {
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
         keys::revoke(&self.writer, self.backend, name, now).await
     }
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
         audit::append(&self.writer, record).await
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         audit::query(&self.pool, query).await
     }
+}
+
+#[async_trait]
+impl RadiusStore for SqlStore {
     async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
         radius::insert_client(&self.writer, client).await
     }
@@ -197,6 +215,10 @@ impl Store for SqlStore {
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
         radius::take_challenge(&self.writer, state, now).await
     }
+}
+
+#[async_trait]
+impl PushStore for SqlStore {
     async fn insert_activation(&self, activation: &Activation) -> StoreResult<()> {
         push::insert_activation(&self.writer, activation).await
     }
@@ -271,6 +293,37 @@ impl Store for SqlStore {
     async fn notify(&self, payload: &str) -> StoreResult<()> {
         push::notify(&self.pool, self.backend, payload).await
     }
+}
+
+#[async_trait]
+impl CodeStore for SqlStore {
+    async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()> {
+        codes::insert(&self.writer, challenge).await
+    }
+    async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>> {
+        codes::get(&self.pool, id).await
+    }
+    async fn count_code_attempt(&self, id: &str) -> StoreResult<i64> {
+        codes::count_attempt(&self.writer, id).await
+    }
+    async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
+        codes::settle(&self.writer, id, status).await
+    }
+    async fn pending_code_challenges(
+        &self,
+        user_id: &str,
+        channel: &str,
+        now: i64,
+    ) -> StoreResult<Vec<CodeChallenge>> {
+        codes::pending(&self.pool, user_id, channel, now).await
+    }
+    async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
+        codes::count_since(&self.pool, user_id, since).await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for SqlStore {
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()> {
         messages::insert(&self.writer, message).await
     }
@@ -295,36 +348,20 @@ impl Store for SqlStore {
     async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool> {
         messages::requeue(&self.writer, id, now).await
     }
-    async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()> {
-        codes::insert(&self.writer, challenge).await
-    }
-    async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>> {
-        codes::get(&self.pool, id).await
-    }
-    async fn count_code_attempt(&self, id: &str) -> StoreResult<i64> {
-        codes::count_attempt(&self.writer, id).await
-    }
-    async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
-        codes::settle(&self.writer, id, status).await
-    }
-    async fn pending_code_challenges(
-        &self,
-        user_id: &str,
-        channel: &str,
-        now: i64,
-    ) -> StoreResult<Vec<CodeChallenge>> {
-        codes::pending(&self.pool, user_id, channel, now).await
-    }
-    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
-        users::by_phone(&self.pool, phone).await
-    }
-    async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
-        codes::count_since(&self.pool, user_id, since).await
-    }
+}
+
+#[async_trait]
+impl MetaStore for SqlStore {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         meta::get(&self.pool, key).await
     }
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         meta::put_once(&self.writer, key, value).await
+    }
+}
+
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend.name()
     }
 }

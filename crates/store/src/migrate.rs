@@ -58,6 +58,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_methods.sql"),
         postgres: include_str!("../migrations/postgres/0007_methods.sql"),
     },
+    Migration {
+        version: 8,
+        description: "dropped RADIUS requests by client and cause",
+        sqlite: include_str!("../migrations/sqlite/0008_radius_drops.sql"),
+        postgres: include_str!("../migrations/postgres/0008_radius_drops.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

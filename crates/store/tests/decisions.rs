@@ -3,12 +3,13 @@
 //! decisions on one token win once (SQLite: inside one group commit too),
 //! and the failure count locks at the threshold.
 
+use countersign_domain::{AuditStore, TokenStore, UserStore};
 use std::sync::Arc;
 
 use countersign_domain::decision::{
     DecisionResult, DecisionStore, DecisionWrite, Effects, FailureChange, TokenAdvance,
 };
-use countersign_domain::{AuditQuery, AuditRecord, Store, StoredToken, User};
+use countersign_domain::{AuditQuery, AuditRecord, StoredToken, User};
 use countersign_store::{open, SqlStore, StoreOptions};
 use countersign_testkit::{TempDir, TempPostgres};
 

@@ -4,6 +4,7 @@
 mod certificate;
 mod clock;
 mod mail;
+mod radius;
 mod served;
 mod store;
 mod tls_probe;
@@ -38,6 +39,7 @@ impl Doctor {
         served::register(&mut doctor);
         clock::register(&mut doctor);
         mail::register(&mut doctor);
+        radius::register(&mut doctor);
         doctor
     }
 

@@ -12,7 +12,7 @@ use countersign_domain::signin::{AnswerError, Attempt, Method, Step};
 use countersign_domain::{DomainError, Reason, Source};
 use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
 
-use super::upstream::{self, FirstFactor as Upstream};
+use super::upstream::{self, FirstFactor as Upstream, Passed};
 use super::Context;
 
 /// What to do with a request: answer it, or drop it (the client then
@@ -70,12 +70,16 @@ pub async fn decide(
                 ..attempt
             };
             match ctx.signin.start(&attempt).await {
-                Ok(step) => answer(ctx, client, &attempt, step, Vec::new()).await,
+                Ok(step) => {
+                    let passed = (Passed::default(), &request.authenticator);
+                    answer(ctx, client, &attempt, step, passed).await
+                }
                 Err(e) => Err(e),
             }
         }
         (Flow::Challenge, Some(state)) => {
-            second_round(ctx, client, attempt, state, &password).await
+            let answered = &request.authenticator;
+            second_round(ctx, client, attempt, state, &password, answered).await
         }
         (Flow::Challenge, None) => first_round(ctx, client, request, attempt, &password).await,
     };
@@ -104,7 +108,7 @@ async fn first_round(
     attempt: Attempt,
     password: &[u8],
 ) -> Result<Decision, DomainError> {
-    let mut passed = Vec::new();
+    let mut passed = Passed::default();
     if let (FirstFactor::Radius, Some(upstream)) = (client.first_factor, &client.upstream) {
         match upstream::check(upstream, request, password).await {
             Upstream::Accepted(attributes) => passed = attributes,
@@ -132,7 +136,14 @@ async fn first_round(
     };
     let attempt = Attempt { method, ..attempt };
     let step = ctx.signin.start(&attempt).await?;
-    answer(ctx, client, &attempt, step, passed).await
+    answer(
+        ctx,
+        client,
+        &attempt,
+        step,
+        (passed, &request.authenticator),
+    )
+    .await
 }
 
 /// Maps a step to the answer; a pending push is held while the phone is
@@ -143,7 +154,8 @@ async fn answer(
     client: &RadiusClient,
     attempt: &Attempt,
     step: Step,
-    passed: Vec<Attribute>,
+    // What the upstream passed, and the request this answers (MPPE keys).
+    (passed, answered): (Passed, &[u8; 16]),
 ) -> Result<Decision, DomainError> {
     let step = match step {
         Step::Pending { transaction_id, .. } => {
@@ -166,7 +178,8 @@ async fn answer(
                 attr::REPLY_MESSAGE,
                 words.as_bytes().to_vec(),
             )];
-            attributes.extend(passed);
+            // MPPE keys encrypted for this client and the request answered.
+            attributes.extend(passed.for_answer(&client.secret, answered));
             Decision::Answer(Code::AccessAccept, attributes)
         }
         Step::Rejected { reason } => rejection(reason),
@@ -187,14 +200,15 @@ async fn challenge(
     attempt: &Attempt,
     transaction_id: Option<String>,
     prompt: String,
-    passed: &[Attribute],
+    passed: &Passed,
 ) -> Result<Decision, DomainError> {
     let state = countersign_domain::ids::random_text(24);
     let challenge = Challenge {
         state: state.clone(),
         username: attempt.username.clone(),
         client: client.name.clone(),
-        attributes: upstream::encode_attributes(passed),
+        // MPPE keys sealed to this row (see passed.rs).
+        attributes: passed.seal(&ctx.key, &state),
         expires_at: ctx.clock.now() + ctx.challenge_seconds,
         transaction_id,
     };
@@ -221,6 +235,7 @@ async fn second_round(
     attempt: Attempt,
     state: &[u8],
     code: &[u8],
+    answered: &[u8; 16],
 ) -> Result<Decision, DomainError> {
     let state = String::from_utf8_lossy(state);
     let challenge = ctx.store.take_challenge(&state, ctx.clock.now()).await?;
@@ -229,9 +244,9 @@ async fn second_round(
     };
     let Some(challenge) = challenge.filter(matches) else {
         let step = ctx.signin.expired_challenge(&attempt).await?;
-        return answer(ctx, client, &attempt, step, Vec::new()).await;
+        return answer(ctx, client, &attempt, step, (Passed::default(), answered)).await;
     };
-    let passed = upstream::decode_attributes(&challenge.attributes);
+    let passed = Passed::open(&challenge.attributes, &ctx.key, &challenge.state);
     let code = text_of(code);
     let step = match &challenge.transaction_id {
         Some(id) => match ctx
@@ -252,5 +267,5 @@ async fn second_round(
             ctx.signin.start(&attempt).await?
         }
     };
-    answer(ctx, client, &attempt, step, passed).await
+    answer(ctx, client, &attempt, step, (passed, answered)).await
 }

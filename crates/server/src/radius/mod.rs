@@ -3,13 +3,14 @@
 //! sign-in engine.
 
 mod dedup;
+mod drops;
 mod handler;
 mod metrics;
+mod passed;
 mod registry;
 mod upstream;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,8 @@ use tokio::sync::Semaphore;
 
 use crate::app::App;
 use dedup::{Begin, Dedup};
+pub use drops::{explain as explain_drop, Cause as DropCause};
+use drops::{Cause, Drops};
 use handler::Decision;
 pub use metrics::RadiusMetrics;
 use registry::Registry;
@@ -42,7 +45,9 @@ pub struct Context {
     socket: UdpSocket,
     challenge_seconds: i64,
     hold_seconds: u64,
-    last_unknown_log: AtomicU64,
+    drops: Drops,
+    /// Seals the MPPE keys a challenge row keeps.
+    key: countersign_domain::crypto::SecretKey,
 }
 
 /// Binds the listener and starts serving; returns its metrics for `/metrics`.
@@ -64,6 +69,7 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
             it is open to BlastRADIUS (CVE-2024-3596); upgrade the equipment and turn require_message_authenticator back on");
     }
     let metrics = Arc::new(RadiusMetrics::default());
+    let key = crate::secret_key::load_or_create(&app.config)?;
     let ctx = Arc::new(Context {
         signin: app.signin.clone(),
         store: app.store.clone(),
@@ -74,7 +80,8 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         socket,
         challenge_seconds: app.config.radius_challenge_seconds,
         hold_seconds: app.config.radius_hold_seconds,
-        last_unknown_log: AtomicU64::new(0),
+        drops: Drops::new(app.sql.clone()),
+        key,
     });
     tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
     tokio::spawn(housekeeping(ctx.clone()));
@@ -88,6 +95,7 @@ async fn housekeeping(ctx: Arc<Context>) {
         tick.tick().await;
         ctx.registry.refresh().await;
         ctx.dedup.purge();
+        ctx.drops.flush(ctx.clock.now()).await;
     }
 }
 
@@ -119,9 +127,12 @@ async fn receive_loop(ctx: Arc<Context>) {
 async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
     let started = Instant::now();
     let Some(client) = ctx.registry.find(peer.ip()) else {
-        ctx.metrics.dropped.add("unknown_client");
-        log_unknown(ctx, peer);
-        return;
+        ctx.metrics.dropped.add(Cause::UnknownClient.as_str());
+        let now = ctx.clock.now();
+        return ctx
+            .drops
+            .note(None, peer.ip(), Cause::UnknownClient, now)
+            .await;
     };
     let request = match Packet::decode(datagram) {
         Ok(packet) => packet,
@@ -141,9 +152,12 @@ async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
     }
     ctx.metrics.received.add("access_request");
     if let Some(cause) = message_authenticator_problem(datagram, &client) {
-        ctx.metrics.dropped.add(cause);
-        tracing::debug!(%peer, client = %client.name, cause, "RADIUS request dropped");
-        return;
+        ctx.metrics.dropped.add(cause.as_str());
+        let now = ctx.clock.now();
+        return ctx
+            .drops
+            .note(Some(&client.name), peer.ip(), cause, now)
+            .await;
     }
     let key = (peer, request.identifier, request.authenticator);
     match ctx.dedup.begin(key) {
@@ -178,15 +192,12 @@ async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
     }
 }
 
-fn message_authenticator_problem(
-    datagram: &[u8],
-    client: &countersign_domain::radius_clients::RadiusClient,
-) -> Option<&'static str> {
+fn message_authenticator_problem(datagram: &[u8], client: &RadiusClient) -> Option<Cause> {
     match verify_request_message_authenticator(datagram, &client.secret) {
         MessageAuth::Valid => None,
         MessageAuth::Missing if !client.require_message_authenticator => None,
-        MessageAuth::Missing => Some("missing_message_authenticator"),
-        MessageAuth::Invalid => Some("bad_message_authenticator"),
+        MessageAuth::Missing => Some(Cause::MissingMessageAuthenticator),
+        MessageAuth::Invalid => Some(Cause::BadMessageAuthenticator),
     }
 }
 
@@ -200,9 +211,19 @@ async fn answer_status_server(
     peer: SocketAddr,
 ) {
     ctx.metrics.received.add("other");
-    if verify_request_message_authenticator(datagram, &client.secret) != MessageAuth::Valid {
-        ctx.metrics.dropped.add("bad_message_authenticator");
-        return;
+    let cause = match verify_request_message_authenticator(datagram, &client.secret) {
+        MessageAuth::Valid => None,
+        // RFC 5997: a Status-Server always carries one.
+        MessageAuth::Missing => Some(Cause::MissingMessageAuthenticator),
+        MessageAuth::Invalid => Some(Cause::BadMessageAuthenticator),
+    };
+    if let Some(cause) = cause {
+        ctx.metrics.dropped.add(cause.as_str());
+        let now = ctx.clock.now();
+        return ctx
+            .drops
+            .note(Some(&client.name), peer.ip(), cause, now)
+            .await;
     }
     if let Ok(bytes) = encode_response(Code::AccessAccept, request, Vec::new(), &client.secret) {
         let _ = ctx.socket.send_to(&bytes, peer).await;
@@ -215,20 +236,5 @@ fn sent_label(code: Code) -> &'static str {
         Code::AccessAccept => "access_accept",
         Code::AccessChallenge => "access_challenge",
         _ => "access_reject",
-    }
-}
-
-/// At most one warning every 10 s about unknown clients, so a scan cannot flood the log.
-fn log_unknown(ctx: &Context, peer: SocketAddr) {
-    let now = ctx.clock.now() as u64;
-    let last = ctx.last_unknown_log.load(Ordering::Relaxed);
-    if now >= last + 10
-        && ctx
-            .last_unknown_log
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
-        tracing::warn!(%peer, "RADIUS packet from an unknown client dropped: add it with `countersign radius client add` \
-            (further ones are counted in countersign_radius_dropped_total, logged at most every 10 s)");
     }
 }

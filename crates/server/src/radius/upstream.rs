@@ -1,6 +1,11 @@
 //! The first factor by proxy: the Access-Request is forwarded to an
 //! upstream RADIUS server (NPS, FreeRADIUS) and the second factor runs only
 //! on its Access-Accept, whose reply attributes are passed through.
+//!
+//! Any authentication the request carries is forwarded: User-Password
+//! (hidden again with the upstream's secret), CHAP, MS-CHAP and MS-CHAPv2
+//! (Vendor-Specific, vendor 311). The Accept's MPPE keys are decrypted here
+//! and encrypted again for each answer ([`Passed`]).
 
 use std::time::Duration;
 
@@ -8,11 +13,13 @@ use countersign_domain::radius_clients::Upstream;
 use countersign_radius::{attr, encode_access_request, verify_response, Attribute, Code, Packet};
 use tokio::net::UdpSocket;
 
+pub use super::passed::Passed;
+
 const TRIES: u32 = 3;
 const WAIT: Duration = Duration::from_secs(3);
 
 pub enum FirstFactor {
-    Accepted(Vec<Attribute>),
+    Accepted(Passed),
     Rejected(String),
     Unreachable(String),
 }
@@ -25,41 +32,40 @@ fn forwarded(request: &Packet) -> Vec<Attribute> {
         attr::PROXY_STATE,
         attr::STATE,
     ];
-    request
+    let mut attributes: Vec<Attribute> = request
         .attributes
         .iter()
         .filter(|a| !ours.contains(&a.typ))
         .cloned()
-        .collect()
+        .collect();
+    // CHAP without CHAP-Challenge is computed over the Request
+    // Authenticator, which the forwarded request does not share.
+    if request.attr(attr::CHAP_PASSWORD).is_some() && request.attr(attr::CHAP_CHALLENGE).is_none() {
+        attributes.push(Attribute::new(attr::CHAP_CHALLENGE, request.authenticator));
+    }
+    attributes
 }
 
-/// Reply attributes worth passing to the client in the final Accept.
-fn passed_through(reply: &Packet) -> Vec<Attribute> {
-    let dropped = [
-        attr::MESSAGE_AUTHENTICATOR,
-        attr::PROXY_STATE,
-        attr::STATE,
-        attr::REPLY_MESSAGE,
-    ];
-    reply
-        .attributes
-        .iter()
-        .filter(|a| !dropped.contains(&a.typ))
-        .cloned()
-        .collect()
-}
+/// Reply attributes not passed to the client in the final Accept.
+const NOT_PASSED: [u8; 4] = [
+    attr::MESSAGE_AUTHENTICATOR,
+    attr::PROXY_STATE,
+    attr::STATE,
+    attr::REPLY_MESSAGE,
+];
 
+/// Forwards `request` (with `password`, the unhidden User-Password, if the
+/// request had one: an MS-CHAP or CHAP request has none) and judges the answer.
 pub async fn check(upstream: &Upstream, request: &Packet, password: &[u8]) -> FirstFactor {
     let identifier = rand::random::<u8>();
-    let (bytes, authenticator) = match encode_access_request(
-        identifier,
-        forwarded(request),
-        Some(password),
-        &upstream.secret,
-    ) {
-        Ok(encoded) => encoded,
-        Err(e) => return FirstFactor::Rejected(format!("the request cannot be forwarded: {e}")),
-    };
+    let password = request.attr(attr::USER_PASSWORD).map(|_| password);
+    let (bytes, authenticator) =
+        match encode_access_request(identifier, forwarded(request), password, &upstream.secret) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                return FirstFactor::Rejected(format!("the request cannot be forwarded: {e}"))
+            }
+        };
     let socket = match UdpSocket::bind("0.0.0.0:0").await {
         Ok(s) => s,
         Err(e) => return FirstFactor::Unreachable(e.to_string()),
@@ -79,7 +85,9 @@ pub async fn check(upstream: &Upstream, request: &Packet, password: &[u8]) -> Fi
             continue;
         };
         match verify_response(raw, &authenticator, &upstream.secret) {
-            Ok(reply) if reply.identifier == identifier => return judge(&reply),
+            Ok(reply) if reply.identifier == identifier => {
+                return judge(&reply, &upstream.secret, &authenticator)
+            }
             Ok(_) => continue,
             Err(e) => {
                 tracing::warn!(upstream = %upstream.address, error = %e, "upstream RADIUS answer failed verification (wrong upstream_secret?)");
@@ -90,9 +98,14 @@ pub async fn check(upstream: &Upstream, request: &Packet, password: &[u8]) -> Fi
     FirstFactor::Unreachable(format!("{} did not answer {TRIES} tries", upstream.address))
 }
 
-fn judge(reply: &Packet) -> FirstFactor {
+fn judge(reply: &Packet, secret: &[u8], authenticator: &[u8; 16]) -> FirstFactor {
     match reply.code {
-        Code::AccessAccept => FirstFactor::Accepted(passed_through(reply)),
+        Code::AccessAccept => FirstFactor::Accepted(Passed::from_reply(
+            reply,
+            &NOT_PASSED,
+            secret,
+            authenticator,
+        )),
         Code::AccessReject => FirstFactor::Rejected("the password was not accepted".to_string()),
         other => FirstFactor::Rejected(format!(
             "the upstream server answered {other}, which is not relayed"
@@ -100,41 +113,24 @@ fn judge(reply: &Packet) -> FirstFactor {
     }
 }
 
-/// Attributes as stored with a challenge: their wire form, back to back.
-pub fn encode_attributes(attributes: &[Attribute]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for a in attributes.iter().filter(|a| a.value.len() <= 253) {
-        out.push(a.typ);
-        out.push((a.value.len() + 2) as u8);
-        out.extend_from_slice(&a.value);
-    }
-    out
-}
-
-pub fn decode_attributes(mut bytes: &[u8]) -> Vec<Attribute> {
-    let mut out = Vec::new();
-    while let [typ, len, rest @ ..] = bytes {
-        let value_len = usize::from(*len).saturating_sub(2);
-        let Some(value) = rest.get(..value_len) else {
-            break;
-        };
-        out.push(Attribute::new(*typ, value.to_vec()));
-        bytes = &rest[value_len..];
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn stored_attributes_round_trip() {
-        let attrs = vec![
-            Attribute::new(attr::CLASS, b"vpn-users".to_vec()),
-            Attribute::new(8, vec![10, 0, 0, 7]),
-        ];
-        assert_eq!(decode_attributes(&encode_attributes(&attrs)), attrs);
-        assert!(decode_attributes(&[25, 10, 1]).is_empty());
+    fn chap_without_challenge_gets_the_original_authenticator() {
+        let mut request = Packet::new(Code::AccessRequest, 1, [9; 16]);
+        request.add(attr::USER_NAME, "alice");
+        request.add(attr::CHAP_PASSWORD, [1; 17]);
+        request.add(attr::MESSAGE_AUTHENTICATOR, [0; 16]);
+        let out = forwarded(&request);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[2], Attribute::new(attr::CHAP_CHALLENGE, [9; 16]));
+        request.add(attr::CHAP_CHALLENGE, [3; 16]);
+        assert_eq!(
+            forwarded(&request).len(),
+            3,
+            "an explicit challenge is kept as it is"
+        );
     }
 }

@@ -51,6 +51,20 @@ pub async fn activate_raw(
 }
 
 impl Device {
+    /// Asks for an activation of `username` with the admin `api` and activates a device with it.
+    pub async fn enrol(api: &crate::common::Api, base: &str, username: &str) -> Device {
+        let grant = api
+            .post(&format!("/api/v1/users/{username}/activations"), json!({}))
+            .await
+            .expect(201, "activation")
+            .clone();
+        let code = grant["activation_code"]
+            .as_str()
+            .expect("activation_code")
+            .replace(' ', "");
+        Device::activate(base, &code, None).await
+    }
+
     pub async fn activate(base: &str, code: &str, pin_key: Option<&[u8]>) -> Device {
         let key = new_key();
         let (status, body) = activate_raw(base, code, &key, pin_key).await;

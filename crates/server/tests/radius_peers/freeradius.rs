@@ -1,6 +1,7 @@
 //! FreeRADIUS 3.2 in a temporary directory on a free port, as a child in
 //! its own process group that is stopped on drop: either a server with a
-//! `users` file (the upstream first factor), or a proxy whose home server
+//! `users` file, checking PAP, CHAP, MS-CHAP and MS-CHAPv2 (the upstream
+//! first factor), or a proxy whose home server
 //! is Countersign. The configuration is the minimal one of the peers
 //! cookbook (§2.1, §2.3), written from scratch; nothing under /etc is used.
 
@@ -210,6 +211,11 @@ modules {{
 	}}
 	chap {{
 	}}
+	mschap {{
+		use_mppe = yes
+		require_encryption = no
+		require_strong = no
+	}}
 	files {{
 		filename = {d}/users
 	}}
@@ -224,6 +230,7 @@ server default {{
 	authorize {{
 		{first}
 		files
+		mschap
 		chap
 		pap
 	}}
@@ -233,6 +240,9 @@ server default {{
 		}}
 		Auth-Type CHAP {{
 			chap
+		}}
+		Auth-Type MS-CHAP {{
+			mschap
 		}}
 	}}
 	post-auth {{
