@@ -10,6 +10,11 @@ mod messaging;
 mod radius;
 mod secret_key;
 mod serve;
+
+/// mimalloc: per-thread free lists; the verification hot path spent ~12% of
+/// its CPU in glibc malloc/free (docs/benchmarks.md, issue 10).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod tls;
 
 use std::path::PathBuf;
