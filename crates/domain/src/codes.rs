@@ -248,14 +248,15 @@ impl Codes {
         })
     }
 
-    /// Checks the code the user typed for a challenge; `None` when there is no such challenge.
+    /// Checks the code the user typed for a challenge: the verdict (`None`:
+    /// accepted) and the challenge's channel (`sms`, `email`, `sms_reply`).
     pub async fn check(
         &self,
         username: &str,
         transaction_id: &str,
         code: &str,
         source: &Source,
-    ) -> Result<Option<Reason>, CodeCheckError> {
+    ) -> Result<(Option<Reason>, String), CodeCheckError> {
         let started = Instant::now();
         let challenge = self
             .store
@@ -278,7 +279,7 @@ impl Codes {
             source,
         };
         self.verifier.record(entry, verdict, started).await?;
-        Ok(verdict)
+        Ok((verdict, challenge.channel))
     }
 
     /// In PIN mode, a user with a PIN types PIN + code: checks and strips the PIN.

@@ -31,6 +31,13 @@ fn pap(user: &str, password: &str) -> String {
     format!("User-Name = \"{user}\", User-Password = \"{password}\", Message-Authenticator = 0x00")
 }
 
+/// The second round: the user's current TOTP code with the challenge's State.
+fn totp_answer(user: &str, challenge: &Radclient) -> String {
+    let state = challenge.attr("State").expect("a State");
+    let code = totp_now(RFC_SECRET);
+    format!("User-Name = \"{user}\", User-Password = \"{code}\", State = {state}, Message-Authenticator = 0x00")
+}
+
 #[tokio::test]
 async fn unenrolled_users_pass_only_where_the_client_allows_it() {
     let db = Db::sqlite();
@@ -101,12 +108,7 @@ async fn fallback_otp_turns_an_unanswered_push_into_a_code_challenge() {
         "a push nobody answers, with fallback_otp",
     );
     assert!(first.reply_message().contains("code"), "{}", first.output);
-    let state = first.attr("State").expect("a State").to_string();
-    let second = format!(
-        "User-Name = \"alice\", User-Password = \"{}\", State = {state}, Message-Authenticator = 0x00",
-        totp_now(RFC_SECRET)
-    );
-    radclient(node.port, SECRET, &second)
+    radclient(node.port, SECRET, &totp_answer("alice", &first))
         .await
         .expect("Access-Accept", "the TOTP code completes the sign-in");
     let audit = node.audit("alice").await;
@@ -126,12 +128,7 @@ async fn method_words_pick_the_method_where_the_password_is_not_a_first_factor()
     let first = radclient(node.port, SECRET, &pap("alice", "code")).await;
     first.expect("Access-Challenge", "the word code");
     assert!(phone.pending().await.is_empty(), "no push was sent");
-    let state = first.attr("State").expect("a State").to_string();
-    let second = format!(
-        "User-Name = \"alice\", User-Password = \"{}\", State = {state}, Message-Authenticator = 0x00",
-        totp_now(RFC_SECRET)
-    );
-    radclient(node.port, SECRET, &second)
+    radclient(node.port, SECRET, &totp_answer("alice", &first))
         .await
         .expect("Access-Accept", "the code answers the challenge");
 

@@ -591,7 +591,7 @@ async fn emailed_codes_expire(store: SqlStore) {
         .check("kim", &transaction_id, &code, &source)
         .await
         .expect("check");
-    assert_eq!(verdict, Some(Reason::CodeExpired));
+    assert_eq!(verdict, (Some(Reason::CodeExpired), "email".to_string()));
 }
 
 async fn push_counts_and_expired_nonces(store: SqlStore) {

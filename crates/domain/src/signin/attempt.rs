@@ -26,6 +26,13 @@ pub struct Attempt {
     pub rules: DoorRules,
 }
 
+impl Attempt {
+    /// The method asked for: the one named, else otp when a code came.
+    pub fn named_method(&self) -> Option<Method> {
+        self.method.or(self.code.as_ref().map(|_| Method::Otp))
+    }
+}
+
 /// A door's own rules, like Azure MFA Server's per-client settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoorRules {

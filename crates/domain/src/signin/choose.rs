@@ -33,11 +33,14 @@ impl SignIn {
             None
         };
         if let Some(reason) = early {
-            let method = attempt
-                .method
-                .or(attempt.code.as_ref().map(|_| Method::Otp));
             return self
-                .refuse(attempt, Some(&user), method, reason, started)
+                .refuse(
+                    attempt,
+                    Some(&user),
+                    attempt.named_method(),
+                    reason,
+                    started,
+                )
                 .await;
         }
         let method = match self.choose(attempt, &user, &tokens).await? {
@@ -59,9 +62,7 @@ impl SignIn {
         user: &User,
         tokens: &[StoredToken],
     ) -> Result<Result<Method, Choice>, DomainError> {
-        let named = attempt
-            .method
-            .or(attempt.code.as_ref().map(|_| Method::Otp));
+        let named = attempt.named_method();
         // The device count is read only when the answer depends on it: the
         // hot path (a code, method choice allowed) needs none.
         let needs_methods = named.is_none()

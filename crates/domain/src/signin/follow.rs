@@ -40,23 +40,17 @@ impl SignIn {
         code: &str,
         source: &Source,
     ) -> Result<Step, AnswerError> {
-        let method = self
-            .store
-            .code_challenge(transaction_id)
-            .await
-            .map_err(DomainError::from)?
-            .and_then(|c| Method::parse(&c.channel));
         match self
             .codes
             .check(username, transaction_id, code, source)
             .await
         {
-            Ok(None) => Ok(Step::Accepted {
-                method,
+            Ok((None, channel)) => Ok(Step::Accepted {
+                method: Method::parse(&channel),
                 credential: Some(transaction_id.to_string()),
                 reason: None,
             }),
-            Ok(Some(reason)) => Ok(Step::rejected(reason)),
+            Ok((Some(reason), _)) => Ok(Step::rejected(reason)),
             Err(CodeCheckError::NotFound) => Err(AnswerError::NotFound),
             Err(CodeCheckError::Domain(e)) => Err(e.into()),
         }
@@ -73,6 +67,7 @@ impl SignIn {
         rules: &DoorRules,
     ) -> Result<Option<Step>, DomainError> {
         let deadline = Instant::now() + wait;
+        // The first read gives the expiry (it never changes) and may already be the answer.
         let Some(mut standing) = self.standing(transaction_id).await? else {
             return Ok(None);
         };
@@ -91,18 +86,17 @@ impl SignIn {
                 };
                 return self.fallback(transaction_id, pending, rules).await;
             }
-            // Wake at the decision, the caller's deadline, or the transaction's own expiry.
+            // Wake at the decision, the caller's deadline, or the transaction's own
+            // expiry; registered before the read, so a decision in between is seen.
             let until_expiry = Duration::from_secs((expires_at - self.clock.now()).max(0) as u64)
                 + Duration::from_millis(200);
             let signal = self
                 .signals
                 .listen(transaction_id, (deadline - now).min(until_expiry));
             standing = match self.standing(transaction_id).await? {
-                Some(Standing::Pending { .. }) => {
+                Some(Standing::Pending { number, .. }) => {
                     signal.await;
-                    self.standing(transaction_id)
-                        .await?
-                        .unwrap_or(Standing::Pending { expires_at, number })
+                    Standing::Pending { expires_at, number }
                 }
                 Some(decided) => decided,
                 None => return Ok(None),

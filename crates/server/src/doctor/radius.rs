@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 use countersign_domain::diagnostics::Finding;
 use countersign_store::radius_drops::RadiusDrop;
-use countersign_store::StoreOptions;
 
 use super::{Check, Doctor};
 use crate::config::Config;
@@ -49,17 +48,10 @@ async fn recent_drops(config: &Config) -> Option<Vec<RadiusDrop>> {
             return None;
         }
     }
-    let options = StoreOptions {
-        url: config.database_url.clone(),
-        max_connections: 1,
-        migrate: false,
-    };
-    let opened = tokio::time::timeout(
-        std::time::Duration::from_secs(15),
-        countersign_store::open(&options),
-    )
-    .await;
-    let store = opened.ok()?.ok()?;
+    let store = super::store::open_for_check(&config.database_url)
+        .await
+        .ok()?
+        .ok()?;
     let since = unix_now() - HOUR;
     let drops = store.radius_drops_since(since).await.ok();
     store.close().await;

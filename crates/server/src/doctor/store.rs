@@ -5,7 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 
 use async_trait::async_trait;
 use countersign_domain::diagnostics::Finding;
-use countersign_store::StoreOptions;
+use countersign_domain::StoreError;
+use countersign_store::{SqlStore, StoreOptions};
 
 use super::{Check, Doctor};
 use crate::config::Config;
@@ -25,17 +26,7 @@ impl Check for StoreCheck {
             findings.push(problem);
             return findings;
         }
-        let options = StoreOptions {
-            url: config.database_url.clone(),
-            max_connections: 1,
-            migrate: false,
-        };
-        let opened = tokio::time::timeout(
-            std::time::Duration::from_secs(15),
-            countersign_store::open(&options),
-        )
-        .await;
-        let store = match opened {
+        let store = match open_for_check(&config.database_url).await {
             Ok(Ok(store)) => store,
             Ok(Err(e)) => {
                 findings.push(Finding::fail(
@@ -56,7 +47,10 @@ impl Check for StoreCheck {
         };
         findings.push(Finding::pass(
             "store.reachable",
-            format!("the {} database answers", options_backend(&options.url)),
+            format!(
+                "the {} database answers",
+                options_backend(&config.database_url)
+            ),
         ));
         findings.push(migrations(&store).await);
         findings.push(key_matches(config, &store).await);
@@ -67,6 +61,23 @@ impl Check for StoreCheck {
 
 /// Answers quickly what a pool would only report after its timeout: no
 /// SQLite file yet, or nothing listening at the PostgreSQL address.
+/// The store with one connection and no migrations, given 15 s to answer
+/// (`Err` when it did not), for checks that read it.
+pub(super) async fn open_for_check(
+    url: &str,
+) -> Result<Result<SqlStore, StoreError>, tokio::time::error::Elapsed> {
+    let options = StoreOptions {
+        url: url.to_string(),
+        max_connections: 1,
+        migrate: false,
+    };
+    tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        countersign_store::open(&options),
+    )
+    .await
+}
+
 async fn precheck(url: &str) -> Option<Finding> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
