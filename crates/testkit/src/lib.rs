@@ -1,6 +1,8 @@
 //! Helpers for tests: throwaway directories and PostgreSQL databases that
-//! clean up after themselves, so every test starts from nothing.
+//! clean up after themselves, so every test starts from nothing, and a
+//! real headless Chromium over WebDriver (`browser`).
 
+pub mod browser;
 mod pg;
 mod tempdir;
 
