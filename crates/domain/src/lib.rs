@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod activation;
+pub mod admin;
 pub mod apikey;
 pub mod apikey_cache;
 pub mod audit;

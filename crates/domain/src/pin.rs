@@ -18,17 +18,27 @@ pub fn validate(pin: &str) -> Result<(), DomainError> {
 
 pub fn hash(pin: &str) -> Result<String, DomainError> {
     validate(pin)?;
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DomainError::invalid("pin", e.to_string()))
+    argon2id(pin, "pin")
 }
 
 pub fn matches(pin: &str, stored: &str) -> bool {
+    argon2id_matches(pin, stored)
+}
+
+/// An argon2id PHC string for a secret (PIN, password) with a fresh salt.
+pub(crate) fn argon2id(secret: &str, field: &str) -> Result<String, DomainError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DomainError::invalid(field, e.to_string()))
+}
+
+/// Checks a secret against an argon2id PHC string in constant time.
+pub(crate) fn argon2id_matches(secret: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| {
         Argon2::default()
-            .verify_password(pin.as_bytes(), &parsed)
+            .verify_password(secret.as_bytes(), &parsed)
             .is_ok()
     })
 }

@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 
+use crate::admin::AdminStore;
 use crate::apikey::ApiKey;
 use crate::audit::{AuditQuery, AuditRecord};
 use crate::codes::CodeChallenge;
@@ -227,6 +228,7 @@ pub trait Store:
     + CodeStore
     + OutboxStore
     + MetaStore
+    + AdminStore
     + DecisionStore
     + Send
     + Sync

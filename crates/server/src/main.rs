@@ -23,8 +23,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, TlsCommand, TokenCommand,
-    UserCommand,
+    AdminCommand, ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, TlsCommand,
+    TokenCommand, UserCommand,
 };
 use crate::config::Overrides;
 
@@ -68,6 +68,9 @@ enum Command {
     /// API keys for applications and scripts.
     #[command(subcommand)]
     Apikey(ApiKeyCommand),
+    /// Console administrators (admin, helpdesk, auditor).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
@@ -162,6 +165,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => serve::run(app).await.map(|_| ExitCode::SUCCESS),
         Command::Migrate { status } => cli::migrate(&app, status, &out).await,
         Command::Apikey(command) => cli::apikey(&app, command, &out).await,
+        Command::Admin(command) => cli::admin(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
         Command::Message(command) => cli::message(&app, command, &out).await,

@@ -4,6 +4,7 @@
 //! the SQL is written in the dialect both accept (`$1` parameters,
 //! `ON CONFLICT`, `RETURNING`), and only the migrations differ.
 
+mod admins;
 mod audit;
 mod decision;
 pub mod sqlite;
@@ -19,6 +20,7 @@ mod tokens;
 mod users;
 
 use async_trait::async_trait;
+use countersign_domain::admin::{Admin, AdminStore};
 use countersign_domain::codes::CodeChallenge;
 use countersign_domain::decision::{DecisionResult, DecisionStore, DecisionWrite};
 use countersign_domain::messages::{Delivery, MessageStatus, OutboxMessage};
@@ -357,6 +359,25 @@ impl MetaStore for SqlStore {
     }
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         meta::put_once(&self.writer, key, value).await
+    }
+}
+
+#[async_trait]
+impl AdminStore for SqlStore {
+    async fn insert_admin(&self, admin: &Admin) -> StoreResult<()> {
+        admins::insert(&self.writer, admin).await
+    }
+    async fn admin_by_name(&self, name: &str) -> StoreResult<Option<Admin>> {
+        admins::by_name(&self.pool, name).await
+    }
+    async fn list_admins(&self) -> StoreResult<Vec<Admin>> {
+        admins::list(&self.pool).await
+    }
+    async fn delete_admin(&self, name: &str) -> StoreResult<bool> {
+        admins::delete(&self.writer, name).await
+    }
+    async fn set_admin_password(&self, id: &str, hash: &str, now: i64) -> StoreResult<bool> {
+        admins::set_password(&self.writer, id, hash, now).await
     }
 }
 

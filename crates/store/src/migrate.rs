@@ -64,6 +64,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_radius_drops.sql"),
         postgres: include_str!("../migrations/postgres/0008_radius_drops.sql"),
     },
+    Migration {
+        version: 10,
+        description: "console administrators",
+        sqlite: include_str!("../migrations/sqlite/0010_admins.sql"),
+        postgres: include_str!("../migrations/postgres/0010_admins.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

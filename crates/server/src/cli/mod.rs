@@ -1,6 +1,7 @@
 //! Operator commands that work on the store directly (no server needed).
 //! People get readable text; `--json` gives scripts one JSON document.
 
+mod admins;
 mod apikeys;
 mod devices;
 mod messages;
@@ -18,6 +19,7 @@ use serde_json::json;
 
 use crate::app::App;
 
+pub use admins::{admin, AdminCommand};
 pub use apikeys::{apikey, ApiKeyCommand};
 pub use devices::{device, DeviceCommand};
 pub use messages::{message, MessageCommand};

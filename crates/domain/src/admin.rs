@@ -1,0 +1,237 @@
+//! Console administrators: local accounts with an argon2id password and
+//! one role. `countersign admin add|list|remove|reset` manages them; the
+//! console signs them in (password here, second factor through the engine).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::ids::{new_id, random_text};
+use crate::pin::{argon2id, argon2id_matches};
+use crate::store::StoreResult;
+use crate::user::username_key;
+
+/// What an administrator may do in the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Users: view, create, edit, unlock, enrol, bypass; no settings, keys or clients.
+    Helpdesk,
+    /// Read only.
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Helpdesk => "helpdesk",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, DomainError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "admin" => Ok(Role::Admin),
+            "helpdesk" => Ok(Role::Helpdesk),
+            "auditor" => Ok(Role::Auditor),
+            _ => Err(DomainError::invalid(
+                "role",
+                format!("'{text}' is not a role: use admin, helpdesk or auditor"),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Admin {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// argon2id PHC string; never shown.
+    #[serde(skip)]
+    pub password_hash: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Fails with `StoreError::Conflict` when the name (any case) is taken.
+    async fn insert_admin(&self, admin: &Admin) -> StoreResult<()>;
+    async fn admin_by_name(&self, name: &str) -> StoreResult<Option<Admin>>;
+    async fn list_admins(&self) -> StoreResult<Vec<Admin>>;
+    async fn delete_admin(&self, name: &str) -> StoreResult<bool>;
+    async fn set_admin_password(&self, id: &str, hash: &str, now: i64) -> StoreResult<bool>;
+}
+
+/// The shortest password accepted for an administrator.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+#[derive(Clone)]
+pub struct Admins {
+    store: Arc<dyn AdminStore>,
+    clock: Arc<dyn Clock>,
+}
+
+/// A password given by the operator, or one generated to be shown once.
+pub enum NewPassword {
+    Given(String),
+    Generate,
+}
+
+impl Admins {
+    pub fn new(store: Arc<dyn AdminStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Adds an administrator; returns it and the generated password, if one was made.
+    pub async fn add(
+        &self,
+        name: &str,
+        role: Role,
+        password: NewPassword,
+    ) -> Result<(Admin, Option<String>), DomainError> {
+        validate_name(name)?;
+        let (plain, generated) = choose_password(password)?;
+        let now = self.clock.now();
+        let admin = Admin {
+            id: new_id("adm"),
+            name: name.to_string(),
+            role,
+            password_hash: argon2id(&plain, "password")?,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_admin(&admin).await?;
+        Ok((admin, generated.then_some(plain)))
+    }
+
+    pub async fn list(&self) -> Result<Vec<Admin>, DomainError> {
+        Ok(self.store.list_admins().await?)
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Admin, DomainError> {
+        self.store
+            .admin_by_name(name)
+            .await?
+            .ok_or_else(|| DomainError::not_found("administrator", name))
+    }
+
+    pub async fn remove(&self, name: &str) -> Result<(), DomainError> {
+        match self.store.delete_admin(name).await? {
+            true => Ok(()),
+            false => Err(DomainError::not_found("administrator", name)),
+        }
+    }
+
+    /// Sets a new password; returns it when generated.
+    pub async fn reset(
+        &self,
+        name: &str,
+        password: NewPassword,
+    ) -> Result<Option<String>, DomainError> {
+        let admin = self.get(name).await?;
+        let (plain, generated) = choose_password(password)?;
+        let hash = argon2id(&plain, "password")?;
+        self.store
+            .set_admin_password(&admin.id, &hash, self.clock.now())
+            .await?;
+        Ok(generated.then_some(plain))
+    }
+
+    /// The administrator when the name and password match, else `None`.
+    /// Unknown names cost one hash too, so timing does not tell which was wrong.
+    pub async fn check_password(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<Admin>, DomainError> {
+        let found = self.store.admin_by_name(name).await?;
+        let hash = found
+            .as_ref()
+            .map(|a| a.password_hash.as_str())
+            .unwrap_or(DUMMY_HASH);
+        let matches = argon2id_matches(password, hash);
+        Ok(found.filter(|_| matches))
+    }
+}
+
+/// A valid argon2id hash of a random string, checked for unknown names.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$6Vh4vQfH6W2cRoM8qDnQeJ9V6Q0e8o2b3kT5mC1nE9o";
+
+fn choose_password(password: NewPassword) -> Result<(String, bool), DomainError> {
+    match password {
+        NewPassword::Given(text) => {
+            let text = text.trim_end_matches(['\r', '\n']).to_string();
+            if text.chars().count() < MIN_PASSWORD_CHARS {
+                return Err(DomainError::invalid(
+                    "password",
+                    format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+                ));
+            }
+            Ok((text, false))
+        }
+        // 24 characters of a 32-letter alphabet: 120 bits.
+        NewPassword::Generate => Ok((random_text(24), true)),
+    }
+}
+
+pub fn validate_name(name: &str) -> Result<(), DomainError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "name",
+            "1 to 64 letters, digits, '.', '-', '_' or '@'",
+        ))
+    }
+}
+
+/// The case-insensitive key names are unique by.
+pub fn name_key(name: &str) -> String {
+    username_key(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_in_any_case_and_refuse_others() {
+        assert_eq!(Role::parse("HelpDesk").ok(), Some(Role::Helpdesk));
+        assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn short_passwords_are_refused_and_generated_ones_are_long() {
+        assert!(choose_password(NewPassword::Given("short".into())).is_err());
+        let (plain, generated) = choose_password(NewPassword::Generate).expect("generated");
+        assert!(generated && plain.len() == 24);
+    }
+
+    #[test]
+    fn the_dummy_hash_parses_so_unknown_names_cost_a_hash() {
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
+        assert!(!argon2id_matches("anything", DUMMY_HASH));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(validate_name("alice.admin").is_ok());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("a b").is_err());
+        assert!(validate_name("admin/alice").is_err());
+    }
+}
