@@ -336,11 +336,11 @@ mod tests {
         assert!(Addresses::new(0).admit(a).is_some(), "0: no cap");
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn deadlines_follow_the_phase() {
         let limits = Limits {
-            header_read: Duration::from_secs(10),
-            idle: Duration::from_secs(75),
+            header_read: Duration::from_millis(50),
+            idle: Duration::from_millis(200),
             per_address: 0,
         };
         let phase = Phase::new(Instant::now());
@@ -348,9 +348,16 @@ mod tests {
         phase.idle();
         let start = Instant::now();
         assert_eq!(phase.expired(limits).await, Expiry::IdleTimeout);
-        assert_eq!(start.elapsed(), Duration::from_secs(75));
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        phase.bytes_arrived();
+        let start = Instant::now();
+        assert_eq!(phase.expired(limits).await, Expiry::HeaderTimeout);
+        assert!(
+            start.elapsed() < Duration::from_millis(200),
+            "a new head's deadline"
+        );
         phase.busy();
-        let waiting = tokio::time::timeout(Duration::from_secs(3600), phase.expired(limits));
+        let waiting = tokio::time::timeout(Duration::from_millis(400), phase.expired(limits));
         assert!(waiting.await.is_err(), "no deadline while busy");
     }
 }
