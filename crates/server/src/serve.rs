@@ -33,7 +33,9 @@ pub async fn run(app: App) -> Result<()> {
     let options = countersign_web::WebOptions {
         body_limit: config.body_limit,
     };
-    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![app.outbox.metrics()];
+    let http_metrics = Arc::new(http::limits::HttpMetrics::default());
+    let mut door_metrics: Vec<Arc<dyn MetricsSource>> =
+        vec![app.outbox.metrics(), http_metrics.clone()];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
@@ -42,7 +44,8 @@ pub async fn run(app: App) -> Result<()> {
     run_outbox(&app);
     clean_nonces(&app);
     let state = app.web_state(door_metrics, served_pin(config));
-    let served = http::Served::new(countersign_web::router(state.clone(), options), state);
+    let router = countersign_web::router(state.clone(), options);
+    let served = http::Served::new(router, state, http_limits(config), http_metrics);
     let shutdown = shutdown_signal(app.hub.clone());
     match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => {
@@ -60,6 +63,14 @@ pub async fn run(app: App) -> Result<()> {
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())
+}
+
+fn http_limits(config: &Config) -> http::limits::Limits {
+    http::limits::Limits {
+        header_read: Duration::from_secs(config.header_read_timeout_seconds),
+        idle: Duration::from_secs(config.idle_timeout_seconds),
+        per_address: config.max_connections_per_address,
+    }
 }
 
 /// Events and answers are small writes: sent at once, not held for the

@@ -280,6 +280,10 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
     let config = Config {
         max_connections: r.int("database.max_connections", 1, 1000) as u32,
         body_limit: r.int("http.body_limit", 1024, 10 * 1024 * 1024) as usize,
+        header_read_timeout_seconds: r.int("http.header_read_timeout_seconds", 1, 3600) as u64,
+        idle_timeout_seconds: r.int("http.idle_timeout_seconds", 1, 86_400) as u64,
+        max_connections_per_address: r.int("http.max_connections_per_address", 0, 1_000_000)
+            as usize,
         log_level: r.text("log.level").unwrap_or_else(|| "info".into()),
         log_json: r.one_of("log.format", &["text", "json"]) == "json",
         encryption_key: r.text("security.encryption_key"),

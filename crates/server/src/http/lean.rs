@@ -15,8 +15,6 @@ use tokio::sync::watch;
 
 /// The longest first request head read here; a larger one goes to hyper.
 const MAX_HEAD: usize = 16 * 1024;
-/// A client has this long to send its first request head.
-pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// A device that takes longer than this to take an event is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_HEADERS: usize = 64;
@@ -33,10 +31,13 @@ pub enum First {
 }
 
 /// Reads until the first request head is complete (or is clearly not an
-/// event stream's).
-pub async fn first_request<I: AsyncRead + Unpin>(io: &mut I) -> First {
+/// event stream's); the client has until `deadline` (http.header_read_timeout_seconds).
+pub async fn first_request<I: AsyncRead + Unpin>(
+    io: &mut I,
+    deadline: tokio::time::Instant,
+) -> First {
     let mut head = Vec::with_capacity(1024);
-    let read = tokio::time::timeout(HEAD_TIMEOUT, async {
+    let read = tokio::time::timeout_at(deadline, async {
         loop {
             if head.len() == head.capacity() {
                 head.reserve(head.len());
