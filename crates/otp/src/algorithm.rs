@@ -4,12 +4,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::OtpError;
 
 /// The HMAC hash function of an OATH token (RFC 6238 section 1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// HMAC-SHA-1, the RFC 4226 default and what every app supports.
@@ -53,7 +53,7 @@ impl FromStr for Algorithm {
 }
 
 /// The type of OATH token: time-based (RFC 6238) or counter-based (RFC 4226).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Totp,
@@ -85,6 +85,23 @@ impl FromStr for Kind {
                 value: s.to_owned(),
             })
         }
+    }
+}
+
+/// Reads `"SHA256"`, `"sha256"`, `"SHA-256"`, ... (the spellings of
+/// otpauth URIs and oathtool), as [`FromStr`] does; written lowercase.
+impl<'de> Deserialize<'de> for Algorithm {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Reads `"totp"` or `"hotp"` in any case; written lowercase.
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -132,5 +149,27 @@ mod tests {
             "motp".parse::<Kind>(),
             Err(OtpError::UnknownKind { .. })
         ));
+    }
+
+    #[test]
+    fn inputs_deserialize_in_any_case() {
+        use serde::de::value::{Error, StrDeserializer};
+        use serde::de::IntoDeserializer;
+        let alg = |text: &'static str| {
+            let input: StrDeserializer<'_, Error> = text.into_deserializer();
+            Algorithm::deserialize(input)
+        };
+        assert_eq!(alg("SHA256").ok(), Some(Algorithm::Sha256));
+        assert_eq!(alg("sha512").ok(), Some(Algorithm::Sha512));
+        assert_eq!(alg("Sha-1").ok(), Some(Algorithm::Sha1));
+        let err = alg("md5").expect_err("md5 is not OATH").to_string();
+        assert!(err.contains("SHA1, SHA256 or SHA512"), "{err}");
+        let kind = |text: &'static str| {
+            let input: StrDeserializer<'_, Error> = text.into_deserializer();
+            Kind::deserialize(input)
+        };
+        assert_eq!(kind("TOTP").ok(), Some(Kind::Totp));
+        assert_eq!(kind("Hotp").ok(), Some(Kind::Hotp));
+        assert!(kind("motp").is_err());
     }
 }

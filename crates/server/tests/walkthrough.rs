@@ -191,11 +191,15 @@ async fn hotp_token(db: Db) {
     let reply = api
         .post(
             "/api/v1/users/carol/tokens",
-            json!({"type": "hotp", "secret": RFC_SECRET_B32}),
+            // The spellings of otpauth URIs and oathtool, accepted in any case.
+            json!({"type": "HOTP", "algorithm": "SHA1", "secret": RFC_SECRET_B32}),
         )
         .await;
     let token = reply
-        .expect(201, "add an HOTP token with a given secret")
+        .expect(
+            201,
+            "add an HOTP token with a given secret, type and algorithm in capitals",
+        )
         .clone();
     assert_eq!(token["type"], "hotp");
     assert_eq!(token["counter"], 0);

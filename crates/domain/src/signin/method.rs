@@ -1,13 +1,13 @@
 //! The ways a user can prove the second factor, and which of them a user
 //! can use: derived from what they have, narrowed by an administrator.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::user::User;
 
 /// A verification method. New ones (`yubico`, `call`, `webauthn`) are added
 /// here, to [`Method::ALL`] and to [`Methods::of`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// An OATH code (TOTP or HOTP), with the PIN in front when the user has one.
@@ -42,8 +42,12 @@ impl Method {
         }
     }
 
+    /// Reads a method's name in any case (`otp`, `OTP`, `Sms_Reply`).
     pub fn parse(text: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str() == text)
+        let text = text.trim();
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(text))
     }
 
     /// The words for error messages: "otp, push, sms, sms_reply or email".
@@ -56,6 +60,19 @@ impl Method {
     /// Methods whose code the user types at the door (as opposed to push).
     pub fn is_code(self) -> bool {
         !matches!(self, Method::Push | Method::SmsReply)
+    }
+}
+
+/// Reads the names [`Method::parse`] reads; written in lowercase.
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Method::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "'{text}' is not a method: use {}",
+                Method::listed()
+            ))
+        })
     }
 }
 
@@ -181,6 +198,12 @@ mod tests {
             Ok(vec![Method::Push, Method::Otp])
         );
         assert!(parse_list("push,fax").unwrap_err().contains("'fax'"));
+        assert_eq!(Method::parse("SMS_Reply"), Some(Method::SmsReply));
+        assert_eq!(parse_list("OTP, Push"), Ok(vec![Method::Otp, Method::Push]));
+        let read: Result<Method, serde_json::Error> = serde_json::from_str("\"EMAIL\"");
+        assert_eq!(read.ok(), Some(Method::Email));
+        let refused: Result<Method, serde_json::Error> = serde_json::from_str("\"fax\"");
+        assert!(refused.expect_err("fax").to_string().contains("'fax'"));
         assert_eq!(join_list(&[Method::Sms, Method::Email]), "sms,email");
     }
 
