@@ -59,6 +59,11 @@ pub trait UserStore: Send + Sync {
     /// Clears the failure count and any lock (after a success or by an admin).
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()>;
 
+    /// Grants a one-time bypass until `(until, reason)`, or withdraws it.
+    async fn set_bypass(&self, user_id: &str, bypass: Option<(i64, &str)>) -> StoreResult<bool>;
+    /// Uses the bypass if it is still open at `now`; true for the one caller that got it.
+    async fn take_bypass(&self, user_id: &str, now: i64) -> StoreResult<bool>;
+
     /// Users with this phone number (E.164), for inbound SMS.
     async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>>;
 }

@@ -141,6 +141,12 @@ impl UserStore for SqlStore {
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
         users::clear_failures(&self.writer, user_id).await
     }
+    async fn set_bypass(&self, user_id: &str, bypass: Option<(i64, &str)>) -> StoreResult<bool> {
+        users::set_bypass(&self.writer, user_id, bypass).await
+    }
+    async fn take_bypass(&self, user_id: &str, now: i64) -> StoreResult<bool> {
+        users::take_bypass(&self.writer, user_id, now).await
+    }
     async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
         users::by_phone(&self.pool, phone).await
     }

@@ -65,6 +65,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_radius_drops.sql"),
     },
     Migration {
+        version: 9,
+        description: "one-time bypass per user",
+        sqlite: include_str!("../migrations/sqlite/0009_bypass.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bypass.sql"),
+    },
+    Migration {
         version: 10,
         description: "console administrators",
         sqlite: include_str!("../migrations/sqlite/0010_admins.sql"),

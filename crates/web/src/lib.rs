@@ -82,6 +82,10 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         )
         .route("/users/{username}/unlock", post(users::unlock))
         .route(
+            "/users/{username}/bypass",
+            post(users::grant_bypass).delete(users::revoke_bypass),
+        )
+        .route(
             "/users/{username}/pin",
             axum::routing::put(users::set_pin).delete(users::clear_pin),
         )

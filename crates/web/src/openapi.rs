@@ -8,10 +8,10 @@ use crate::{activations, audit, diagnostics, error, tokens, users, verify, views
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Countersign application API", description = "Second-factor verification and user management. Authenticate with 'Authorization: Bearer <API key>'."),
-    paths(users::create, users::list, users::show, users::update, users::remove, users::unlock, users::set_pin, users::clear_pin,
+    paths(users::create, users::list, users::show, users::update, users::remove, users::unlock, users::grant_bypass, users::revoke_bypass, users::set_pin, users::clear_pin,
           tokens::create, tokens::list, tokens::remove, tokens::resync, verify::verify, audit::list, diagnostics::report, activations::create),
     components(schemas(error::ErrorBody, error::ErrorDetail, views::UserView, views::CreateUser, views::PatchUser,
-        views::UserPage, views::TokenView, views::TokenList, views::AuditView, views::AuditPage,
+        views::UserPage, users::GrantBypass, views::TokenView, views::TokenList, views::AuditView, views::AuditPage,
         tokens::CreateToken, tokens::Resync, verify::VerifyRequest, verify::VerifyResponse, diagnostics::DiagnosticsReport, diagnostics::FindingView, activations::ActivationView, verify::SignInContext)),
     modifiers(&BearerAuth)
 )]

@@ -23,6 +23,7 @@
 
 mod attempt;
 mod choose;
+mod first_factor;
 mod follow;
 pub mod method;
 mod record;
