@@ -13,6 +13,7 @@ pub mod apikey_cache;
 pub mod audit;
 pub mod clock;
 pub mod codes;
+pub mod console;
 pub mod crypto;
 pub mod decision;
 pub mod device_auth;

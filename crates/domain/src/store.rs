@@ -103,6 +103,8 @@ pub trait ApiKeyStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Records since `since` counted by hour, result and reason (the dashboard).
+    async fn audit_counts(&self, since: i64) -> StoreResult<Vec<crate::audit::AuditCount>>;
 }
 
 /// RADIUS clients (names are unique) and pending challenges.
@@ -234,6 +236,7 @@ pub trait Store:
     + OutboxStore
     + MetaStore
     + AdminStore
+    + crate::console::SessionStore
     + DecisionStore
     + Send
     + Sync

@@ -86,6 +86,8 @@ pub struct UserQuery {
     pub query: Option<String>,
     pub limit: u32,
     pub after: Option<String>,
+    /// Only users locked at this time (Unix seconds).
+    pub locked_at: Option<i64>,
 }
 
 pub const MAX_PAGE: u32 = 1000;

@@ -37,6 +37,7 @@ pub struct App {
     pub gateways: Arc<Gateways>,
     pub hub: Arc<Hub>,
     pub clock: Arc<dyn Clock>,
+    pub sessions: countersign_domain::console::Sessions,
 }
 
 impl App {
@@ -133,6 +134,12 @@ impl App {
             welcome,
             gateways,
             api_keys: api_keys(&store, &clock),
+            sessions: countersign_domain::console::Sessions::new(
+                store.clone(),
+                clock.clone(),
+                key.clone(),
+                config.console_sessions,
+            ),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
             verifier,
@@ -170,6 +177,8 @@ impl App {
             public_url: self.config.public_url.clone(),
             tls_pin,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
+            admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
+            sessions: self.sessions.clone(),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.
                 trusted: if self.config.behind_proxy {

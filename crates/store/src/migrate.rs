@@ -76,6 +76,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_admins.sql"),
         postgres: include_str!("../migrations/postgres/0010_admins.sql"),
     },
+    Migration {
+        version: 13,
+        description: "console sessions, administrators' second factor",
+        sqlite: include_str!("../migrations/sqlite/0013_console_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0013_console_sessions.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -65,6 +65,9 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
         binds.push(outside_text(&username_key(after)));
         sql.push_str(&format!(" AND username_key > ${}", binds.len()));
     }
+    if let Some(now) = query.locked_at {
+        sql.push_str(&format!(" AND locked_until > {now}"));
+    }
     sql.push_str(&format!(" ORDER BY username_key LIMIT {}", query.limit));
     let mut q = sqlx::query(&sql);
     for value in &binds {

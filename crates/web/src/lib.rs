@@ -4,6 +4,7 @@
 
 mod activations;
 mod audit;
+pub mod console;
 mod device;
 mod diagnostics;
 mod error;
@@ -65,6 +66,9 @@ pub struct AppState {
     pub inbound_secret: Option<String>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
+    /// Console administrators and their sessions.
+    pub admins: countersign_domain::admin::Admins,
+    pub sessions: countersign_domain::console::Sessions,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +114,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()
+        .merge(console::router(state.clone()))
         .nest("/api/v1", api)
         .nest("/device/v1", device::router())
         .route("/healthz", get(system::healthz))

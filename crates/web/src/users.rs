@@ -62,6 +62,7 @@ pub async fn list(
             query: params.query,
             limit,
             after: params.after,
+            locked_at: None,
         })
         .await?;
     let next = (users.len() as u32 == limit)

@@ -131,6 +131,7 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
                     query,
                     limit,
                     after,
+                    locked_at: None,
                 })
                 .await?;
             out.show(&users, || table(&users));

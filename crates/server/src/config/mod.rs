@@ -20,6 +20,8 @@ pub struct Config {
     pub header_read_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
     pub max_connections_per_address: usize,
+    /// Console session limits (`[console]`).
+    pub console_sessions: countersign_domain::console::SessionPolicy,
     pub log_level: String,
     pub log_json: bool,
     pub encryption_key: Option<String>,
