@@ -73,7 +73,10 @@ async fn console_in_a_browser() {
         .fill("#password", "wrong password!!")
         .await
         .expect("pw");
-    browser.click("button[type=submit]").await.expect("submit");
+    browser
+        .click_and_load("button[type=submit]")
+        .await
+        .expect("submit");
     let error = browser.text(".error").await.expect("error shown");
     assert!(error.contains("wrong"), "{error}");
     assert_eq!(
@@ -83,7 +86,10 @@ async fn console_in_a_browser() {
     );
 
     browser.fill("#password", PASSWORD).await.expect("pw");
-    browser.click("button[type=submit]").await.expect("submit");
+    browser
+        .click_and_load("button[type=submit]")
+        .await
+        .expect("submit");
     browser
         .wait_for("#secret", Duration::from_secs(5))
         .await
@@ -100,7 +106,7 @@ async fn console_in_a_browser() {
         .await
         .expect("code");
     browser
-        .click("form button[type=submit]")
+        .click_and_load("form button[type=submit]")
         .await
         .expect("sign in");
     browser
@@ -124,7 +130,7 @@ async fn console_in_a_browser() {
         .await
         .expect("let the server judge the email");
     browser
-        .click("main form button[type=submit]")
+        .click_and_load("main form button[type=submit]")
         .await
         .expect("create");
     let field_error = match browser.text("#email-error").await {
@@ -151,7 +157,7 @@ async fn console_in_a_browser() {
         .await
         .expect("e");
     browser
-        .click("main form button[type=submit]")
+        .click_and_load("main form button[type=submit]")
         .await
         .expect("create");
     browser
@@ -160,7 +166,7 @@ async fn console_in_a_browser() {
         .expect("user page");
 
     // Add TOTP: the QR in the screenshot is the exact otpauth URI shown.
-    browser.click("#add-totp").await.expect("add totp");
+    browser.click_and_load("#add-totp").await.expect("add totp");
     browser
         .wait_for("#qr svg", Duration::from_secs(5))
         .await
@@ -198,7 +204,7 @@ async fn console_in_a_browser() {
         .expect("state")
         .contains("locked"));
     shoot(&browser, "user-locked").await;
-    browser.click("#unlock").await.expect("unlock");
+    browser.click_and_load("#unlock").await.expect("unlock");
     browser
         .wait_for("#state", Duration::from_secs(5))
         .await
@@ -214,7 +220,10 @@ async fn console_in_a_browser() {
         .fill("#reason", "lost phone, ticket 42")
         .await
         .expect("reason");
-    browser.click("#grant-bypass").await.expect("grant");
+    browser
+        .click_and_load("#grant-bypass")
+        .await
+        .expect("grant");
     browser
         .wait_for("#bypass", Duration::from_secs(5))
         .await

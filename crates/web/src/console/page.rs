@@ -56,7 +56,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "audit.html",
         include_str!("../../templates/console/audit.html"),
     ),
-    ("keys.html", include_str!("../../templates/console/keys.html")),
+    (
+        "keys.html",
+        include_str!("../../templates/console/keys.html"),
+    ),
     (
         "key_created.html",
         include_str!("../../templates/console/key_created.html"),
