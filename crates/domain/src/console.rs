@@ -108,6 +108,21 @@ pub enum Closed {
 }
 
 impl Closed {
+    /// The word in `/admin/login?ended=...` that carries why to the sign-in page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Closed::Unknown => "out",
+            Closed::Idle => "idle",
+            Closed::TooOld => "limit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Closed> {
+        [Closed::Unknown, Closed::Idle, Closed::TooOld]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+
     pub fn message(self) -> &'static str {
         match self {
             Closed::Unknown => "You are signed out. Sign in to continue.",

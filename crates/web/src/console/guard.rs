@@ -182,8 +182,21 @@ impl FromRequestParts<AppState> for Staff {
                 Err(Redirect::to("/admin/enrol").into_response())
             }
             Some(_) => Err(Redirect::to("/admin/login/code").into_response()),
-            None => Err(Redirect::to("/admin/login").into_response()),
+            None => Err(Redirect::to(&visitor_login(parts)).into_response()),
         }
+    }
+}
+
+/// The sign-in page, saying why the session ended when it did.
+fn visitor_login(parts: &Parts) -> String {
+    let closed = parts.extensions.get::<Visitor>().and_then(|v| v.closed);
+    login_path(closed)
+}
+
+pub fn login_path(closed: Option<Closed>) -> String {
+    match closed {
+        Some(closed) => format!("/admin/login?ended={}", closed.as_str()),
+        None => "/admin/login".to_string(),
     }
 }
 

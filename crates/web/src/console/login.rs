@@ -6,14 +6,14 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::audit::Source;
-use countersign_domain::console::{Live, Stage};
+use countersign_domain::console::{Closed, Live, Stage};
 use countersign_domain::signin::{Attempt, Method, Step};
 use countersign_domain::user::PRINCIPAL_PREFIX;
 use countersign_domain::Reason;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::guard::{cookie, Visitor};
+use super::guard::{cookie, login_path, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -36,9 +36,24 @@ pub struct EnrolQuery {
     new: Option<String>,
 }
 
-pub async fn form(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let error = visitor.closed.map(|c| c.message());
-    login_page(&state, &visitor, "", error, StatusCode::OK)
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    ended: Option<String>,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let ended = query.ended.as_deref().and_then(Closed::parse);
+    let error = ended.or(visitor.closed).map(|c| c.message());
+    let mut page = login_page(&state, &visitor, "", error, StatusCode::OK);
+    if visitor.closed.is_some() {
+        let value = cookie(visitor.session_cookie_name(), "", visitor.https, true);
+        page.headers_mut().append(header::SET_COOKIE, value);
+    }
+    page
 }
 
 fn login_page(
@@ -139,7 +154,7 @@ fn at_stage(visitor: &Visitor, stage: Stage) -> Result<Live, Redirect> {
     match &visitor.live {
         Some(live) if live.session.stage == stage => Ok(live.clone()),
         Some(live) if live.session.stage == Stage::SignedIn => Err(Redirect::to("/admin")),
-        _ => Err(Redirect::to("/admin/login")),
+        _ => Err(Redirect::to(&login_path(visitor.closed))),
     }
 }
 
