@@ -32,6 +32,7 @@ pub mod push_service;
 pub mod radius;
 pub mod radius_clients;
 pub mod reason;
+pub mod settings;
 pub mod signin;
 pub mod sms_reply;
 pub mod store;

@@ -220,6 +220,8 @@ pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the value only if the key is absent; returns what is stored afterwards.
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
+    /// Stores the value, replacing what was there.
+    async fn put_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
 }
 
 /// The whole store: every concept's port and the decision write. A service

@@ -38,6 +38,7 @@ pub struct App {
     pub hub: Arc<Hub>,
     pub clock: Arc<dyn Clock>,
     pub sessions: countersign_domain::console::Sessions,
+    pub settings: countersign_domain::settings::SettingsService,
 }
 
 impl App {
@@ -128,7 +129,14 @@ impl App {
             push.clone(),
             welcome_policy,
         );
+        let settings = countersign_domain::settings::SettingsService::new(
+            store.clone(),
+            verifier.settings().clone(),
+            config.stored_settings_defaults(),
+        );
+        settings.refresh().await?;
         Ok(App {
+            settings,
             outbox,
             codes,
             welcome,
@@ -179,6 +187,8 @@ impl App {
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
             sessions: self.sessions.clone(),
+            settings: self.settings.clone(),
+            server_settings: Arc::new(self.config.server_settings()),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.
                 trusted: if self.config.behind_proxy {

@@ -374,6 +374,9 @@ impl MetaStore for SqlStore {
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         meta::put_once(&self.writer, key, value).await
     }
+    async fn put_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        meta::put(&self.writer, key, value).await
+    }
 }
 
 #[async_trait]

@@ -14,6 +14,7 @@ mod messages;
 mod openapi;
 pub mod proxy;
 pub mod push_hub;
+mod settings;
 mod signals;
 mod system;
 mod tokens;
@@ -69,6 +70,10 @@ pub struct AppState {
     /// Console administrators and their sessions.
     pub admins: countersign_domain::admin::Admins,
     pub sessions: countersign_domain::console::Sessions,
+    /// The policy kept in the store (console settings page, `/api/v1/settings`).
+    pub settings: countersign_domain::settings::SettingsService,
+    /// Settings that stay in the configuration file, shown read-only.
+    pub server_settings: Arc<Vec<(String, String)>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +116,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/verify", post(verify::verify))
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
+        .route("/settings", get(settings::show).patch(settings::update))
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()

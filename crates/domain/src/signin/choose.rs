@@ -72,11 +72,11 @@ impl SignIn {
         tokens: &[StoredToken],
     ) -> Result<Result<Method, Choice>, DomainError> {
         let named = attempt.named_method();
+        let policy = self.policy();
         // The device count is read only when the answer depends on it: the
         // hot path (a code, method choice allowed) needs none.
-        let needs_methods = named.is_none()
-            || !self.policy.allow_method_choice
-            || !attempt.rules.require_user_match;
+        let needs_methods =
+            named.is_none() || !policy.allow_method_choice || !attempt.rules.require_user_match;
         let methods = match needs_methods {
             true => Some(self.methods_of(user, tokens).await?),
             false => None,
@@ -93,7 +93,7 @@ impl SignIn {
         if !allowed_for(user, method) {
             return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
         }
-        if !self.policy.allow_method_choice {
+        if !policy.allow_method_choice {
             let default = methods.as_ref().and_then(|m| m.default_for(user));
             let fallback = method == Method::Otp && attempt.rules.fallback_otp;
             if default.is_some_and(|d| d != method) && !fallback {

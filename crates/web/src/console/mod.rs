@@ -9,6 +9,7 @@ mod guard;
 mod keys;
 mod login;
 mod page;
+mod settings;
 mod users;
 
 use axum::http::header;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/keys", get(keys::list).post(keys::create))
         .route("/admin/keys/{name}/revoke", post(keys::revoke))
+        .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/assets/console.css", get(css))

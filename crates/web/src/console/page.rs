@@ -61,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/keys.html"),
     ),
     (
+        "settings.html",
+        include_str!("../../templates/console/settings.html"),
+    ),
+    (
         "key_created.html",
         include_str!("../../templates/console/key_created.html"),
     ),
