@@ -282,6 +282,88 @@ async fn console_in_a_browser() {
     );
     shoot(&browser, "dashboard").await;
 
+    // A setting changed here is obeyed by the engine at once.
+    browser
+        .goto(&server.url("/admin/settings"))
+        .await
+        .expect("settings");
+    browser
+        .fill("#lockout_threshold", "three")
+        .await
+        .expect("bad");
+    browser
+        .click_and_load("#save-settings")
+        .await
+        .expect("save");
+    assert!(!browser
+        .text(".field-error")
+        .await
+        .expect("error")
+        .is_empty());
+    assert_eq!(
+        browser
+            .attribute("#lockout_threshold", "value")
+            .await
+            .expect("kept"),
+        Some("three".into())
+    );
+    browser.fill("#lockout_threshold", "3").await.expect("good");
+    browser
+        .click_and_load("#save-settings")
+        .await
+        .expect("save");
+    shoot(&browser, "settings").await;
+    api.post("/api/v1/users", json!({"username": "bob"}))
+        .await
+        .expect(201, "bob");
+    api.post(
+        "/api/v1/users/bob/tokens",
+        json!({"type": "hotp", "secret": RFC_SECRET_B32}),
+    )
+    .await
+    .expect(201, "bob's token");
+    for seed in 0..3 {
+        let wrong = api.verify("bob", &wrong_code(RFC_SECRET, seed)).await;
+        assert_eq!(wrong["reason"], "code_invalid");
+    }
+    assert_eq!(
+        api.verify("bob", &hotp(RFC_SECRET, 0)).await["reason"],
+        "user_locked_out",
+        "locked after 3 failures, as set in the console"
+    );
+
+    // A RADIUS client: a short secret is refused next to its field, then added.
+    browser
+        .goto(&server.url("/admin/clients"))
+        .await
+        .expect("clients");
+    browser.fill("#c-name", "vpn").await.expect("name");
+    browser
+        .fill("#c-address", "10.0.0.0/24")
+        .await
+        .expect("address");
+    browser.fill("#c-secret", "short").await.expect("secret");
+    browser.click_and_load("#add-client").await.expect("add");
+    let error = browser.text(".field-error").await.expect("error");
+    assert!(error.contains("16"), "{error}");
+    assert_eq!(
+        browser.attribute("#c-name", "value").await.expect("kept"),
+        Some("vpn".into())
+    );
+    browser
+        .fill("#c-secret", "a-long-enough-shared-secret")
+        .await
+        .expect("secret");
+    browser.click_and_load("#add-client").await.expect("add");
+    let listed = browser.text("table.list").await.expect("list");
+    assert!(listed.contains("10.0.0.0/24"), "{listed}");
+    shoot(&browser, "clients").await;
+    for page in ["messages", "diagnostics"] {
+        let url = server.url(&format!("/admin/{page}"));
+        browser.goto(&url).await.expect("page");
+        shoot(&browser, page).await;
+    }
+
     browser
         .goto(&server.url("/admin/users"))
         .await

@@ -215,6 +215,10 @@ async fn csrf_headers_roles_and_secrets() {
         "/admin/users/new",
         "/admin/audit",
         "/admin/keys",
+        "/admin/settings",
+        "/admin/clients",
+        "/admin/messages",
+        "/admin/diagnostics",
         "/admin/login",
         "/admin/users/nobody",
     ] {
@@ -300,7 +304,9 @@ async fn csrf_headers_roles_and_secrets() {
     let mut helen = Visitor::new(&server.base());
     helen.sign_in("helen").await;
     assert_eq!(helen.get("/admin/users/new").await.status, 200);
-    assert_eq!(helen.get("/admin/keys").await.status, 403);
+    for path in ["/admin/keys", "/admin/settings", "/admin/clients"] {
+        assert_eq!(helen.get(path).await.status, 403, "helpdesk on {path}");
+    }
     let page = helen.get("/admin/users/alice").await;
     let csrf = page.csrf();
     let posted = helen
@@ -310,6 +316,24 @@ async fn csrf_headers_roles_and_secrets() {
         )
         .await;
     assert_eq!(posted.status, 403);
+    let settings = helen
+        .post(
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("lockout_threshold", "1"),
+                ("lockout_minutes", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(settings.status, 403);
+    let clients = helen
+        .post(
+            "/admin/clients",
+            &[("csrf", &csrf), ("name", "x"), ("address", "10.0.0.1")],
+        )
+        .await;
+    assert_eq!(clients.status, 403);
     assert!(
         !page.body.contains("/admin/keys\""),
         "no link to what helpdesk cannot open"

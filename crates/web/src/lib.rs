@@ -72,6 +72,8 @@ pub struct AppState {
     pub sessions: countersign_domain::console::Sessions,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
+    /// RADIUS clients kept in the store.
+    pub radius_clients: countersign_domain::radius_clients::RadiusClients,
     /// Settings that stay in the configuration file, shown read-only.
     pub server_settings: Arc<Vec<(String, String)>>,
 }

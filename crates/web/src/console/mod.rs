@@ -4,10 +4,12 @@
 //! CSRF, security headers); every sign-in goes through the engine.
 
 mod audit;
+mod clients;
 mod dashboard;
 mod guard;
 mod keys;
 mod login;
+mod ops;
 mod page;
 mod settings;
 mod users;
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/enable", post(users::enable))
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/bypass", post(users::bypass))
+        .route("/admin/users/{username}/delete", post(users::delete))
         .route("/admin/users/{username}/tokens", post(users::add_totp))
         .route(
             "/admin/users/{username}/activation",
@@ -55,6 +58,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/keys", get(keys::list).post(keys::create))
         .route("/admin/keys/{name}/revoke", post(keys::revoke))
+        .route("/admin/messages", get(ops::messages))
+        .route("/admin/messages/{id}/retry", post(ops::retry))
+        .route("/admin/diagnostics", get(ops::diagnostics))
+        .route("/admin/clients", get(clients::list).post(clients::add))
+        .route("/admin/clients/{name}/remove", post(clients::remove))
         .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))

@@ -61,6 +61,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/keys.html"),
     ),
     (
+        "clients.html",
+        include_str!("../../templates/console/clients.html"),
+    ),
+    (
+        "messages.html",
+        include_str!("../../templates/console/messages.html"),
+    ),
+    (
+        "diagnostics.html",
+        include_str!("../../templates/console/diagnostics.html"),
+    ),
+    (
         "settings.html",
         include_str!("../../templates/console/settings.html"),
     ),

@@ -515,3 +515,18 @@ fn shown_once(
     );
     response
 }
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    visitor: Visitor,
+    Path(username): Path<String>,
+) -> Response {
+    match state.accounts.delete_user(&username).await {
+        Ok(()) => {
+            audit(&state, &staff, &visitor, "delete_user", &username).await;
+            Redirect::to("/admin/users").into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
