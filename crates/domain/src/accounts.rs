@@ -136,6 +136,31 @@ impl Accounts {
         }
     }
 
+    /// Clears the principal's failures and lock (`countersign admin unlock`).
+    pub async fn unlock_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let owner = self.principal(admin_name).await?;
+        Ok(self.store.clear_failures(&owner.id).await?)
+    }
+
+    /// Forgets the principal's second factor (a lost phone): its tokens go,
+    /// its lock is lifted; the next sign-in enrols a new one.
+    pub async fn reset_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let owner = self.principal(admin_name).await?;
+        for token in self.store.tokens_of_user(&owner.id).await? {
+            self.store.delete_token(&owner.id, &token.id).await?;
+        }
+        Ok(self.store.clear_failures(&owner.id).await?)
+    }
+
+    /// Removes the principal with the administrator.
+    pub async fn remove_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let username = format!("{}{}", user::PRINCIPAL_PREFIX, admin_name);
+        if let Some(found) = self.store.user_by_name(&username).await? {
+            self.store.delete_user(&found.id).await?;
+        }
+        Ok(())
+    }
+
     /// Replaces the principal's tokens with a new TOTP: shown once, to enrol.
     pub async fn enrol_principal(&self, admin_name: &str) -> Result<Enrolment, DomainError> {
         let owner = self.principal(admin_name).await?;

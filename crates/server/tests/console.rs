@@ -364,10 +364,43 @@ async fn console_in_a_browser() {
         shoot(&browser, page).await;
     }
 
+    // Search as you type: the table follows the box without a page load.
     browser
         .goto(&server.url("/admin/users"))
         .await
         .expect("users");
+    browser.fill("#q", "bo").await.expect("type");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let table = browser.text("#users-table").await.expect("table");
+        if table.contains("bob") && !table.contains("alice") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list did not follow: {table}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     shoot(&browser, "users").await;
+
+    // Sign out everywhere: this browser's session is gone too.
+    browser
+        .goto(&server.url("/admin"))
+        .await
+        .expect("dashboard");
+    browser
+        .click_and_load("#logout-everywhere")
+        .await
+        .expect("out");
+    browser
+        .goto(&server.url("/admin/users"))
+        .await
+        .expect("users");
+    assert!(browser
+        .current_url()
+        .await
+        .expect("url")
+        .contains("/admin/login"));
     browser.close().await;
 }

@@ -444,3 +444,57 @@ async fn cookies_over_https_are_secure_and_host_prefixed() {
     assert!(!session.contains("Domain"), "{session}");
     assert_eq!(visitor.get("/admin/users").await.status, 200);
 }
+
+#[tokio::test]
+async fn wrong_passwords_lock_and_the_cli_recovers() {
+    let server = Server::start(&Db::sqlite()).await;
+    add_admin(&server, "root", "admin");
+    let mut root = Visitor::new(&server.base());
+    root.sign_in("root").await;
+
+    // A lost phone: the second factor is forgotten and every session ends.
+    let reset = server.cli_json(&["admin", "reset-second-factor", "root"]);
+    assert_eq!(reset["sessions_ended"], 1, "{reset}");
+    let ended = root.get("/admin/users").await;
+    assert_eq!(ended.location(), "/admin/login?ended=out");
+
+    // Wrong passwords count like wrong codes: ten lock the administrator,
+    // and then even the right password is refused.
+    let mut guesser = Visitor::new(&server.base());
+    let csrf = guesser.get("/admin/login").await.csrf();
+    for _ in 0..10 {
+        let page = guesser
+            .post(
+                "/admin/login",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "root"),
+                    ("password", "not the password"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 401);
+    }
+    let locked = guesser
+        .post(
+            "/admin/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "root"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(locked.status, 401);
+    assert!(locked.body.contains("locked"), "{}", locked.body);
+    let audit = server.cli_json(&["user", "list"]);
+    assert!(
+        !audit.to_string().contains("admin/"),
+        "principals are not users: {audit}"
+    );
+
+    // Unlocked from the CLI, the next sign-in enrols a new authenticator.
+    server.cli_ok(&["admin", "unlock", "root"]);
+    let mut again = Visitor::new(&server.base());
+    again.sign_in("root").await;
+}
