@@ -47,13 +47,14 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "The store: SQLite in the data directory by default, or PostgreSQL for several nodes.",
     ),
     ("http", "The HTTP listener for the application API."),
+    ("console", "The web admin console at /admin (see docs/console.md)."),
     ("tls", "HTTPS served by Countersign itself (TLS 1.2 and 1.3 only). Reloaded on SIGHUP and when the files change."),
     ("log", "Logs go to standard error."),
     (
         "security",
         "The key that encrypts OATH seeds and other secrets at rest.",
     ),
-    ("verify", "How codes are checked."),
+    ("verify", "How codes are checked. lockout_* and allow_method_choice are first values: once saved in the console (or by API or CLI) the stored settings win."),
     (
         "otp",
         "How new OATH tokens are presented to authenticator apps.",
