@@ -232,6 +232,32 @@ async fn console_in_a_browser() {
         api.verify("alice", "000000").await,
         json!({"result": "accepted", "reason": "bypassed"})
     );
+    // Send test sign-in: alice's method is otp, so the page asks for the
+    // code she reads out, and the engine's answer is shown.
+    browser
+        .goto(&server.url("/admin/users/alice"))
+        .await
+        .expect("user");
+    browser.click_and_load("#test-signin").await.expect("test");
+    let secret = uri
+        .split("secret=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("the secret in the URI")
+        .to_string();
+    browser
+        .fill("#test-code", &oathtool_totp(&secret))
+        .await
+        .expect("code");
+    browser.click_and_load("#test-submit").await.expect("check");
+    let state = browser
+        .execute("return document.querySelector('#test-outcome').dataset.state", vec![])
+        .await
+        .expect("outcome");
+    let text = browser.text("#test-outcome").await.expect("text");
+    assert_eq!(state, "accepted", "{text}");
+    shoot(&browser, "test-signin").await;
+
     browser
         .goto(&server.url("/admin/audit?user=alice&result=accepted"))
         .await

@@ -27,6 +27,23 @@
       }, 200);
     });
   });
+  // A pending test sign-in: ask where it stands until it is decided.
+  function poll(box) {
+    var url = box && box.dataset.poll;
+    if (!url) { return; }
+    fetch(url, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var next = holder.querySelector("#test-outcome");
+        if (!next) { return; }
+        box.replaceWith(next);
+        setTimeout(function () { poll(next); }, 300);
+      })
+      .catch(function () { setTimeout(function () { poll(box); }, 2000); });
+  }
+  poll(document.querySelector("#test-outcome[data-poll]"));
   // Confirmations for destructive buttons: <button data-confirm="...">.
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (event) {

@@ -12,6 +12,7 @@ mod login;
 mod ops;
 mod page;
 mod settings;
+mod test_signin;
 mod users;
 
 use axum::http::header;
@@ -51,6 +52,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/disable", post(users::disable))
         .route("/admin/users/{username}/bypass", post(users::bypass))
         .route("/admin/users/{username}/delete", post(users::delete))
+        .route("/admin/users/{username}/test", post(test_signin::start))
+        .route(
+            "/admin/users/{username}/test/{transaction}",
+            get(test_signin::poll),
+        )
         .route("/admin/users/{username}/tokens", post(users::add_totp))
         .route(
             "/admin/users/{username}/activation",

@@ -69,6 +69,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/messages.html"),
     ),
     (
+        "test_signin.html",
+        include_str!("../../templates/console/test_signin.html"),
+    ),
+    (
+        "test_outcome.html",
+        include_str!("../../templates/console/test_outcome.html"),
+    ),
+    (
         "diagnostics.html",
         include_str!("../../templates/console/diagnostics.html"),
     ),
