@@ -10,7 +10,7 @@ use countersign_domain::messages::MessageStatus;
 use minijinja::{context, Value};
 use serde::Deserialize;
 
-use super::guard::{Editor, Staff, Visitor};
+use super::guard::{audit, Editor, Staff, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -53,15 +53,8 @@ pub async fn retry(
 ) -> Response {
     match state.outbox.retry(&id).await {
         Ok(()) => {
-            let address = visitor.address.clone();
             let action = format!("retry_message {id}");
-            if let Err(e) = state
-                .sessions
-                .record_action(&editor.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &editor, &visitor, &action, "-").await;
             Redirect::to("/admin/messages").into_response()
         }
         Err(e) => failure(e),

@@ -13,7 +13,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::guard::{Owner, Visitor};
+use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -91,14 +91,7 @@ pub async fn save(
                 "settings allow_method_choice={} lockout_threshold={} lockout_minutes={}",
                 saved.allow_method_choice, saved.lockout_threshold, saved.lockout_minutes
             );
-            let address = visitor.address.clone();
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/settings?saved=1").into_response()
         }
         Err(DomainError::Invalid { field, message }) => {

@@ -18,7 +18,7 @@ use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
 use super::audit::record_rows;
-use super::guard::{Editor, Staff, Visitor};
+use super::guard::{audit, Editor, Staff, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -206,17 +206,6 @@ pub fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-async fn audit(state: &AppState, staff: &Staff, visitor: &Visitor, action: &str, target: &str) {
-    let address = visitor.address.clone();
-    if let Err(e) = state
-        .sessions
-        .record_action(&staff.0, action, target, address)
-        .await
-    {
-        tracing::error!(error = %e, action, "console action could not be audited");
-    }
 }
 
 pub async fn edit_form(
