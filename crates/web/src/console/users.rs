@@ -86,6 +86,57 @@ pub struct UserForm {
     phone: String,
     #[serde(default)]
     default_method: String,
+    /// `default`, `on` or `off`.
+    #[serde(default)]
+    welcome_email: String,
+    allow_otp: Option<String>,
+    allow_push: Option<String>,
+    allow_sms: Option<String>,
+    allow_email: Option<String>,
+    allow_sms_reply: Option<String>,
+}
+
+impl UserForm {
+    fn from_allowed(allowed: Option<&[Method]>) -> Self {
+        let has = |m: Method| {
+            allowed
+                .is_some_and(|list| list.contains(&m))
+                .then(|| "on".to_string())
+        };
+        Self {
+            allow_otp: has(Method::Otp),
+            allow_push: has(Method::Push),
+            allow_sms: has(Method::Sms),
+            allow_email: has(Method::Email),
+            allow_sms_reply: has(Method::SmsReply),
+            ..Self::default()
+        }
+    }
+
+    /// The ticked methods; none ticked lifts the restriction.
+    fn allowed(&self) -> Option<Vec<Method>> {
+        let ticked = [
+            (&self.allow_otp, Method::Otp),
+            (&self.allow_push, Method::Push),
+            (&self.allow_sms, Method::Sms),
+            (&self.allow_email, Method::Email),
+            (&self.allow_sms_reply, Method::SmsReply),
+        ];
+        let list: Vec<Method> = ticked
+            .iter()
+            .filter(|(on, _)| on.is_some())
+            .map(|(_, m)| *m)
+            .collect();
+        (!list.is_empty()).then_some(list)
+    }
+
+    fn welcome(&self) -> Option<bool> {
+        match self.welcome_email.as_str() {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 type FieldErrors = BTreeMap<&'static str, String>;
@@ -192,6 +243,7 @@ fn field_name(field: &str) -> &'static str {
         "email",
         "phone",
         "default_method",
+        "allowed_methods",
     ]
     .into_iter()
     .find(|f| *f == field)
@@ -222,6 +274,13 @@ pub async fn edit_form(
                 email: u.email.unwrap_or_default(),
                 phone: u.phone.unwrap_or_default(),
                 default_method: u.default_method.map_or("", |m| m.as_str()).to_string(),
+                welcome_email: match u.welcome_email {
+                    Some(true) => "on",
+                    Some(false) => "off",
+                    None => "default",
+                }
+                .to_string(),
+                ..UserForm::from_allowed(u.allowed_methods.as_deref())
             };
             form_page(&state, &visitor, &form, &FieldErrors::new(), true)
         }
@@ -244,6 +303,8 @@ pub async fn edit(
             email: Some(blank(&form.email)),
             phone: Some(blank(&form.phone)),
             default_method: Some(blank(&form.default_method).and_then(|m| Method::parse(&m))),
+            allowed_methods: Some(form.allowed()),
+            welcome_email: Some(form.welcome()),
             ..UserPatch::default()
         };
         match state.accounts.update_user(&username, patch).await {
@@ -347,7 +408,8 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         user => context! { username => u.username.clone(), display_name => u.display_name.clone(),
             email => u.email.clone(), phone => u.phone.clone(), enabled => u.enabled,
             failed_attempts => u.failed_attempts, bypass_reason => u.bypass_reason.clone(),
-            default_method => u.default_method.map(|m| m.as_str()) },
+            default_method => u.default_method.map(|m| m.as_str()),
+            allowed_methods => u.allowed_methods.as_deref().map(countersign_domain::signin::method::join_list) },
     })
 }
 
