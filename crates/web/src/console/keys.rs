@@ -5,13 +5,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::apikey::Scope;
-use countersign_domain::clock::rfc3339;
 use countersign_domain::DomainError;
 use minijinja::{context, Value};
 use serde::Deserialize;
 
 use super::guard::{audit, Owner, Visitor};
-use super::page::{base, failure, render};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -40,7 +39,7 @@ async fn keys_page(
         .iter()
         .map(|k| {
             context! { name => k.name.clone(), prefix => k.prefix.clone(), scopes => Scope::join(&k.scopes),
-            created_at => rfc3339(k.created_at), revoked_at => k.revoked_at.map(rfc3339) }
+            created_at => when(k.created_at), revoked_at => k.revoked_at.map(when) }
         })
         .collect();
     let status = match error {

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::accounts::TokenSpec;
 use countersign_domain::audit::AuditQuery;
-use countersign_domain::clock::rfc3339;
 use countersign_domain::signin::Method;
 use countersign_domain::user::{self, NewUser, UserPatch};
 use countersign_domain::{Clock, DomainError, SystemClock, User, UserQuery};
@@ -19,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::record_rows;
 use super::guard::{audit, Editor, Staff, Visitor};
-use super::page::{base, failure, render};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 const PAGE: u32 = 100;
@@ -380,8 +379,8 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .await?
         .iter()
         .map(|t| {
-            context! { type => t.kind.to_string(), digits => t.digits, created_at => rfc3339(t.created_at),
-            last_used_at => t.last_used_at.map(rfc3339) }
+            context! { type => t.kind.to_string(), digits => t.digits, created_at => when(t.created_at),
+            last_used_at => t.last_used_at.map(when) }
         })
         .collect();
     let devices: Vec<Value> = state
@@ -389,7 +388,10 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .devices(username)
         .await?
         .iter()
-        .map(|d| context! { name => d.name.clone(), platform => d.platform.clone(), pin => d.pin, created_at => rfc3339(d.created_at) })
+        .map(|d| {
+            context! { name => d.name.clone(), platform => d.platform.clone(), pin => d.pin,
+            created_at => when(d.created_at), last_seen_at => d.last_seen_at.map(when) }
+        })
         .collect();
     let records = state
         .store
@@ -401,8 +403,8 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .await?;
     Ok(context! {
         title => u.username.clone(),
-        locked_until => u.locked_until.filter(|t| *t > now).map(rfc3339),
-        bypass_until => u.bypass_until.filter(|t| *t > now).map(rfc3339),
+        locked_until => u.locked_until.filter(|t| *t > now).map(when),
+        bypass_until => u.bypass_until.filter(|t| *t > now).map(when),
         pin_set => u.pin_hash.is_some(),
         tokens => tokens, devices => devices, records => record_rows(&records),
         user => context! { username => u.username.clone(), display_name => u.display_name.clone(),
@@ -541,7 +543,7 @@ pub async fn activation(
     let items = vec![
         context! { label => "Activation code", value => grant.grouped() },
         context! { label => "Server URL", value => url },
-        context! { label => "Expires", value => rfc3339(grant.expires_at) },
+        context! { label => "Expires", value => when(grant.expires_at) },
     ];
     shown_once(&state, &visitor, &username, "New authenticator activation",
         "Scan the QR code with the Countersign authenticator, or type the code and the server URL into it.", qr, items)
