@@ -498,3 +498,61 @@ async fn wrong_passwords_lock_and_the_cli_recovers() {
     let mut again = Visitor::new(&server.base());
     again.sign_in("root").await;
 }
+
+#[tokio::test]
+async fn bulk_disable_runs_in_the_background_with_progress() {
+    let server = Server::start(&Db::sqlite()).await;
+    add_admin(&server, "root", "admin");
+    let api = server.api(&server.create_key("bulk", "admin"));
+    for n in 0..230 {
+        api.post(
+            "/api/v1/users",
+            serde_json::json!({"username": format!("bulk-{n:03}")}),
+        )
+        .await
+        .expect(201, "user");
+    }
+    api.post("/api/v1/users", serde_json::json!({"username": "keeper"}))
+        .await
+        .expect(201, "user");
+    let mut root = Visitor::new(&server.base());
+    root.sign_in("root").await;
+    let list = root.get("/admin/users?q=bulk-").await;
+    assert!(
+        list.body.contains("bulk-disable"),
+        "the button shows for a search"
+    );
+    let started = root
+        .post(
+            "/admin/users/bulk",
+            &[
+                ("csrf", &list.csrf()),
+                ("q", "bulk-"),
+                ("action", "disable"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, 303);
+    let job = started.location();
+    assert!(job.starts_with("/admin/jobs/job_"), "{job}");
+    // Other pages answer while it runs; the job page ends finished.
+    assert_eq!(root.get("/admin/users").await.status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let page = loop {
+        let page = root.get(&job).await;
+        if page.body.contains("data-finished=\"true\"") {
+            break page;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", page.body);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(page.body.contains("230 user(s) disabled"), "{}", page.body);
+    let user = api.get("/api/v1/users/bulk-229").await;
+    assert_eq!(user.expect(200, "user")["enabled"], false);
+    let keeper = api.get("/api/v1/users/keeper").await;
+    assert_eq!(
+        keeper.expect(200, "keeper")["enabled"],
+        true,
+        "outside the search"
+    );
+}

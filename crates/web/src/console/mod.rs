@@ -4,6 +4,7 @@
 //! CSRF, security headers); every sign-in goes through the engine.
 
 mod audit;
+mod bulk;
 mod clients;
 mod dashboard;
 mod guard;
@@ -42,6 +43,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/logout-everywhere", post(login::logout_everywhere))
         .route("/admin/users", get(users::list))
         .route("/admin/users/new", get(users::new_form).post(users::create))
+        .route("/admin/users/bulk", post(bulk::start))
+        .route("/admin/jobs/{id}", get(bulk::show))
         .route("/admin/users/{username}", get(users::show))
         .route(
             "/admin/users/{username}/edit",

@@ -64,6 +64,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "clients.html",
         include_str!("../../templates/console/clients.html"),
     ),
+    ("job.html", include_str!("../../templates/console/job.html")),
     (
         "messages.html",
         include_str!("../../templates/console/messages.html"),
