@@ -89,3 +89,14 @@ pub struct Challenge {
     /// code); `None` when the answer is an OATH code.
     pub transaction_id: Option<String>,
 }
+
+/// Requests from one client dropped for one cause, in the current episode
+/// (drops less than an hour apart count together).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DropCount {
+    /// The client's name, or the address of a sender nobody configured.
+    pub source: String,
+    pub cause: String,
+    pub count: i64,
+    pub last_at: i64,
+}

@@ -117,6 +117,8 @@ pub trait RadiusStore: Send + Sync {
     /// Removes and returns the challenge if it exists and has not expired:
     /// a State is answered at most once.
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>>;
+    /// Dropped requests per client and cause whose latest drop is at or after `since`.
+    async fn recent_radius_drops(&self, since: i64) -> StoreResult<Vec<crate::radius::DropCount>>;
 }
 
 /// Push approval: activations (single use, counted failures), devices and the nonces of their signed requests, push transactions.

@@ -129,6 +129,25 @@ async fn drops_are_warned_once_a_minute_and_listed_by_doctor() {
         assert!(!log.contains(secret), "no secret in the log");
     }
 
+    // The console lists them per client too.
+    common::console::add_admin(&node.server, "root", "admin");
+    let mut console = common::console::Visitor::new(&node.server.base());
+    console.sign_in("root").await;
+    let page = console.get("/admin/clients").await;
+    let drops = common::console::between(&page.body, "id=\"drops\"", "</table>");
+    for expected in [
+        "branch",
+        "bad_message_authenticator",
+        "127.0.0.1",
+        "unknown_client",
+        "old-ap",
+    ] {
+        assert!(
+            drops.contains(expected),
+            "{expected} in the console's drops: {drops}"
+        );
+    }
+
     let findings = doctor(&node);
     let unknown = drop_finding(&findings, "127.0.0.1");
     assert_eq!(unknown["status"], "warn");

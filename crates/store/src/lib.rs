@@ -231,6 +231,21 @@ impl RadiusStore for SqlStore {
     async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
         radius::take_challenge(&self.writer, state, now).await
     }
+    async fn recent_radius_drops(
+        &self,
+        since: i64,
+    ) -> StoreResult<Vec<countersign_domain::radius::DropCount>> {
+        let drops = SqlStore::radius_drops_since(self, since).await?;
+        Ok(drops
+            .into_iter()
+            .map(|d| countersign_domain::radius::DropCount {
+                source: d.source,
+                cause: d.cause,
+                count: d.count,
+                last_at: d.last_at,
+            })
+            .collect())
+    }
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 mod api;
+pub mod console;
 mod server;
 
 use std::process::Output;

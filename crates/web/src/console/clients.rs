@@ -10,7 +10,7 @@ use axum::Form;
 use countersign_domain::radius::{FirstFactor, Flow};
 use countersign_domain::radius_clients::RadiusClientSpec;
 use countersign_domain::signin::DoorRules;
-use countersign_domain::DomainError;
+use countersign_domain::{Clock, DomainError};
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -57,11 +57,17 @@ async fn page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &E
         Ok(clients) => clients,
         Err(e) => return failure(e),
     };
+    let since = countersign_domain::SystemClock.now() - 3600;
+    let drops = match state.store.recent_radius_drops(since).await {
+        Ok(drops) => drops,
+        Err(e) => return failure(e.into()),
+    };
     let status = match errors.is_empty() {
         true => StatusCode::OK,
         false => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let ctx = context! { title => "RADIUS clients", clients => Serde(&clients), form => Serde(form),
+        drops => Serde(&drops),
     errors => Serde(errors), ..base(state, visitor, "clients") };
     render(status, "clients.html", ctx)
 }
