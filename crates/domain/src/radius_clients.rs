@@ -154,8 +154,23 @@ impl RadiusClients {
 
     pub async fn add(&self, spec: RadiusClientSpec) -> Result<RadiusClientView, DomainError> {
         spec.validate()?;
-        let id = new_id("rad");
-        let stored = StoredRadiusClient {
+        let stored = self.sealed(new_id("rad"), self.clock.now(), &spec);
+        self.store
+            .insert_radius_client(&stored)
+            .await
+            .map_err(|e| match e {
+                crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
+                    "a RADIUS client named '{}' already exists",
+                    stored.name
+                )),
+                other => other.into(),
+            })?;
+        Ok(view(&stored))
+    }
+
+    /// The stored row for `spec`, secrets sealed to row `id`.
+    fn sealed(&self, id: String, created_at: i64, spec: &RadiusClientSpec) -> StoredRadiusClient {
+        StoredRadiusClient {
             sealed_secret: self
                 .key
                 .seal("radius_clients", &id, "secret", spec.secret.as_bytes()),
@@ -171,19 +186,55 @@ impl RadiusClients {
             upstream: spec.upstream.clone(),
             require_message_authenticator: spec.require_message_authenticator,
             rules: spec.rules,
-            created_at: self.clock.now(),
-        };
-        self.store
-            .insert_radius_client(&stored)
-            .await
-            .map_err(|e| match e {
-                crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
-                    "a RADIUS client named '{}' already exists",
-                    stored.name
-                )),
-                other => other.into(),
-            })?;
-        Ok(view(&stored))
+            created_at,
+        }
+    }
+
+    /// Changes client `name` to `spec` (the name stays); an empty secret
+    /// (or upstream secret) keeps the stored one.
+    pub async fn update(
+        &self,
+        name: &str,
+        mut spec: RadiusClientSpec,
+    ) -> Result<RadiusClientView, DomainError> {
+        let stored = self
+            .store
+            .list_radius_clients()
+            .await?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| DomainError::not_found("RADIUS client", name))?;
+        spec.name = stored.name.clone();
+        if spec.secret.is_empty() {
+            let old = self.key.open(
+                "radius_clients",
+                &stored.id,
+                "secret",
+                &stored.sealed_secret,
+            )?;
+            spec.secret = String::from_utf8_lossy(&old).into_owned();
+        }
+        if spec.upstream_secret.is_none() {
+            if let Some(sealed) = &stored.sealed_upstream_secret {
+                let old = self
+                    .key
+                    .open("radius_clients", &stored.id, "upstream_secret", sealed)?;
+                spec.upstream_secret = Some(String::from_utf8_lossy(&old).into_owned());
+            }
+        }
+        spec.validate()?;
+        let updated = self.sealed(stored.id.clone(), stored.created_at, &spec);
+        self.store.update_radius_client(&updated).await?;
+        Ok(view(&updated))
+    }
+
+    /// One stored client as `list` shows it.
+    pub async fn get(&self, name: &str) -> Result<RadiusClientView, DomainError> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| DomainError::not_found("RADIUS client", name))
     }
 
     pub async fn list(&self) -> Result<Vec<RadiusClientView>, DomainError> {

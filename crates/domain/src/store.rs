@@ -113,6 +113,8 @@ pub trait RadiusStore: Send + Sync {
     async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()>;
     async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>>;
     async fn delete_radius_client(&self, name: &str) -> StoreResult<bool>;
+    /// Rewrites the client with this id (every field but id and name).
+    async fn update_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()>;
     async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()>;
     /// Removes and returns the challenge if it exists and has not expired:
     /// a State is answered at most once.

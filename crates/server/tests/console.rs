@@ -405,6 +405,22 @@ async fn console_in_a_browser() {
     browser.click_and_load("#add-client").await.expect("add");
     let listed = browser.text("table.list").await.expect("list");
     assert!(listed.contains("10.0.0.0/24"), "{listed}");
+    // Edit it: a new address and the fallback, the secret kept.
+    browser
+        .goto(&server.url("/admin/clients/vpn/edit"))
+        .await
+        .expect("edit");
+    browser
+        .fill("#c-address", "10.0.1.0/24")
+        .await
+        .expect("address");
+    browser.click("#c-fallback").await.expect("fallback");
+    browser.click_and_load("#save-client").await.expect("save");
+    let listed = browser.text("table.list").await.expect("list");
+    assert!(
+        listed.contains("10.0.1.0/24") && listed.contains("falls back to a code"),
+        "{listed}"
+    );
     shoot(&browser, "clients").await;
     for page in ["messages", "diagnostics"] {
         let url = server.url(&format!("/admin/{page}"));

@@ -225,6 +225,9 @@ impl RadiusStore for SqlStore {
     async fn delete_radius_client(&self, name: &str) -> StoreResult<bool> {
         radius::delete_client(&self.writer, name).await
     }
+    async fn update_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
+        radius::update_client(&self.writer, client).await
+    }
     async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
         radius::insert_challenge(&self.writer, challenge).await
     }

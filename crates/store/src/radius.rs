@@ -33,6 +33,27 @@ pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
     Ok(())
 }
 
+pub async fn update_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE radius_clients SET address = $1, secret = $2, flow = $3, first_factor = $4, upstream = $5, \
+         upstream_secret = $6, require_message_auth = $7, require_user_match = $8, fallback_otp = $9 WHERE id = $10",
+    )
+    .bind(&c.address)
+    .bind(c.sealed_secret.clone())
+    .bind(c.flow.as_str())
+    .bind(c.first_factor.as_str())
+    .bind(&c.upstream)
+    .bind(c.sealed_upstream_secret.clone())
+    .bind(i64::from(c.require_message_authenticator))
+    .bind(i64::from(c.rules.require_user_match))
+    .bind(i64::from(c.rules.fallback_otp))
+    .bind(&c.id)
+    .execute(pool)
+    .await
+    .map_err(db_error("updating RADIUS client"))?;
+    Ok(())
+}
+
 pub async fn list_clients(pool: &AnyPool) -> StoreResult<Vec<StoredRadiusClient>> {
     let rows = sqlx::query(
         "SELECT id, name, address, secret, flow, first_factor, upstream, upstream_secret, require_message_auth, created_at, \

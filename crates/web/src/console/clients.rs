@@ -67,7 +67,7 @@ async fn page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &E
         false => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let ctx = context! { title => "RADIUS clients", clients => Serde(&clients), form => Serde(form),
-        drops => Serde(&drops),
+        drops => Serde(&drops), form_action => "/admin/clients", editing => false,
     errors => Serde(errors), ..base(state, visitor, "clients") };
     render(status, "clients.html", ctx)
 }
@@ -137,6 +137,68 @@ pub async fn remove(
             let action = format!("remove_radius_client {name}");
             audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/clients").into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+fn edit_page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &Errors) -> Response {
+    let status = match errors.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let action = format!("/admin/clients/{}/edit", super::users::encode(&form.name));
+    let ctx = context! { title => "Edit RADIUS client", form => Serde(form), errors => Serde(errors),
+    form_action => action, editing => true, ..base(state, visitor, "clients") };
+    render(status, "client_edit.html", ctx)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    _owner: Owner,
+    visitor: Visitor,
+    Path(name): Path<String>,
+) -> Response {
+    let client = match state.radius_clients.get(&name).await {
+        Ok(client) => client,
+        Err(e) => return failure(e),
+    };
+    let on = |yes: bool| yes.then(|| "on".to_string());
+    let form = ClientForm {
+        name: client.name.clone(),
+        address: client.address.clone(),
+        flow: client.flow.as_str().into(),
+        first_factor: client.first_factor.as_str().into(),
+        upstream: client.upstream.clone().unwrap_or_default(),
+        allow_missing_message_authenticator: on(!client.require_message_authenticator),
+        let_unenrolled_through: on(!client.rules.require_user_match),
+        fallback_otp: on(client.rules.fallback_otp),
+        ..ClientForm::default()
+    };
+    edit_page(&state, &visitor, &form, &Errors::new())
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Path(name): Path<String>,
+    Form(mut form): Form<ClientForm>,
+) -> Response {
+    form.name = name.clone();
+    let mut errors = Errors::new();
+    let Some(spec) = spec_of(&form, &mut errors) else {
+        return edit_page(&state, &visitor, &form, &errors);
+    };
+    match state.radius_clients.update(&name, spec).await {
+        Ok(updated) => {
+            let action = format!("edit_radius_client {} {}", updated.name, updated.address);
+            audit(&state, &owner, &visitor, &action, "-").await;
+            Redirect::to("/admin/clients").into_response()
+        }
+        Err(DomainError::Invalid { field, message }) => {
+            errors.insert(field, message);
+            edit_page(&state, &visitor, &form, &errors)
         }
         Err(e) => failure(e),
     }

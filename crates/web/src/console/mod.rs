@@ -72,6 +72,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/diagnostics", get(ops::diagnostics))
         .route("/admin/clients", get(clients::list).post(clients::add))
         .route("/admin/clients/{name}/remove", post(clients::remove))
+        .route(
+            "/admin/clients/{name}/edit",
+            get(clients::edit_form).post(clients::edit),
+        )
         .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))

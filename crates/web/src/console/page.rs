@@ -66,6 +66,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("job.html", include_str!("../../templates/console/job.html")),
     (
+        "client_form.html",
+        include_str!("../../templates/console/client_form.html"),
+    ),
+    (
+        "client_edit.html",
+        include_str!("../../templates/console/client_edit.html"),
+    ),
+    (
         "messages.html",
         include_str!("../../templates/console/messages.html"),
     ),
