@@ -95,6 +95,9 @@ on_both!(
     challenges_are_taken_once,
     emailed_codes_expire,
     push_counts_and_expired_nonces,
+    console_sessions_expire_and_end_everywhere,
+    bypass_is_taken_once,
+    settings_are_stored_and_reread,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -655,4 +658,144 @@ async fn push_counts_and_expired_nonces(store: SqlStore) {
         .use_nonce("dev_a", "nonce-b", NOW + 20, NOW + 11)
         .await
         .expect("use"));
+}
+
+async fn console_sessions_expire_and_end_everywhere(store: SqlStore) {
+    use countersign_domain::admin::{Admins, NewPassword, Role};
+    use countersign_domain::console::{Closed, SessionPolicy, Sessions, Stage};
+    let w = world(store);
+    let admins = Admins::new(w.store.clone(), w.clock.clone());
+    let (admin, _) = admins
+        .add("root", Role::Admin, NewPassword::Generate)
+        .await
+        .expect("admin");
+    let (key, _) = SecretKey::generate();
+    let policy = SessionPolicy {
+        idle_seconds: 600,
+        absolute_seconds: 3600,
+    };
+    let sessions = Sessions::new(w.store.clone(), w.clock.clone(), key, policy);
+    let (token, _) = sessions
+        .open(&admin, Stage::Code, Some("192.0.2.1".into()))
+        .await
+        .expect("open");
+    let live = sessions.find(&token).await.expect("find").expect("live");
+    assert_eq!(live.admin.name, "root");
+    // Moving on changes the token: the old one is worth nothing.
+    let (signed_in, _) = sessions
+        .advance(&live, Stage::SignedIn)
+        .await
+        .expect("advance");
+    assert_eq!(
+        sessions.find(&token).await.expect("find").err(),
+        Some(Closed::Unknown)
+    );
+    // Used within the idle limit it lives; past the absolute limit it ends.
+    for _ in 0..5 {
+        w.clock.advance(590);
+        assert!(sessions.find(&signed_in).await.expect("find").is_ok());
+    }
+    w.clock.advance(700);
+    assert_eq!(
+        sessions.find(&signed_in).await.expect("find").err(),
+        Some(Closed::TooOld)
+    );
+    // Idle; and signing out everywhere.
+    let (idle, _) = sessions
+        .open(&admin, Stage::SignedIn, None)
+        .await
+        .expect("open");
+    w.clock.advance(601);
+    assert_eq!(
+        sessions.find(&idle).await.expect("find").err(),
+        Some(Closed::Idle)
+    );
+    let (a, _) = sessions
+        .open(&admin, Stage::SignedIn, None)
+        .await
+        .expect("open");
+    let (b, _) = sessions
+        .open(&admin, Stage::SignedIn, None)
+        .await
+        .expect("open");
+    assert_eq!(sessions.close_all(&admin.id).await.expect("close all"), 2);
+    for token in [a, b] {
+        assert_eq!(
+            sessions.find(&token).await.expect("find").err(),
+            Some(Closed::Unknown)
+        );
+    }
+    assert_eq!(
+        sessions.sweep().await.expect("sweep"),
+        0,
+        "expired ones were removed on sight"
+    );
+}
+
+async fn bypass_is_taken_once(store: SqlStore) {
+    let w = world(store);
+    w.accounts.create_user(user("alice")).await.expect("alice");
+    let granted = w
+        .accounts
+        .grant_bypass("alice", 300, "ticket 1")
+        .await
+        .expect("grant");
+    assert_eq!(granted.bypass_until, Some(NOW + 300));
+    let id = granted.id.clone();
+    let takes = futures_take(&w, &id).await;
+    assert_eq!(takes.iter().filter(|t| **t).count(), 1, "{takes:?}");
+    let again = w
+        .accounts
+        .grant_bypass("alice", 60, "ticket 2")
+        .await
+        .expect("grant");
+    w.clock.advance(61);
+    assert!(
+        !w.store
+            .take_bypass(&again.id, NOW + 61)
+            .await
+            .expect("take"),
+        "expired"
+    );
+    assert!(w.accounts.grant_bypass("alice", 0, "x").await.is_err());
+}
+
+/// Five concurrent takes of one bypass.
+async fn futures_take(w: &World, id: &str) -> Vec<bool> {
+    let take = || w.store.take_bypass(id, NOW);
+    let (a, b, c, d, e) = tokio::join!(take(), take(), take(), take(), take());
+    [a, b, c, d, e]
+        .into_iter()
+        .map(|r| r.expect("take"))
+        .collect()
+}
+
+async fn settings_are_stored_and_reread(store: SqlStore) {
+    use countersign_domain::settings::{Settings, SettingsHandle, SettingsService};
+    let w = world(store);
+    let defaults = Settings {
+        lockout_threshold: 7,
+        ..Settings::default()
+    };
+    let live = SettingsHandle::new(Settings::default());
+    let service = SettingsService::new(w.store.clone(), live.clone(), defaults.clone());
+    assert_eq!(
+        service.refresh().await.expect("refresh"),
+        defaults,
+        "nothing stored yet"
+    );
+    let wanted = Settings {
+        allow_method_choice: false,
+        ..defaults.clone()
+    };
+    service.save(wanted.clone()).await.expect("save");
+    // Another node's service reads what this one saved.
+    let other = SettingsService::new(w.store.clone(), SettingsHandle::default(), defaults);
+    assert_eq!(other.refresh().await.expect("refresh"), wanted);
+    let bad = Settings {
+        lockout_threshold: 0,
+        ..wanted.clone()
+    };
+    assert!(service.save(bad).await.is_err());
+    assert_eq!(live.get(), wanted, "a refused save changes nothing");
 }
