@@ -179,7 +179,7 @@ impl Push {
         tracing::info!(user = %user.username, device = %device.id, name = %device.name, "authenticator activated");
         Ok(Activated {
             device_id: device.id,
-            account_name: self.policy.account_name.clone(),
+            account_name: live.account_name.clone(),
             user: user.username,
             display_name: user.display_name,
             oath,

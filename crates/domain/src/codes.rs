@@ -228,7 +228,7 @@ impl Codes {
             "display_name": user.display_name,
             "code": code,
             "minutes": self.policy.validity_seconds / 60,
-            "account_name": self.policy.account_name,
+            "account_name": self.verifier.settings().get().account_name,
         });
         let render = |name: &str| {
             self.composer

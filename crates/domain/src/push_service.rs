@@ -89,6 +89,7 @@ impl Push {
             s.push_pin_required = policy.pin_required;
             s.push_per_minute = policy.per_minute;
             s.push_per_hour = policy.per_hour;
+            s.account_name = policy.account_name.clone();
         });
         Self {
             store,

@@ -30,6 +30,8 @@ pub struct Settings {
     /// Pushes one user may get per minute and per hour (push-bombing defence).
     pub push_per_minute: u32,
     pub push_per_hour: u32,
+    /// The account name the authenticator app, codes and welcome emails show.
+    pub account_name: String,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             push_pin_required: false,
             push_per_minute: 3,
             push_per_hour: 10,
+            account_name: "Countersign".into(),
         }
     }
 }
@@ -73,6 +76,13 @@ impl Settings {
                 "must be at least the per-minute limit and at most 10000",
             ));
         }
+        let name = self.account_name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Err(DomainError::invalid(
+                "account_name",
+                "1 to 64 printable characters, e.g. the organisation's name",
+            ));
+        }
         Ok(())
     }
 
@@ -80,14 +90,15 @@ impl Settings {
     pub fn summary(&self) -> String {
         format!(
             "allow_method_choice={} lockout_threshold={} lockout_minutes={} push_number_matching={} \
-             push_pin_required={} push_per_minute={} push_per_hour={}",
+             push_pin_required={} push_per_minute={} push_per_hour={} account_name={:?}",
             self.allow_method_choice,
             self.lockout_threshold,
             self.lockout_minutes,
             self.push_number_matching,
             self.push_pin_required,
             self.push_per_minute,
-            self.push_per_hour
+            self.push_per_hour,
+            self.account_name
         )
     }
 

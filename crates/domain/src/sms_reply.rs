@@ -60,7 +60,7 @@ impl Codes {
             expires_at: now + self.policy.validity_seconds,
         };
         self.store.insert_code_challenge(&challenge).await?;
-        let context = json!({"user": user.username, "code": code, "minutes": self.policy.validity_seconds / 60, "account_name": self.policy.account_name});
+        let context = json!({"user": user.username, "code": code, "minutes": self.policy.validity_seconds / 60, "account_name": self.verifier.settings().get().account_name});
         let text = self
             .composer
             .render("reply_sms.txt", None, &context)

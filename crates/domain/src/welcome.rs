@@ -101,7 +101,7 @@ impl Welcome {
             "devices": devices,
             "tokens": tokens,
             "phone_masked": user.phone.as_deref().map(crate::messages::mask_phone),
-            "account_name": self.policy.account_name,
+            "account_name": self.push.live_settings().account_name,
             "has_qr": false,
         });
         let mut inline_png = None;

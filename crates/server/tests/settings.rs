@@ -151,6 +151,20 @@ async fn push_settings_are_obeyed() {
     // Two a minute, as set: the third is refused as push bombing.
     let third = verify(&api, push).await;
     assert_eq!(third["reason"], "push_rate_limited", "{third}");
+    // The account name the app shows comes from the stored settings too.
+    api.patch(
+        "/api/v1/settings",
+        json!({"account_name": "Example Corp MFA"}),
+    )
+    .await
+    .expect(200, "save");
+    let second = Device::enrol(&api, &server.base(), "bob").await;
+    assert_eq!(second.activation["account_name"], "Example Corp MFA");
+    let blank = api
+        .patch("/api/v1/settings", json!({"account_name": " "}))
+        .await;
+    blank.expect_error(422, "invalid_request", "blank account name");
+
     let bad = api
         .patch("/api/v1/settings", json!({"push_per_hour": 1}))
         .await;

@@ -26,6 +26,8 @@ pub struct SettingsView {
     /// Pushes per user per minute (1 to 100) and per hour (up to 10000).
     pub push_per_minute: u32,
     pub push_per_hour: u32,
+    /// The account name the authenticator, codes and welcome emails show.
+    pub account_name: String,
 }
 
 impl From<Settings> for SettingsView {
@@ -38,6 +40,7 @@ impl From<Settings> for SettingsView {
             push_pin_required: s.push_pin_required,
             push_per_minute: s.push_per_minute,
             push_per_hour: s.push_per_hour,
+            account_name: s.account_name,
         }
     }
 }
@@ -53,6 +56,7 @@ pub struct SettingsPatch {
     pub push_pin_required: Option<bool>,
     pub push_per_minute: Option<u32>,
     pub push_per_hour: Option<u32>,
+    pub account_name: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", security(("bearer" = [])),
@@ -89,6 +93,9 @@ pub async fn update(
     }
     if let Some(v) = patch.push_per_hour {
         next.push_per_hour = v;
+    }
+    if let Some(v) = patch.account_name {
+        next.account_name = v.trim().to_string();
     }
     let saved = state.settings.save(next).await?;
     tracing::info!(by = %key.name, "settings changed through the API");

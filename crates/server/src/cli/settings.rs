@@ -37,6 +37,9 @@ pub enum SettingsCommand {
         /// Pushes per user per hour.
         #[arg(long)]
         push_per_hour: Option<u32>,
+        /// The account name the authenticator, codes and welcome emails show.
+        #[arg(long)]
+        account_name: Option<String>,
     },
 }
 
@@ -51,6 +54,7 @@ pub async fn settings(app: &App, command: SettingsCommand, out: &Output) -> Resu
             push_pin_required,
             push_per_minute,
             push_per_hour,
+            account_name,
         } => {
             let mut next = app.settings.current();
             if let Some(text) = allow_method_choice {
@@ -67,6 +71,9 @@ pub async fn settings(app: &App, command: SettingsCommand, out: &Output) -> Resu
             }
             if let Some(n) = push_per_hour {
                 next.push_per_hour = n;
+            }
+            if let Some(name) = account_name {
+                next.account_name = name.trim().to_string();
             }
             if let Some(n) = lockout_threshold {
                 next.lockout_threshold = n;
@@ -93,13 +100,15 @@ fn describe(s: &Settings) -> String {
     let word = |on: bool| if on { "on" } else { "off" };
     format!(
         "allow method choice:  {}\nlockout threshold:    {} failures\nlockout duration:     {} minutes\n\
-         push number matching: {}\npush PIN:             {}\npush rate limit:      {} a minute, {} an hour",
+         push number matching: {}\npush PIN:             {}\npush rate limit:      {} a minute, {} an hour\n\
+         account name:         {}",
         word(s.allow_method_choice),
         s.lockout_threshold,
         s.lockout_minutes,
         word(s.push_number_matching),
         word(s.push_pin_required),
         s.push_per_minute,
-        s.push_per_hour
+        s.push_per_hour,
+        s.account_name
     )
 }

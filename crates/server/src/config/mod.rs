@@ -86,6 +86,7 @@ impl Config {
             push_pin_required: self.push.pin_required,
             push_per_minute: self.push.per_minute,
             push_per_hour: self.push.per_hour,
+            account_name: self.push.account_name.clone(),
         }
     }
 

@@ -31,6 +31,8 @@ pub struct SettingsForm {
     push_per_minute: String,
     #[serde(default)]
     push_per_hour: String,
+    #[serde(default)]
+    account_name: String,
 }
 
 impl SettingsForm {
@@ -43,17 +45,19 @@ impl SettingsForm {
             push_pin_required: s.push_pin_required.then(|| "on".into()),
             push_per_minute: s.push_per_minute.to_string(),
             push_per_hour: s.push_per_hour.to_string(),
+            account_name: s.account_name.clone(),
         }
     }
 }
 
 type Errors = BTreeMap<&'static str, String>;
 
-const FIELDS: [&str; 4] = [
+const FIELDS: [&str; 5] = [
     "lockout_threshold",
     "lockout_minutes",
     "push_per_minute",
     "push_per_hour",
+    "account_name",
 ];
 
 pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
@@ -102,6 +106,7 @@ pub async fn save(
         push_pin_required: form.push_pin_required.is_some(),
         push_per_minute: number(&form.push_per_minute, "push_per_minute", &mut errors),
         push_per_hour: number(&form.push_per_hour, "push_per_hour", &mut errors),
+        account_name: form.account_name.trim().to_string(),
     };
     if !errors.is_empty() {
         return page(&state, &visitor, &form, &errors);
