@@ -37,6 +37,7 @@ pub mod store;
 pub mod token;
 pub mod user;
 pub mod verifier;
+pub mod webpush;
 pub mod welcome;
 
 pub use accounts::{Accounts, Enrolment, TokenSpec};

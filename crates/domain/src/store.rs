@@ -229,6 +229,7 @@ pub trait Store:
     + OutboxStore
     + MetaStore
     + AdminStore
+    + crate::webpush::WebPushStore
     + DecisionStore
     + Send
     + Sync

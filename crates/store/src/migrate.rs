@@ -70,6 +70,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_admins.sql"),
         postgres: include_str!("../migrations/postgres/0010_admins.sql"),
     },
+    Migration {
+        version: 12,
+        description: "Web Push subscriptions of the web app",
+        sqlite: include_str!("../migrations/sqlite/0012_webpush.sql"),
+        postgres: include_str!("../migrations/postgres/0012_webpush.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.
