@@ -60,6 +60,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ),
     ("doctor", "What `countersign doctor` measures against."),
     ("push", "Push approval with the Countersign authenticator."),
+    ("web_push", "Web Push (RFC 8030) wakes the authenticator web app (/app) when it is closed, with this server's own VAPID key."),
     ("smtp", "Outgoing mail (welcome emails, codes by email). Off unless host is set."),
     ("sms", "An SMS gateway for codes by text. Off unless gateway is set."),
     ("email", "Welcome emails and message templates."),
