@@ -120,6 +120,19 @@ const done = arguments[arguments.length - 1];
 navigator.serviceWorker.ready.then((r) => done({ script: r.active && r.active.scriptURL, scope: r.scope, controlled: !!navigator.serviceWorker.controller }), (e) => done({ error: String(e) }));
 "#;
 
+/// Headless Chromium with a phone's viewport: 390×844 CSS pixels, touch.
+async fn phone() -> Browser {
+    let browser = Browser::start(390, 844).await.expect("browser starts");
+    browser
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+        )
+        .await
+        .expect("phone metrics");
+    browser
+}
+
 #[tokio::test]
 async fn the_web_app_activates_answers_and_works_offline() {
     let db = Db::sqlite();
@@ -134,8 +147,13 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .expect(201, "alice");
     let (app_url, code) = activation(&admin, &server, "alice").await;
 
-    let browser = Browser::start(390, 844).await.expect("browser starts");
+    let browser = phone().await;
     browser.goto(&app_url).await.expect("opens the link");
+    let viewport = browser
+        .execute("return [innerWidth, innerHeight]", vec![])
+        .await
+        .expect("viewport");
+    assert_eq!(viewport, json!([390, 844]), "a phone-sized viewport");
     browser
         .wait_for("#activate", WAIT)
         .await
@@ -328,7 +346,12 @@ async fn the_web_app_activates_answers_and_works_offline() {
     wait_text(&browser, ".account", "alice").await;
     let offline = browser.text("#code-0").await.expect("an offline code");
     assert_eq!(offline.len(), 6);
-    wait_text(&browser, "#problem-0", "could not open a secure connection").await;
+    wait_text(
+        &browser,
+        "#problem-0",
+        "does not trust the server's certificate",
+    )
+    .await;
     browser.screenshot("app-offline").await.expect("shot");
     browser.close().await;
 }

@@ -37,8 +37,8 @@ const host = (server) => new URL(server).host;
 const here = () => new URL("./", location.href).href;
 
 const UNTRUSTED = (server) =>
-  `Your phone could not open a secure connection to ${server}: if its certificate is not trusted by the phone, ` +
-  "ask your administrator to install the server's CA certificate on the phone (or to use a public certificate), then tap Retry.";
+  `Cannot reach ${server}: if the phone is online, it does not trust the server's certificate, so ask your ` +
+  "administrator to install the server's CA certificate on this phone (or to use a public one), then tap Retry.";
 
 function problemText(e) {
   if (e instanceof device.Unreachable) return UNTRUSTED(e.server);
@@ -123,15 +123,38 @@ async function refreshAll() {
   if (state.screen === "home") render();
 }
 
-function tick() {
+// Once a second: expired requests go, codes and countdowns update in place
+// (the screen is redrawn only when what it shows changed, so a tap never
+// lands on a replaced button).
+async function tick() {
   const now = Date.now();
   for (const [id, { request }] of state.requests) if (Date.parse(request.expires_at) <= now) state.requests.delete(id);
-  if (state.screen === "home") render();
+  await render();
+  for (const [index, account] of state.accounts.entries()) {
+    const shown = document.getElementById(`code-${index}`);
+    if (!account.seed || !shown) continue;
+    const { value, remaining } = await totp(account.seed);
+    shown.textContent = value;
+    document.getElementById(`remaining-${index}`).textContent = `${remaining} s left`;
+    document.querySelector(`#bar-${index} > span`).style.width = `${Math.round((remaining / account.seed.period) * 100)}%`;
+  }
 }
 
 // --- screens ---
-// Redraws the screen; what was typed into a field of the same screen survives.
-async function render() {
+// What the screen shows, but the codes: when it is unchanged, render() does nothing.
+let shownKey = null;
+function screenKey() {
+  const entry = currentRequest();
+  return JSON.stringify([state.screen, state.activation && state.activation.server, state.result && state.result.text,
+    entry && entry.request.id, state.accounts.map((a) => [a.id, !!a.push_endpoint]), [...state.problems]]);
+}
+
+// Redraws the screen when what it shows changed (or when forced); what was
+// typed into a field of the same screen survives.
+async function render(force = false) {
+  const next = screenKey();
+  if (!force && next === shownKey) return;
+  shownKey = next;
   const key = state.screen + "|" + (document.getElementById("request")?.dataset.id || "");
   const screen = state.screen === "activate" ? activateScreen()
     : state.screen === "add" ? addScreen()
@@ -184,7 +207,7 @@ async function accountCard(account) {
     card.append(
       h("p", { class: "muted small" }, "One-time code (works offline)"),
       h("div", { class: "code", id: `code-${index}` }, value),
-      bar(remaining / account.seed.period),
+      bar(index, remaining / account.seed.period),
       h("p", { class: "muted small", id: `remaining-${index}` }, `${remaining} s left`));
   }
   const problem = state.problems.get(account.id);
@@ -200,10 +223,10 @@ async function accountCard(account) {
 }
 
 // A countdown bar; its width is set through the CSSOM (the CSP allows no inline styles).
-function bar(fraction) {
+function bar(index, fraction) {
   const fill = h("span", {});
   fill.style.width = `${Math.round(fraction * 100)}%`;
-  return h("div", { class: "bar" }, fill);
+  return h("div", { class: "bar", id: `bar-${index}` }, fill);
 }
 
 function requestCard({ account, request }) {
