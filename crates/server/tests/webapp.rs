@@ -357,6 +357,45 @@ async fn the_web_app_activates_answers_and_works_offline() {
 }
 
 #[tokio::test]
+async fn on_iphone_safari_shows_the_code_to_type_in_the_home_screen_app() {
+    let db = Db::sqlite();
+    let server = Server::start(&db).await;
+    let admin = server.api(&server.create_key("admin", "verify,admin"));
+    admin
+        .post("/api/v1/users", json!({"username": "alice"}))
+        .await
+        .expect(201, "alice");
+    let (app_url, code) = activation(&admin, &server, "alice").await;
+    let browser = phone().await;
+    browser
+        .cdp(
+            "Emulation.setUserAgentOverride",
+            json!({"userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"}),
+        )
+        .await
+        .expect("an iPhone's user agent");
+    browser.goto(&app_url).await.expect("opens the link");
+    let hint = wait_text(&browser, "#ios-hint", "Add to Home Screen").await;
+    let grouped: Vec<&str> = (0..4).map(|i| &code[i * 4..i * 4 + 4]).collect();
+    assert!(hint.contains(&grouped.join(" ")), "{hint}");
+    assert!(!browser.current_url().await.expect("url").contains(&code));
+    browser.screenshot("app-ios-hint").await.expect("shot");
+    browser.close().await;
+
+    // The CLI's activation has the link too.
+    let cli = server.cli_json(&["device", "activation", "alice"]);
+    assert!(
+        cli["app_url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/app#code=")),
+        "{cli}"
+    );
+    assert!(cli["app_qr_svg"]
+        .as_str()
+        .is_some_and(|q| q.starts_with("<svg")));
+}
+
+#[tokio::test]
 async fn app_files_are_served_with_their_types_and_a_strict_policy() {
     let db = Db::sqlite();
     let server = Server::start(&db).await;

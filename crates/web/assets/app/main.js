@@ -312,7 +312,26 @@ function activationForm({ server, code, editable }) {
   return form;
 }
 
-const activateScreen = () => activationForm({ server: state.activation.server, code: state.activation.code, editable: false });
+// On iOS, a web app added to the Home Screen has storage of its own, and
+// only it receives Web Push: there the account must be added from the Home
+// Screen app, so Safari shows the code to type in it.
+function iosInSafari() {
+  const standalone = navigator.standalone === true || matchMedia("(display-mode: standalone)").matches;
+  return device.platform() === "ios" && !standalone;
+}
+
+function activateScreen() {
+  const form = activationForm({ server: state.activation.server, code: state.activation.code, editable: false });
+  if (!iosInSafari()) return form;
+  const grouped = state.activation.code.match(/.{1,4}/g).join(" ");
+  return h("div", {},
+    h("div", { class: "card", id: "ios-hint" },
+      h("h2", {}, "On iPhone: add to Home Screen first"),
+      h("p", {}, "Tap Share, then Add to Home Screen. Open Countersign from the Home Screen, tap Add an account and type this code:"),
+      h("p", { class: "code" }, grouped),
+      h("p", { class: "muted small" }, "Notifications on iPhone reach only the app on the Home Screen.")),
+    form);
+}
 const addScreen = () => activationForm({ server: here(), code: "", editable: true });
 
 async function submitActivation(form, editable) {
