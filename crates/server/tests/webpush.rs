@@ -146,9 +146,17 @@ async fn alice(admin: &Api, base: &str) -> Device {
 }
 
 #[tokio::test]
-async fn messages_reach_the_receiver_encrypted_with_a_valid_vapid_jwt() {
+async fn messages_reach_the_receiver_encrypted_with_a_valid_vapid_jwt_sqlite() {
+    messages_reach_the_receiver(Db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn messages_reach_the_receiver_encrypted_with_a_valid_vapid_jwt_postgres() {
+    messages_reach_the_receiver(Db::postgres().await).await;
+}
+
+async fn messages_reach_the_receiver(db: Db) {
     let receiver = Receiver::start();
-    let db = Db::sqlite();
     let server = Server::start_with(
         &db,
         &[
@@ -355,5 +363,26 @@ async fn subscriptions_are_checked_and_refused_when_web_push_is_off() {
         (status, body["error"]["code"].as_str()),
         (409, Some("web_push_off")),
         "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_vapid_key_is_the_same_on_every_node() {
+    let db = Db::postgres().await;
+    let nodes = Server::start_together(&db, 2, &[]).await;
+    let admin = nodes[0].api(&nodes[0].create_key("admin", "verify,admin"));
+    admin
+        .post("/api/v1/users", json!({"username": "alice"}))
+        .await
+        .expect(201, "alice");
+    let mut keys = Vec::new();
+    for node in &nodes {
+        let phone = Device::enrol(&admin, &node.base(), "alice").await;
+        keys.push(phone.activation["web_push"]["vapid_public_key"].clone());
+    }
+    assert!(keys[0].is_string(), "{keys:?}");
+    assert_eq!(
+        keys[0], keys[1],
+        "nodes started together share one VAPID key"
     );
 }

@@ -328,7 +328,7 @@ function activateScreen() {
     h("div", { class: "card", id: "ios-hint" },
       h("h2", {}, "On iPhone: add to Home Screen first"),
       h("p", {}, "Tap Share, then Add to Home Screen. Open Countersign from the Home Screen, tap Add an account and type this code:"),
-      h("p", { class: "code" }, grouped),
+      h("p", { class: "code long" }, grouped),
       h("p", { class: "muted small" }, "Notifications on iPhone reach only the app on the Home Screen.")),
     form);
 }
