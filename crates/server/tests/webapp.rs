@@ -167,6 +167,34 @@ async fn the_web_app_activates_answers_and_works_offline() {
     assert!(account.contains("Alice Example"), "{account}");
     browser.screenshot("app-account").await.expect("shot");
 
+    // Notifications: no push service is reachable from here, so subscribing
+    // fails, and the app says so instead of pretending.
+    browser
+        .cdp(
+            "Browser.grantPermissions",
+            json!({"permissions": ["notifications"], "origin": server.base()}),
+        )
+        .await
+        .expect("notification permission");
+    browser
+        .click("#notify-0")
+        .await
+        .expect("turns notifications on");
+    wait_text(&browser, "#result", "Turning notifications on").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let said = loop {
+        let text = browser.text("#result").await.unwrap_or_default();
+        if !text.contains("Turning") || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        said.contains("push service"),
+        "the app tells why notifications are not on: {said}"
+    );
+    assert!(browser.find("#notify-0").await.is_ok(), "the button stays");
+
     // The private key cannot leave the browser.
     let exported = browser
         .execute_async(EXPORT_KEYS, vec![])

@@ -395,6 +395,13 @@ async function removeAccount(account) {
 }
 
 // --- being reached when closed: Web Push ---
+const PUSH_TIMEOUT_MS = 10000;
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 async function enablePush(account) {
   try {
     const permission = await Notification.requestPermission();
@@ -406,7 +413,13 @@ async function enablePush(account) {
         device.b64(subscription.options.applicationServerKey) !== device.b64(key)) {
       throw new Error("Notifications are already on for another server's account: this phone can be woken by one server only.");
     }
-    if (!subscription) subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    if (!subscription) {
+      state.result = { kind: "done", text: "Turning notifications on…" };
+      render();
+      subscription = await withTimeout(
+        registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }), PUSH_TIMEOUT_MS,
+        "The phone's push service did not answer: check that the phone is online, then tap Turn on notifications again.");
+    }
     const json = subscription.toJSON();
     await device.call(account, "PUT", "/device/v1/webpush", { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } });
     account.push_endpoint = json.endpoint;
