@@ -133,6 +133,31 @@ async fn phone() -> Browser {
     browser
 }
 
+/// Hands the service worker a push message with the body the server
+/// encrypts (`ServiceWorker.deliverPushMessage`). The profile is new, so
+/// the app's registration is among the first ids.
+async fn deliver_push(browser: &Browser, origin: &str, id: &str) {
+    let data = json!({"transaction_id": id, "label": "Sign-in request (Countersign)"}).to_string();
+    let mut last = String::new();
+    for registration in 0..5 {
+        let params =
+            json!({"origin": origin, "registrationId": registration.to_string(), "data": data});
+        match browser
+            .cdp("ServiceWorker.deliverPushMessage", params)
+            .await
+        {
+            Ok(_) => return,
+            Err(e) => last = e,
+        }
+    }
+    panic!("no service worker registration took the push message: {last}");
+}
+
+const NOTIFICATIONS: &str = r#"
+const done = arguments[arguments.length - 1];
+navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((ns) => done(ns.map((n) => [n.title, n.tag])), (e) => done(String(e)));
+"#;
+
 #[tokio::test]
 async fn the_web_app_activates_answers_and_works_offline() {
     let db = Db::sqlite();
@@ -194,6 +219,34 @@ async fn the_web_app_activates_answers_and_works_offline() {
         "the app tells why notifications are not on: {said}"
     );
     assert!(browser.find("#notify-0").await.is_ok(), "the button stays");
+
+    // Web Push as the browser hands it to the service worker, decrypted
+    // (DevTools delivers it in place of a push service): the worker shows
+    // a notification for the request and the open app shows the request.
+    let (id, _) = push(&admin, "alice").await;
+    browser
+        .cdp("ServiceWorker.enable", json!({}))
+        .await
+        .expect("the ServiceWorker domain");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        deliver_push(&browser, &server.base(), &id).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let shown = browser
+            .execute_async(NOTIFICATIONS, vec![])
+            .await
+            .expect("notifications");
+        if shown == json!([["Sign-in request (Countersign)", id]]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notification: {shown}"
+        );
+    }
+    request_shown(&browser, &id).await;
+    browser.click("#deny").await.expect("denies");
+    assert_eq!(outcome(&admin, &id).await["reason"], "push_denied");
 
     // The private key cannot leave the browser.
     let exported = browser
@@ -363,6 +416,37 @@ async fn the_web_app_activates_answers_and_works_offline() {
         browser.find_all(".account").await.expect("accounts").len(),
         1
     );
+
+    // An account of another server: the app calls it across origins (CORS,
+    // also for the event stream).
+    let other_db = Db::sqlite();
+    let other = Server::start(&other_db).await;
+    let other_admin = other.api(&other.create_key("admin", "verify,admin"));
+    other_admin
+        .post("/api/v1/users", json!({"username": "carol"}))
+        .await
+        .expect(201, "carol");
+    let (_, carol_code) = activation(&other_admin, &other, "carol").await;
+    browser.click("#add").await.expect("add an account");
+    browser.wait_for("#server", WAIT).await.expect("the form");
+    browser
+        .fill("#server", &format!("{}/", other.base()))
+        .await
+        .expect("types the server");
+    browser
+        .fill("#code", &carol_code)
+        .await
+        .expect("types the code");
+    browser.click("#activate").await.expect("activates");
+    wait_text(&browser, "#result", "for carol").await;
+    let (id, number) = push(&other_admin, "carol").await;
+    request_shown(&browser, &id).await;
+    browser
+        .fill("#number", &number.expect("number").to_string())
+        .await
+        .expect("number");
+    browser.click("#approve").await.expect("approves");
+    assert_eq!(outcome(&other_admin, &id).await["result"], "accepted");
 
     // The server is gone: the app still loads from the worker's cache,
     // shows the offline code and says what is wrong.

@@ -154,6 +154,8 @@ impl Sender {
         let reply = match reply {
             Ok(reply) => reply,
             Err(e) => {
+                // Without the URL: the endpoint is the subscription's capability.
+                let e = e.without_url();
                 tracing::warn!(error = %e, "web push: the push service could not be reached");
                 return Attempt::Retry("unreachable", None);
             }
