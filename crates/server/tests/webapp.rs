@@ -1,9 +1,11 @@
 //! The authenticator web app (`/app`) in real headless Chromium at 390×844
 //! over WebDriver, against the real server: activation from the API's
 //! link, requests over the event stream, number matching, deny, fraud, PIN
-//! mode, a second account, the offline code, the key's non-extractability,
-//! and the app loading from the service worker's cache once the server is
-//! gone. Screenshots go to `$CARGO_TARGET_DIR/browser-artifacts/app-*.png`.
+//! mode, a second account by the typed code, an account of another server
+//! (CORS), the offline code, the key's non-extractability, no activation
+//! code left anywhere, the service worker's push handler, and the app
+//! loading from the worker's cache once the server is gone. Screenshots go
+//! to `$CARGO_TARGET_DIR/browser-artifacts/app-*.png`.
 
 mod common;
 
