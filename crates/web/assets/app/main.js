@@ -105,6 +105,7 @@ function addRequest(account, request) {
   state.problems.delete(account.id);
   if (state.requests.has(request.id)) return;
   state.requests.set(request.id, { account, request });
+  state.result = null; // the last answer's message is not about this request
   if (state.screen === "home") render();
 }
 
