@@ -386,3 +386,57 @@ async fn the_vapid_key_is_the_same_on_every_node() {
         "nodes started together share one VAPID key"
     );
 }
+
+#[tokio::test]
+async fn no_retry_wakes_the_phone_for_a_request_already_answered() {
+    let receiver = Receiver::start();
+    let db = Db::sqlite();
+    let server = Server::start_with(
+        &db,
+        &[
+            ("COUNTERSIGN_WEB_PUSH_ALLOW_HTTP", "true"),
+            ("COUNTERSIGN_PUSH_TIMEOUT_SECONDS", "30"),
+            ("COUNTERSIGN_PUSH_NUMBER_MATCHING", "false"),
+        ],
+    )
+    .await;
+    let admin = server.api(&server.create_key("admin", "verify,admin"));
+    let phone = alice(&admin, &server.base()).await;
+    let (status, body) = phone
+        .signed(
+            "PUT",
+            "/device/v1/webpush",
+            Some(receiver.subscription("busy/c")),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let reply = admin
+        .post(
+            "/api/v1/verify",
+            json!({"username": "alice", "method": "push"}),
+        )
+        .await;
+    let id = reply.expect(200, "push")["transaction_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let seen = receiver.wait_for("busy/c", 1).await;
+    assert_eq!(seen[0]["answered"], 429);
+    // Answered over the event stream's API before the Retry-After is over.
+    let (status, body) = phone.answer(&id, json!({"answer": "approve"})).await;
+    assert_eq!(
+        (status, body["result"].as_str()),
+        (200, Some("accepted")),
+        "{body}"
+    );
+    wait_result(&admin, &phone.id, Some("answered")).await;
+    assert_eq!(
+        receiver
+            .received()
+            .iter()
+            .filter(|r| r["path"] == "/push/busy/c")
+            .count(),
+        1,
+        "no second message for an answered request"
+    );
+}

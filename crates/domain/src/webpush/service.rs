@@ -236,6 +236,16 @@ impl WebPush {
         })
     }
 
+    /// Whether the sign-in request still waits for an answer (a retry to
+    /// wake a phone for a decided request would only confuse its user).
+    pub async fn still_pending(&self, transaction_id: &str) -> Result<bool, DomainError> {
+        Ok(self
+            .store
+            .transaction(transaction_id)
+            .await?
+            .is_some_and(|t| t.status == crate::push::TxStatus::Pending))
+    }
+
     /// Notes the outcome of a push to a device; `gone` also drops its subscription.
     pub async fn record(&self, device_id: &str, result: &str) -> Result<(), DomainError> {
         if result == "gone" {

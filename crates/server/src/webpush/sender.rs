@@ -11,7 +11,8 @@ use countersign_domain::push::PushTransaction;
 use countersign_domain::webpush::{Message, Target, WebPush};
 
 /// Outcomes of one device's push, as counted and shown in the devices API.
-pub const OUTCOMES: &[&str] = &["delivered", "gone", "failed", "rejected"];
+/// `answered`: the request was decided before a retry, which was then not sent.
+pub const OUTCOMES: &[&str] = &["delivered", "gone", "failed", "rejected", "answered"];
 /// One attempt gives up after this long.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -128,6 +129,14 @@ impl Sender {
                     self.metrics.retries.add(cause);
                     tracing::info!(device = %target.device_id, cause, wait_ms = wait.as_millis() as u64, "web push: retrying");
                     tokio::time::sleep(wait).await;
+                    if !self
+                        .web_push
+                        .still_pending(&transaction.id)
+                        .await
+                        .unwrap_or(true)
+                    {
+                        break "answered";
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }
             }
