@@ -450,6 +450,17 @@ async fn the_web_app_activates_answers_and_works_offline() {
     browser.click("#approve").await.expect("approves");
     assert_eq!(outcome(&other_admin, &id).await["result"], "accepted");
 
+    // The administrator removes carol's phone: the app says what to do.
+    let devices = other_admin.get("/api/v1/users/carol/devices").await;
+    let carol_device = devices.expect(200, "devices")["devices"][0]["id"]
+        .as_str()
+        .expect("carol's device")
+        .to_string();
+    let removed = other_admin
+        .delete(&format!("/api/v1/users/carol/devices/{carol_device}"))
+        .await;
+    assert_eq!(removed.status, 204);
+
     // The server is gone: the app still loads from the worker's cache,
     // shows the offline code and says what is wrong.
     server.stop();
@@ -466,6 +477,7 @@ async fn the_web_app_activates_answers_and_works_offline() {
         "does not trust the server's certificate",
     )
     .await;
+    wait_text(&browser, "#problem-1", "removed from the server").await;
     browser.screenshot("app-offline").await.expect("shot");
     browser.close().await;
 }

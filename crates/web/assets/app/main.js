@@ -40,8 +40,16 @@ const UNTRUSTED = (server) =>
   `Cannot reach ${server}: if the phone is online, it does not trust the server's certificate, so ask your ` +
   "administrator to install the server's CA certificate on this phone (or to use a public one), then tap Retry.";
 
+// What the user can do about the device API's refusals.
+const ADVICE = {
+  device_unknown: "This phone was removed from the server: remove the account here and ask for a new activation.",
+  timestamp_stale: "The phone's clock is wrong: turn on automatic date and time in the phone's settings.",
+  user_disabled: "Your account is blocked: contact your IT support.",
+};
+
 function problemText(e) {
   if (e instanceof device.Unreachable) return UNTRUSTED(e.server);
+  if (e instanceof device.ServerError && ADVICE[e.code]) return ADVICE[e.code];
   if (e instanceof device.ServerError) return `${e.message} (${e.code})`;
   return String(e && e.message ? e.message : e);
 }
