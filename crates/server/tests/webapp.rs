@@ -165,6 +165,29 @@ async fn the_web_app_activates_answers_and_works_offline() {
     let db = Db::sqlite();
     let mut server = Server::start_with(&db, &[("COUNTERSIGN_PUSH_PER_MINUTE", "60")]).await;
     let admin = server.api(&server.create_key("admin", "verify,admin"));
+    let browser = phone().await;
+    let code = activate_from_the_link(&browser, &server, &admin).await;
+    notifications(&browser, &server, &admin).await;
+    keys_and_worker(&browser, &server).await;
+    answers(&browser, &admin).await;
+    let bob_code = second_account_in_pin_mode(&browser, &server, &admin).await;
+    fraud_blocks_the_user(&browser, &admin).await;
+    no_activation_code_left(&browser, &server, [&code, &bob_code]).await;
+    // Remove bob's account from the phone.
+    browser.click("#remove-1").await.expect("removes");
+    wait_text(&browser, "#result", "Removed bob").await;
+    assert_eq!(
+        browser.find_all(".account").await.expect("accounts").len(),
+        1
+    );
+
+    let (_other_db, _other) = account_of_another_server(&browser).await;
+    offline(&browser, &mut server).await;
+    browser.close().await;
+}
+
+/// Opens the API's activation link and activates; returns the code.
+async fn activate_from_the_link(browser: &Browser, server: &Server, admin: &Api) -> String {
     admin
         .post(
             "/api/v1/users",
@@ -172,9 +195,7 @@ async fn the_web_app_activates_answers_and_works_offline() {
         )
         .await
         .expect(201, "alice");
-    let (app_url, code) = activation(&admin, &server, "alice").await;
-
-    let browser = phone().await;
+    let (app_url, code) = activation(admin, server, "alice").await;
     browser.goto(&app_url).await.expect("opens the link");
     let viewport = browser
         .execute("return [innerWidth, innerHeight]", vec![])
@@ -189,11 +210,15 @@ async fn the_web_app_activates_answers_and_works_offline() {
     assert!(!url.contains(&code), "the code left the address bar: {url}");
     browser.screenshot("app-activate").await.expect("shot");
     browser.click("#activate").await.expect("activates");
-    wait_text(&browser, "#result", "Activated").await;
-    let account = wait_text(&browser, ".account", "alice").await;
+    wait_text(browser, "#result", "Activated").await;
+    let account = wait_text(browser, ".account", "alice").await;
     assert!(account.contains("Alice Example"), "{account}");
     browser.screenshot("app-account").await.expect("shot");
 
+    code
+}
+
+async fn notifications(browser: &Browser, server: &Server, admin: &Api) {
     // Notifications: no push service is reachable from here, so subscribing
     // fails, and the app says so instead of pretending.
     browser
@@ -207,7 +232,7 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .click("#notify-0")
         .await
         .expect("turns notifications on");
-    wait_text(&browser, "#result", "Turning notifications on").await;
+    wait_text(browser, "#result", "Turning notifications on").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let said = loop {
         let text = browser.text("#result").await.unwrap_or_default();
@@ -225,14 +250,14 @@ async fn the_web_app_activates_answers_and_works_offline() {
     // Web Push as the browser hands it to the service worker, decrypted
     // (DevTools delivers it in place of a push service): the worker shows
     // a notification for the request and the open app shows the request.
-    let (id, _) = push(&admin, "alice").await;
+    let (id, _) = push(admin, "alice").await;
     browser
         .cdp("ServiceWorker.enable", json!({}))
         .await
         .expect("the ServiceWorker domain");
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        deliver_push(&browser, &server.base(), &id).await;
+        deliver_push(browser, &server.base(), &id).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let shown = browser
             .execute_async(NOTIFICATIONS, vec![])
@@ -246,10 +271,12 @@ async fn the_web_app_activates_answers_and_works_offline() {
             "no notification: {shown}"
         );
     }
-    request_shown(&browser, &id).await;
+    request_shown(browser, &id).await;
     browser.click("#deny").await.expect("denies");
-    assert_eq!(outcome(&admin, &id).await["reason"], "push_denied");
+    assert_eq!(outcome(admin, &id).await["reason"], "push_denied");
+}
 
+async fn keys_and_worker(browser: &Browser, server: &Server) {
     // The private key cannot leave the browser.
     let exported = browser
         .execute_async(EXPORT_KEYS, vec![])
@@ -273,11 +300,14 @@ async fn the_web_app_activates_answers_and_works_offline() {
         "{worker}"
     );
     assert_eq!(worker["scope"], format!("{}/app", server.base()));
+}
 
+/// Number matching (right and wrong), deny, and the offline code.
+async fn answers(browser: &Browser, admin: &Api) {
     // Approve with number matching: the request comes over the event stream.
-    let (id, number) = push(&admin, "alice").await;
+    let (id, number) = push(admin, "alice").await;
     let number = number.expect("number matching is on by default");
-    request_shown(&browser, &id).await;
+    request_shown(browser, &id).await;
     assert_eq!(browser.text("#req-application").await.expect("app"), "VPN");
     assert_eq!(
         browser.text("#req-address").await.expect("address"),
@@ -294,28 +324,28 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .expect("types the number");
     browser.screenshot("app-request").await.expect("shot");
     browser.click("#approve").await.expect("approves");
-    assert_eq!(outcome(&admin, &id).await["result"], "accepted");
-    wait_text(&browser, "#result", "Approved").await;
+    assert_eq!(outcome(admin, &id).await["result"], "accepted");
+    wait_text(browser, "#result", "Approved").await;
     browser.screenshot("app-approved").await.expect("shot");
 
     // A wrong number is refused.
-    let (id, number) = push(&admin, "alice").await;
-    request_shown(&browser, &id).await;
+    let (id, number) = push(admin, "alice").await;
+    request_shown(browser, &id).await;
     let wrong = if number == Some(10) { 11 } else { 10 };
     browser
         .fill("#number", &wrong.to_string())
         .await
         .expect("types");
     browser.click("#approve").await.expect("approves");
-    assert_eq!(outcome(&admin, &id).await["reason"], "number_mismatch");
-    wait_text(&browser, "#result", "not the number").await;
+    assert_eq!(outcome(admin, &id).await["reason"], "number_mismatch");
+    wait_text(browser, "#result", "not the number").await;
 
     // Deny.
-    let (id, _) = push(&admin, "alice").await;
-    request_shown(&browser, &id).await;
+    let (id, _) = push(admin, "alice").await;
+    request_shown(browser, &id).await;
     browser.click("#deny").await.expect("denies");
-    assert_eq!(outcome(&admin, &id).await["reason"], "push_denied");
-    wait_text(&browser, "#result", "Denied").await;
+    assert_eq!(outcome(admin, &id).await["reason"], "push_denied");
+    wait_text(browser, "#result", "Denied").await;
 
     // The offline code is accepted by /api/v1/verify.
     let shown = browser.text("#code-0").await.expect("a code");
@@ -326,7 +356,10 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .await
         .expect("countdown")
         .ends_with("s left"));
+}
 
+/// Returns bob's activation code.
+async fn second_account_in_pin_mode(browser: &Browser, server: &Server, admin: &Api) -> String {
     // A second account, in PIN mode, by the typed code.
     admin
         .post("/api/v1/users", json!({"username": "bob"}))
@@ -336,7 +369,7 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .patch("/api/v1/users/bob", json!({"push_pin_required": true}))
         .await
         .expect(200, "PIN mode for bob");
-    let (_, bob_code) = activation(&admin, &server, "bob").await;
+    let (_, bob_code) = activation(admin, server, "bob").await;
     browser.click("#add").await.expect("add an account");
     browser.wait_for("#code", WAIT).await.expect("the form");
     browser.fill("#code", &bob_code).await.expect("types");
@@ -345,32 +378,32 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .await
         .expect("names");
     browser.click("#activate").await.expect("activates");
-    wait_text(&browser, "#activate-problem", "PIN").await;
+    wait_text(browser, "#activate-problem", "PIN").await;
     browser
         .fill("#new-pin", "2468")
         .await
         .expect("chooses a PIN");
     browser.screenshot("app-choose-pin").await.expect("shot");
     browser.click("#activate").await.expect("activates");
-    wait_text(&browser, "#result", "for bob").await;
+    wait_text(browser, "#result", "for bob").await;
     assert_eq!(
         browser.find_all(".account").await.expect("accounts").len(),
         2
     );
     browser.screenshot("app-two-accounts").await.expect("shot");
 
-    let (id, number) = push(&admin, "bob").await;
-    request_shown(&browser, &id).await;
+    let (id, number) = push(admin, "bob").await;
+    request_shown(browser, &id).await;
     browser
         .fill("#number", &number.expect("number").to_string())
         .await
         .expect("number");
     browser.fill("#pin", "1357").await.expect("wrong PIN");
     browser.click("#approve").await.expect("approves");
-    assert_eq!(outcome(&admin, &id).await["reason"], "pin_incorrect");
-    wait_text(&browser, "#result", "PIN was wrong").await;
-    let (id, number) = push(&admin, "bob").await;
-    request_shown(&browser, &id).await;
+    assert_eq!(outcome(admin, &id).await["reason"], "pin_incorrect");
+    wait_text(browser, "#result", "PIN was wrong").await;
+    let (id, number) = push(admin, "bob").await;
+    request_shown(browser, &id).await;
     browser
         .fill("#number", &number.expect("number").to_string())
         .await
@@ -378,17 +411,23 @@ async fn the_web_app_activates_answers_and_works_offline() {
     browser.fill("#pin", "2468").await.expect("PIN");
     browser.screenshot("app-request-pin").await.expect("shot");
     browser.click("#approve").await.expect("approves");
-    assert_eq!(outcome(&admin, &id).await["result"], "accepted");
+    assert_eq!(outcome(admin, &id).await["result"], "accepted");
 
+    bob_code
+}
+
+async fn fraud_blocks_the_user(browser: &Browser, admin: &Api) {
     // "This wasn't me": refused, and alice is blocked.
-    let (id, _) = push(&admin, "alice").await;
-    request_shown(&browser, &id).await;
+    let (id, _) = push(admin, "alice").await;
+    request_shown(browser, &id).await;
     browser.click("#fraud").await.expect("reports");
-    assert_eq!(outcome(&admin, &id).await["reason"], "fraud_reported");
-    wait_text(&browser, "#result", "Reported").await;
+    assert_eq!(outcome(admin, &id).await["reason"], "fraud_reported");
+    wait_text(browser, "#result", "Reported").await;
     let alice = admin.get("/api/v1/users/alice").await;
     assert_eq!(alice.expect(200, "alice")["enabled"], false);
+}
 
+async fn no_activation_code_left(browser: &Browser, server: &Server, codes: [&String; 2]) {
     // Nothing holds an activation code after use.
     let dump = browser
         .execute_async(STORAGE_DUMP, vec![])
@@ -396,7 +435,7 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .expect("storage");
     let dump = dump.as_str().expect("text").to_string();
     assert!(!dump.starts_with("error"), "{dump}");
-    for secret in [&code, &bob_code] {
+    for secret in codes {
         assert!(
             !dump.contains(secret.as_str()),
             "storage holds a code: {dump}"
@@ -410,15 +449,10 @@ async fn the_web_app_activates_answers_and_works_offline() {
             "the server log holds a code"
         );
     }
+}
 
-    // Remove bob's account from the phone.
-    browser.click("#remove-1").await.expect("removes");
-    wait_text(&browser, "#result", "Removed bob").await;
-    assert_eq!(
-        browser.find_all(".account").await.expect("accounts").len(),
-        1
-    );
-
+/// The other server stays up (its database too) until the test ends.
+async fn account_of_another_server(browser: &Browser) -> (Db, Server) {
     // An account of another server: the app calls it across origins (CORS,
     // also for the event stream).
     let other_db = Db::sqlite();
@@ -440,9 +474,9 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .await
         .expect("types the code");
     browser.click("#activate").await.expect("activates");
-    wait_text(&browser, "#result", "for carol").await;
+    wait_text(browser, "#result", "for carol").await;
     let (id, number) = push(&other_admin, "carol").await;
-    request_shown(&browser, &id).await;
+    request_shown(browser, &id).await;
     browser
         .fill("#number", &number.expect("number").to_string())
         .await
@@ -461,6 +495,10 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .await;
     assert_eq!(removed.status, 204);
 
+    (other_db, other)
+}
+
+async fn offline(browser: &Browser, server: &mut Server) {
     // The server is gone: the app still loads from the worker's cache,
     // shows the offline code and says what is wrong.
     server.stop();
@@ -468,18 +506,17 @@ async fn the_web_app_activates_answers_and_works_offline() {
         .goto(&format!("{}/app", server.base()))
         .await
         .expect("reloads");
-    wait_text(&browser, ".account", "alice").await;
+    wait_text(browser, ".account", "alice").await;
     let offline = browser.text("#code-0").await.expect("an offline code");
     assert_eq!(offline.len(), 6);
     wait_text(
-        &browser,
+        browser,
         "#problem-0",
         "does not trust the server's certificate",
     )
     .await;
-    wait_text(&browser, "#problem-1", "removed from the server").await;
+    wait_text(browser, "#problem-1", "removed from the server").await;
     browser.screenshot("app-offline").await.expect("shot");
-    browser.close().await;
 }
 
 #[tokio::test]
