@@ -62,26 +62,7 @@ impl Accounts {
 
     pub async fn create_user(&self, new: NewUser) -> Result<User, DomainError> {
         user::validate_username(&new.username)?;
-        let now = self.clock.now();
-        let mut created = User {
-            id: new_id("usr"),
-            username: new.username,
-            display_name: None,
-            email: None,
-            phone: None,
-            enabled: true,
-            locked_until: None,
-            failed_attempts: 0,
-            created_at: now,
-            updated_at: now,
-            push_number_matching: None,
-            push_pin_required: None,
-            welcome_email: None,
-            welcomed_at: None,
-            pin_hash: None,
-            default_method: None,
-            allowed_methods: None,
-        };
+        let mut created = self.blank_user(new.username);
         apply_profile(
             &mut created,
             Some(new.display_name),
@@ -101,11 +82,93 @@ impl Accounts {
         Ok(created)
     }
 
+    fn blank_user(&self, username: String) -> User {
+        let now = self.clock.now();
+        User {
+            id: new_id("usr"),
+            username,
+            display_name: None,
+            email: None,
+            phone: None,
+            enabled: true,
+            locked_until: None,
+            failed_attempts: 0,
+            created_at: now,
+            updated_at: now,
+            push_number_matching: None,
+            push_pin_required: None,
+            welcome_email: None,
+            welcomed_at: None,
+            pin_hash: None,
+            default_method: None,
+            allowed_methods: None,
+            bypass_until: None,
+            bypass_reason: None,
+        }
+    }
+
+    /// A user by name; administrators' principals are not users here.
     pub async fn user(&self, username: &str) -> Result<User, DomainError> {
-        self.store
-            .user_by_name(username)
-            .await?
-            .ok_or_else(|| DomainError::not_found("user", username))
+        let found = match user::is_principal(username) {
+            true => None,
+            false => self.store.user_by_name(username).await?,
+        };
+        found.ok_or_else(|| DomainError::not_found("user", username))
+    }
+
+    /// The hidden user that carries administrator `name`'s second factor
+    /// through the engine (`admin/NAME`), made on first use.
+    pub async fn principal(&self, admin_name: &str) -> Result<User, DomainError> {
+        let username = format!("{}{}", user::PRINCIPAL_PREFIX, admin_name);
+        if let Some(found) = self.store.user_by_name(&username).await? {
+            return Ok(found);
+        }
+        let created = self.blank_user(username.clone());
+        match self.store.insert_user(&created).await {
+            Ok(()) => Ok(created),
+            // Another node made it first.
+            Err(crate::StoreError::Conflict(_)) => self
+                .store
+                .user_by_name(&username)
+                .await?
+                .ok_or_else(|| DomainError::not_found("user", &username)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Clears the principal's failures and lock (`countersign admin unlock`).
+    pub async fn unlock_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let owner = self.principal(admin_name).await?;
+        Ok(self.store.clear_failures(&owner.id).await?)
+    }
+
+    /// Forgets the principal's second factor (a lost phone): its tokens go,
+    /// its lock is lifted; the next sign-in enrols a new one.
+    pub async fn reset_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let owner = self.principal(admin_name).await?;
+        for token in self.store.tokens_of_user(&owner.id).await? {
+            self.store.delete_token(&owner.id, &token.id).await?;
+        }
+        Ok(self.store.clear_failures(&owner.id).await?)
+    }
+
+    /// Removes the principal with the administrator.
+    pub async fn remove_principal(&self, admin_name: &str) -> Result<(), DomainError> {
+        let username = format!("{}{}", user::PRINCIPAL_PREFIX, admin_name);
+        if let Some(found) = self.store.user_by_name(&username).await? {
+            self.store.delete_user(&found.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the principal's tokens with a new TOTP: shown once, to enrol.
+    pub async fn enrol_principal(&self, admin_name: &str) -> Result<Enrolment, DomainError> {
+        let owner = self.principal(admin_name).await?;
+        for token in self.store.tokens_of_user(&owner.id).await? {
+            self.store.delete_token(&owner.id, &token.id).await?;
+        }
+        let (_, enrolment) = self.add_token_to(&owner, TokenSpec::default()).await?;
+        enrolment.ok_or_else(|| DomainError::invalid("token", "no seed was generated"))
     }
 
     pub async fn list_users(&self, mut query: UserQuery) -> Result<Vec<User>, DomainError> {
@@ -162,6 +225,34 @@ impl Accounts {
         Ok(found)
     }
 
+    /// Grants a one-time bypass: the user's next sign-in within `seconds`
+    /// passes without a second factor (audited as `bypassed`).
+    pub async fn grant_bypass(
+        &self,
+        username: &str,
+        seconds: i64,
+        reason: &str,
+    ) -> Result<User, DomainError> {
+        let reason = validate_bypass(seconds, reason)?;
+        let mut found = self.user(username).await?;
+        let until = self.clock.now() + seconds;
+        self.store
+            .set_bypass(&found.id, Some((until, &reason)))
+            .await?;
+        found.bypass_until = Some(until);
+        found.bypass_reason = Some(reason);
+        Ok(found)
+    }
+
+    /// Withdraws a bypass that was not used yet.
+    pub async fn revoke_bypass(&self, username: &str) -> Result<User, DomainError> {
+        let mut found = self.user(username).await?;
+        self.store.set_bypass(&found.id, None).await?;
+        found.bypass_until = None;
+        found.bypass_reason = None;
+        Ok(found)
+    }
+
     /// Sets the user's PIN (4 to 12 digits), kept as an argon2id hash.
     pub async fn set_pin(&self, username: &str, pin: Option<&str>) -> Result<(), DomainError> {
         let found = self.user(username).await?;
@@ -201,6 +292,14 @@ impl Accounts {
         spec: TokenSpec,
     ) -> Result<(Token, Option<Enrolment>), DomainError> {
         let found = self.user(username).await?;
+        self.add_token_to(&found, spec).await
+    }
+
+    async fn add_token_to(
+        &self,
+        found: &User,
+        spec: TokenSpec,
+    ) -> Result<(Token, Option<Enrolment>), DomainError> {
         let params = TokenParams::from_spec(&spec)?;
         let (secret, generated) = match &spec.secret {
             Some(text) => (decode_secret(text)?, false),
@@ -227,7 +326,7 @@ impl Accounts {
         let enrolment = if generated {
             Some(Enrolment {
                 secret: base32::encode(&secret),
-                otpauth_uri: self.key_uri(&found, &params, secret).to_uri(),
+                otpauth_uri: self.key_uri(found, &params, secret).to_uri(),
             })
         } else {
             None
@@ -332,4 +431,24 @@ fn apply_profile(
         };
     }
     Ok(())
+}
+
+/// The longest one-time bypass: one day.
+pub const MAX_BYPASS_SECONDS: i64 = 86_400;
+
+fn validate_bypass(seconds: i64, reason: &str) -> Result<String, DomainError> {
+    if !(1..=MAX_BYPASS_SECONDS).contains(&seconds) {
+        return Err(DomainError::invalid(
+            "seconds",
+            format!("must be 1 to {MAX_BYPASS_SECONDS} (one day); MFA Server's default was 300"),
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "reason",
+            "say why in 1 to 200 characters (it is kept in the audit trail)",
+        ));
+    }
+    Ok(reason.to_string())
 }

@@ -56,6 +56,9 @@ pub struct Admin {
     /// argon2id PHC string; never shown.
     #[serde(skip)]
     pub password_hash: String,
+    /// When the administrator's own second factor was enrolled; until
+    /// then the console asks for enrolment before anything else.
+    pub second_factor_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -105,6 +108,7 @@ impl Admins {
             name: name.to_string(),
             role,
             password_hash: argon2id(&plain, "password")?,
+            second_factor_at: None,
             created_at: now,
             updated_at: now,
         };

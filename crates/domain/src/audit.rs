@@ -26,6 +26,16 @@ pub struct AuditRecord {
     pub source_address: Option<String>,
 }
 
+/// How many records one hour holds with one result and reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditCount {
+    /// Start of the hour (Unix seconds).
+    pub hour: i64,
+    pub result: String,
+    pub reason: Option<String>,
+    pub count: i64,
+}
+
 /// Filters for reading the trail, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -33,4 +43,12 @@ pub struct AuditQuery {
     pub result: Option<String>,
     pub since: Option<i64>,
     pub limit: u32,
+    pub reason: Option<String>,
+    pub method: Option<String>,
+    /// The API key or door (`radius:vpn`, `console`, `cli`).
+    pub client: Option<String>,
+    /// Only records before this time (Unix seconds).
+    pub until: Option<i64>,
+    /// The next page: records older than the one with this id.
+    pub before_id: Option<String>,
 }

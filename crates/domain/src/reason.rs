@@ -50,10 +50,15 @@ pub enum Reason {
     /// method, and the door does not require a user match (staged roll-out).
     /// Recorded on accepted sign-ins only.
     NotEnrolled,
+    /// Let through without a second factor by a one-time bypass an
+    /// administrator granted. Recorded on accepted sign-ins only.
+    Bypassed,
+    /// The password (the console's first factor) was wrong.
+    PasswordIncorrect,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 20] = [
+    pub const ALL: [Reason; 22] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -74,6 +79,8 @@ impl Reason {
         Reason::ChallengeExpired,
         Reason::MethodNotAllowed,
         Reason::NotEnrolled,
+        Reason::Bypassed,
+        Reason::PasswordIncorrect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +105,8 @@ impl Reason {
             Reason::ChallengeExpired => "challenge_expired",
             Reason::MethodNotAllowed => "method_not_allowed",
             Reason::NotEnrolled => "not_enrolled",
+            Reason::Bypassed => "bypassed",
+            Reason::PasswordIncorrect => "password_incorrect",
         }
     }
 
@@ -128,6 +137,8 @@ impl Reason {
             Reason::ChallengeExpired => "This sign-in took too long or was already answered: start again.",
             Reason::MethodNotAllowed => "This verification method is not allowed for your account. Use your usual method, or ask your administrator.",
             Reason::NotEnrolled => "No second factor is set up for this user yet; let through while enrolment is not required.",
+            Reason::Bypassed => "Signed in without a second factor: an administrator granted a one-time bypass.",
+            Reason::PasswordIncorrect => "The name or password is wrong.",
         }
     }
 
@@ -142,6 +153,7 @@ impl Reason {
                 | Reason::PinIncorrect
                 | Reason::CodeExpired
                 | Reason::AttemptsExceeded
+                | Reason::PasswordIncorrect
         )
     }
 }

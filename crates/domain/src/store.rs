@@ -59,6 +59,11 @@ pub trait UserStore: Send + Sync {
     /// Clears the failure count and any lock (after a success or by an admin).
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()>;
 
+    /// Grants a one-time bypass until `(until, reason)`, or withdraws it.
+    async fn set_bypass(&self, user_id: &str, bypass: Option<(i64, &str)>) -> StoreResult<bool>;
+    /// Uses the bypass if it is still open at `now`; true for the one caller that got it.
+    async fn take_bypass(&self, user_id: &str, now: i64) -> StoreResult<bool>;
+
     /// Users with this phone number (E.164), for inbound SMS.
     async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>>;
 }
@@ -98,6 +103,8 @@ pub trait ApiKeyStore: Send + Sync {
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()>;
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>>;
+    /// Records since `since` counted by hour, result and reason (the dashboard).
+    async fn audit_counts(&self, since: i64) -> StoreResult<Vec<crate::audit::AuditCount>>;
 }
 
 /// RADIUS clients (names are unique) and pending challenges.
@@ -213,6 +220,8 @@ pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Stores the value only if the key is absent; returns what is stored afterwards.
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
+    /// Stores the value, replacing what was there.
+    async fn put_meta(&self, key: &str, value: &[u8]) -> StoreResult<()>;
 }
 
 /// The whole store: every concept's port and the decision write. A service
@@ -230,6 +239,7 @@ pub trait Store:
     + MetaStore
     + AdminStore
     + crate::webpush::WebPushStore
+    + crate::console::SessionStore
     + DecisionStore
     + Send
     + Sync

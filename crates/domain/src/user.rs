@@ -35,11 +35,21 @@ pub struct User {
     pub default_method: Option<Method>,
     /// The methods an administrator lets this user use; `None`: all they have.
     pub allowed_methods: Option<Vec<Method>>,
+    /// One-time bypass: the next sign-in until this time (Unix seconds)
+    /// is let through without a second factor, audited as `bypassed`.
+    pub bypass_until: Option<i64>,
+    /// Why the bypass was granted (shown in the console and the API).
+    pub bypass_reason: Option<String>,
 }
 
 impl User {
     pub fn is_locked(&self, now: i64) -> bool {
         self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// Whether a one-time bypass is waiting to be used.
+    pub fn has_bypass(&self, now: i64) -> bool {
+        self.bypass_until.is_some_and(|until| until > now)
     }
 }
 
@@ -76,9 +86,20 @@ pub struct UserQuery {
     pub query: Option<String>,
     pub limit: u32,
     pub after: Option<String>,
+    /// Only users locked at this time (Unix seconds).
+    pub locked_at: Option<i64>,
 }
 
 pub const MAX_PAGE: u32 = 1000;
+
+/// Prefix of the hidden users that carry console administrators' second
+/// factor (`admin/NAME`). Real usernames cannot contain '/'.
+pub const PRINCIPAL_PREFIX: &str = "admin/";
+
+/// Whether `username` names an administrator's principal, not a user.
+pub fn is_principal(username: &str) -> bool {
+    username.contains('/')
+}
 
 /// The lookup key of a username: usernames are unique ignoring case.
 pub fn username_key(username: &str) -> String {

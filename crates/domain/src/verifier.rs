@@ -2,6 +2,7 @@
 //! has proved a second factor. Policy, replay protection, lockout, audit
 //! and metrics live here and nowhere else.
 
+use crate::settings::{Settings, SettingsHandle};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -83,6 +84,8 @@ pub struct Verifier {
     clock: Arc<dyn Clock>,
     key: SecretKey,
     policy: VerifyPolicy,
+    /// Lockout (and the engine's method choice) as currently stored.
+    settings: SettingsHandle,
     metrics: Arc<VerifyMetrics>,
 }
 
@@ -97,9 +100,19 @@ impl Verifier {
             store,
             clock,
             key,
+            settings: SettingsHandle::new(Settings {
+                lockout_threshold: policy.lockout_threshold,
+                lockout_minutes: (policy.lockout_seconds / 60).max(1) as u32,
+                ..Settings::default()
+            }),
             policy,
             metrics: Arc::default(),
         }
+    }
+
+    /// The settings this verifier (and the engine around it) obeys.
+    pub fn settings(&self) -> &SettingsHandle {
+        &self.settings
     }
 
     pub fn metrics(&self) -> &VerifyMetrics {
@@ -237,11 +250,12 @@ impl Verifier {
     /// The audit record and, when the reason counts, one more failure.
     fn effects(&self, entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> Effects {
         let counts = entry.user.is_some() && reason.is_some_and(Reason::counts_as_failure);
+        let settings = self.settings.get();
         Effects {
             failure: if counts {
                 FailureChange::Count {
-                    threshold: self.threshold(),
-                    lock_seconds: self.policy.lockout_seconds,
+                    threshold: i64::from(settings.lockout_threshold.max(1)),
+                    lock_seconds: settings.lockout_seconds(),
                 }
             } else {
                 FailureChange::None
@@ -251,7 +265,7 @@ impl Verifier {
     }
 
     fn threshold(&self) -> i64 {
-        i64::from(self.policy.lockout_threshold.max(1))
+        i64::from(self.settings.get().lockout_threshold.max(1))
     }
 
     /// Logs the committed decision (and a lockout it caused); updates the metrics.

@@ -44,6 +44,8 @@ pub struct App {
     /// Web Push to the web app (`[web_push] enabled`), and its counters.
     pub web_push: Option<WebPush>,
     pub webpush_metrics: Arc<WebPushMetrics>,
+    pub sessions: countersign_domain::console::Sessions,
+    pub settings: countersign_domain::settings::SettingsService,
 }
 
 impl App {
@@ -143,12 +145,25 @@ impl App {
             push.clone(),
             welcome_policy,
         );
+        let settings = countersign_domain::settings::SettingsService::new(
+            store.clone(),
+            verifier.settings().clone(),
+            config.stored_settings_defaults(),
+        );
+        settings.refresh().await?;
         Ok(App {
+            settings,
             outbox,
             codes,
             welcome,
             gateways,
             api_keys: api_keys(&store, &clock),
+            sessions: countersign_domain::console::Sessions::new(
+                store.clone(),
+                clock.clone(),
+                key.clone(),
+                config.console_sessions,
+            ),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
             verifier,
@@ -189,6 +204,11 @@ impl App {
             public_url: self.config.public_url.clone(),
             tls_pin,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
+            admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
+            sessions: self.sessions.clone(),
+            settings: self.settings.clone(),
+            server_settings: Arc::new(self.config.server_settings()),
+            radius_clients: self.radius_clients.clone(),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.
                 trusted: if self.config.behind_proxy {

@@ -24,8 +24,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    AdminCommand, ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, TlsCommand,
-    TokenCommand, UserCommand,
+    AdminCommand, ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, SettingsCommand,
+    TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::Overrides;
 
@@ -72,6 +72,9 @@ enum Command {
     /// Console administrators (admin, helpdesk, auditor).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The sign-in policy kept in the store (also the console's settings page).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
@@ -167,6 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { status } => cli::migrate(&app, status, &out).await,
         Command::Apikey(command) => cli::apikey(&app, command, &out).await,
         Command::Admin(command) => cli::admin(&app, command, &out).await,
+        Command::Settings(command) => cli::settings(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
         Command::Message(command) => cli::message(&app, command, &out).await,

@@ -20,6 +20,9 @@ const CERT_POLL: Duration = Duration::from_secs(10);
 /// How often expired device nonces are removed.
 const NONCE_CLEANING: Duration = Duration::from_secs(60);
 
+/// How often the stored settings are read again (another node may have saved).
+const SETTINGS_REFRESH: Duration = Duration::from_secs(5);
+
 pub async fn run(app: App) -> Result<()> {
     let config = &app.config;
     refuse_exposed_plain_http(config)?;
@@ -46,6 +49,7 @@ pub async fn run(app: App) -> Result<()> {
     listen_for_key_revocations(&app);
     run_outbox(&app);
     clean_nonces(&app);
+    refresh_settings(&app);
     let state = app.web_state(door_metrics, served_pin(config));
     let router = countersign_web::router(state.clone(), options);
     let served = http::Served::new(router, state, http_limits(config), http_metrics);
@@ -100,6 +104,27 @@ fn run_outbox(app: &App) {
             tick.tick().await;
             if let Err(e) = outbox.run_due(20).await {
                 tracing::error!(error = %e, "the outbox could not run");
+            }
+        }
+    });
+}
+
+/// Other nodes' settings changes reach this one within seconds; expired
+/// console sessions are swept now and then (they are refused anyway).
+fn refresh_settings(app: &App) {
+    let (settings, sessions) = (app.settings.clone(), app.sessions.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SETTINGS_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        for round in 0u64.. {
+            tick.tick().await;
+            if let Err(e) = settings.refresh().await {
+                tracing::warn!(error = %e, "cannot read the stored settings; keeping the last ones");
+            }
+            if round % 120 == 0 {
+                if let Err(e) = sessions.sweep().await {
+                    tracing::warn!(error = %e, "cannot remove expired console sessions");
+                }
             }
         }
     });

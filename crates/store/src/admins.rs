@@ -8,7 +8,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::{db_error, outside_text};
 
-const COLUMNS: &str = "id, name, role, password_hash, created_at, updated_at";
+const COLUMNS: &str = "id, name, role, password_hash, second_factor_at, created_at, updated_at";
 
 pub async fn insert(pool: &AnyPool, a: &Admin) -> StoreResult<()> {
     sqlx::query(
@@ -37,6 +37,25 @@ pub async fn by_name(pool: &AnyPool, name: &str) -> StoreResult<Option<Admin>> {
     row.as_ref().map(from_row).transpose()
 }
 
+pub async fn by_id(pool: &AnyPool, id: &str) -> StoreResult<Option<Admin>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM admins WHERE id = $1"))
+        .bind(outside_text(id))
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("reading administrator"))?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn set_second_factor(pool: &AnyPool, id: &str, at: Option<i64>) -> StoreResult<()> {
+    sqlx::query("UPDATE admins SET second_factor_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db_error("recording administrator's second factor"))?;
+    Ok(())
+}
+
 pub async fn list(pool: &AnyPool) -> StoreResult<Vec<Admin>> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM admins ORDER BY name_key"))
         .fetch_all(pool)
@@ -46,6 +65,12 @@ pub async fn list(pool: &AnyPool) -> StoreResult<Vec<Admin>> {
 }
 
 pub async fn delete(pool: &AnyPool, name: &str) -> StoreResult<bool> {
+    // SQLite does not enforce the cascade: end the sessions first.
+    sqlx::query("DELETE FROM console_sessions WHERE admin_id IN (SELECT id FROM admins WHERE name_key = $1)")
+        .bind(outside_text(&name_key(name)))
+        .execute(pool)
+        .await
+        .map_err(db_error("ending administrator's sessions"))?;
     let done = sqlx::query("DELETE FROM admins WHERE name_key = $1")
         .bind(outside_text(&name_key(name)))
         .execute(pool)
@@ -74,6 +99,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Admin> {
         role: Role::parse(&role)
             .map_err(|_| StoreError::Backend(format!("unknown administrator role '{role}'")))?,
         password_hash: row.try_get("password_hash").map_err(&err)?,
+        second_factor_at: row.try_get("second_factor_at").map_err(&err)?,
         created_at: row.try_get("created_at").map_err(&err)?,
         updated_at: row.try_get("updated_at").map_err(&err)?,
     })

@@ -1,5 +1,6 @@
 //! The `audit` table: append-only, read newest first.
 
+use countersign_domain::audit::AuditCount;
 use countersign_domain::store::StoreResult;
 use countersign_domain::user::username_key;
 use countersign_domain::{AuditQuery, AuditRecord};
@@ -43,8 +44,28 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
         texts.push(outside_text(result));
         sql.push_str(&format!(" AND result = ${}", texts.len()));
     }
+    for (column, value) in [
+        ("reason", &q.reason),
+        ("method", &q.method),
+        ("api_key", &q.client),
+    ] {
+        if let Some(value) = value {
+            texts.push(outside_text(value));
+            sql.push_str(&format!(" AND {column} = ${}", texts.len()));
+        }
+    }
     if let Some(since) = q.since {
         sql.push_str(&format!(" AND at >= {since}"));
+    }
+    if let Some(until) = q.until {
+        sql.push_str(&format!(" AND at < {until}"));
+    }
+    if let Some(before) = &q.before_id {
+        texts.push(outside_text(before));
+        let n = texts.len();
+        sql.push_str(&format!(
+            " AND seq < (SELECT seq FROM audit WHERE id = ${n})"
+        ));
     }
     sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit));
     let mut query = sqlx::query(&sql);
@@ -56,6 +77,28 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
         .await
         .map_err(db_error("reading audit"))?;
     rows.iter().map(from_row).collect()
+}
+
+pub async fn counts(pool: &AnyPool, since: i64) -> StoreResult<Vec<AuditCount>> {
+    let rows = sqlx::query(
+        "SELECT (at / 3600) * 3600 AS hour, result, reason, COUNT(*) AS n FROM audit \
+         WHERE at >= $1 GROUP BY (at / 3600) * 3600, result, reason ORDER BY hour",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("counting audit records"))?;
+    let err = db_error("counting audit records");
+    rows.iter()
+        .map(|row| {
+            Ok(AuditCount {
+                hour: row.try_get("hour").map_err(&err)?,
+                result: row.try_get("result").map_err(&err)?,
+                reason: row.try_get("reason").map_err(&err)?,
+                count: row.try_get("n").map_err(&err)?,
+            })
+        })
+        .collect()
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {

@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod push;
 mod radius;
 pub mod radius_drops;
+mod sessions;
 mod tokens;
 mod users;
 mod webpush;
@@ -23,6 +24,7 @@ mod webpush;
 use async_trait::async_trait;
 use countersign_domain::admin::{Admin, AdminStore};
 use countersign_domain::codes::CodeChallenge;
+use countersign_domain::console::{ConsoleSession, SessionStore};
 use countersign_domain::decision::{DecisionResult, DecisionStore, DecisionWrite};
 use countersign_domain::messages::{Delivery, MessageStatus, OutboxMessage};
 use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
@@ -142,6 +144,12 @@ impl UserStore for SqlStore {
     async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
         users::clear_failures(&self.writer, user_id).await
     }
+    async fn set_bypass(&self, user_id: &str, bypass: Option<(i64, &str)>) -> StoreResult<bool> {
+        users::set_bypass(&self.writer, user_id, bypass).await
+    }
+    async fn take_bypass(&self, user_id: &str, now: i64) -> StoreResult<bool> {
+        users::take_bypass(&self.writer, user_id, now).await
+    }
     async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
         users::by_phone(&self.pool, phone).await
     }
@@ -198,6 +206,12 @@ impl AuditStore for SqlStore {
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         audit::query(&self.pool, query).await
+    }
+    async fn audit_counts(
+        &self,
+        since: i64,
+    ) -> StoreResult<Vec<countersign_domain::audit::AuditCount>> {
+        audit::counts(&self.pool, since).await
     }
 }
 
@@ -361,6 +375,9 @@ impl MetaStore for SqlStore {
     async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         meta::put_once(&self.writer, key, value).await
     }
+    async fn put_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        meta::put(&self.writer, key, value).await
+    }
 }
 
 #[async_trait]
@@ -401,6 +418,38 @@ impl countersign_domain::webpush::WebPushStore for SqlStore {
     }
     async fn record_push_result(&self, device_id: &str, result: &str, at: i64) -> StoreResult<()> {
         webpush::record(&self.writer, device_id, result, at).await
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn insert_session(&self, session: &ConsoleSession) -> StoreResult<()> {
+        sessions::insert(&self.writer, session).await
+    }
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<ConsoleSession>> {
+        sessions::by_hash(&self.pool, id_hash).await
+    }
+    async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        sessions::touch(&self.writer, id_hash, now).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        sessions::delete(&self.writer, id_hash).await
+    }
+    async fn delete_admin_sessions(&self, admin_id: &str) -> StoreResult<u64> {
+        sessions::delete_of_admin(&self.writer, admin_id).await
+    }
+    async fn delete_stale_sessions(
+        &self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> StoreResult<u64> {
+        sessions::delete_stale(&self.writer, idle_before, created_before).await
+    }
+    async fn set_admin_second_factor(&self, admin_id: &str, at: Option<i64>) -> StoreResult<()> {
+        admins::set_second_factor(&self.writer, admin_id, at).await
+    }
+    async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
+        admins::by_id(&self.pool, admin_id).await
     }
 }
 

@@ -15,6 +15,18 @@ pub async fn get(pool: &AnyPool, key: &str) -> StoreResult<Option<Vec<u8>>> {
         .transpose()
 }
 
+pub async fn put(pool: &AnyPool, key: &str, value: &[u8]) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value.to_vec())
+    .execute(pool)
+    .await
+    .map_err(db_error("writing meta"))?;
+    Ok(())
+}
+
 pub async fn put_once(pool: &AnyPool, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
     sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
         .bind(key)

@@ -65,6 +65,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_radius_drops.sql"),
     },
     Migration {
+        version: 9,
+        description: "one-time bypass per user",
+        sqlite: include_str!("../migrations/sqlite/0009_bypass.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bypass.sql"),
+    },
+    Migration {
         version: 10,
         description: "console administrators",
         sqlite: include_str!("../migrations/sqlite/0010_admins.sql"),
@@ -75,6 +81,12 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "Web Push subscriptions of the web app",
         sqlite: include_str!("../migrations/sqlite/0012_webpush.sql"),
         postgres: include_str!("../migrations/postgres/0012_webpush.sql"),
+    },
+    Migration {
+        version: 13,
+        description: "console sessions, administrators' second factor",
+        sqlite: include_str!("../migrations/sqlite/0013_console_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0013_console_sessions.sql"),
     },
 ];
 

@@ -12,7 +12,8 @@ use crate::{db_error, outside_text};
 
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
-     push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods";
+     push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods, \
+     bypass_until, bypass_reason";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -47,7 +48,8 @@ pub async fn by_name(pool: &AnyPool, username: &str) -> StoreResult<Option<User>
 }
 
 pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM users WHERE 1 = 1");
+    // Administrators' principals (`admin/NAME`) are not listed as users.
+    let mut sql = format!("SELECT {COLUMNS} FROM users WHERE username_key NOT LIKE '%/%'");
     let mut binds: Vec<String> = Vec::new();
     if let Some(text) = query.query.as_deref().filter(|q| !q.is_empty()) {
         binds.push(format!(
@@ -62,6 +64,9 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
     if let Some(after) = &query.after {
         binds.push(outside_text(&username_key(after)));
         sql.push_str(&format!(" AND username_key > ${}", binds.len()));
+    }
+    if let Some(now) = query.locked_at {
+        sql.push_str(&format!(" AND locked_until > {now}"));
     }
     sql.push_str(&format!(" ORDER BY username_key LIMIT {}", query.limit));
     let mut q = sqlx::query(&sql);
@@ -157,6 +162,35 @@ pub async fn clear_failures(pool: &AnyPool, user_id: &str) -> StoreResult<()> {
     Ok(())
 }
 
+/// Grants (or with `None` withdraws) a one-time bypass.
+pub async fn set_bypass(
+    pool: &AnyPool,
+    user_id: &str,
+    bypass: Option<(i64, &str)>,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE users SET bypass_until = $1, bypass_reason = $2 WHERE id = $3")
+        .bind(bypass.map(|(until, _)| until))
+        .bind(bypass.map(|(_, reason)| reason.to_string()))
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map_err(db_error("setting bypass"))?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Uses the bypass: one conditional UPDATE, so only one sign-in wins it.
+pub async fn take_bypass(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET bypass_until = NULL, bypass_reason = NULL WHERE id = $1 AND bypass_until > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map_err(db_error("using bypass"))?;
+    Ok(done.rows_affected() == 1)
+}
+
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -198,6 +232,8 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
             .try_get::<Option<String>, _>("allowed_methods")
             .map_err(&err)?
             .and_then(|list| parse_list(&list).ok()),
+        bypass_until: row.try_get("bypass_until").map_err(&err)?,
+        bypass_reason: row.try_get("bypass_reason").map_err(&err)?,
     })
 }
 

@@ -121,6 +121,7 @@ async fn users_list_filters_and_pages(store: SqlStore) {
         query: query.map(String::from),
         after: after.map(String::from),
         limit,
+        locked_at: None,
     };
     let names = |users: Vec<countersign_domain::User>| {
         users.into_iter().map(|u| u.username).collect::<Vec<_>>()
@@ -392,6 +393,7 @@ async fn audit_filters_newest_first(store: SqlStore) {
         result: result.map(String::from),
         since,
         limit: 10,
+        ..AuditQuery::default()
     };
     let ids = |records: Vec<AuditRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(

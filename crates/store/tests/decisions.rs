@@ -72,6 +72,8 @@ async fn user_with_token(store: &SqlStore, name: &str) -> (String, String) {
         pin_hash: None,
         default_method: None,
         allowed_methods: None,
+        bypass_until: None,
+        bypass_reason: None,
     };
     store.insert_user(&user).await.expect("user");
     let token = StoredToken {

@@ -170,6 +170,30 @@ impl Browser {
         Ok(())
     }
 
+    /// Clicks something that loads a new page (a submit button, a link) and
+    /// waits until the new page has loaded: WebDriver's click does not
+    /// always wait for a form's navigation.
+    pub async fn click_and_load(&self, css: &str) -> BrowserResult<()> {
+        const MARK: &str = "window.__countersign_old_page = true; return true";
+        const LOADED: &str =
+            "return window.__countersign_old_page === undefined && document.readyState === 'complete'";
+        self.execute(MARK, vec![]).await?;
+        self.click(css).await?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            // While the page changes a script may fail: that is "not yet".
+            if let Ok(Value::Bool(true)) = self.execute(LOADED, vec![]).await {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "clicking {css} did not load a new page within 15 s"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn text(&self, css: &str) -> BrowserResult<String> {
         let element = self.find(css).await?;
         let value = self

@@ -72,7 +72,7 @@ pub async fn create(
 }
 
 /// `public_url`, or else the address this request came to.
-fn service_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn service_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return if url.ends_with('/') {
             url.clone()

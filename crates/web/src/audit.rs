@@ -62,6 +62,7 @@ pub async fn list(
         result: params.result,
         since,
         limit,
+        ..AuditQuery::default()
     };
     let records = state
         .store

@@ -4,6 +4,7 @@
 
 mod activations;
 mod audit;
+pub mod console;
 mod device;
 mod diagnostics;
 mod error;
@@ -13,6 +14,7 @@ mod messages;
 mod openapi;
 pub mod proxy;
 pub mod push_hub;
+mod settings;
 mod signals;
 mod system;
 mod tokens;
@@ -68,6 +70,15 @@ pub struct AppState {
     pub inbound_secret: Option<String>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
+    /// Console administrators and their sessions.
+    pub admins: countersign_domain::admin::Admins,
+    pub sessions: countersign_domain::console::Sessions,
+    /// The policy kept in the store (console settings page, `/api/v1/settings`).
+    pub settings: countersign_domain::settings::SettingsService,
+    /// RADIUS clients kept in the store.
+    pub radius_clients: countersign_domain::radius_clients::RadiusClients,
+    /// Settings that stay in the configuration file, shown read-only.
+    pub server_settings: Arc<Vec<(String, String)>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +95,10 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
             get(users::show).patch(users::update).delete(users::remove),
         )
         .route("/users/{username}/unlock", post(users::unlock))
+        .route(
+            "/users/{username}/bypass",
+            post(users::grant_bypass).delete(users::revoke_bypass),
+        )
         .route(
             "/users/{username}/pin",
             axum::routing::put(users::set_pin).delete(users::clear_pin),
@@ -106,9 +121,11 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/verify", post(verify::verify))
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
+        .route("/settings", get(settings::show).patch(settings::update))
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()
+        .merge(console::router(state.clone()))
         .nest("/api/v1", api)
         .nest("/device/v1", device::router())
         .merge(webapp::router())

@@ -62,6 +62,7 @@ pub async fn list(
             query: params.query,
             limit,
             after: params.after,
+            locked_at: None,
         })
         .await?;
     let next = (users.len() as u32 == limit)
@@ -128,6 +129,51 @@ pub async fn unlock(
 ) -> Result<Json<UserView>, ApiError> {
     let user = state.accounts.unlock(&username).await?;
     tracing::info!(user = %user.username, "user unlocked by an administrator");
+    Ok(Json(user.into()))
+}
+
+/// A one-time bypass: the user's next sign-in within `seconds` needs no
+/// second factor.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBypass {
+    /// How long the bypass waits to be used: 1 to 86400 (default 300).
+    #[serde(default = "default_bypass_seconds")]
+    seconds: i64,
+    /// Why (kept in the audit trail and shown on the user).
+    reason: String,
+}
+
+fn default_bypass_seconds() -> i64 {
+    300
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{username}/bypass", request_body = GrantBypass, security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grant_bypass(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<GrantBypass>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = state
+        .accounts
+        .grant_bypass(&username, body.seconds, &body.reason)
+        .await?;
+    tracing::info!(user = %user.username, by = %key.name, seconds = body.seconds,
+        reason = %body.reason, "one-time bypass granted");
+    Ok(Json(user.into()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/users/{username}/bypass", security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+pub async fn revoke_bypass(
+    State(state): State<AppState>,
+    AdminKey(key): AdminKey,
+    Path(username): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = state.accounts.revoke_bypass(&username).await?;
+    tracing::info!(user = %user.username, by = %key.name, "one-time bypass withdrawn");
     Ok(Json(user.into()))
 }
 

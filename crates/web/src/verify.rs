@@ -112,6 +112,7 @@ pub async fn verify(
             }),
         source,
         rules: DoorRules::default(),
+        ..Attempt::default()
     };
     let step = state.signin.start(&attempt).await?;
     match step {

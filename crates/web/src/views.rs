@@ -28,6 +28,9 @@ pub struct UserView {
     /// The methods this user may use; null: every method they have.
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_methods: Option<Vec<Method>>,
+    /// A one-time bypass waiting to be used, until this time (RFC 3339).
+    pub bypass_until: Option<String>,
+    pub bypass_reason: Option<String>,
 }
 
 impl From<User> for UserView {
@@ -46,6 +49,8 @@ impl From<User> for UserView {
             push_pin_required: u.push_pin_required,
             default_method: u.default_method,
             allowed_methods: u.allowed_methods,
+            bypass_until: u.bypass_until.map(rfc3339),
+            bypass_reason: u.bypass_reason,
         }
     }
 }

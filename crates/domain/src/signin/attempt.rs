@@ -24,6 +24,9 @@ pub struct Attempt {
     /// Who asked (API key or door) and from which address.
     pub source: Source,
     pub rules: DoorRules,
+    /// The console signing in one of its administrators: only then may
+    /// `username` name an administrator's principal (`admin/NAME`).
+    pub administrator: bool,
 }
 
 impl Attempt {

@@ -10,7 +10,7 @@ use crate::reason::Reason;
 use crate::signin::method::{allowed_for, Holdings, Method, Methods};
 use crate::signin::{Attempt, SignIn, Step};
 use crate::token::StoredToken;
-use crate::user::User;
+use crate::user::{is_principal, User};
 use crate::verifier::Verification;
 
 const OTP_PROMPT: &str = "Enter the code from your authenticator app.";
@@ -21,6 +21,10 @@ impl SignIn {
     /// Starts (and, for a submitted code, finishes) one sign-in.
     pub async fn start(&self, attempt: &Attempt) -> Result<Step, DomainError> {
         let started = Instant::now();
+        // Administrators' principals are invisible to every other door.
+        if is_principal(&attempt.username) && !attempt.administrator {
+            return self.unenrolled(attempt, None, started).await;
+        }
         let Some((user, tokens)) = self.store.user_with_tokens(&attempt.username).await? else {
             return self.unenrolled(attempt, None, started).await;
         };
@@ -43,6 +47,11 @@ impl SignIn {
                 )
                 .await;
         }
+        if user.has_bypass(now) && self.store.take_bypass(&user.id, now).await? {
+            return self
+                .let_through(attempt, Some(&user), Reason::Bypassed, started)
+                .await;
+        }
         let method = match self.choose(attempt, &user, &tokens).await? {
             Ok(method) => method,
             Err(Choice::Unenrolled) => return self.unenrolled(attempt, Some(&user), started).await,
@@ -63,11 +72,11 @@ impl SignIn {
         tokens: &[StoredToken],
     ) -> Result<Result<Method, Choice>, DomainError> {
         let named = attempt.named_method();
+        let policy = self.policy();
         // The device count is read only when the answer depends on it: the
         // hot path (a code, method choice allowed) needs none.
-        let needs_methods = named.is_none()
-            || !self.policy.allow_method_choice
-            || !attempt.rules.require_user_match;
+        let needs_methods =
+            named.is_none() || !policy.allow_method_choice || !attempt.rules.require_user_match;
         let methods = match needs_methods {
             true => Some(self.methods_of(user, tokens).await?),
             false => None,
@@ -84,7 +93,7 @@ impl SignIn {
         if !allowed_for(user, method) {
             return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
         }
-        if !self.policy.allow_method_choice {
+        if !policy.allow_method_choice {
             let default = methods.as_ref().and_then(|m| m.default_for(user));
             let fallback = method == Method::Otp && attempt.rules.fallback_otp;
             if default.is_some_and(|d| d != method) && !fallback {

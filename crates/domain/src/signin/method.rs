@@ -185,6 +185,8 @@ mod tests {
             pin_hash: None,
             default_method: None,
             allowed_methods: None,
+            bypass_until: None,
+            bypass_reason: None,
         }
     }
 

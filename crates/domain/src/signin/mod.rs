@@ -23,6 +23,7 @@
 
 mod attempt;
 mod choose;
+mod first_factor;
 mod follow;
 pub mod method;
 mod record;
@@ -64,7 +65,6 @@ pub struct SignIn {
     push: Push,
     codes: Codes,
     signals: Arc<dyn Signals>,
-    policy: SignInPolicy,
 }
 
 impl SignIn {
@@ -82,12 +82,23 @@ impl SignIn {
             push,
             codes,
             signals,
-            policy,
         }
+        .with_initial(policy)
     }
 
+    fn with_initial(self, policy: SignInPolicy) -> Self {
+        let choice = policy.allow_method_choice;
+        self.verifier
+            .settings()
+            .update(|s| s.allow_method_choice = choice);
+        self
+    }
+
+    /// The policy as currently stored (settings change it while running).
     pub fn policy(&self) -> SignInPolicy {
-        self.policy
+        SignInPolicy {
+            allow_method_choice: self.verifier.settings().get().allow_method_choice,
+        }
     }
 
     /// The longest a push can stay pending, for doors that wait for it.

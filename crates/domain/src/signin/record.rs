@@ -51,6 +51,21 @@ impl SignIn {
                 .refuse(attempt, user, attempt.method, reason, started)
                 .await;
         }
+        tracing::info!(user = %attempt.username, client = attempt.source.client.as_deref().unwrap_or(""),
+            "sign-in let through without a second factor: the user is not enrolled and the door does not require a user match");
+        self.let_through(attempt, user, Reason::NotEnrolled, started)
+            .await
+    }
+
+    /// Accepts without a second factor (`not_enrolled`, `bypassed`):
+    /// audited with the reason.
+    pub(crate) async fn let_through(
+        &self,
+        attempt: &Attempt,
+        user: Option<&User>,
+        reason: Reason,
+        started: Instant,
+    ) -> Result<Step, DomainError> {
         let record = AuditRecord {
             id: new_id("aud"),
             at: self.clock.now(),
@@ -59,14 +74,16 @@ impl SignIn {
             method: "none".into(),
             token_id: None,
             result: "accepted".into(),
-            reason: Some(Reason::NotEnrolled.as_str().into()),
+            reason: Some(reason.as_str().into()),
             api_key: attempt.source.client.clone(),
             source_address: attempt.source.address.clone(),
         };
-        tracing::info!(user = %record.username, client = attempt.source.client.as_deref().unwrap_or(""),
-            "sign-in let through without a second factor: the user is not enrolled and the door does not require a user match");
         let effects = Effects {
-            failure: FailureChange::None,
+            // A bypass ends the user's run of failures like any success.
+            failure: match reason {
+                Reason::Bypassed => FailureChange::Clear,
+                _ => FailureChange::None,
+            },
             audit: record,
         };
         let write = DecisionWrite::plain(user.map(|u| u.id.clone()), effects.audit.at, effects);
@@ -75,7 +92,7 @@ impl SignIn {
         Ok(Step::Accepted {
             method: None,
             credential: None,
-            reason: Some(Reason::NotEnrolled),
+            reason: Some(reason),
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `countersign admin add|list|remove|reset`: console administrators.
+//! `countersign admin add|list|remove|reset|unlock|reset-second-factor`: console administrators.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +28,11 @@ pub enum AdminCommand {
     List,
     /// Remove an administrator.
     Remove { name: String },
+    /// Lift a lockout after repeated wrong passwords or codes.
+    Unlock { name: String },
+    /// Forget the administrator's second factor (lost phone): the next sign-in enrols a new one.
+    /// Also ends their sessions.
+    ResetSecondFactor { name: String },
     /// Set a new password (generated and printed once without --password-file).
     Reset {
         name: String,
@@ -69,8 +74,25 @@ pub async fn admin(app: &App, command: AdminCommand, out: &Output) -> Result<Exi
                 text
             });
         }
+        AdminCommand::Unlock { name } => {
+            admins.get(&name).await?;
+            app.accounts.unlock_principal(&name).await?;
+            out.show(&json!({"unlocked": name}), || {
+                format!("administrator '{name}' unlocked")
+            });
+        }
+        AdminCommand::ResetSecondFactor { name } => {
+            let admin = admins.get(&name).await?;
+            app.accounts.reset_principal(&name).await?;
+            app.store.set_admin_second_factor(&admin.id, None).await?;
+            let ended = app.sessions.close_all(&admin.id).await?;
+            out.show(&json!({"second_factor_reset": name, "sessions_ended": ended}), || {
+                format!("second factor of '{name}' forgotten, {ended} session(s) ended: the next sign-in enrols a new authenticator")
+            });
+        }
         AdminCommand::Remove { name } => {
             admins.remove(&name).await?;
+            app.accounts.remove_principal(&name).await?;
             out.show(&json!({"removed": name}), || {
                 format!("administrator '{name}' removed")
             });

@@ -1,4 +1,4 @@
-//! `countersign user add|list|show|update|disable|enable|unlock|delete`.
+//! `countersign user add|list|show|update|disable|enable|unlock|bypass|delete`.
 
 use std::process::ExitCode;
 
@@ -75,6 +75,19 @@ pub enum UserCommand {
     Unlock {
         username: String,
     },
+    /// One-time bypass: the user's next sign-in within --seconds needs no second factor.
+    Bypass {
+        username: String,
+        /// How long the bypass waits to be used (1 to 86400).
+        #[arg(long, default_value_t = 300)]
+        seconds: i64,
+        /// Why (kept in the audit trail).
+        #[arg(long, required_unless_present = "revoke")]
+        reason: Option<String>,
+        /// Withdraw a bypass that was not used yet.
+        #[arg(long, conflicts_with = "reason")]
+        revoke: bool,
+    },
     /// Delete the user and their tokens.
     Delete {
         username: String,
@@ -118,6 +131,7 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
                     query,
                     limit,
                     after,
+                    locked_at: None,
                 })
                 .await?;
             out.show(&users, || table(&users));
@@ -174,6 +188,15 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             return Ok(ExitCode::SUCCESS);
         }
         UserCommand::Unlock { username } => accounts.unlock(&username).await?,
+        UserCommand::Bypass {
+            username,
+            seconds,
+            reason,
+            revoke,
+        } => match (revoke, reason) {
+            (false, Some(reason)) => accounts.grant_bypass(&username, seconds, &reason).await?,
+            _ => accounts.revoke_bypass(&username).await?,
+        },
         UserCommand::Delete { username } => {
             accounts.delete_user(&username).await?;
             out.show(&json!({"deleted": username}), || {
@@ -203,15 +226,20 @@ fn setting(text: Option<&str>) -> Result<Option<Option<bool>>> {
 fn describe(u: &User) -> String {
     let locked = u.locked_until.map(rfc3339).unwrap_or_else(|| "no".into());
     let default = u.default_method.map_or("automatic", |m| m.as_str());
+    let bypass = match (u.bypass_until, &u.bypass_reason) {
+        (Some(until), Some(reason)) => format!("{} ({reason})", rfc3339(until)),
+        (Some(until), None) => rfc3339(until),
+        _ => "no".into(),
+    };
     let allowed = u
         .allowed_methods
         .as_deref()
         .map_or_else(|| "all they have".to_string(), join_list);
     format!(
         "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nenabled:         {}\n\
-         locked until:    {}\nfailed attempts: {}\ndefault method:  {}\nallowed methods: {}\ncreated:         {}",
+         locked until:    {}\nfailed attempts: {}\ndefault method:  {}\nallowed methods: {}\nbypass until:    {}\ncreated:         {}",
         u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), if u.enabled { "yes" } else { "no" },
-        locked, u.failed_attempts, default, allowed, rfc3339(u.created_at)
+        locked, u.failed_attempts, default, allowed, bypass, rfc3339(u.created_at)
     )
 }
 

@@ -284,6 +284,10 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         idle_timeout_seconds: r.int("http.idle_timeout_seconds", 1, 86_400) as u64,
         max_connections_per_address: r.int("http.max_connections_per_address", 0, 1_000_000)
             as usize,
+        console_sessions: countersign_domain::console::SessionPolicy {
+            idle_seconds: r.int("console.idle_minutes", 1, 1440) * 60,
+            absolute_seconds: r.int("console.absolute_hours", 1, 168) * 3600,
+        },
         log_level: r.text("log.level").unwrap_or_else(|| "info".into()),
         log_json: r.one_of("log.format", &["text", "json"]) == "json",
         encryption_key: r.text("security.encryption_key"),

@@ -20,6 +20,8 @@ pub struct Config {
     pub header_read_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
     pub max_connections_per_address: usize,
+    /// Console session limits (`[console]`).
+    pub console_sessions: countersign_domain::console::SessionPolicy,
     pub log_level: String,
     pub log_json: bool,
     pub encryption_key: Option<String>,
@@ -49,6 +51,41 @@ pub struct Config {
 }
 
 impl Config {
+    /// What the console shows read-only: where it listens and what it uses.
+    pub fn server_settings(&self) -> Vec<(String, String)> {
+        let or_unset = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
+        let database = match self.database_url.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
+                // Never show a password that may be in the URL.
+                Some((_, host)) => format!("{scheme}://…@{host}"),
+                None => self.database_url.clone(),
+            },
+            None => self.database_url.clone(),
+        };
+        vec![
+            ("http.listen".into(), self.listen.clone()),
+            ("public_url".into(), or_unset(self.public_url.clone())),
+            ("database.url".into(), database),
+            (
+                "tls.cert".into(),
+                or_unset(self.tls_cert.as_ref().map(|p| p.display().to_string())),
+            ),
+            ("radius.listen".into(), or_unset(self.radius_listen.clone())),
+            ("http.behind_proxy".into(), self.behind_proxy.to_string()),
+            ("otp.issuer".into(), self.issuer.clone()),
+            ("data_dir".into(), self.data_dir.display().to_string()),
+        ]
+    }
+
+    /// The settings kept in the store start as the configuration's values.
+    pub fn stored_settings_defaults(&self) -> countersign_domain::settings::Settings {
+        countersign_domain::settings::Settings {
+            allow_method_choice: self.allow_method_choice,
+            lockout_threshold: self.lockout_threshold,
+            lockout_minutes: self.lockout_minutes,
+        }
+    }
+
     pub fn signin_policy(&self) -> countersign_domain::SignInPolicy {
         countersign_domain::SignInPolicy {
             allow_method_choice: self.allow_method_choice,

@@ -1,0 +1,144 @@
+//! The policy that is data, not deployment: kept in the store, edited in
+//! the console, by the API and the CLI, with the TOML as the first default.
+//! The engine reads it on every decision from a shared handle that a save
+//! (on this node) or a refresh (every few seconds, for the others) updates.
+
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+use crate::store::Store;
+
+/// The meta key the settings are stored under (JSON).
+const META_KEY: &str = "settings.policy";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The seed's "allow users to select method": off, a door that names a
+    /// method other than the user's default is refused (`method_not_allowed`).
+    pub allow_method_choice: bool,
+    /// Consecutive failures that lock a user.
+    pub lockout_threshold: u32,
+    /// How long a lock lasts.
+    pub lockout_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            allow_method_choice: true,
+            lockout_threshold: 10,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+impl Settings {
+    /// Every field checked; the first problem names its field.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if !(1..=1000).contains(&self.lockout_threshold) {
+            return Err(DomainError::invalid(
+                "lockout_threshold",
+                "must be 1 to 1000 failures",
+            ));
+        }
+        if !(1..=10_080).contains(&self.lockout_minutes) {
+            return Err(DomainError::invalid(
+                "lockout_minutes",
+                "must be 1 to 10080 minutes (a week)",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn lockout_seconds(&self) -> i64 {
+        i64::from(self.lockout_minutes) * 60
+    }
+}
+
+/// The settings every service of this process reads; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsHandle(Arc<RwLock<Settings>>);
+
+impl SettingsHandle {
+    pub fn new(settings: Settings) -> Self {
+        Self(Arc::new(RwLock::new(settings)))
+    }
+
+    pub fn get(&self) -> Settings {
+        match self.0.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set(&self, settings: Settings) {
+        match self.0.write() {
+            Ok(mut current) => *current = settings,
+            Err(poisoned) => *poisoned.into_inner() = settings,
+        }
+    }
+
+    pub fn update(&self, change: impl FnOnce(&mut Settings)) {
+        let mut next = self.get();
+        change(&mut next);
+        self.set(next);
+    }
+}
+
+/// Reading and saving the stored settings.
+#[derive(Clone)]
+pub struct SettingsService {
+    store: Arc<dyn Store>,
+    live: SettingsHandle,
+    defaults: Settings,
+}
+
+impl SettingsService {
+    /// `defaults` come from the configuration file (used until a save).
+    pub fn new(store: Arc<dyn Store>, live: SettingsHandle, defaults: Settings) -> Self {
+        Self {
+            store,
+            live,
+            defaults,
+        }
+    }
+
+    pub fn current(&self) -> Settings {
+        self.live.get()
+    }
+
+    pub fn defaults(&self) -> &Settings {
+        &self.defaults
+    }
+
+    /// Reads the stored settings into the live handle (the configuration's
+    /// when none are stored). Run at start and every few seconds.
+    pub async fn refresh(&self) -> Result<Settings, DomainError> {
+        let stored = self.store.get_meta(META_KEY).await?;
+        let settings = match stored {
+            Some(bytes) => serde_json::from_slice::<Settings>(&bytes).map_err(|e| {
+                DomainError::invalid("settings", format!("the stored settings do not parse: {e}"))
+            })?,
+            None => self.defaults.clone(),
+        };
+        if settings != self.live.get() {
+            self.live.set(settings.clone());
+        }
+        Ok(settings)
+    }
+
+    /// Validates and stores `settings`; this node obeys them at once, the
+    /// others at their next refresh.
+    pub async fn save(&self, settings: Settings) -> Result<Settings, DomainError> {
+        settings.validate()?;
+        let bytes = serde_json::to_vec(&settings)
+            .map_err(|e| DomainError::invalid("settings", e.to_string()))?;
+        self.store.put_meta(META_KEY, &bytes).await?;
+        self.live.set(settings.clone());
+        tracing::info!(?settings, "settings saved");
+        Ok(settings)
+    }
+}

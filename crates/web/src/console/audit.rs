@@ -1,0 +1,253 @@
+//! The audit page: filters, pages, and a CSV export of the filtered set,
+//! streamed page by page from the store so it can be of any size.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use countersign_domain::audit::{AuditQuery, AuditRecord};
+use countersign_domain::clock::{parse_time, rfc3339};
+use countersign_domain::Reason;
+use minijinja::value::Serde;
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+
+use super::guard::{Staff, Visitor};
+use super::page::{base, failure, render};
+use super::users::encode;
+use crate::AppState;
+
+const PAGE: u32 = 100;
+const EXPORT_PAGE: u32 = 1000;
+
+/// The filters as typed (kept in the form and the export link).
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub struct Filters {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default, skip_serializing)]
+    before: Option<String>,
+}
+
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A time from the form (`2026-12-03T07:15`, read as UTC) or RFC 3339.
+fn time_of(text: &str, field: &str) -> Result<Option<i64>, String> {
+    let Some(text) = given(text) else {
+        return Ok(None);
+    };
+    let full = match text.len() {
+        16 => format!("{text}:00Z"),
+        19 => format!("{text}Z"),
+        _ => text.clone(),
+    };
+    parse_time(&full)
+        .map(Some)
+        .ok_or_else(|| format!("{field}: '{text}' is not a date and time like 2026-12-03T07:15"))
+}
+
+impl Filters {
+    fn query(&self, limit: u32) -> Result<AuditQuery, String> {
+        Ok(AuditQuery {
+            username: given(&self.user),
+            result: given(&self.result),
+            reason: given(&self.reason),
+            method: given(&self.method),
+            client: given(&self.client),
+            since: time_of(&self.from, "From")?,
+            until: time_of(&self.to, "To")?,
+            before_id: self.before.clone(),
+            limit,
+        })
+    }
+
+    /// The filters as a query string (for the export and next-page links).
+    fn encoded(&self) -> String {
+        let pairs = [
+            ("user", &self.user),
+            ("result", &self.result),
+            ("reason", &self.reason),
+            ("method", &self.method),
+            ("client", &self.client),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+pub fn record_rows(records: &[AuditRecord]) -> Vec<Value> {
+    records
+        .iter()
+        .map(|r| {
+            context! { at => rfc3339(r.at), username => r.username.clone(), result => r.result.clone(),
+            reason => r.reason.clone(), method => r.method.clone(), api_key => r.api_key.clone(),
+            source_address => r.source_address.clone() }
+        })
+        .collect()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _staff: Staff,
+    visitor: Visitor,
+    Query(filters): Query<Filters>,
+) -> Response {
+    let (records, error) = match filters.query(PAGE) {
+        Ok(query) => match state.store.query_audit(&query).await {
+            Ok(records) => (records, None),
+            Err(e) => return failure(e.into()),
+        },
+        Err(message) => (Vec::new(), Some(message)),
+    };
+    let next = (records.len() as u32 == PAGE)
+        .then(|| records.last().map(|r| r.id.clone()))
+        .flatten();
+    let reason_codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+    let status = match error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let ctx = context! { title => "Audit", records => record_rows(&records), f => Serde(&filters),
+    query => filters.encoded(), next => next, error => error, reason_codes => reason_codes,
+    ..base(&state, &visitor, "audit") };
+    render(status, "audit.html", ctx)
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(filters): Query<Filters>,
+) -> Response {
+    let mut query = match filters.query(EXPORT_PAGE) {
+        Ok(query) => query,
+        Err(message) => {
+            return super::page::error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Not accepted",
+                &message,
+                Some("/admin/audit"),
+            )
+        }
+    };
+    tracing::info!(admin = %staff.0.admin.name, filters = %filters.encoded(), "audit export started");
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let header = "time,username,result,reason,method,client,address,token\n";
+        if sender.send(Ok(Bytes::from(header))).await.is_err() {
+            return;
+        }
+        loop {
+            let page = match store.query_audit(&query).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped: the store failed");
+                    let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            let chunk: String = page.iter().map(csv_line).collect();
+            // The receiver is gone when the download was cancelled.
+            if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return;
+            }
+            match page.last() {
+                Some(last) if page.len() as u32 == EXPORT_PAGE => {
+                    query.before_id = Some(last.id.clone())
+                }
+                _ => return,
+            }
+        }
+    });
+    let body = Body::from_stream(Chunks(receiver));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"countersign-audit.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn csv_line(r: &AuditRecord) -> String {
+    let fields = [
+        rfc3339(r.at),
+        r.username.clone(),
+        r.result.clone(),
+        r.reason.clone().unwrap_or_default(),
+        r.method.clone(),
+        r.api_key.clone().unwrap_or_default(),
+        r.source_address.clone().unwrap_or_default(),
+        r.token_id.clone().unwrap_or_default(),
+    ];
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
+
+/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
+/// that a spreadsheet does not run a username as a formula.
+fn csv_field(text: &str) -> String {
+    let text = match text.starts_with(['=', '+', '-', '@']) {
+        true => format!("'{text}"),
+        false => text.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("alice"), "alice");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+    }
+}

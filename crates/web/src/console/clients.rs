@@ -1,0 +1,151 @@
+//! RADIUS clients (admin role only): list, add with every option the CLI
+//! has, remove. Secrets are sealed in the store and never shown.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use countersign_domain::radius::{FirstFactor, Flow};
+use countersign_domain::radius_clients::RadiusClientSpec;
+use countersign_domain::signin::DoorRules;
+use countersign_domain::DomainError;
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::guard::{Owner, Visitor};
+use super::page::{base, failure, render};
+use crate::AppState;
+
+/// The form as typed; checkboxes are present only when ticked.
+#[derive(Deserialize, Serialize, Default)]
+pub struct ClientForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default, skip_serializing)]
+    secret: String,
+    #[serde(default)]
+    flow: String,
+    #[serde(default)]
+    first_factor: String,
+    #[serde(default)]
+    upstream: String,
+    #[serde(default, skip_serializing)]
+    upstream_secret: String,
+    allow_missing_message_authenticator: Option<String>,
+    let_unenrolled_through: Option<String>,
+    fallback_otp: Option<String>,
+}
+
+type Errors = BTreeMap<String, String>;
+
+pub async fn list(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
+    let form = ClientForm {
+        flow: "otp".into(),
+        first_factor: "none".into(),
+        ..ClientForm::default()
+    };
+    page(&state, &visitor, &form, &Errors::new()).await
+}
+
+async fn page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &Errors) -> Response {
+    let clients = match state.radius_clients.list().await {
+        Ok(clients) => clients,
+        Err(e) => return failure(e),
+    };
+    let status = match errors.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let ctx = context! { title => "RADIUS clients", clients => Serde(&clients), form => Serde(form),
+    errors => Serde(errors), ..base(state, visitor, "clients") };
+    render(status, "clients.html", ctx)
+}
+
+fn spec_of(form: &ClientForm, errors: &mut Errors) -> Option<RadiusClientSpec> {
+    let flow = Flow::parse(form.flow.trim());
+    if flow.is_none() {
+        errors.insert("flow".into(), "choose otp or challenge".into());
+    }
+    let first_factor = FirstFactor::parse(form.first_factor.trim());
+    if first_factor.is_none() {
+        errors.insert("first_factor".into(), "choose none or radius".into());
+    }
+    let given = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    Some(RadiusClientSpec {
+        name: form.name.trim().to_string(),
+        address: form.address.trim().to_string(),
+        secret: form.secret.clone(),
+        flow: flow?,
+        first_factor: first_factor?,
+        upstream: given(&form.upstream),
+        upstream_secret: given(&form.upstream_secret),
+        require_message_authenticator: form.allow_missing_message_authenticator.is_none(),
+        rules: DoorRules {
+            require_user_match: form.let_unenrolled_through.is_none(),
+            fallback_otp: form.fallback_otp.is_some(),
+        },
+    })
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Form(form): Form<ClientForm>,
+) -> Response {
+    let mut errors = Errors::new();
+    let Some(spec) = spec_of(&form, &mut errors) else {
+        return page(&state, &visitor, &form, &errors).await;
+    };
+    match state.radius_clients.add(spec).await {
+        Ok(added) => {
+            let action = format!("add_radius_client {} {}", added.name, added.address);
+            let address = visitor.address.clone();
+            if let Err(e) = state
+                .sessions
+                .record_action(&owner.0, &action, "-", address)
+                .await
+            {
+                tracing::error!(error = %e, "console action could not be audited");
+            }
+            Redirect::to("/admin/clients").into_response()
+        }
+        Err(DomainError::Invalid { field, message }) => {
+            errors.insert(field, message);
+            page(&state, &visitor, &form, &errors).await
+        }
+        Err(DomainError::Conflict(message)) => {
+            errors.insert("name".into(), message);
+            page(&state, &visitor, &form, &errors).await
+        }
+        Err(e) => failure(e),
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Path(name): Path<String>,
+) -> Response {
+    match state.radius_clients.remove(&name).await {
+        Ok(()) => {
+            let action = format!("remove_radius_client {name}");
+            let address = visitor.address.clone();
+            if let Err(e) = state
+                .sessions
+                .record_action(&owner.0, &action, "-", address)
+                .await
+            {
+                tracing::error!(error = %e, "console action could not be audited");
+            }
+            Redirect::to("/admin/clients").into_response()
+        }
+        Err(e) => failure(e),
+    }
+}

@@ -1,0 +1,161 @@
+//! Rendering console pages: templates compiled into the binary, escaped
+//! for HTML, one shared layout.
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use countersign_domain::DomainError;
+use minijinja::{context, Environment, Value};
+
+use super::guard::Visitor;
+use crate::AppState;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../templates/console/base.html"),
+    ),
+    (
+        "login.html",
+        include_str!("../../templates/console/login.html"),
+    ),
+    (
+        "code.html",
+        include_str!("../../templates/console/code.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../templates/console/error.html"),
+    ),
+    (
+        "dashboard.html",
+        include_str!("../../templates/console/dashboard.html"),
+    ),
+    (
+        "users.html",
+        include_str!("../../templates/console/users.html"),
+    ),
+    (
+        "users_table.html",
+        include_str!("../../templates/console/users_table.html"),
+    ),
+    (
+        "user.html",
+        include_str!("../../templates/console/user.html"),
+    ),
+    (
+        "user_form.html",
+        include_str!("../../templates/console/user_form.html"),
+    ),
+    (
+        "shown_once.html",
+        include_str!("../../templates/console/shown_once.html"),
+    ),
+    (
+        "audit.html",
+        include_str!("../../templates/console/audit.html"),
+    ),
+    (
+        "keys.html",
+        include_str!("../../templates/console/keys.html"),
+    ),
+    (
+        "clients.html",
+        include_str!("../../templates/console/clients.html"),
+    ),
+    (
+        "messages.html",
+        include_str!("../../templates/console/messages.html"),
+    ),
+    (
+        "test_signin.html",
+        include_str!("../../templates/console/test_signin.html"),
+    ),
+    (
+        "test_outcome.html",
+        include_str!("../../templates/console/test_outcome.html"),
+    ),
+    (
+        "diagnostics.html",
+        include_str!("../../templates/console/diagnostics.html"),
+    ),
+    (
+        "settings.html",
+        include_str!("../../templates/console/settings.html"),
+    ),
+    (
+        "key_created.html",
+        include_str!("../../templates/console/key_created.html"),
+    ),
+    (
+        "audit_table.html",
+        include_str!("../../templates/console/audit_table.html"),
+    ),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary; a broken one fails the tests.
+            if let Err(e) = env.add_template(name, source) {
+                tracing::error!(template = name, error = %e, "console template does not parse");
+            }
+        }
+        env
+    })
+}
+
+/// Renders `name` with `ctx`; a template error is logged and answered 500.
+pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
+    let rendered = environment().get_template(name).and_then(|t| t.render(ctx));
+    match rendered {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "console page failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><title>Error</title><p>The page failed to render; the server log says why.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The context every page of a signed-in visitor has: who, their csrf, the nav.
+pub fn base(state: &AppState, visitor: &Visitor, nav: &str) -> Value {
+    let me = visitor.live.as_ref().map(|live| {
+        context! { name => live.admin.name.clone(), role => live.admin.role.as_str() }
+    });
+    context! { me => me, csrf => visitor.csrf(state), nav => nav }
+}
+
+pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {
+    render(
+        status,
+        "error.html",
+        context! { title => title, message => message, back => back },
+    )
+}
+
+/// A domain failure on a page: what went wrong in words, with the right status.
+pub fn failure(e: DomainError) -> Response {
+    let (status, title) = match &e {
+        DomainError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
+        DomainError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),
+        DomainError::Conflict(_) => (StatusCode::CONFLICT, "Already exists"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "Server problem"),
+    };
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(error = %e, "console request failed");
+        return error_page(
+            status,
+            title,
+            "The server could not complete this (database or encryption key). The server log has details; try again.",
+            None,
+        );
+    }
+    error_page(status, title, &e.to_string(), None)
+}

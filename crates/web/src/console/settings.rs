@@ -1,0 +1,114 @@
+//! Settings (admin role only): the policy kept in the store, which the
+//! engine obeys at once; the server's own settings are shown read-only.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use countersign_domain::settings::Settings;
+use countersign_domain::DomainError;
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::{Deserialize, Serialize};
+
+use super::guard::{Owner, Visitor};
+use super::page::{base, failure, render};
+use crate::AppState;
+
+/// The settings form as typed.
+#[derive(Deserialize, Serialize, Default)]
+pub struct SettingsForm {
+    allow_method_choice: Option<String>,
+    #[serde(default)]
+    lockout_threshold: String,
+    #[serde(default)]
+    lockout_minutes: String,
+}
+
+impl SettingsForm {
+    fn of(s: &Settings) -> Self {
+        Self {
+            allow_method_choice: s.allow_method_choice.then(|| "on".into()),
+            lockout_threshold: s.lockout_threshold.to_string(),
+            lockout_minutes: s.lockout_minutes.to_string(),
+        }
+    }
+}
+
+type Errors = BTreeMap<&'static str, String>;
+
+pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
+    let current = SettingsForm::of(&state.settings.current());
+    page(&state, &visitor, &current, &Errors::new())
+}
+
+fn page(state: &AppState, visitor: &Visitor, form: &SettingsForm, errors: &Errors) -> Response {
+    let status = match errors.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let defaults = state.settings.defaults();
+    let server: Vec<_> = state
+        .server_settings
+        .iter()
+        .map(|(name, value)| context! { name => name, value => value })
+        .collect();
+    let ctx = context! { title => "Settings", form => Serde(form), errors => Serde(errors),
+    defaults => Serde(defaults), server => server, ..base(state, visitor, "settings") };
+    render(status, "settings.html", ctx)
+}
+
+fn number(text: &str, field: &'static str, errors: &mut Errors) -> u32 {
+    match text.trim().parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => {
+            errors.insert(field, "a whole number".into());
+            0
+        }
+    }
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let mut errors = Errors::new();
+    let wanted = Settings {
+        allow_method_choice: form.allow_method_choice.is_some(),
+        lockout_threshold: number(&form.lockout_threshold, "lockout_threshold", &mut errors),
+        lockout_minutes: number(&form.lockout_minutes, "lockout_minutes", &mut errors),
+    };
+    if !errors.is_empty() {
+        return page(&state, &visitor, &form, &errors);
+    }
+    match state.settings.save(wanted).await {
+        Ok(saved) => {
+            let action = format!(
+                "settings allow_method_choice={} lockout_threshold={} lockout_minutes={}",
+                saved.allow_method_choice, saved.lockout_threshold, saved.lockout_minutes
+            );
+            let address = visitor.address.clone();
+            if let Err(e) = state
+                .sessions
+                .record_action(&owner.0, &action, "-", address)
+                .await
+            {
+                tracing::error!(error = %e, "console action could not be audited");
+            }
+            Redirect::to("/admin/settings?saved=1").into_response()
+        }
+        Err(DomainError::Invalid { field, message }) => {
+            let field = match field.as_str() {
+                "lockout_minutes" => "lockout_minutes",
+                _ => "lockout_threshold",
+            };
+            errors.insert(field, message);
+            page(&state, &visitor, &form, &errors)
+        }
+        Err(e) => failure(e),
+    }
+}
