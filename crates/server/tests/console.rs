@@ -251,7 +251,10 @@ async fn console_in_a_browser() {
         .expect("code");
     browser.click_and_load("#test-submit").await.expect("check");
     let state = browser
-        .execute("return document.querySelector('#test-outcome').dataset.state", vec![])
+        .execute(
+            "return document.querySelector('#test-outcome').dataset.state",
+            vec![],
+        )
         .await
         .expect("outcome");
     let text = browser.text("#test-outcome").await.expect("text");

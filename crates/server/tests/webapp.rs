@@ -236,7 +236,9 @@ async fn notifications(browser: &Browser, server: &Server, admin: &Api) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let said = loop {
         let text = browser.text("#result").await.unwrap_or_default();
-        if !text.contains("Turning") || std::time::Instant::now() > deadline {
+        // An empty text is a redraw between finding and reading: read again.
+        let settled = !text.is_empty() && !text.contains("Turning");
+        if settled || std::time::Instant::now() > deadline {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
