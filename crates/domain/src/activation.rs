@@ -148,7 +148,8 @@ impl Push {
             .user_by_id(&activation.user_id)
             .await?
             .ok_or(ActivationError::NotFound)?;
-        let pin_required = user.push_pin_required.unwrap_or(self.policy.pin_required);
+        let live = self.live_settings();
+        let pin_required = user.push_pin_required.unwrap_or(live.push_pin_required);
         let pin_key = decode_pin_key(registration.pin_key.as_deref(), pin_required)?;
         let devices = self.store.devices_of_user(&user.id).await?;
         if devices.len() as u32 >= self.policy.device_limit {
@@ -184,7 +185,7 @@ impl Push {
             oath,
             number_matching: user
                 .push_number_matching
-                .unwrap_or(self.policy.number_matching),
+                .unwrap_or(live.push_number_matching),
             pin_required,
         })
     }

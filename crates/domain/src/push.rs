@@ -41,6 +41,8 @@ pub struct DeviceView {
     pub platform: String,
     pub pin: bool,
     pub created_at: i64,
+    /// When the device last made a signed request (its event stream, an answer).
+    pub last_seen_at: Option<i64>,
 }
 
 impl Device {
@@ -51,6 +53,7 @@ impl Device {
             platform: self.platform.clone(),
             pin: self.sealed_pin_key.is_some(),
             created_at: self.created_at,
+            last_seen_at: self.last_seen_at,
         }
     }
 }

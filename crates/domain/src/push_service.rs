@@ -83,6 +83,13 @@ impl Push {
         verifier: Verifier,
         notifier: Arc<dyn PushNotifier>,
     ) -> Self {
+        // The stored settings start as the configuration's push policy.
+        verifier.settings().update(|s| {
+            s.push_number_matching = policy.number_matching;
+            s.push_pin_required = policy.pin_required;
+            s.push_per_minute = policy.per_minute;
+            s.push_per_hour = policy.per_hour;
+        });
         Self {
             store,
             clock,
@@ -96,6 +103,11 @@ impl Push {
 
     pub fn policy(&self) -> &PushPolicy {
         &self.policy
+    }
+
+    /// The stored settings (number matching, PIN, rate limits) as of now.
+    pub(crate) fn live_settings(&self) -> crate::settings::Settings {
+        self.verifier.settings().get()
     }
 
     /// Sends a sign-in request to the user's devices, or refuses at once.
@@ -127,6 +139,7 @@ impl Push {
             }
         };
         let now = self.clock.now();
+        let live = self.verifier.settings().get();
         let transaction = PushTransaction {
             id: new_id("txn"),
             user_id: user.id.clone(),
@@ -134,9 +147,9 @@ impl Push {
             number: context
                 .number_matching
                 .or(user.push_number_matching)
-                .unwrap_or(self.policy.number_matching)
+                .unwrap_or(live.push_number_matching)
                 .then(|| rand::rngs::OsRng.gen_range(10..=99)),
-            pin_required: user.push_pin_required.unwrap_or(self.policy.pin_required),
+            pin_required: user.push_pin_required.unwrap_or(live.push_pin_required),
             status: TxStatus::Pending,
             reason: None,
             application: context.application.map(|a| a.chars().take(128).collect()),
@@ -173,8 +186,9 @@ impl Push {
             .store
             .count_recent_transactions(&user.id, now - 60, now - 3600)
             .await?;
-        if last_minute >= i64::from(self.policy.per_minute)
-            || last_hour >= i64::from(self.policy.per_hour)
+        let live = self.verifier.settings().get();
+        if last_minute >= i64::from(live.push_per_minute)
+            || last_hour >= i64::from(live.push_per_hour)
         {
             tracing::warn!(user = %user.username, last_minute, last_hour, "push rate limit reached (push bombing?)");
             return Ok(Err(Reason::PushRateLimited));

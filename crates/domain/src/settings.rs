@@ -23,6 +23,13 @@ pub struct Settings {
     pub lockout_threshold: u32,
     /// How long a lock lasts.
     pub lockout_minutes: u32,
+    /// Pushes show a number the user picks on the phone (per-user override wins).
+    pub push_number_matching: bool,
+    /// The user proves a PIN on the phone for every push (per-user override wins).
+    pub push_pin_required: bool,
+    /// Pushes one user may get per minute and per hour (push-bombing defence).
+    pub push_per_minute: u32,
+    pub push_per_hour: u32,
 }
 
 impl Default for Settings {
@@ -31,6 +38,10 @@ impl Default for Settings {
             allow_method_choice: true,
             lockout_threshold: 10,
             lockout_minutes: 15,
+            push_number_matching: true,
+            push_pin_required: false,
+            push_per_minute: 3,
+            push_per_hour: 10,
         }
     }
 }
@@ -50,7 +61,34 @@ impl Settings {
                 "must be 1 to 10080 minutes (a week)",
             ));
         }
+        if !(1..=100).contains(&self.push_per_minute) {
+            return Err(DomainError::invalid(
+                "push_per_minute",
+                "must be 1 to 100 pushes",
+            ));
+        }
+        if !(self.push_per_minute..=10_000).contains(&self.push_per_hour) {
+            return Err(DomainError::invalid(
+                "push_per_hour",
+                "must be at least the per-minute limit and at most 10000",
+            ));
+        }
         Ok(())
+    }
+
+    /// One line for the audit trail and the log.
+    pub fn summary(&self) -> String {
+        format!(
+            "allow_method_choice={} lockout_threshold={} lockout_minutes={} push_number_matching={} \
+             push_pin_required={} push_per_minute={} push_per_hour={}",
+            self.allow_method_choice,
+            self.lockout_threshold,
+            self.lockout_minutes,
+            self.push_number_matching,
+            self.push_pin_required,
+            self.push_per_minute,
+            self.push_per_hour
+        )
     }
 
     pub fn lockout_seconds(&self) -> i64 {

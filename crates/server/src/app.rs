@@ -209,6 +209,7 @@ impl App {
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             radius_clients: self.radius_clients.clone(),
+            doctor_cache: Arc::default(),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
                 // Forwarded headers count only in proxy mode.
                 trusted: if self.config.behind_proxy {

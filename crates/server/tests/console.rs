@@ -165,6 +165,25 @@ async fn console_in_a_browser() {
         .await
         .expect("user page");
 
+    // Edit: restrict alice to codes; what the engine allows follows.
+    browser
+        .goto(&server.url("/admin/users/alice/edit"))
+        .await
+        .expect("edit");
+    browser.click("#allow_otp").await.expect("tick otp");
+    browser
+        .click_and_load("main form button[type=submit]")
+        .await
+        .expect("save");
+    assert_eq!(browser.text("#allowed").await.expect("allowed"), "otp");
+    let push = api
+        .post(
+            "/api/v1/verify",
+            json!({"username": "alice", "method": "push"}),
+        )
+        .await;
+    assert_eq!(push.expect(200, "push")["reason"], "method_not_allowed");
+
     // Add TOTP: the QR in the screenshot is the exact otpauth URI shown.
     browser.click_and_load("#add-totp").await.expect("add totp");
     browser

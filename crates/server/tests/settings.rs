@@ -3,10 +3,12 @@
 //! bad values are refused with the field named and nothing saved.
 
 mod common;
+mod device;
 
 use std::time::{Duration, Instant};
 
 use common::*;
+use device::Device;
 use serde_json::{json, Value};
 
 async fn verify(api: &Api, body: Value) -> Value {
@@ -115,4 +117,43 @@ async fn settings_are_obeyed_on_every_node() {
     );
     let bad = nodes[0].cli(&["settings", "set", "--allow-method-choice", "maybe"]);
     assert!(stderr(&bad).contains("on or off"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn push_settings_are_obeyed() {
+    let server = Server::start(&Db::sqlite()).await;
+    let api = server.api(&server.create_key("settings", "verify,admin"));
+    api.post("/api/v1/users", json!({"username": "bob"}))
+        .await
+        .expect(201, "bob");
+    let _device = Device::enrol(&api, &server.base(), "bob").await;
+    let push = json!({"username": "bob", "method": "push"});
+
+    api.patch(
+        "/api/v1/settings",
+        json!({"push_number_matching": false, "push_per_minute": 2}),
+    )
+    .await
+    .expect(200, "save");
+    let first = verify(&api, push.clone()).await;
+    assert_eq!(first["result"], "pending", "{first}");
+    assert!(
+        first.get("number").is_none_or(Value::is_null),
+        "no number: {first}"
+    );
+
+    api.patch("/api/v1/settings", json!({"push_number_matching": true}))
+        .await
+        .expect(200, "save");
+    let second = verify(&api, push.clone()).await;
+    assert!(second["number"].is_i64(), "a number to match: {second}");
+
+    // Two a minute, as set: the third is refused as push bombing.
+    let third = verify(&api, push).await;
+    assert_eq!(third["reason"], "push_rate_limited", "{third}");
+    let bad = api
+        .patch("/api/v1/settings", json!({"push_per_hour": 1}))
+        .await;
+    let message = bad.expect_error(422, "invalid_request", "per hour below per minute");
+    assert!(message.contains("push_per_hour"), "{message}");
 }

@@ -75,6 +75,8 @@ pub struct AppState {
     pub sessions: countersign_domain::console::Sessions,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
+    /// The dashboard's last `doctor` run (checks probe the network: not on every view).
+    pub doctor_cache: Arc<console::DoctorCache>,
     /// RADIUS clients kept in the store.
     pub radius_clients: countersign_domain::radius_clients::RadiusClients,
     /// Settings that stay in the configuration file, shown read-only.

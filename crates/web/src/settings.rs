@@ -19,6 +19,13 @@ pub struct SettingsView {
     pub lockout_threshold: u32,
     /// How long a lock lasts, in minutes (1 to 10080).
     pub lockout_minutes: u32,
+    /// Pushes show a number to pick on the phone (a user's own setting wins).
+    pub push_number_matching: bool,
+    /// Pushes need the PIN on the phone (a user's own setting wins).
+    pub push_pin_required: bool,
+    /// Pushes per user per minute (1 to 100) and per hour (up to 10000).
+    pub push_per_minute: u32,
+    pub push_per_hour: u32,
 }
 
 impl From<Settings> for SettingsView {
@@ -27,6 +34,10 @@ impl From<Settings> for SettingsView {
             allow_method_choice: s.allow_method_choice,
             lockout_threshold: s.lockout_threshold,
             lockout_minutes: s.lockout_minutes,
+            push_number_matching: s.push_number_matching,
+            push_pin_required: s.push_pin_required,
+            push_per_minute: s.push_per_minute,
+            push_per_hour: s.push_per_hour,
         }
     }
 }
@@ -38,6 +49,10 @@ pub struct SettingsPatch {
     pub allow_method_choice: Option<bool>,
     pub lockout_threshold: Option<u32>,
     pub lockout_minutes: Option<u32>,
+    pub push_number_matching: Option<bool>,
+    pub push_pin_required: Option<bool>,
+    pub push_per_minute: Option<u32>,
+    pub push_per_hour: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", security(("bearer" = [])),
@@ -62,6 +77,18 @@ pub async fn update(
     }
     if let Some(v) = patch.lockout_minutes {
         next.lockout_minutes = v;
+    }
+    if let Some(v) = patch.push_number_matching {
+        next.push_number_matching = v;
+    }
+    if let Some(v) = patch.push_pin_required {
+        next.push_pin_required = v;
+    }
+    if let Some(v) = patch.push_per_minute {
+        next.push_per_minute = v;
+    }
+    if let Some(v) = patch.push_per_hour {
+        next.push_per_hour = v;
     }
     let saved = state.settings.save(next).await?;
     tracing::info!(by = %key.name, "settings changed through the API");

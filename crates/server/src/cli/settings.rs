@@ -25,6 +25,18 @@ pub enum SettingsCommand {
         /// Minutes a lock lasts (1-10080).
         #[arg(long)]
         lockout_minutes: Option<u32>,
+        /// on or off: pushes show a number to pick on the phone.
+        #[arg(long)]
+        push_number_matching: Option<String>,
+        /// on or off: pushes need the PIN on the phone.
+        #[arg(long)]
+        push_pin_required: Option<String>,
+        /// Pushes per user per minute (1-100).
+        #[arg(long)]
+        push_per_minute: Option<u32>,
+        /// Pushes per user per hour.
+        #[arg(long)]
+        push_per_hour: Option<u32>,
     },
 }
 
@@ -35,14 +47,26 @@ pub async fn settings(app: &App, command: SettingsCommand, out: &Output) -> Resu
             allow_method_choice,
             lockout_threshold,
             lockout_minutes,
+            push_number_matching,
+            push_pin_required,
+            push_per_minute,
+            push_per_hour,
         } => {
             let mut next = app.settings.current();
             if let Some(text) = allow_method_choice {
-                next.allow_method_choice = match text.as_str() {
-                    "on" | "true" => true,
-                    "off" | "false" => false,
-                    other => anyhow::bail!("--allow-method-choice: '{other}' is not on or off"),
-                };
+                next.allow_method_choice = switch("--allow-method-choice", &text)?;
+            }
+            if let Some(text) = push_number_matching {
+                next.push_number_matching = switch("--push-number-matching", &text)?;
+            }
+            if let Some(text) = push_pin_required {
+                next.push_pin_required = switch("--push-pin-required", &text)?;
+            }
+            if let Some(n) = push_per_minute {
+                next.push_per_minute = n;
+            }
+            if let Some(n) = push_per_hour {
+                next.push_per_hour = n;
             }
             if let Some(n) = lockout_threshold {
                 next.lockout_threshold = n;
@@ -57,11 +81,25 @@ pub async fn settings(app: &App, command: SettingsCommand, out: &Output) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
+fn switch(flag: &str, text: &str) -> Result<bool> {
+    match text {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => anyhow::bail!("{flag}: '{other}' is not on or off"),
+    }
+}
+
 fn describe(s: &Settings) -> String {
+    let word = |on: bool| if on { "on" } else { "off" };
     format!(
-        "allow method choice: {}\nlockout threshold:   {} failures\nlockout duration:    {} minutes",
-        if s.allow_method_choice { "on" } else { "off" },
+        "allow method choice:  {}\nlockout threshold:    {} failures\nlockout duration:     {} minutes\n\
+         push number matching: {}\npush PIN:             {}\npush rate limit:      {} a minute, {} an hour",
+        word(s.allow_method_choice),
         s.lockout_threshold,
-        s.lockout_minutes
+        s.lockout_minutes,
+        word(s.push_number_matching),
+        word(s.push_pin_required),
+        s.push_per_minute,
+        s.push_per_hour
     )
 }

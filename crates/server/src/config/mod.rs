@@ -83,6 +83,10 @@ impl Config {
             allow_method_choice: self.allow_method_choice,
             lockout_threshold: self.lockout_threshold,
             lockout_minutes: self.lockout_minutes,
+            push_number_matching: self.push.number_matching,
+            push_pin_required: self.push.pin_required,
+            push_per_minute: self.push.per_minute,
+            push_per_hour: self.push.per_hour,
         }
     }
 

@@ -16,7 +16,7 @@ use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
 use super::guard::{Staff, Visitor};
-use super::page::{base, failure, render};
+use super::page::{base, failure, render, when};
 use super::users::encode;
 use crate::AppState;
 
@@ -102,7 +102,7 @@ pub fn record_rows(records: &[AuditRecord]) -> Vec<Value> {
     records
         .iter()
         .map(|r| {
-            context! { at => rfc3339(r.at), username => r.username.clone(), result => r.result.clone(),
+            context! { at => when(r.at), username => r.username.clone(), result => r.result.clone(),
             reason => r.reason.clone(), method => r.method.clone(), api_key => r.api_key.clone(),
             source_address => r.source_address.clone() }
         })

@@ -15,7 +15,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::guard::{Owner, Visitor};
+use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -105,14 +105,7 @@ pub async fn add(
     match state.radius_clients.add(spec).await {
         Ok(added) => {
             let action = format!("add_radius_client {} {}", added.name, added.address);
-            let address = visitor.address.clone();
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/clients").into_response()
         }
         Err(DomainError::Invalid { field, message }) => {
@@ -136,14 +129,7 @@ pub async fn remove(
     match state.radius_clients.remove(&name).await {
         Ok(()) => {
             let action = format!("remove_radius_client {name}");
-            let address = visitor.address.clone();
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/clients").into_response()
         }
         Err(e) => failure(e),

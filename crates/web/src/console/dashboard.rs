@@ -7,16 +7,43 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use countersign_domain::audit::AuditCount;
-use countersign_domain::clock::rfc3339;
+use countersign_domain::diagnostics::{Finding, Status};
 use countersign_domain::messages::MessageStatus;
 use countersign_domain::{Clock, UserQuery};
 use minijinja::context;
 
 use super::guard::{Staff, Visitor};
-use super::page::{base, failure, render};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 const HOURS: i64 = 24;
+
+/// How long the dashboard reuses a `doctor` run.
+const DOCTOR_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The last `doctor` findings that are not PASS, and when they were found.
+#[derive(Default)]
+pub struct DoctorCache(tokio::sync::Mutex<Option<(std::time::Instant, Vec<Finding>)>>);
+
+impl DoctorCache {
+    async fn not_passing(&self, state: &AppState) -> Vec<Finding> {
+        let mut held = self.0.lock().await;
+        if let Some((at, findings)) = held.as_ref() {
+            if at.elapsed() < DOCTOR_FOR {
+                return findings.clone();
+            }
+        }
+        let findings: Vec<Finding> = state
+            .diagnostics
+            .run()
+            .await
+            .into_iter()
+            .filter(|f| f.status != Status::Pass)
+            .collect();
+        *held = Some((std::time::Instant::now(), findings.clone()));
+        findings
+    }
+}
 
 pub async fn show(State(state): State<AppState>, _staff: Staff, visitor: Visitor) -> Response {
     match gather(&state, &visitor).await {
@@ -46,9 +73,16 @@ async fn gather(
         .await?
         .len();
     let (accepted, rejected) = totals(&counts);
+    let doctor: Vec<_> = state
+        .doctor_cache
+        .not_passing(state)
+        .await
+        .iter()
+        .map(|f| context! { check => f.check.clone(), status => f.status.label(), message => f.message.clone() })
+        .collect();
     let locked: Vec<_> = locked
         .iter()
-        .map(|u| context! { username => u.username.clone(), locked_until => u.locked_until.map(rfc3339) })
+        .map(|u| context! { username => u.username.clone(), locked_until => u.locked_until.map(when) })
         .collect();
     let reasons: Vec<_> = top_reasons(&counts, 8)
         .into_iter()
@@ -57,7 +91,7 @@ async fn gather(
     let ctx = context! {
         title => "Dashboard", chart => chart_svg(&counts, first_hour), accepted => accepted,
         rejected => rejected, reasons => reasons, locked => locked, failing => failing,
-        online => state.hub.open_streams(), ..base(state, visitor, "dashboard")
+        online => state.hub.open_streams(), doctor => doctor, ..base(state, visitor, "dashboard")
     };
     Ok(render(StatusCode::OK, "dashboard.html", ctx))
 }
@@ -123,7 +157,7 @@ pub fn chart_svg(counts: &[AuditCount], first_hour: i64) -> String {
         let a_h = plot_h * *accepted as f64 / peak as f64;
         let r_h = plot_h * *rejected as f64 / peak as f64;
         let base_y = 8.0 + plot_h;
-        let hour = rfc3339(first_hour + i as i64 * 3600);
+        let hour = when(first_hour + i as i64 * 3600);
         let label = hour.get(11..16).unwrap_or("");
         svg.push_str(&format!(
             r##"<g class="bar" data-accepted="{accepted}" data-rejected="{rejected}"><title>{label}: {accepted} accepted, {rejected} rejected</title><rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{a_h:.1}" fill="#1d7a46"/><rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{r_h:.1}" fill="#b3261e"/></g>"##,

@@ -256,3 +256,15 @@ fn forbidden() -> Response {
         None,
     )
 }
+
+/// Audits an administrator's action; a failure to audit is logged, not shown.
+pub async fn audit(state: &AppState, staff: &Staff, visitor: &Visitor, action: &str, target: &str) {
+    let address = visitor.address.clone();
+    if let Err(e) = state
+        .sessions
+        .record_action(&staff.0, action, target, address)
+        .await
+    {
+        tracing::error!(error = %e, action, "console action could not be audited");
+    }
+}

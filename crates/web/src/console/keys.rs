@@ -5,13 +5,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::apikey::Scope;
-use countersign_domain::clock::rfc3339;
 use countersign_domain::DomainError;
 use minijinja::{context, Value};
 use serde::Deserialize;
 
-use super::guard::{Owner, Visitor};
-use super::page::{base, failure, render};
+use super::guard::{audit, Owner, Visitor};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -40,7 +39,7 @@ async fn keys_page(
         .iter()
         .map(|k| {
             context! { name => k.name.clone(), prefix => k.prefix.clone(), scopes => Scope::join(&k.scopes),
-            created_at => rfc3339(k.created_at), revoked_at => k.revoked_at.map(rfc3339) }
+            created_at => when(k.created_at), revoked_at => k.revoked_at.map(when) }
         })
         .collect();
     let status = match error {
@@ -72,15 +71,8 @@ pub async fn create(
     }
     match state.api_keys.create(&form.name, scopes).await {
         Ok((key, plain)) => {
-            let address = visitor.address.clone();
             let action = format!("create_api_key {}", key.name);
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &owner, &visitor, &action, "-").await;
             let ctx = context! { title => "New API key", name => key.name, key => plain,
             ..base(&state, &visitor, "keys") };
             render(StatusCode::CREATED, "key_created.html", ctx)
@@ -101,14 +93,7 @@ pub async fn revoke(
     match state.api_keys.revoke(&name).await {
         Ok(()) => {
             let action = format!("revoke_api_key {name}");
-            let address = visitor.address.clone();
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/keys").into_response()
         }
         Err(e) => failure(e),

@@ -23,7 +23,7 @@ use axum::Router;
 
 use crate::AppState;
 
-pub use dashboard::chart_svg;
+pub use dashboard::{chart_svg, DoctorCache};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()

@@ -4,14 +4,13 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use countersign_domain::clock::rfc3339;
 use countersign_domain::diagnostics::Status;
 use countersign_domain::messages::MessageStatus;
 use minijinja::{context, Value};
 use serde::Deserialize;
 
-use super::guard::{Editor, Staff, Visitor};
-use super::page::{base, failure, render};
+use super::guard::{audit, Editor, Staff, Visitor};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -35,8 +34,8 @@ pub async fn messages(
         .map(|m| {
             context! { id => m.id.clone(), kind => m.kind.as_str(), purpose => m.purpose.clone(),
             recipient => m.recipient.clone(), status => m.status.as_str(), attempts => m.attempts,
-            error => m.last_error.clone(), created_at => rfc3339(m.created_at),
-            next_attempt_at => rfc3339(m.next_attempt_at), sent_at => m.sent_at.map(rfc3339) }
+            error => m.last_error.clone(), created_at => when(m.created_at),
+            next_attempt_at => when(m.next_attempt_at), sent_at => m.sent_at.map(when) }
         })
         .collect();
     let ctx = context! { title => "Messages", messages => rows,
@@ -53,15 +52,8 @@ pub async fn retry(
 ) -> Response {
     match state.outbox.retry(&id).await {
         Ok(()) => {
-            let address = visitor.address.clone();
             let action = format!("retry_message {id}");
-            if let Err(e) = state
-                .sessions
-                .record_action(&editor.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            audit(&state, &editor, &visitor, &action, "-").await;
             Redirect::to("/admin/messages").into_response()
         }
         Err(e) => failure(e),

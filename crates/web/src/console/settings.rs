@@ -13,7 +13,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
-use super::guard::{Owner, Visitor};
+use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
 use crate::AppState;
 
@@ -25,6 +25,12 @@ pub struct SettingsForm {
     lockout_threshold: String,
     #[serde(default)]
     lockout_minutes: String,
+    push_number_matching: Option<String>,
+    push_pin_required: Option<String>,
+    #[serde(default)]
+    push_per_minute: String,
+    #[serde(default)]
+    push_per_hour: String,
 }
 
 impl SettingsForm {
@@ -33,11 +39,22 @@ impl SettingsForm {
             allow_method_choice: s.allow_method_choice.then(|| "on".into()),
             lockout_threshold: s.lockout_threshold.to_string(),
             lockout_minutes: s.lockout_minutes.to_string(),
+            push_number_matching: s.push_number_matching.then(|| "on".into()),
+            push_pin_required: s.push_pin_required.then(|| "on".into()),
+            push_per_minute: s.push_per_minute.to_string(),
+            push_per_hour: s.push_per_hour.to_string(),
         }
     }
 }
 
 type Errors = BTreeMap<&'static str, String>;
+
+const FIELDS: [&str; 4] = [
+    "lockout_threshold",
+    "lockout_minutes",
+    "push_per_minute",
+    "push_per_hour",
+];
 
 pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
     let current = SettingsForm::of(&state.settings.current());
@@ -81,31 +98,25 @@ pub async fn save(
         allow_method_choice: form.allow_method_choice.is_some(),
         lockout_threshold: number(&form.lockout_threshold, "lockout_threshold", &mut errors),
         lockout_minutes: number(&form.lockout_minutes, "lockout_minutes", &mut errors),
+        push_number_matching: form.push_number_matching.is_some(),
+        push_pin_required: form.push_pin_required.is_some(),
+        push_per_minute: number(&form.push_per_minute, "push_per_minute", &mut errors),
+        push_per_hour: number(&form.push_per_hour, "push_per_hour", &mut errors),
     };
     if !errors.is_empty() {
         return page(&state, &visitor, &form, &errors);
     }
     match state.settings.save(wanted).await {
         Ok(saved) => {
-            let action = format!(
-                "settings allow_method_choice={} lockout_threshold={} lockout_minutes={}",
-                saved.allow_method_choice, saved.lockout_threshold, saved.lockout_minutes
-            );
-            let address = visitor.address.clone();
-            if let Err(e) = state
-                .sessions
-                .record_action(&owner.0, &action, "-", address)
-                .await
-            {
-                tracing::error!(error = %e, "console action could not be audited");
-            }
+            let action = format!("settings {}", saved.summary());
+            audit(&state, &owner, &visitor, &action, "-").await;
             Redirect::to("/admin/settings?saved=1").into_response()
         }
         Err(DomainError::Invalid { field, message }) => {
-            let field = match field.as_str() {
-                "lockout_minutes" => "lockout_minutes",
-                _ => "lockout_threshold",
-            };
+            let field = FIELDS
+                .into_iter()
+                .find(|f| *f == field)
+                .unwrap_or("lockout_threshold");
             errors.insert(field, message);
             page(&state, &visitor, &form, &errors)
         }

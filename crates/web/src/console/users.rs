@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::accounts::TokenSpec;
 use countersign_domain::audit::AuditQuery;
-use countersign_domain::clock::rfc3339;
 use countersign_domain::signin::Method;
 use countersign_domain::user::{self, NewUser, UserPatch};
 use countersign_domain::{Clock, DomainError, SystemClock, User, UserQuery};
@@ -18,8 +17,8 @@ use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
 use super::audit::record_rows;
-use super::guard::{Editor, Staff, Visitor};
-use super::page::{base, failure, render};
+use super::guard::{audit, Editor, Staff, Visitor};
+use super::page::{base, failure, render, when};
 use crate::AppState;
 
 const PAGE: u32 = 100;
@@ -86,6 +85,57 @@ pub struct UserForm {
     phone: String,
     #[serde(default)]
     default_method: String,
+    /// `default`, `on` or `off`.
+    #[serde(default)]
+    welcome_email: String,
+    allow_otp: Option<String>,
+    allow_push: Option<String>,
+    allow_sms: Option<String>,
+    allow_email: Option<String>,
+    allow_sms_reply: Option<String>,
+}
+
+impl UserForm {
+    fn from_allowed(allowed: Option<&[Method]>) -> Self {
+        let has = |m: Method| {
+            allowed
+                .is_some_and(|list| list.contains(&m))
+                .then(|| "on".to_string())
+        };
+        Self {
+            allow_otp: has(Method::Otp),
+            allow_push: has(Method::Push),
+            allow_sms: has(Method::Sms),
+            allow_email: has(Method::Email),
+            allow_sms_reply: has(Method::SmsReply),
+            ..Self::default()
+        }
+    }
+
+    /// The ticked methods; none ticked lifts the restriction.
+    fn allowed(&self) -> Option<Vec<Method>> {
+        let ticked = [
+            (&self.allow_otp, Method::Otp),
+            (&self.allow_push, Method::Push),
+            (&self.allow_sms, Method::Sms),
+            (&self.allow_email, Method::Email),
+            (&self.allow_sms_reply, Method::SmsReply),
+        ];
+        let list: Vec<Method> = ticked
+            .iter()
+            .filter(|(on, _)| on.is_some())
+            .map(|(_, m)| *m)
+            .collect();
+        (!list.is_empty()).then_some(list)
+    }
+
+    fn welcome(&self) -> Option<bool> {
+        match self.welcome_email.as_str() {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 type FieldErrors = BTreeMap<&'static str, String>;
@@ -192,6 +242,7 @@ fn field_name(field: &str) -> &'static str {
         "email",
         "phone",
         "default_method",
+        "allowed_methods",
     ]
     .into_iter()
     .find(|f| *f == field)
@@ -208,17 +259,6 @@ pub fn encode(text: &str) -> String {
         .replace('+', "%20")
 }
 
-async fn audit(state: &AppState, staff: &Staff, visitor: &Visitor, action: &str, target: &str) {
-    let address = visitor.address.clone();
-    if let Err(e) = state
-        .sessions
-        .record_action(&staff.0, action, target, address)
-        .await
-    {
-        tracing::error!(error = %e, action, "console action could not be audited");
-    }
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     _editor: Editor,
@@ -233,6 +273,13 @@ pub async fn edit_form(
                 email: u.email.unwrap_or_default(),
                 phone: u.phone.unwrap_or_default(),
                 default_method: u.default_method.map_or("", |m| m.as_str()).to_string(),
+                welcome_email: match u.welcome_email {
+                    Some(true) => "on",
+                    Some(false) => "off",
+                    None => "default",
+                }
+                .to_string(),
+                ..UserForm::from_allowed(u.allowed_methods.as_deref())
             };
             form_page(&state, &visitor, &form, &FieldErrors::new(), true)
         }
@@ -255,6 +302,8 @@ pub async fn edit(
             email: Some(blank(&form.email)),
             phone: Some(blank(&form.phone)),
             default_method: Some(blank(&form.default_method).and_then(|m| Method::parse(&m))),
+            allowed_methods: Some(form.allowed()),
+            welcome_email: Some(form.welcome()),
             ..UserPatch::default()
         };
         match state.accounts.update_user(&username, patch).await {
@@ -330,8 +379,8 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .await?
         .iter()
         .map(|t| {
-            context! { type => t.kind.to_string(), digits => t.digits, created_at => rfc3339(t.created_at),
-            last_used_at => t.last_used_at.map(rfc3339) }
+            context! { type => t.kind.to_string(), digits => t.digits, created_at => when(t.created_at),
+            last_used_at => t.last_used_at.map(when) }
         })
         .collect();
     let devices: Vec<Value> = state
@@ -339,7 +388,10 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .devices(username)
         .await?
         .iter()
-        .map(|d| context! { name => d.name.clone(), platform => d.platform.clone(), pin => d.pin, created_at => rfc3339(d.created_at) })
+        .map(|d| {
+            context! { name => d.name.clone(), platform => d.platform.clone(), pin => d.pin,
+            created_at => when(d.created_at), last_seen_at => d.last_seen_at.map(when) }
+        })
         .collect();
     let records = state
         .store
@@ -351,14 +403,15 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
         .await?;
     Ok(context! {
         title => u.username.clone(),
-        locked_until => u.locked_until.filter(|t| *t > now).map(rfc3339),
-        bypass_until => u.bypass_until.filter(|t| *t > now).map(rfc3339),
+        locked_until => u.locked_until.filter(|t| *t > now).map(when),
+        bypass_until => u.bypass_until.filter(|t| *t > now).map(when),
         pin_set => u.pin_hash.is_some(),
         tokens => tokens, devices => devices, records => record_rows(&records),
         user => context! { username => u.username.clone(), display_name => u.display_name.clone(),
             email => u.email.clone(), phone => u.phone.clone(), enabled => u.enabled,
             failed_attempts => u.failed_attempts, bypass_reason => u.bypass_reason.clone(),
-            default_method => u.default_method.map(|m| m.as_str()) },
+            default_method => u.default_method.map(|m| m.as_str()),
+            allowed_methods => u.allowed_methods.as_deref().map(countersign_domain::signin::method::join_list) },
     })
 }
 
@@ -490,7 +543,7 @@ pub async fn activation(
     let items = vec![
         context! { label => "Activation code", value => grant.grouped() },
         context! { label => "Server URL", value => url },
-        context! { label => "Expires", value => rfc3339(grant.expires_at) },
+        context! { label => "Expires", value => when(grant.expires_at) },
     ];
     shown_once(&state, &visitor, &username, "New authenticator activation",
         "Scan the QR code with the Countersign authenticator, or type the code and the server URL into it.", qr, items)
