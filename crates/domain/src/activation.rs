@@ -256,6 +256,17 @@ pub fn activation_uri(url: &str, code: &str, pin: Option<&str>) -> String {
     uri
 }
 
+/// `<url>app#code=<16 digits>`: the web app's activation link. The code is
+/// in the fragment, so neither this server nor any proxy sees it in a URL.
+pub fn app_url(url: &str, code: &str) -> String {
+    let base = if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    };
+    format!("{base}app#code={code}")
+}
+
 fn percent(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -312,6 +323,18 @@ fn clean(text: &str, fallback: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn app_url_carries_the_code_in_the_fragment() {
+        assert_eq!(
+            super::app_url("https://mfa.example.org/", "1234567890123456"),
+            "https://mfa.example.org/app#code=1234567890123456"
+        );
+        assert_eq!(
+            super::app_url("https://mfa.example.org/mfa", "1"),
+            "https://mfa.example.org/mfa/app#code=1"
+        );
+    }
+
     #[test]
     fn activation_uri_carries_url_code_and_pin() {
         let uri = super::activation_uri(

@@ -39,6 +39,7 @@ pub mod store;
 pub mod token;
 pub mod user;
 pub mod verifier;
+pub mod webpush;
 pub mod welcome;
 
 pub use accounts::{Accounts, Enrolment, TokenSpec};

@@ -242,6 +242,7 @@ pub trait Store:
     + OutboxStore
     + MetaStore
     + AdminStore
+    + crate::webpush::WebPushStore
     + crate::console::SessionStore
     + DecisionStore
     + Send

@@ -116,7 +116,11 @@ impl Welcome {
                 .map_err(|e| DomainError::invalid("qr", e.to_string()))?;
             inline_png = Some(STANDARD.encode(png));
             context["activation_code"] = json!(grant.grouped());
-            context["activation_url"] = json!(self.policy.service_url);
+            // The web app's link: opened on the phone, it installs and activates the app.
+            context["activation_url"] = json!(crate::activation::app_url(
+                &self.policy.service_url,
+                &grant.code
+            ));
             context["has_qr"] = json!(true);
         }
         let render = |name: &str| {

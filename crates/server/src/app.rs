@@ -18,8 +18,12 @@ use countersign_domain::{Accounts, ApiKeys, Clock, SignIn, Store, SystemClock, V
 use countersign_store::{SqlStore, StoreOptions};
 use countersign_web::push_hub::Hub;
 
+use countersign_domain::push_policy::PushNotifier;
+use countersign_domain::webpush::{WebPush, WebPushPolicy};
+
 use crate::config::Config;
 use crate::secret_key;
+use crate::webpush::{Sender, WebPushMetrics, WithWebPush};
 
 pub struct App {
     pub config: Config,
@@ -37,6 +41,9 @@ pub struct App {
     pub gateways: Arc<Gateways>,
     pub hub: Arc<Hub>,
     pub clock: Arc<dyn Clock>,
+    /// Web Push to the web app (`[web_push] enabled`), and its counters.
+    pub web_push: Option<WebPush>,
+    pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
     pub settings: countersign_domain::settings::SettingsService,
 }
@@ -74,6 +81,15 @@ impl App {
             config.verify_policy(),
         );
         let hub = Arc::new(Hub::new(store.clone()));
+        let webpush_metrics = Arc::new(WebPushMetrics::default());
+        let web_push = open_web_push(&config, &store, &clock, &key).await?;
+        let notifier: Arc<dyn PushNotifier> = match &web_push {
+            Some(web_push) => Arc::new(WithWebPush {
+                hub: hub.clone(),
+                sender: Arc::new(Sender::new(web_push.clone(), webpush_metrics.clone())?),
+            }),
+            None => hub.clone(),
+        };
         let push = Push::new(
             store.clone(),
             clock.clone(),
@@ -81,7 +97,7 @@ impl App {
             config.push.clone(),
             accounts.clone(),
             verifier.clone(),
-            hub.clone(),
+            notifier,
         );
         let gateways = Arc::new(Gateways::new(&config)?);
         let templates = Templates::new(config.messaging.templates.as_deref())
@@ -155,6 +171,8 @@ impl App {
             push,
             hub,
             clock,
+            web_push,
+            webpush_metrics,
             sql,
             store,
             config,
@@ -182,6 +200,7 @@ impl App {
             welcome: self.welcome.clone(),
             inbound_secret: self.config.messaging.inbound_secret.clone(),
             hub: self.hub.clone(),
+            web_push: self.web_push.clone(),
             public_url: self.config.public_url.clone(),
             tls_pin,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
@@ -201,6 +220,30 @@ impl App {
             }),
         }
     }
+}
+
+/// The VAPID key (made at first start, sealed in `meta`, shared by every
+/// node) and the subscriptions, when `[web_push] enabled`.
+async fn open_web_push(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    key: &countersign_domain::SecretKey,
+) -> Result<Option<WebPush>> {
+    if !config.web_push.enabled {
+        return Ok(None);
+    }
+    let policy = WebPushPolicy {
+        subject: config.web_push.subject.clone(),
+        allow_http: config.web_push.allow_http,
+        account_name: config.push.account_name.clone(),
+    };
+    let web_push = WebPush::open(store.clone(), clock.clone(), key.clone(), policy)
+        .await
+        .context(
+            "cannot open the Web Push VAPID key (set [web_push] enabled = false to run without it)",
+        )?;
+    Ok(Some(web_push))
 }
 
 /// On PostgreSQL verified keys are cached, as revocations reach every node

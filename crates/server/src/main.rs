@@ -16,6 +16,7 @@ mod serve;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod tls;
+mod webpush;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -37,8 +37,11 @@ pub async fn run(app: App) -> Result<()> {
         body_limit: config.body_limit,
     };
     let http_metrics = Arc::new(http::limits::HttpMetrics::default());
-    let mut door_metrics: Vec<Arc<dyn MetricsSource>> =
-        vec![app.outbox.metrics(), http_metrics.clone()];
+    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![
+        app.outbox.metrics(),
+        http_metrics.clone(),
+        app.webpush_metrics.clone(),
+    ];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }

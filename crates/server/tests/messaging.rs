@@ -95,6 +95,10 @@ async fn welcome_email_follows_the_rule_and_its_activation_code_works() {
         "the QR, inline or attached"
     );
     let code = digits_in(&plain_text(&message), 16).expect("an activation code in the text");
+    assert!(
+        plain_text(&message).contains(&format!("/app#code={code}")),
+        "the link opens the web app with the code"
+    );
     let device = device::Device::activate(&server.base(), &code, None).await;
     assert_eq!(device.activation["user"], "alice");
 

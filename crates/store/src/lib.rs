@@ -19,6 +19,7 @@ pub mod radius_drops;
 mod sessions;
 mod tokens;
 mod users;
+mod webpush;
 
 use async_trait::async_trait;
 use countersign_domain::admin::{Admin, AdminStore};
@@ -413,6 +414,28 @@ impl AdminStore for SqlStore {
     }
     async fn set_admin_password(&self, id: &str, hash: &str, now: i64) -> StoreResult<bool> {
         admins::set_password(&self.writer, id, hash, now).await
+    }
+}
+
+#[async_trait]
+impl countersign_domain::webpush::WebPushStore for SqlStore {
+    async fn put_subscription(
+        &self,
+        subscription: &countersign_domain::webpush::StoredSubscription,
+    ) -> StoreResult<()> {
+        webpush::put(&self.writer, subscription).await
+    }
+    async fn delete_subscription(&self, device_id: &str) -> StoreResult<bool> {
+        webpush::delete(&self.writer, device_id).await
+    }
+    async fn subscriptions_of_user(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Vec<countersign_domain::webpush::StoredSubscription>> {
+        webpush::of_user(&self.pool, user_id).await
+    }
+    async fn record_push_result(&self, device_id: &str, result: &str, at: i64) -> StoreResult<()> {
+        webpush::record(&self.writer, device_id, result, at).await
     }
 }
 

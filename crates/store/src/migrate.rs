@@ -77,6 +77,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_admins.sql"),
     },
     Migration {
+        version: 12,
+        description: "Web Push subscriptions of the web app",
+        sqlite: include_str!("../migrations/sqlite/0012_webpush.sql"),
+        postgres: include_str!("../migrations/postgres/0012_webpush.sql"),
+    },
+    Migration {
         version: 13,
         description: "console sessions, administrators' second factor",
         sqlite: include_str!("../migrations/sqlite/0013_console_sessions.sql"),

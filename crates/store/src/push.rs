@@ -111,6 +111,13 @@ pub async fn delete_device(pool: &AnyPool, user_id: &str, id: &str) -> StoreResu
             .await
             .map_err(db_error("deleting device token"))?;
     }
+    if token.is_some() {
+        sqlx::query("DELETE FROM webpush_subscriptions WHERE device_id = $1")
+            .bind(outside_text(id))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error("deleting device web push subscription"))?;
+    }
     let done = sqlx::query("DELETE FROM devices WHERE id = $1 AND user_id = $2")
         .bind(outside_text(id))
         .bind(user_id)

@@ -238,6 +238,17 @@ impl Browser {
         .await
     }
 
+    /// A Chrome DevTools Protocol command through chromedriver
+    /// (`goog/cdp/execute`), e.g. `Emulation.setDeviceMetricsOverride`.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> BrowserResult<Value> {
+        self.call(
+            "POST",
+            "goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+        .await
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) -> BrowserResult<()> {
         self.call(
             "POST",

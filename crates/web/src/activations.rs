@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::AdminKey;
 use crate::AppState;
-pub use countersign_domain::activation::activation_uri;
+pub use countersign_domain::activation::{activation_uri, app_url};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationView {
@@ -24,6 +24,11 @@ pub struct ActivationView {
     pub activation_uri: String,
     /// The activation URI as a QR code (SVG).
     pub qr_svg: String,
+    /// `<url>app#code=<16 digits>`: opens the web app on the phone and activates it; the code
+    /// is in the fragment, which browsers never send to a server.
+    pub app_url: String,
+    /// `app_url` as a QR code (SVG), for the phone's camera.
+    pub app_qr_svg: String,
     pub expires_at: String,
     /// Which QR is for which app.
     pub apps: String,
@@ -42,6 +47,9 @@ pub async fn create(
     let uri = activation_uri(&url, &grant.code, state.tls_pin.as_deref());
     let qr_svg = countersign_otp::qr::svg(&uri)
         .map_err(|e| ApiError::invalid(format!("the QR code could not be drawn: {e}")))?;
+    let app_url = app_url(&url, &grant.code);
+    let app_qr_svg = countersign_otp::qr::svg(&app_url)
+        .map_err(|e| ApiError::invalid(format!("the QR code could not be drawn: {e}")))?;
     tracing::info!(user = %username, by = %key.name, "authenticator activation created");
     Ok((
         StatusCode::CREATED,
@@ -50,9 +58,12 @@ pub async fn create(
             url,
             activation_uri: uri,
             qr_svg,
+            app_url,
+            app_qr_svg,
             expires_at: rfc3339(grant.expires_at),
             apps: format!(
-                "Scan qr_svg with the Countersign authenticator (push approval). Google or Microsoft Authenticator \
+                "On a phone, scan app_qr_svg with the camera (or open app_url): it installs the Countersign web app and \
+                 activates it. Scan qr_svg with the Countersign authenticator (push approval). Google or Microsoft Authenticator \
                  cannot read it: for codes in a standard app, add an OATH token (POST /api/v1/users/{username}/tokens) \
                  and scan its otpauth:// QR."
             ),
@@ -87,9 +98,22 @@ pub async fn list_devices(
     Path(username): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let devices = state.push.devices(&username).await?;
+    let user = state.accounts.user(&username).await?;
+    let subscriptions = state
+        .store
+        .subscriptions_of_user(&user.id)
+        .await
+        .map_err(countersign_domain::DomainError::from)?;
     let shown: Vec<Value> = devices
         .into_iter()
-        .map(|d| json!({"id": d.id, "name": d.name, "platform": d.platform, "pin": d.pin, "created_at": rfc3339(d.created_at)}))
+        .map(|d| {
+            let web_push = subscriptions.iter().find(|s| s.device_id == d.id).map(|s| {
+                json!({"subscribed_at": rfc3339(s.created_at), "last_result": s.last_result,
+                       "last_result_at": s.last_result_at.map(rfc3339)})
+            });
+            json!({"id": d.id, "name": d.name, "platform": d.platform, "pin": d.pin,
+                   "created_at": rfc3339(d.created_at), "web_push": web_push})
+        })
         .collect();
     Ok(Json(json!({"devices": shown})))
 }

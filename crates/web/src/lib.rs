@@ -22,6 +22,7 @@ mod transactions;
 mod users;
 mod verify;
 mod views;
+pub mod webapp;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,7 +33,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use countersign_domain::{Accounts, ApiKeys, Store, Verifier};
 
-pub use activations::activation_uri;
+pub use activations::{activation_uri, app_url};
 pub use device::events::{open_events, Frame, Requests};
 pub use error::ApiError;
 pub use openapi::openapi_json;
@@ -55,6 +56,8 @@ pub struct AppState {
     /// Push approval, and this node's live device streams and waiters.
     pub push: countersign_domain::push_service::Push,
     pub hub: Arc<push_hub::Hub>,
+    /// Web Push to the web app, when `[web_push] enabled`.
+    pub web_push: Option<countersign_domain::webpush::WebPush>,
     /// Where users and devices reach this server (activation URLs).
     pub public_url: Option<String>,
     /// SHA-256 pin of the served certificate's key, when serving TLS.
@@ -127,10 +130,12 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .merge(console::router(state.clone()))
         .nest("/api/v1", api)
         .nest("/device/v1", device::router())
+        .merge(webapp::router())
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(device::cors::cors))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(axum::middleware::from_fn(system::log_request))
         .with_state(state)

@@ -37,10 +37,14 @@ pub async fn device(app: &App, command: DeviceCommand, out: &Output) -> Result<E
                 .unwrap_or_else(|| format!("http://{}/", app.config.listen));
             let pin = crate::serve::served_pin(&app.config);
             let uri = countersign_web::activation_uri(&url, &grant.code, pin.as_deref());
-            let value = json!({"activation_code": grant.grouped(), "url": url, "activation_uri": uri, "expires_at": rfc3339(grant.expires_at)});
+            let app_url = countersign_web::app_url(&url, &grant.code);
+            let app_qr_svg = countersign_otp::qr::svg(&app_url)
+                .map_err(|e| anyhow::anyhow!("the QR code could not be drawn: {e}"))?;
+            let value = json!({"activation_code": grant.grouped(), "url": url, "activation_uri": uri,
+                "app_url": app_url, "app_qr_svg": app_qr_svg, "expires_at": rfc3339(grant.expires_at)});
             out.show(&value, || {
                 let mut text = format!(
-                    "activation code: {}\nURL:             {url}\nvalid until:     {}\nURI:             {uri}",
+                    "activation code: {}\nURL:             {url}\nvalid until:     {}\nURI:             {uri}\nweb app:         {app_url}",
                     grant.grouped(),
                     rfc3339(grant.expires_at)
                 );

@@ -320,6 +320,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
                 .text("push.account_name")
                 .unwrap_or_else(|| "Countersign".into()),
         },
+        web_push: web_push(&mut r),
         messaging: super::messaging::read(&mut r),
         radius_listen: r.text("radius.listen"),
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
@@ -348,6 +349,24 @@ fn trusted_proxies(r: &mut Reader) -> Vec<IpNet> {
         }
     }
     nets
+}
+
+fn web_push(r: &mut Reader<'_>) -> super::WebPushConfig {
+    let public = r.text("public_url").filter(|u| u.starts_with("https://"));
+    let subject = r
+        .text("web_push.subject")
+        .or(public)
+        .unwrap_or_else(|| "mailto:countersign@localhost".into());
+    if !(subject.starts_with("mailto:") || subject.starts_with("https://")) {
+        r.problems.push(format!(
+            "web_push.subject: '{subject}' must be a mailto: or https: contact, e.g. mailto:ops@example.org"
+        ));
+    }
+    super::WebPushConfig {
+        enabled: r.flag("web_push.enabled"),
+        subject,
+        allow_http: r.flag("web_push.allow_http"),
+    }
 }
 
 fn check_tls_and_url(config: &Config, problems: &mut Vec<String>) {

@@ -41,6 +41,7 @@ pub struct Config {
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
     pub push: countersign_domain::push_policy::PushPolicy,
+    pub web_push: WebPushConfig,
     pub messaging: messaging::MessagingConfig,
     pub radius_listen: Option<String>,
     pub radius_hold_seconds: u64,
@@ -105,6 +106,15 @@ impl Config {
             lockout_seconds: i64::from(self.lockout_minutes) * 60,
         }
     }
+}
+
+/// `[web_push]`: waking the web app when it is closed.
+#[derive(Debug, Clone)]
+pub struct WebPushConfig {
+    pub enabled: bool,
+    /// The VAPID `sub` (mailto: or https:).
+    pub subject: String,
+    pub allow_http: bool,
 }
 
 /// All the problems found in a configuration, each naming its key.

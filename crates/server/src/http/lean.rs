@@ -97,7 +97,12 @@ fn classify(head: &[u8]) -> Option<First> {
         || map
             .get("content-length")
             .is_some_and(|v| v.as_bytes() != b"0");
-    if has_body || map.contains_key("upgrade") || map.contains_key("expect") {
+    // A browser's request (the web app) needs the CORS headers the router adds.
+    if has_body
+        || map.contains_key("upgrade")
+        || map.contains_key("expect")
+        || map.contains_key("origin")
+    {
         return Some(First::Other(Vec::new()));
     }
     let path = request.path.unwrap_or(EVENTS_PATH).to_string();
@@ -234,6 +239,13 @@ mod tests {
         );
         assert_eq!(
             kind("GET /device/v1/events HTTP/1.1\r\nupgrade: h2c\r\n\r\n"),
+            "other"
+        );
+        // A browser (the web app): the router adds the CORS headers.
+        assert_eq!(
+            kind(&format!(
+                "GET /device/v1/events HTTP/1.1\r\norigin: https://a.example\r\n{signed}"
+            )),
             "other"
         );
         // Pipelined bytes after the head: hyper's business.

@@ -23,7 +23,7 @@ pub struct ActivateBody {
 pub async fn activate(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ActivateBody>,
-) -> Result<(StatusCode, Json<Activated>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let registration = DeviceRegistration {
         code: body.code,
         public_key: body.public_key,
@@ -32,9 +32,21 @@ pub async fn activate(
         pin_key: body.pin_key,
     };
     match state.push.activate(registration).await {
-        Ok(activated) => Ok((StatusCode::CREATED, Json(activated))),
+        Ok(activated) => Ok((StatusCode::CREATED, Json(answer(&state, activated)))),
         Err(e) => Err(activation_error(e)),
     }
+}
+
+/// The activation answer, with the VAPID key when Web Push is on.
+fn answer(state: &AppState, activated: Activated) -> serde_json::Value {
+    let mut value = serde_json::to_value(activated).unwrap_or_default();
+    if let (Some(web_push), Some(map)) = (&state.web_push, value.as_object_mut()) {
+        map.insert(
+            "web_push".into(),
+            serde_json::json!({"vapid_public_key": web_push.public_key()}),
+        );
+    }
+    value
 }
 
 fn activation_error(e: ActivationError) -> ApiError {

@@ -1,9 +1,11 @@
 //! `/device/v1`: the service authenticators talk to (docs/device-api.md).
 
 mod activate;
+pub(crate) mod cors;
 pub mod events;
 mod requests;
 mod signed;
+mod webpush;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -16,4 +18,8 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(events::events))
         .route("/requests", get(requests::list))
         .route("/requests/{id}/answer", post(requests::answer))
+        .route(
+            "/webpush",
+            axum::routing::put(webpush::subscribe).delete(webpush::unsubscribe),
+        )
 }

@@ -1,0 +1,66 @@
+//! `PUT` and `DELETE /device/v1/webpush` (signed): the web app registers
+//! its browser's push subscription, or takes it back.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use countersign_domain::webpush::{SubscriptionInput, WebPush, WebPushError};
+use serde::Deserialize;
+
+use super::signed::Signed;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// `PushSubscription.toJSON()`, as the browser gives it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionBody {
+    endpoint: String,
+    keys: Keys,
+    #[serde(rename = "expirationTime")]
+    #[allow(dead_code)]
+    expiration_time: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    p256dh: String,
+    auth: String,
+}
+
+fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
+    state.web_push.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "web_push_off",
+            "Web Push is turned off on this server ([web_push] enabled = false): the app is reached while it is open",
+        )
+    })
+}
+
+pub async fn subscribe(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<StatusCode, ApiError> {
+    let web_push = enabled(&state)?;
+    let body: SubscriptionBody = signed.json()?;
+    let input = SubscriptionInput {
+        endpoint: body.endpoint,
+        p256dh: body.keys.p256dh,
+        auth: body.keys.auth,
+    };
+    match web_push.subscribe(&signed.device, &input).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(WebPushError::Domain(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::invalid(e.to_string())),
+    }
+}
+
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<StatusCode, ApiError> {
+    let web_push = enabled(&state)?;
+    web_push.unsubscribe(&signed.device).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
