@@ -209,6 +209,34 @@ async fn console_in_a_browser() {
     assert_eq!(decode_qr(&shot).expect("QR decodes"), uri);
     shoot(&browser, "totp-added").await;
 
+    // New activation: the QR is the web app's link, code in the fragment.
+    browser
+        .goto(&server.url("/admin/users/alice"))
+        .await
+        .expect("user");
+    browser
+        .click_and_load("#new-activation")
+        .await
+        .expect("activation");
+    browser
+        .wait_for("#qr svg", Duration::from_secs(5))
+        .await
+        .expect("qr");
+    let shot = browser
+        .screenshot("console-activation-1440")
+        .await
+        .expect("shot");
+    let link = decode_qr(&shot).expect("QR decodes");
+    assert!(
+        link.starts_with(&format!(
+            "{}/app#code=",
+            server.base().trim_end_matches('/')
+        )),
+        "{link}"
+    );
+    let shown = browser.text("main").await.expect("page");
+    assert!(shown.contains(&link), "the link is shown as text too");
+
     // Lock alice with wrong codes through the API, then unlock her here.
     for n in 0..10 {
         api.verify("alice", &format!("{:06}", 100_000 + n)).await;

@@ -538,15 +538,19 @@ pub async fn activation(
     };
     audit(&state, &staff, &visitor, "new_activation", &username).await;
     let url = crate::activations::service_url(&state, &headers);
-    let uri = crate::activation_uri(&url, &grant.code, state.tls_pin.as_deref());
-    let qr = countersign_otp::qr::svg(&uri).unwrap_or_default();
+    // The phone's camera opens the web app from this link; the code rides
+    // in the fragment, which browsers never send to the server.
+    let app_link = countersign_domain::activation::app_url(&url, &grant.code);
+    let qr = countersign_otp::qr::svg(&app_link).unwrap_or_default();
     let items = vec![
         context! { label => "Activation code", value => grant.grouped() },
-        context! { label => "Server URL", value => url },
+        context! { label => "Server URL", value => url.clone() },
+        context! { label => "Web app link", value => app_link },
+        context! { label => "Command-line authenticator", value => crate::activation_uri(&url, &grant.code, state.tls_pin.as_deref()) },
         context! { label => "Expires", value => when(grant.expires_at) },
     ];
     shown_once(&state, &visitor, &username, "New authenticator activation",
-        "Scan the QR code with the Countersign authenticator, or type the code and the server URL into it.", qr, items)
+        "Scan the QR code with the phone's camera: it opens the Countersign app, which activates itself. Or type the code and the server URL into the app.", qr, items)
 }
 
 fn shown_once(
