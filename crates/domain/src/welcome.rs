@@ -62,22 +62,10 @@ impl Welcome {
         let Some(user) = self.store.user_by_name(username).await? else {
             return Ok(None);
         };
-        if !user.enabled || !user.welcome_email.unwrap_or(self.policy.enabled) {
-            return Ok(None);
-        }
-        let Some(address) = user
-            .email
-            .clone()
-            .or_else(|| user.username.contains('@').then(|| user.username.clone()))
-        else {
+        let Ok((address, devices, tokens)) = self.eligible(&user).await? else {
             return Ok(None);
         };
-        let devices = self.store.devices_of_user(&user.id).await?.len();
-        let tokens = self.store.tokens_of_user(&user.id).await?.len();
-        if devices == 0 && tokens == 0 && user.phone.is_none() {
-            return Ok(None);
-        }
-        let content = self.compose(&user, devices, tokens).await?;
+        let content = self.compose(&user, devices, tokens, true).await?;
         let id = self
             .outbox
             .enqueue(MessageKind::Email, "welcome", &address, &content)
@@ -88,11 +76,62 @@ impl Welcome {
         Ok(Some(id))
     }
 
+    /// The address, device and token counts when the rule lets the email
+    /// go to `user`, else why not (in words for the console).
+    async fn eligible(
+        &self,
+        user: &User,
+    ) -> Result<Result<(String, usize, usize), &'static str>, DomainError> {
+        if !user.enabled {
+            return Ok(Err("the user is disabled"));
+        }
+        if !user.welcome_email.unwrap_or(self.policy.enabled) {
+            return Ok(Err(
+                "welcome emails are off (email.welcome, or this user's own setting)",
+            ));
+        }
+        let Some(address) = user
+            .email
+            .clone()
+            .or_else(|| user.username.contains('@').then(|| user.username.clone()))
+        else {
+            return Ok(Err("the user has no email address"));
+        };
+        let devices = self.store.devices_of_user(&user.id).await?.len();
+        let tokens = self.store.tokens_of_user(&user.id).await?.len();
+        if devices == 0 && tokens == 0 && user.phone.is_none() {
+            return Ok(Err("the user has no method yet (token, device or phone)"));
+        }
+        Ok(Ok((address, devices, tokens)))
+    }
+
+    /// The email the user would get now, without sending it and without
+    /// making an activation code (an example stands in for it), and whether
+    /// the rule would send it at all.
+    pub async fn preview(
+        &self,
+        username: &str,
+    ) -> Result<(MessageContent, Result<String, &'static str>), DomainError> {
+        let user = self
+            .store
+            .user_by_name(username)
+            .await?
+            .ok_or_else(|| DomainError::not_found("user", username))?;
+        let devices = self.store.devices_of_user(&user.id).await?.len();
+        let tokens = self.store.tokens_of_user(&user.id).await?.len();
+        let content = self.compose(&user, devices, tokens, false).await?;
+        let verdict = self.eligible(&user).await?.map(|(address, _, _)| address);
+        Ok((content, verdict))
+    }
+
+    /// `real`: a live activation is made for a user without a device;
+    /// otherwise (a preview) an example code stands in for it.
     async fn compose(
         &self,
         user: &User,
         devices: usize,
         tokens: usize,
+        real: bool,
     ) -> Result<MessageContent, DomainError> {
         let mut context = json!({
             "user": user.username,
@@ -105,7 +144,13 @@ impl Welcome {
             "has_qr": false,
         });
         let mut inline_png = None;
-        if devices == 0 {
+        if devices == 0 && !real {
+            context["activation_code"] = json!(
+                "1234 5678 9012 3456 (an example: the real code is made when the email is sent)"
+            );
+            context["activation_url"] =
+                json!(crate::activation::app_url(&self.policy.service_url, "…"));
+        } else if devices == 0 {
             let grant = self.push.create_activation(&user.username).await?;
             let uri = activation_uri(
                 &self.policy.service_url,

@@ -406,3 +406,72 @@ async fn bulk_disable_runs_in_the_background_with_progress() {
         "outside the search"
     );
 }
+
+#[tokio::test]
+async fn welcome_email_preview_sends_nothing_until_asked() {
+    let server = Server::start(&Db::sqlite()).await;
+    add_admin(&server, "root", "admin");
+    add_admin(&server, "otto", "auditor");
+    let api = server.api(&server.create_key("welcome", "admin"));
+    api.post(
+        "/api/v1/users",
+        serde_json::json!({"username": "wendy", "email": "wendy@example.org"}),
+    )
+    .await
+    .expect(201, "wendy");
+    api.post(
+        "/api/v1/users/wendy/tokens",
+        serde_json::json!({"type": "totp"}),
+    )
+    .await
+    .expect(201, "wendy's token");
+    api.post("/api/v1/users", serde_json::json!({"username": "nomail"}))
+        .await
+        .expect(201, "nomail");
+    let mut root = Visitor::new(&server.base());
+    root.sign_in("root").await;
+    let queued = |body: &str| body.matches("(welcome)").count();
+    let before = queued(&root.get("/admin/messages").await.body);
+
+    let preview = root.get("/admin/users/wendy/welcome").await;
+    assert_eq!(preview.status, 200);
+    assert!(
+        preview.body.contains("id=\"welcome-subject\""),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview.body.contains("an example"),
+        "no live activation code: {}",
+        preview.body
+    );
+    assert!(preview.body.contains("wendy@example.org"));
+    assert_eq!(
+        queued(&root.get("/admin/messages").await.body),
+        before,
+        "a preview sends nothing"
+    );
+
+    let sent = root
+        .post("/admin/users/wendy/welcome", &[("csrf", &preview.csrf())])
+        .await;
+    assert_eq!(sent.location(), "/admin/messages?status=queued");
+    assert_eq!(queued(&root.get("/admin/messages").await.body), before + 1);
+
+    // Without an address it says why, and sending is refused.
+    let none = root.get("/admin/users/nomail/welcome").await;
+    assert!(none.body.contains("no email address"), "{}", none.body);
+    let refused = root
+        .post("/admin/users/nomail/welcome", &[("csrf", &none.csrf())])
+        .await;
+    assert_eq!(refused.status, 409);
+
+    let mut otto = Visitor::new(&server.base());
+    otto.sign_in("otto").await;
+    let page = otto.get("/admin/users/wendy/welcome").await;
+    assert!(!page.body.contains("send-welcome"), "auditors cannot send");
+    let posted = otto
+        .post("/admin/users/wendy/welcome", &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(posted.status, 403);
+}

@@ -15,6 +15,7 @@ mod page;
 mod settings;
 mod test_signin;
 mod users;
+mod welcome;
 
 use axum::http::header;
 use axum::middleware::from_fn_with_state;
@@ -56,6 +57,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/users/{username}/bypass", post(users::bypass))
         .route("/admin/users/{username}/delete", post(users::delete))
         .route("/admin/users/{username}/test", post(test_signin::start))
+        .route(
+            "/admin/users/{username}/welcome",
+            get(welcome::preview).post(welcome::send),
+        )
         .route(
             "/admin/users/{username}/test/{transaction}",
             get(test_signin::poll),

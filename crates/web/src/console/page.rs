@@ -74,6 +74,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/client_edit.html"),
     ),
     (
+        "welcome.html",
+        include_str!("../../templates/console/welcome.html"),
+    ),
+    (
         "messages.html",
         include_str!("../../templates/console/messages.html"),
     ),
