@@ -81,6 +81,8 @@ pub struct ApiKey {
     pub scopes: Vec<Scope>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// When the key last authenticated a request (to the minute).
+    pub last_used_at: Option<i64>,
 }
 
 impl ApiKey {
@@ -95,7 +97,12 @@ pub struct ApiKeys {
     store: Arc<dyn ApiKeyStore>,
     clock: Arc<dyn Clock>,
     cache: Option<Arc<KeyCache>>,
+    /// When this node last wrote each key's use (key id -> Unix seconds).
+    last_noted: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
+
+/// How often a key's last use is written.
+const USE_NOTED_EVERY: i64 = 60;
 
 impl ApiKeys {
     pub fn new(store: Arc<dyn ApiKeyStore>, clock: Arc<dyn Clock>) -> Self {
@@ -103,6 +110,7 @@ impl ApiKeys {
             store,
             clock,
             cache: None,
+            last_noted: Arc::default(),
         }
     }
 
@@ -140,6 +148,7 @@ impl ApiKeys {
             scopes,
             created_at: self.clock.now(),
             revoked_at: None,
+            last_used_at: None,
         };
         self.store.insert_api_key(&key).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => DomainError::Conflict(format!(
@@ -161,6 +170,7 @@ impl ApiKeys {
         };
         let digest = hash(presented);
         if let Some(key) = self.cache.as_ref().and_then(|c| c.get(&digest)) {
+            self.note_use(&key).await;
             return Ok(Some(key));
         }
         let generation = self.cache.as_ref().map(|c| c.generation());
@@ -174,7 +184,29 @@ impl ApiKeys {
         if let (Some(cache), Some(generation)) = (&self.cache, generation) {
             cache.put(digest, &key, generation);
         }
+        self.note_use(&key).await;
         Ok(Some(key))
+    }
+
+    /// Records the key's use at most once a minute (per node): a write per
+    /// request would cost the hot path more than the answer is worth.
+    async fn note_use(&self, key: &ApiKey) {
+        let now = self.clock.now();
+        let due = match self.last_noted.lock() {
+            Ok(mut noted) => match noted.get(&key.id) {
+                Some(at) if now - at < USE_NOTED_EVERY => false,
+                _ => {
+                    noted.insert(key.id.clone(), now);
+                    true
+                }
+            },
+            Err(_) => false,
+        };
+        if due {
+            if let Err(e) = self.store.touch_api_key(&key.id, now).await {
+                tracing::warn!(key = %key.name, error = %e, "cannot record the API key's last use");
+            }
+        }
     }
 
     pub async fn list(&self) -> Result<Vec<ApiKey>, DomainError> {

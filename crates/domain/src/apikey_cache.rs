@@ -104,6 +104,7 @@ mod tests {
             scopes: vec![crate::Scope::Verify],
             created_at: 0,
             revoked_at: None,
+            last_used_at: None,
         }
     }
 

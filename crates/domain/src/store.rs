@@ -96,6 +96,8 @@ pub trait ApiKeyStore: Send + Sync {
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
     /// Marks the live key of that name revoked; false when there was none.
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool>;
+    /// Records when the key was last used.
+    async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()>;
 }
 
 /// The audit trail.

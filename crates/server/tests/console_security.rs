@@ -131,6 +131,19 @@ async fn csrf_headers_roles_and_secrets() {
         .await;
     let key = between(&created.body, "id=\"api-key\">", "<");
     assert!(key.starts_with("cs_"), "{}", created.body);
+    // Used once, the key shows when.
+    let vpn = server.api(&key);
+    vpn.post(
+        "/api/v1/verify",
+        serde_json::json!({"username": "alice", "code": "123456"}),
+    )
+    .await;
+    let listed = root.get("/admin/keys").await;
+    let row = between(&listed.body, "<td>vpn</td>", "</tr>");
+    assert!(
+        !row.contains("never") && row.contains("UTC"),
+        "last used: {row}"
+    );
     for path in [
         "/admin/users/alice",
         "/admin/keys",

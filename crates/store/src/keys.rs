@@ -7,7 +7,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::{db_error, outside_text, Backend};
 
-const COLUMNS: &str = "id, name, prefix, hash, scopes, created_at, revoked_at";
+const COLUMNS: &str = "id, name, prefix, hash, scopes, created_at, revoked_at, last_used_at";
 
 pub async fn insert(pool: &AnyPool, key: &ApiKey) -> StoreResult<()> {
     sqlx::query("INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -140,6 +140,16 @@ async fn listen_for_revocations(
     }
 }
 
+pub async fn touch(pool: &AnyPool, id: &str, now: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db_error("recording API key use"))?;
+    Ok(())
+}
+
 fn from_row(row: &AnyRow) -> StoreResult<ApiKey> {
     let err = db_error("reading API key");
     let scopes: String = row.try_get("scopes").map_err(&err)?;
@@ -156,5 +166,6 @@ fn from_row(row: &AnyRow) -> StoreResult<ApiKey> {
             .collect(),
         created_at: row.try_get("created_at").map_err(&err)?,
         revoked_at: row.try_get("revoked_at").map_err(&err)?,
+        last_used_at: row.try_get("last_used_at").map_err(&err)?,
     })
 }

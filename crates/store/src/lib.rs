@@ -197,6 +197,9 @@ impl ApiKeyStore for SqlStore {
     async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
         keys::revoke(&self.writer, self.backend, name, now).await
     }
+    async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()> {
+        keys::touch(&self.writer, id, now).await
+    }
 }
 
 #[async_trait]

@@ -88,6 +88,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_console_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0013_console_sessions.sql"),
     },
+    Migration {
+        version: 14,
+        description: "API keys' last use",
+        sqlite: include_str!("../migrations/sqlite/0014_api_key_last_used.sql"),
+        postgres: include_str!("../migrations/postgres/0014_api_key_last_used.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -26,7 +26,7 @@ const USER_WITH_TOKENS: &str = "SELECT u.id, u.username, u.display_name, u.email
     FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = ?1 ORDER BY t.created_at, t.id";
 
 const KEY_BY_PREFIX: &str =
-    "SELECT id, name, prefix, hash, scopes, created_at, revoked_at FROM api_keys WHERE prefix = ?1";
+    "SELECT id, name, prefix, hash, scopes, created_at, revoked_at, last_used_at FROM api_keys WHERE prefix = ?1";
 
 pub struct ReadPool {
     path: PathBuf,
@@ -180,5 +180,6 @@ fn key_of(row: &Row<'_>) -> rusqlite::Result<ApiKey> {
             .collect(),
         created_at: row.get(5)?,
         revoked_at: row.get(6)?,
+        last_used_at: row.get(7)?,
     })
 }

@@ -39,7 +39,8 @@ async fn keys_page(
         .iter()
         .map(|k| {
             context! { name => k.name.clone(), prefix => k.prefix.clone(), scopes => Scope::join(&k.scopes),
-            created_at => when(k.created_at), revoked_at => k.revoked_at.map(when) }
+            created_at => when(k.created_at), revoked_at => k.revoked_at.map(when),
+            last_used_at => k.last_used_at.map(when) }
         })
         .collect();
     let status = match error {
