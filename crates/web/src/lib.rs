@@ -80,7 +80,8 @@ pub struct AppState {
     /// RADIUS clients kept in the store.
     pub radius_clients: countersign_domain::radius_clients::RadiusClients,
     /// Settings that stay in the configuration file, shown read-only.
-    pub server_settings: Arc<Vec<(String, String)>>,
+    /// `(key, value, where the value came from)`.
+    pub server_settings: Arc<Vec<(String, String, String)>>,
 }
 
 #[derive(Debug, Clone, Copy)]

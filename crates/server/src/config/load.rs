@@ -28,21 +28,57 @@ pub fn load_with_env(
 ) -> Result<Config, ConfigErrors> {
     let mut problems = Vec::new();
     let mut values = defaults();
+    let mut sources = Sources::new(&values);
     if let Some(path) = &overrides.config_file {
         read_file(path, &mut values, &mut problems);
+        sources.mark(&values, |_| format!("file {}", path.display()));
     }
     read_env(env, &mut values, &mut problems);
+    sources.mark(&values, |key| {
+        format!("environment {}", schema::env_name(key))
+    });
     if let Some(dir) = &overrides.data_dir {
         values.insert("data_dir", Value::String(dir.display().to_string()));
     }
     if let Some(listen) = &overrides.listen {
         values.insert("http.listen", Value::String(listen.clone()));
     }
-    let config = build(&values, &mut problems);
+    sources.mark(&values, |_| "command line".to_string());
+    let mut config = build(&values, &mut problems);
+    config.sources = sources.names;
     if problems.is_empty() {
         Ok(config)
     } else {
         Err(ConfigErrors(problems))
+    }
+}
+
+/// Which layer gave each key its value (shown read-only by the console).
+struct Sources {
+    seen: BTreeMap<&'static str, Value>,
+    names: BTreeMap<String, String>,
+}
+
+impl Sources {
+    fn new(defaults: &BTreeMap<&'static str, Value>) -> Self {
+        let names = defaults
+            .keys()
+            .map(|k| (k.to_string(), "default".to_string()))
+            .collect();
+        Self {
+            seen: defaults.clone(),
+            names,
+        }
+    }
+
+    /// Names `layer` as the source of every value it set or changed.
+    fn mark(&mut self, values: &BTreeMap<&'static str, Value>, layer: impl Fn(&str) -> String) {
+        for (key, value) in values {
+            if self.seen.get(key) != Some(value) {
+                self.names.insert(key.to_string(), layer(key));
+            }
+        }
+        self.seen = values.clone();
     }
 }
 
@@ -326,6 +362,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
         radius_clients: super::radius_clients::read(values, r.problems),
+        sources: BTreeMap::new(),
         data_dir,
         database_url,
         listen,

@@ -64,11 +64,28 @@ fn environment_overrides_file_and_flags_override_environment() {
     assert_eq!(config.listen, "127.0.0.1:9000");
     assert_eq!(config.lockout_threshold, 7);
     assert_eq!(config.database_url, "postgres://h/db");
-    overrides.listen = Some("0.0.0.0:1".into());
+    let source = |config: &crate::config::Config, key: &str| config.sources[key].clone();
+    assert!(source(&config, "http.listen").starts_with("file "));
     assert_eq!(
-        load_with_env(&overrides, &env).expect("valid").listen,
-        "0.0.0.0:1"
+        source(&config, "verify.lockout_threshold"),
+        "environment COUNTERSIGN_VERIFY_LOCKOUT_THRESHOLD"
     );
+    assert_eq!(source(&config, "http.body_limit"), "default");
+    overrides.listen = Some("0.0.0.0:1".into());
+    let flagged = load_with_env(&overrides, &env).expect("valid");
+    assert_eq!(flagged.listen, "0.0.0.0:1");
+    assert_eq!(source(&flagged, "http.listen"), "command line");
+    let shown = flagged.server_settings();
+    let listen = shown
+        .iter()
+        .find(|(k, _, _)| k == "http.listen")
+        .expect("listen shown");
+    assert_eq!(listen.2, "command line");
+    let database = shown
+        .iter()
+        .find(|(k, _, _)| k == "database.url")
+        .expect("db shown");
+    assert_eq!(database.2, "environment COUNTERSIGN_DATABASE_URL");
 }
 
 #[test]

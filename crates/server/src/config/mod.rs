@@ -48,11 +48,15 @@ pub struct Config {
     pub radius_challenge_seconds: i64,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::radius_clients::RadiusClient>,
+    /// Where each key's value came from: `default`, `file PATH`,
+    /// `environment NAME` or `command line`.
+    pub sources: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
-    /// What the console shows read-only: where it listens and what it uses.
-    pub fn server_settings(&self) -> Vec<(String, String)> {
+    /// What the console shows read-only: where it listens and what it uses,
+    /// each with where its value came from.
+    pub fn server_settings(&self) -> Vec<(String, String, String)> {
         let or_unset = |v: Option<String>| v.unwrap_or_else(|| "(not set)".into());
         let database = match self.database_url.split_once("://") {
             Some((scheme, rest)) => match rest.rsplit_once('@') {
@@ -75,6 +79,16 @@ impl Config {
             ("otp.issuer".into(), self.issuer.clone()),
             ("data_dir".into(), self.data_dir.display().to_string()),
         ]
+        .into_iter()
+        .map(|(key, value): (String, String)| {
+            let source = self
+                .sources
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| "default".into());
+            (key, value, source)
+        })
+        .collect()
     }
 
     /// The settings kept in the store start as the configuration's values.

@@ -74,7 +74,7 @@ fn page(state: &AppState, visitor: &Visitor, form: &SettingsForm, errors: &Error
     let server: Vec<_> = state
         .server_settings
         .iter()
-        .map(|(name, value)| context! { name => name, value => value })
+        .map(|(name, value, source)| context! { name => name, value => value, source => source })
         .collect();
     let ctx = context! { title => "Settings", form => Serde(form), errors => Serde(errors),
     defaults => Serde(defaults), server => server, ..base(state, visitor, "settings") };
