@@ -124,6 +124,39 @@ impl Welcome {
         Ok((content, verdict))
     }
 
+    /// Sends the welcome email as a new user with a token would get it (an
+    /// example activation code, nobody's real account) to `to`, so an
+    /// administrator sees what users see. Queued with purpose `test`.
+    pub async fn send_test(&self, to: &str) -> Result<String, DomainError> {
+        crate::user::validate_email(to)?;
+        let now = self.push.clock().now();
+        let sample = User {
+            id: "usr_example".into(),
+            username: "test.user".into(),
+            display_name: Some("Test User".into()),
+            email: Some(to.to_string()),
+            phone: None,
+            enabled: true,
+            locked_until: None,
+            failed_attempts: 0,
+            created_at: now,
+            updated_at: now,
+            push_number_matching: None,
+            push_pin_required: None,
+            welcome_email: Some(true),
+            welcomed_at: None,
+            pin_hash: None,
+            default_method: None,
+            allowed_methods: None,
+            bypass_until: None,
+            bypass_reason: None,
+        };
+        let content = self.compose(&sample, 0, 1, false).await?;
+        self.outbox
+            .enqueue(MessageKind::Email, "test", to, &content)
+            .await
+    }
+
     /// `real`: a live activation is made for a user without a device;
     /// otherwise (a preview) an example code stands in for it.
     async fn compose(

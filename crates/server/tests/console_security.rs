@@ -471,6 +471,26 @@ async fn welcome_email_preview_sends_nothing_until_asked() {
     assert_eq!(sent.location(), "/admin/messages?status=queued");
     assert_eq!(queued(&root.get("/admin/messages").await.body), before + 1);
 
+    // A test to an address typed on the settings page; a bad one is refused there.
+    let settings = root.get("/admin/settings").await;
+    let bad = root
+        .post(
+            "/admin/settings/welcome-test",
+            &[("csrf", &settings.csrf()), ("to", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("test-to-error"), "{}", bad.body);
+    let test = root
+        .post(
+            "/admin/settings/welcome-test",
+            &[("csrf", &settings.csrf()), ("to", "admin@example.org")],
+        )
+        .await;
+    assert_eq!(test.location(), "/admin/messages?status=queued");
+    let messages = root.get("/admin/messages").await.body;
+    assert!(messages.contains("(test)") && messages.contains("admin@example.org"));
+
     // Without an address it says why, and sending is refused.
     let none = root.get("/admin/users/nomail/welcome").await;
     assert!(none.body.contains("no email address"), "{}", none.body);

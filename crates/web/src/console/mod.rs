@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(clients::edit_form).post(clients::edit),
         )
         .route("/admin/settings", get(settings::show).post(settings::save))
+        .route("/admin/settings/welcome-test", post(settings::welcome_test))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/assets/console.css", get(css))

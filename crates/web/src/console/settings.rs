@@ -128,3 +128,39 @@ pub async fn save(
         Err(e) => failure(e),
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct TestForm {
+    #[serde(default)]
+    to: String,
+}
+
+/// Queues a test welcome email to the address typed.
+pub async fn welcome_test(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Form(form): Form<TestForm>,
+) -> Response {
+    let to = form.to.trim().to_string();
+    match state.welcome.send_test(&to).await {
+        Ok(_) => {
+            audit(
+                &state,
+                &owner,
+                &visitor,
+                &format!("test_welcome to {to}"),
+                "-",
+            )
+            .await;
+            Redirect::to("/admin/messages?status=queued").into_response()
+        }
+        Err(DomainError::Invalid { message, .. }) => {
+            let current = SettingsForm::of(&state.settings.current());
+            let mut errors = Errors::new();
+            errors.insert("to", message);
+            page(&state, &visitor, &current, &errors)
+        }
+        Err(e) => failure(e),
+    }
+}
