@@ -49,6 +49,6 @@ pub struct AuditQuery {
     pub client: Option<String>,
     /// Only records before this time (Unix seconds).
     pub until: Option<i64>,
-    /// The next page: records older than the one with this id.
-    pub before_id: Option<String>,
+    /// The next page: records older than this position (`audit_page`'s cursor).
+    pub before_seq: Option<i64>,
 }

@@ -32,8 +32,13 @@ pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
 }
 
 pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+    Ok(page(pool, q).await?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Records with their position (`seq`), the cursor of the next page.
+pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
     let mut sql = String::from(
-        "SELECT id, at, username, user_id, method, token_id, result, reason, api_key, source_address FROM audit WHERE 1 = 1",
+        "SELECT seq, id, at, username, user_id, method, token_id, result, reason, api_key, source_address FROM audit WHERE 1 = 1",
     );
     let mut texts: Vec<String> = Vec::new();
     if let Some(name) = &q.username {
@@ -60,12 +65,8 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
     if let Some(until) = q.until {
         sql.push_str(&format!(" AND at < {until}"));
     }
-    if let Some(before) = &q.before_id {
-        texts.push(outside_text(before));
-        let n = texts.len();
-        sql.push_str(&format!(
-            " AND seq < (SELECT seq FROM audit WHERE id = ${n})"
-        ));
+    if let Some(before) = q.before_seq {
+        sql.push_str(&format!(" AND seq < {before}"));
     }
     sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit));
     let mut query = sqlx::query(&sql);
@@ -76,7 +77,10 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
         .fetch_all(pool)
         .await
         .map_err(db_error("reading audit"))?;
-    rows.iter().map(from_row).collect()
+    let err = db_error("reading audit");
+    rows.iter()
+        .map(|row| Ok((row.try_get::<i64, _>("seq").map_err(&err)?, from_row(row)?)))
+        .collect()
 }
 
 pub async fn counts(pool: &AnyPool, since: i64) -> StoreResult<Vec<AuditCount>> {

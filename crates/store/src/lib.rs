@@ -210,6 +210,9 @@ impl AuditStore for SqlStore {
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         audit::query(&self.pool, query).await
     }
+    async fn audit_page(&self, query: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
+        audit::page(&self.pool, query).await
+    }
     async fn audit_counts(
         &self,
         since: i64,

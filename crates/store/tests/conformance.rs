@@ -423,6 +423,37 @@ async fn audit_filters_newest_first(store: SqlStore) {
             .expect("q")),
         ["aud_2"]
     );
+    // Pages by position: one record at a time, newest first, then nothing.
+    let mut cursor = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = w
+            .store
+            .audit_page(&AuditQuery {
+                limit: 1,
+                before_seq: cursor,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("page");
+        let Some((seq, record)) = page.into_iter().next() else {
+            break;
+        };
+        seen.push(record.id);
+        cursor = Some(seq);
+    }
+    assert_eq!(seen, ["aud_2", "aud_1", "aud_0"]);
+    let until = w
+        .store
+        .query_audit(&AuditQuery {
+            until: Some(NOW + 1),
+            client: Some("k".into()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("until");
+    assert_eq!(ids(until), ["aud_0"]);
 }
 
 async fn migrations_are_idempotent(store: SqlStore) {

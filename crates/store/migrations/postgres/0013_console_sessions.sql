@@ -14,6 +14,3 @@ CREATE INDEX console_sessions_admin ON console_sessions (admin_id);
 -- When the administrator's own second factor (a TOTP on the hidden user
 -- admin/NAME) was enrolled; NULL: enrolment comes first.
 ALTER TABLE admins ADD COLUMN second_factor_at BIGINT;
-
--- The console pages the audit trail by record id.
-CREATE INDEX audit_by_id ON audit (id);

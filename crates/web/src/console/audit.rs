@@ -41,7 +41,7 @@ pub struct Filters {
     #[serde(default)]
     to: String,
     #[serde(default, skip_serializing)]
-    before: Option<String>,
+    before: Option<i64>,
 }
 
 fn given(text: &str) -> Option<String> {
@@ -73,7 +73,7 @@ impl Filters {
             client: given(&self.client),
             since: time_of(&self.from, "From")?,
             until: time_of(&self.to, "To")?,
-            before_id: self.before.clone(),
+            before_seq: self.before,
             limit,
         })
     }
@@ -116,15 +116,16 @@ pub async fn list(
     Query(filters): Query<Filters>,
 ) -> Response {
     let (records, error) = match filters.query(PAGE) {
-        Ok(query) => match state.store.query_audit(&query).await {
+        Ok(query) => match state.store.audit_page(&query).await {
             Ok(records) => (records, None),
             Err(e) => return failure(e.into()),
         },
         Err(message) => (Vec::new(), Some(message)),
     };
     let next = (records.len() as u32 == PAGE)
-        .then(|| records.last().map(|r| r.id.clone()))
+        .then(|| records.last().map(|(seq, _)| *seq))
         .flatten();
+    let records: Vec<AuditRecord> = records.into_iter().map(|(_, r)| r).collect();
     let reason_codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
     let status = match error {
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -161,7 +162,7 @@ pub async fn csv(
             return;
         }
         loop {
-            let page = match store.query_audit(&query).await {
+            let page = match store.audit_page(&query).await {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::error!(error = %e, "audit export stopped: the store failed");
@@ -169,15 +170,13 @@ pub async fn csv(
                     return;
                 }
             };
-            let chunk: String = page.iter().map(csv_line).collect();
+            let chunk: String = page.iter().map(|(_, r)| csv_line(r)).collect();
             // The receiver is gone when the download was cancelled.
             if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
                 return;
             }
             match page.last() {
-                Some(last) if page.len() as u32 == EXPORT_PAGE => {
-                    query.before_id = Some(last.id.clone())
-                }
+                Some((seq, _)) if page.len() as u32 == EXPORT_PAGE => query.before_seq = Some(*seq),
                 _ => return,
             }
         }
