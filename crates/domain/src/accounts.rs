@@ -83,28 +83,7 @@ impl Accounts {
     }
 
     fn blank_user(&self, username: String) -> User {
-        let now = self.clock.now();
-        User {
-            id: new_id("usr"),
-            username,
-            display_name: None,
-            email: None,
-            phone: None,
-            enabled: true,
-            locked_until: None,
-            failed_attempts: 0,
-            created_at: now,
-            updated_at: now,
-            push_number_matching: None,
-            push_pin_required: None,
-            welcome_email: None,
-            welcomed_at: None,
-            pin_hash: None,
-            default_method: None,
-            allowed_methods: None,
-            bypass_until: None,
-            bypass_reason: None,
-        }
+        User::blank(new_id("usr"), username, self.clock.now())
     }
 
     /// A user by name; administrators' principals are not users here.

@@ -47,6 +47,31 @@ impl User {
         self.locked_until.is_some_and(|until| until > now)
     }
 
+    /// A new enabled user with nothing set but its id and name.
+    pub fn blank(id: String, username: String, now: i64) -> User {
+        User {
+            id,
+            username,
+            display_name: None,
+            email: None,
+            phone: None,
+            enabled: true,
+            locked_until: None,
+            failed_attempts: 0,
+            created_at: now,
+            updated_at: now,
+            push_number_matching: None,
+            push_pin_required: None,
+            welcome_email: None,
+            welcomed_at: None,
+            pin_hash: None,
+            default_method: None,
+            allowed_methods: None,
+            bypass_until: None,
+            bypass_reason: None,
+        }
+    }
+
     /// Whether a one-time bypass is waiting to be used.
     pub fn has_bypass(&self, now: i64) -> bool {
         self.bypass_until.is_some_and(|until| until > now)

@@ -131,25 +131,10 @@ impl Welcome {
         crate::user::validate_email(to)?;
         let now = self.push.clock().now();
         let sample = User {
-            id: "usr_example".into(),
-            username: "test.user".into(),
             display_name: Some("Test User".into()),
             email: Some(to.to_string()),
-            phone: None,
-            enabled: true,
-            locked_until: None,
-            failed_attempts: 0,
-            created_at: now,
-            updated_at: now,
-            push_number_matching: None,
-            push_pin_required: None,
             welcome_email: Some(true),
-            welcomed_at: None,
-            pin_hash: None,
-            default_method: None,
-            allowed_methods: None,
-            bypass_until: None,
-            bypass_reason: None,
+            ..User::blank("usr_example".into(), "test.user".into(), now)
         };
         let content = self.compose(&sample, 0, 1, false).await?;
         self.outbox
