@@ -54,27 +54,7 @@ on_both!(
 const NOW: i64 = 1_700_000_000;
 
 async fn user_with_token(store: &SqlStore, name: &str) -> (String, String) {
-    let user = User {
-        id: format!("usr_{name}"),
-        username: name.to_string(),
-        display_name: None,
-        email: None,
-        phone: None,
-        enabled: true,
-        locked_until: None,
-        failed_attempts: 0,
-        created_at: NOW,
-        updated_at: NOW,
-        push_number_matching: None,
-        push_pin_required: None,
-        welcome_email: None,
-        welcomed_at: None,
-        pin_hash: None,
-        default_method: None,
-        allowed_methods: None,
-        bypass_until: None,
-        bypass_reason: None,
-    };
+    let user = User::blank(format!("usr_{name}"), name.to_string(), NOW);
     store.insert_user(&user).await.expect("user");
     let token = StoredToken {
         id: format!("tok_{name}"),

@@ -167,27 +167,7 @@ mod tests {
     use super::*;
 
     fn user() -> User {
-        User {
-            id: "usr_1".into(),
-            username: "alice".into(),
-            display_name: None,
-            email: None,
-            phone: None,
-            enabled: true,
-            locked_until: None,
-            failed_attempts: 0,
-            created_at: 0,
-            updated_at: 0,
-            push_number_matching: None,
-            push_pin_required: None,
-            welcome_email: None,
-            welcomed_at: None,
-            pin_hash: None,
-            default_method: None,
-            allowed_methods: None,
-            bypass_until: None,
-            bypass_reason: None,
-        }
+        User::blank("usr_1".into(), "alice".into(), 0)
     }
 
     #[test]
