@@ -123,6 +123,15 @@ impl SettingsHandle {
         }
     }
 
+    /// Reads what `look` needs without cloning the whole settings (the
+    /// account name is a String): the hot path reads one or two numbers.
+    pub fn read<T>(&self, look: impl FnOnce(&Settings) -> T) -> T {
+        match self.0.read() {
+            Ok(current) => look(&current),
+            Err(poisoned) => look(&poisoned.into_inner()),
+        }
+    }
+
     pub fn set(&self, settings: Settings) {
         match self.0.write() {
             Ok(mut current) => *current = settings,

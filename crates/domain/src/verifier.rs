@@ -250,12 +250,11 @@ impl Verifier {
     /// The audit record and, when the reason counts, one more failure.
     fn effects(&self, entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> Effects {
         let counts = entry.user.is_some() && reason.is_some_and(Reason::counts_as_failure);
-        let settings = self.settings.get();
         Effects {
             failure: if counts {
                 FailureChange::Count {
-                    threshold: i64::from(settings.lockout_threshold.max(1)),
-                    lock_seconds: settings.lockout_seconds(),
+                    threshold: self.threshold(),
+                    lock_seconds: self.settings.read(Settings::lockout_seconds),
                 }
             } else {
                 FailureChange::None
@@ -265,7 +264,7 @@ impl Verifier {
     }
 
     fn threshold(&self) -> i64 {
-        i64::from(self.settings.get().lockout_threshold.max(1))
+        i64::from(self.settings.read(|s| s.lockout_threshold).max(1))
     }
 
     /// Logs the committed decision (and a lockout it caused); updates the metrics.

@@ -97,7 +97,7 @@ impl SignIn {
     /// The policy as currently stored (settings change it while running).
     pub fn policy(&self) -> SignInPolicy {
         SignInPolicy {
-            allow_method_choice: self.verifier.settings().get().allow_method_choice,
+            allow_method_choice: self.verifier.settings().read(|s| s.allow_method_choice),
         }
     }
 
