@@ -14,6 +14,9 @@ const NAMES: [&str; 7] = [
     "code_email.txt",
     "code_sms.txt",
     "reply_sms.txt",
+    "confirm_sms.txt",
+    "confirm_email.subject",
+    "confirm_email.txt",
 ];
 
 fn context() -> Value {

@@ -45,6 +45,8 @@ pub struct App {
     pub web_push: Option<WebPush>,
     pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
+    pub portal: countersign_domain::portal::Portal,
+    pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
 }
 
@@ -138,6 +140,15 @@ impl App {
             pin: crate::serve::served_pin(&config),
             account_name: config.push.account_name.clone(),
         };
+        let portal = countersign_domain::portal::Portal::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            outbox.clone(),
+            composer.clone(),
+            verifier.settings().clone(),
+            config.portal.clone(),
+        );
         let welcome = Welcome::new(
             store.clone(),
             outbox.clone(),
@@ -151,7 +162,11 @@ impl App {
             config.stored_settings_defaults(),
         );
         settings.refresh().await?;
+        let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
+            portal,
+            portal_pages: Arc::new(portal_pages),
             settings,
             outbox,
             codes,
@@ -206,6 +221,8 @@ impl App {
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
             sessions: self.sessions.clone(),
+            portal: self.portal.clone(),
+            portal_pages: self.portal_pages.clone(),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             radius_clients: self.radius_clients.clone(),

@@ -12,6 +12,7 @@ mod extract;
 mod inbound;
 mod messages;
 mod openapi;
+pub mod portal;
 pub mod proxy;
 pub mod push_hub;
 mod settings;
@@ -73,6 +74,9 @@ pub struct AppState {
     /// Console administrators and their sessions.
     pub admins: countersign_domain::admin::Admins,
     pub sessions: countersign_domain::console::Sessions,
+    /// The user portal's rules and its pages (templates, words).
+    pub portal: countersign_domain::portal::Portal,
+    pub portal_pages: Arc<portal::Pages>,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).
@@ -129,6 +133,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/openapi.json", get(system::openapi));
     Router::new()
         .merge(console::router(state.clone()))
+        .merge(portal::router(state.clone()))
         .nest("/api/v1", api)
         .nest("/device/v1", device::router())
         .merge(webapp::router())

@@ -22,6 +22,9 @@ pub struct Config {
     pub max_connections_per_address: usize,
     /// Console session limits (`[console]`).
     pub console_sessions: countersign_domain::console::SessionPolicy,
+    /// The portal (`[portal]`); its public URL is filled in from `public_url`.
+    pub portal: countersign_domain::portal::PortalPolicy,
+    pub portal_templates: Option<PathBuf>,
     pub log_level: String,
     pub log_json: bool,
     pub encryption_key: Option<String>,
@@ -102,6 +105,7 @@ impl Config {
             push_per_minute: self.push.per_minute,
             push_per_hour: self.push.per_hour,
             account_name: self.push.account_name.clone(),
+            ..countersign_domain::settings::Settings::default()
         }
     }
 
