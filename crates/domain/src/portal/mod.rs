@@ -46,7 +46,11 @@ impl Default for PortalPolicy {
         Self {
             link_seconds: 7 * 24 * 3600,
             public_url: "http://127.0.0.1:8080".into(),
-            sessions: SessionPolicy::default(),
+            // Shorter than the console's: users sign in for a few changes.
+            sessions: SessionPolicy {
+                idle_seconds: 15 * 60,
+                absolute_seconds: 8 * 3600,
+            },
             contact_code_seconds: 600,
         }
     }
