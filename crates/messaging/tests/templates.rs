@@ -6,7 +6,7 @@ use common::TempDir;
 use countersign_messaging::{TemplateError, Templates};
 use serde_json::{json, Value};
 
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 10] = [
     "welcome.subject",
     "welcome.txt",
     "welcome.html",

@@ -155,7 +155,8 @@ impl App {
             composer,
             push.clone(),
             welcome_policy,
-        );
+        )
+        .with_portal(portal.clone());
         let settings = countersign_domain::settings::SettingsService::new(
             store.clone(),
             verifier.settings().clone(),

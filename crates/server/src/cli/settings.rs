@@ -15,7 +15,7 @@ pub enum SettingsCommand {
     /// Show the stored settings (the configuration's until someone saves).
     Show,
     /// Change settings; the others keep their value. Running servers obey within seconds.
-    Set(SettingsChange),
+    Set(Box<SettingsChange>),
 }
 
 /// Every flag is a setting of the same name (`--allow-method-choice` is
@@ -99,7 +99,7 @@ pub async fn settings(app: &App, command: SettingsCommand, out: &Output) -> Resu
         SettingsCommand::Show => app.settings.current(),
         SettingsCommand::Set(change) => {
             let mut next = app.settings.current();
-            for (name, text) in change.pairs() {
+            for (name, text) in (*change).pairs() {
                 next = next
                     .with_text(name, &text)
                     .map_err(|e| anyhow::anyhow!("--{}: {e}", name.replace('_', "-")))?;

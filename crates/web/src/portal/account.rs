@@ -73,7 +73,7 @@ fn secret_answer(
     let pages = &state.portal_pages;
     let (field, text) = error.unzip();
     let ctx = context! { kind => kind, title => pages.word(guest.lang, &format!("{kind}_title")), csrf => guest.csrf(state),
-    error_field => field, error => text, pin_min => state.settings.current().pin_min_length };
+    error_field => field, error => text, pin_min => state.settings.current().pin_min_length, signed_in => true };
     render(state, guest.lang, status, "secret.html", ctx)
 }
 
@@ -188,7 +188,7 @@ fn contact_answer(
     };
     let ctx = context! { kind => name, title => state.portal_pages.word(guest.lang, &format!("{name}_title")),
     csrf => guest.csrf(state), error => error, current => current,
-    pending => pending.map(|p| p.address.clone()) };
+    pending => pending.map(|p| p.address.clone()), signed_in => true };
     render(state, guest.lang, status, "contact.html", ctx)
 }
 

@@ -122,7 +122,8 @@ fn totp_answer(
         StatusCode::OK
     };
     let ctx = context! { title => state.portal_pages.word(guest.lang, "totp_title"), csrf => guest.csrf(state),
-    qr_svg => qr, secret => grouped, error => error, signed_in => live.stage == PortalStage::SignedIn };
+    qr_svg => qr, secret => grouped, error => error, signed_in => true,
+        back => if live.stage == PortalStage::SignedIn { "/portal" } else { "/portal/enrol" } };
     no_store(render(state, guest.lang, status, "totp.html", ctx))
 }
 
@@ -252,7 +253,7 @@ pub async fn app_page(
         title => state.portal_pages.word(guest.lang, "app_title"), csrf => guest.csrf(&state),
         qr_svg => countersign_otp::qr::svg(&app_link).unwrap_or_default(), code => grouped, url => url.clone(),
         app_link => app_link, cli_uri => crate::activation_uri(&url, &code, state.tls_pin.as_deref()),
-        expires => live.data.activation_expires_at.map(crate::console::when),
+        expires => live.data.activation_expires_at.map(crate::console::when), signed_in => true,
     };
     no_store(render(&state, guest.lang, StatusCode::OK, "app.html", ctx))
 }

@@ -75,9 +75,7 @@ async fn page(
     let (methods, default) = state.signin.methods_for(user).await?;
     let settings = state.settings.current();
     let token_rows: Vec<Value> = tokens.iter().map(|t| {
-        let view = t.view();
-        let kind = serde_json::to_value(view.kind).ok().and_then(|v| v.as_str().map(str::to_uppercase)).unwrap_or_default();
-        let name = labels.get(&t.id).cloned().unwrap_or_else(|| format!("{kind} {}", pages.word(lang, "token")));
+        let name = labels.get(&t.id).cloned().unwrap_or_else(|| pages.word(lang, "token_default_name"));
         context! { id => t.id.clone(), name => name, added => when(t.created_at), used => t.last_used_at.map(when) }
     }).collect();
     let device_rows: Vec<Value> = devices.iter().map(|d| {

@@ -252,8 +252,7 @@ mod tests {
                 "message.html",
                 context! { title => "x", message => "y" },
             );
-            let body = futures_body(response);
-            body
+            futures_body(response)
         };
         assert!(page(Lang::En).contains("Sign-in settings"));
         assert!(page(Lang::De).contains("Anmeldeeinstellungen"));

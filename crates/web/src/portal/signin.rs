@@ -290,14 +290,14 @@ pub async fn link_submit(
 }
 
 /// The session in the second-factor stage with what is under way.
-fn underway(guest: &Guest) -> Result<(PortalLive, Underway), Response> {
+fn underway(guest: &Guest) -> Result<(PortalLive, Underway), Redirect> {
     match &guest.live {
         Some(live) if live.stage == PortalStage::SecondFactor => match &live.data.underway {
             Some(u) => Ok((live.clone(), u.clone())),
-            None => Err(Redirect::to("/portal/login").into_response()),
+            None => Err(Redirect::to("/portal/login")),
         },
-        Some(live) => Err(Redirect::to(landing(live.stage)).into_response()),
-        None => Err(Redirect::to(&login_path(guest.closed)).into_response()),
+        Some(live) => Err(Redirect::to(landing(live.stage))),
+        None => Err(Redirect::to(&login_path(guest.closed))),
     }
 }
 
@@ -308,7 +308,7 @@ pub async fn verify_page(
 ) -> Response {
     let (live, underway) = match underway(&guest) {
         Ok(found) => found,
-        Err(back) => return back,
+        Err(back) => return back.into_response(),
     };
     let waiting = underway.method == Method::Push || underway.method == Method::SmsReply;
     if let (true, Some(_), Some(txn)) = (waiting, q.wait, &underway.transaction_id) {
@@ -381,7 +381,7 @@ pub async fn verify_submit(
 ) -> Response {
     let (live, underway) = match underway(&guest) {
         Ok(found) => found,
-        Err(back) => return back,
+        Err(back) => return back.into_response(),
     };
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.is_empty() {
@@ -427,7 +427,7 @@ pub async fn switch_method(
 ) -> Response {
     let (mut live, _) = match underway(&guest) {
         Ok(found) => found,
-        Err(back) => return back,
+        Err(back) => return back.into_response(),
     };
     let Some(method) = Method::parse(&form.method) else {
         return Redirect::to("/portal/verify").into_response();
