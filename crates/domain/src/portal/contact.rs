@@ -146,21 +146,6 @@ impl Portal {
             "minutes": self.policy.contact_code_seconds / 60,
             "account_name": self.settings.read(|s| s.account_name.clone()),
         });
-        let render = |name: &str| {
-            self.composer
-                .render(name, None, &context)
-                .map_err(|e| DomainError::invalid("template", e))
-        };
-        Ok(match kind {
-            MessageKind::Sms => MessageContent {
-                text: render("confirm_sms.txt")?,
-                ..MessageContent::default()
-            },
-            MessageKind::Email => MessageContent {
-                subject: Some(render("confirm_email.subject")?.trim().to_string()),
-                text: render("confirm_email.txt")?,
-                ..MessageContent::default()
-            },
-        })
+        crate::codes::code_message(self.composer.as_ref(), kind, "confirm", &context)
     }
 }

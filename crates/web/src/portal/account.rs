@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::guard::{Guest, Member};
 use super::pages::{failure, message, render};
+use super::signin::CodeForm;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
@@ -29,12 +30,6 @@ pub struct SecretForm {
 pub struct ContactForm {
     #[serde(default)]
     address: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
 }
 
 /// `password` or `pin`: the same page, its own words and rules.

@@ -13,24 +13,13 @@ use axum::Form;
 use countersign_domain::portal::{PortalLive, PortalStage};
 use countersign_domain::DomainError;
 use minijinja::context;
-use serde::Deserialize;
 
 use super::guard::{with_session, Enroller, Guest};
-use super::pages::{failure, message, render};
+use super::pages::{failure, grouped, message, render};
+use super::signin::{CodeForm, WaitQuery};
 use crate::AppState;
 
 const ACTIVATION_WAIT: Duration = Duration::from_secs(20);
-
-#[derive(Deserialize, Default)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct WaitQuery {
-    wait: Option<String>,
-}
 
 /// The first page of a user who has no method yet: what they can set up.
 pub async fn landing(State(state): State<AppState>, Enroller(live, guest): Enroller) -> Response {
@@ -110,12 +99,7 @@ fn totp_answer(
     }
     .to_uri();
     let qr = countersign_otp::qr::svg(&uri).unwrap_or_default();
-    let grouped = secret
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let grouped = grouped(secret);
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -243,12 +227,7 @@ pub async fn app_page(
     }
     let url = crate::activations::service_url(&state, &headers);
     let app_link = countersign_domain::activation::app_url(&url, &code);
-    let grouped = code
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let grouped = grouped(&code);
     let ctx = context! {
         title => state.portal_pages.word(guest.lang, "app_title"), csrf => guest.csrf(&state),
         qr_svg => countersign_otp::qr::svg(&app_link).unwrap_or_default(), code => grouped, url => url.clone(),

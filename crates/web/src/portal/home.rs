@@ -74,14 +74,24 @@ async fn page(
     let devices = state.store.devices_of_user(&user.id).await?;
     let (methods, default) = state.signin.methods_for(user).await?;
     let settings = state.settings.current();
-    let token_rows: Vec<Value> = tokens.iter().map(|t| {
-        let name = labels.get(&t.id).cloned().unwrap_or_else(|| pages.word(lang, "token_default_name"));
-        context! { id => t.id.clone(), name => name, added => when(t.created_at), used => t.last_used_at.map(when) }
-    }).collect();
-    let device_rows: Vec<Value> = devices.iter().map(|d| {
-        context! { id => d.id.clone(), name => d.name.clone(), platform => d.platform.clone(), added => when(d.created_at),
-            seen => d.last_seen_at.map(when) }
-    }).collect();
+    let word = |key: &str| pages.word(lang, key);
+    let devices_shown = devices.iter().map(|d| {
+        let last = d.last_seen_at.map(|at| format!("{} {}", word("last_seen"), when(at)));
+        context! { kind => "devices", id => d.id.clone(), name => d.name.clone(), tag => word("authenticator_app"),
+            added => when(d.created_at), last => last }
+    });
+    let tokens_shown = tokens.iter().map(|t| {
+        let name = labels
+            .get(&t.id)
+            .cloned()
+            .unwrap_or_else(|| word("token_default_name"));
+        let last = t
+            .last_used_at
+            .map(|at| format!("{} {}", word("last_used"), when(at)));
+        context! { kind => "tokens", id => t.id.clone(), name => name, tag => word("code_token"),
+        added => when(t.created_at), last => last }
+    });
+    let things: Vec<Value> = devices_shown.chain(tokens_shown).collect();
     let method_rows: Vec<Value> = methods.list().iter().map(|m| {
         context! { id => m.as_str(), name => pages.word(lang, &format!("method_{}", m.as_str())), default => Some(*m) == default }
     }).collect();
@@ -92,7 +102,7 @@ async fn page(
     let ctx = context! {
         title => pages.word(lang, "home_title"), csrf => guest.csrf(state), notice => notice,
         name => user.display_name.clone().unwrap_or_else(|| user.username.clone()), username => user.username.clone(),
-        tokens => token_rows, devices => device_rows, methods => method_rows,
+        things => things, methods => method_rows,
         default_method => default.map(|m| pages.word(lang, &format!("method_{}", m.as_str()))),
         phone => user.phone.clone(), email => user.email.clone(), has_pin => user.pin_hash.is_some(),
         has_password => state.portal.has_password(&user.id).await?, recent => recent,
@@ -184,83 +194,78 @@ async fn would_be_last(
     Ok(Methods::of(user, after).is_empty())
 }
 
-pub async fn remove_token(
-    State(state): State<AppState>,
-    Member(live, guest): Member,
-    Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        if would_be_last(&state, &live.user, 1, 0).await? {
-            return Ok(false);
-        }
-        state
-            .accounts
-            .delete_token(&live.user.username, &id)
-            .await
-            .map(|_| true)
-    }
-    .await;
-    removed(&state, &guest, result)
+/// The user's phones (`devices`) and tokens (`tokens`), as the paths name them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Thing {
+    Token,
+    Device,
 }
 
-pub async fn remove_device(
-    State(state): State<AppState>,
-    Member(live, guest): Member,
-    Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        if would_be_last(&state, &live.user, 0, 1).await? {
-            return Ok(false);
+impl Thing {
+    fn of(path: &str) -> Option<Thing> {
+        match path {
+            "tokens" => Some(Thing::Token),
+            "devices" => Some(Thing::Device),
+            _ => None,
         }
-        state
-            .push
-            .remove_device(&live.user.username, &id)
-            .await
-            .map(|_| true)
     }
-    .await;
-    removed(&state, &guest, result)
 }
 
-fn removed(
-    state: &AppState,
-    guest: &super::guard::Guest,
-    result: Result<bool, DomainError>,
+fn no_such_thing(state: &AppState, guest: &super::guard::Guest) -> Response {
+    message(
+        state,
+        guest.lang,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "page_not_found",
+    )
+}
+
+/// Removes a token or phone, unless it is the last method and the policy keeps it.
+pub async fn remove(
+    State(state): State<AppState>,
+    Member(live, guest): Member,
+    Path((thing, id)): Path<(String, String)>,
 ) -> Response {
+    let Some(thing) = Thing::of(&thing) else {
+        return no_such_thing(&state, &guest);
+    };
+    let result = async {
+        let (tokens_less, devices_less) = match thing {
+            Thing::Token => (1, 0),
+            Thing::Device => (0, 1),
+        };
+        if would_be_last(&state, &live.user, tokens_less, devices_less).await? {
+            return Ok(false);
+        }
+        let username = &live.user.username;
+        match thing {
+            Thing::Token => state.accounts.delete_token(username, &id).await?,
+            Thing::Device => state.push.remove_device(username, &id).await?,
+        }
+        Ok(true)
+    }
+    .await;
     match result {
         Ok(true) => Redirect::to("/portal?notice=removed").into_response(),
         Ok(false) => Redirect::to("/portal?notice=cannot_remove_last").into_response(),
-        Err(e) => failure(state, guest.lang, e),
-    }
-}
-
-pub async fn rename_token(
-    State(state): State<AppState>,
-    Member(live, guest): Member,
-    Path(id): Path<String>,
-    Form(form): Form<NameForm>,
-) -> Response {
-    match state
-        .portal
-        .label_token(&live.user.id, &id, &form.name)
-        .await
-    {
-        Ok(()) => Redirect::to("/portal?notice=renamed").into_response(),
         Err(e) => failure(&state, guest.lang, e),
     }
 }
 
-pub async fn rename_device(
+pub async fn rename(
     State(state): State<AppState>,
     Member(live, guest): Member,
-    Path(id): Path<String>,
+    Path((thing, id)): Path<(String, String)>,
     Form(form): Form<NameForm>,
 ) -> Response {
-    match state
-        .portal
-        .rename_device(&live.user.id, &id, &form.name)
-        .await
-    {
+    let user_id = &live.user.id;
+    let renamed = match Thing::of(&thing) {
+        Some(Thing::Token) => state.portal.label_token(user_id, &id, &form.name).await,
+        Some(Thing::Device) => state.portal.rename_device(user_id, &id, &form.name).await,
+        None => return no_such_thing(&state, &guest),
+    };
+    match renamed {
         Ok(()) => Redirect::to("/portal?notice=renamed").into_response(),
         Err(e) => failure(&state, guest.lang, e),
     }

@@ -44,10 +44,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/portal/app", get(enrol::app_page).post(enrol::app_start))
         .route("/portal/method", post(home::set_method))
-        .route("/portal/tokens/{id}/remove", post(home::remove_token))
-        .route("/portal/tokens/{id}/rename", post(home::rename_token))
-        .route("/portal/devices/{id}/remove", post(home::remove_device))
-        .route("/portal/devices/{id}/rename", post(home::rename_device))
+        .route("/portal/{thing}/{id}/remove", post(home::remove))
+        .route("/portal/{thing}/{id}/rename", post(home::rename))
         .route("/portal/activity/{id}/report", post(home::report))
         .route(
             "/portal/secret/{kind}",

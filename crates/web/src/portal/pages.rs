@@ -179,6 +179,15 @@ impl Pages {
     }
 }
 
+/// A code or key in groups of four for reading and typing (`ABCD EFGH`).
+pub fn grouped(text: &str) -> String {
+    text.as_bytes()
+        .chunks(4)
+        .map(String::from_utf8_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `key = text` lines; `#` starts a comment line.
 fn parse_catalogue(text: &str) -> HashMap<String, String> {
     text.lines()

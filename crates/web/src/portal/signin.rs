@@ -42,7 +42,7 @@ pub struct Ended {
 #[derive(Deserialize, Default)]
 pub struct CodeForm {
     #[serde(default)]
-    code: String,
+    pub code: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,7 +53,7 @@ pub struct MethodForm {
 
 #[derive(Deserialize, Default)]
 pub struct WaitQuery {
-    wait: Option<String>,
+    pub wait: Option<String>,
 }
 
 /// The portal's door rules: unenrolled users pass the second factor only
@@ -388,34 +388,36 @@ pub async fn verify_submit(
         let error = state.portal_pages.word(guest.lang, "enter_code");
         return verify_answer(&state, &guest, &live, &underway, Some(error)).await;
     }
-    let username = live.user.username.clone();
-    let step = match (&underway.transaction_id, underway.method) {
-        (Some(txn), Method::Sms | Method::Email) => {
-            let source = attempt(&state, &guest, &username, None, None).source;
-            match state.signin.answer(&username, txn, &code, &source).await {
-                Ok(step) => Ok(step),
-                Err(countersign_domain::signin::AnswerError::NotFound) => {
-                    Ok(Step::rejected(Reason::ChallengeExpired))
-                }
-                Err(countersign_domain::signin::AnswerError::Domain(e)) => Err(e),
-            }
-        }
-        _ => {
-            state
-                .signin
-                .start(&attempt(
-                    &state,
-                    &guest,
-                    &username,
-                    Some(Method::Otp),
-                    Some(code),
-                ))
-                .await
-        }
-    };
+    let step = answer_code(&state, &guest, &live.user.username, &underway, code).await;
     match step {
         Ok(step) => settle(&state, &guest, live, step).await,
         Err(e) => failure(&state, guest.lang, e),
+    }
+}
+
+/// A code typed for what is under way: a texted or emailed code answers its
+/// challenge, anything else is an OATH code (with the PIN, if the user has one).
+pub async fn answer_code(
+    state: &AppState,
+    guest: &Guest,
+    username: &str,
+    underway: &Underway,
+    code: String,
+) -> Result<Step, countersign_domain::DomainError> {
+    use countersign_domain::signin::AnswerError;
+    match (&underway.transaction_id, underway.method) {
+        (Some(txn), Method::Sms | Method::Email) => {
+            let source = attempt(state, guest, username, None, None).source;
+            match state.signin.answer(username, txn, &code, &source).await {
+                Ok(step) => Ok(step),
+                Err(AnswerError::NotFound) => Ok(Step::rejected(Reason::ChallengeExpired)),
+                Err(AnswerError::Domain(e)) => Err(e),
+            }
+        }
+        _ => {
+            let otp = attempt(state, guest, username, Some(Method::Otp), Some(code));
+            state.signin.start(&otp).await
+        }
     }
 }
 

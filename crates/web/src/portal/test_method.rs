@@ -11,23 +11,11 @@ use axum::Form;
 use countersign_domain::portal::{PortalLive, Underway};
 use countersign_domain::signin::{Method, Step};
 use minijinja::context;
-use serde::Deserialize;
 
 use super::guard::{Guest, Member};
 use super::pages::{failure, render};
-use super::signin::{attempt, door_rules};
+use super::signin::{answer_code, attempt, door_rules, CodeForm, WaitQuery};
 use crate::AppState;
-
-#[derive(Deserialize, Default)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct WaitQuery {
-    wait: Option<String>,
-}
 
 pub async fn start(State(state): State<AppState>, Member(mut live, guest): Member) -> Response {
     let step = state
@@ -106,31 +94,7 @@ pub async fn submit(
         return Redirect::to("/portal").into_response();
     };
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let username = live.user.username.clone();
-    let step = match (&test.transaction_id, test.method) {
-        (Some(txn), Method::Sms | Method::Email) => {
-            let source = attempt(&state, &guest, &username, None, None).source;
-            match state.signin.answer(&username, txn, &code, &source).await {
-                Ok(step) => Ok(step),
-                Err(countersign_domain::signin::AnswerError::NotFound) => {
-                    Ok(Step::rejected(countersign_domain::Reason::ChallengeExpired))
-                }
-                Err(countersign_domain::signin::AnswerError::Domain(e)) => Err(e),
-            }
-        }
-        _ => {
-            state
-                .signin
-                .start(&attempt(
-                    &state,
-                    &guest,
-                    &username,
-                    Some(Method::Otp),
-                    Some(code),
-                ))
-                .await
-        }
-    };
+    let step = answer_code(&state, &guest, &live.user.username, &test, code).await;
     match step {
         Ok(step) => finish(&state, &guest, live, &step).await,
         Err(e) => failure(&state, guest.lang, e),
