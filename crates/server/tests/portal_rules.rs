@@ -442,6 +442,80 @@ async fn bad_input_is_answered_next_to_the_field_and_saves_nothing() {
 }
 
 #[tokio::test]
+async fn users_try_their_method_and_name_their_tokens() {
+    let server = Server::start(&Db::sqlite()).await;
+    let admin = server.api(&server.create_key("rules", "verify,admin"));
+    let (mut pat, seed) = signed_in(&server, &admin, "pat").await;
+    let token = csrf(&mut pat).await;
+    // The sign-in above used this step's code; the next step's is within the window.
+    let next = countersign_otp::totp(
+        &seed,
+        unix_now() + 30,
+        30,
+        6,
+        countersign_otp::Algorithm::Sha1,
+    );
+    let started = pat.post("/portal/test", &[("csrf", &token)]).await;
+    assert_eq!(started.location(), "/portal/test", "{}", started.body);
+    let page = pat.get("/portal/test").await;
+    assert!(
+        page.body.contains("id=\"send-code\""),
+        "a code form: {}",
+        page.body
+    );
+    let wrong = pat
+        .post(
+            "/portal/test/code",
+            &[("csrf", &token), ("code", &wrong_code(&seed, 1))],
+        )
+        .await;
+    assert!(wrong.body.contains("did not work"), "{}", wrong.body);
+    pat.post("/portal/test", &[("csrf", &token)]).await;
+    let worked = pat
+        .post("/portal/test/code", &[("csrf", &token), ("code", &next)])
+        .await;
+    assert!(worked.body.contains("It works"), "{}", worked.body);
+    let audit = admin.get("/api/v1/audit?username=pat").await;
+    let records = audit.body["records"].as_array().expect("records");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["api_key"] == "portal" && r["result"] == "accepted" && r["method"] == "otp"),
+        "the test is audited as a portal sign-in: {records:?}"
+    );
+
+    let tokens = admin.get("/api/v1/users/pat/tokens").await;
+    let id = tokens.body["tokens"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let renamed = pat
+        .post(
+            &format!("/portal/tokens/{id}/rename"),
+            &[("csrf", &token), ("name", "Key fob")],
+        )
+        .await;
+    assert_eq!(renamed.location(), "/portal?notice=renamed");
+    assert!(pat.get("/portal").await.body.contains("Key fob"));
+    let blank = pat
+        .post(
+            &format!("/portal/tokens/{id}/rename"),
+            &[("csrf", &token), ("name", "  ")],
+        )
+        .await;
+    assert_eq!(blank.status, 422);
+    assert_eq!(
+        pat.post(
+            "/portal/widgets/x/rename",
+            &[("csrf", &token), ("name", "x")]
+        )
+        .await
+        .status,
+        404
+    );
+}
+
+#[tokio::test]
 async fn pages_speak_the_browsers_language() {
     let server = Server::start(&Db::sqlite()).await;
     let http = reqwest::Client::new();

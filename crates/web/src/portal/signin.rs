@@ -168,40 +168,14 @@ async fn after_first_factor(
             StatusCode::UNAUTHORIZED,
         );
     };
-    let (stage, underway) = match step {
-        Step::Accepted {
+    let (stage, underway) = match underway_of(step) {
+        Ok(underway) => (PortalStage::SecondFactor, Some(underway)),
+        Err(Step::Accepted {
             reason: Some(Reason::NotEnrolled),
             ..
-        } => (PortalStage::Enrol, None),
-        Step::Accepted { .. } => (PortalStage::SignedIn, None),
-        Step::Challenge {
-            transaction_id,
-            method,
-            prompt,
-        } => (
-            PortalStage::SecondFactor,
-            Some(Underway {
-                method,
-                transaction_id,
-                number: None,
-                prompt,
-            }),
-        ),
-        Step::Pending {
-            transaction_id,
-            method,
-            number,
-            prompt,
-        } => (
-            PortalStage::SecondFactor,
-            Some(Underway {
-                method,
-                transaction_id: Some(transaction_id),
-                number,
-                prompt,
-            }),
-        ),
-        Step::Rejected { .. } => return Redirect::to("/portal/login").into_response(),
+        }) => (PortalStage::Enrol, None),
+        Err(Step::Accepted { .. }) => (PortalStage::SignedIn, None),
+        Err(_) => return Redirect::to("/portal/login").into_response(),
     };
     let data = SessionData {
         underway,
@@ -421,6 +395,34 @@ pub async fn answer_code(
     }
 }
 
+/// What a challenge or pending step leaves under way; any other step back.
+pub fn underway_of(step: Step) -> Result<Underway, Step> {
+    match step {
+        Step::Challenge {
+            transaction_id,
+            method,
+            prompt,
+        } => Ok(Underway {
+            method,
+            transaction_id,
+            number: None,
+            prompt,
+        }),
+        Step::Pending {
+            transaction_id,
+            method,
+            number,
+            prompt,
+        } => Ok(Underway {
+            method,
+            transaction_id: Some(transaction_id),
+            number,
+            prompt,
+        }),
+        other => Err(other),
+    }
+}
+
 /// Switches to another of the user's methods (when choice is allowed: the engine checks).
 pub async fn switch_method(
     State(state): State<AppState>,
@@ -445,32 +447,10 @@ pub async fn switch_method(
         ))
         .await;
     match step {
-        Ok(Step::Challenge {
-            transaction_id,
-            method,
-            prompt,
-        }) => {
-            live.data.underway = Some(Underway {
-                method,
-                transaction_id,
-                number: None,
-                prompt,
-            });
-        }
-        Ok(Step::Pending {
-            transaction_id,
-            method,
-            number,
-            prompt,
-        }) => {
-            live.data.underway = Some(Underway {
-                method,
-                transaction_id: Some(transaction_id),
-                number,
-                prompt,
-            });
-        }
-        Ok(step) => return settle(&state, &guest, live, step).await,
+        Ok(step) => match underway_of(step) {
+            Ok(underway) => live.data.underway = Some(underway),
+            Err(step) => return settle(&state, &guest, live, step).await,
+        },
         Err(e) => return failure(&state, guest.lang, e),
     }
     match state.portal.save_session_data(&live).await {

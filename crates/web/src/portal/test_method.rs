@@ -8,13 +8,13 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::portal::{PortalLive, Underway};
+use countersign_domain::portal::PortalLive;
 use countersign_domain::signin::{Method, Step};
 use minijinja::context;
 
 use super::guard::{Guest, Member};
 use super::pages::{failure, render};
-use super::signin::{answer_code, attempt, door_rules, CodeForm, WaitQuery};
+use super::signin::{answer_code, attempt, door_rules, underway_of, CodeForm, WaitQuery};
 use crate::AppState;
 
 pub async fn start(State(state): State<AppState>, Member(mut live, guest): Member) -> Response {
@@ -23,32 +23,10 @@ pub async fn start(State(state): State<AppState>, Member(mut live, guest): Membe
         .start(&attempt(&state, &guest, &live.user.username, None, None))
         .await;
     match step {
-        Ok(Step::Challenge {
-            transaction_id,
-            method,
-            prompt,
-        }) => {
-            live.data.test = Some(Underway {
-                method,
-                transaction_id,
-                number: None,
-                prompt,
-            });
-        }
-        Ok(Step::Pending {
-            transaction_id,
-            method,
-            number,
-            prompt,
-        }) => {
-            live.data.test = Some(Underway {
-                method,
-                transaction_id: Some(transaction_id),
-                number,
-                prompt,
-            });
-        }
-        Ok(step) => return outcome(&state, &guest, &live, &step),
+        Ok(step) => match underway_of(step) {
+            Ok(underway) => live.data.test = Some(underway),
+            Err(step) => return outcome(&state, &guest, &live, &step),
+        },
         Err(e) => return failure(&state, guest.lang, e),
     }
     match state.portal.save_session_data(&live).await {
