@@ -542,3 +542,39 @@ async fn pages_speak_the_browsers_language() {
         .expect("body");
     assert!(english.contains("<html lang=\"en\">") && english.contains("Username"));
 }
+
+#[tokio::test]
+async fn an_administrators_templates_replace_the_built_in_ones() {
+    let dir = countersign_testkit::TempDir::new("portal-templates");
+    std::fs::write(
+        dir.path().join("login.html"),
+        "{% extends \"base.html\" %}{% block main %}<p id=\"ours\">Sign in to Example Corp: {{ t.username }}</p>{% endblock %}",
+    )
+    .expect("template");
+    let path = dir.path().to_string_lossy().to_string();
+    let server = Server::start_with(
+        &Db::sqlite(),
+        &[("COUNTERSIGN_PORTAL_TEMPLATES", path.as_str())],
+    )
+    .await;
+    let page = reqwest::get(server.url("/portal/login"))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("<p id=\"ours\">Sign in to Example Corp: Username</p>"),
+        "{page}"
+    );
+
+    // A template with a mistake stops the start, naming the file.
+    std::fs::write(dir.path().join("home.html"), "{% if %}").expect("broken");
+    let broken = Server::with_env(
+        &Db::sqlite(),
+        &[("COUNTERSIGN_PORTAL_TEMPLATES", path.as_str())],
+    );
+    let out = broken.command().arg("serve").output().expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("home.html"), "{}", stderr(&out));
+}
