@@ -7,6 +7,7 @@
 mod admins;
 mod audit;
 mod decision;
+mod directory;
 pub mod sqlite;
 
 pub mod keys;
@@ -476,6 +477,25 @@ impl SessionStore for SqlStore {
     }
     async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
         admins::by_id(&self.pool, admin_id).await
+    }
+}
+
+#[async_trait]
+impl countersign_domain::directory::DirectoryStore for SqlStore {
+    async fn directory_links(
+        &self,
+    ) -> StoreResult<Vec<countersign_domain::directory::DirectoryLink>> {
+        directory::links(&self.pool).await
+    }
+    async fn put_directory_link(
+        &self,
+        link: &countersign_domain::directory::DirectoryLink,
+        now: i64,
+    ) -> StoreResult<()> {
+        directory::put_link(&self.writer, link, now).await
+    }
+    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
+        directory::rename(&self.writer, user_id, username, now).await
     }
 }
 

@@ -1,0 +1,11 @@
+-- Users synced from the directory, keyed by the directory's own unique id
+-- (objectGUID, entryUUID) so that renames follow. disabled_by_sync: the
+-- sync disabled the user (left the group, disabled in the directory), so
+-- the sync may enable them again; a user an administrator disabled stays so.
+CREATE TABLE directory_links (
+    user_id          TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    external_id      TEXT NOT NULL UNIQUE,
+    dn               TEXT NOT NULL,
+    disabled_by_sync BIGINT NOT NULL DEFAULT 0,
+    synced_at        BIGINT NOT NULL
+);
