@@ -52,6 +52,10 @@ pub trait DirectoryStore: Send + Sync {
     async fn put_directory_link(&self, link: &DirectoryLink, now: i64) -> StoreResult<()>;
     /// Changes a user's name (a rename in the directory).
     async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()>;
+    /// Takes (or renews) the lease `name` for `holder` until `until`, unless
+    /// another holder has it past `now`: true when `holder` has it now.
+    async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64)
+        -> StoreResult<bool>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +124,9 @@ pub struct SyncReport {
 
 const LAST_RUN_KEY: &str = "directory.last_run";
 
+/// The lease that keeps the sync on one node at a time.
+pub const SYNC_LEASE: &str = "directory.sync";
+
 #[derive(Clone)]
 pub struct DirectorySync {
     store: Arc<dyn Store>,
@@ -151,10 +158,24 @@ impl DirectorySync {
         }
     }
 
+    /// Whether this node (`holder`) may run the sync now: it holds the lease for `seconds`.
+    pub async fn lease(&self, holder: &str, seconds: i64) -> Result<bool, DomainError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .take_lease(SYNC_LEASE, holder, now, now + seconds)
+            .await?)
+    }
+
+    /// The last run's summary from `store` (the API's status).
+    pub async fn read_last_run(store: &dyn Store) -> Result<Option<SyncReport>, DomainError> {
+        let stored = store.get_meta(LAST_RUN_KEY).await?;
+        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
     /// The last run's summary, if any ran.
     pub async fn last_run(&self) -> Result<Option<SyncReport>, DomainError> {
-        let stored = self.store.get_meta(LAST_RUN_KEY).await?;
-        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+        Self::read_last_run(self.store.as_ref()).await
     }
 
     /// Plans and (by `mode`) applies a run over every user the directory returned.

@@ -224,6 +224,7 @@ impl App {
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
+            directory_configured: self.config.directory.is_some(),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             radius_clients: self.radius_clients.clone(),

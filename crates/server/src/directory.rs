@@ -48,43 +48,98 @@ pub fn to_user(entry: &DirEntry, settings: &DirectorySettings) -> Result<DirUser
     })
 }
 
-pub struct Synced {
-    pub report: SyncReport,
+/// What a run needs, cloned from the app (a scheduled run outlives the call).
+#[derive(Clone)]
+pub struct Runner {
+    store: Arc<dyn countersign_domain::Store>,
+    clock: Arc<dyn countersign_domain::clock::Clock>,
+    welcome: countersign_domain::welcome::Welcome,
+    config: DirectoryConfig,
 }
 
-/// One run: read every user from the directory, then decide and apply.
-pub async fn run(
-    app: &App,
-    config: &DirectoryConfig,
-    mode: SyncMode,
-    on_page: impl FnMut(usize),
-) -> anyhow::Result<Synced> {
-    let directory = Directory::new(config.settings.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let entries = directory
-        .users(on_page)
-        .await
-        .map_err(|e: DirError| anyhow::anyhow!("{e}"))?;
-    let mut users = Vec::with_capacity(entries.len());
-    let mut skipped = Vec::new();
-    for entry in &entries {
-        match to_user(entry, &config.settings) {
-            Ok(user) => users.push(user),
-            Err(why) => skipped.push(why),
+impl Runner {
+    pub fn new(app: &App, config: &DirectoryConfig) -> Runner {
+        Runner {
+            store: app.store.clone(),
+            clock: app.clock.clone(),
+            welcome: app.welcome.clone(),
+            config: config.clone(),
         }
     }
-    let sync = syncer(app, config);
-    let mut report = sync
-        .run(users, mode)
-        .await
-        .map_err(|e: DomainError| anyhow::anyhow!("{e}"))?;
-    report.errors.extend(skipped);
-    Ok(Synced { report })
-}
 
-pub fn syncer(app: &App, config: &DirectoryConfig) -> DirectorySync {
-    DirectorySync::new(
-        app.store.clone(),
-        Arc::clone(&app.clock),
-        config.policy.clone(),
-    )
+    pub fn sync(&self) -> DirectorySync {
+        DirectorySync::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.config.policy.clone(),
+        )
+    }
+
+    /// One run: read every user from the directory, then decide and apply;
+    /// users the run adds or enables get the welcome email by its rule.
+    pub async fn run(
+        &self,
+        mode: SyncMode,
+        on_page: impl FnMut(usize),
+    ) -> anyhow::Result<SyncReport> {
+        let settings = &self.config.settings;
+        let directory = Directory::new(settings.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let entries = directory
+            .users(on_page)
+            .await
+            .map_err(|e: DirError| anyhow::anyhow!("{e}"))?;
+        let mut users = Vec::with_capacity(entries.len());
+        let mut skipped = Vec::new();
+        for entry in &entries {
+            match to_user(entry, settings) {
+                Ok(user) => users.push(user),
+                Err(why) => skipped.push(why),
+            }
+        }
+        let mut report = self
+            .sync()
+            .run(users, mode)
+            .await
+            .map_err(|e: DomainError| anyhow::anyhow!("{e}"))?;
+        report.errors.extend(skipped);
+        if report.status == "applied" {
+            for change in report
+                .changes
+                .iter()
+                .filter(|c| c.action == "add" || c.action == "enable")
+            {
+                if let Err(e) = self.welcome.consider(&change.username).await {
+                    report
+                        .errors
+                        .push(format!("welcome email for {}: {e}", change.username));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs every `interval` on the node that holds the lease.
+    pub fn schedule(self, node: String) {
+        let interval = std::time::Duration::from_secs(self.config.interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                // Held a little longer than a run may take; renewed each time.
+                let hold = (self.config.interval_seconds as i64).max(60) + 60;
+                match self.sync().lease(&node, hold).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "directory sync: cannot take the lease");
+                        continue;
+                    }
+                }
+                if let Err(e) = self.run(SyncMode::Normal, |_| {}).await {
+                    tracing::error!(error = %e, "directory sync failed; the next run is in directory.interval_minutes");
+                }
+            }
+        });
+    }
 }

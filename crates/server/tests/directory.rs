@@ -204,8 +204,19 @@ async fn starttls_plain_refusal_and_errors_in_words() {
     // ldap:// means StartTLS (with the CA): it works.
     let env = directory_env(&slapd, &slapd.ldap_url());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let (code, report) = sync(&Server::with_env(&db, &env), &[]);
+    let mut server = Server::with_env(&db, &env);
+    let (code, report) = sync(&server, &[]);
     assert_eq!((code, count(&report, "added")), (0, 1), "{report}");
+    // The API reports the last run for monitoring.
+    server.spawn().await;
+    let admin = server.api(&server.create_key("directory", "admin"));
+    let status = admin.get("/api/v1/directory/status").await;
+    assert_eq!(status.body["configured"], true, "{:?}", status.body);
+    assert!(
+        status.body["last_run"]["seen"].as_u64() == Some(1),
+        "{:?}",
+        status.body
+    );
 
     // A dead first server: the next in the list serves.
     let list = format!("ldaps://127.0.0.1:1,{}", slapd.ldaps_url());

@@ -54,3 +54,27 @@ pub async fn rename(pool: &AnyPool, user_id: &str, username: &str, now: i64) -> 
         .map_err(db_error("user"))?;
     Ok(())
 }
+
+/// One conditional upsert: the lease goes to `holder` when it is free, run
+/// out, or already theirs.
+pub async fn take_lease(
+    pool: &AnyPool,
+    name: &str,
+    holder: &str,
+    now: i64,
+    until: i64,
+) -> StoreResult<bool> {
+    let row = sqlx::query(
+        "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+         WHERE leases.until <= $4 OR leases.holder = excluded.holder RETURNING holder",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(until)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("lease"))?;
+    Ok(row.is_some())
+}

@@ -497,6 +497,15 @@ impl countersign_domain::directory::DirectoryStore for SqlStore {
     async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
         directory::rename(&self.writer, user_id, username, now).await
     }
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        directory::take_lease(&self.writer, name, holder, now, until).await
+    }
 }
 
 #[async_trait]

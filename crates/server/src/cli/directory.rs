@@ -35,7 +35,10 @@ pub async fn directory(app: &App, command: DirectoryCommand, out: &Output) -> Re
     };
     match command {
         DirectoryCommand::Status => {
-            let last = crate::directory::syncer(app, &config).last_run().await?;
+            let last = crate::directory::Runner::new(app, &config)
+                .sync()
+                .last_run()
+                .await?;
             match last {
                 Some(report) => out.show(&report, || summary(&report)),
                 None => out.show(&serde_json::json!({"last_run": null}), || {
@@ -60,11 +63,12 @@ pub async fn directory(app: &App, command: DirectoryCommand, out: &Output) -> Re
                     let _ = std::io::stderr().flush();
                 }
             };
-            let synced = crate::directory::run(app, &config, mode, progress).await?;
+            let report = crate::directory::Runner::new(app, &config)
+                .run(mode, progress)
+                .await?;
             if !out.json {
                 eprintln!();
             }
-            let report = synced.report;
             let json = serde_json::json!({"report": &report, "changes": &report.changes});
             out.show(&json, || {
                 let mut text: Vec<String> = report

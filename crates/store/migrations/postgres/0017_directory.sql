@@ -9,3 +9,11 @@ CREATE TABLE directory_links (
     disabled_by_sync BIGINT NOT NULL DEFAULT 0,
     synced_at        BIGINT NOT NULL
 );
+
+-- Work one node at a time does (the directory sync): the holder keeps the
+-- lease until `until`; another node takes it only after that.
+CREATE TABLE leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  BIGINT NOT NULL
+);
