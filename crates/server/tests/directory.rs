@@ -6,6 +6,7 @@
 //! threshold stops with nothing changed until `--approve`; errors in words.
 
 mod common;
+mod mail;
 mod slapd;
 
 use std::fmt::Write;
@@ -14,6 +15,8 @@ use std::process::Output;
 use common::*;
 use serde_json::Value;
 use slapd::{person, Slapd, ADMIN_DN, ADMIN_PW, BASE, GROUP};
+
+use mail::{plain_text, Sink};
 
 const USERS: usize = 2000;
 
@@ -255,4 +258,32 @@ async fn starttls_plain_refusal_and_errors_in_words() {
         "{}",
         stderr(&out)
     );
+}
+
+#[tokio::test]
+async fn a_running_server_syncs_on_its_own_and_welcomes_synced_users() {
+    let slapd = Slapd::start();
+    slapd.add(&person("wendy", "+15550000777"));
+    slapd.add(&format!("dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\nmember: uid=wendy,ou=people,{BASE}\n"));
+    let sink = Sink::start(mail::free_port()).await;
+    let mut env = directory_env(&slapd, &slapd.ldaps_url());
+    env.extend([
+        ("COUNTERSIGN_SMTP_HOST".to_string(), "127.0.0.1".to_string()),
+        ("COUNTERSIGN_SMTP_PORT".into(), sink.port.to_string()),
+        ("COUNTERSIGN_SMTP_TLS".into(), "none".into()),
+        (
+            "COUNTERSIGN_SMTP_FROM".into(),
+            "Countersign <mfa@example.org>".into(),
+        ),
+    ]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // The first scheduled run starts with the server; wendy has a phone: complete.
+    let server = Server::start_with(&Db::sqlite(), &env).await;
+    let message = sink.wait_for(1, std::time::Duration::from_secs(30)).await;
+    assert_eq!(message["to"], "wendy@example.org");
+    assert!(
+        plain_text(&message).contains("/portal/link/"),
+        "the welcome carries the portal link"
+    );
+    assert_eq!(user(&server, "wendy")["phone"], "+15550000777");
 }
