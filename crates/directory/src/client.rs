@@ -234,9 +234,10 @@ impl Directory {
         let mut service = self.service().await?;
         let found = self.search(&mut service, &filter, &mut |_| {}).await;
         let _ = service.unbind().await;
-        let dn = match found?.as_slice() {
-            [one] => one.dn.clone(),
-            _ => return Ok(PasswordCheck::Unknown),
+        let (dn, known) = match found?.as_slice() {
+            [one] => (one.dn.clone(), true),
+            // A bind all the same, so an unknown name costs what a wrong password does.
+            _ => (format!("cn=countersign-no-such-user,{}", s.base_dn), false),
         };
         let (mut ldap, _) = self.connect().await?;
         let result = ldap
@@ -245,6 +246,9 @@ impl Directory {
             .await
             .map_err(|e| self.timeout_or(e))?;
         let _ = ldap.unbind().await;
+        if !known {
+            return Ok(PasswordCheck::Unknown);
+        }
         Ok(
             match (result.rc, crate::error::ad_data(&result.text).as_deref()) {
                 (0, _) => PasswordCheck::Right { dn },

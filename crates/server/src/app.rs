@@ -149,6 +149,14 @@ impl App {
             verifier.settings().clone(),
             config.portal.clone(),
         );
+        let portal = match &config.directory {
+            Some(d) => {
+                let directory = countersign_directory::Directory::new(d.settings.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(directory)))
+            }
+            None => portal,
+        };
         let welcome = Welcome::new(
             store.clone(),
             outbox.clone(),

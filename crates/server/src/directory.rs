@@ -143,3 +143,23 @@ impl Runner {
         });
     }
 }
+
+/// The portal's passwords are the directory's.
+pub struct DirectoryPasswords(pub Directory);
+
+#[async_trait::async_trait]
+impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
+    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError> {
+        match self.0.check_password(username, password).await {
+            Ok(countersign_directory::PasswordCheck::Right { .. }) => Ok(true),
+            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
+                tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
+                Ok(false)
+            }
+            Ok(_) => Ok(false),
+            Err(e) => Err(DomainError::Store(countersign_domain::StoreError::Backend(
+                format!("the directory: {e}"),
+            ))),
+        }
+    }
+}

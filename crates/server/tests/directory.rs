@@ -287,3 +287,48 @@ async fn a_running_server_syncs_on_its_own_and_welcomes_synced_users() {
     );
     assert_eq!(user(&server, "wendy")["phone"], "+15550000777");
 }
+
+#[tokio::test]
+async fn the_portal_takes_the_directory_password() {
+    use common::console::{between, Visitor};
+    let slapd = Slapd::start();
+    slapd.add(&person("pia", "+15550000888"));
+    slapd.add(&format!(
+        "dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\nmember: uid=pia,ou=people,{BASE}\n"
+    ));
+    let env = directory_env(&slapd, &slapd.ldaps_url());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start_with(&Db::sqlite(), &env).await;
+    let admin = server.api(&server.create_key("portal", "verify,admin"));
+    server.cli_ok(&["directory", "sync"]);
+    admin
+        .post("/api/v1/users/pia/tokens", serde_json::json!({}))
+        .await
+        .expect(201, "token");
+
+    let mut visitor = Visitor::new(&server.base());
+    let csrf = visitor.get("/portal/login").await.csrf();
+    let login = |name: &'static str, password: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("username", name.to_string()),
+            ("password", password.to_string()),
+        ]
+    };
+    let wrong = visitor
+        .post_owned("/portal/login", &login("pia", "not-it"))
+        .await;
+    let unknown = visitor
+        .post_owned("/portal/login", &login("nobody", "not-it"))
+        .await;
+    assert_eq!((wrong.status, unknown.status), (401, 401));
+    assert_eq!(
+        between(&wrong.body, "id=\"login-error\">", "<"),
+        between(&unknown.body, "id=\"login-error\">", "<"),
+        "the same words"
+    );
+    let right = visitor
+        .post_owned("/portal/login", &login("pia", "pia-password"))
+        .await;
+    assert_eq!(right.location(), "/portal/verify", "{}", right.body);
+}
