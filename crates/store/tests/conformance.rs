@@ -1028,7 +1028,6 @@ async fn portal_pins_follow_the_policy_and_history(store: SqlStore) {
 }
 
 async fn leases_go_to_one_holder_at_a_time(store: SqlStore) {
-    use countersign_domain::directory::DirectoryStore;
     let w = world(store);
     let lease = |holder: &'static str, now: i64| {
         let store = w.store.clone();
