@@ -123,6 +123,25 @@ impl Directory {
         }
     }
 
+    /// Connects and binds as the service account: the server that answered.
+    pub async fn check_service(&self) -> Result<String, DirError> {
+        let (mut ldap, url) = self.connect().await?;
+        let s = &self.settings;
+        let result = ldap
+            .with_timeout(s.timeout)
+            .simple_bind(&s.bind_dn, &s.bind_password)
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        let _ = ldap.unbind().await;
+        match result.rc {
+            0 => Ok(url),
+            rc => Err(DirError::ServiceBind {
+                dn: s.bind_dn.clone(),
+                reason: describe(rc, &result.text),
+            }),
+        }
+    }
+
     /// The filter for the users to sync: the configured filter, and
     /// membership of the group (nested on AD) when one is set.
     pub fn user_filter(&self) -> String {

@@ -58,6 +58,13 @@ pub trait DirectoryStore: Send + Sync {
         -> StoreResult<bool>;
 }
 
+/// Runs a sync now (the console's button); the server implements it with
+/// the directory client.
+#[async_trait]
+pub trait SyncTrigger: Send + Sync {
+    async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError>;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnRemoval {

@@ -232,7 +232,10 @@ impl App {
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
-            directory_configured: self.config.directory.is_some(),
+            directory_sync: self.config.directory.as_ref().map(|d| {
+                Arc::new(crate::directory::Runner::new(self, d))
+                    as Arc<dyn countersign_domain::directory::SyncTrigger>
+            }),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             radius_clients: self.radius_clients.clone(),

@@ -163,3 +163,12 @@ impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
         }
     }
 }
+
+#[async_trait::async_trait]
+impl countersign_domain::directory::SyncTrigger for Runner {
+    async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError> {
+        self.run(mode, |_| {})
+            .await
+            .map_err(|e| DomainError::Store(countersign_domain::StoreError::Backend(e.to_string())))
+    }
+}

@@ -192,6 +192,23 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
     assert_eq!(user(&server, &uid(100))["enabled"], true, "nothing changed");
     let status = server.cli_json(&["directory", "status"]);
     assert_eq!(status["status"], "awaiting_approval");
+    // doctor says so too, and that the service account binds.
+    let out = server.cli(&["--json", "doctor"]);
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).expect("doctor JSON");
+    let finding = |check: &str| {
+        findings
+            .iter()
+            .find(|f| f["check"] == check)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(finding("directory.bind")["status"], "pass", "{findings:?}");
+    let sync_finding = finding("directory.sync");
+    assert_eq!(sync_finding["status"], "warn", "{findings:?}");
+    assert!(sync_finding["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("--approve"));
     let (code, approved) = sync(&server, &["--approve"]);
     assert_eq!((code, count(&approved, "disabled")), (0, 10), "{approved}");
     assert_eq!(user(&server, &uid(100))["enabled"], false);
@@ -331,4 +348,41 @@ async fn the_portal_takes_the_directory_password() {
         .post_owned("/portal/login", &login("pia", "pia-password"))
         .await;
     assert_eq!(right.location(), "/portal/verify", "{}", right.body);
+}
+
+#[tokio::test]
+async fn the_console_shows_the_runs_and_approves_a_waiting_one() {
+    use common::console::{add_admin, Visitor};
+    let slapd = Slapd::start();
+    let mut people = String::new();
+    let mut group = format!("dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\n");
+    for n in 1..=8 {
+        people.push_str(&person(&uid(n), &format!("+1555010000{n}")));
+        let _ = writeln!(group, "member: uid={},ou=people,{BASE}", uid(n));
+    }
+    slapd.add(&people);
+    slapd.add(&group);
+    let env = directory_env(&slapd, &slapd.ldaps_url());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start_with(&Db::sqlite(), &env).await;
+    server.cli_ok(&["directory", "sync"]);
+    group_change(&slapd, "delete", &[1, 2, 3, 4, 5, 6]);
+    let (code, _) = sync(&server, &[]);
+    assert_eq!(code, 3, "over the threshold");
+
+    add_admin(&server, "root", "admin");
+    let mut root = Visitor::new(&server.base());
+    root.sign_in("root").await;
+    let page = root.get("/admin/settings").await;
+    assert!(page.body.contains("awaiting approval"), "{}", page.body);
+    assert!(page.body.contains("id=\"directory-approve\""));
+    let done = root
+        .post(
+            "/admin/directory/sync",
+            &[("csrf", &page.csrf()), ("approve", "1")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(user(&server, &uid(1))["enabled"], false);
+    assert!(root.get("/admin/settings").await.body.contains(">applied<"));
 }
