@@ -138,24 +138,43 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
         (0, 0, 0),
         "a second run finds nothing to do: {again}"
     );
+    assert_eq!(
+        again["report"]["scope"], "changes",
+        "later runs read only changes"
+    );
+    assert!(count(&again, "seen") < USERS as u64, "{again}");
 
-    // A change, a rename, one leaving, one new; an administrator's disable holds.
+    // A change and a rename: an incremental run reads only those.
     slapd.modify(&format!("dn: uid={},ou=people,{BASE}\nchangetype: modify\nreplace: mobile\nmobile: +1 555 019 9999\n", uid(2)));
     let renamed_id = user(&server, &uid(3))["id"].clone();
     slapd.rename(&uid(3), "user0003b");
-    group_change(&slapd, "delete", &[4]);
-    group_change(&slapd, "add", &[USERS + 1]);
-    server.cli_ok(&["user", "disable", &uid(20)]);
     let (code, changed) = sync(&server, &[]);
     assert_eq!(code, 0, "{changed}");
     assert_eq!(
-        (
-            count(&changed, "added"),
-            count(&changed, "updated"),
-            count(&changed, "disabled")
-        ),
-        (1, 2, 1),
+        (count(&changed, "added"), count(&changed, "updated")),
+        (0, 2),
         "{changed}"
+    );
+    assert_eq!(changed["report"]["scope"], "changes");
+    assert!(
+        count(&changed, "seen") < 100,
+        "only changed entries were read: {changed}"
+    );
+
+    // One leaving the group, one joining: the group's mark moved, so the run reads everyone.
+    group_change(&slapd, "delete", &[4]);
+    group_change(&slapd, "add", &[USERS + 1]);
+    server.cli_ok(&["user", "disable", &uid(20)]);
+    let (code, full) = sync(&server, &[]);
+    assert_eq!(
+        (
+            code,
+            count(&full, "added"),
+            count(&full, "disabled"),
+            full["report"]["scope"].as_str()
+        ),
+        (0, 1, 1, Some("full")),
+        "{full}"
     );
     assert_eq!(user(&server, &uid(2))["phone"], "+15550199999");
     assert_eq!(
@@ -179,7 +198,7 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
     // Over the threshold (5): nothing changes until approved.
     let leaving: Vec<usize> = (100..110).collect();
     group_change(&slapd, "delete", &leaving);
-    let (code, held) = sync(&server, &[]);
+    let (code, held) = sync(&server, &["--full"]);
     assert_eq!(
         (code, held["report"]["status"].as_str()),
         (3, Some("awaiting_approval")),
@@ -209,7 +228,7 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
         .as_str()
         .unwrap_or_default()
         .contains("--approve"));
-    let (code, approved) = sync(&server, &["--approve"]);
+    let (code, approved) = sync(&server, &["--full", "--approve"]);
     assert_eq!((code, count(&approved, "disabled")), (0, 10), "{approved}");
     assert_eq!(user(&server, &uid(100))["enabled"], false);
 }
@@ -367,7 +386,7 @@ async fn the_console_shows_the_runs_and_approves_a_waiting_one() {
     let server = Server::start_with(&Db::sqlite(), &env).await;
     server.cli_ok(&["directory", "sync"]);
     group_change(&slapd, "delete", &[1, 2, 3, 4, 5, 6]);
-    let (code, _) = sync(&server, &[]);
+    let (code, _) = sync(&server, &["--full"]);
     assert_eq!(code, 3, "over the threshold");
 
     add_admin(&server, "root", "admin");
