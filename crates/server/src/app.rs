@@ -46,6 +46,7 @@ pub struct App {
     pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
     pub portal: countersign_domain::portal::Portal,
+    pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
 }
@@ -174,6 +175,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
+            directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,

@@ -68,6 +68,76 @@ pub fn to_user(entry: &DirEntry, settings: &DirectorySettings) -> Result<DirUser
     })
 }
 
+/// For `/metrics`: the last run this process made (the node that holds
+/// the lease runs them), and the users each run changed.
+pub struct DirectoryMetrics {
+    last_sync: std::sync::atomic::AtomicI64,
+    awaiting_approval: std::sync::atomic::AtomicBool,
+    changes: countersign_domain::metrics::LabelledCounter,
+}
+
+impl DirectoryMetrics {
+    pub fn new() -> DirectoryMetrics {
+        DirectoryMetrics {
+            last_sync: std::sync::atomic::AtomicI64::new(0),
+            awaiting_approval: std::sync::atomic::AtomicBool::new(false),
+            changes: countersign_domain::metrics::LabelledCounter::new(&[
+                "add", "update", "enable", "disable", "remove",
+            ]),
+        }
+    }
+
+    fn record(&self, report: &SyncReport) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.awaiting_approval
+            .store(report.status == "awaiting_approval", Relaxed);
+        if report.status == "applied" {
+            self.last_sync.store(report.at, Relaxed);
+            for change in &report.changes {
+                self.changes.add(change.action);
+            }
+        }
+    }
+}
+
+impl Default for DirectoryMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl countersign_domain::metrics::MetricsSource for DirectoryMetrics {
+    fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last_sync.load(Relaxed);
+        if last > 0 {
+            let _ = writeln!(out, "# HELP countersign_directory_last_sync_timestamp_seconds When this node last completed a directory sync.");
+            let _ = writeln!(
+                out,
+                "# TYPE countersign_directory_last_sync_timestamp_seconds gauge"
+            );
+            let _ = writeln!(
+                out,
+                "countersign_directory_last_sync_timestamp_seconds {last}"
+            );
+        }
+        let _ = writeln!(out, "# HELP countersign_directory_awaiting_approval 1 while a sync waits for `countersign directory sync --approve`.");
+        let _ = writeln!(out, "# TYPE countersign_directory_awaiting_approval gauge");
+        let _ = writeln!(
+            out,
+            "countersign_directory_awaiting_approval {}",
+            u8::from(self.awaiting_approval.load(Relaxed))
+        );
+        self.changes.render(
+            "countersign_directory_changes_total",
+            "action",
+            "Users the directory sync changed, by action.",
+            out,
+        );
+    }
+}
+
 /// What a run needs, cloned from the app (a scheduled run outlives the call).
 #[derive(Clone)]
 pub struct Runner {
@@ -75,6 +145,7 @@ pub struct Runner {
     clock: Arc<dyn countersign_domain::clock::Clock>,
     welcome: countersign_domain::welcome::Welcome,
     config: DirectoryConfig,
+    metrics: Arc<DirectoryMetrics>,
 }
 
 impl Runner {
@@ -84,6 +155,7 @@ impl Runner {
             clock: app.clock.clone(),
             welcome: app.welcome.clone(),
             config: config.clone(),
+            metrics: app.directory_metrics.clone(),
         }
     }
 
@@ -157,6 +229,7 @@ impl Runner {
             .await
             .map_err(|e: DomainError| anyhow::anyhow!("{e}"))?;
         report.errors.extend(skipped);
+        self.metrics.record(&report);
         if report.status == "applied" {
             self.keep_marks(mark.or(since), scope).await?;
             if let Some(group) = &group_mark {

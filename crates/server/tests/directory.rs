@@ -322,6 +322,17 @@ async fn a_running_server_syncs_on_its_own_and_welcomes_synced_users() {
         "the welcome carries the portal link"
     );
     assert_eq!(user(&server, "wendy")["phone"], "+15550000777");
+    // The run is on /metrics, for the "sync stopped" alert.
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics.contains("countersign_directory_last_sync_timestamp_seconds "),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("countersign_directory_changes_total{action=\"add\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("countersign_directory_awaiting_approval 0"));
 }
 
 #[tokio::test]
