@@ -300,6 +300,8 @@ impl Accounts {
             drift: 0,
             created_at: self.clock.now(),
             last_used_at: None,
+            serial: None,
+            issuer: None,
         };
         self.store.insert_token(&stored).await?;
         let enrolment = if generated {

@@ -112,6 +112,8 @@ mod tests {
             sealed_secret: vec![],
             created_at: 0,
             last_used_at: None,
+            serial: None,
+            issuer: None,
         }
     }
 

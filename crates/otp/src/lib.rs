@@ -21,6 +21,7 @@
 
 mod algorithm;
 pub mod base32;
+pub mod import;
 mod error;
 mod oath;
 pub mod qr;

@@ -300,7 +300,7 @@ pub async fn with_tokens(
     let sql = format!(
         "SELECT {}, t.id AS t_id, t.kind AS t_kind, t.algorithm AS t_algorithm, t.digits AS t_digits, \
          t.period AS t_period, t.last_used AS t_last_used, t.drift AS t_drift, t.secret AS t_secret, \
-         t.created_at AS t_created_at, t.last_used_at AS t_last_used_at \
+         t.created_at AS t_created_at, t.last_used_at AS t_last_used_at, t.serial AS t_serial, t.issuer AS t_issuer \
          FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = $1 ORDER BY t.created_at, t.id",
         user_columns.join(", ")
     );
