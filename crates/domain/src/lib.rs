@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod net;
 pub mod outbox;
 pub mod pin;
+pub mod pool;
 pub mod push;
 pub mod push_policy;
 pub mod push_service;

@@ -248,6 +248,7 @@ pub trait Store:
     + AdminStore
     + crate::webpush::WebPushStore
     + crate::console::SessionStore
+    + crate::pool::PoolStore
     + DecisionStore
     + Send
     + Sync

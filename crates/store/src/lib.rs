@@ -11,6 +11,7 @@ pub mod sqlite;
 
 pub mod keys;
 mod messages;
+mod pool;
 mod meta;
 pub mod migrate;
 pub mod push;

@@ -102,6 +102,12 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
 
 pub async fn delete(pool: &AnyPool, user_id: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await.map_err(db_error("deleting user"))?;
+    // Hardware tokens (with a serial) go back to the pool, counter kept.
+    sqlx::query("UPDATE tokens SET user_id = NULL WHERE user_id = $1 AND serial IS NOT NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("returning user's tokens to the pool"))?;
     sqlx::query("DELETE FROM tokens WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
