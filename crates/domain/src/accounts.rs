@@ -28,6 +28,35 @@ pub struct TokenSpec {
     pub period: Option<u64>,
     /// HOTP: the token's next counter (default 0).
     pub counter: Option<u64>,
+    /// Assign the pool token with this serial instead ([`crate::pool::TokenPool::assign`]).
+    pub serial: Option<String>,
+    /// With `serial`: a current code of the token, proving the person holds it.
+    pub code: Option<String>,
+}
+
+impl TokenSpec {
+    /// A pool assignment names a serial (and maybe a code) and nothing else.
+    pub fn assignment(&self) -> Result<Option<(&str, Option<&str>)>, DomainError> {
+        let Some(serial) = self.serial.as_deref() else {
+            if self.code.is_some() {
+                return Err(DomainError::invalid("code", "is only used with serial (to prove a pool token)"));
+            }
+            return Ok(None);
+        };
+        let other = self.kind.is_some()
+            || self.secret.is_some()
+            || self.algorithm.is_some()
+            || self.digits.is_some()
+            || self.period.is_some()
+            || self.counter.is_some();
+        if other {
+            return Err(DomainError::invalid(
+                "serial",
+                "assigns an imported token as it is: give only serial (and code)",
+            ));
+        }
+        Ok(Some((serial, self.code.as_deref())))
+    }
 }
 
 /// Shown once, when the server generated the seed, so the user can enrol it.
@@ -279,6 +308,9 @@ impl Accounts {
         found: &User,
         spec: TokenSpec,
     ) -> Result<(Token, Option<Enrolment>), DomainError> {
+        if spec.assignment()?.is_some() {
+            return Err(DomainError::invalid("serial", "pool tokens are assigned by the token pool"));
+        }
         let params = TokenParams::from_spec(&spec)?;
         let (secret, generated) = match &spec.secret {
             Some(text) => (decode_secret(text)?, false),

@@ -12,6 +12,7 @@ mod extract;
 mod inbound;
 mod messages;
 mod openapi;
+mod pool;
 pub mod proxy;
 pub mod push_hub;
 mod settings;
@@ -82,6 +83,8 @@ pub struct AppState {
     /// Settings that stay in the configuration file, shown read-only.
     /// `(key, value, where the value came from)`.
     pub server_settings: Arc<Vec<(String, String, String)>>,
+    /// Imported hardware tokens waiting for a user.
+    pub pool: countersign_domain::pool::TokenPool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +114,9 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
             post(tokens::create).get(tokens::list),
         )
         .route("/users/{username}/tokens/{id}", delete(tokens::remove))
+        .route("/tokens", get(pool::list))
+        .route("/tokens/import", pool::import_route())
+        .route("/tokens/{serial}/unassign", post(pool::unassign))
         .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
         .route("/users/{username}/activations", post(activations::create))
         .route("/users/{username}/devices", get(activations::list_devices))

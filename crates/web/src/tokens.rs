@@ -29,6 +29,10 @@ pub struct CreateToken {
     period: Option<u64>,
     /// HOTP: the next counter of the token.
     counter: Option<u64>,
+    /// Assign the imported pool token with this serial number instead (give no other field but `code`).
+    serial: Option<String>,
+    /// With `serial`: a current code of the token, proving the person holds it.
+    code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,13 +45,18 @@ pub struct Resync {
 }
 
 #[utoipa::path(post, path = "/api/v1/users/{username}/tokens", request_body = CreateToken, security(("bearer" = [])),
-    responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     _key: AdminKey,
     Path(username): Path<String>,
     ApiJson(spec): ApiJson<TokenSpec>,
 ) -> Result<(StatusCode, Json<TokenView>), ApiError> {
+    if let Some((serial, code)) = spec.assignment()? {
+        let token = state.pool.assign(&username, serial, code).await?;
+        state.welcome.consider(&username).await?;
+        return Ok((StatusCode::CREATED, Json(TokenView::from(token))));
+    }
     let (token, enrolment) = state.accounts.add_token(&username, spec).await?;
     let mut view = TokenView::from(token);
     if let Some(enrolment) = enrolment {

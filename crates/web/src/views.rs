@@ -130,6 +130,14 @@ pub struct TokenView {
     pub drift: Option<i64>,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// A hardware token's serial number (imported tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Pool listings: the user the token is assigned to (null: in the pool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Option<String>>,
     /// Base32 seed; only in the answer that created a server-generated token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -153,6 +161,9 @@ impl From<Token> for TokenView {
             drift: t.drift,
             created_at: rfc3339(t.created_at),
             last_used_at: t.last_used_at.map(rfc3339),
+            serial: t.serial,
+            issuer: t.issuer,
+            assigned_to: None,
             secret: None,
             otpauth_uri: None,
             qr_svg: None,

@@ -140,6 +140,39 @@ pub fn check_size(len: usize) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// The formats [`parse`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pskc,
+    Csv,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pskc" | "xml" => Ok(Self::Pskc),
+            "csv" => Ok(Self::Csv),
+            other => Err(format!("unknown import format '{other}'; expected pskc or csv")),
+        }
+    }
+}
+
+/// Parses a file as `format`, or as what its first bytes look like.
+pub fn parse(
+    data: &[u8],
+    format: Option<Format>,
+    protection: &pskc::Protection,
+) -> Result<Vec<Entry>, ImportError> {
+    check_size(data.len())?;
+    let format = format.unwrap_or(if looks_like_xml(data) { Format::Pskc } else { Format::Csv });
+    match format {
+        Format::Pskc => pskc::parse(data, protection),
+        Format::Csv => csv::parse(data),
+    }
+}
+
 /// Guesses the format of a file from its first bytes: `<` is PSKC.
 pub fn looks_like_xml(data: &[u8]) -> bool {
     let text = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);

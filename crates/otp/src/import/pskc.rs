@@ -25,6 +25,24 @@ pub enum Protection {
     Password(String),
 }
 
+impl Protection {
+    /// A pre-shared key as written in a key file: hex (32, 48 or 64
+    /// digits, spaces allowed) or base64.
+    pub fn key_from_text(text: &str) -> Result<Self, String> {
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let bytes = super::csv::secret(&format!("hex:{compact}"))
+            .or_else(|_| base64(&compact).map_err(|_| ()))
+            .map_err(|_| "the key is neither hex nor base64; write it as 32 hex digits for AES-128".to_string())?;
+        if ![16, 24, 32].contains(&bytes.len()) {
+            return Err(format!(
+                "the key is {} bytes; AES keys are 16, 24 or 32 bytes (32, 48 or 64 hex digits)",
+                bytes.len()
+            ));
+        }
+        Ok(Self::Key(bytes))
+    }
+}
+
 /// The keys of a container, opened: what decrypts values and checks MACs.
 struct Keys {
     encryption: Option<Vec<u8>>,
@@ -313,8 +331,8 @@ fn derive(derived: Node, protection: &Protection) -> Result<Vec<u8>, ImportError
     let rounds = child(params, "IterationCount")
         .map(text_of)
         .and_then(|t| t.parse::<u32>().ok())
-        .filter(|n| (1..=10_000_000).contains(n))
-        .ok_or_else(|| bad("no IterationCount from 1 to 10,000,000"))?;
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or_else(|| bad("no IterationCount from 1 to 1,000,000"))?;
     let len = child(params, "KeyLength")
         .map(text_of)
         .and_then(|t| t.parse::<usize>().ok())

@@ -8,6 +8,7 @@ mod messages;
 mod radius;
 mod settings;
 mod tls;
+mod token_import;
 mod tokens;
 mod users;
 

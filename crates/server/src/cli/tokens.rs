@@ -54,6 +54,20 @@ pub enum TokenCommand {
         code1: String,
         code2: String,
     },
+    /// Import hardware tokens into the pool from a PSKC (RFC 6030) or CSV file.
+    Import(super::token_import::ImportArgs),
+    /// List the pool: imported tokens by serial, and whom they are assigned to.
+    Pool(super::token_import::PoolArgs),
+    /// Give a pool token to a user (optionally proven by a current code).
+    Assign {
+        username: String,
+        serial: String,
+        /// A code the token shows now, proving the user holds it.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Take a token back into the pool.
+    Unassign { serial: String },
 }
 
 pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<ExitCode> {
@@ -75,6 +89,7 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
                 digits,
                 period,
                 counter,
+                ..TokenSpec::default()
             };
             let (token, enrolment) = app.accounts.add_token(&username, spec).await?;
             app.welcome.consider(&username).await?;
@@ -135,6 +150,23 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
             app.verifier.resync(&username, &id, &code1, &code2).await?;
             out.show(&json!({"resynchronised": id}), || {
                 format!("token {id} resynchronised")
+            });
+        }
+        TokenCommand::Import(args) => return super::token_import::import(app, args, out).await,
+        TokenCommand::Pool(args) => super::token_import::pool(app, args, out).await?,
+        TokenCommand::Assign {
+            username,
+            serial,
+            code,
+        } => {
+            let token = app.pool.assign(&username, &serial, code.as_deref()).await?;
+            app.welcome.consider(&username).await?;
+            out.show(&token, || format!("token {serial} assigned to {username}"));
+        }
+        TokenCommand::Unassign { serial } => {
+            app.pool.unassign(&serial).await?;
+            out.show(&json!({"unassigned": serial}), || {
+                format!("token {serial} is back in the pool")
             });
         }
     }
