@@ -87,13 +87,17 @@ pub async fn import(
 ) -> Result<Json<ImportSummary>, ApiError> {
     let format = format_of(params.format.as_deref(), &headers)?;
     let protection = protection_of(&headers)?;
-    let data = axum::body::to_bytes(body, MAX_FILE_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "file_too_large",
-            format!("the file is over {MAX_FILE_BYTES} bytes; split it (importing again skips what is already imported)"),
-        )
-    })?;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FILE_BYTES as u64) {
+        return Err(too_large());
+    }
+    // At most the limit is ever held in memory, whatever the body claims.
+    let data = axum::body::to_bytes(body, MAX_FILE_BYTES)
+        .await
+        .map_err(|_| too_large())?;
     // Parsing (and PBKDF2) is CPU work: off the async threads.
     let entries = tokio::task::spawn_blocking(move || import::parse(&data, format, &protection))
         .await
@@ -104,6 +108,17 @@ pub async fn import(
         .import(entries, params.dry_run.unwrap_or(false), &mut |_, _| {})
         .await?;
     Ok(Json(summary(report)))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!(
+            "the file is over {MAX_FILE_BYTES} bytes; split it into smaller files \
+             (importing again skips what is already imported)"
+        ),
+    )
 }
 
 fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Option<Format>, ApiError> {

@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use countersign_otp::Algorithm;
 use countersign_testkit::TempPostgres;
 
-pub use api::Api;
+pub use api::{Api, Reply};
 pub use server::Server;
 
 /// The binary under test, built by cargo for these tests.
