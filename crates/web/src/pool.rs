@@ -75,7 +75,7 @@ pub fn import_route() -> MethodRouter<AppState> {
     post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES))
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens/import", params(ImportParams), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/tokens/import", operation_id = "import_tokens", params(ImportParams), security(("bearer" = [])),
     request_body(content((String = "text/csv"), (String = "application/pskc+xml")), description = "A CSV or PSKC (RFC 6030) file of token seeds"),
     responses((status = 200, body = ImportSummary), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import(
@@ -167,7 +167,7 @@ fn summary(report: ImportReport) -> ImportSummary {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", params(PoolParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tokens", operation_id = "list_pool_tokens", params(PoolParams), security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -193,7 +193,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens/{serial}/unassign", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/tokens/{serial}/unassign", operation_id = "unassign_token", security(("bearer" = [])),
     params(("serial" = String, Path, description = "The token's serial number")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn unassign(

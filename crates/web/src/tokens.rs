@@ -44,7 +44,7 @@ pub struct Resync {
     code2: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", request_body = CreateToken, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", operation_id = "create_token", request_body = CreateToken, security(("bearer" = [])),
     responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -71,7 +71,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", operation_id = "list_user_tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -84,7 +84,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", operation_id = "delete_token", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -96,7 +96,7 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/tokens/{id}/resync", request_body = Resync, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens/{id}/resync", operation_id = "resync_token", request_body = Resync, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resync(
     State(state): State<AppState>,

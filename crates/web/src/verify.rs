@@ -63,7 +63,7 @@ pub struct VerifyResponse {
     pub number: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/verify", operation_id = "verify", request_body = VerifyRequest, security(("bearer" = [])),
     responses((status = 200, body = VerifyResponse), (status = 404, body = ErrorBody, description = "unknown_user"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn verify(

@@ -16,7 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use countersign_otp::Algorithm;
 use countersign_testkit::TempPostgres;
 
-pub use api::{Api, Reply};
+pub use api::Api;
+#[allow(unused_imports)] // used by some test files only
+pub use api::Reply;
 pub use server::Server;
 
 /// The binary under test, built by cargo for these tests.
