@@ -38,7 +38,7 @@ impl TokenSpec {
     /// A pool assignment names a serial (and maybe a code) and nothing else.
     pub fn assignment(&self) -> Result<Option<(&str, Option<&str>)>, DomainError> {
         let Some(serial) = self.serial.as_deref() else {
-            if self.code.is_some() {
+            if self.code.is_some() && self.kind != Some(Kind::Yubico) {
                 return Err(DomainError::invalid("code", "is only used with serial (to prove a pool token)"));
             }
             return Ok(None);
@@ -58,6 +58,9 @@ impl TokenSpec {
         Ok(Some((serial, self.code.as_deref())))
     }
 }
+
+#[path = "accounts_yubico.rs"]
+mod yubico;
 
 /// Shown once, when the server generated the seed, so the user can enrol it.
 #[derive(Debug, Clone, Serialize)]
@@ -310,6 +313,9 @@ impl Accounts {
     ) -> Result<(Token, Option<Enrolment>), DomainError> {
         if spec.assignment()?.is_some() {
             return Err(DomainError::invalid("serial", "pool tokens are assigned by the token pool"));
+        }
+        if spec.kind == Some(Kind::Yubico) {
+            return Ok((self.add_yubikey(found, &spec).await?, None));
         }
         let params = TokenParams::from_spec(&spec)?;
         let (secret, generated) = match &spec.secret {

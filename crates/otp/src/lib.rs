@@ -26,6 +26,7 @@ mod error;
 mod oath;
 pub mod qr;
 pub mod uri;
+pub mod yubico;
 
 pub use algorithm::{Algorithm, Kind};
 pub use error::{Base32Error, OtpError, QrError, UriError};

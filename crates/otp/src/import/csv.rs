@@ -156,6 +156,7 @@ fn seed(columns: &[Column], fields: &[String]) -> Result<Seed, String> {
     let (period, counter) = match kind {
         Kind::Totp => (period.or(either).unwrap_or(30), 0),
         Kind::Hotp => (30, counter.or(either).unwrap_or(0)),
+        Kind::Yubico => return Err("YubiKeys are imported with --format yubico (the personalization tool's log)".into()),
     };
     let algorithm = match get(Column::Algorithm) {
         Some(text) => text.parse::<Algorithm>().map_err(|e| e.to_string())?,

@@ -11,6 +11,7 @@ mod crypto;
 pub mod csv;
 mod error;
 pub mod pskc;
+pub mod yubico;
 
 use std::fmt;
 
@@ -97,6 +98,11 @@ impl Seed {
         if self.secret.len() > 128 {
             return Err("the secret is longer than 1024 bits".into());
         }
+        if self.kind == Kind::Yubico {
+            return (self.secret.len() == 22)
+                .then_some(self)
+                .ok_or_else(|| "a YubiKey needs a 16-byte AES key and a 6-byte private id".into());
+        }
         if !(6..=8).contains(&self.digits) {
             return Err(format!("{} digits: tokens show 6, 7 or 8", self.digits));
         }
@@ -145,6 +151,8 @@ pub fn check_size(len: usize) -> Result<(), ImportError> {
 pub enum Format {
     Pskc,
     Csv,
+    /// YubiKeys: the personalization tool's log.
+    Yubico,
 }
 
 impl std::str::FromStr for Format {
@@ -154,7 +162,8 @@ impl std::str::FromStr for Format {
         match s.trim().to_ascii_lowercase().as_str() {
             "pskc" | "xml" => Ok(Self::Pskc),
             "csv" => Ok(Self::Csv),
-            other => Err(format!("unknown import format '{other}'; expected pskc or csv")),
+            "yubico" => Ok(Self::Yubico),
+            other => Err(format!("unknown import format '{other}'; expected pskc, csv or yubico")),
         }
     }
 }
@@ -170,6 +179,7 @@ pub fn parse(
     match format {
         Format::Pskc => pskc::parse(data, protection),
         Format::Csv => csv::parse(data),
+        Format::Yubico => yubico::parse(data),
     }
 }
 

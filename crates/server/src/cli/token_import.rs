@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use countersign_domain::clock::rfc3339;
 use countersign_domain::pool::{Failure, ImportReport, PoolQuery};
@@ -18,7 +18,8 @@ use crate::app::App;
 pub struct ImportArgs {
     /// The PSKC (.xml, .pskcxml) or CSV file.
     file: PathBuf,
-    /// pskc or csv; by default the file's first character decides ('<' is PSKC).
+    /// pskc, csv or yubico (the YubiKey Personalization Tool's log); by
+    /// default the file's first character decides ('<' is PSKC, else CSV).
     #[arg(long)]
     format: Option<String>,
     /// A file holding the pre-shared key of an encrypted PSKC file (hex).
@@ -50,7 +51,6 @@ pub struct PoolArgs {
 /// Exit 0 when every token was imported or already there, 1 when some failed.
 pub async fn import(app: &App, args: ImportArgs, out: &Output) -> Result<ExitCode> {
     let format = match args.format.as_deref() {
-        Some("yubico") => bail!("the yubico format is not supported yet; import OATH tokens as pskc or csv"),
         Some(name) => Some(name.parse::<Format>().map_err(anyhow::Error::msg)?),
         None => None,
     };

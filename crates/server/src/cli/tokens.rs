@@ -19,12 +19,16 @@ pub enum TokenCommand {
     /// Add a token. Without --secret the server makes a seed and prints the otpauth URI and a QR code.
     Add {
         username: String,
-        /// totp or hotp.
+        /// totp, hotp or yubico.
         #[arg(long = "type", default_value = "totp")]
         kind: Kind,
-        /// Base32 seed of an existing token (hardware token, migrated app).
+        /// Base32 seed of an existing token (hardware token, migrated app);
+        /// for a YubiKey its AES key in hex.
         #[arg(long)]
         secret: Option<String>,
+        /// yubico: an OTP the key typed (it gives the public and private ids).
+        #[arg(long)]
+        code: Option<String>,
         /// sha1, sha256 or sha512.
         #[arg(long)]
         algorithm: Option<Algorithm>,
@@ -80,6 +84,7 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
             digits,
             period,
             counter,
+            code,
             png,
         } => {
             let spec = TokenSpec {
@@ -89,6 +94,7 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
                 digits,
                 period,
                 counter,
+                code,
                 ..TokenSpec::default()
             };
             let (token, enrolment) = app.accounts.add_token(&username, spec).await?;
