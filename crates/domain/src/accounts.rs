@@ -39,7 +39,10 @@ impl TokenSpec {
     pub fn assignment(&self) -> Result<Option<(&str, Option<&str>)>, DomainError> {
         let Some(serial) = self.serial.as_deref() else {
             if self.code.is_some() && self.kind != Some(Kind::Yubico) {
-                return Err(DomainError::invalid("code", "is only used with serial (to prove a pool token)"));
+                return Err(DomainError::invalid(
+                    "code",
+                    "is only used with serial (to prove a pool token)",
+                ));
             }
             return Ok(None);
         };
@@ -312,7 +315,10 @@ impl Accounts {
         spec: TokenSpec,
     ) -> Result<(Token, Option<Enrolment>), DomainError> {
         if spec.assignment()?.is_some() {
-            return Err(DomainError::invalid("serial", "pool tokens are assigned by the token pool"));
+            return Err(DomainError::invalid(
+                "serial",
+                "pool tokens are assigned by the token pool",
+            ));
         }
         if spec.kind == Some(Kind::Yubico) {
             return Ok((self.add_yubikey(found, &spec).await?, None));

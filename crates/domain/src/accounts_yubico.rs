@@ -11,15 +11,34 @@ use crate::token::{StoredToken, Token};
 use crate::user::User;
 
 impl Accounts {
-    pub(super) async fn add_yubikey(&self, owner: &User, spec: &TokenSpec) -> Result<Token, DomainError> {
-        let others = spec.algorithm.is_some() || spec.digits.is_some() || spec.period.is_some() || spec.counter.is_some();
+    pub(super) async fn add_yubikey(
+        &self,
+        owner: &User,
+        spec: &TokenSpec,
+    ) -> Result<Token, DomainError> {
+        let others = spec.algorithm.is_some()
+            || spec.digits.is_some()
+            || spec.period.is_some()
+            || spec.counter.is_some();
         if others {
-            return Err(DomainError::invalid("type", "a YubiKey takes only secret (its AES key) and code (an OTP it typed)"));
+            return Err(DomainError::invalid(
+                "type",
+                "a YubiKey takes only secret (its AES key) and code (an OTP it typed)",
+            ));
         }
         let key = aes_key(spec.secret.as_deref())?;
-        let otp: String = spec.code.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let otp: String = spec
+            .code
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let (public, block) = yubico::split(&otp).ok_or_else(|| {
-            DomainError::invalid("code", "touch the YubiKey to type an OTP (44 letters of cbdefghijklnrtuv)")
+            DomainError::invalid(
+                "code",
+                "touch the YubiKey to type an OTP (44 letters of cbdefghijklnrtuv)",
+            )
         })?;
         let opened = yubico::open(&key, &block).ok_or_else(|| {
             DomainError::invalid("code", "the OTP does not decrypt with this AES key: check the key, or that the key is in Yubico OTP mode")
@@ -49,13 +68,18 @@ impl Accounts {
 
 fn aes_key(text: Option<&str>) -> Result<[u8; 16], DomainError> {
     let bad = || DomainError::invalid("secret", "a YubiKey's AES key is 32 hex digits");
-    let text: String = text.ok_or_else(bad)?.chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = text
+        .ok_or_else(bad)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad());
     }
     let mut key = [0u8; 16];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16).map_err(|_| bad())?;
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+            .map_err(|_| bad())?;
     }
     Ok(key)
 }

@@ -42,7 +42,10 @@ fn find_yubico(token: &StoredToken, secret: &[u8], code: &str) -> Match {
     let (Some((public, block)), Some(serial)) = (yubico::split(code), &token.serial) else {
         return Match::NoMatch;
     };
-    let (Ok(key), Some(private_id)) = (<[u8; 16]>::try_from(secret.get(..16).unwrap_or_default()), secret.get(16..)) else {
+    let (Ok(key), Some(private_id)) = (
+        <[u8; 16]>::try_from(secret.get(..16).unwrap_or_default()),
+        secret.get(16..),
+    ) else {
         return Match::NoMatch;
     };
     if !public.eq_ignore_ascii_case(serial) {

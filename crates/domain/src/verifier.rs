@@ -208,7 +208,10 @@ impl Verifier {
             return reject(Reason::CodeMalformed);
         }
         let mut reason = Reason::CodeInvalid;
-        for token in tokens.into_iter().filter(|t| t.digits as usize == code.len()) {
+        for token in tokens
+            .into_iter()
+            .filter(|t| t.digits as usize == code.len())
+        {
             let secret = self
                 .key
                 .open("tokens", &token.id, "secret", &token.sealed_secret)?;

@@ -21,8 +21,8 @@
 
 mod algorithm;
 pub mod base32;
-pub mod import;
 mod error;
+pub mod import;
 mod oath;
 pub mod qr;
 pub mod uri;

@@ -34,7 +34,7 @@ impl Block {
 /// Decodes modhex (either case) into bytes; `None` if not modhex.
 pub fn modhex_decode(text: &str) -> Option<Vec<u8>> {
     let lower = text.to_ascii_lowercase();
-    if lower.len() % 2 != 0 {
+    if lower.len() & 1 != 0 {
         return None;
     }
     let value = |c: u8| MODHEX.iter().position(|m| *m == c).map(|p| p as u8);
@@ -59,7 +59,9 @@ pub fn ends_like_otp(code: &str) -> bool {
     let tail = code.len().saturating_sub(OTP_CHARS);
     code.len() >= BLOCK_CHARS + 2
         && code.is_char_boundary(tail)
-        && code[tail..].bytes().all(|b| MODHEX.contains(&b.to_ascii_lowercase()))
+        && code[tail..]
+            .bytes()
+            .all(|b| MODHEX.contains(&b.to_ascii_lowercase()))
 }
 
 /// Splits an OTP into its public id (modhex, lowercase) and block.

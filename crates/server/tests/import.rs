@@ -21,7 +21,14 @@ fn figure(n: u32) -> String {
 /// The HOTP code `oathtool` makes for a hex secret at `counter`.
 fn oathtool_hotp(hex: &str, digits: u32, counter: u64) -> String {
     let out = Command::new("oathtool")
-        .args(["--hotp", "-d", &digits.to_string(), "-c", &counter.to_string(), hex])
+        .args([
+            "--hotp",
+            "-d",
+            &digits.to_string(),
+            "-c",
+            &counter.to_string(),
+            hex,
+        ])
         .output()
         .expect("oathtool runs (scripts/test installs it)");
     assert!(out.status.success(), "oathtool: {}", stderr(&out));
@@ -47,7 +54,11 @@ fn import_and_verify(args: &[&str], serial: &str, hex: &str, digits: u32) {
     for counter in 0..2 {
         let code = oathtool_hotp(hex, digits, counter);
         let ok = server.cli(&["verify", "pat", &code]);
-        assert!(ok.status.success(), "code {counter} of {serial}: {}", stdout(&ok));
+        assert!(
+            ok.status.success(),
+            "code {counter} of {serial}: {}",
+            stdout(&ok)
+        );
         let again = server.cli(&["verify", "pat", &code]);
         assert_eq!(again.status.code(), Some(1), "a code is accepted once");
     }
@@ -78,7 +89,12 @@ fn figure7_pbkdf2_password() {
     let dir = TempDir::new("pskc-password");
     let password = write(&dir, "password", "qwerty\n");
     let password = password.to_string_lossy();
-    import_and_verify(&[&figure(7), "--password-file", &password], "987654321", RFC_HEX, 8);
+    import_and_verify(
+        &[&figure(7), "--password-file", &password],
+        "987654321",
+        RFC_HEX,
+        8,
+    );
 }
 
 #[test]
@@ -86,11 +102,26 @@ fn figures_4_and_5_say_what_was_not_imported() {
     let server = Server::new(&Db::sqlite());
     let out = server.cli(&["token", "import", &figure(4)]);
     assert_eq!(out.status.code(), Some(1), "a failed key makes exit 1");
-    assert!(stdout(&out).contains("imported 0") && stdout(&out).contains("no secret"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("imported 0") && stdout(&out).contains("no secret"),
+        "{}",
+        stdout(&out)
+    );
     let report = server.cli_json(&["token", "import", &figure(5)]);
-    assert_eq!((&report["imported"], report["skipped"].as_array().map(Vec::len)), (&1.into(), Some(1)), "{report}");
+    assert_eq!(
+        (
+            &report["imported"],
+            report["skipped"].as_array().map(Vec::len)
+        ),
+        (&1.into(), Some(1)),
+        "{report}"
+    );
     let again = server.cli_json(&["token", "import", &figure(5)]);
-    assert_eq!((&again["imported"], &again["duplicates"]), (&0.into(), &1.into()), "reruns are idempotent");
+    assert_eq!(
+        (&again["imported"], &again["duplicates"]),
+        (&0.into(), &1.into()),
+        "reruns are idempotent"
+    );
 }
 
 #[test]
@@ -98,21 +129,56 @@ fn wrong_key_password_or_mac_imports_nothing() {
     let server = Server::new(&Db::sqlite());
     let dir = TempDir::new("pskc-wrong");
     let key = write(&dir, "key.hex", "12345678901234567890123456789013");
-    let out = server.cli(&["token", "import", &figure(6), "--key-file", &key.to_string_lossy()]);
+    let out = server.cli(&[
+        "token",
+        "import",
+        &figure(6),
+        "--key-file",
+        &key.to_string_lossy(),
+    ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("nothing was imported") && stderr(&out).contains("pre-shared key is wrong"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was imported")
+            && stderr(&out).contains("pre-shared key is wrong"),
+        "{}",
+        stderr(&out)
+    );
     let password = write(&dir, "password", "qwertz");
-    let out = server.cli(&["token", "import", &figure(7), "--password-file", &password.to_string_lossy()]);
-    assert!(stderr(&out).contains("password is wrong"), "{}", stderr(&out));
+    let out = server.cli(&[
+        "token",
+        "import",
+        &figure(7),
+        "--password-file",
+        &password.to_string_lossy(),
+    ]);
+    assert!(
+        stderr(&out).contains("password is wrong"),
+        "{}",
+        stderr(&out)
+    );
     let out = server.cli(&["token", "import", &figure(6)]);
     assert!(stderr(&out).contains("--key-file"), "{}", stderr(&out));
     let text = std::fs::read_to_string(figure(6)).expect("read");
     let altered = write(&dir, "altered.xml", &text.replace("Su+NvtQ", "Su+MvtQ"));
     let key = write(&dir, "good.hex", "12345678901234567890123456789012");
-    let out = server.cli(&["token", "import", &altered.to_string_lossy(), "--key-file", &key.to_string_lossy()]);
-    assert!(stderr(&out).contains("MAC of key 1 (987654321) does not match"), "{}", stderr(&out));
+    let out = server.cli(&[
+        "token",
+        "import",
+        &altered.to_string_lossy(),
+        "--key-file",
+        &key.to_string_lossy(),
+    ]);
+    assert!(
+        stderr(&out).contains("MAC of key 1 (987654321) does not match"),
+        "{}",
+        stderr(&out)
+    );
     let pool = server.cli_json(&["token", "pool"]);
-    assert_eq!(pool.as_array().map(Vec::len), Some(0), "nothing was imported: {pool}");
+    assert_eq!(
+        pool.as_array().map(Vec::len),
+        Some(0),
+        "nothing was imported: {pool}"
+    );
 }
 
 #[test]
@@ -133,10 +199,15 @@ fn hostile_and_oversized_files_are_refused() {
     let text = std::fs::read_to_string(figure(3)).expect("read");
     let truncated = write(&dir, "cut.xml", &text[..text.len() / 2]);
     let out = server.cli(&["token", "import", &truncated.to_string_lossy()]);
-    assert!(stderr(&out).contains("not well-formed XML"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not well-formed XML"),
+        "{}",
+        stderr(&out)
+    );
     let big = dir.path().join("big.csv");
     let file = std::fs::File::create(&big).expect("create");
-    file.set_len(100 * 1024 * 1024).expect("a sparse 100 MB file");
+    file.set_len(100 * 1024 * 1024)
+        .expect("a sparse 100 MB file");
     let out = server.cli(&["token", "import", &big.to_string_lossy()]);
     assert!(stderr(&out).contains("over the limit"), "{}", stderr(&out));
     let pool = server.cli_json(&["token", "pool"]);

@@ -11,9 +11,9 @@ pub mod sqlite;
 
 pub mod keys;
 mod messages;
-mod pool;
 mod meta;
 pub mod migrate;
+mod pool;
 pub mod push;
 mod radius;
 pub mod radius_drops;

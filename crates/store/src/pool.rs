@@ -9,7 +9,8 @@ use sqlx::Row;
 
 use crate::{db_error, outside_text, SqlStore};
 
-const COLUMNS: &str = "t.id, t.user_id, t.kind, t.algorithm, t.digits, t.period, t.last_used, t.drift, \
+const COLUMNS: &str =
+    "t.id, t.user_id, t.kind, t.algorithm, t.digits, t.period, t.last_used, t.drift, \
     t.secret, t.created_at, t.last_used_at, t.serial, t.issuer";
 
 /// Rows per statement: 13 parameters each stays far below every limit.
@@ -29,7 +30,10 @@ impl PoolStore for SqlStore {
         let mut found = Vec::new();
         for chunk in serials.chunks(CHUNK) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT serial FROM tokens WHERE serial IN ({})", marks.join(", "));
+            let sql = format!(
+                "SELECT serial FROM tokens WHERE serial IN ({})",
+                marks.join(", ")
+            );
             let mut query = sqlx::query(&sql);
             for serial in chunk {
                 query = query.bind(outside_text(serial));
@@ -45,7 +49,10 @@ impl PoolStore for SqlStore {
         Ok(found)
     }
 
-    async fn pool_tokens(&self, query: &PoolQuery) -> StoreResult<Vec<(StoredToken, Option<String>)>> {
+    async fn pool_tokens(
+        &self,
+        query: &PoolQuery,
+    ) -> StoreResult<Vec<(StoredToken, Option<String>)>> {
         let mut sql = format!(
             "SELECT {COLUMNS}, u.username AS owner FROM tokens t LEFT JOIN users u ON u.id = t.user_id \
              WHERE t.serial IS NOT NULL"
@@ -67,17 +74,25 @@ impl PoolStore for SqlStore {
         for value in binds {
             q = q.bind(value);
         }
-        let rows = q.fetch_all(&self.pool).await.map_err(db_error("reading the token pool"))?;
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error("reading the token pool"))?;
         rows.iter()
             .map(|row| {
                 let token = from_row(row)?;
-                let owner: Option<String> = row.try_get("owner").map_err(db_error("reading the token pool"))?;
+                let owner: Option<String> = row
+                    .try_get("owner")
+                    .map_err(db_error("reading the token pool"))?;
                 Ok((token, owner))
             })
             .collect()
     }
 
-    async fn token_by_serial(&self, serial: &str) -> StoreResult<Option<(StoredToken, Option<String>)>> {
+    async fn token_by_serial(
+        &self,
+        serial: &str,
+    ) -> StoreResult<Option<(StoredToken, Option<String>)>> {
         let sql = format!("SELECT {COLUMNS} FROM tokens t WHERE t.serial = $1");
         let row = sqlx::query(&sql)
             .bind(outside_text(serial))
@@ -93,21 +108,24 @@ impl PoolStore for SqlStore {
     }
 
     async fn assign_token(&self, serial: &str, user_id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE tokens SET user_id = $1 WHERE serial = $2 AND user_id IS NULL")
-            .bind(user_id)
-            .bind(outside_text(serial))
-            .execute(&self.writer)
-            .await
-            .map_err(db_error("assigning token"))?;
+        let done =
+            sqlx::query("UPDATE tokens SET user_id = $1 WHERE serial = $2 AND user_id IS NULL")
+                .bind(user_id)
+                .bind(outside_text(serial))
+                .execute(&self.writer)
+                .await
+                .map_err(db_error("assigning token"))?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn unassign_token(&self, serial: &str) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE tokens SET user_id = NULL WHERE serial = $1 AND user_id IS NOT NULL")
-            .bind(outside_text(serial))
-            .execute(&self.writer)
-            .await
-            .map_err(db_error("unassigning token"))?;
+        let done = sqlx::query(
+            "UPDATE tokens SET user_id = NULL WHERE serial = $1 AND user_id IS NOT NULL",
+        )
+        .bind(outside_text(serial))
+        .execute(&self.writer)
+        .await
+        .map_err(db_error("unassigning token"))?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -147,7 +165,10 @@ async fn insert_chunk(store: &SqlStore, chunk: &[StoredToken]) -> StoreResult<Ve
         .await
         .map_err(db_error("importing tokens"))?;
     rows.iter()
-        .map(|row| row.try_get::<String, _>(0).map_err(db_error("importing tokens")))
+        .map(|row| {
+            row.try_get::<String, _>(0)
+                .map_err(db_error("importing tokens"))
+        })
         .collect()
 }
 

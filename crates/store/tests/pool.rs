@@ -46,7 +46,10 @@ macro_rules! on_both {
     };
 }
 
-on_both!(import_is_idempotent_and_dry_runs_count, assign_verify_and_return_to_pool);
+on_both!(
+    import_is_idempotent_and_dry_runs_count,
+    assign_verify_and_return_to_pool
+);
 
 const NOW: i64 = 1_700_000_000;
 const SECRET_HEX: &str = "3132333435363738393031323334353637383930";
@@ -68,7 +71,13 @@ fn world(store: SqlStore) -> World {
         hotp_lookahead: 10,
     };
     World {
-        pool: TokenPool::new(store.clone(), clock.clone(), key.clone(), accounts.clone(), window),
+        pool: TokenPool::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            accounts.clone(),
+            window,
+        ),
         verifier: Verifier::new(store.clone(), clock, key, VerifyPolicy::default()),
         accounts,
         store,
@@ -88,21 +97,52 @@ async fn import_is_idempotent_and_dry_runs_count(store: SqlStore) {
     let mut calls = 0;
     let mut progress = |_: usize, _: usize| calls += 1;
     let entries = csv::parse(&file(450)).expect("parse");
-    let dry = w.pool.import(entries.clone(), true, &mut progress).await.expect("dry run");
+    let dry = w
+        .pool
+        .import(entries.clone(), true, &mut progress)
+        .await
+        .expect("dry run");
     assert_eq!((dry.imported, dry.duplicates), (450, 0));
-    let listed = w.pool.list(&PoolQuery { limit: 10, ..PoolQuery::default() }).await.expect("list");
+    let listed = w
+        .pool
+        .list(&PoolQuery {
+            limit: 10,
+            ..PoolQuery::default()
+        })
+        .await
+        .expect("list");
     assert!(listed.is_empty(), "a dry run writes nothing");
-    let first = w.pool.import(entries.clone(), false, &mut |_, _| {}).await.expect("import");
+    let first = w
+        .pool
+        .import(entries.clone(), false, &mut |_, _| {})
+        .await
+        .expect("import");
     assert_eq!((first.imported, first.duplicates), (450, 0));
-    let again = w.pool.import(entries, false, &mut |_, _| {}).await.expect("rerun");
+    let again = w
+        .pool
+        .import(entries, false, &mut |_, _| {})
+        .await
+        .expect("rerun");
     assert_eq!((again.imported, again.duplicates), (0, 450));
-    let dry = w.pool.import(csv::parse(&file(460)).expect("parse"), true, &mut |_, _| {}).await.expect("dry");
+    let dry = w
+        .pool
+        .import(csv::parse(&file(460)).expect("parse"), true, &mut |_, _| {})
+        .await
+        .expect("dry");
     assert_eq!((dry.imported, dry.duplicates), (10, 450));
-    let query = PoolQuery { serial: Some("SN001".into()), limit: 1000, ..PoolQuery::default() };
+    let query = PoolQuery {
+        serial: Some("SN001".into()),
+        limit: 1000,
+        ..PoolQuery::default()
+    };
     let found = w.pool.list(&query).await.expect("search");
     assert_eq!(found.len(), 100, "SN00100..SN00199");
     assert_eq!(found[0].token.serial.as_deref(), Some("SN00100"));
-    let page = PoolQuery { after: Some("SN00447".into()), limit: 10, ..PoolQuery::default() };
+    let page = PoolQuery {
+        after: Some("SN00447".into()),
+        limit: 10,
+        ..PoolQuery::default()
+    };
     let rest = w.pool.list(&page).await.expect("page");
     assert_eq!(rest.len(), 2);
     assert!(calls >= 3, "progress is reported per batch");
@@ -110,36 +150,99 @@ async fn import_is_idempotent_and_dry_runs_count(store: SqlStore) {
 
 async fn assign_verify_and_return_to_pool(store: SqlStore) {
     let w = world(store);
-    w.pool.import(csv::parse(&file(3)).expect("parse"), false, &mut |_, _| {}).await.expect("import");
-    w.accounts.create_user(NewUser { username: "ann".into(), ..NewUser::default() }).await.expect("user");
-    w.accounts.create_user(NewUser { username: "bob".into(), ..NewUser::default() }).await.expect("user");
+    w.pool
+        .import(csv::parse(&file(3)).expect("parse"), false, &mut |_, _| {})
+        .await
+        .expect("import");
+    w.accounts
+        .create_user(NewUser {
+            username: "ann".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("user");
+    w.accounts
+        .create_user(NewUser {
+            username: "bob".into(),
+            ..NewUser::default()
+        })
+        .await
+        .expect("user");
     let code = totp(b"12345678901234567890", NOW as u64, 30, 6, Algorithm::Sha1);
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let err = w.pool.assign("ann", "SN00000", Some(wrong)).await.expect_err("wrong code");
+    let err = w
+        .pool
+        .assign("ann", "SN00000", Some(wrong))
+        .await
+        .expect_err("wrong code");
     assert!(err.to_string().contains("not a current code"), "{err}");
-    let token = w.pool.assign("ann", "SN00000", Some(&code)).await.expect("assign");
+    let token = w
+        .pool
+        .assign("ann", "SN00000", Some(&code))
+        .await
+        .expect("assign");
     assert_eq!(token.serial.as_deref(), Some("SN00000"));
-    let err = w.pool.assign("bob", "SN00000", None).await.expect_err("taken");
+    let err = w
+        .pool
+        .assign("bob", "SN00000", None)
+        .await
+        .expect_err("taken");
     assert!(err.to_string().contains("another user"), "{err}");
     let verification = |code: &str| Verification {
         username: "ann".into(),
         code: code.to_string(),
         source: Source::default(),
     };
-    let outcome = w.verifier.verify(&verification(&code)).await.expect("verify");
-    assert!(matches!(outcome, Outcome::Rejected { .. }), "the proof used the code up");
-    let next = totp(b"12345678901234567890", NOW as u64 + 30, 30, 6, Algorithm::Sha1);
-    let outcome = w.verifier.verify(&verification(&next)).await.expect("verify");
+    let outcome = w
+        .verifier
+        .verify(&verification(&code))
+        .await
+        .expect("verify");
+    assert!(
+        matches!(outcome, Outcome::Rejected { .. }),
+        "the proof used the code up"
+    );
+    let next = totp(
+        b"12345678901234567890",
+        NOW as u64 + 30,
+        30,
+        6,
+        Algorithm::Sha1,
+    );
+    let outcome = w
+        .verifier
+        .verify(&verification(&next))
+        .await
+        .expect("verify");
     assert!(matches!(outcome, Outcome::Accepted { .. }), "{outcome:?}");
-    let (_, tokens) = w.store.user_with_tokens("ann").await.expect("read").expect("ann");
+    let (_, tokens) = w
+        .store
+        .user_with_tokens("ann")
+        .await
+        .expect("read")
+        .expect("ann");
     assert_eq!(tokens[0].serial.as_deref(), Some("SN00000"));
-    let free = PoolQuery { unassigned_only: true, limit: 10, ..PoolQuery::default() };
+    let free = PoolQuery {
+        unassigned_only: true,
+        limit: 10,
+        ..PoolQuery::default()
+    };
     assert_eq!(w.pool.list(&free).await.expect("list").len(), 2);
     w.pool.unassign("SN00000").await.expect("unassign");
-    assert!(w.pool.unassign("SN00000").await.is_err(), "not assigned any more");
+    assert!(
+        w.pool.unassign("SN00000").await.is_err(),
+        "not assigned any more"
+    );
     w.pool.assign("bob", "SN00001", None).await.expect("assign");
     w.accounts.delete_user("bob").await.expect("delete");
-    assert_eq!(w.pool.list(&free).await.expect("list").len(), 3, "back in the pool");
-    assert!(w.pool.assign("bob", "SN00001", None).await.is_err(), "bob is gone");
+    assert_eq!(
+        w.pool.list(&free).await.expect("list").len(),
+        3,
+        "back in the pool"
+    );
+    assert!(
+        w.pool.assign("bob", "SN00001", None).await.is_err(),
+        "bob is gone"
+    );
     assert!(w.pool.assign("ann", "nope", None).await.is_err());
 }

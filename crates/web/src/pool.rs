@@ -102,7 +102,13 @@ pub async fn import(
     let entries = tokio::task::spawn_blocking(move || import::parse(&data, format, &protection))
         .await
         .map_err(|_| ApiError::invalid("the file could not be read"))?
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_refused", e.to_string()))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import_refused",
+                e.to_string(),
+            )
+        })?;
     let report = state
         .pool
         .import(entries, params.dry_run.unwrap_or(false), &mut |_, _| {})
@@ -140,11 +146,19 @@ fn format_of(param: Option<&str>, headers: &HeaderMap) -> Result<Option<Format>,
 }
 
 fn protection_of(headers: &HeaderMap) -> Result<Protection, ApiError> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     if let Some(key) = text(KEY_HEADER) {
-        return Protection::key_from_text(&key).map_err(|e| ApiError::invalid(format!("{KEY_HEADER}: {e}")));
+        return Protection::key_from_text(&key)
+            .map_err(|e| ApiError::invalid(format!("{KEY_HEADER}: {e}")));
     }
-    Ok(text(PASSWORD_HEADER).map(Protection::Password).unwrap_or_default())
+    Ok(text(PASSWORD_HEADER)
+        .map(Protection::Password)
+        .unwrap_or_default())
 }
 
 fn summary(report: ImportReport) -> ImportSummary {

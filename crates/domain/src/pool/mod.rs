@@ -33,9 +33,15 @@ pub trait PoolStore: Send + Sync {
     /// Which of these serials are already in the store.
     async fn serials_present(&self, serials: &[String]) -> StoreResult<Vec<String>>;
     /// Tokens with a serial, by serial, with their user's name if assigned.
-    async fn pool_tokens(&self, query: &PoolQuery) -> StoreResult<Vec<(StoredToken, Option<String>)>>;
+    async fn pool_tokens(
+        &self,
+        query: &PoolQuery,
+    ) -> StoreResult<Vec<(StoredToken, Option<String>)>>;
     /// The token with this serial and its user's id, if any.
-    async fn token_by_serial(&self, serial: &str) -> StoreResult<Option<(StoredToken, Option<String>)>>;
+    async fn token_by_serial(
+        &self,
+        serial: &str,
+    ) -> StoreResult<Option<(StoredToken, Option<String>)>>;
     /// Gives the token to the user if it has none; false otherwise.
     async fn assign_token(&self, serial: &str, user_id: &str) -> StoreResult<bool>;
     /// Takes the token from its user; false if it had none.
@@ -117,7 +123,11 @@ impl TokenPool {
             .await?
             .ok_or_else(|| DomainError::not_found("token", serial))?;
         if let Some(owner) = owner {
-            let whose = if owner == user.id { "this user" } else { "another user" };
+            let whose = if owner == user.id {
+                "this user"
+            } else {
+                "another user"
+            };
             return Err(DomainError::Conflict(format!(
                 "token {serial} is already assigned to {whose}; unassign it first"
             )));
@@ -125,7 +135,11 @@ impl TokenPool {
         if let Some(code) = code {
             self.prove(&token, code.trim()).await?;
         }
-        if !self.store.assign_token(&token.serial_or(serial), &user.id).await? {
+        if !self
+            .store
+            .assign_token(&token.serial_or(serial), &user.id)
+            .await?
+        {
             return Err(DomainError::Conflict(format!(
                 "token {serial} was assigned by someone else meanwhile"
             )));
@@ -137,12 +151,23 @@ impl TokenPool {
     }
 
     async fn prove(&self, token: &StoredToken, code: &str) -> Result<(), DomainError> {
-        let secret = self.key.open("tokens", &token.id, "secret", &token.sealed_secret)?;
+        let secret = self
+            .key
+            .open("tokens", &token.id, "secret", &token.sealed_secret)?;
         let now = self.clock.now();
-        let wrong = || DomainError::invalid("code", "is not a current code of this token; press its button and try again");
+        let wrong = || {
+            DomainError::invalid(
+                "code",
+                "is not a current code of this token; press its button and try again",
+            )
+        };
         match matching::find(token, &secret, code, now, self.window) {
             Match::Fresh { used, drift } => {
-                if self.store.advance_token(&token.id, used, drift, now).await? {
+                if self
+                    .store
+                    .advance_token(&token.id, used, drift, now)
+                    .await?
+                {
                     Ok(())
                 } else {
                     Err(wrong())
@@ -158,7 +183,9 @@ impl TokenPool {
             return Err(DomainError::not_found("token", serial));
         }
         if !self.store.unassign_token(serial.trim()).await? {
-            return Err(DomainError::Conflict(format!("token {serial} is not assigned")));
+            return Err(DomainError::Conflict(format!(
+                "token {serial} is not assigned"
+            )));
         }
         tracing::info!(serial = %serial, "pool token unassigned");
         Ok(())
@@ -167,6 +194,8 @@ impl TokenPool {
 
 impl StoredToken {
     fn serial_or(&self, fallback: &str) -> String {
-        self.serial.clone().unwrap_or_else(|| fallback.trim().to_string())
+        self.serial
+            .clone()
+            .unwrap_or_else(|| fallback.trim().to_string())
     }
 }

@@ -8,30 +8,30 @@ use sha1::Sha1;
 use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
-/// The block ciphers of xmlenc that PSKC files use for secrets.
+/// The block ciphers of xmlenc that PSKC files use for secrets (all in CBC mode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cipher {
-    Aes128Cbc,
-    Aes192Cbc,
-    Aes256Cbc,
+    Aes128,
+    Aes192,
+    Aes256,
 }
 
 impl Cipher {
     /// From an xmlenc algorithm URI (`http://www.w3.org/2001/04/xmlenc#aes128-cbc`, ...).
     pub fn from_uri(uri: &str) -> Option<Self> {
         match uri.rsplit('#').next()? {
-            "aes128-cbc" => Some(Self::Aes128Cbc),
-            "aes192-cbc" => Some(Self::Aes192Cbc),
-            "aes256-cbc" => Some(Self::Aes256Cbc),
+            "aes128-cbc" => Some(Self::Aes128),
+            "aes192-cbc" => Some(Self::Aes192),
+            "aes256-cbc" => Some(Self::Aes256),
             _ => None,
         }
     }
 
     pub fn key_len(self) -> usize {
         match self {
-            Self::Aes128Cbc => 16,
-            Self::Aes192Cbc => 24,
-            Self::Aes256Cbc => 32,
+            Self::Aes128 => 16,
+            Self::Aes192 => 24,
+            Self::Aes256 => 32,
         }
     }
 }
@@ -52,14 +52,14 @@ pub fn decrypt(cipher: Cipher, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Decry
             found: key.len(),
         });
     }
-    if data.len() < 32 || data.len() % 16 != 0 {
+    if data.len() < 32 || data.len() & 15 != 0 {
         return Err(DecryptError::TooShort);
     }
     let (iv, body) = data.split_at(16);
     let result = match cipher {
-        Cipher::Aes128Cbc => run::<cbc::Decryptor<aes::Aes128>>(key, iv, body),
-        Cipher::Aes192Cbc => run::<cbc::Decryptor<aes::Aes192>>(key, iv, body),
-        Cipher::Aes256Cbc => run::<cbc::Decryptor<aes::Aes256>>(key, iv, body),
+        Cipher::Aes128 => run::<cbc::Decryptor<aes::Aes128>>(key, iv, body),
+        Cipher::Aes192 => run::<cbc::Decryptor<aes::Aes192>>(key, iv, body),
+        Cipher::Aes256 => run::<cbc::Decryptor<aes::Aes256>>(key, iv, body),
     };
     result.ok_or(DecryptError::Padding)
 }
@@ -67,7 +67,10 @@ pub fn decrypt(cipher: Cipher, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Decry
 fn run<D: KeyIvInit + BlockDecryptMut>(key: &[u8], iv: &[u8], body: &[u8]) -> Option<Vec<u8>> {
     let decryptor = D::new_from_slices(key, iv).ok()?;
     let mut buffer = body.to_vec();
-    let plain = decryptor.decrypt_padded_mut::<Pkcs7>(&mut buffer).ok()?.len();
+    let plain = decryptor
+        .decrypt_padded_mut::<Pkcs7>(&mut buffer)
+        .ok()?
+        .len();
     buffer.truncate(plain);
     Some(buffer)
 }
@@ -139,19 +142,19 @@ mod tests {
     #[test]
     fn decrypt_refuses_wrong_sizes() {
         assert_eq!(
-            decrypt(Cipher::Aes128Cbc, &[0; 15], &[0; 32]),
+            decrypt(Cipher::Aes128, &[0; 15], &[0; 32]),
             Err(DecryptError::KeyLength {
                 expected: 16,
                 found: 15
             })
         );
         assert_eq!(
-            decrypt(Cipher::Aes128Cbc, &[0; 16], &[0; 31]),
+            decrypt(Cipher::Aes128, &[0; 16], &[0; 31]),
             Err(DecryptError::TooShort)
         );
         assert_eq!(
             Cipher::from_uri("http://www.w3.org/2001/04/xmlenc#aes256-cbc"),
-            Some(Cipher::Aes256Cbc)
+            Some(Cipher::Aes256)
         );
         assert_eq!(Cipher::from_uri("urn:x#kw-aes128"), None);
     }

@@ -70,13 +70,21 @@ pub fn parse(data: &[u8]) -> Result<Vec<Entry>, ImportError> {
 
 /// The columns and separator from the first line, and whether it is a header.
 fn detect(line: &str) -> Result<((Vec<Column>, char), bool), ImportError> {
-    let separator = if !line.contains(',') && line.contains(';') { ';' } else { ',' };
+    let separator = if !line.contains(',') && line.contains(';') {
+        ';'
+    } else {
+        ','
+    };
     let fields = split(line, separator).map_err(ImportError::Header)?;
     let columns: Vec<Column> = fields.iter().map(|f| column(f)).collect();
     if columns.contains(&Column::Serial) || columns.contains(&Column::Secret) {
         for needed in [Column::Serial, Column::Secret] {
             if !columns.contains(&needed) {
-                let name = if needed == Column::Serial { "serial" } else { "secret" };
+                let name = if needed == Column::Serial {
+                    "serial"
+                } else {
+                    "secret"
+                };
                 return Err(ImportError::Header(format!("has no '{name}' column")));
             }
         }
@@ -147,7 +155,10 @@ fn seed(columns: &[Column], fields: &[String]) -> Result<Seed, String> {
     };
     let number = |what: Column, name: &str| -> Result<Option<u64>, String> {
         get(what)
-            .map(|t| t.parse::<u64>().map_err(|_| format!("the {name} '{t}' is not a whole number")))
+            .map(|t| {
+                t.parse::<u64>()
+                    .map_err(|_| format!("the {name} '{t}' is not a whole number"))
+            })
             .transpose()
     };
     let either = number(Column::PeriodOrCounter, "period_or_counter")?;
@@ -156,7 +167,12 @@ fn seed(columns: &[Column], fields: &[String]) -> Result<Seed, String> {
     let (period, counter) = match kind {
         Kind::Totp => (period.or(either).unwrap_or(30), 0),
         Kind::Hotp => (30, counter.or(either).unwrap_or(0)),
-        Kind::Yubico => return Err("YubiKeys are imported with --format yubico (the personalization tool's log)".into()),
+        Kind::Yubico => {
+            return Err(
+                "YubiKeys are imported with --format yubico (the personalization tool's log)"
+                    .into(),
+            )
+        }
     };
     let algorithm = match get(Column::Algorithm) {
         Some(text) => text.parse::<Algorithm>().map_err(|e| e.to_string())?,
@@ -181,7 +197,8 @@ pub fn secret(text: &str) -> Result<Vec<u8>, String> {
     let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let lower = compact.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("hex:") {
-        return hex(rest).ok_or_else(|| "the secret after 'hex:' is not an even number of hex digits".into());
+        return hex(rest)
+            .ok_or_else(|| "the secret after 'hex:' is not an even number of hex digits".into());
     }
     if let Some(rest) = lower.strip_prefix("base32:") {
         return base32::decode(rest).map_err(|e| e.to_string());
@@ -194,8 +211,8 @@ pub fn secret(text: &str) -> Result<Vec<u8>, String> {
     })
 }
 
-fn hex(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() || text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+pub(super) fn hex(text: &str) -> Option<Vec<u8>> {
+    if text.is_empty() || text.len() & 1 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len())

@@ -18,7 +18,9 @@ pub enum ImportError {
          so no entity is expanded and no other file is read"
     )]
     Dtd,
-    #[error("the file is not a PSKC key container: its root element is <{0}>, expected <KeyContainer>")]
+    #[error(
+        "the file is not a PSKC key container: its root element is <{0}>, expected <KeyContainer>"
+    )]
     NotPskc(String),
     #[error("the key container has version {0}; only PSKC 1.0 (RFC 6030) is read")]
     Version(String),
@@ -27,9 +29,7 @@ pub enum ImportError {
          (a file holding the key in hex)"
     )]
     NeedKey { name: String },
-    #[error(
-        "the secrets are encrypted with a password{name}; give it with --password-file"
-    )]
+    #[error("the secrets are encrypted with a password{name}; give it with --password-file")]
     NeedPassword { name: String },
     #[error("the key container is protected by {0}, which is not supported; ask the vendor for an AES-CBC (pre-shared key or PBKDF2) file")]
     Unsupported(String),

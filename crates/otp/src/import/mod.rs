@@ -163,7 +163,9 @@ impl std::str::FromStr for Format {
             "pskc" | "xml" => Ok(Self::Pskc),
             "csv" => Ok(Self::Csv),
             "yubico" => Ok(Self::Yubico),
-            other => Err(format!("unknown import format '{other}'; expected pskc, csv or yubico")),
+            other => Err(format!(
+                "unknown import format '{other}'; expected pskc, csv or yubico"
+            )),
         }
     }
 }
@@ -175,7 +177,11 @@ pub fn parse(
     protection: &pskc::Protection,
 ) -> Result<Vec<Entry>, ImportError> {
     check_size(data.len())?;
-    let format = format.unwrap_or(if looks_like_xml(data) { Format::Pskc } else { Format::Csv });
+    let format = format.unwrap_or(if looks_like_xml(data) {
+        Format::Pskc
+    } else {
+        Format::Csv
+    });
     match format {
         Format::Pskc => pskc::parse(data, protection),
         Format::Csv => csv::parse(data),

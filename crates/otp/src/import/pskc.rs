@@ -32,7 +32,10 @@ impl Protection {
         let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let bytes = super::csv::secret(&format!("hex:{compact}"))
             .or_else(|_| base64(&compact).map_err(|_| ()))
-            .map_err(|_| "the key is neither hex nor base64; write it as 32 hex digits for AES-128".to_string())?;
+            .map_err(|_| {
+                "the key is neither hex nor base64; write it as 32 hex digits for AES-128"
+                    .to_string()
+            })?;
         if ![16, 24, 32].contains(&bytes.len()) {
             return Err(format!(
                 "the key is {} bytes; AES keys are 16, 24 or 32 bytes (32, 48 or 64 hex digits)",
@@ -161,7 +164,9 @@ fn params(key: Node, kind: Kind) -> Result<(Algorithm, u32, u64, u64), String> {
         };
         match child(element, "PlainValue") {
             Some(value) => number(&text_of(value), name).map(Some),
-            None => Err(format!("the {name} is encrypted; only plain counters and time steps are supported")),
+            None => Err(format!(
+                "the {name} is encrypted; only plain counters and time steps are supported"
+            )),
         }
     };
     let counter = plain("Counter")?.unwrap_or(0);
@@ -179,18 +184,24 @@ fn secret_of(
     serial: &str,
 ) -> Result<Result<Vec<u8>, String>, ImportError> {
     let Some(secret) = child(key, "Data").and_then(|d| child(d, "Secret")) else {
-        return Ok(Err("the file carries no secret for this key (it is derived on the token from a \
+        return Ok(Err(
+            "the file carries no secret for this key (it is derived on the token from a \
              master key); ask the vendor for a file with the secrets"
-            .into()));
+                .into(),
+        ));
     };
     if let Some(plain) = child(secret, "PlainValue") {
         return Ok(base64(&text_of(plain)).map_err(|e| format!("the secret is not base64: {e}")));
     }
     let Some(encrypted) = child(secret, "EncryptedValue") else {
-        return Ok(Err("the secret has neither a PlainValue nor an EncryptedValue".into()));
+        return Ok(Err(
+            "the secret has neither a PlainValue nor an EncryptedValue".into(),
+        ));
     };
     let Some(enc_key) = &keys.encryption else {
-        return Ok(Err("the secret is encrypted but the container names no EncryptionKey".into()));
+        return Ok(Err(
+            "the secret is encrypted but the container names no EncryptionKey".into(),
+        ));
     };
     let (cipher, data) = match encrypted_parts(encrypted) {
         Ok(parts) => parts,
@@ -200,9 +211,13 @@ fn secret_of(
         return Ok(Err("the secret is encrypted without a MACMethod; RFC 6030 requires a MAC for AES-CBC, so it cannot be checked".into()));
     };
     let Some(mac) = child(secret, "ValueMAC").map(text_of) else {
-        return Ok(Err("the encrypted secret has no ValueMAC; it cannot be checked".into()));
+        return Ok(Err(
+            "the encrypted secret has no ValueMAC; it cannot be checked".into(),
+        ));
     };
-    let mac = base64(&mac).map_err(|e| ImportError::Malformed(format!("key {at}: the ValueMAC is not base64: {e}")))?;
+    let mac = base64(&mac).map_err(|e| {
+        ImportError::Malformed(format!("key {at}: the ValueMAC is not base64: {e}"))
+    })?;
     if !crypto::mac_matches(*mac_algorithm, mac_key, &data, &mac) {
         return Err(ImportError::MacMismatch {
             at,
@@ -236,9 +251,9 @@ fn decrypt(
 
 fn cipher_name(cipher: Cipher) -> &'static str {
     match cipher {
-        Cipher::Aes128Cbc => "AES-128-CBC",
-        Cipher::Aes192Cbc => "AES-192-CBC",
-        Cipher::Aes256Cbc => "AES-256-CBC",
+        Cipher::Aes128 => "AES-128-CBC",
+        Cipher::Aes192 => "AES-192-CBC",
+        Cipher::Aes256 => "AES-256-CBC",
     }
 }
 
@@ -271,7 +286,11 @@ fn open_keys(root: Node, protection: &Protection) -> Result<Keys, ImportError> {
     } else if let Some(name) = child(spec, "KeyName") {
         match protection {
             Protection::Key(key) => (key.clone(), "pre-shared key"),
-            _ => return Err(ImportError::NeedKey { name: named(&text_of(name)) }),
+            _ => {
+                return Err(ImportError::NeedKey {
+                    name: named(&text_of(name)),
+                })
+            }
         }
     } else {
         let what = spec
@@ -304,19 +323,25 @@ fn mac_key(
         // Drafts before RFC 6030 used the encryption key as MAC key.
         return Ok((algorithm, encryption.to_vec()));
     };
-    let (cipher, data) = encrypted_parts(key).map_err(|e| ImportError::Malformed(format!("the MAC key: {e}")))?;
+    let (cipher, data) =
+        encrypted_parts(key).map_err(|e| ImportError::Malformed(format!("the MAC key: {e}")))?;
     let opened = decrypt(cipher, encryption, &data, secret, "key")?;
     Ok((algorithm, opened))
 }
 
 /// PBKDF2 as `DerivedKey/KeyDerivationMethod/PBKDF2-params` says.
 fn derive(derived: Node, protection: &Protection) -> Result<Vec<u8>, ImportError> {
-    let name = child(derived, "MasterKeyName").map(|n| named(&text_of(n))).unwrap_or_default();
-    let method = child(derived, "KeyDerivationMethod")
-        .ok_or_else(|| ImportError::Malformed("the DerivedKey has no KeyDerivationMethod".into()))?;
+    let name = child(derived, "MasterKeyName")
+        .map(|n| named(&text_of(n)))
+        .unwrap_or_default();
+    let method = child(derived, "KeyDerivationMethod").ok_or_else(|| {
+        ImportError::Malformed("the DerivedKey has no KeyDerivationMethod".into())
+    })?;
     let uri = method.attribute("Algorithm").unwrap_or("");
     if !uri.ends_with("pbkdf2") {
-        return Err(ImportError::Unsupported(format!("the key derivation '{uri}'")));
+        return Err(ImportError::Unsupported(format!(
+            "the key derivation '{uri}'"
+        )));
     }
     let Protection::Password(password) = protection else {
         return Err(ImportError::NeedPassword { name });
@@ -346,7 +371,13 @@ fn derive(derived: Node, protection: &Protection) -> Result<Vec<u8>, ImportError
         Some(uri) if uri.ends_with("hmac-sha256") => true,
         Some(uri) => return Err(ImportError::Unsupported(format!("the PBKDF2 PRF '{uri}'"))),
     };
-    Ok(crypto::pbkdf2(password.as_bytes(), &salt, rounds, len, sha256))
+    Ok(crypto::pbkdf2(
+        password.as_bytes(),
+        &salt,
+        rounds,
+        len,
+        sha256,
+    ))
 }
 
 fn named(name: &str) -> String {
@@ -373,7 +404,10 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
         .find(|n| n.is_element() && n.tag_name().name() == name)
 }
 
-fn children<'a, 'i: 'a>(node: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+fn children<'a, 'i: 'a>(
+    node: Node<'a, 'i>,
+    name: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
     node.children()
         .filter(move |n| n.is_element() && n.tag_name().name() == name)
 }

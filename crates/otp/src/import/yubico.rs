@@ -20,7 +20,10 @@ pub fn parse(data: &[u8]) -> Result<Vec<Entry>, ImportError> {
             continue;
         };
         let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.to_ascii_lowercase().starts_with("public") {
+        if line.is_empty()
+            || line.starts_with('#')
+            || line.to_ascii_lowercase().starts_with("public")
+        {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -51,7 +54,9 @@ fn public_id(text: &str) -> Result<String, String> {
     }
     match hex(&lower) {
         Some(bytes) if (1..=16).contains(&bytes.len()) => Ok(modhex_encode(&bytes)),
-        _ => Err(format!("the public id '{text}' is neither modhex nor hex of 1 to 16 bytes")),
+        _ => Err(format!(
+            "the public id '{text}' is neither modhex nor hex of 1 to 16 bytes"
+        )),
     }
 }
 
@@ -77,14 +82,8 @@ fn seed(serial: Result<String, String>, private: &str, key: &str) -> Result<Seed
 }
 
 fn hex(text: &str) -> Option<Vec<u8>> {
-    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if text.is_empty() || text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    super::csv::hex(&compact)
 }
 
 #[cfg(test)]
@@ -100,8 +99,13 @@ mod tests {
                     vvccccfhcbvf,8792ebfe26,ecde18dbe76fbd0c33330f1c354871dc\n";
         let entries = parse(text.as_bytes()).expect("parses");
         assert_eq!(entries.len(), 3);
-        let Parsed::Seed(seed) = &entries[0].parsed else { panic!("{:?}", entries[0]) };
-        assert_eq!((seed.serial.as_str(), seed.kind, seed.digits), ("vvccccfhcbvd", Kind::Yubico, 44));
+        let Parsed::Seed(seed) = &entries[0].parsed else {
+            panic!("{:?}", entries[0])
+        };
+        assert_eq!(
+            (seed.serial.as_str(), seed.kind, seed.digits),
+            ("vvccccfhcbvd", Kind::Yubico, 44)
+        );
         assert_eq!(seed.secret.len(), 22);
         assert_eq!(&seed.secret[16..], &[0x87, 0x92, 0xeb, 0xfe, 0x26, 0xcc]);
         assert!(matches!(&entries[2].parsed, Parsed::Failed(r) if r.contains("private id")));

@@ -66,7 +66,10 @@ pub async fn import(app: &App, args: ImportArgs, out: &Output) -> Result<ExitCod
             draw(done, total);
         }
     };
-    let report = app.pool.import(entries, args.dry_run, &mut progress).await?;
+    let report = app
+        .pool
+        .import(entries, args.dry_run, &mut progress)
+        .await?;
     if bar {
         eprintln!();
     }
@@ -117,7 +120,11 @@ fn draw(done: usize, total: usize) {
 }
 
 fn text(report: &ImportReport) -> String {
-    let verb = if report.dry_run { "would import" } else { "imported" };
+    let verb = if report.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
     let mut text = format!(
         "{verb} {}, {} already there (duplicates), {} skipped, {} failed, of {} in the file",
         report.imported,

@@ -71,7 +71,9 @@ pub enum TokenCommand {
         code: Option<String>,
     },
     /// Take a token back into the pool.
-    Unassign { serial: String },
+    Unassign {
+        serial: String,
+    },
 }
 
 pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<ExitCode> {
