@@ -38,6 +38,7 @@ pub mod signin;
 pub mod sms_reply;
 pub mod store;
 pub mod token;
+pub mod token_spec;
 pub mod user;
 pub mod verifier;
 pub mod webpush;

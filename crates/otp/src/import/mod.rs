@@ -11,6 +11,7 @@ mod crypto;
 pub mod csv;
 mod error;
 pub mod pskc;
+mod pskc_keys;
 pub mod yubico;
 
 use std::fmt;
