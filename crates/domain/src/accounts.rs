@@ -171,6 +171,15 @@ impl Accounts {
             }
             found.allowed_methods = setting;
         }
+        if let Some(language) = patch.language {
+            let language = language
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty());
+            if let Some(tag) = &language {
+                user::validate_language(tag)?;
+            }
+            found.language = language;
+        }
         found.updated_at = self.clock.now();
         self.store.update_user(&found).await?;
         Ok(found)

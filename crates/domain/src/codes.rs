@@ -232,7 +232,7 @@ impl Codes {
         });
         let render = |name: &str| {
             self.composer
-                .render(name, None, &context)
+                .render(name, user.language.as_deref(), &context)
                 .map_err(|e| DomainError::invalid("template", e))
         };
         Ok(match kind {

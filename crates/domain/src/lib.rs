@@ -40,6 +40,7 @@ pub mod store;
 pub mod token;
 pub mod token_spec;
 pub mod user;
+pub mod user_import;
 pub mod verifier;
 pub mod webpush;
 pub mod welcome;

@@ -20,6 +20,7 @@ mod signals;
 mod system;
 mod tokens;
 mod transactions;
+mod user_import;
 mod users;
 mod verify;
 mod views;
@@ -96,6 +97,7 @@ pub struct WebOptions {
 pub fn router(state: AppState, options: WebOptions) -> Router {
     let api = Router::new()
         .route("/users", post(users::create).get(users::list))
+        .route("/users/import", user_import::route())
         .route(
             "/users/{username}",
             get(users::show).patch(users::update).delete(users::remove),

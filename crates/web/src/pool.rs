@@ -87,13 +87,7 @@ pub async fn import(
 ) -> Result<Json<ImportSummary>, ApiError> {
     let format = format_of(params.format.as_deref(), &headers)?;
     let protection = protection_of(&headers)?;
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_FILE_BYTES as u64) {
-        return Err(too_large());
-    }
+    refuse_declared_too_large(&headers)?;
     // At most the limit is ever held in memory, whatever the body claims.
     let data = axum::body::to_bytes(body, MAX_FILE_BYTES)
         .await
@@ -116,7 +110,19 @@ pub async fn import(
     Ok(Json(summary(report)))
 }
 
-fn too_large() -> ApiError {
+/// Refuses a body whose Content-Length is over the file limit, before reading it.
+pub(crate) fn refuse_declared_too_large(headers: &HeaderMap) -> Result<(), ApiError> {
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FILE_BYTES as u64) {
+        return Err(too_large());
+    }
+    Ok(())
+}
+
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "body_too_large",

@@ -103,6 +103,7 @@ pub async fn update(
         welcome_email: body.welcome_email,
         default_method: body.default_method,
         allowed_methods: body.allowed_methods,
+        language: body.language,
     };
     let updated = state.accounts.update_user(&username, patch).await?;
     state.welcome.consider(&updated.username).await?;

@@ -31,6 +31,8 @@ pub struct UserView {
     /// A one-time bypass waiting to be used, until this time (RFC 3339).
     pub bypass_until: Option<String>,
     pub bypass_reason: Option<String>,
+    /// The language of the user's messages (`de`, `pt-BR`); null: the templates' default.
+    pub language: Option<String>,
 }
 
 impl From<User> for UserView {
@@ -51,6 +53,7 @@ impl From<User> for UserView {
             allowed_methods: u.allowed_methods,
             bypass_until: u.bypass_until.map(rfc3339),
             bypass_reason: u.bypass_reason,
+            language: u.language,
         }
     }
 }
@@ -98,6 +101,10 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_methods: Option<Option<Vec<Method>>>,
+    /// The language of the user's messages (`de`, `pt-BR`); null returns to the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<String>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).

@@ -177,6 +177,15 @@ impl TokenPool {
         }
     }
 
+    /// Whether a token has this serial (`None`) and whose it is (`Some(None)`: the pool's).
+    pub async fn owner_of(&self, serial: &str) -> Result<Option<Option<String>>, DomainError> {
+        Ok(self
+            .store
+            .token_by_serial(serial.trim())
+            .await?
+            .map(|(_, owner)| owner))
+    }
+
     /// Takes the token `serial` back into the pool.
     pub async fn unassign(&self, serial: &str) -> Result<(), DomainError> {
         if self.store.token_by_serial(serial.trim()).await?.is_none() {

@@ -222,7 +222,7 @@ pub(super) fn hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Splits one line at `separator`, with `"quoted, fields"` and `""` inside quotes.
-fn split(line: &str, separator: char) -> Result<Vec<String>, String> {
+pub fn split(line: &str, separator: char) -> Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut quoted = false;

@@ -10,6 +10,7 @@ mod settings;
 mod tls;
 mod token_import;
 mod tokens;
+mod user_import;
 mod users;
 
 use std::process::ExitCode;
