@@ -93,7 +93,7 @@ async fn the_document_validates_and_a_generated_client_works() {
 }
 
 /// Unique operation ids; every path parameter is in its path; every
-/// answer names its error shape.
+/// error answer has the error shape and names its codes.
 fn structure(doc: &Value) {
     let mut ids = HashSet::new();
     let paths = doc["paths"].as_object().expect("paths");

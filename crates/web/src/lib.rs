@@ -12,6 +12,7 @@ mod extract;
 mod inbound;
 mod messages;
 mod openapi;
+mod openapi_errors;
 mod pool;
 pub mod proxy;
 pub mod push_hub;

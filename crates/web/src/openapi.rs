@@ -36,5 +36,6 @@ impl Modify for BearerAuth {
 pub fn openapi_json() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    crate::openapi_errors::describe(&mut doc);
     serde_json::to_value(doc).unwrap_or_default()
 }
