@@ -196,6 +196,21 @@ async fn ten_thousand_users(db: Db) {
         "+447700900999"
     );
     assert_eq!(messages(&api).await, 1, "no new email");
+
+    api.post("/api/v1/users", json!({"username": "import"}))
+        .await
+        .expect(201, "a user named import");
+    assert_eq!(
+        api.get("/api/v1/users/import")
+            .await
+            .expect(200, "still shown")["username"],
+        "import"
+    );
+    let patched = api
+        .patch("/api/v1/users/import", json!({"language": "fr"}))
+        .await;
+    assert_eq!(patched.expect(200, "still updated")["language"], "fr");
+    assert_eq!(api.delete("/api/v1/users/import").await.status, 204);
 }
 
 #[tokio::test]

@@ -44,9 +44,29 @@ pub struct UserImportProblem {
     reason: String,
 }
 
+/// `POST` imports; the other methods still reach a user named `import`
+/// (the static path would otherwise hide `/users/{username}` for it).
 pub fn route() -> MethodRouter<AppState> {
-    post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES))
+    use axum::extract::Path;
+    post(import)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES))
+        .get(|state: State<AppState>, key: AdminKey| async move {
+            crate::users::show(state, key, Path(NAME.into())).await
+        })
+        .patch(
+            |state: State<AppState>,
+             key: AdminKey,
+             body: crate::extract::ApiJson<crate::views::PatchUser>| async move {
+                crate::users::update(state, key, Path(NAME.into()), body).await
+            },
+        )
+        .delete(|state: State<AppState>, key: AdminKey| async move {
+            crate::users::remove(state, key, Path(NAME.into())).await
+        })
 }
+
+/// The username the import path shadows.
+const NAME: &str = "import";
 
 #[utoipa::path(post, path = "/api/v1/users/import", operation_id = "import_users", params(UserImportParams), security(("bearer" = [])),
     request_body(content((String = "text/csv")), description = "CSV of user records with a header row"),
