@@ -31,7 +31,9 @@ async fn upload(api: &Api, query: &str, content_type: &str, body: Vec<u8>) -> Re
             &format!("/api/v1/tokens/import{query}"),
         )
         .header("content-type", content_type)
-        .body(body);
+        .body(body)
+        // 10,000 lines on a debug build that shares 2 cores with other tests.
+        .timeout(std::time::Duration::from_secs(180));
     api.send(request).await
 }
 

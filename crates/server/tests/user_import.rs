@@ -44,7 +44,9 @@ async fn upload(api: &Api, query: &str, body: Vec<u8>) -> Reply {
             &format!("/api/v1/users/import{query}"),
         )
         .header("content-type", "text/csv")
-        .body(body);
+        .body(body)
+        // 10,000 lines on a debug build that shares 2 cores with other tests.
+        .timeout(std::time::Duration::from_secs(180));
     api.send(request).await
 }
 

@@ -93,7 +93,7 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub welcome_email: Option<Option<bool>>,
-    /// `otp`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
+    /// `otp`, `yubico`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub default_method: Option<Option<Method>>,

@@ -137,7 +137,7 @@ impl TokenPool {
         }
         if !self
             .store
-            .assign_token(&token.serial_or(serial), &user.id)
+            .assign_token(token.serial.as_deref().unwrap_or(serial.trim()), &user.id)
             .await?
         {
             return Err(DomainError::Conflict(format!(
@@ -198,13 +198,5 @@ impl TokenPool {
         }
         tracing::info!(serial = %serial, "pool token unassigned");
         Ok(())
-    }
-}
-
-impl StoredToken {
-    fn serial_or(&self, fallback: &str) -> String {
-        self.serial
-            .clone()
-            .unwrap_or_else(|| fallback.trim().to_string())
     }
 }
