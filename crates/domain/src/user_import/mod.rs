@@ -47,6 +47,9 @@ enum Change {
     Unchanged,
 }
 
+/// Lines done so far, and the caller's progress callback.
+type Progress<'a> = (usize, &'a mut (dyn FnMut(usize, usize) + Send));
+
 /// Lines applied at once.
 pub const GROUPS: usize = 8;
 
@@ -105,7 +108,7 @@ impl UserImporter {
         rows: Vec<parse::Parsed>,
         dry_run: bool,
         total: usize,
-        progress: &Mutex<(usize, &mut (dyn FnMut(usize, usize) + Send))>,
+        progress: &Mutex<Progress<'_>>,
     ) -> UserImportReport {
         let mut report = UserImportReport::default();
         for parsed in rows {
