@@ -1,5 +1,5 @@
-//! Token CSV parsing never panics; entries come in line order and every
-//! seed meets the import rules.
+//! Token CSV (and YubiKey log) parsing never panics; entries come in line
+//! order and every seed meets the import rules.
 #![no_main]
 
 use countersign_otp::import::{csv, Parsed, MAX_SERIAL_CHARS};
@@ -20,6 +20,13 @@ fuzz_target!(|data: &[u8]| {
             assert!(seed.serial.chars().count() <= MAX_SERIAL_CHARS);
         }
     }
-    // The secret decoder alone, on the same text.
+    // The secret decoder alone, and the YubiKey log reader, on the same bytes.
     let _ = csv::secret(&String::from_utf8_lossy(data));
+    if let Ok(entries) = countersign_otp::import::yubico::parse(data) {
+        for entry in entries {
+            if let Parsed::Seed(seed) = entry.parsed {
+                assert_eq!(seed.secret.len(), 22, "AES key and private id");
+            }
+        }
+    }
 });
