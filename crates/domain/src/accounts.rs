@@ -322,6 +322,50 @@ impl Accounts {
         Ok((stored.view(), enrolment))
     }
 
+    /// A new TOTP seed and its `otpauth://` URI for `owner`, not saved yet:
+    /// the portal saves it only once the user's app shows the right code.
+    pub fn propose_totp(&self, owner: &User) -> Result<Enrolment, DomainError> {
+        let params = TokenParams::from_spec(&TokenSpec::default())?;
+        let secret = countersign_otp::generate_secret(countersign_otp::DEFAULT_SECRET_BYTES);
+        Ok(Enrolment {
+            secret: base32::encode(&secret),
+            otpauth_uri: self.key_uri(owner, &params, secret).to_uri(),
+        })
+    }
+
+    /// Saves a proposed TOTP seed if `code` is its current code (one step
+    /// either side allowed for a slow typist); the code is then used up.
+    /// `None` when the code does not match: nothing is saved.
+    pub async fn confirm_totp(
+        &self,
+        owner: &User,
+        secret: &str,
+        code: &str,
+    ) -> Result<Option<Token>, DomainError> {
+        let seed = decode_secret(secret)?;
+        let code: String = code.chars().filter(|c| c.is_ascii_digit()).collect();
+        let now = self.clock.now().max(0) as u64;
+        let step = countersign_otp::totp_step(now, 30);
+        let matched = [step.saturating_sub(1), step, step + 1]
+            .into_iter()
+            .find(|s| {
+                let expected = countersign_otp::hotp(&seed, *s, 6, Algorithm::Sha1);
+                countersign_otp::code_matches(&expected, &code)
+            });
+        let Some(matched) = matched else {
+            return Ok(None);
+        };
+        let spec = TokenSpec {
+            secret: Some(secret.to_string()),
+            ..TokenSpec::default()
+        };
+        let (token, _) = self.add_token_to(owner, spec).await?;
+        self.store
+            .advance_token(&token.id, matched as i64, 0, self.clock.now())
+            .await?;
+        Ok(Some(token))
+    }
+
     fn key_uri(&self, owner: &User, params: &TokenParams, secret: Vec<u8>) -> KeyUri {
         KeyUri {
             kind: params.kind,

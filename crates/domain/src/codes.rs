@@ -20,6 +20,33 @@ use crate::store::Store;
 use crate::user::User;
 use crate::verifier::{Entry, Verifier};
 
+/// A text or an email carrying a code, from the templates `{stem}_sms.txt`
+/// or `{stem}_email.subject` and `{stem}_email.txt`.
+pub(crate) fn code_message(
+    composer: &dyn Composer,
+    kind: MessageKind,
+    stem: &str,
+    language: Option<&str>,
+    context: &serde_json::Value,
+) -> Result<MessageContent, DomainError> {
+    let render = |name: String| {
+        composer
+            .render(&name, language, context)
+            .map_err(|e| DomainError::invalid("template", e))
+    };
+    Ok(match kind {
+        MessageKind::Sms => MessageContent {
+            text: render(format!("{stem}_sms.txt"))?,
+            ..MessageContent::default()
+        },
+        MessageKind::Email => MessageContent {
+            subject: Some(render(format!("{stem}_email.subject"))?.trim().to_string()),
+            text: render(format!("{stem}_email.txt"))?,
+            ..MessageContent::default()
+        },
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeChallenge {
     pub id: String,
@@ -230,22 +257,13 @@ impl Codes {
             "minutes": self.policy.validity_seconds / 60,
             "account_name": self.verifier.settings().get().account_name,
         });
-        let render = |name: &str| {
-            self.composer
-                .render(name, user.language.as_deref(), &context)
-                .map_err(|e| DomainError::invalid("template", e))
-        };
-        Ok(match kind {
-            MessageKind::Sms => MessageContent {
-                text: render("code_sms.txt")?,
-                ..MessageContent::default()
-            },
-            MessageKind::Email => MessageContent {
-                subject: Some(render("code_email.subject")?.trim().to_string()),
-                text: render("code_email.txt")?,
-                ..MessageContent::default()
-            },
-        })
+        code_message(
+            self.composer.as_ref(),
+            kind,
+            "code",
+            user.language.as_deref(),
+            &context,
+        )
     }
 
     /// Checks the code the user typed for a challenge: the verdict (`None`:

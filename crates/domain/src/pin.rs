@@ -34,6 +34,14 @@ pub(crate) fn argon2id(secret: &str, field: &str) -> Result<String, DomainError>
         .map_err(|e| DomainError::invalid(field, e.to_string()))
 }
 
+/// A real argon2id hash of a random secret, made once: checking a password
+/// against it costs what checking a real one costs, so an unknown name or a
+/// user without a password answers in the same time as a wrong password.
+pub(crate) fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| argon2id(&crate::ids::random_text(24), "password").unwrap_or_default())
+}
+
 /// Checks a secret against an argon2id PHC string in constant time.
 pub(crate) fn argon2id_matches(secret: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| {

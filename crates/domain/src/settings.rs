@@ -32,6 +32,21 @@ pub struct Settings {
     pub push_per_hour: u32,
     /// The account name the authenticator app, codes and welcome emails show.
     pub account_name: String,
+    /// The portal (MFA Server's "allow user enrollment"): a user with no
+    /// method yet may sign in with the first factor alone, to enrol one.
+    pub allow_user_enrolment: bool,
+    /// The portal offers activating the Countersign authenticator.
+    pub allow_app_activation: bool,
+    /// The portal offers adding a TOTP token for any authenticator app.
+    pub allow_token_enrolment: bool,
+    /// Users may change their phone (confirmed by a texted code).
+    pub allow_phone_change: bool,
+    /// Users may change their email address (confirmed by an emailed code).
+    pub allow_email_change: bool,
+    /// Users may remove their last way to sign in.
+    pub allow_remove_last_method: bool,
+    /// The fewest digits a PIN set in the portal may have.
+    pub pin_min_length: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +60,13 @@ impl Default for Settings {
             push_per_minute: 3,
             push_per_hour: 10,
             account_name: "Countersign".into(),
+            allow_user_enrolment: true,
+            allow_app_activation: true,
+            allow_token_enrolment: true,
+            allow_phone_change: true,
+            allow_email_change: true,
+            allow_remove_last_method: false,
+            pin_min_length: 4,
         }
     }
 }
@@ -76,6 +98,12 @@ impl Settings {
                 "must be at least the per-minute limit and at most 10000",
             ));
         }
+        if !(4..=12).contains(&self.pin_min_length) {
+            return Err(DomainError::invalid(
+                "pin_min_length",
+                "must be 4 to 12 digits",
+            ));
+        }
         let name = self.account_name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
             return Err(DomainError::invalid(
@@ -90,7 +118,9 @@ impl Settings {
     pub fn summary(&self) -> String {
         format!(
             "allow_method_choice={} lockout_threshold={} lockout_minutes={} push_number_matching={} \
-             push_pin_required={} push_per_minute={} push_per_hour={} account_name={:?}",
+             push_pin_required={} push_per_minute={} push_per_hour={} account_name={:?} \
+             allow_user_enrolment={} allow_app_activation={} allow_token_enrolment={} \
+             allow_phone_change={} allow_email_change={} allow_remove_last_method={} pin_min_length={}",
             self.allow_method_choice,
             self.lockout_threshold,
             self.lockout_minutes,
@@ -98,8 +128,70 @@ impl Settings {
             self.push_pin_required,
             self.push_per_minute,
             self.push_per_hour,
-            self.account_name
+            self.account_name,
+            self.allow_user_enrolment,
+            self.allow_app_activation,
+            self.allow_token_enrolment,
+            self.allow_phone_change,
+            self.allow_email_change,
+            self.allow_remove_last_method,
+            self.pin_min_length
         )
+    }
+
+    /// These settings with the fields of a JSON object replaced (an API
+    /// patch); an unknown field or a value of the wrong type names itself.
+    pub fn merged(
+        &self,
+        patch: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Settings, DomainError> {
+        let mut whole = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Err(DomainError::invalid("settings", "cannot be represented")),
+        };
+        for (name, value) in patch {
+            if value.is_null() {
+                continue;
+            }
+            if !whole.contains_key(&name) {
+                return Err(DomainError::invalid(&name, "is not a setting"));
+            }
+            whole.insert(name, value);
+        }
+        serde_json::from_value(serde_json::Value::Object(whole))
+            .map_err(|e| DomainError::invalid("settings", e.to_string()))
+    }
+
+    /// Sets one field from text (the CLI): `on`/`off` for switches, a
+    /// number for counts, the text itself otherwise.
+    pub fn with_text(&self, name: &str, text: &str) -> Result<Settings, DomainError> {
+        let current = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get(name).cloned())
+            .ok_or_else(|| DomainError::invalid(name, "is not a setting"))?;
+        let value = match current {
+            serde_json::Value::Bool(_) => match text {
+                "on" | "true" | "yes" => serde_json::Value::Bool(true),
+                "off" | "false" | "no" => serde_json::Value::Bool(false),
+                _ => {
+                    return Err(DomainError::invalid(
+                        name,
+                        format!("'{text}' is not on or off"),
+                    ))
+                }
+            },
+            serde_json::Value::Number(_) => text
+                .trim()
+                .parse::<u32>()
+                .map(serde_json::Value::from)
+                .map_err(|_| {
+                    DomainError::invalid(name, format!("'{text}' is not a whole number"))
+                })?,
+            _ => serde_json::Value::String(text.trim().to_string()),
+        };
+        let mut patch = serde_json::Map::new();
+        patch.insert(name.to_string(), value);
+        self.merged(patch)
     }
 
     pub fn lockout_seconds(&self) -> i64 {

@@ -248,6 +248,8 @@ pub trait Store:
     + AdminStore
     + crate::webpush::WebPushStore
     + crate::console::SessionStore
+    + crate::portal::PortalStore
+    + crate::directory::DirectoryStore
     + crate::pool::PoolStore
     + DecisionStore
     + Send

@@ -38,6 +38,8 @@ pub struct Welcome {
     composer: Arc<dyn Composer>,
     push: Push,
     policy: WelcomePolicy,
+    /// Makes the one-time portal link the email carries.
+    portal: Option<crate::portal::Portal>,
 }
 
 impl Welcome {
@@ -54,7 +56,14 @@ impl Welcome {
             composer,
             push,
             policy,
+            portal: None,
         }
+    }
+
+    /// Welcome emails carry a one-time link to the user portal.
+    pub fn with_portal(mut self, portal: crate::portal::Portal) -> Self {
+        self.portal = Some(portal);
+        self
     }
 
     /// Queues the email if the rule says so; returns the message id.
@@ -185,6 +194,17 @@ impl Welcome {
                 &grant.code
             ));
             context["has_qr"] = json!(true);
+        }
+        if let Some(portal) = &self.portal {
+            let (url, days) = match real {
+                true => {
+                    let (url, _) = portal.create_link(user, "welcome").await?;
+                    (url, portal.policy().link_seconds / 86_400)
+                }
+                false => (portal.link_url("…"), portal.policy().link_seconds / 86_400),
+            };
+            context["portal_url"] = json!(url);
+            context["portal_days"] = json!(days);
         }
         let render = |name: &str| {
             self.composer

@@ -28,6 +28,18 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
     ("code_sms.txt", include_str!("../templates/code_sms.txt")),
     ("reply_sms.txt", include_str!("../templates/reply_sms.txt")),
+    (
+        "confirm_sms.txt",
+        include_str!("../templates/confirm_sms.txt"),
+    ),
+    (
+        "confirm_email.subject",
+        include_str!("../templates/confirm_email.subject"),
+    ),
+    (
+        "confirm_email.txt",
+        include_str!("../templates/confirm_email.txt"),
+    ),
 ];
 
 /// A template that cannot be loaded or rendered.

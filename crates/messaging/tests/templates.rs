@@ -6,7 +6,7 @@ use common::TempDir;
 use countersign_messaging::{TemplateError, Templates};
 use serde_json::{json, Value};
 
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 10] = [
     "welcome.subject",
     "welcome.txt",
     "welcome.html",
@@ -14,6 +14,9 @@ const NAMES: [&str; 7] = [
     "code_email.txt",
     "code_sms.txt",
     "reply_sms.txt",
+    "confirm_sms.txt",
+    "confirm_email.subject",
+    "confirm_email.txt",
 ];
 
 fn context() -> Value {

@@ -45,6 +45,8 @@ pub struct App {
     pub web_push: Option<WebPush>,
     pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
+    pub portal: countersign_domain::portal::Portal,
+    pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
     pub pool: countersign_domain::pool::TokenPool,
@@ -151,20 +153,42 @@ impl App {
             pin: crate::serve::served_pin(&config),
             account_name: config.push.account_name.clone(),
         };
+        let portal = countersign_domain::portal::Portal::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            outbox.clone(),
+            composer.clone(),
+            verifier.settings().clone(),
+            config.portal.clone(),
+        );
+        let portal = match &config.directory {
+            Some(d) => {
+                let directory = countersign_directory::Directory::new(d.settings.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(directory)))
+            }
+            None => portal,
+        };
         let welcome = Welcome::new(
             store.clone(),
             outbox.clone(),
             composer,
             push.clone(),
             welcome_policy,
-        );
+        )
+        .with_portal(portal.clone());
         let settings = countersign_domain::settings::SettingsService::new(
             store.clone(),
             verifier.settings().clone(),
             config.stored_settings_defaults(),
         );
         settings.refresh().await?;
+        let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
+            portal,
+            portal_pages: Arc::new(portal_pages),
             settings,
             outbox,
             codes,
@@ -220,6 +244,9 @@ impl App {
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
             sessions: self.sessions.clone(),
+            portal: self.portal.clone(),
+            portal_pages: self.portal_pages.clone(),
+            directory_configured: self.config.directory.is_some(),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             pool: self.pool.clone(),

@@ -101,6 +101,19 @@ async fn welcome_email_follows_the_rule_and_its_activation_code_works() {
     );
     let device = device::Device::activate(&server.base(), &code, None).await;
     assert_eq!(device.activation["user"], "alice");
+    // The one-time portal link works (opening it shows the button; it is not used up).
+    let text = plain_text(&message);
+    let path = text
+        .split_whitespace()
+        .find_map(|w| w.find("/portal/link/").map(|i| w[i..].to_string()))
+        .expect("a portal link in the welcome email");
+    for _ in 0..2 {
+        let page = reqwest::get(server.url(&path))
+            .await
+            .expect("open the link");
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.expect("page").contains("id=\"use-link\""));
+    }
 
     assert!(
         messages_for(&admin, "bob@example.org").await.is_empty(),

@@ -7,6 +7,7 @@
 mod admins;
 mod audit;
 mod decision;
+mod directory;
 pub mod sqlite;
 
 pub mod keys;
@@ -14,6 +15,7 @@ mod messages;
 mod meta;
 pub mod migrate;
 mod pool;
+mod portal;
 pub mod push;
 mod radius;
 pub mod radius_drops;
@@ -28,6 +30,7 @@ use countersign_domain::codes::CodeChallenge;
 use countersign_domain::console::{ConsoleSession, SessionStore};
 use countersign_domain::decision::{DecisionResult, DecisionStore, DecisionWrite};
 use countersign_domain::messages::{Delivery, MessageStatus, OutboxMessage};
+use countersign_domain::portal::{EnrolmentLinkRow, PortalAccount, PortalSessionRow, PortalStore};
 use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
 use countersign_domain::radius::{Challenge, StoredRadiusClient};
 use countersign_domain::store::{FailureState, StoreResult};
@@ -475,6 +478,87 @@ impl SessionStore for SqlStore {
     }
     async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
         admins::by_id(&self.pool, admin_id).await
+    }
+}
+
+#[async_trait]
+impl countersign_domain::directory::DirectoryStore for SqlStore {
+    async fn directory_links(
+        &self,
+    ) -> StoreResult<Vec<countersign_domain::directory::DirectoryLink>> {
+        directory::links(&self.pool).await
+    }
+    async fn put_directory_link(
+        &self,
+        link: &countersign_domain::directory::DirectoryLink,
+        now: i64,
+    ) -> StoreResult<()> {
+        directory::put_link(&self.writer, link, now).await
+    }
+    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
+        directory::rename(&self.writer, user_id, username, now).await
+    }
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        directory::take_lease(&self.writer, name, holder, now, until).await
+    }
+}
+
+#[async_trait]
+impl PortalStore for SqlStore {
+    async fn insert_portal_session(&self, row: &PortalSessionRow) -> StoreResult<()> {
+        portal::insert_session(&self.writer, row).await
+    }
+    async fn portal_session(&self, id_hash: &str) -> StoreResult<Option<PortalSessionRow>> {
+        portal::session(&self.pool, id_hash).await
+    }
+    async fn touch_portal_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        portal::touch_session(&self.writer, id_hash, now).await
+    }
+    async fn save_portal_session_data(&self, id_hash: &str, data: Option<&str>) -> StoreResult<()> {
+        portal::save_data(&self.writer, id_hash, data).await
+    }
+    async fn delete_portal_session(&self, id_hash: &str) -> StoreResult<()> {
+        portal::delete_session(&self.writer, id_hash).await
+    }
+    async fn delete_user_portal_sessions(&self, user_id: &str) -> StoreResult<u64> {
+        portal::delete_user_sessions(&self.writer, user_id).await
+    }
+    async fn delete_stale_portal_sessions(
+        &self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> StoreResult<u64> {
+        portal::delete_stale_sessions(&self.writer, idle_before, created_before).await
+    }
+    async fn insert_enrolment_link(&self, link: &EnrolmentLinkRow) -> StoreResult<()> {
+        portal::insert_link(&self.writer, link).await
+    }
+    async fn enrolment_link(&self, id_hash: &str) -> StoreResult<Option<EnrolmentLinkRow>> {
+        portal::link(&self.pool, id_hash).await
+    }
+    async fn take_enrolment_link(&self, id_hash: &str, now: i64) -> StoreResult<Option<String>> {
+        portal::take_link(&self.writer, id_hash, now).await
+    }
+    async fn portal_account(&self, user_id: &str) -> StoreResult<Option<PortalAccount>> {
+        portal::account(&self.pool, user_id).await
+    }
+    async fn put_portal_account(&self, account: &PortalAccount) -> StoreResult<()> {
+        portal::put_account(&self.writer, account).await
+    }
+    async fn token_labels(&self, user_id: &str) -> StoreResult<Vec<(String, String)>> {
+        portal::token_labels(&self.pool, user_id).await
+    }
+    async fn set_token_label(&self, token_id: &str, label: &str) -> StoreResult<()> {
+        portal::set_token_label(&self.writer, token_id, label).await
+    }
+    async fn rename_device(&self, user_id: &str, device_id: &str, name: &str) -> StoreResult<bool> {
+        portal::rename_device(&self.writer, user_id, device_id, name).await
     }
 }
 

@@ -98,6 +98,10 @@ on_both!(
     console_sessions_expire_and_end_everywhere,
     bypass_is_taken_once,
     settings_are_stored_and_reread,
+    enrolment_links_are_single_use_and_expire,
+    portal_sessions_keep_sealed_state_and_expire,
+    portal_pins_follow_the_policy_and_history,
+    leases_go_to_one_holder_at_a_time,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -829,4 +833,215 @@ async fn settings_are_stored_and_reread(store: SqlStore) {
     };
     assert!(service.save(bad).await.is_err());
     assert_eq!(live.get(), wanted, "a refused save changes nothing");
+}
+
+fn portal_of(w: &World) -> (countersign_domain::portal::Portal, Arc<Kept>) {
+    use countersign_domain::portal::{Portal, PortalPolicy};
+    let (key, _) = SecretKey::generate();
+    let kept = Arc::new(Kept::default());
+    let outbox = countersign_domain::outbox::Outbox::new(
+        w.store.clone(),
+        w.clock.clone(),
+        key.clone(),
+        kept.clone(),
+    );
+    let portal = Portal::new(
+        w.store.clone(),
+        w.clock.clone(),
+        key,
+        outbox,
+        Arc::new(CodeOnly),
+        w.verifier.settings().clone(),
+        PortalPolicy {
+            public_url: "https://mfa.example.org/".into(),
+            ..PortalPolicy::default()
+        },
+    );
+    (portal, kept)
+}
+
+async fn enrolment_links_are_single_use_and_expire(store: SqlStore) {
+    use countersign_domain::portal::LinkState;
+    let w = world(store);
+    let (portal, _) = portal_of(&w);
+    let pat = w.accounts.create_user(user("pat")).await.expect("create");
+    let (url, expires_at) = portal.create_link(&pat, "test").await.expect("link");
+    assert_eq!(expires_at, NOW + 7 * 86_400, "a week by default");
+    let token = url.rsplit('/').next().expect("token").to_string();
+    assert!(
+        url.starts_with("https://mfa.example.org/portal/link/"),
+        "{url}"
+    );
+    // Looking does not use it; the first take does, and only once.
+    assert!(matches!(
+        portal.link_state(&token).await.expect("state"),
+        LinkState::Valid { .. }
+    ));
+    let taken = portal.take_link(&token).await.expect("take");
+    assert_eq!(taken.expect("taken").username, "pat");
+    assert_eq!(
+        portal.take_link(&token).await.expect("again").err(),
+        Some(LinkState::Used)
+    );
+    assert_eq!(
+        portal
+            .link_state("x".repeat(32).as_str())
+            .await
+            .expect("unknown"),
+        LinkState::Unknown
+    );
+    assert_eq!(
+        portal.take_link("../etc/passwd").await.expect("junk").err(),
+        Some(LinkState::Unknown)
+    );
+    // A link not used within its time is refused.
+    let (url, _) = portal.create_link(&pat, "test").await.expect("link");
+    let token = url.rsplit('/').next().expect("token").to_string();
+    w.clock.advance(7 * 86_400);
+    assert_eq!(
+        portal.link_state(&token).await.expect("state"),
+        LinkState::Expired
+    );
+    assert_eq!(
+        portal.take_link(&token).await.expect("take").err(),
+        Some(LinkState::Expired)
+    );
+}
+
+async fn portal_sessions_keep_sealed_state_and_expire(store: SqlStore) {
+    use countersign_domain::console::Closed;
+    use countersign_domain::portal::{PortalStage, SessionData};
+    let w = world(store);
+    let (portal, _) = portal_of(&w);
+    let pat = w.accounts.create_user(user("pat")).await.expect("create");
+    let (token, mut live) = portal
+        .open_session(&pat, PortalStage::Enrol, SessionData::default(), None)
+        .await
+        .expect("open");
+    live.data.totp_secret = Some("JBSWY3DPEHPK3PXPJBSWY3DP".into());
+    portal.save_session_data(&live).await.expect("save");
+    let found = portal
+        .find_session(&token)
+        .await
+        .expect("find")
+        .expect("live");
+    assert_eq!(
+        found.data.totp_secret.as_deref(),
+        Some("JBSWY3DPEHPK3PXPJBSWY3DP")
+    );
+    let row = w
+        .store
+        .portal_session(&found.id_hash)
+        .await
+        .expect("row")
+        .expect("row");
+    assert!(
+        !row.data.unwrap_or_default().contains("JBSWY3DP"),
+        "the state is sealed"
+    );
+    // Moving on changes the token and clears the working state.
+    let (next, _) = portal
+        .advance_session(&found, PortalStage::SignedIn)
+        .await
+        .expect("advance");
+    assert_eq!(
+        portal.find_session(&token).await.expect("old").err(),
+        Some(Closed::Unknown)
+    );
+    let moved = portal
+        .find_session(&next)
+        .await
+        .expect("find")
+        .expect("live");
+    assert_eq!(
+        (moved.stage, moved.data.totp_secret),
+        (PortalStage::SignedIn, None)
+    );
+    // Idle for 15 minutes (the default) ends it; so does a disabled user.
+    w.clock.advance(15 * 60);
+    assert_eq!(
+        portal.find_session(&next).await.expect("idle").err(),
+        Some(Closed::Idle)
+    );
+    let (again, _) = portal
+        .open_session(&pat, PortalStage::SignedIn, SessionData::default(), None)
+        .await
+        .expect("open");
+    w.accounts.set_enabled("pat", false).await.expect("disable");
+    assert_eq!(
+        portal.find_session(&again).await.expect("disabled").err(),
+        Some(Closed::Unknown)
+    );
+}
+
+async fn portal_pins_follow_the_policy_and_history(store: SqlStore) {
+    let w = world(store);
+    let (portal, _) = portal_of(&w);
+    let pat = w.accounts.create_user(user("pat")).await.expect("create");
+    for trivial in ["1111", "1234", "9876"] {
+        assert!(
+            portal.set_pin(&pat, trivial, trivial).await.is_err(),
+            "{trivial}"
+        );
+    }
+    assert!(
+        portal.set_pin(&pat, "2468", "2469").await.is_err(),
+        "both fields must match"
+    );
+    let pins = ["2468", "1357", "8024", "5173", "6295", "7316"];
+    for pin in pins {
+        portal.set_pin(&pat, pin, pin).await.expect("a new PIN");
+    }
+    // The last five may not come back; the sixth-last may.
+    for old in &pins[1..] {
+        let err = portal
+            .set_pin(&pat, old, old)
+            .await
+            .expect_err("in the history");
+        assert!(err.to_string().contains("last 5"), "{err}");
+    }
+    portal
+        .set_pin(&pat, "2468", "2468")
+        .await
+        .expect("old enough");
+    assert!(portal.has_password(&pat.id).await.expect("has").eq(&false));
+    assert!(portal.set_password(&pat, "short", "short").await.is_err());
+    portal
+        .set_password(&pat, "a long portal password", "a long portal password")
+        .await
+        .expect("password");
+    let found = portal
+        .check_password("PAT", "a long portal password")
+        .await
+        .expect("check");
+    assert_eq!(found.expect("right").username, "pat");
+    assert!(portal
+        .check_password("pat", "wrong password!")
+        .await
+        .expect("check")
+        .is_none());
+    assert!(portal
+        .check_password("nobody", "a long portal password")
+        .await
+        .expect("check")
+        .is_none());
+}
+
+async fn leases_go_to_one_holder_at_a_time(store: SqlStore) {
+    let w = world(store);
+    let lease = |holder: &'static str, now: i64| {
+        let store = w.store.clone();
+        async move {
+            store
+                .take_lease("directory.sync", holder, now, now + 60)
+                .await
+                .expect("lease")
+        }
+    };
+    assert!(lease("node-a", NOW).await, "free: a takes it");
+    assert!(!lease("node-b", NOW + 10).await, "a holds it");
+    assert!(lease("node-a", NOW + 30).await, "a renews it (until +90)");
+    assert!(!lease("node-b", NOW + 80).await, "still a's");
+    assert!(lease("node-b", NOW + 90).await, "run out: b takes it");
+    assert!(!lease("node-a", NOW + 100).await);
 }

@@ -7,6 +7,7 @@ mod audit;
 pub mod console;
 mod device;
 mod diagnostics;
+mod directory;
 mod error;
 mod extract;
 mod inbound;
@@ -14,6 +15,7 @@ mod messages;
 mod openapi;
 mod openapi_errors;
 mod pool;
+pub mod portal;
 pub mod proxy;
 pub mod push_hub;
 mod settings;
@@ -76,6 +78,11 @@ pub struct AppState {
     /// Console administrators and their sessions.
     pub admins: countersign_domain::admin::Admins,
     pub sessions: countersign_domain::console::Sessions,
+    /// The user portal's rules and its pages (templates, words).
+    pub portal: countersign_domain::portal::Portal,
+    pub portal_pages: Arc<portal::Pages>,
+    /// A directory is configured (`[directory] url`).
+    pub directory_configured: bool,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).
@@ -134,10 +141,12 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
         .route("/settings", get(settings::show).patch(settings::update))
+        .route("/directory/status", get(directory::status))
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()
         .merge(console::router(state.clone()))
+        .merge(portal::router(state.clone()))
         .nest("/api/v1", api)
         .nest("/device/v1", device::router())
         .merge(webapp::router())

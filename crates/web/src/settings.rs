@@ -28,6 +28,20 @@ pub struct SettingsView {
     pub push_per_hour: u32,
     /// The account name the authenticator, codes and welcome emails show.
     pub account_name: String,
+    /// Portal: a user with no method may sign in with the first factor alone, to enrol one.
+    pub allow_user_enrolment: bool,
+    /// Portal: users may activate the Countersign authenticator.
+    pub allow_app_activation: bool,
+    /// Portal: users may add a TOTP token for any authenticator app.
+    pub allow_token_enrolment: bool,
+    /// Portal: users may change their phone (confirmed by a texted code).
+    pub allow_phone_change: bool,
+    /// Portal: users may change their email address (confirmed by an emailed code).
+    pub allow_email_change: bool,
+    /// Portal: users may remove their last way to sign in.
+    pub allow_remove_last_method: bool,
+    /// The fewest digits of a PIN set in the portal (4 to 12).
+    pub pin_min_length: u32,
 }
 
 impl From<Settings> for SettingsView {
@@ -41,12 +55,19 @@ impl From<Settings> for SettingsView {
             push_per_minute: s.push_per_minute,
             push_per_hour: s.push_per_hour,
             account_name: s.account_name,
+            allow_user_enrolment: s.allow_user_enrolment,
+            allow_app_activation: s.allow_app_activation,
+            allow_token_enrolment: s.allow_token_enrolment,
+            allow_phone_change: s.allow_phone_change,
+            allow_email_change: s.allow_email_change,
+            allow_remove_last_method: s.allow_remove_last_method,
+            pin_min_length: s.pin_min_length,
         }
     }
 }
 
 /// The fields to change; absent fields keep their value.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub allow_method_choice: Option<bool>,
@@ -57,6 +78,13 @@ pub struct SettingsPatch {
     pub push_per_minute: Option<u32>,
     pub push_per_hour: Option<u32>,
     pub account_name: Option<String>,
+    pub allow_user_enrolment: Option<bool>,
+    pub allow_app_activation: Option<bool>,
+    pub allow_token_enrolment: Option<bool>,
+    pub allow_phone_change: Option<bool>,
+    pub allow_email_change: Option<bool>,
+    pub allow_remove_last_method: Option<bool>,
+    pub pin_min_length: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", operation_id = "get_settings", security(("bearer" = [])),
@@ -72,31 +100,12 @@ pub async fn update(
     AdminKey(key): AdminKey,
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> Result<Json<SettingsView>, ApiError> {
-    let mut next = state.settings.current();
-    if let Some(v) = patch.allow_method_choice {
-        next.allow_method_choice = v;
-    }
-    if let Some(v) = patch.lockout_threshold {
-        next.lockout_threshold = v;
-    }
-    if let Some(v) = patch.lockout_minutes {
-        next.lockout_minutes = v;
-    }
-    if let Some(v) = patch.push_number_matching {
-        next.push_number_matching = v;
-    }
-    if let Some(v) = patch.push_pin_required {
-        next.push_pin_required = v;
-    }
-    if let Some(v) = patch.push_per_minute {
-        next.push_per_minute = v;
-    }
-    if let Some(v) = patch.push_per_hour {
-        next.push_per_hour = v;
-    }
-    if let Some(v) = patch.account_name {
-        next.account_name = v.trim().to_string();
-    }
+    let fields = match serde_json::to_value(&patch) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    };
+    let mut next = state.settings.current().merged(fields)?;
+    next.account_name = next.account_name.trim().to_string();
     let saved = state.settings.save(next).await?;
     tracing::info!(by = %key.name, "settings changed through the API");
     Ok(Json(saved.into()))

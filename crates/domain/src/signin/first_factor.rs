@@ -1,12 +1,14 @@
-//! The console's first factor: an administrator's password, checked by the
-//! console, decided here so that failures count towards the same lockout
-//! and land in the same audit trail as every other sign-in.
+//! The first factor of the console (an administrator's password) and of
+//! the portal (the user's password or enrolment link): checked by the door,
+//! decided here so that failures count towards the same lockout and land in
+//! the same audit trail as every other sign-in.
 
 use std::time::Instant;
 
 use crate::error::DomainError;
 use crate::reason::Reason;
 use crate::signin::{Attempt, SignIn, Step};
+use crate::user::is_principal;
 
 const ADMIN_CODE_PROMPT: &str = "Enter the code from your authenticator app.";
 
@@ -14,14 +16,18 @@ impl SignIn {
     /// `password_ok` is the console's check of the password. A disabled or
     /// locked principal is refused whatever the password (so a locked
     /// account tells a guesser nothing); a wrong password counts a failure;
-    /// a right one asks for the code, answered with [`SignIn::start`].
+    /// a right one asks an administrator for the code (answered with
+    /// [`SignIn::start`]) and starts a user's method (or lets a user with
+    /// none through as `not_enrolled` when the door's rules allow it).
     pub async fn first_factor(
         &self,
         attempt: &Attempt,
         password_ok: bool,
     ) -> Result<Step, DomainError> {
         let started = Instant::now();
-        let user = match attempt.administrator {
+        // The console signs in administrators' principals, the portal users;
+        // neither door sees the other's.
+        let user = match attempt.administrator == is_principal(&attempt.username) {
             true => self.store.user_by_name(&attempt.username).await?,
             false => None,
         };
@@ -43,7 +49,9 @@ impl SignIn {
                 self.refuse(attempt, Some(&user), None, reason, started)
                     .await
             }
-            None => Ok(Step::otp_challenge(ADMIN_CODE_PROMPT)),
+            None if attempt.administrator => Ok(Step::otp_challenge(ADMIN_CODE_PROMPT)),
+            // A user's second factor is the user's method, started now.
+            None => self.start(attempt).await,
         }
     }
 }

@@ -27,6 +27,7 @@ mod first_factor;
 mod follow;
 pub mod method;
 mod record;
+mod self_service;
 
 use std::sync::Arc;
 

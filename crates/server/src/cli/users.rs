@@ -93,6 +93,12 @@ pub enum UserCommand {
         #[arg(long, conflicts_with = "reason")]
         revoke: bool,
     },
+    /// Make a one-time link that signs the user in to the portal (to set up
+    /// their methods and choose a password); prints it. It works once and
+    /// expires after `portal.link_days` (default 7).
+    EnrolLink {
+        username: String,
+    },
     /// Delete the user and their tokens.
     Delete {
         username: String,
@@ -205,6 +211,21 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             (false, Some(reason)) => accounts.grant_bypass(&username, seconds, &reason).await?,
             _ => accounts.revoke_bypass(&username).await?,
         },
+        UserCommand::EnrolLink { username } => {
+            let user = accounts.user(&username).await?;
+            let (url, expires_at) = app.portal.create_link(&user, "cli").await?;
+            let expires = countersign_domain::clock::rfc3339(expires_at);
+            out.show(
+                &json!({"username": user.username, "url": url, "expires_at": expires}),
+                || {
+                    format!(
+                        "{url}\n(works once, until {expires}; send it to {} only)",
+                        user.username
+                    )
+                },
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         UserCommand::Delete { username } => {
             accounts.delete_user(&username).await?;
             out.show(&json!({"deleted": username}), || {

@@ -136,6 +136,11 @@ fn set(
             known.join(", ")
         ));
     };
+    // A list key given one value means a list of one.
+    let value = match (key.kind, value) {
+        (Kind::List, Value::String(one)) => Value::Array(vec![Value::String(one)]),
+        (_, value) => value,
+    };
     let fits = matches!(
         (key.kind, &value),
         (Kind::Str, Value::String(_))
@@ -324,6 +329,18 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
             idle_seconds: r.int("console.idle_minutes", 1, 1440) * 60,
             absolute_seconds: r.int("console.absolute_hours", 1, 168) * 3600,
         },
+        portal: countersign_domain::portal::PortalPolicy {
+            link_seconds: r.int("portal.link_days", 1, 90) * 86_400,
+            public_url: r
+                .text("public_url")
+                .unwrap_or_else(|| format!("http://{listen}")),
+            sessions: countersign_domain::console::SessionPolicy {
+                idle_seconds: r.int("portal.idle_minutes", 1, 1440) * 60,
+                absolute_seconds: r.int("portal.absolute_hours", 1, 168) * 3600,
+            },
+            ..countersign_domain::portal::PortalPolicy::default()
+        },
+        portal_templates: r.text("portal.templates").map(PathBuf::from),
         log_level: r.text("log.level").unwrap_or_else(|| "info".into()),
         log_json: r.one_of("log.format", &["text", "json"]) == "json",
         encryption_key: r.text("security.encryption_key"),
@@ -357,6 +374,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
                 .unwrap_or_else(|| "Countersign".into()),
         },
         web_push: web_push(&mut r),
+        directory: super::directory::load(&mut r),
         messaging: super::messaging::read(&mut r),
         radius_listen: r.text("radius.listen"),
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,

@@ -1,6 +1,7 @@
 //! Configuration: one TOML file, overridden by `COUNTERSIGN_*` variables,
 //! then by command-line flags. Every problem is reported at once.
 
+mod directory;
 mod load;
 mod messaging;
 mod radius_clients;
@@ -22,6 +23,9 @@ pub struct Config {
     pub max_connections_per_address: usize,
     /// Console session limits (`[console]`).
     pub console_sessions: countersign_domain::console::SessionPolicy,
+    /// The portal (`[portal]`); its public URL is filled in from `public_url`.
+    pub portal: countersign_domain::portal::PortalPolicy,
+    pub portal_templates: Option<PathBuf>,
     pub log_level: String,
     pub log_json: bool,
     pub encryption_key: Option<String>,
@@ -42,6 +46,8 @@ pub struct Config {
     pub time_url: Option<String>,
     pub push: countersign_domain::push_policy::PushPolicy,
     pub web_push: WebPushConfig,
+    /// `[directory]`, when `directory.url` is set.
+    pub directory: Option<DirectoryConfig>,
     pub messaging: messaging::MessagingConfig,
     pub radius_listen: Option<String>,
     pub radius_hold_seconds: u64,
@@ -102,6 +108,7 @@ impl Config {
             push_per_minute: self.push.per_minute,
             push_per_hour: self.push.per_hour,
             account_name: self.push.account_name.clone(),
+            ..countersign_domain::settings::Settings::default()
         }
     }
 
@@ -120,6 +127,14 @@ impl Config {
             lockout_seconds: i64::from(self.lockout_minutes) * 60,
         }
     }
+}
+
+/// `[directory]`: where users come from.
+#[derive(Debug, Clone)]
+pub struct DirectoryConfig {
+    pub settings: countersign_directory::DirectorySettings,
+    pub policy: countersign_domain::directory::SyncPolicy,
+    pub interval_seconds: u64,
 }
 
 /// `[web_push]`: waking the web app when it is closed.

@@ -113,6 +113,11 @@ impl Visitor {
         self.send(builder).await
     }
 
+    pub async fn post_owned(&mut self, path: &str, form: &[(&str, String)]) -> Page {
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post(path, &pairs).await
+    }
+
     /// Signs in as `name`, enrolling the TOTP on the way; returns its seed.
     pub async fn sign_in(&mut self, name: &str) -> Vec<u8> {
         let login = self.get("/admin/login").await;

@@ -18,7 +18,7 @@ use crate::extract::ClientAddr;
 use crate::AppState;
 
 /// The largest console form accepted.
-const FORM_LIMIT: usize = 64 * 1024;
+pub(crate) const FORM_LIMIT: usize = 64 * 1024;
 
 const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; \
     base-uri 'none'; object-src 'none'; img-src 'self' data:";
@@ -67,7 +67,7 @@ pub fn cookie(name: &str, value: &str, https: bool, remove: bool) -> HeaderValue
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -139,7 +139,7 @@ pub async fn console_guard(
     response
 }
 
-fn csrf_matches(form: &[u8], expected: &str) -> bool {
+pub(crate) fn csrf_matches(form: &[u8], expected: &str) -> bool {
     form_urlencoded::parse(form)
         .find(|(key, _)| key == "csrf")
         .is_some_and(|(_, value)| bool::from(value.as_bytes().ct_eq(expected.as_bytes())))

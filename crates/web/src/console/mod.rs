@@ -7,7 +7,7 @@ mod audit;
 mod bulk;
 mod clients;
 mod dashboard;
-mod guard;
+pub(crate) mod guard;
 mod keys;
 mod login;
 mod ops;
@@ -26,6 +26,7 @@ use axum::Router;
 use crate::AppState;
 
 pub use dashboard::{chart_svg, DoctorCache};
+pub use page::when;
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -66,6 +67,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(test_signin::poll),
         )
         .route("/admin/users/{username}/tokens", post(users::add_totp))
+        .route(
+            "/admin/users/{username}/enrol-link",
+            post(users::enrol_link),
+        )
         .route(
             "/admin/users/{username}/activation",
             post(users::activation),

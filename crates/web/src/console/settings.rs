@@ -33,6 +33,14 @@ pub struct SettingsForm {
     push_per_hour: String,
     #[serde(default)]
     account_name: String,
+    allow_user_enrolment: Option<String>,
+    allow_app_activation: Option<String>,
+    allow_token_enrolment: Option<String>,
+    allow_phone_change: Option<String>,
+    allow_email_change: Option<String>,
+    allow_remove_last_method: Option<String>,
+    #[serde(default)]
+    pin_min_length: String,
 }
 
 impl SettingsForm {
@@ -46,13 +54,21 @@ impl SettingsForm {
             push_per_minute: s.push_per_minute.to_string(),
             push_per_hour: s.push_per_hour.to_string(),
             account_name: s.account_name.clone(),
+            allow_user_enrolment: s.allow_user_enrolment.then(|| "on".into()),
+            allow_app_activation: s.allow_app_activation.then(|| "on".into()),
+            allow_token_enrolment: s.allow_token_enrolment.then(|| "on".into()),
+            allow_phone_change: s.allow_phone_change.then(|| "on".into()),
+            allow_email_change: s.allow_email_change.then(|| "on".into()),
+            allow_remove_last_method: s.allow_remove_last_method.then(|| "on".into()),
+            pin_min_length: s.pin_min_length.to_string(),
         }
     }
 }
 
 type Errors = BTreeMap<&'static str, String>;
 
-const FIELDS: [&str; 5] = [
+const FIELDS: [&str; 6] = [
+    "pin_min_length",
     "lockout_threshold",
     "lockout_minutes",
     "push_per_minute",
@@ -107,6 +123,13 @@ pub async fn save(
         push_per_minute: number(&form.push_per_minute, "push_per_minute", &mut errors),
         push_per_hour: number(&form.push_per_hour, "push_per_hour", &mut errors),
         account_name: form.account_name.trim().to_string(),
+        allow_user_enrolment: form.allow_user_enrolment.is_some(),
+        allow_app_activation: form.allow_app_activation.is_some(),
+        allow_token_enrolment: form.allow_token_enrolment.is_some(),
+        allow_phone_change: form.allow_phone_change.is_some(),
+        allow_email_change: form.allow_email_change.is_some(),
+        allow_remove_last_method: form.allow_remove_last_method.is_some(),
+        pin_min_length: number(&form.pin_min_length, "pin_min_length", &mut errors),
     };
     if !errors.is_empty() {
         return page(&state, &visitor, &form, &errors);

@@ -553,6 +553,33 @@ pub async fn activation(
         "Scan the QR code with the phone's camera: it opens the Countersign app, which activates itself. Or type the code and the server URL into the app.", qr, items)
 }
 
+/// A one-time link that signs the user in to the portal, shown once.
+pub async fn enrol_link(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    visitor: Visitor,
+    Path(username): Path<String>,
+) -> Response {
+    let made = async {
+        let user = state.accounts.user(&username).await?;
+        let by = format!("console:{}", staff.0.admin.name);
+        state.portal.create_link(&user, &by).await
+    }
+    .await;
+    let (url, expires_at) = match made {
+        Ok(made) => made,
+        Err(e) => return failure(e),
+    };
+    audit(&state, &staff, &visitor, "enrol_link", &username).await;
+    let items = vec![
+        context! { label => "Portal sign-in link", value => url.clone() },
+        context! { label => "Expires", value => when(expires_at) },
+    ];
+    shown_once(&state, &visitor, &username, "Portal sign-in link",
+        "Send this link to the user only (it signs them in to the portal, where they set up their methods and a password). It works once; opening it shows a button, so mail scanners do not use it up.",
+        countersign_otp::qr::svg(&url).unwrap_or_default(), items)
+}
+
 fn shown_once(
     state: &AppState,
     visitor: &Visitor,

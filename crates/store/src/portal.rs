@@ -1,0 +1,258 @@
+//! The portal's tables: `portal_sessions`, `enrolment_links`,
+//! `portal_accounts` and `token_labels`.
+
+use countersign_domain::portal::{EnrolmentLinkRow, PortalAccount, PortalSessionRow};
+use countersign_domain::store::StoreResult;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::{db_error, outside_text};
+
+const SESSION_COLUMNS: &str =
+    "id_hash, user_id, stage, csrf, data, created_at, last_seen_at, address";
+
+pub async fn insert_session(pool: &AnyPool, s: &PortalSessionRow) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO portal_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(&s.id_hash)
+    .bind(&s.user_id)
+    .bind(&s.stage)
+    .bind(&s.csrf)
+    .bind(&s.data)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .bind(&s.address)
+    .execute(pool)
+    .await
+    .map_err(db_error("portal session"))?;
+    Ok(())
+}
+
+pub async fn session(pool: &AnyPool, id_hash: &str) -> StoreResult<Option<PortalSessionRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SESSION_COLUMNS} FROM portal_sessions WHERE id_hash = $1"
+    ))
+    .bind(outside_text(id_hash))
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("reading portal session"))?;
+    row.as_ref().map(session_from_row).transpose()
+}
+
+fn session_from_row(row: &AnyRow) -> StoreResult<PortalSessionRow> {
+    let err = db_error("reading portal session");
+    Ok(PortalSessionRow {
+        id_hash: row.try_get("id_hash").map_err(&err)?,
+        user_id: row.try_get("user_id").map_err(&err)?,
+        stage: row.try_get("stage").map_err(&err)?,
+        csrf: row.try_get("csrf").map_err(&err)?,
+        data: row.try_get("data").map_err(&err)?,
+        created_at: row.try_get("created_at").map_err(&err)?,
+        last_seen_at: row.try_get("last_seen_at").map_err(&err)?,
+        address: row.try_get("address").map_err(&err)?,
+    })
+}
+
+/// One statement with one or two text/number parameters, affecting rows.
+async fn run(pool: &AnyPool, sql: &str, binds: &[Bind<'_>], what: &str) -> StoreResult<u64> {
+    let mut query = sqlx::query(sql);
+    for bind in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text.to_string()),
+            Bind::OptText(text) => query.bind(text.map(str::to_string)),
+            Bind::Int(n) => query.bind(*n),
+        };
+    }
+    let done = query.execute(pool).await.map_err(db_error(what))?;
+    Ok(done.rows_affected())
+}
+
+enum Bind<'a> {
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Int(i64),
+}
+
+pub async fn touch_session(pool: &AnyPool, id_hash: &str, now: i64) -> StoreResult<()> {
+    let sql = "UPDATE portal_sessions SET last_seen_at = $1 WHERE id_hash = $2";
+    run(
+        pool,
+        sql,
+        &[Bind::Int(now), Bind::Text(id_hash)],
+        "touching portal session",
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn save_data(pool: &AnyPool, id_hash: &str, data: Option<&str>) -> StoreResult<()> {
+    let sql = "UPDATE portal_sessions SET data = $1 WHERE id_hash = $2";
+    let binds = [Bind::OptText(data), Bind::Text(id_hash)];
+    run(pool, sql, &binds, "saving portal session").await?;
+    Ok(())
+}
+
+pub async fn delete_session(pool: &AnyPool, id_hash: &str) -> StoreResult<()> {
+    let sql = "DELETE FROM portal_sessions WHERE id_hash = $1";
+    run(pool, sql, &[Bind::Text(id_hash)], "ending portal session").await?;
+    Ok(())
+}
+
+pub async fn delete_user_sessions(pool: &AnyPool, user_id: &str) -> StoreResult<u64> {
+    let sql = "DELETE FROM portal_sessions WHERE user_id = $1";
+    run(
+        pool,
+        sql,
+        &[Bind::Text(user_id)],
+        "ending user's portal sessions",
+    )
+    .await
+}
+
+pub async fn delete_stale_sessions(
+    pool: &AnyPool,
+    idle_before: i64,
+    created_before: i64,
+) -> StoreResult<u64> {
+    let sql = "DELETE FROM portal_sessions WHERE last_seen_at <= $1 OR created_at <= $2";
+    let binds = [Bind::Int(idle_before), Bind::Int(created_before)];
+    run(pool, sql, &binds, "removing expired portal sessions").await
+}
+
+pub async fn insert_link(pool: &AnyPool, link: &EnrolmentLinkRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO enrolment_links (id_hash, user_id, created_at, expires_at, used_at, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&link.id_hash)
+    .bind(&link.user_id)
+    .bind(link.created_at)
+    .bind(link.expires_at)
+    .bind(link.used_at)
+    .bind(&link.created_by)
+    .execute(pool)
+    .await
+    .map_err(db_error("enrolment link"))?;
+    Ok(())
+}
+
+pub async fn link(pool: &AnyPool, id_hash: &str) -> StoreResult<Option<EnrolmentLinkRow>> {
+    let row = sqlx::query(
+        "SELECT id_hash, user_id, created_at, expires_at, used_at, created_by \
+         FROM enrolment_links WHERE id_hash = $1",
+    )
+    .bind(outside_text(id_hash))
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("reading enrolment link"))?;
+    let Some(row) = row else { return Ok(None) };
+    let err = db_error("reading enrolment link");
+    Ok(Some(EnrolmentLinkRow {
+        id_hash: row.try_get("id_hash").map_err(&err)?,
+        user_id: row.try_get("user_id").map_err(&err)?,
+        created_at: row.try_get("created_at").map_err(&err)?,
+        expires_at: row.try_get("expires_at").map_err(&err)?,
+        used_at: row.try_get("used_at").map_err(&err)?,
+        created_by: row.try_get("created_by").map_err(&err)?,
+    }))
+}
+
+/// Marks the link used only if it is unused and unexpired: one statement,
+/// so two clicks at once open one session.
+pub async fn take_link(pool: &AnyPool, id_hash: &str, now: i64) -> StoreResult<Option<String>> {
+    let row = sqlx::query(
+        "UPDATE enrolment_links SET used_at = $1 \
+         WHERE id_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(outside_text(id_hash))
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("using enrolment link"))?;
+    row.map(|r| r.try_get("user_id"))
+        .transpose()
+        .map_err(db_error("using enrolment link"))
+}
+
+pub async fn account(pool: &AnyPool, user_id: &str) -> StoreResult<Option<PortalAccount>> {
+    let row = sqlx::query(
+        "SELECT user_id, password_hash, pin_history, updated_at FROM portal_accounts WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error("reading portal account"))?;
+    let Some(row) = row else { return Ok(None) };
+    let err = db_error("reading portal account");
+    let history: Option<String> = row.try_get("pin_history").map_err(&err)?;
+    Ok(Some(PortalAccount {
+        user_id: row.try_get("user_id").map_err(&err)?,
+        password_hash: row.try_get("password_hash").map_err(&err)?,
+        pin_history: history
+            .and_then(|h| serde_json::from_str(&h).ok())
+            .unwrap_or_default(),
+        updated_at: row.try_get("updated_at").map_err(&err)?,
+    }))
+}
+
+pub async fn put_account(pool: &AnyPool, account: &PortalAccount) -> StoreResult<()> {
+    let history = serde_json::to_string(&account.pin_history).unwrap_or_else(|_| "[]".into());
+    sqlx::query(
+        "INSERT INTO portal_accounts (user_id, password_hash, pin_history, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id) DO UPDATE SET \
+         password_hash = excluded.password_hash, pin_history = excluded.pin_history, updated_at = excluded.updated_at",
+    )
+    .bind(&account.user_id)
+    .bind(&account.password_hash)
+    .bind(history)
+    .bind(account.updated_at)
+    .execute(pool)
+    .await
+    .map_err(db_error("saving portal account"))?;
+    Ok(())
+}
+
+pub async fn token_labels(pool: &AnyPool, user_id: &str) -> StoreResult<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT l.token_id, l.label FROM token_labels l JOIN tokens t ON t.id = l.token_id \
+         WHERE t.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error("reading token names"))?;
+    let err = db_error("reading token names");
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("token_id").map_err(&err)?,
+                r.try_get("label").map_err(&err)?,
+            ))
+        })
+        .collect()
+}
+
+pub async fn set_token_label(pool: &AnyPool, token_id: &str, label: &str) -> StoreResult<()> {
+    let sql = "INSERT INTO token_labels (token_id, label) VALUES ($1, $2) \
+               ON CONFLICT (token_id) DO UPDATE SET label = excluded.label";
+    run(
+        pool,
+        sql,
+        &[Bind::Text(token_id), Bind::Text(label)],
+        "naming token",
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn rename_device(
+    pool: &AnyPool,
+    user_id: &str,
+    device_id: &str,
+    name: &str,
+) -> StoreResult<bool> {
+    let sql = "UPDATE devices SET name = $1 WHERE user_id = $2 AND id = $3";
+    let binds = [Bind::Text(name), Bind::Text(user_id), Bind::Text(device_id)];
+    Ok(run(pool, sql, &binds, "renaming device").await? == 1)
+}

@@ -1,0 +1,264 @@
+//! The user's own secrets and contacts: the portal password, the PIN
+//! (under the PIN policy), and a new phone or email address confirmed by
+//! the code sent to it. A form with a mistake shows it next to the field
+//! and saves nothing.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use countersign_domain::messages::MessageKind;
+use countersign_domain::portal::PortalLive;
+use countersign_domain::DomainError;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::guard::{Guest, Member};
+use super::pages::{failure, message, render};
+use super::signin::CodeForm;
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct SecretForm {
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    again: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactForm {
+    #[serde(default)]
+    address: String,
+}
+
+/// `password` or `pin`: the same page, its own words and rules.
+fn secret_kind(kind: &str) -> Option<&'static str> {
+    match kind {
+        "password" => Some("password"),
+        "pin" => Some("pin"),
+        _ => None,
+    }
+}
+
+pub async fn secret_page(
+    State(state): State<AppState>,
+    Member(_, guest): Member,
+    Path(kind): Path<String>,
+) -> Response {
+    match secret_kind(&kind) {
+        Some(kind) => secret_answer(&state, &guest, kind, None, StatusCode::OK),
+        None => message(
+            &state,
+            guest.lang,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "page_not_found",
+        ),
+    }
+}
+
+fn secret_answer(
+    state: &AppState,
+    guest: &Guest,
+    kind: &str,
+    error: Option<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let pages = &state.portal_pages;
+    let (field, text) = error.unzip();
+    let ctx = context! { kind => kind, title => pages.word(guest.lang, &format!("{kind}_title")), csrf => guest.csrf(state),
+    error_field => field, error => text, pin_min => state.settings.current().pin_min_length, signed_in => true };
+    render(state, guest.lang, status, "secret.html", ctx)
+}
+
+pub async fn secret_submit(
+    State(state): State<AppState>,
+    Member(live, guest): Member,
+    Path(kind): Path<String>,
+    Form(form): Form<SecretForm>,
+) -> Response {
+    let Some(kind) = secret_kind(&kind) else {
+        return message(
+            &state,
+            guest.lang,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "page_not_found",
+        );
+    };
+    let result = match kind {
+        "pin" => {
+            state
+                .portal
+                .set_pin(&live.user, form.value.trim(), form.again.trim())
+                .await
+        }
+        _ => {
+            state
+                .portal
+                .set_password(&live.user, &form.value, &form.again)
+                .await
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/portal?notice={}",
+            if kind == "pin" {
+                "pin_changed"
+            } else {
+                "password_set"
+            }
+        ))
+        .into_response(),
+        Err(DomainError::Invalid { field, message }) => {
+            let field = if field.ends_with("_again") {
+                "again"
+            } else {
+                "value"
+            };
+            secret_answer(
+                &state,
+                &guest,
+                kind,
+                Some((field.into(), message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => failure(&state, guest.lang, e),
+    }
+}
+
+/// `phone` or `email`, when the settings let users change it.
+fn contact_kind(state: &AppState, kind: &str) -> Option<MessageKind> {
+    let settings = state.settings.current();
+    match kind {
+        "phone" if settings.allow_phone_change => Some(MessageKind::Sms),
+        "email" if settings.allow_email_change => Some(MessageKind::Email),
+        _ => None,
+    }
+}
+
+fn contact_name(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Sms => "phone",
+        MessageKind::Email => "email",
+    }
+}
+
+pub async fn contact_page(
+    State(state): State<AppState>,
+    Member(live, guest): Member,
+    Path(kind): Path<String>,
+) -> Response {
+    match contact_kind(&state, &kind) {
+        Some(kind) => contact_answer(&state, &guest, &live, kind, None, StatusCode::OK),
+        None => message(
+            &state,
+            guest.lang,
+            StatusCode::FORBIDDEN,
+            "not_allowed",
+            "contact_change_off",
+        ),
+    }
+}
+
+fn contact_answer(
+    state: &AppState,
+    guest: &Guest,
+    live: &PortalLive,
+    kind: MessageKind,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let name = contact_name(kind);
+    let pending = live
+        .data
+        .contact
+        .as_ref()
+        .filter(|c| c.channel == kind.as_str());
+    let current = match kind {
+        MessageKind::Sms => live.user.phone.clone(),
+        MessageKind::Email => live.user.email.clone(),
+    };
+    let ctx = context! { kind => name, title => state.portal_pages.word(guest.lang, &format!("{name}_title")),
+    csrf => guest.csrf(state), error => error, current => current,
+    pending => pending.map(|p| p.address.clone()), signed_in => true };
+    render(state, guest.lang, status, "contact.html", ctx)
+}
+
+pub async fn contact_submit(
+    State(state): State<AppState>,
+    Member(mut live, guest): Member,
+    Path(kind): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    let Some(kind) = contact_kind(&state, &kind) else {
+        return message(
+            &state,
+            guest.lang,
+            StatusCode::FORBIDDEN,
+            "not_allowed",
+            "contact_change_off",
+        );
+    };
+    match state
+        .portal
+        .start_contact_change(&mut live, kind, &form.address)
+        .await
+    {
+        Ok(_) => match state.portal.save_session_data(&live).await {
+            Ok(()) => Redirect::to(&format!("/portal/{}", contact_name(kind))).into_response(),
+            Err(e) => failure(&state, guest.lang, e),
+        },
+        Err(DomainError::Invalid { message, .. }) => {
+            live.data.contact = None;
+            contact_answer(
+                &state,
+                &guest,
+                &live,
+                kind,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => failure(&state, guest.lang, e),
+    }
+}
+
+pub async fn contact_confirm(
+    State(state): State<AppState>,
+    Member(mut live, guest): Member,
+    Path(kind): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some(kind) = contact_kind(&state, &kind) else {
+        return message(
+            &state,
+            guest.lang,
+            StatusCode::FORBIDDEN,
+            "not_allowed",
+            "contact_change_off",
+        );
+    };
+    let outcome = match state.portal.confirm_contact(&mut live, &form.code).await {
+        Ok(outcome) => outcome,
+        Err(e) => return failure(&state, guest.lang, e),
+    };
+    if let Err(e) = state.portal.save_session_data(&live).await {
+        return failure(&state, guest.lang, e);
+    }
+    match outcome {
+        Ok(_) => {
+            Redirect::to(&format!("/portal?notice={}_changed", contact_name(kind))).into_response()
+        }
+        Err(problem) => contact_answer(
+            &state,
+            &guest,
+            &live,
+            kind,
+            Some(problem.message().to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
