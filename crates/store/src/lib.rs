@@ -14,6 +14,7 @@ pub mod keys;
 mod messages;
 mod meta;
 pub mod migrate;
+mod pool;
 mod portal;
 pub mod push;
 mod radius;
