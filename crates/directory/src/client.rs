@@ -123,6 +123,25 @@ impl Directory {
         }
     }
 
+    /// Connects and binds as the service account: the server that answered.
+    pub async fn check_service(&self) -> Result<String, DirError> {
+        let (mut ldap, url) = self.connect().await?;
+        let s = &self.settings;
+        let result = ldap
+            .with_timeout(s.timeout)
+            .simple_bind(&s.bind_dn, &s.bind_password)
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        let _ = ldap.unbind().await;
+        match result.rc {
+            0 => Ok(url),
+            rc => Err(DirError::ServiceBind {
+                dn: s.bind_dn.clone(),
+                reason: describe(rc, &result.text),
+            }),
+        }
+    }
+
     /// The filter for the users to sync: the configured filter, and
     /// membership of the group (nested on AD) when one is set.
     pub fn user_filter(&self) -> String {
@@ -155,12 +174,72 @@ impl Directory {
         if self.settings.kind == DirectoryKind::Ad {
             list.push(AD_ACCOUNT_CONTROL.into());
         }
+        list.push(self.change_attribute().into());
         list
     }
 
-    /// Every user the sync covers, read in pages (`on_page` hears the running count).
-    pub async fn users(&self, mut on_page: impl FnMut(usize)) -> Result<Vec<DirEntry>, DirError> {
-        let filter = self.user_filter();
+    /// What says an entry changed: uSNChanged on AD (one DC's counter: keep
+    /// the sync on one DC, the first in directory.url), modifyTimestamp on LDAP.
+    pub fn change_attribute(&self) -> &'static str {
+        match self.settings.kind {
+            DirectoryKind::Ad => "uSNChanged",
+            DirectoryKind::Ldap => "modifyTimestamp",
+        }
+    }
+
+    /// The group's own change mark: membership changes move the group's
+    /// mark, not the members' (memberOf is not a real attribute of theirs).
+    pub async fn group_change(&self) -> Result<Option<String>, DirError> {
+        let Some(group) = self.settings.group_dn.clone() else {
+            return Ok(None);
+        };
+        let mut ldap = self.service().await?;
+        let attr = self.change_attribute();
+        let found = ldap
+            .with_timeout(self.settings.timeout)
+            .search(&group, Scope::Base, "(objectClass=*)", vec![attr])
+            .await;
+        let _ = ldap.unbind().await;
+        let (entries, result) = found
+            .map_err(|e| DirError::Search {
+                base: group.clone(),
+                filter: "(objectClass=*)".into(),
+                reason: e.to_string(),
+            })?
+            .non_error()
+            .map_err(|e| DirError::Search {
+                base: group.clone(),
+                filter: "(objectClass=*)".into(),
+                reason: e.to_string(),
+            })?;
+        if result.rc != 0 {
+            return Ok(None);
+        }
+        let entry = entries
+            .into_iter()
+            .next()
+            .map(|e| DirEntry::from_tag(e.0))
+            .transpose()?;
+        Ok(entry.and_then(|e| e.text(attr)))
+    }
+
+    /// Every user the sync covers, read in pages (`on_page` hears the running
+    /// count); with `since` (a change mark from an earlier run), only those
+    /// changed since.
+    pub async fn users(
+        &self,
+        since: Option<&str>,
+        mut on_page: impl FnMut(usize),
+    ) -> Result<Vec<DirEntry>, DirError> {
+        let filter = match since {
+            Some(mark) => format!(
+                "(&{}({}>={}))",
+                self.user_filter(),
+                self.change_attribute(),
+                ldap3::ldap_escape(mark)
+            ),
+            None => self.user_filter(),
+        };
         let mut ldap = self.service().await?;
         let entries = self.search(&mut ldap, &filter, &mut on_page).await;
         let _ = ldap.unbind().await;

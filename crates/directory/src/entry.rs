@@ -56,6 +56,13 @@ impl DirEntry {
             .unwrap_or_default()
     }
 
+    /// Reads an entry from its BER encoding (what the fuzz target feeds).
+    pub fn from_ber(bytes: &[u8]) -> Result<DirEntry, DirError> {
+        let (_, tag) =
+            ldap3::asn1::parse_tag(bytes).map_err(|e| DirError::Malformed(format!("BER: {e}")))?;
+        DirEntry::from_tag(tag)
+    }
+
     /// Reads a SearchResultEntry (`[APPLICATION 4] { dn, attributes }`).
     pub fn from_tag(tag: StructureTag) -> Result<DirEntry, DirError> {
         let bad = |what: &str| DirError::Malformed(format!("search entry: {what}"));
@@ -122,6 +129,26 @@ mod tests {
             id: 16,
             payload: PL::C(items),
         }
+    }
+
+    #[test]
+    fn ber_entries_are_read_and_junk_refused() {
+        let bytes = include_bytes!("../../../fuzz/seeds/directory_entry/entry.ber");
+        let entry = DirEntry::from_ber(bytes).expect("the seed entry");
+        assert_eq!(entry.dn, "uid=a,ou=people,dc=example,dc=org");
+        assert_eq!(
+            entry.text("entryuuid").as_deref(),
+            Some("8f4c2b1e-2a1f-4f3e-9d0c-000000000001")
+        );
+        assert!(
+            DirEntry::from_ber(&bytes[..bytes.len() - 3]).is_err(),
+            "truncated"
+        );
+        assert!(DirEntry::from_ber(b"").is_err());
+        assert!(
+            DirEntry::from_ber(&[0x64, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err(),
+            "a length beyond the input"
+        );
     }
 
     #[test]

@@ -58,6 +58,13 @@ pub trait DirectoryStore: Send + Sync {
         -> StoreResult<bool>;
 }
 
+/// Runs a sync now (the console's button); the server implements it with
+/// the directory client.
+#[async_trait]
+pub trait SyncTrigger: Send + Sync {
+    async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError>;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnRemoval {
@@ -82,6 +89,14 @@ impl Default for SyncPolicy {
             default_country_code: None,
         }
     }
+}
+
+/// What a run reads: every user (finds leavers), or only those changed
+/// since the last run (adds and changes; leavers wait for a full run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncScope {
+    Full,
+    Changes,
 }
 
 /// How a run goes.
@@ -118,6 +133,9 @@ pub struct SyncReport {
     pub removed: usize,
     pub errors: Vec<String>,
     pub duration_ms: u64,
+    /// `full` or `changes` (only entries changed since the last run).
+    #[serde(default)]
+    pub scope: String,
     #[serde(skip)]
     pub changes: Vec<Change>,
 }
@@ -183,14 +201,24 @@ impl DirectorySync {
         &self,
         entries: Vec<DirUser>,
         mode: SyncMode,
+        scope: SyncScope,
     ) -> Result<SyncReport, DomainError> {
         let started = Instant::now();
         let mut report = SyncReport {
+            scope: match scope {
+                SyncScope::Full => "full",
+                SyncScope::Changes => "changes",
+            }
+            .into(),
             at: self.clock.now(),
             seen: entries.len(),
             ..SyncReport::default()
         };
-        let steps = self.plan(entries, &mut report.errors).await?;
+        let mut steps = self.plan(entries, &mut report.errors).await?;
+        if scope == SyncScope::Changes {
+            // Only changed entries were read: absent ones have not left.
+            steps.retain(|s| !matches!(s, Step::Leave { .. }));
+        }
         let leaving = steps.iter().filter(|s| matches!(s, Step::Leave { user, .. } if user.enabled || self.policy.on_removal == OnRemoval::Remove)).count();
         let over = leaving > self.policy.approval_threshold;
         report.status = match (mode, over) {

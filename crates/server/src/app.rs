@@ -46,6 +46,7 @@ pub struct App {
     pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
     pub portal: countersign_domain::portal::Portal,
+    pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
@@ -187,6 +188,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
+            directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,
@@ -246,7 +248,10 @@ impl App {
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
-            directory_configured: self.config.directory.is_some(),
+            directory_sync: self.config.directory.as_ref().map(|d| {
+                Arc::new(crate::directory::Runner::new(self, d))
+                    as Arc<dyn countersign_domain::directory::SyncTrigger>
+            }),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             pool: self.pool.clone(),

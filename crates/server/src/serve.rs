@@ -41,6 +41,7 @@ pub async fn run(app: App) -> Result<()> {
         app.outbox.metrics(),
         http_metrics.clone(),
         app.webpush_metrics.clone(),
+        app.directory_metrics.clone(),
     ];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);

@@ -138,24 +138,43 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
         (0, 0, 0),
         "a second run finds nothing to do: {again}"
     );
+    assert_eq!(
+        again["report"]["scope"], "changes",
+        "later runs read only changes"
+    );
+    assert!(count(&again, "seen") < USERS as u64, "{again}");
 
-    // A change, a rename, one leaving, one new; an administrator's disable holds.
+    // A change and a rename: an incremental run reads only those.
     slapd.modify(&format!("dn: uid={},ou=people,{BASE}\nchangetype: modify\nreplace: mobile\nmobile: +1 555 019 9999\n", uid(2)));
     let renamed_id = user(&server, &uid(3))["id"].clone();
     slapd.rename(&uid(3), "user0003b");
-    group_change(&slapd, "delete", &[4]);
-    group_change(&slapd, "add", &[USERS + 1]);
-    server.cli_ok(&["user", "disable", &uid(20)]);
     let (code, changed) = sync(&server, &[]);
     assert_eq!(code, 0, "{changed}");
     assert_eq!(
-        (
-            count(&changed, "added"),
-            count(&changed, "updated"),
-            count(&changed, "disabled")
-        ),
-        (1, 2, 1),
+        (count(&changed, "added"), count(&changed, "updated")),
+        (0, 2),
         "{changed}"
+    );
+    assert_eq!(changed["report"]["scope"], "changes");
+    assert!(
+        count(&changed, "seen") < 100,
+        "only changed entries were read: {changed}"
+    );
+
+    // One leaving the group, one joining: the group's mark moved, so the run reads everyone.
+    group_change(&slapd, "delete", &[4]);
+    group_change(&slapd, "add", &[USERS + 1]);
+    server.cli_ok(&["user", "disable", &uid(20)]);
+    let (code, full) = sync(&server, &[]);
+    assert_eq!(
+        (
+            code,
+            count(&full, "added"),
+            count(&full, "disabled"),
+            full["report"]["scope"].as_str()
+        ),
+        (0, 1, 1, Some("full")),
+        "{full}"
     );
     assert_eq!(user(&server, &uid(2))["phone"], "+15550199999");
     assert_eq!(
@@ -179,7 +198,7 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
     // Over the threshold (5): nothing changes until approved.
     let leaving: Vec<usize> = (100..110).collect();
     group_change(&slapd, "delete", &leaving);
-    let (code, held) = sync(&server, &[]);
+    let (code, held) = sync(&server, &["--full"]);
     assert_eq!(
         (code, held["report"]["status"].as_str()),
         (3, Some("awaiting_approval")),
@@ -192,7 +211,24 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
     assert_eq!(user(&server, &uid(100))["enabled"], true, "nothing changed");
     let status = server.cli_json(&["directory", "status"]);
     assert_eq!(status["status"], "awaiting_approval");
-    let (code, approved) = sync(&server, &["--approve"]);
+    // doctor says so too, and that the service account binds.
+    let out = server.cli(&["--json", "doctor"]);
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).expect("doctor JSON");
+    let finding = |check: &str| {
+        findings
+            .iter()
+            .find(|f| f["check"] == check)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(finding("directory.bind")["status"], "pass", "{findings:?}");
+    let sync_finding = finding("directory.sync");
+    assert_eq!(sync_finding["status"], "warn", "{findings:?}");
+    assert!(sync_finding["fix"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("--approve"));
+    let (code, approved) = sync(&server, &["--full", "--approve"]);
     assert_eq!((code, count(&approved, "disabled")), (0, 10), "{approved}");
     assert_eq!(user(&server, &uid(100))["enabled"], false);
 }
@@ -286,6 +322,17 @@ async fn a_running_server_syncs_on_its_own_and_welcomes_synced_users() {
         "the welcome carries the portal link"
     );
     assert_eq!(user(&server, "wendy")["phone"], "+15550000777");
+    // The run is on /metrics, for the "sync stopped" alert.
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics.contains("countersign_directory_last_sync_timestamp_seconds "),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("countersign_directory_changes_total{action=\"add\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("countersign_directory_awaiting_approval 0"));
 }
 
 #[tokio::test]
@@ -331,4 +378,41 @@ async fn the_portal_takes_the_directory_password() {
         .post_owned("/portal/login", &login("pia", "pia-password"))
         .await;
     assert_eq!(right.location(), "/portal/verify", "{}", right.body);
+}
+
+#[tokio::test]
+async fn the_console_shows_the_runs_and_approves_a_waiting_one() {
+    use common::console::{add_admin, Visitor};
+    let slapd = Slapd::start();
+    let mut people = String::new();
+    let mut group = format!("dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\n");
+    for n in 1..=8 {
+        people.push_str(&person(&uid(n), &format!("+1555010000{n}")));
+        let _ = writeln!(group, "member: uid={},ou=people,{BASE}", uid(n));
+    }
+    slapd.add(&people);
+    slapd.add(&group);
+    let env = directory_env(&slapd, &slapd.ldaps_url());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let server = Server::start_with(&Db::sqlite(), &env).await;
+    server.cli_ok(&["directory", "sync"]);
+    group_change(&slapd, "delete", &[1, 2, 3, 4, 5, 6]);
+    let (code, _) = sync(&server, &["--full"]);
+    assert_eq!(code, 3, "over the threshold");
+
+    add_admin(&server, "root", "admin");
+    let mut root = Visitor::new(&server.base());
+    root.sign_in("root").await;
+    let page = root.get("/admin/settings").await;
+    assert!(page.body.contains("awaiting approval"), "{}", page.body);
+    assert!(page.body.contains("id=\"directory-approve\""));
+    let done = root
+        .post(
+            "/admin/directory/sync",
+            &[("csrf", &page.csrf()), ("approve", "1")],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(user(&server, &uid(1))["enabled"], false);
+    assert!(root.get("/admin/settings").await.body.contains(">applied<"));
 }

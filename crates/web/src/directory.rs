@@ -41,7 +41,7 @@ pub async fn status(
 ) -> Result<Json<DirectoryStatus>, ApiError> {
     let last = DirectorySync::read_last_run(state.store.as_ref()).await?;
     Ok(Json(DirectoryStatus {
-        configured: state.directory_configured,
+        configured: state.directory_sync.is_some(),
         last_run: last.map(|r| SyncRun {
             at: countersign_domain::clock::rfc3339(r.at),
             status: r.status,

@@ -81,8 +81,8 @@ pub struct AppState {
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,
-    /// A directory is configured (`[directory] url`).
-    pub directory_configured: bool,
+    /// Runs a directory sync now, when a directory is configured (`[directory] url`).
+    pub directory_sync: Option<Arc<dyn countersign_domain::directory::SyncTrigger>>,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).

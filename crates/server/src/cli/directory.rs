@@ -21,7 +21,8 @@ pub enum DirectoryCommand {
         /// Apply a run that disables or removes more users than directory.approval_threshold.
         #[arg(long)]
         approve: bool,
-        /// Read every user (every run is a full read for now).
+        /// Read every user (finds users who left); otherwise only those changed
+        /// since the last run, with a full run at least once a day.
         #[arg(long)]
         full: bool,
     },
@@ -50,7 +51,7 @@ pub async fn directory(app: &App, command: DirectoryCommand, out: &Output) -> Re
         DirectoryCommand::Sync {
             dry_run,
             approve,
-            full: _,
+            full,
         } => {
             let mode = match (dry_run, approve) {
                 (true, _) => SyncMode::DryRun,
@@ -64,7 +65,7 @@ pub async fn directory(app: &App, command: DirectoryCommand, out: &Output) -> Re
                 }
             };
             let report = crate::directory::Runner::new(app, &config)
-                .run(mode, progress)
+                .run(mode, full, progress)
                 .await?;
             if !out.json {
                 eprintln!();

@@ -3,6 +3,7 @@
 
 mod certificate;
 mod clock;
+mod directory;
 mod mail;
 mod radius;
 mod served;
@@ -40,6 +41,7 @@ impl Doctor {
         clock::register(&mut doctor);
         mail::register(&mut doctor);
         radius::register(&mut doctor);
+        directory::register(&mut doctor);
         doctor
     }
 
