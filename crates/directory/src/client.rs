@@ -179,11 +179,11 @@ impl Directory {
     }
 
     /// What says an entry changed: uSNChanged on AD (one DC's counter: keep
-    /// the sync on one DC, the first in directory.url), modifyTimestamp on LDAP.
+    /// the sync on one DC, the first in directory.url), entryCSN on LDAP (microseconds, where modifyTimestamp counts seconds).
     pub fn change_attribute(&self) -> &'static str {
         match self.settings.kind {
             DirectoryKind::Ad => "uSNChanged",
-            DirectoryKind::Ldap => "modifyTimestamp",
+            DirectoryKind::Ldap => "entryCSN",
         }
     }
 

@@ -19,7 +19,7 @@ const GROUP_MARK_KEY: &str = "directory.group_mark";
 const FULL_EVERY_SECONDS: i64 = 86_400;
 
 /// The newest change among `entries`: the largest uSNChanged (a number) or
-/// modifyTimestamp (GeneralizedTime, which sorts as text).
+/// entryCSN (a timestamp with microseconds first, which sorts as text).
 fn newest_change(entries: &[DirEntry], attribute: &str, kind: DirectoryKind) -> Option<String> {
     let values = entries.iter().filter_map(|e| e.text(attribute));
     match kind {
