@@ -5,6 +5,7 @@ mod backup;
 mod cli;
 mod config;
 mod doctor;
+mod health;
 mod http;
 mod logging;
 mod messaging;
@@ -96,6 +97,8 @@ enum Command {
     Tls(TlsCommand),
     /// Check the set-up: certificates, TLS, clock, database. Exits non-zero on FAIL.
     Doctor,
+    /// Exit 0 when this node's listener answers /healthz (container health checks).
+    Health,
     /// Check a code for a user, as an application would.
     Verify { username: String, code: String },
     /// Copy the database and the encryption key into FILE while the server runs.
@@ -169,6 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Tls(command) = cli.command {
         return cli::tls(command, &config.data_dir, &cli::Output { json: cli.json });
     }
+    if let Command::Health = cli.command {
+        return health::check(&config).await;
+    }
     if let Command::Doctor = cli.command {
         logging::init("error", config.log_json);
         return doctor::report(config, cli.json).await;
@@ -230,6 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(_)
         | Command::Tls(_)
         | Command::Doctor
+        | Command::Health
         | Command::Backup { .. }
         | Command::Restore { .. } => Ok(ExitCode::SUCCESS),
     }
