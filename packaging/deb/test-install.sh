@@ -47,10 +47,12 @@ dpkg -i "$deb" >"$T/install.log" 2>&1 || { cat "$T/install.log"; fail "dpkg -i";
 grep -q 'generated the encryption key' "$T/install.log" || fail "the first install generates the key"
 
 unit=/lib/systemd/system/countersign.service
+units="$unit /lib/systemd/system/countersign-backup.service /lib/systemd/system/countersign-backup.timer"
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify --recursive-errors=no --man=no "$unit" 2>&1) || fail "systemd-analyze verify: $out"
+  # shellcheck disable=SC2086 # one path per word
+  out=$(systemd-analyze verify --recursive-errors=no --man=no $units 2>&1) || fail "systemd-analyze verify: $out"
   [ -z "$out" ] || fail "systemd-analyze verify warns: $out"
-  say "systemd-analyze verify: the unit passes ($(systemd-analyze security --offline=yes "$unit" 2>/dev/null | tail -1 | sed 's/^→ //'))"
+  say "systemd-analyze verify: the units pass ($(systemd-analyze security --offline=yes "$unit" 2>/dev/null | tail -1 | sed 's/^→ //'))"
 else
   say "systemd-analyze not available: the unit is not verified"
 fi
@@ -62,6 +64,7 @@ mode_is() { # PATH OWNER:GROUP MODE
 mode_is /usr/bin/countersign root:root 755
 mode_is /usr/bin/countersign-authenticator root:root 755
 mode_is $unit root:root 644
+mode_is /lib/systemd/system/countersign-backup.timer root:root 644
 mode_is /etc/countersign root:countersign 750
 mode_is /etc/countersign/countersign.toml root:countersign 640
 mode_is /var/lib/countersign countersign:countersign 700
@@ -85,6 +88,14 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$T/serve.log"; f
 kill "$server"; wait "$server" 2>/dev/null || true; server=""
 mode_is /var/lib/countersign/countersign.db countersign:countersign 600
 say "the installed binary runs as countersign with the installed config and data"
+
+# The backup timer's command, as the service runs it (systemd is not needed for that).
+install -d -o countersign -g countersign -m 0700 /var/lib/countersign/backups
+cmd=$(sed -n "s/^ExecStart=//p" /lib/systemd/system/countersign-backup.service | sed 's/%%/%/g')
+(umask 077; runuser -u countersign -- /bin/bash -c "$cmd") >/dev/null 2>"$T/backup.err" || { cat "$T/backup.err"; fail "the backup service's command"; }
+ls /var/lib/countersign/backups/countersign-*.csb >/dev/null || fail "the backup service's command writes a backup"
+{ cs doctor || true; } | grep -q "PASS  store.backup" || fail "doctor sees the backup"
+say "the backup timer's command writes a backup doctor sees"
 
 state() { sha256sum /var/lib/countersign/encryption.key /var/lib/countersign/countersign.db /etc/countersign/countersign.toml; }
 before=$(state)
