@@ -33,6 +33,10 @@ panel("HTTP connections cut or refused", [(f'sum by (cause) (increase(countersig
                                           (f'sum by (cause) (increase(countersign_http_connections_refused_total{{{sel}}}[$__rate_interval]))', "refused: {{cause}}")])
 panel("Certificate days left", [('(probe_ssl_earliest_cert_expiry{job="countersign-tls"} - time()) / 86400', "{{instance}}")], unit="d", kind="stat",
       desc="from the blackbox exporter probing public_url (job countersign-tls)")
+panel("Directory sync", [(f'time() - max(countersign_directory_last_sync_timestamp_seconds{{{sel}}})', "since the last sync"),
+                         (f'max(countersign_directory_awaiting_approval{{{sel}}})', "awaiting approval")], unit="s",
+      desc="only the node holding the sync lease syncs")
+panel("Directory changes by action", [(f'sum by (action) (increase(countersign_directory_changes_total{{{sel}}}[$__rate_interval]))', "{{action}}")])
 panel("Versions", [(f'count by (version) (countersign_build_info{{{sel}}})', "{{version}}")], kind="stat")
 dash = {
     "__inputs": [{"name": "DS_PROMETHEUS", "label": "Prometheus", "type": "datasource", "pluginId": "prometheus", "pluginName": "Prometheus"}],

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod decision;
 pub mod device_auth;
 pub mod diagnostics;
+pub mod directory;
 pub mod error;
 pub mod ids;
 pub mod matching;

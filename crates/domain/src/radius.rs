@@ -23,6 +23,8 @@ pub enum FirstFactor {
     None,
     /// Forward the Access-Request to an upstream RADIUS server.
     Radius,
+    /// Check the password by binding as the user in the directory (`[directory]`).
+    Ldap,
 }
 
 impl Flow {
@@ -46,6 +48,7 @@ impl FirstFactor {
         match text {
             "none" => Some(FirstFactor::None),
             "radius" => Some(FirstFactor::Radius),
+            "ldap" => Some(FirstFactor::Ldap),
             _ => None,
         }
     }
@@ -53,6 +56,7 @@ impl FirstFactor {
         match self {
             FirstFactor::None => "none",
             FirstFactor::Radius => "radius",
+            FirstFactor::Ldap => "ldap",
         }
     }
 }

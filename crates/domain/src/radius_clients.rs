@@ -100,7 +100,10 @@ impl RadiusClientSpec {
                     "first_factor = radius needs upstream (host:port) and upstream_secret",
                 ))
             }
-            (FirstFactor::None, _, _) => {}
+            (FirstFactor::Ldap, _, _) if self.flow == Flow::Otp => {
+                return Err(DomainError::invalid("flow", "an LDAP first factor needs the challenge flow (the password is the first factor, the code comes second)"));
+            }
+            (FirstFactor::Ldap | FirstFactor::None, _, _) => {}
         }
         Ok(net)
     }

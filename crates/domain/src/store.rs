@@ -249,6 +249,7 @@ pub trait Store:
     + crate::webpush::WebPushStore
     + crate::console::SessionStore
     + crate::portal::PortalStore
+    + crate::directory::DirectoryStore
     + DecisionStore
     + Send
     + Sync

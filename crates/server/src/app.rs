@@ -46,6 +46,7 @@ pub struct App {
     pub webpush_metrics: Arc<WebPushMetrics>,
     pub sessions: countersign_domain::console::Sessions,
     pub portal: countersign_domain::portal::Portal,
+    pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
 }
@@ -149,6 +150,14 @@ impl App {
             verifier.settings().clone(),
             config.portal.clone(),
         );
+        let portal = match &config.directory {
+            Some(d) => {
+                let directory = countersign_directory::Directory::new(d.settings.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(directory)))
+            }
+            None => portal,
+        };
         let welcome = Welcome::new(
             store.clone(),
             outbox.clone(),
@@ -166,6 +175,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
+            directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,
@@ -224,6 +234,10 @@ impl App {
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
+            directory_sync: self.config.directory.as_ref().map(|d| {
+                Arc::new(crate::directory::Runner::new(self, d))
+                    as Arc<dyn countersign_domain::directory::SyncTrigger>
+            }),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             radius_clients: self.radius_clients.clone(),

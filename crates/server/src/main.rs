@@ -4,6 +4,7 @@ mod app;
 mod backup;
 mod cli;
 mod config;
+mod directory;
 mod doctor;
 mod health;
 mod http;
@@ -26,8 +27,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    AdminCommand, ApiKeyCommand, DeviceCommand, MessageCommand, RadiusCommand, SettingsCommand,
-    TlsCommand, TokenCommand, UserCommand,
+    AdminCommand, ApiKeyCommand, DeviceCommand, DirectoryCommand, MessageCommand, RadiusCommand,
+    SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::Overrides;
 
@@ -77,6 +78,9 @@ enum Command {
     /// The sign-in policy kept in the store (also the console's settings page).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Users from Active Directory or LDAP: sync now, or the last run.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
@@ -228,6 +232,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(command) => cli::admin(&app, command, &out).await,
         Command::Settings(command) => cli::settings(&app, command, &out).await,
         Command::User(command) => cli::user(&app, command, &out).await,
+        Command::Directory(command) => cli::directory(&app, command, &out).await,
         Command::Token(command) => cli::token(&app, command, &out).await,
         Command::Message(command) => cli::message(&app, command, &out).await,
         Command::Device(command) => cli::device(&app, command, &out).await,

@@ -41,6 +41,7 @@ pub async fn run(app: App) -> Result<()> {
         app.outbox.metrics(),
         http_metrics.clone(),
         app.webpush_metrics.clone(),
+        app.directory_metrics.clone(),
     ];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
@@ -50,6 +51,10 @@ pub async fn run(app: App) -> Result<()> {
     run_outbox(&app);
     clean_nonces(&app);
     refresh_settings(&app);
+    if let Some(directory) = &config.directory {
+        crate::directory::Runner::new(&app, directory)
+            .schedule(countersign_domain::ids::new_id("node"));
+    }
     let state = app.web_state(door_metrics, served_pin(config));
     let router = countersign_web::router(state.clone(), options);
     let served = http::Served::new(router, state, http_limits(config), http_metrics);
@@ -110,9 +115,13 @@ fn run_outbox(app: &App) {
 }
 
 /// Other nodes' settings changes reach this one within seconds; expired
-/// console sessions are swept now and then (they are refused anyway).
+/// console and portal sessions are swept now and then (they are refused anyway).
 fn refresh_settings(app: &App) {
-    let (settings, sessions) = (app.settings.clone(), app.sessions.clone());
+    let (settings, sessions, portal) = (
+        app.settings.clone(),
+        app.sessions.clone(),
+        app.portal.clone(),
+    );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SETTINGS_REFRESH);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -124,6 +133,9 @@ fn refresh_settings(app: &App) {
             if round % 120 == 0 {
                 if let Err(e) = sessions.sweep().await {
                     tracing::warn!(error = %e, "cannot remove expired console sessions");
+                }
+                if let Err(e) = portal.sweep_sessions().await {
+                    tracing::warn!(error = %e, "cannot remove expired portal sessions");
                 }
             }
         }

@@ -431,6 +431,7 @@ async fn bad_input_is_answered_next_to_the_field_and_saves_nothing() {
         .await;
     assert_eq!(rename.status, 404);
     assert_eq!(pat.get("/portal/secret/other").await.status, 404);
+    assert_eq!(pat.get("/portal/nonesuch").await.status, 404);
     // Last: the server closes the connection after refusing the body.
     let huge = "x".repeat(200_000);
     assert_eq!(

@@ -8,6 +8,7 @@ mod admins;
 mod audit;
 pub mod backup;
 mod decision;
+mod directory;
 pub mod sqlite;
 
 pub mod keys;
@@ -477,6 +478,34 @@ impl SessionStore for SqlStore {
     }
     async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
         admins::by_id(&self.pool, admin_id).await
+    }
+}
+
+#[async_trait]
+impl countersign_domain::directory::DirectoryStore for SqlStore {
+    async fn directory_links(
+        &self,
+    ) -> StoreResult<Vec<countersign_domain::directory::DirectoryLink>> {
+        directory::links(&self.pool).await
+    }
+    async fn put_directory_link(
+        &self,
+        link: &countersign_domain::directory::DirectoryLink,
+        now: i64,
+    ) -> StoreResult<()> {
+        directory::put_link(&self.writer, link, now).await
+    }
+    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
+        directory::rename(&self.writer, user_id, username, now).await
+    }
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        directory::take_lease(&self.writer, name, holder, now, until).await
     }
 }
 

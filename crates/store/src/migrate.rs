@@ -100,6 +100,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_portal.sql"),
         postgres: include_str!("../migrations/postgres/0015_portal.sql"),
     },
+    Migration {
+        version: 17,
+        description: "users linked to the directory by its unique id",
+        sqlite: include_str!("../migrations/sqlite/0017_directory.sql"),
+        postgres: include_str!("../migrations/postgres/0017_directory.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -101,6 +101,7 @@ on_both!(
     enrolment_links_are_single_use_and_expire,
     portal_sessions_keep_sealed_state_and_expire,
     portal_pins_follow_the_policy_and_history,
+    leases_go_to_one_holder_at_a_time,
 );
 
 async fn users_are_unique_ignoring_case(store: SqlStore) {
@@ -1024,4 +1025,23 @@ async fn portal_pins_follow_the_policy_and_history(store: SqlStore) {
         .await
         .expect("check")
         .is_none());
+}
+
+async fn leases_go_to_one_holder_at_a_time(store: SqlStore) {
+    let w = world(store);
+    let lease = |holder: &'static str, now: i64| {
+        let store = w.store.clone();
+        async move {
+            store
+                .take_lease("directory.sync", holder, now, now + 60)
+                .await
+                .expect("lease")
+        }
+    };
+    assert!(lease("node-a", NOW).await, "free: a takes it");
+    assert!(!lease("node-b", NOW + 10).await, "a holds it");
+    assert!(lease("node-a", NOW + 30).await, "a renews it (until +90)");
+    assert!(!lease("node-b", NOW + 80).await, "still a's");
+    assert!(lease("node-b", NOW + 90).await, "run out: b takes it");
+    assert!(!lease("node-a", NOW + 100).await);
 }

@@ -7,6 +7,7 @@ mod audit;
 pub mod console;
 mod device;
 mod diagnostics;
+mod directory;
 mod error;
 mod extract;
 mod inbound;
@@ -77,6 +78,8 @@ pub struct AppState {
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,
+    /// Runs a directory sync now, when a directory is configured (`[directory] url`).
+    pub directory_sync: Option<Arc<dyn countersign_domain::directory::SyncTrigger>>,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::settings::SettingsService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).
@@ -129,6 +132,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
         .route("/settings", get(settings::show).patch(settings::update))
+        .route("/directory/status", get(directory::status))
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(system::openapi));
     Router::new()

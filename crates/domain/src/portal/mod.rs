@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 pub use contact::ContactError;
 pub use links::{LinkState, LINK_PURPOSE};
+pub use password::PasswordDirectory;
 pub use pin_policy::check_pin_policy;
 pub use session::{PendingContact, PortalLive, PortalStage, SessionData, Underway};
 pub use store::{EnrolmentLinkRow, PortalAccount, PortalSessionRow, PortalStore};
@@ -66,6 +67,8 @@ pub struct Portal {
     pub(crate) settings: SettingsHandle,
     pub(crate) sessions: SessionPolicy,
     pub(crate) policy: PortalPolicy,
+    /// Users' passwords are the directory's (the first factor in order: the directory, else the portal's own).
+    pub(crate) directory: Option<Arc<dyn PasswordDirectory>>,
 }
 
 impl Portal {
@@ -87,7 +90,14 @@ impl Portal {
             settings,
             sessions: policy.sessions,
             policy,
+            directory: None,
         }
+    }
+
+    /// Passwords are checked against the directory.
+    pub fn with_directory(mut self, directory: Arc<dyn PasswordDirectory>) -> Self {
+        self.directory = Some(directory);
+        self
     }
 
     pub fn policy(&self) -> &PortalPolicy {

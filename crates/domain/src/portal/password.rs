@@ -12,6 +12,15 @@ use crate::user::{is_principal, User};
 /// The shortest portal password.
 pub const MIN_USER_PASSWORD_CHARS: usize = 10;
 
+/// Where users' passwords live when a directory is configured: the portal
+/// then asks it instead of keeping passwords of its own.
+#[async_trait::async_trait]
+pub trait PasswordDirectory: Send + Sync {
+    /// Whether `password` is the user's directory password. Costs the same
+    /// for unknown users (the implementation binds either way).
+    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError>;
+}
+
 impl Portal {
     /// The user when the password is theirs; `None` for every other case.
     pub async fn check_password(
@@ -23,6 +32,10 @@ impl Portal {
             true => None,
             false => self.store.user_by_name(username).await?,
         };
+        if let Some(directory) = &self.directory {
+            let matches = directory.password_matches(username, password).await?;
+            return Ok(user.filter(|_| matches));
+        }
         let account = match &user {
             Some(user) => self.store.portal_account(&user.id).await?,
             None => None,
@@ -35,7 +48,15 @@ impl Portal {
         Ok(user.filter(|_| matches))
     }
 
+    /// Whether the portal keeps passwords itself (no directory configured).
+    pub fn own_passwords(&self) -> bool {
+        self.directory.is_none()
+    }
+
     pub async fn has_password(&self, user_id: &str) -> Result<bool, DomainError> {
+        if self.directory.is_some() {
+            return Ok(true);
+        }
         let account = self.store.portal_account(user_id).await?;
         Ok(account.is_some_and(|a| a.password_hash.is_some()))
     }
@@ -47,6 +68,12 @@ impl Portal {
         password: &str,
         again: &str,
     ) -> Result<(), DomainError> {
+        if self.directory.is_some() {
+            return Err(DomainError::invalid(
+                "password",
+                "your password is your organisation's network password: change it there",
+            ));
+        }
         if password.chars().count() < MIN_USER_PASSWORD_CHARS {
             return Err(DomainError::invalid(
                 "password",

@@ -4,6 +4,7 @@
 mod admins;
 mod apikeys;
 mod devices;
+mod directory;
 mod messages;
 mod radius;
 mod settings;
@@ -23,6 +24,7 @@ use crate::app::App;
 pub use admins::{admin, AdminCommand};
 pub use apikeys::{apikey, ApiKeyCommand};
 pub use devices::{device, DeviceCommand};
+pub use directory::{directory, DirectoryCommand};
 pub use messages::{message, MessageCommand};
 pub use radius::{radius, RadiusCommand};
 pub use settings::{settings, SettingsCommand};

@@ -38,7 +38,7 @@ pub enum ClientCommand {
         /// otp: the password is the code; challenge: the code is asked for in a second round.
         #[arg(long, default_value = "otp")]
         flow: String,
-        /// none: the client checked the password; radius: forward it to --upstream.
+        /// none: the client checked the password; radius: forward it to --upstream; ldap: bind as the user in [directory].
         #[arg(long, default_value = "none")]
         first_factor: String,
         /// host:port of the upstream RADIUS server (with --first-factor radius).
@@ -95,7 +95,7 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
                 flow: Flow::parse(&flow)
                     .with_context(|| format!("--flow '{flow}': use otp or challenge"))?,
                 first_factor: FirstFactor::parse(&first_factor).with_context(|| {
-                    format!("--first-factor '{first_factor}': use none or radius")
+                    format!("--first-factor '{first_factor}': use none, radius or ldap")
                 })?,
                 upstream,
                 upstream_secret: upstream_secret_file

@@ -136,6 +136,11 @@ fn set(
             known.join(", ")
         ));
     };
+    // A list key given one value means a list of one.
+    let value = match (key.kind, value) {
+        (Kind::List, Value::String(one)) => Value::Array(vec![Value::String(one)]),
+        (_, value) => value,
+    };
     let fits = matches!(
         (key.kind, &value),
         (Kind::Str, Value::String(_))
@@ -369,6 +374,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
                 .unwrap_or_else(|| "Countersign".into()),
         },
         web_push: web_push(&mut r),
+        directory: super::directory::load(&mut r),
         messaging: super::messaging::read(&mut r),
         radius_listen: r.text("radius.listen"),
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,

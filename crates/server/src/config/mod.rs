@@ -1,6 +1,7 @@
 //! Configuration: one TOML file, overridden by `COUNTERSIGN_*` variables,
 //! then by command-line flags. Every problem is reported at once.
 
+mod directory;
 mod load;
 mod messaging;
 mod radius_clients;
@@ -45,6 +46,8 @@ pub struct Config {
     pub time_url: Option<String>,
     pub push: countersign_domain::push_policy::PushPolicy,
     pub web_push: WebPushConfig,
+    /// `[directory]`, when `directory.url` is set.
+    pub directory: Option<DirectoryConfig>,
     pub messaging: messaging::MessagingConfig,
     pub radius_listen: Option<String>,
     pub radius_hold_seconds: u64,
@@ -124,6 +127,14 @@ impl Config {
             lockout_seconds: i64::from(self.lockout_minutes) * 60,
         }
     }
+}
+
+/// `[directory]`: where users come from.
+#[derive(Debug, Clone)]
+pub struct DirectoryConfig {
+    pub settings: countersign_directory::DirectorySettings,
+    pub policy: countersign_domain::directory::SyncPolicy,
+    pub interval_seconds: u64,
 }
 
 /// `[web_push]`: waking the web app when it is closed.

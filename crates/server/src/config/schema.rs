@@ -68,6 +68,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("email", "Welcome emails and message templates."),
     ("codes", "Codes sent by SMS or email."),
     ("radius", "The RADIUS listener (UDP) for VPNs, gateways and Wi-Fi. Off unless listen is set."),
+    ("directory", "Users from Active Directory or LDAP (see docs/directory.md). Off unless url is set."),
 ];
 
 pub const KEYS: &[Key] = &[
@@ -176,6 +177,32 @@ pub const KEYS: &[Key] = &[
          require_user_match (default true; false lets unknown or unenrolled users through as not_enrolled), \
          fallback_otp (default false; a push timeout or no device asks for an OATH code instead). \
          Also `countersign radius client add`."),
+    key("directory.url", Kind::List, None,
+        "One server or a list, tried in order: ldaps://dc1.example.org, or ldap://... (StartTLS unless allow_plain)."),
+    key("directory.kind", Kind::Str, Some("\"ad\""),
+        "ad (objectGUID, sAMAccountName, userAccountControl, nested groups) or ldap (entryUUID, uid, memberOf)."),
+    key("directory.bind_dn", Kind::Str, None, "The service account that searches, e.g. CN=svc-mfa,OU=Service,DC=example,DC=org."),
+    Key { path: "directory.bind_password", kind: Kind::Str, default: None, doc: "The service account's password (better: bind_password_file).", secret: true },
+    key("directory.bind_password_file", Kind::Str, None, "A file holding the service account's password."),
+    key("directory.ca_file", Kind::Str, None, "PEM certificates to trust for the directory's TLS (AD's usually come from a private CA); default: the system's."),
+    key("directory.allow_plain", Kind::Bool, Some("false"), "Allow ldap:// without StartTLS (passwords in the clear): only on a trusted network."),
+    key("directory.base_dn", Kind::Str, None, "Where users are searched, e.g. DC=example,DC=org."),
+    key("directory.user_filter", Kind::Str, None,
+        "LDAP filter for user entries; default (&(objectCategory=person)(objectClass=user)) on AD, (objectClass=inetOrgPerson) on LDAP."),
+    key("directory.group_dn", Kind::Str, None, "Only members of this group (nested groups followed on AD)."),
+    key("directory.id_attribute", Kind::Str, None, "The unique id (default objectGUID on AD, entryUUID on LDAP)."),
+    key("directory.username_attribute", Kind::Str, None, "The username (default sAMAccountName on AD, uid on LDAP; userPrincipalName also works)."),
+    key("directory.display_name_attribute", Kind::Str, None, "The display name (default displayName on AD, cn on LDAP)."),
+    key("directory.email_attribute", Kind::Str, None, "The email address (default mail)."),
+    key("directory.phone_attribute", Kind::Str, None, "A phone number (default telephoneNumber), used when there is no mobile."),
+    key("directory.mobile_attribute", Kind::Str, None, "The mobile number for texts (default mobile)."),
+    key("directory.default_country_code", Kind::Str, None, "Country code for numbers without one, e.g. 44."),
+    key("directory.interval_minutes", Kind::Int, Some("15"), "Minutes between syncs (1-1440)."),
+    key("directory.on_removal", Kind::Str, Some("\"disable\""), "disable or remove users no longer in the directory or the group."),
+    key("directory.approval_threshold", Kind::Int, Some("5"),
+        "A run that would disable or remove more users than this waits for `countersign directory sync --approve`."),
+    key("directory.timeout_seconds", Kind::Int, Some("10"), "How long one directory operation may take (1-300)."),
+    key("directory.page_size", Kind::Int, Some("500"), "Entries per page of a search (10-5000; AD's MaxPageSize is 1000)."),
 ];
 
 pub fn find(path: &str) -> Option<&'static Key> {

@@ -4,6 +4,7 @@
 mod backup;
 mod certificate;
 mod clock;
+mod directory;
 mod mail;
 mod radius;
 mod served;
@@ -41,6 +42,7 @@ impl Doctor {
         clock::register(&mut doctor);
         mail::register(&mut doctor);
         radius::register(&mut doctor);
+        directory::register(&mut doctor);
         doctor
     }
 

@@ -125,6 +125,9 @@ async fn first_round(
             }
         }
     }
+    if client.first_factor == FirstFactor::Ldap {
+        return ldap_first_round(ctx, client, request, attempt, password).await;
+    }
     // Method words, where the password is not the first factor.
     let method = match client.first_factor {
         FirstFactor::None => match text_of(password).to_lowercase().as_str() {
@@ -132,7 +135,7 @@ async fn first_round(
             "code" => Some(Method::Otp),
             _ => None,
         },
-        FirstFactor::Radius => None,
+        FirstFactor::Radius | FirstFactor::Ldap => None,
     };
     let attempt = Attempt { method, ..attempt };
     let step = ctx.signin.start(&attempt).await?;
@@ -142,6 +145,44 @@ async fn first_round(
         &attempt,
         step,
         (passed, &request.authenticator),
+    )
+    .await
+}
+
+/// The password checked by binding as the user in the directory, decided
+/// by the engine's first factor (a wrong one counts towards lockout and
+/// sends no push); a right one starts the user's method.
+async fn ldap_first_round(
+    ctx: &Context,
+    client: &RadiusClient,
+    request: &Packet,
+    attempt: Attempt,
+    password: &[u8],
+) -> Result<Decision, DomainError> {
+    let Some(directory) = &ctx.directory else {
+        tracing::error!(client = %client.name, "first_factor = ldap but no [directory] is configured");
+        return Ok(Decision::Drop("no_directory"));
+    };
+    let text = String::from_utf8_lossy(password);
+    let right = match directory.check_password(&attempt.username, &text).await {
+        Ok(countersign_directory::PasswordCheck::Right { .. }) => true,
+        Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
+            tracing::warn!(user = %attempt.username, dn = %dn, detail = %detail, "directory password expired or must change");
+            false
+        }
+        Ok(_) => false,
+        Err(e) => {
+            tracing::warn!(client = %client.name, error = %e, "the directory cannot check passwords");
+            return Ok(Decision::Drop("directory_unreachable"));
+        }
+    };
+    let step = ctx.signin.first_factor(&attempt, right).await?;
+    answer(
+        ctx,
+        client,
+        &attempt,
+        step,
+        (Passed::default(), &request.authenticator),
     )
     .await
 }

@@ -48,6 +48,8 @@ pub struct Context {
     drops: Drops,
     /// Seals the MPPE keys a challenge row keeps.
     key: countersign_domain::crypto::SecretKey,
+    /// Checks passwords for clients with `first_factor = "ldap"`.
+    directory: Option<countersign_directory::Directory>,
 }
 
 /// Binds the listener and starts serving; returns its metrics for `/metrics`.
@@ -82,6 +84,13 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         hold_seconds: app.config.radius_hold_seconds,
         drops: Drops::new(app.sql.clone()),
         key,
+        directory: match &app.config.directory {
+            Some(d) => Some(
+                countersign_directory::Directory::new(d.settings.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            None => None,
+        },
     });
     tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
     tokio::spawn(housekeeping(ctx.clone()));

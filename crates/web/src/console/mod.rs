@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/admin/settings", get(settings::show).post(settings::save))
         .route("/admin/settings/welcome-test", post(settings::welcome_test))
+        .route("/admin/directory/sync", post(settings::directory_sync))
         .route("/admin/audit", get(audit::list))
         .route("/admin/audit.csv", get(audit::csv))
         .route("/admin/assets/console.css", get(css))

@@ -78,10 +78,63 @@ const FIELDS: [&str; 6] = [
 
 pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
     let current = SettingsForm::of(&state.settings.current());
-    page(&state, &visitor, &current, &Errors::new())
+    page(&state, &visitor, &current, &Errors::new()).await
 }
 
-fn page(state: &AppState, visitor: &Visitor, form: &SettingsForm, errors: &Errors) -> Response {
+/// The directory card: configured or not, the last run.
+async fn directory_card(state: &AppState) -> minijinja::Value {
+    let last = countersign_domain::directory::DirectorySync::read_last_run(state.store.as_ref())
+        .await
+        .ok()
+        .flatten();
+    let last = last.map(|r| {
+        context! { at => super::page::when(r.at), status => r.status, seen => r.seen, added => r.added,
+            updated => r.updated, disabled => r.disabled, removed => r.removed, errors => r.errors, ms => r.duration_ms }
+    });
+    context! { configured => state.directory_sync.is_some(), last => last }
+}
+
+/// Runs the directory sync now; `approve` applies a run over the threshold.
+pub async fn directory_sync(
+    State(state): State<AppState>,
+    Owner(owner): Owner,
+    visitor: Visitor,
+    Form(form): Form<DirectoryForm>,
+) -> Response {
+    let Some(trigger) = &state.directory_sync else {
+        return failure(DomainError::invalid(
+            "directory",
+            "no directory is configured (directory.url)",
+        ));
+    };
+    let mode = match form.approve.is_some() {
+        true => countersign_domain::directory::SyncMode::Approved,
+        false => countersign_domain::directory::SyncMode::Normal,
+    };
+    match trigger.run_now(mode).await {
+        Ok(report) => {
+            let action = format!(
+                "directory sync {} (added {}, updated {}, disabled {}, removed {})",
+                report.status, report.added, report.updated, report.disabled, report.removed
+            );
+            audit(&state, &owner, &visitor, &action, "-").await;
+            Redirect::to("/admin/settings#directory").into_response()
+        }
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DirectoryForm {
+    approve: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    form: &SettingsForm,
+    errors: &Errors,
+) -> Response {
     let status = match errors.is_empty() {
         true => StatusCode::OK,
         false => StatusCode::UNPROCESSABLE_ENTITY,
@@ -92,8 +145,9 @@ fn page(state: &AppState, visitor: &Visitor, form: &SettingsForm, errors: &Error
         .iter()
         .map(|(name, value, source)| context! { name => name, value => value, source => source })
         .collect();
+    let directory = directory_card(state).await;
     let ctx = context! { title => "Settings", form => Serde(form), errors => Serde(errors),
-    defaults => Serde(defaults), server => server, ..base(state, visitor, "settings") };
+    defaults => Serde(defaults), server => server, directory => directory, ..base(state, visitor, "settings") };
     render(status, "settings.html", ctx)
 }
 
@@ -132,7 +186,7 @@ pub async fn save(
         pin_min_length: number(&form.pin_min_length, "pin_min_length", &mut errors),
     };
     if !errors.is_empty() {
-        return page(&state, &visitor, &form, &errors);
+        return page(&state, &visitor, &form, &errors).await;
     }
     match state.settings.save(wanted).await {
         Ok(saved) => {
@@ -146,7 +200,7 @@ pub async fn save(
                 .find(|f| *f == field)
                 .unwrap_or("lockout_threshold");
             errors.insert(field, message);
-            page(&state, &visitor, &form, &errors)
+            page(&state, &visitor, &form, &errors).await
         }
         Err(e) => failure(e),
     }
@@ -182,7 +236,7 @@ pub async fn welcome_test(
             let current = SettingsForm::of(&state.settings.current());
             let mut errors = Errors::new();
             errors.insert("to", message);
-            page(&state, &visitor, &current, &errors)
+            page(&state, &visitor, &current, &errors).await
         }
         Err(e) => failure(e),
     }

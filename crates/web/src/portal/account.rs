@@ -130,12 +130,37 @@ pub async fn secret_submit(
 }
 
 /// `phone` or `email`, when the settings let users change it.
-fn contact_kind(state: &AppState, kind: &str) -> Option<MessageKind> {
+/// `phone` or `email` when the settings let users change it; a page that
+/// does not exist is 404, one that is turned off 403.
+fn contact_kind(
+    state: &AppState,
+    lang: super::pages::Lang,
+    kind: &str,
+) -> Result<MessageKind, Box<Response>> {
     let settings = state.settings.current();
     match kind {
-        "phone" if settings.allow_phone_change => Some(MessageKind::Sms),
-        "email" if settings.allow_email_change => Some(MessageKind::Email),
-        _ => None,
+        "phone" if settings.allow_phone_change => Ok(MessageKind::Sms),
+        "email" if settings.allow_email_change => Ok(MessageKind::Email),
+        "phone" | "email" => {
+            let off = message(
+                state,
+                lang,
+                StatusCode::FORBIDDEN,
+                "not_allowed",
+                "contact_change_off",
+            );
+            Err(Box::new(off))
+        }
+        _ => {
+            let unknown = message(
+                state,
+                lang,
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "page_not_found",
+            );
+            Err(Box::new(unknown))
+        }
     }
 }
 
@@ -151,15 +176,9 @@ pub async fn contact_page(
     Member(live, guest): Member,
     Path(kind): Path<String>,
 ) -> Response {
-    match contact_kind(&state, &kind) {
-        Some(kind) => contact_answer(&state, &guest, &live, kind, None, StatusCode::OK),
-        None => message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "contact_change_off",
-        ),
+    match contact_kind(&state, guest.lang, &kind) {
+        Ok(kind) => contact_answer(&state, &guest, &live, kind, None, StatusCode::OK),
+        Err(refused) => *refused,
     }
 }
 
@@ -193,14 +212,9 @@ pub async fn contact_submit(
     Path(kind): Path<String>,
     Form(form): Form<ContactForm>,
 ) -> Response {
-    let Some(kind) = contact_kind(&state, &kind) else {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "contact_change_off",
-        );
+    let kind = match contact_kind(&state, guest.lang, &kind) {
+        Ok(kind) => kind,
+        Err(refused) => return *refused,
     };
     match state
         .portal
@@ -232,14 +246,9 @@ pub async fn contact_confirm(
     Path(kind): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let Some(kind) = contact_kind(&state, &kind) else {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "contact_change_off",
-        );
+    let kind = match contact_kind(&state, guest.lang, &kind) {
+        Ok(kind) => kind,
+        Err(refused) => return *refused,
     };
     let outcome = match state.portal.confirm_contact(&mut live, &form.code).await {
         Ok(outcome) => outcome,

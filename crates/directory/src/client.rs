@@ -1,0 +1,390 @@
+//! Talking to the directory: one connection per run (the first server in
+//! the list that answers), the service account bound, users read in pages;
+//! and a user's password checked by binding as the user on a connection of
+//! its own.
+
+use std::sync::Arc;
+
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+use crate::error::describe;
+use crate::{DirEntry, DirError, DirectoryKind, DirectorySettings};
+
+/// The attribute AD uses for accounts (bit 2: disabled) and the in-chain rule for nested groups.
+const AD_ACCOUNT_CONTROL: &str = "userAccountControl";
+const AD_IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
+
+/// What checking a password found; the caller says neither to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Right {
+        dn: String,
+    },
+    Wrong,
+    /// No such user under the base and filter.
+    Unknown,
+    /// AD said the password is right but expired or must change (logged for the admin).
+    MustChange {
+        dn: String,
+        detail: String,
+    },
+}
+
+#[derive(Clone)]
+pub struct Directory {
+    settings: Arc<DirectorySettings>,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Directory {
+    pub fn new(settings: DirectorySettings) -> Result<Directory, DirError> {
+        if settings.urls.is_empty() {
+            return Err(DirError::Url(
+                "no server: set directory.url (ldaps://dc1.example.org, ...)".into(),
+            ));
+        }
+        for url in &settings.urls {
+            if !(url.starts_with("ldaps://") || url.starts_with("ldap://")) {
+                return Err(DirError::Url(format!(
+                    "'{url}' is not an ldaps:// or ldap:// URL"
+                )));
+            }
+        }
+        let tls = Arc::new(tls_config(&settings)?);
+        Ok(Directory {
+            settings: Arc::new(settings),
+            tls,
+        })
+    }
+
+    pub fn settings(&self) -> &DirectorySettings {
+        &self.settings
+    }
+
+    /// A connection to the first server that answers, TLS set up, not bound.
+    async fn connect(&self) -> Result<(Ldap, String), DirError> {
+        let mut last = None;
+        for url in &self.settings.urls {
+            match self.connect_one(url).await {
+                Ok(ldap) => return Ok((ldap, url.clone())),
+                Err(e @ (DirError::PlainRefused { .. } | DirError::Url(_))) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(url = %url, error = %e, "directory server not reachable; trying the next");
+                    last = Some(e);
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| DirError::Url("no server".into())))
+    }
+
+    async fn connect_one(&self, url: &str) -> Result<Ldap, DirError> {
+        let plain = url.starts_with("ldap://");
+        let starttls = plain && !self.settings.allow_plain;
+        let conn_settings = LdapConnSettings::new()
+            .set_conn_timeout(self.settings.timeout)
+            .set_starttls(starttls)
+            .set_config(self.tls.clone());
+        let (conn, ldap) = LdapConnAsync::with_settings(conn_settings, url)
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.drive().await {
+                tracing::debug!(error = %e, "directory connection ended");
+            }
+        });
+        Ok(ldap)
+    }
+
+    /// Connected and bound as the service account.
+    async fn service(&self) -> Result<Ldap, DirError> {
+        let (mut ldap, _) = self.connect().await?;
+        let s = &self.settings;
+        let result = ldap
+            .with_timeout(s.timeout)
+            .simple_bind(&s.bind_dn, &s.bind_password)
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        if result.rc != 0 {
+            return Err(DirError::ServiceBind {
+                dn: s.bind_dn.clone(),
+                reason: describe(result.rc, &result.text),
+            });
+        }
+        Ok(ldap)
+    }
+
+    fn timeout_or(&self, e: LdapError) -> DirError {
+        match e {
+            LdapError::Timeout { .. } => DirError::Timeout(self.settings.timeout.as_secs()),
+            other => DirError::Malformed(other.to_string()),
+        }
+    }
+
+    /// Connects and binds as the service account: the server that answered.
+    pub async fn check_service(&self) -> Result<String, DirError> {
+        let (mut ldap, url) = self.connect().await?;
+        let s = &self.settings;
+        let result = ldap
+            .with_timeout(s.timeout)
+            .simple_bind(&s.bind_dn, &s.bind_password)
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        let _ = ldap.unbind().await;
+        match result.rc {
+            0 => Ok(url),
+            rc => Err(DirError::ServiceBind {
+                dn: s.bind_dn.clone(),
+                reason: describe(rc, &result.text),
+            }),
+        }
+    }
+
+    /// The filter for the users to sync: the configured filter, and
+    /// membership of the group (nested on AD) when one is set.
+    pub fn user_filter(&self) -> String {
+        let s = &self.settings;
+        match &s.group_dn {
+            Some(group) => {
+                let group = ldap3::ldap_escape(group);
+                let member = match s.kind {
+                    DirectoryKind::Ad => format!("(memberOf:{AD_IN_CHAIN}:={group})"),
+                    DirectoryKind::Ldap => format!("(memberOf={group})"),
+                };
+                format!("(&{}{member})", s.user_filter)
+            }
+            None => s.user_filter.clone(),
+        }
+    }
+
+    /// The attributes a sync reads.
+    fn attributes(&self) -> Vec<String> {
+        let a = &self.settings.attributes;
+        let mut list = vec![
+            a.id.clone(),
+            a.username.clone(),
+            a.display_name.clone(),
+            a.email.clone(),
+            a.phone.clone(),
+            a.mobile.clone(),
+            "userPrincipalName".into(),
+        ];
+        if self.settings.kind == DirectoryKind::Ad {
+            list.push(AD_ACCOUNT_CONTROL.into());
+        }
+        list.push(self.change_attribute().into());
+        list
+    }
+
+    /// What says an entry changed: uSNChanged on AD (one DC's counter: keep
+    /// the sync on one DC, the first in directory.url), modifyTimestamp on LDAP.
+    pub fn change_attribute(&self) -> &'static str {
+        match self.settings.kind {
+            DirectoryKind::Ad => "uSNChanged",
+            DirectoryKind::Ldap => "modifyTimestamp",
+        }
+    }
+
+    /// The group's own change mark: membership changes move the group's
+    /// mark, not the members' (memberOf is not a real attribute of theirs).
+    pub async fn group_change(&self) -> Result<Option<String>, DirError> {
+        let Some(group) = self.settings.group_dn.clone() else {
+            return Ok(None);
+        };
+        let mut ldap = self.service().await?;
+        let attr = self.change_attribute();
+        let found = ldap
+            .with_timeout(self.settings.timeout)
+            .search(&group, Scope::Base, "(objectClass=*)", vec![attr])
+            .await;
+        let _ = ldap.unbind().await;
+        let (entries, result) = found
+            .map_err(|e| DirError::Search {
+                base: group.clone(),
+                filter: "(objectClass=*)".into(),
+                reason: e.to_string(),
+            })?
+            .non_error()
+            .map_err(|e| DirError::Search {
+                base: group.clone(),
+                filter: "(objectClass=*)".into(),
+                reason: e.to_string(),
+            })?;
+        if result.rc != 0 {
+            return Ok(None);
+        }
+        let entry = entries
+            .into_iter()
+            .next()
+            .map(|e| DirEntry::from_tag(e.0))
+            .transpose()?;
+        Ok(entry.and_then(|e| e.text(attr)))
+    }
+
+    /// Every user the sync covers, read in pages (`on_page` hears the running
+    /// count); with `since` (a change mark from an earlier run), only those
+    /// changed since.
+    pub async fn users(
+        &self,
+        since: Option<&str>,
+        mut on_page: impl FnMut(usize),
+    ) -> Result<Vec<DirEntry>, DirError> {
+        let filter = match since {
+            Some(mark) => format!(
+                "(&{}({}>={}))",
+                self.user_filter(),
+                self.change_attribute(),
+                ldap3::ldap_escape(mark)
+            ),
+            None => self.user_filter(),
+        };
+        let mut ldap = self.service().await?;
+        let entries = self.search(&mut ldap, &filter, &mut on_page).await;
+        let _ = ldap.unbind().await;
+        entries
+    }
+
+    async fn search(
+        &self,
+        ldap: &mut Ldap,
+        filter: &str,
+        on_page: &mut impl FnMut(usize),
+    ) -> Result<Vec<DirEntry>, DirError> {
+        let s = &self.settings;
+        let search_error = |reason: String| DirError::Search {
+            base: s.base_dn.clone(),
+            filter: filter.to_string(),
+            reason,
+        };
+        let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
+            Box::new(EntriesOnly::new()),
+            Box::new(PagedResults::new(s.page_size)),
+        ];
+        let mut stream = ldap
+            .with_timeout(s.timeout)
+            .streaming_search_with(
+                adapters,
+                &s.base_dn,
+                Scope::Subtree,
+                filter,
+                self.attributes(),
+            )
+            .await
+            .map_err(|e| search_error(e.to_string()))?;
+        let mut entries = Vec::new();
+        while let Some(entry) = stream
+            .next()
+            .await
+            .map_err(|e| search_error(e.to_string()))?
+        {
+            entries.push(DirEntry::from_tag(entry.0)?);
+            if entries.len() % s.page_size.max(1) as usize == 0 {
+                on_page(entries.len());
+            }
+        }
+        let done = stream.finish().await;
+        if done.rc != 0 {
+            return Err(search_error(describe(done.rc, &done.text)));
+        }
+        on_page(entries.len());
+        Ok(entries)
+    }
+
+    /// Checks `password` by binding as the user: the DN found with the
+    /// service account (on AD, the UPN when the name has an `@`).
+    pub async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<PasswordCheck, DirError> {
+        // An empty password is an anonymous bind to most servers: never a right one.
+        if password.is_empty() {
+            return Ok(PasswordCheck::Wrong);
+        }
+        let s = &self.settings;
+        let name = ldap3::ldap_escape(username);
+        let by_name = match s.kind {
+            DirectoryKind::Ad if username.contains('@') => format!("(userPrincipalName={name})"),
+            _ => format!("({}={name})", s.attributes.username),
+        };
+        let filter = format!("(&{}{by_name})", self.user_filter());
+        let mut service = self.service().await?;
+        let found = self.search(&mut service, &filter, &mut |_| {}).await;
+        let _ = service.unbind().await;
+        let (dn, known) = match found?.as_slice() {
+            [one] => (one.dn.clone(), true),
+            // A bind all the same, so an unknown name costs what a wrong password does.
+            _ => (format!("cn=countersign-no-such-user,{}", s.base_dn), false),
+        };
+        let (mut ldap, _) = self.connect().await?;
+        let result = ldap
+            .with_timeout(s.timeout)
+            .simple_bind(&dn, password)
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        let _ = ldap.unbind().await;
+        if !known {
+            return Ok(PasswordCheck::Unknown);
+        }
+        Ok(
+            match (result.rc, crate::error::ad_data(&result.text).as_deref()) {
+                (0, _) => PasswordCheck::Right { dn },
+                (49, Some("532" | "773")) => PasswordCheck::MustChange {
+                    dn,
+                    detail: describe(result.rc, &result.text),
+                },
+                (49, _) => PasswordCheck::Wrong,
+                (rc, _) => {
+                    return Err(DirError::Search {
+                        base: dn,
+                        filter: "(bind as the user)".into(),
+                        reason: describe(rc, &result.text),
+                    })
+                }
+            },
+        )
+    }
+}
+
+fn connect_error(url: &str, e: LdapError) -> DirError {
+    let text = e.to_string();
+    if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
+        return DirError::Tls(format!("{url}: {text}"));
+    }
+    DirError::Unreachable {
+        url: url.to_string(),
+        reason: text,
+    }
+}
+
+/// TLS 1.2+ trusting `ca_file` when given, else the system's roots.
+fn tls_config(settings: &DirectorySettings) -> Result<rustls::ClientConfig, DirError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &settings.ca_file {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| DirError::Tls(format!("directory.ca_file {}: {e}", path.display())))?;
+            for cert in certs {
+                let cert = cert.map_err(|e| {
+                    DirError::Tls(format!("directory.ca_file {}: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    DirError::Tls(format!("directory.ca_file {}: {e}", path.display()))
+                })?;
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DirError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}

@@ -1,0 +1,15 @@
+//! The directory Countersign takes its users from and checks passwords
+//! against: Active Directory or an LDAP server, reached by `ldaps://` or
+//! `ldap://` + StartTLS (plain LDAP only when the administrator says so),
+//! backup servers tried in order, a service account for searches, paged
+//! searches, timeouts, and errors in words.
+
+mod client;
+mod entry;
+mod error;
+mod settings;
+
+pub use client::{Directory, PasswordCheck};
+pub use entry::DirEntry;
+pub use error::DirError;
+pub use settings::{Attributes, DirectoryKind, DirectorySettings};

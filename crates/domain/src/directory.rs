@@ -1,0 +1,572 @@
+//! Directory sync (MFA Server's "Directory Integration"): users keyed by
+//! the directory's unique id, so renames follow; new users created,
+//! changed attributes updated (phones to E.164), users that left the group
+//! or the directory disabled (or removed), accounts disabled in the
+//! directory disabled here; and a run that would disable or remove more
+//! than the threshold stops before changing anything until approved.
+//! The directory itself is read by the caller (crate `directory`); this
+//! module decides and applies.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::ids::new_id;
+use crate::store::{Store, StoreResult};
+use crate::user::{self, User, UserQuery, MAX_PAGE};
+
+/// A user as the directory has them, attributes already picked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DirUser {
+    /// objectGUID (hex) or entryUUID: never changes, even on rename.
+    pub external_id: String,
+    pub dn: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// As the directory has it (mobile preferred); normalised by the sync.
+    pub phone: Option<String>,
+    /// false: disabled in the directory (AD userAccountControl bit 2).
+    pub enabled: bool,
+}
+
+/// What a directory-synced user is linked by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryLink {
+    pub user_id: String,
+    pub external_id: String,
+    pub dn: String,
+    /// The sync disabled the user (left the group, disabled in the directory):
+    /// only then does the sync enable them again.
+    pub disabled_by_sync: bool,
+}
+
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    async fn directory_links(&self) -> StoreResult<Vec<DirectoryLink>>;
+    async fn put_directory_link(&self, link: &DirectoryLink, now: i64) -> StoreResult<()>;
+    /// Changes a user's name (a rename in the directory).
+    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()>;
+    /// Takes (or renews) the lease `name` for `holder` until `until`, unless
+    /// another holder has it past `now`: true when `holder` has it now.
+    async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64)
+        -> StoreResult<bool>;
+}
+
+/// Runs a sync now (the console's button); the server implements it with
+/// the directory client.
+#[async_trait]
+pub trait SyncTrigger: Send + Sync {
+    async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnRemoval {
+    Disable,
+    Remove,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncPolicy {
+    pub on_removal: OnRemoval,
+    /// More disables or removals than this in one run wait for approval.
+    pub approval_threshold: usize,
+    /// For numbers without one, e.g. `44`.
+    pub default_country_code: Option<String>,
+}
+
+impl Default for SyncPolicy {
+    fn default() -> Self {
+        Self {
+            on_removal: OnRemoval::Disable,
+            approval_threshold: 5,
+            default_country_code: None,
+        }
+    }
+}
+
+/// What a run reads: every user (finds leavers), or only those changed
+/// since the last run (adds and changes; leavers wait for a full run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncScope {
+    Full,
+    Changes,
+}
+
+/// How a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Changes applied unless over the threshold.
+    Normal,
+    /// Changes applied even over the threshold (`--approve`).
+    Approved,
+    /// Nothing changed: the plan only.
+    DryRun,
+}
+
+/// One change a run makes (or would make).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub username: String,
+    /// `add`, `update`, `rename`, `disable`, `enable`, `remove`.
+    pub action: &'static str,
+    /// What changes, in words (`phone`, `email`, `from alice`).
+    pub detail: String,
+}
+
+/// A run's summary, kept in the store (`directory.last_run`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub at: i64,
+    /// `applied`, `dry_run` or `awaiting_approval`.
+    pub status: String,
+    pub seen: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub disabled: usize,
+    pub removed: usize,
+    pub errors: Vec<String>,
+    pub duration_ms: u64,
+    /// `full` or `changes` (only entries changed since the last run).
+    #[serde(default)]
+    pub scope: String,
+    #[serde(skip)]
+    pub changes: Vec<Change>,
+}
+
+const LAST_RUN_KEY: &str = "directory.last_run";
+
+/// The lease that keeps the sync on one node at a time.
+pub const SYNC_LEASE: &str = "directory.sync";
+
+#[derive(Clone)]
+pub struct DirectorySync {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: SyncPolicy,
+}
+
+/// Planned work: what to do to which user.
+enum Step {
+    Add(DirUser),
+    Update {
+        user: User,
+        entry: DirUser,
+        link: Option<DirectoryLink>,
+        what: Vec<&'static str>,
+    },
+    Leave {
+        user: User,
+        link: DirectoryLink,
+    },
+}
+
+impl DirectorySync {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: SyncPolicy) -> Self {
+        Self {
+            store,
+            clock,
+            policy,
+        }
+    }
+
+    /// Whether this node (`holder`) may run the sync now: it holds the lease for `seconds`.
+    pub async fn lease(&self, holder: &str, seconds: i64) -> Result<bool, DomainError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .take_lease(SYNC_LEASE, holder, now, now + seconds)
+            .await?)
+    }
+
+    /// The last run's summary from `store` (the API's status).
+    pub async fn read_last_run(store: &dyn Store) -> Result<Option<SyncReport>, DomainError> {
+        let stored = store.get_meta(LAST_RUN_KEY).await?;
+        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    }
+
+    /// The last run's summary, if any ran.
+    pub async fn last_run(&self) -> Result<Option<SyncReport>, DomainError> {
+        Self::read_last_run(self.store.as_ref()).await
+    }
+
+    /// Plans and (by `mode`) applies a run over every user the directory returned.
+    pub async fn run(
+        &self,
+        entries: Vec<DirUser>,
+        mode: SyncMode,
+        scope: SyncScope,
+    ) -> Result<SyncReport, DomainError> {
+        let started = Instant::now();
+        let mut report = SyncReport {
+            scope: match scope {
+                SyncScope::Full => "full",
+                SyncScope::Changes => "changes",
+            }
+            .into(),
+            at: self.clock.now(),
+            seen: entries.len(),
+            ..SyncReport::default()
+        };
+        let mut steps = self.plan(entries, &mut report.errors).await?;
+        if scope == SyncScope::Changes {
+            // Only changed entries were read: absent ones have not left.
+            steps.retain(|s| !matches!(s, Step::Leave { .. }));
+        }
+        let leaving = steps.iter().filter(|s| matches!(s, Step::Leave { user, .. } if user.enabled || self.policy.on_removal == OnRemoval::Remove)).count();
+        let over = leaving > self.policy.approval_threshold;
+        report.status = match (mode, over) {
+            (SyncMode::DryRun, _) => "dry_run",
+            (SyncMode::Normal, true) => "awaiting_approval",
+            _ => "applied",
+        }
+        .into();
+        let apply = report.status == "applied";
+        for step in steps {
+            if let Err(e) = self.take(step, apply, &mut report).await {
+                report.errors.push(e.to_string());
+            }
+        }
+        if over && mode == SyncMode::Normal {
+            report.errors.push(format!(
+                "this run would disable or remove {leaving} users, more than directory.approval_threshold ({}): nothing was changed; check the directory, then run `countersign directory sync --approve`",
+                self.policy.approval_threshold
+            ));
+            tracing::warn!(
+                leaving,
+                threshold = self.policy.approval_threshold,
+                "directory sync waits for approval"
+            );
+        }
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        if mode != SyncMode::DryRun {
+            let json = serde_json::to_vec(&report)
+                .map_err(|e| DomainError::invalid("report", e.to_string()))?;
+            self.store.put_meta(LAST_RUN_KEY, &json).await?;
+        }
+        tracing::info!(status = %report.status, seen = report.seen, added = report.added, updated = report.updated,
+            disabled = report.disabled, removed = report.removed, errors = report.errors.len(), ms = report.duration_ms,
+            "directory sync");
+        Ok(report)
+    }
+
+    async fn all_users(&self) -> Result<HashMap<String, User>, DomainError> {
+        let mut users = HashMap::new();
+        let mut query = UserQuery {
+            limit: MAX_PAGE,
+            ..UserQuery::default()
+        };
+        loop {
+            let page = self.store.list_users(&query).await?;
+            let last = page.last().map(|u| u.username.clone());
+            let full = page.len() == MAX_PAGE as usize;
+            users.extend(page.into_iter().map(|u| (u.id.clone(), u)));
+            match (full, last) {
+                (true, Some(last)) => query.after = Some(last),
+                _ => return Ok(users),
+            }
+        }
+    }
+
+    async fn plan(
+        &self,
+        entries: Vec<DirUser>,
+        errors: &mut Vec<String>,
+    ) -> Result<Vec<Step>, DomainError> {
+        let mut users = self.all_users().await?;
+        let links: HashMap<String, DirectoryLink> = self
+            .store
+            .directory_links()
+            .await?
+            .into_iter()
+            .map(|l| (l.external_id.clone(), l))
+            .collect();
+        let linked_ids: std::collections::HashSet<String> =
+            links.values().map(|l| l.user_id.clone()).collect();
+        let by_name: HashMap<String, String> = users
+            .values()
+            .map(|u| (user::username_key(&u.username), u.id.clone()))
+            .collect();
+        let mut steps = Vec::new();
+        let mut seen_users = std::collections::HashSet::new();
+        for raw in entries {
+            let entry = match self.clean(raw) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let link = links.get(&entry.external_id).cloned();
+            let existing = match &link {
+                Some(link) => users.get(&link.user_id).cloned(),
+                // Adopt a user made by hand with the same name, not yet linked.
+                None => by_name
+                    .get(&user::username_key(&entry.username))
+                    .filter(|id| !linked_ids.contains(*id))
+                    .and_then(|id| users.get(id).cloned()),
+            };
+            match existing {
+                Some(user) => {
+                    seen_users.insert(user.id.clone());
+                    let what = differences(&user, &entry, link.as_ref());
+                    if !what.is_empty() || link.is_none() {
+                        steps.push(Step::Update {
+                            user,
+                            entry,
+                            link,
+                            what,
+                        });
+                    }
+                }
+                None => steps.push(Step::Add(entry)),
+            }
+        }
+        for link in links.into_values() {
+            if seen_users.contains(&link.user_id) {
+                continue;
+            }
+            if let Some(user) = users.remove(&link.user_id) {
+                let gone = match self.policy.on_removal {
+                    OnRemoval::Disable => user.enabled,
+                    OnRemoval::Remove => true,
+                };
+                if gone {
+                    steps.push(Step::Leave { user, link });
+                }
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Checks and normalises one entry; an error names the entry.
+    fn clean(&self, mut entry: DirUser) -> Result<DirUser, String> {
+        let name = entry.username.clone();
+        user::validate_username(&entry.username)
+            .map_err(|e| format!("{} ({name}): {e}", entry.dn))?;
+        entry.phone = match entry.phone.as_deref() {
+            Some(raw) => Some(
+                e164(raw, self.policy.default_country_code.as_deref())
+                    .map_err(|e| format!("{} ({name}): {e}", entry.dn))?,
+            ),
+            None => None,
+        };
+        if let Some(email) = &entry.email {
+            if user::validate_email(email).is_err() {
+                entry.email = None;
+            }
+        }
+        Ok(entry)
+    }
+
+    async fn take(
+        &self,
+        step: Step,
+        apply: bool,
+        report: &mut SyncReport,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now();
+        match step {
+            Step::Add(entry) => {
+                report.added += 1;
+                report.changes.push(Change {
+                    username: entry.username.clone(),
+                    action: "add",
+                    detail: entry.dn.clone(),
+                });
+                if apply {
+                    let mut user = User::blank(new_id("usr"), entry.username.clone(), now);
+                    fill(&mut user, &entry);
+                    self.store.insert_user(&user).await?;
+                    let link = DirectoryLink {
+                        user_id: user.id.clone(),
+                        external_id: entry.external_id,
+                        dn: entry.dn,
+                        disabled_by_sync: !entry.enabled,
+                    };
+                    self.store.put_directory_link(&link, now).await?;
+                }
+            }
+            Step::Update {
+                mut user,
+                entry,
+                link,
+                what,
+            } => {
+                report.updated += 1;
+                let action = if what.contains(&"disabled") {
+                    "disable"
+                } else if what.contains(&"enabled") {
+                    "enable"
+                } else {
+                    "update"
+                };
+                if action == "disable" {
+                    report.disabled += 1;
+                }
+                report.changes.push(Change {
+                    username: entry.username.clone(),
+                    action,
+                    detail: what.join(", "),
+                });
+                if apply {
+                    if what.contains(&"username") {
+                        self.store
+                            .rename_user(&user.id, &entry.username, now)
+                            .await?;
+                    }
+                    let was_disabled_by_sync = link.as_ref().is_some_and(|l| l.disabled_by_sync);
+                    let enabled = if entry.enabled {
+                        user.enabled || was_disabled_by_sync
+                    } else {
+                        false
+                    };
+                    fill(&mut user, &entry);
+                    user.enabled = enabled;
+                    user.updated_at = now;
+                    self.store.update_user(&user).await?;
+                    let link = DirectoryLink {
+                        user_id: user.id.clone(),
+                        external_id: entry.external_id,
+                        dn: entry.dn,
+                        disabled_by_sync: !entry.enabled,
+                    };
+                    self.store.put_directory_link(&link, now).await?;
+                }
+            }
+            Step::Leave { mut user, link } => {
+                let remove = self.policy.on_removal == OnRemoval::Remove;
+                match remove {
+                    true => report.removed += 1,
+                    false => report.disabled += 1,
+                }
+                let action = if remove { "remove" } else { "disable" };
+                report.changes.push(Change {
+                    username: user.username.clone(),
+                    action,
+                    detail: "no longer in the directory or the group".into(),
+                });
+                if apply {
+                    if remove {
+                        self.store.delete_user(&user.id).await?;
+                    } else {
+                        user.enabled = false;
+                        user.updated_at = now;
+                        self.store.update_user(&user).await?;
+                        self.store
+                            .put_directory_link(
+                                &DirectoryLink {
+                                    disabled_by_sync: true,
+                                    ..link
+                                },
+                                now,
+                            )
+                            .await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Copies the directory's attributes onto the user (the name is the store's rename).
+fn fill(user: &mut User, entry: &DirUser) {
+    user.display_name = entry.display_name.clone();
+    user.email = entry.email.clone();
+    user.phone = entry.phone.clone();
+    user.enabled = entry.enabled;
+}
+
+/// What differs between the user and the directory's entry.
+fn differences(user: &User, entry: &DirUser, link: Option<&DirectoryLink>) -> Vec<&'static str> {
+    let mut what = Vec::new();
+    if user.username != entry.username {
+        what.push("username");
+    }
+    if user.display_name != entry.display_name {
+        what.push("display_name");
+    }
+    if user.email != entry.email {
+        what.push("email");
+    }
+    if user.phone != entry.phone {
+        what.push("phone");
+    }
+    let disabled_by_sync = link.is_some_and(|l| l.disabled_by_sync);
+    if user.enabled && !entry.enabled {
+        what.push("disabled");
+    } else if !user.enabled && entry.enabled && disabled_by_sync {
+        what.push("enabled");
+    }
+    what
+}
+
+/// A directory's phone number in E.164: `+` kept, `00` read as `+`, a
+/// national number given the default country code (its leading 0 dropped);
+/// an extension (`x123`, `ext. 123`) is not part of the number.
+pub fn e164(raw: &str, default_country_code: Option<&str>) -> Result<String, String> {
+    let lower = raw.to_ascii_lowercase();
+    let main = lower
+        .split(['x', ';', ','])
+        .next()
+        .unwrap_or("")
+        .split("ext")
+        .next()
+        .unwrap_or("");
+    let plus = main.trim_start().starts_with('+');
+    let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    let number = if plus {
+        format!("+{digits}")
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        format!("+{rest}")
+    } else if let Some(cc) = default_country_code {
+        format!(
+            "+{}{}",
+            cc.trim_start_matches('+'),
+            digits.trim_start_matches('0')
+        )
+    } else {
+        return Err(format!(
+            "phone '{raw}' has no country code: set directory.default_country_code"
+        ));
+    };
+    user::normalize_phone(&number).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::e164;
+
+    #[test]
+    fn phones_become_e164() {
+        assert_eq!(
+            e164("+44 1632 960123", None).as_deref(),
+            Ok("+441632960123")
+        );
+        assert_eq!(
+            e164("0044 1632 960123", None).as_deref(),
+            Ok("+441632960123")
+        );
+        assert_eq!(
+            e164("01632 960123", Some("44")).as_deref(),
+            Ok("+441632960123")
+        );
+        assert_eq!(
+            e164("(555) 000-0001 x204", Some("1")).as_deref(),
+            Ok("+15550000001")
+        );
+        assert_eq!(
+            e164("+1 555 000 0001 ext. 12", None).as_deref(),
+            Ok("+15550000001")
+        );
+        assert!(e164("01632 960123", None).is_err());
+        assert!(e164("call me", Some("44")).is_err());
+    }
+}

@@ -1,0 +1,325 @@
+//! The directory sync as the server runs it: entries read by the
+//! directory client, turned into the domain's users, the run decided and
+//! applied by `DirectorySync`.
+
+use std::sync::Arc;
+
+use countersign_directory::{DirEntry, DirError, Directory, DirectoryKind, DirectorySettings};
+use countersign_domain::directory::{DirUser, DirectorySync, SyncMode, SyncReport, SyncScope};
+use countersign_domain::DomainError;
+
+use crate::app::App;
+use crate::config::DirectoryConfig;
+
+/// Where the newest change a run saw is kept, and when the last full run was.
+const MARK_KEY: &str = "directory.mark";
+const LAST_FULL_KEY: &str = "directory.last_full";
+const GROUP_MARK_KEY: &str = "directory.group_mark";
+/// A full run (which finds users who left) at least once a day.
+const FULL_EVERY_SECONDS: i64 = 86_400;
+
+/// The newest change among `entries`: the largest uSNChanged (a number) or
+/// modifyTimestamp (GeneralizedTime, which sorts as text).
+fn newest_change(entries: &[DirEntry], attribute: &str, kind: DirectoryKind) -> Option<String> {
+    let values = entries.iter().filter_map(|e| e.text(attribute));
+    match kind {
+        DirectoryKind::Ad => values
+            .filter_map(|v| v.parse::<u64>().ok())
+            .max()
+            .map(|n| n.to_string()),
+        DirectoryKind::Ldap => values.max(),
+    }
+}
+
+/// AD's userAccountControl bit for a disabled account.
+const ACCOUNT_DISABLE: u32 = 0x2;
+
+/// The directory's entry as a user, or why it is skipped.
+pub fn to_user(entry: &DirEntry, settings: &DirectorySettings) -> Result<DirUser, String> {
+    let a = &settings.attributes;
+    let external_id = match settings.kind {
+        // objectGUID is 16 bytes; hex keeps it readable and stable.
+        DirectoryKind::Ad => entry
+            .bytes(&a.id)
+            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        DirectoryKind::Ldap => entry.text(&a.id),
+    }
+    .ok_or_else(|| {
+        format!(
+            "{}: no {} attribute (the unique id); check directory.id_attribute",
+            entry.dn, a.id
+        )
+    })?;
+    let username = entry
+        .text(&a.username)
+        .ok_or_else(|| format!("{}: no {} attribute (the username)", entry.dn, a.username))?;
+    let control = entry
+        .text("userAccountControl")
+        .and_then(|t| t.parse::<u32>().ok())
+        .unwrap_or(0);
+    Ok(DirUser {
+        external_id,
+        dn: entry.dn.clone(),
+        username,
+        display_name: entry.text(&a.display_name),
+        email: entry.text(&a.email),
+        phone: entry.text(&a.mobile).or_else(|| entry.text(&a.phone)),
+        enabled: settings.kind != DirectoryKind::Ad || control & ACCOUNT_DISABLE == 0,
+    })
+}
+
+/// For `/metrics`: the last run this process made (the node that holds
+/// the lease runs them), and the users each run changed.
+pub struct DirectoryMetrics {
+    last_sync: std::sync::atomic::AtomicI64,
+    awaiting_approval: std::sync::atomic::AtomicBool,
+    changes: countersign_domain::metrics::LabelledCounter,
+}
+
+impl DirectoryMetrics {
+    pub fn new() -> DirectoryMetrics {
+        DirectoryMetrics {
+            last_sync: std::sync::atomic::AtomicI64::new(0),
+            awaiting_approval: std::sync::atomic::AtomicBool::new(false),
+            changes: countersign_domain::metrics::LabelledCounter::new(&[
+                "add", "update", "enable", "disable", "remove",
+            ]),
+        }
+    }
+
+    fn record(&self, report: &SyncReport) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.awaiting_approval
+            .store(report.status == "awaiting_approval", Relaxed);
+        if report.status == "applied" {
+            self.last_sync.store(report.at, Relaxed);
+            for change in &report.changes {
+                self.changes.add(change.action);
+            }
+        }
+    }
+}
+
+impl Default for DirectoryMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl countersign_domain::metrics::MetricsSource for DirectoryMetrics {
+    fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last_sync.load(Relaxed);
+        if last > 0 {
+            let _ = writeln!(out, "# HELP countersign_directory_last_sync_timestamp_seconds When this node last completed a directory sync.");
+            let _ = writeln!(
+                out,
+                "# TYPE countersign_directory_last_sync_timestamp_seconds gauge"
+            );
+            let _ = writeln!(
+                out,
+                "countersign_directory_last_sync_timestamp_seconds {last}"
+            );
+        }
+        let _ = writeln!(out, "# HELP countersign_directory_awaiting_approval 1 while a sync waits for `countersign directory sync --approve`.");
+        let _ = writeln!(out, "# TYPE countersign_directory_awaiting_approval gauge");
+        let _ = writeln!(
+            out,
+            "countersign_directory_awaiting_approval {}",
+            u8::from(self.awaiting_approval.load(Relaxed))
+        );
+        self.changes.render(
+            "countersign_directory_changes_total",
+            "action",
+            "Users the directory sync changed, by action.",
+            out,
+        );
+    }
+}
+
+/// What a run needs, cloned from the app (a scheduled run outlives the call).
+#[derive(Clone)]
+pub struct Runner {
+    store: Arc<dyn countersign_domain::Store>,
+    clock: Arc<dyn countersign_domain::clock::Clock>,
+    welcome: countersign_domain::welcome::Welcome,
+    config: DirectoryConfig,
+    metrics: Arc<DirectoryMetrics>,
+}
+
+impl Runner {
+    pub fn new(app: &App, config: &DirectoryConfig) -> Runner {
+        Runner {
+            store: app.store.clone(),
+            clock: app.clock.clone(),
+            welcome: app.welcome.clone(),
+            config: config.clone(),
+            metrics: app.directory_metrics.clone(),
+        }
+    }
+
+    pub fn sync(&self) -> DirectorySync {
+        DirectorySync::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.config.policy.clone(),
+        )
+    }
+
+    /// The change mark to read from, or `None` for a full run: asked for,
+    /// never done, or a day since the last full run.
+    async fn changes_since(&self, full: bool) -> anyhow::Result<Option<String>> {
+        if full {
+            return Ok(None);
+        }
+        let text = |bytes: Option<Vec<u8>>| bytes.and_then(|b| String::from_utf8(b).ok());
+        let mark = text(self.store.get_meta(MARK_KEY).await?);
+        let last_full =
+            text(self.store.get_meta(LAST_FULL_KEY).await?).and_then(|t| t.parse::<i64>().ok());
+        let fresh = last_full.is_some_and(|at| self.clock.now() - at < FULL_EVERY_SECONDS);
+        Ok(mark.filter(|_| fresh))
+    }
+
+    /// One run: read the users from the directory (every one, or those
+    /// changed since the last run), then decide and apply; users the run adds
+    /// or enables get the welcome email by its rule.
+    pub async fn run(
+        &self,
+        mode: SyncMode,
+        full: bool,
+        on_page: impl FnMut(usize),
+    ) -> anyhow::Result<SyncReport> {
+        let settings = &self.config.settings;
+        let directory = Directory::new(settings.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut since = self.changes_since(full).await?;
+        // Someone joined or left the group (its own mark moved): only a full run sees who.
+        let group_mark = directory
+            .group_change()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let known_group = self
+            .store
+            .get_meta(GROUP_MARK_KEY)
+            .await?
+            .and_then(|b| String::from_utf8(b).ok());
+        if group_mark != known_group {
+            since = None;
+        }
+        let scope = match since {
+            Some(_) => SyncScope::Changes,
+            None => SyncScope::Full,
+        };
+        let entries = directory
+            .users(since.as_deref(), on_page)
+            .await
+            .map_err(|e: DirError| anyhow::anyhow!("{e}"))?;
+        let mark = newest_change(&entries, directory.change_attribute(), settings.kind);
+        let mut users = Vec::with_capacity(entries.len());
+        let mut skipped = Vec::new();
+        for entry in &entries {
+            match to_user(entry, settings) {
+                Ok(user) => users.push(user),
+                Err(why) => skipped.push(why),
+            }
+        }
+        let mut report = self
+            .sync()
+            .run(users, mode, scope)
+            .await
+            .map_err(|e: DomainError| anyhow::anyhow!("{e}"))?;
+        report.errors.extend(skipped);
+        self.metrics.record(&report);
+        if report.status == "applied" {
+            self.keep_marks(mark.or(since), scope).await?;
+            if let Some(group) = &group_mark {
+                self.store
+                    .put_meta(GROUP_MARK_KEY, group.as_bytes())
+                    .await?;
+            }
+            self.welcome_new(&mut report).await;
+        }
+        Ok(report)
+    }
+
+    async fn keep_marks(&self, mark: Option<String>, scope: SyncScope) -> anyhow::Result<()> {
+        if let Some(mark) = mark {
+            self.store.put_meta(MARK_KEY, mark.as_bytes()).await?;
+        }
+        if scope == SyncScope::Full {
+            let now = self.clock.now().to_string();
+            self.store.put_meta(LAST_FULL_KEY, now.as_bytes()).await?;
+        }
+        Ok(())
+    }
+
+    async fn welcome_new(&self, report: &mut SyncReport) {
+        let welcomed: Vec<String> = report
+            .changes
+            .iter()
+            .filter(|c| c.action == "add" || c.action == "enable")
+            .map(|c| c.username.clone())
+            .collect();
+        for username in welcomed {
+            if let Err(e) = self.welcome.consider(&username).await {
+                report
+                    .errors
+                    .push(format!("welcome email for {username}: {e}"));
+            }
+        }
+    }
+
+    /// Runs every `interval` on the node that holds the lease.
+    pub fn schedule(self, node: String) {
+        let interval = std::time::Duration::from_secs(self.config.interval_seconds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                // Held a little longer than a run may take; renewed each time.
+                let hold = (self.config.interval_seconds as i64).max(60) + 60;
+                match self.sync().lease(&node, hold).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "directory sync: cannot take the lease");
+                        continue;
+                    }
+                }
+                if let Err(e) = self.run(SyncMode::Normal, false, |_| {}).await {
+                    tracing::error!(error = %e, "directory sync failed; the next run is in directory.interval_minutes");
+                }
+            }
+        });
+    }
+}
+
+/// The portal's passwords are the directory's.
+pub struct DirectoryPasswords(pub Directory);
+
+#[async_trait::async_trait]
+impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
+    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError> {
+        match self.0.check_password(username, password).await {
+            Ok(countersign_directory::PasswordCheck::Right { .. }) => Ok(true),
+            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
+                tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
+                Ok(false)
+            }
+            Ok(_) => Ok(false),
+            Err(e) => Err(DomainError::Store(countersign_domain::StoreError::Backend(
+                format!("the directory: {e}"),
+            ))),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl countersign_domain::directory::SyncTrigger for Runner {
+    async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError> {
+        self.run(mode, true, |_| {})
+            .await
+            .map_err(|e| DomainError::Store(countersign_domain::StoreError::Backend(e.to_string())))
+    }
+}
