@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use countersign_otp::{base32, uri::KeyUri, Algorithm, Kind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::crypto::SecretKey;
@@ -14,21 +14,10 @@ use crate::store::Store;
 use crate::token::{StoredToken, Token};
 use crate::user::{self, NewUser, User, UserPatch, UserQuery};
 
-/// What a caller asks for when adding a token; unset fields take defaults.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenSpec {
-    #[serde(rename = "type")]
-    pub kind: Option<Kind>,
-    /// Base32 seed of an existing token (hardware token, migrated app);
-    /// when absent the server generates one.
-    pub secret: Option<String>,
-    pub algorithm: Option<Algorithm>,
-    pub digits: Option<u32>,
-    pub period: Option<u64>,
-    /// HOTP: the token's next counter (default 0).
-    pub counter: Option<u64>,
-}
+pub use crate::token_spec::TokenSpec;
+
+#[path = "accounts_yubico.rs"]
+mod yubico;
 
 /// Shown once, when the server generated the seed, so the user can enrol it.
 #[derive(Debug, Clone, Serialize)]
@@ -182,6 +171,15 @@ impl Accounts {
             }
             found.allowed_methods = setting;
         }
+        if let Some(language) = patch.language {
+            let language = language
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty());
+            if let Some(tag) = &language {
+                user::validate_language(tag)?;
+            }
+            found.language = language;
+        }
         found.updated_at = self.clock.now();
         self.store.update_user(&found).await?;
         Ok(found)
@@ -279,6 +277,15 @@ impl Accounts {
         found: &User,
         spec: TokenSpec,
     ) -> Result<(Token, Option<Enrolment>), DomainError> {
+        if spec.assignment()?.is_some() {
+            return Err(DomainError::invalid(
+                "serial",
+                "pool tokens are assigned by the token pool",
+            ));
+        }
+        if spec.kind == Some(Kind::Yubico) {
+            return Ok((self.add_yubikey(found, &spec).await?, None));
+        }
         let params = TokenParams::from_spec(&spec)?;
         let (secret, generated) = match &spec.secret {
             Some(text) => (decode_secret(text)?, false),
@@ -300,6 +307,8 @@ impl Accounts {
             drift: 0,
             created_at: self.clock.now(),
             last_used_at: None,
+            serial: None,
+            issuer: None,
         };
         self.store.insert_token(&stored).await?;
         let enrolment = if generated {

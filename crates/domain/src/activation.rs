@@ -49,6 +49,8 @@ pub enum ActivationError {
     Wrong { remaining: i64 },
     #[error("the user already has {0} devices, the most allowed: remove one first")]
     DeviceLimit(u32),
+    #[error("this user must approve with a PIN: choose a PIN in the authenticator and activate again (send pin_key)")]
+    PinRequired,
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -299,9 +301,7 @@ fn decode_public_key(text: &str) -> Result<Vec<u8>, ActivationError> {
 
 fn decode_pin_key(text: Option<&str>, required: bool) -> Result<Option<Vec<u8>>, ActivationError> {
     match text {
-        None if required => Err(ActivationError::Invalid(
-            "this server requires a PIN: send pin_key".into(),
-        )),
+        None if required => Err(ActivationError::PinRequired),
         None => Ok(None),
         Some(t) => match STANDARD.decode(t.trim()) {
             Ok(bytes) if bytes.len() == 32 => Ok(Some(bytes)),

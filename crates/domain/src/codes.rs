@@ -26,11 +26,12 @@ pub(crate) fn code_message(
     composer: &dyn Composer,
     kind: MessageKind,
     stem: &str,
+    language: Option<&str>,
     context: &serde_json::Value,
 ) -> Result<MessageContent, DomainError> {
     let render = |name: String| {
         composer
-            .render(&name, None, context)
+            .render(&name, language, context)
             .map_err(|e| DomainError::invalid("template", e))
     };
     Ok(match kind {
@@ -256,7 +257,13 @@ impl Codes {
             "minutes": self.policy.validity_seconds / 60,
             "account_name": self.verifier.settings().get().account_name,
         });
-        code_message(self.composer.as_ref(), kind, "code", &context)
+        code_message(
+            self.composer.as_ref(),
+            kind,
+            "code",
+            user.language.as_deref(),
+            &context,
+        )
     }
 
     /// Checks the code the user typed for a challenge: the verdict (`None`:

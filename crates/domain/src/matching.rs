@@ -30,6 +30,39 @@ pub fn find(token: &StoredToken, secret: &[u8], code: &str, now: i64, window: Wi
     match token.kind {
         Kind::Totp => find_totp(token, secret, code, now, window.totp_steps),
         Kind::Hotp => find_hotp(token, secret, code, window.hotp_lookahead),
+        Kind::Yubico => find_yubico(token, secret, code),
+    }
+}
+
+/// A Yubico OTP matches when its public id is the token's serial, its
+/// block opens with the key (CRC), and it carries the private id; it is
+/// fresh when its (usage, session) counter is past the last one accepted.
+fn find_yubico(token: &StoredToken, secret: &[u8], code: &str) -> Match {
+    use countersign_otp::yubico;
+    let (Some((public, block)), Some(serial)) = (yubico::split(code), &token.serial) else {
+        return Match::NoMatch;
+    };
+    let (Ok(key), Some(private_id)) = (
+        <[u8; 16]>::try_from(secret.get(..16).unwrap_or_default()),
+        secret.get(16..),
+    ) else {
+        return Match::NoMatch;
+    };
+    if !public.eq_ignore_ascii_case(serial) {
+        return Match::NoMatch;
+    }
+    match yubico::open(&key, &block) {
+        Some(opened) if yubico::same_private_id(&opened.private_id, private_id) => {
+            if opened.counter() > token.last_used {
+                Match::Fresh {
+                    used: opened.counter(),
+                    drift: 0,
+                }
+            } else {
+                Match::Reused
+            }
+        }
+        _ => Match::NoMatch,
     }
 }
 
@@ -112,6 +145,8 @@ mod tests {
             sealed_secret: vec![],
             created_at: 0,
             last_used_at: None,
+            serial: None,
+            issuer: None,
         }
     }
 

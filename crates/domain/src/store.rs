@@ -250,6 +250,7 @@ pub trait Store:
     + crate::console::SessionStore
     + crate::portal::PortalStore
     + crate::directory::DirectoryStore
+    + crate::pool::PoolStore
     + DecisionStore
     + Send
     + Sync

@@ -23,6 +23,11 @@ pub struct Token {
     pub created_at: i64,
     /// When a code of this token was last accepted.
     pub last_used_at: Option<i64>,
+    /// A hardware token's serial number (imported tokens; absent for apps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 /// A token row: the secret sealed with the [`crate::SecretKey`] to `tokens.<id>.secret`.
@@ -40,6 +45,9 @@ pub struct StoredToken {
     pub sealed_secret: Vec<u8>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// A hardware token's serial number: unique, how the pool finds it.
+    pub serial: Option<String>,
+    pub issuer: Option<String>,
 }
 
 impl StoredToken {
@@ -55,6 +63,8 @@ impl StoredToken {
             drift: totp.then_some(self.drift),
             created_at: self.created_at,
             last_used_at: self.last_used_at,
+            serial: self.serial.clone(),
+            issuer: self.issuer.clone(),
         }
     }
 }

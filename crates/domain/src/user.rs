@@ -40,6 +40,8 @@ pub struct User {
     pub bypass_until: Option<i64>,
     /// Why the bypass was granted (shown in the console and the API).
     pub bypass_reason: Option<String>,
+    /// The language of the user's messages (`de`, `pt-BR`); `None`: the templates' default.
+    pub language: Option<String>,
 }
 
 impl User {
@@ -69,6 +71,7 @@ impl User {
             allowed_methods: None,
             bypass_until: None,
             bypass_reason: None,
+            language: None,
         }
     }
 
@@ -102,6 +105,27 @@ pub struct UserPatch {
     pub default_method: Option<Option<Method>>,
     /// `Some(None)` lifts the restriction.
     pub allowed_methods: Option<Option<Vec<Method>>>,
+    /// `Some(None)` returns to the templates' default language.
+    pub language: Option<Option<String>>,
+}
+
+/// A language tag as message templates are named by (`de`, `pt-BR`).
+pub fn validate_language(tag: &str) -> Result<(), DomainError> {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok = (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && tag.len() <= 35;
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "language",
+            "a language tag such as en, de or pt-BR",
+        ))
+    }
 }
 
 /// A page of users: those whose username, display name or email contains

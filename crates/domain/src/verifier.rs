@@ -154,10 +154,11 @@ impl Verifier {
             None => Decision::Rejected(Reason::UnknownUser),
             Some(user) => self.decide(user, &tokens, &request.code, now)?,
         };
+        let yubico = countersign_otp::yubico::ends_like_otp(request.code.trim());
         let entry = Entry {
             username: &request.username,
             user: user.as_ref(),
-            method: "otp",
+            method: if yubico { "yubico" } else { "otp" },
             token_id: None,
             source: &request.source,
         };
@@ -187,8 +188,14 @@ impl Verifier {
             return reject(Reason::NoMethod);
         }
         let mut code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        // A YubiKey types modhex letters; OATH codes are digits.
+        let yubico = countersign_otp::yubico::ends_like_otp(&code);
+        let tokens: Vec<&StoredToken> = tokens
+            .iter()
+            .filter(|t| (t.kind == Kind::Yubico) == yubico)
+            .collect();
         if let Some(stored) = &user.pin_hash {
-            // PIN + code: the code is the last digits of what was typed.
+            // PIN + code: the code is the last digits (or OTP characters) of what was typed.
             let digits = tokens.first().map_or(6, |t| t.digits as usize);
             match crate::pin::split(&code, digits) {
                 Some((pin, rest)) if crate::pin::matches(pin, stored) => code = rest.to_string(),
@@ -196,11 +203,15 @@ impl Verifier {
                 None => return reject(Reason::CodeMalformed),
             }
         }
-        if !(6..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = code.bytes().all(|b| b.is_ascii_digit());
+        if !yubico && (!(6..=8).contains(&code.len()) || !digits) {
             return reject(Reason::CodeMalformed);
         }
         let mut reason = Reason::CodeInvalid;
-        for token in tokens.iter().filter(|t| t.digits as usize == code.len()) {
+        for token in tokens
+            .into_iter()
+            .filter(|t| t.digits as usize == code.len())
+        {
             let secret = self
                 .key
                 .open("tokens", &token.id, "secret", &token.sealed_secret)?;

@@ -208,7 +208,7 @@ impl Welcome {
         }
         let render = |name: &str| {
             self.composer
-                .render(name, None, &context)
+                .render(name, user.language.as_deref(), &context)
                 .map_err(|e| DomainError::invalid("template", e))
         };
         Ok(MessageContent {

@@ -52,12 +52,14 @@ impl FromStr for Algorithm {
     }
 }
 
-/// The type of OATH token: time-based (RFC 6238) or counter-based (RFC 4226).
+/// The type of token: OATH time-based (RFC 6238) or counter-based (RFC
+/// 4226), or a YubiKey's Yubico OTP ([`crate::yubico`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Totp,
     Hotp,
+    Yubico,
 }
 
 impl fmt::Display for Kind {
@@ -66,6 +68,7 @@ impl fmt::Display for Kind {
         f.write_str(match self {
             Kind::Totp => "totp",
             Kind::Hotp => "hotp",
+            Kind::Yubico => "yubico",
         })
     }
 }
@@ -73,13 +76,15 @@ impl fmt::Display for Kind {
 impl FromStr for Kind {
     type Err = OtpError;
 
-    /// Parses `totp` or `hotp` in any case.
+    /// Parses `totp`, `hotp` or `yubico` in any case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let trimmed = s.trim();
         if trimmed.eq_ignore_ascii_case("totp") {
             Ok(Kind::Totp)
         } else if trimmed.eq_ignore_ascii_case("hotp") {
             Ok(Kind::Hotp)
+        } else if trimmed.eq_ignore_ascii_case("yubico") {
+            Ok(Kind::Yubico)
         } else {
             Err(OtpError::UnknownKind {
                 value: s.to_owned(),
@@ -97,7 +102,7 @@ impl<'de> Deserialize<'de> for Algorithm {
     }
 }
 
-/// Reads `"totp"` or `"hotp"` in any case; written lowercase.
+/// Reads `"totp"`, `"hotp"` or `"yubico"` in any case; written lowercase.
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;

@@ -4,34 +4,34 @@
 //! Encoding is canonical: uppercase, no padding. Decoding is lenient in the
 //! ways people and authenticator apps are: any case, spaces and '-' ignored
 //! (secrets are often shown in groups), optional trailing '=' padding, and
-//! unused trailing bits ignored (as Google Authenticator does).
+//! unused trailing bits ignored (as Google Authenticator does). The bits
+//! are the `data-encoding` crate's; the checks and messages are ours.
 
 pub use crate::error::Base32Error;
 
-const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+use std::sync::OnceLock;
+
+use data_encoding::{Encoding, BASE32_NOPAD};
 
 /// Encodes `bytes` as uppercase base32 without padding.
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let mut buffer: u16 = 0;
-    let mut bits: u32 = 0;
-    for &byte in bytes {
-        buffer = (buffer << 8) | u16::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(symbol(buffer >> bits));
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(symbol(buffer << (5 - bits)));
-    }
-    out
+    BASE32_NOPAD.encode(bytes)
 }
 
-fn symbol(index: u16) -> char {
-    char::from(ALPHABET[usize::from(index & 0x1f)])
+/// RFC 4648 base32 as people type it: any case, ' ' and '-' ignored,
+/// unused trailing bits ignored. Padding is handled before it.
+fn lenient() -> &'static Encoding {
+    static LENIENT: OnceLock<Encoding> = OnceLock::new();
+    LENIENT.get_or_init(|| {
+        let mut spec = BASE32_NOPAD.specification();
+        spec.translate.from = "abcdefghijklmnopqrstuvwxyz".into();
+        spec.translate.to = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".into();
+        spec.ignore = " -".into();
+        spec.check_trailing_bits = false;
+        // A fixed, valid specification: building it cannot fail.
+        spec.encoding()
+            .unwrap_or_else(|_| unreachable!("the lenient base32 specification is valid"))
+    })
 }
 
 /// Decodes base32 text into bytes.
@@ -41,33 +41,8 @@ fn symbol(index: u16) -> char {
 /// character and its 1-based position), data after padding, and lengths no
 /// base32 encoder can produce (1, 3 or 6 symbols in the last group of 8).
 pub fn decode(s: &str) -> Result<Vec<u8>, Base32Error> {
-    let symbols = symbols(s)?;
-    if symbols.is_empty() {
-        return Err(Base32Error::Empty);
-    }
-    if matches!(symbols.len() % 8, 1 | 3 | 6) {
-        return Err(Base32Error::InvalidLength { len: symbols.len() });
-    }
-    let mut out = Vec::with_capacity(symbols.len() * 5 / 8);
-    let mut buffer: u16 = 0;
-    let mut bits: u32 = 0;
-    for value in symbols {
-        buffer = (buffer << 5) | u16::from(value);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            // Truncation is intended: the top bits were already emitted.
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Ok(out)
-}
-
-/// Maps the text to 5-bit symbol values, skipping separators and padding.
-fn symbols(s: &str) -> Result<Vec<u8>, Base32Error> {
-    let mut values = Vec::with_capacity(s.len());
-    let mut padding_at: Option<usize> = None;
+    let mut symbols = 0;
+    let mut padding_at = None;
     for (index, ch) in s.chars().enumerate() {
         let position = index + 1;
         match ch {
@@ -75,25 +50,25 @@ fn symbols(s: &str) -> Result<Vec<u8>, Base32Error> {
             '=' => {
                 padding_at.get_or_insert(position);
             }
-            _ => {
-                let value = value_of(ch).ok_or(Base32Error::InvalidChar { ch, position })?;
+            c if c.is_ascii_alphabetic() || ('2'..='7').contains(&c) => {
                 if let Some(position) = padding_at {
                     return Err(Base32Error::MisplacedPadding { position });
                 }
-                values.push(value);
+                symbols += 1;
             }
+            ch => return Err(Base32Error::InvalidChar { ch, position }),
         }
     }
-    Ok(values)
-}
-
-fn value_of(ch: char) -> Option<u8> {
-    match ch.to_ascii_uppercase() {
-        // The casts cannot truncate: the ranges are ASCII.
-        c @ 'A'..='Z' => Some(c as u8 - b'A'),
-        c @ '2'..='7' => Some(c as u8 - b'2' + 26),
-        _ => None,
+    if symbols == 0 {
+        return Err(Base32Error::Empty);
     }
+    if matches!(symbols % 8, 1 | 3 | 6) {
+        return Err(Base32Error::InvalidLength { len: symbols });
+    }
+    let data = s.trim_end_matches(['=', ' ', '-']);
+    lenient()
+        .decode(data.as_bytes())
+        .map_err(|_| Base32Error::InvalidLength { len: symbols })
 }
 
 #[cfg(test)]

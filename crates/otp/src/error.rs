@@ -8,7 +8,7 @@ use thiserror::Error;
 pub enum OtpError {
     #[error("unknown OTP algorithm '{value}'; expected SHA1, SHA256 or SHA512")]
     UnknownAlgorithm { value: String },
-    #[error("unknown OTP type '{value}'; expected totp or hotp")]
+    #[error("unknown OTP type '{value}'; expected totp, hotp or yubico")]
     UnknownKind { value: String },
 }
 

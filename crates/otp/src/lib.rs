@@ -22,9 +22,11 @@
 mod algorithm;
 pub mod base32;
 mod error;
+pub mod import;
 mod oath;
 pub mod qr;
 pub mod uri;
+pub mod yubico;
 
 pub use algorithm::{Algorithm, Kind};
 pub use error::{Base32Error, OtpError, QrError, UriError};

@@ -49,6 +49,8 @@ pub struct App {
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
+    /// Imported hardware tokens waiting for a user.
+    pub pool: countersign_domain::pool::TokenPool,
 }
 
 impl App {
@@ -76,6 +78,17 @@ impl App {
             clock.clone(),
             key.clone(),
             config.issuer.clone(),
+        );
+        let policy = config.verify_policy();
+        let pool = countersign_domain::pool::TokenPool::new(
+            store.clone(),
+            clock.clone(),
+            key.clone(),
+            accounts.clone(),
+            countersign_domain::matching::Window {
+                totp_steps: policy.totp_window,
+                hotp_lookahead: policy.hotp_lookahead,
+            },
         );
         let verifier = Verifier::new(
             store.clone(),
@@ -192,6 +205,7 @@ impl App {
             ),
             radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
             accounts,
+            pool,
             verifier,
             signin,
             push,
@@ -240,6 +254,7 @@ impl App {
             }),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
+            pool: self.pool.clone(),
             radius_clients: self.radius_clients.clone(),
             doctor_cache: Arc::default(),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {

@@ -278,6 +278,14 @@ async fn pin_timeout_and_rate_limit() {
     let server = Server::start_with(&db, &env).await;
     let (admin, code) = alice(&server).await;
     let key = pin_key("2468");
+    let device_key = device::new_key();
+    let (status, body) =
+        device::activate_raw(&server.base(), &code.replace(' ', ""), &device_key, None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("pin_required")),
+        "{body}"
+    );
     let device = Device::activate(&server.base(), &code.replace(' ', ""), Some(&key)).await;
 
     let (id, number) = push(&admin).await;

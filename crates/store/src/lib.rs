@@ -15,6 +15,7 @@ pub mod keys;
 mod messages;
 mod meta;
 pub mod migrate;
+mod pool;
 mod portal;
 pub mod push;
 mod radius;

@@ -77,6 +77,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_admins.sql"),
     },
     Migration {
+        version: 11,
+        description: "token pool: tokens without a user, serial numbers, issuer; user language",
+        sqlite: include_str!("../migrations/sqlite/0011_token_pool.sql"),
+        postgres: include_str!("../migrations/postgres/0011_token_pool.sql"),
+    },
+    Migration {
         version: 12,
         description: "Web Push subscriptions of the web app",
         sqlite: include_str!("../migrations/sqlite/0012_webpush.sql"),

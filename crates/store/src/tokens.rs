@@ -9,8 +9,8 @@ use crate::{db_error, outside_text};
 
 pub async fn insert(pool: &AnyPool, token: &StoredToken) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO tokens (id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO tokens (id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at, serial, issuer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&token.id)
     .bind(&token.user_id)
@@ -23,6 +23,8 @@ pub async fn insert(pool: &AnyPool, token: &StoredToken) -> StoreResult<()> {
     .bind(token.sealed_secret.clone())
     .bind(token.created_at)
     .bind(token.last_used_at)
+    .bind(token.serial.as_deref())
+    .bind(token.issuer.as_deref())
     .execute(pool)
     .await
     .map_err(db_error("token"))?;
@@ -31,7 +33,7 @@ pub async fn insert(pool: &AnyPool, token: &StoredToken) -> StoreResult<()> {
 
 pub async fn of_user(pool: &AnyPool, user_id: &str) -> StoreResult<Vec<StoredToken>> {
     let rows = sqlx::query(
-        "SELECT id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at \
+        "SELECT id, user_id, kind, algorithm, digits, period, last_used, drift, secret, created_at, last_used_at, serial, issuer \
          FROM tokens WHERE user_id = $1 ORDER BY created_at, id",
     )
     .bind(user_id)
@@ -114,5 +116,7 @@ pub(crate) fn from_row_as(row: &AnyRow, prefix: &str, user_id: String) -> StoreR
         sealed_secret: row.try_get(col("secret").as_str()).map_err(&err)?,
         created_at: row.try_get(col("created_at").as_str()).map_err(&err)?,
         last_used_at: row.try_get(col("last_used_at").as_str()).map_err(&err)?,
+        serial: row.try_get(col("serial").as_str()).map_err(&err)?,
+        issuer: row.try_get(col("issuer").as_str()).map_err(&err)?,
     })
 }

@@ -13,7 +13,7 @@ use crate::{db_error, outside_text};
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
      push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods, \
-     bypass_until, bypass_reason";
+     bypass_until, bypass_reason, language";
 
 pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
@@ -81,7 +81,7 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
          push_number_matching = $6, push_pin_required = $7, welcome_email = $8, default_method = $9, \
-         allowed_methods = $10 WHERE id = $11",
+         allowed_methods = $10, language = $11 WHERE id = $12",
     )
     .bind(&user.display_name)
     .bind(&user.email)
@@ -93,6 +93,7 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     .bind(user.welcome_email.map(i64::from))
     .bind(user.default_method.map(|m| m.as_str()))
     .bind(user.allowed_methods.as_deref().map(join_list))
+    .bind(&user.language)
     .bind(&user.id)
         .execute(pool)
         .await
@@ -102,6 +103,12 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
 
 pub async fn delete(pool: &AnyPool, user_id: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await.map_err(db_error("deleting user"))?;
+    // Hardware tokens (with a serial) go back to the pool, counter kept.
+    sqlx::query("UPDATE tokens SET user_id = NULL WHERE user_id = $1 AND serial IS NOT NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error("returning user's tokens to the pool"))?;
     sqlx::query("DELETE FROM tokens WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
@@ -234,6 +241,7 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
             .and_then(|list| parse_list(&list).ok()),
         bypass_until: row.try_get("bypass_until").map_err(&err)?,
         bypass_reason: row.try_get("bypass_reason").map_err(&err)?,
+        language: row.try_get("language").map_err(&err)?,
     })
 }
 
@@ -300,7 +308,7 @@ pub async fn with_tokens(
     let sql = format!(
         "SELECT {}, t.id AS t_id, t.kind AS t_kind, t.algorithm AS t_algorithm, t.digits AS t_digits, \
          t.period AS t_period, t.last_used AS t_last_used, t.drift AS t_drift, t.secret AS t_secret, \
-         t.created_at AS t_created_at, t.last_used_at AS t_last_used_at \
+         t.created_at AS t_created_at, t.last_used_at AS t_last_used_at, t.serial AS t_serial, t.issuer AS t_issuer \
          FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = $1 ORDER BY t.created_at, t.id",
         user_columns.join(", ")
     );

@@ -68,6 +68,8 @@ async fn user_with_token(store: &SqlStore, name: &str) -> (String, String) {
         sealed_secret: vec![0; 16],
         created_at: NOW,
         last_used_at: None,
+        serial: None,
+        issuer: None,
     };
     store.insert_token(&token).await.expect("token");
     (user.id, token.id)

@@ -34,7 +34,7 @@ pub struct ActivationView {
     pub apps: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/activations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/activations", operation_id = "create_activation", security(("bearer" = [])),
     responses((status = 201, body = ActivationView), (status = 404, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,

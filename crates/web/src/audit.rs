@@ -13,6 +13,7 @@ use crate::views::{AuditPage, AuditView};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     username: Option<String>,
@@ -24,7 +25,7 @@ pub struct AuditParams {
     limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit", params(AuditParams), security(("bearer" = [])),
     responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -31,7 +31,7 @@ fn status_text(status: Status) -> String {
     status.label().to_lowercase()
 }
 
-#[utoipa::path(get, path = "/api/v1/diagnostics", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/diagnostics", operation_id = "get_diagnostics", security(("bearer" = [])),
     responses((status = 200, body = DiagnosticsReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn report(State(state): State<AppState>, _key: AdminKey) -> Json<DiagnosticsReport> {
     let findings = state.diagnostics.run().await;

@@ -33,7 +33,7 @@ pub struct SyncRun {
     pub duration_ms: u64,
 }
 
-#[utoipa::path(get, path = "/api/v1/directory/status", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/directory/status", operation_id = "get_directory_status", security(("bearer" = [])),
     responses((status = 200, body = DirectoryStatus), (status = 401, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,

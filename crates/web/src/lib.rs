@@ -13,6 +13,8 @@ mod extract;
 mod inbound;
 mod messages;
 mod openapi;
+mod openapi_errors;
+mod pool;
 pub mod portal;
 pub mod proxy;
 pub mod push_hub;
@@ -21,6 +23,7 @@ mod signals;
 mod system;
 mod tokens;
 mod transactions;
+mod user_import;
 mod users;
 mod verify;
 mod views;
@@ -89,6 +92,8 @@ pub struct AppState {
     /// Settings that stay in the configuration file, shown read-only.
     /// `(key, value, where the value came from)`.
     pub server_settings: Arc<Vec<(String, String, String)>>,
+    /// Imported hardware tokens waiting for a user.
+    pub pool: countersign_domain::pool::TokenPool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +105,7 @@ pub struct WebOptions {
 pub fn router(state: AppState, options: WebOptions) -> Router {
     let api = Router::new()
         .route("/users", post(users::create).get(users::list))
+        .route("/users/import", user_import::route())
         .route(
             "/users/{username}",
             get(users::show).patch(users::update).delete(users::remove),
@@ -118,6 +124,9 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
             post(tokens::create).get(tokens::list),
         )
         .route("/users/{username}/tokens/{id}", delete(tokens::remove))
+        .route("/tokens", get(pool::list))
+        .route("/tokens/import", pool::import_route())
+        .route("/tokens/{serial}/unassign", post(pool::unassign))
         .route("/users/{username}/tokens/{id}/resync", post(tokens::resync))
         .route("/users/{username}/activations", post(activations::create))
         .route("/users/{username}/devices", get(activations::list_devices))

@@ -4,17 +4,18 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{
-    activations, audit, diagnostics, directory, error, settings, tokens, users, verify, views,
+    activations, audit, diagnostics, directory, error, pool, settings, tokens, user_import, users,
+    verify, views,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Countersign application API", description = "Second-factor verification and user management. Authenticate with 'Authorization: Bearer <API key>'."),
     paths(users::create, users::list, users::show, users::update, users::remove, users::unlock, users::grant_bypass, users::revoke_bypass, users::set_pin, users::clear_pin,
-          tokens::create, tokens::list, tokens::remove, tokens::resync, verify::verify, audit::list, settings::show, settings::update, diagnostics::report, activations::create, directory::status),
+          tokens::create, tokens::list, tokens::remove, tokens::resync, pool::import, pool::list, pool::unassign, user_import::import, verify::verify, audit::list, settings::show, settings::update, diagnostics::report, activations::create, directory::status),
     components(schemas(error::ErrorBody, error::ErrorDetail, views::UserView, views::CreateUser, views::PatchUser,
         views::UserPage, users::GrantBypass, settings::SettingsView, settings::SettingsPatch, views::TokenView, views::TokenList, views::AuditView, views::AuditPage,
-        tokens::CreateToken, tokens::Resync, verify::VerifyRequest, verify::VerifyResponse, diagnostics::DiagnosticsReport, diagnostics::FindingView, activations::ActivationView, verify::SignInContext, directory::DirectoryStatus, directory::SyncRun)),
+        tokens::CreateToken, tokens::Resync, pool::ImportSummary, pool::ImportProblem, user_import::UserImportSummary, user_import::UserImportProblem, verify::VerifyRequest, verify::VerifyResponse, diagnostics::DiagnosticsReport, diagnostics::FindingView, activations::ActivationView, verify::SignInContext, directory::DirectoryStatus, directory::SyncRun)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -35,5 +36,6 @@ impl Modify for BearerAuth {
 pub fn openapi_json() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    crate::openapi_errors::describe(&mut doc);
     serde_json::to_value(doc).unwrap_or_default()
 }

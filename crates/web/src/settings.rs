@@ -87,13 +87,13 @@ pub struct SettingsPatch {
     pub pin_min_length: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/settings", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/settings", operation_id = "get_settings", security(("bearer" = [])),
     responses((status = 200, body = SettingsView)))]
 pub async fn show(State(state): State<AppState>, _key: AdminKey) -> Json<SettingsView> {
     Json(state.settings.current().into())
 }
 
-#[utoipa::path(patch, path = "/api/v1/settings", request_body = SettingsPatch, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/settings", operation_id = "update_settings", request_body = SettingsPatch, security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,

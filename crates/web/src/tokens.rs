@@ -29,6 +29,10 @@ pub struct CreateToken {
     period: Option<u64>,
     /// HOTP: the next counter of the token.
     counter: Option<u64>,
+    /// Assign the imported pool token with this serial number instead (give no other field but `code`).
+    serial: Option<String>,
+    /// With `serial`: a current code of the token, proving the person holds it.
+    code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -40,14 +44,19 @@ pub struct Resync {
     code2: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", request_body = CreateToken, security(("bearer" = [])),
-    responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", operation_id = "create_token", request_body = CreateToken, security(("bearer" = [])),
+    responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     _key: AdminKey,
     Path(username): Path<String>,
     ApiJson(spec): ApiJson<TokenSpec>,
 ) -> Result<(StatusCode, Json<TokenView>), ApiError> {
+    if let Some((serial, code)) = spec.assignment()? {
+        let token = state.pool.assign(&username, serial, code).await?;
+        state.welcome.consider(&username).await?;
+        return Ok((StatusCode::CREATED, Json(TokenView::from(token))));
+    }
     let (token, enrolment) = state.accounts.add_token(&username, spec).await?;
     let mut view = TokenView::from(token);
     if let Some(enrolment) = enrolment {
@@ -62,7 +71,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", operation_id = "list_user_tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -75,7 +84,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", operation_id = "delete_token", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -87,7 +96,7 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/tokens/{id}/resync", request_body = Resync, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens/{id}/resync", operation_id = "resync_token", request_body = Resync, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resync(
     State(state): State<AppState>,

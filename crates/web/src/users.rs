@@ -13,6 +13,7 @@ use crate::views::{CreateUser, PatchUser, UserPage, UserView};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     /// Text to find in username, display name or email (ignoring case).
@@ -23,7 +24,7 @@ pub struct ListParams {
     after: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", request_body = CreateUser, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", request_body = CreateUser, security(("bearer" = [])),
     responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -42,7 +43,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/users", params(ListParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = UserPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -74,7 +75,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{username}", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{username}", operation_id = "get_user", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -84,7 +85,7 @@ pub async fn show(
     Ok(Json(state.accounts.user(&username).await?.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{username}", request_body = PatchUser, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/users/{username}", operation_id = "update_user", request_body = PatchUser, security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -102,13 +103,14 @@ pub async fn update(
         welcome_email: body.welcome_email,
         default_method: body.default_method,
         allowed_methods: body.allowed_methods,
+        language: body.language,
     };
     let updated = state.accounts.update_user(&username, patch).await?;
     state.welcome.consider(&updated.username).await?;
     Ok(Json(updated.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{username}", operation_id = "delete_user", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -120,7 +122,7 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", operation_id = "unlock_user", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn unlock(
     State(state): State<AppState>,
@@ -148,7 +150,7 @@ fn default_bypass_seconds() -> i64 {
     300
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{username}/bypass", request_body = GrantBypass, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{username}/bypass", operation_id = "grant_bypass", request_body = GrantBypass, security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn grant_bypass(
     State(state): State<AppState>,
@@ -165,7 +167,7 @@ pub async fn grant_bypass(
     Ok(Json(user.into()))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}/bypass", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{username}/bypass", operation_id = "revoke_bypass", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn revoke_bypass(
     State(state): State<AppState>,
@@ -184,7 +186,7 @@ pub struct SetPin {
     pin: String,
 }
 
-#[utoipa::path(put, path = "/api/v1/users/{username}/pin", request_body = SetPin, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/users/{username}/pin", operation_id = "set_pin", request_body = SetPin, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_pin(
     State(state): State<AppState>,
@@ -197,7 +199,7 @@ pub async fn set_pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{username}/pin", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/users/{username}/pin", operation_id = "clear_pin", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn clear_pin(
     State(state): State<AppState>,

@@ -21,11 +21,13 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub username: String,
-    /// The code the user typed: an OATH code (implies `otp` when no method
-    /// is named), or with `transaction_id` the texted or emailed code.
+    /// The code the user typed: an OATH code or a YubiKey's OTP (implies
+    /// `otp` or `yubico` when no method is named), or with `transaction_id`
+    /// the texted or emailed code.
     pub code: Option<String>,
-    /// `otp`, `push`, `sms`, `sms_reply` or `email`. Absent: `otp` when a
-    /// code is given, else the user's default method.
+    /// `otp`, `yubico`, `push`, `sms`, `sms_reply` or `email`. Absent: `otp`
+    /// (`yubico` for a YubiKey's OTP) when a code is given, else the user's
+    /// default method.
     pub method: Option<String>,
     /// Push: what the device shows about the sign-in.
     pub context: Option<SignInContext>,
@@ -63,7 +65,7 @@ pub struct VerifyResponse {
     pub number: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/verify", request_body = VerifyRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/verify", operation_id = "verify", request_body = VerifyRequest, security(("bearer" = [])),
     responses((status = 200, body = VerifyResponse), (status = 404, body = ErrorBody, description = "unknown_user"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn verify(

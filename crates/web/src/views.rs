@@ -31,6 +31,8 @@ pub struct UserView {
     /// A one-time bypass waiting to be used, until this time (RFC 3339).
     pub bypass_until: Option<String>,
     pub bypass_reason: Option<String>,
+    /// The language of the user's messages (`de`, `pt-BR`); null: the templates' default.
+    pub language: Option<String>,
 }
 
 impl From<User> for UserView {
@@ -51,6 +53,7 @@ impl From<User> for UserView {
             allowed_methods: u.allowed_methods,
             bypass_until: u.bypass_until.map(rfc3339),
             bypass_reason: u.bypass_reason,
+            language: u.language,
         }
     }
 }
@@ -90,7 +93,7 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub welcome_email: Option<Option<bool>>,
-    /// `otp`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
+    /// `otp`, `yubico`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub default_method: Option<Option<Method>>,
@@ -98,6 +101,10 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_methods: Option<Option<Vec<Method>>>,
+    /// The language of the user's messages (`de`, `pt-BR`); null returns to the default.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub language: Option<Option<String>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).
@@ -130,6 +137,14 @@ pub struct TokenView {
     pub drift: Option<i64>,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// A hardware token's serial number (imported tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Pool listings: the user the token is assigned to (null: in the pool).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Option<String>>,
     /// Base32 seed; only in the answer that created a server-generated token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -153,6 +168,9 @@ impl From<Token> for TokenView {
             drift: t.drift,
             created_at: rfc3339(t.created_at),
             last_used_at: t.last_used_at.map(rfc3339),
+            serial: t.serial,
+            issuer: t.issuer,
+            assigned_to: None,
             secret: None,
             otpauth_uri: None,
             qr_svg: None,

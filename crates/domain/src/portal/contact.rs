@@ -146,6 +146,12 @@ impl Portal {
             "minutes": self.policy.contact_code_seconds / 60,
             "account_name": self.settings.read(|s| s.account_name.clone()),
         });
-        crate::codes::code_message(self.composer.as_ref(), kind, "confirm", &context)
+        crate::codes::code_message(
+            self.composer.as_ref(),
+            kind,
+            "confirm",
+            user.language.as_deref(),
+            &context,
+        )
     }
 }

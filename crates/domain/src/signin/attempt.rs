@@ -30,9 +30,10 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// The method asked for: the one named, else otp when a code came.
+    /// The method asked for: the one named, else otp (yubico for a
+    /// YubiKey's OTP) when a code came.
     pub fn named_method(&self) -> Option<Method> {
-        self.method.or(self.code.as_ref().map(|_| Method::Otp))
+        self.method.or(self.code.as_deref().map(Method::of_code))
     }
 }
 

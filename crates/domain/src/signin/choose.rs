@@ -2,6 +2,8 @@
 
 use std::time::Instant;
 
+use countersign_otp::Kind;
+
 use crate::codes::CodeStart;
 use crate::error::DomainError;
 use crate::messages::MessageKind;
@@ -95,7 +97,7 @@ impl SignIn {
         }
         if !policy.allow_method_choice {
             let default = methods.as_ref().and_then(|m| m.default_for(user));
-            let fallback = method == Method::Otp && attempt.rules.fallback_otp;
+            let fallback = method.is_token() && attempt.rules.fallback_otp;
             if default.is_some_and(|d| d != method) && !fallback {
                 return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
             }
@@ -109,9 +111,11 @@ impl SignIn {
         tokens: &[StoredToken],
     ) -> Result<Methods, DomainError> {
         let devices = self.store.devices_of_user(&user.id).await?.len();
+        let yubikeys = tokens.iter().filter(|t| t.kind == Kind::Yubico).count();
         let holdings = Holdings {
-            tokens: tokens.len(),
+            tokens: tokens.len() - yubikeys,
             devices,
+            yubikeys,
         };
         Ok(Methods::of(user, holdings))
     }
@@ -126,7 +130,7 @@ impl SignIn {
     ) -> Result<Step, DomainError> {
         let (username, source) = (&attempt.username, &attempt.source);
         match method {
-            Method::Otp => self.otp(attempt, user, tokens).await,
+            Method::Otp | Method::Yubico => self.otp(attempt, method, user, tokens).await,
             Method::Push => {
                 match self
                     .push
@@ -164,6 +168,7 @@ impl SignIn {
     async fn otp(
         &self,
         attempt: &Attempt,
+        method: Method,
         user: User,
         tokens: Vec<StoredToken>,
     ) -> Result<Step, DomainError> {
@@ -172,7 +177,7 @@ impl SignIn {
                 let started = Instant::now();
                 let reason = Reason::NoMethod;
                 return self
-                    .refuse(attempt, Some(&user), Some(Method::Otp), reason, started)
+                    .refuse(attempt, Some(&user), Some(method), reason, started)
                     .await;
             }
             return Ok(Step::otp_challenge(OTP_PROMPT));
@@ -188,7 +193,7 @@ impl SignIn {
             .await?;
         Ok(match outcome {
             crate::Outcome::Accepted { token_id } => Step::Accepted {
-                method: Some(Method::Otp),
+                method: Some(method),
                 credential: Some(token_id),
                 reason: None,
             },

@@ -12,6 +12,8 @@ use crate::user::User;
 pub enum Method {
     /// An OATH code (TOTP or HOTP), with the PIN in front when the user has one.
     Otp,
+    /// A YubiKey's Yubico OTP (touch the key), with the PIN in front likewise.
+    Yubico,
     /// Approve on the Countersign authenticator.
     Push,
     /// A code sent by text message.
@@ -24,9 +26,10 @@ pub enum Method {
 
 impl Method {
     /// In the order a default is chosen when the user has none set.
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 6] = [
         Method::Push,
         Method::Otp,
+        Method::Yubico,
         Method::Sms,
         Method::SmsReply,
         Method::Email,
@@ -35,6 +38,7 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Otp => "otp",
+            Method::Yubico => "yubico",
             Method::Push => "push",
             Method::Sms => "sms",
             Method::SmsReply => "sms_reply",
@@ -50,7 +54,21 @@ impl Method {
             .find(|m| m.as_str().eq_ignore_ascii_case(text))
     }
 
-    /// The words for error messages: "otp, push, sms, sms_reply or email".
+    /// The method a submitted code implies: yubico for a YubiKey's OTP, else otp.
+    pub fn of_code(code: &str) -> Method {
+        if countersign_otp::yubico::ends_like_otp(code.trim()) {
+            Method::Yubico
+        } else {
+            Method::Otp
+        }
+    }
+
+    /// Otp and yubico: the methods a typed one-time code answers.
+    pub fn is_token(self) -> bool {
+        matches!(self, Method::Otp | Method::Yubico)
+    }
+
+    /// The words for error messages: "push, otp, yubico, sms, sms_reply or email".
     pub fn listed() -> String {
         let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
         let (last, rest) = names.split_last().unwrap_or((&"", &[]));
@@ -107,8 +125,10 @@ pub fn join_list(methods: &[Method]) -> String {
 /// What the user has that a method needs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Holdings {
+    /// OATH tokens (TOTP, HOTP).
     pub tokens: usize,
     pub devices: usize,
+    pub yubikeys: usize,
 }
 
 /// The methods a user can use right now, in default order.
@@ -120,6 +140,7 @@ impl Methods {
     pub fn of(user: &User, holdings: Holdings) -> Methods {
         let has = |method: Method| match method {
             Method::Otp => holdings.tokens > 0,
+            Method::Yubico => holdings.yubikeys > 0,
             Method::Push => holdings.devices > 0,
             Method::Sms | Method::SmsReply => user.phone.is_some(),
             Method::Email => user.email.is_some() || user.username.contains('@'),
@@ -196,11 +217,12 @@ mod tests {
         let all = Holdings {
             tokens: 1,
             devices: 1,
+            ..Holdings::default()
         };
         assert_eq!(Methods::of(&u, all).default_for(&u), Some(Method::Push));
         let no_device = Holdings {
             tokens: 1,
-            devices: 0,
+            ..Holdings::default()
         };
         assert_eq!(
             Methods::of(&u, no_device).default_for(&u),
@@ -227,6 +249,7 @@ mod tests {
         let both = Holdings {
             tokens: 1,
             devices: 1,
+            ..Holdings::default()
         };
         assert_eq!(Methods::of(&u, both).default_for(&u), Some(Method::Otp));
         u.default_method = Some(Method::Sms);

@@ -66,6 +66,7 @@ impl KeyUri {
         match self.kind {
             Kind::Totp => uri.push_str(&format!("&period={}", self.period)),
             Kind::Hotp => uri.push_str(&format!("&counter={}", self.counter.unwrap_or(0))),
+            Kind::Yubico => {}
         }
         uri
     }
@@ -85,7 +86,9 @@ impl KeyUri {
         let (kind_text, raw_label) = path.split_once('/').unwrap_or((path, ""));
         let kind = kind_text
             .parse::<Kind>()
-            .map_err(|_| UriError::UnknownType {
+            .ok()
+            .filter(|k| *k != Kind::Yubico)
+            .ok_or_else(|| UriError::UnknownType {
                 found: excerpt(kind_text),
             })?;
         let params = Params::parse(query, kind)?;

@@ -63,7 +63,7 @@ impl Params {
         let raw = Raw::collect(query)?;
         let (period, counter) = match kind {
             Kind::Totp => (period(raw.period)?, None),
-            Kind::Hotp => (DEFAULT_PERIOD, Some(counter(raw.counter)?)),
+            Kind::Hotp | Kind::Yubico => (DEFAULT_PERIOD, Some(counter(raw.counter)?)),
         };
         Ok(Params {
             secret: secret(raw.secret)?,

@@ -1,17 +1,21 @@
-//! Percent-encoding for otpauth:// labels and parameters (RFC 3986).
+//! Percent-encoding for otpauth:// labels and parameters (RFC 3986), over
+//! the `percent-encoding` crate, stricter on decoding: a broken escape is
+//! an error, not passed through.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Everything but RFC 3986 unreserved characters and '@'.
+const LABEL: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// Encodes everything except RFC 3986 unreserved characters and '@' (kept
 /// readable in e-mail account names). Spaces become `%20`, ':' becomes `%3A`.
 pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, LABEL).to_string()
 }
 
 /// Decodes `%XX` escapes; with `plus_is_space` (query values, as HTML forms
@@ -19,32 +23,27 @@ pub(crate) fn encode(text: &str) -> String {
 /// broken or the result is not UTF-8.
 pub(crate) fn decode(text: &str, plus_is_space: bool) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'%' => {
-                let high = bytes.get(i + 1).and_then(|b| hex_value(*b))?;
-                let low = bytes.get(i + 2).and_then(|b| hex_value(*b))?;
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
-        }
+    let escapes_whole = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'%')
+        .all(|(i, _)| {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        });
+    if !escapes_whole {
+        return None;
     }
-    String::from_utf8(out).ok()
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    // to_digit(16) is below 16, so the cast cannot truncate.
-    char::from(byte).to_digit(16).map(|v| v as u8)
+    // A literal '+' arrives as %2B, so turning the bare ones into spaces first is safe.
+    let text = if plus_is_space {
+        std::borrow::Cow::Owned(text.replace('+', " "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    percent_decode_str(&text)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ mod messages;
 mod radius;
 mod settings;
 mod tls;
+mod token_import;
 mod tokens;
+mod user_import;
 mod users;
 
 use std::process::ExitCode;

@@ -19,12 +19,16 @@ pub enum TokenCommand {
     /// Add a token. Without --secret the server makes a seed and prints the otpauth URI and a QR code.
     Add {
         username: String,
-        /// totp or hotp.
+        /// totp, hotp or yubico.
         #[arg(long = "type", default_value = "totp")]
         kind: Kind,
-        /// Base32 seed of an existing token (hardware token, migrated app).
+        /// Base32 seed of an existing token (hardware token, migrated app);
+        /// for a YubiKey its AES key in hex.
         #[arg(long)]
         secret: Option<String>,
+        /// yubico: an OTP the key typed (it gives the public and private ids).
+        #[arg(long)]
+        code: Option<String>,
         /// sha1, sha256 or sha512.
         #[arg(long)]
         algorithm: Option<Algorithm>,
@@ -54,6 +58,22 @@ pub enum TokenCommand {
         code1: String,
         code2: String,
     },
+    /// Import hardware tokens into the pool from a PSKC (RFC 6030) or CSV file.
+    Import(super::token_import::ImportArgs),
+    /// List the pool: imported tokens by serial, and whom they are assigned to.
+    Pool(super::token_import::PoolArgs),
+    /// Give a pool token to a user (optionally proven by a current code).
+    Assign {
+        username: String,
+        serial: String,
+        /// A code the token shows now, proving the user holds it.
+        #[arg(long)]
+        code: Option<String>,
+    },
+    /// Take a token back into the pool.
+    Unassign {
+        serial: String,
+    },
 }
 
 pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<ExitCode> {
@@ -66,6 +86,7 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
             digits,
             period,
             counter,
+            code,
             png,
         } => {
             let spec = TokenSpec {
@@ -75,6 +96,8 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
                 digits,
                 period,
                 counter,
+                code,
+                ..TokenSpec::default()
             };
             let (token, enrolment) = app.accounts.add_token(&username, spec).await?;
             app.welcome.consider(&username).await?;
@@ -135,6 +158,23 @@ pub async fn token(app: &App, command: TokenCommand, out: &Output) -> Result<Exi
             app.verifier.resync(&username, &id, &code1, &code2).await?;
             out.show(&json!({"resynchronised": id}), || {
                 format!("token {id} resynchronised")
+            });
+        }
+        TokenCommand::Import(args) => return super::token_import::import(app, args, out).await,
+        TokenCommand::Pool(args) => super::token_import::pool(app, args, out).await?,
+        TokenCommand::Assign {
+            username,
+            serial,
+            code,
+        } => {
+            let token = app.pool.assign(&username, &serial, code.as_deref()).await?;
+            app.welcome.consider(&username).await?;
+            out.show(&token, || format!("token {serial} assigned to {username}"));
+        }
+        TokenCommand::Unassign { serial } => {
+            app.pool.unassign(&serial).await?;
+            out.show(&json!({"unassigned": serial}), || {
+                format!("token {serial} is back in the pool")
             });
         }
     }

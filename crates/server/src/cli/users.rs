@@ -46,13 +46,18 @@ pub enum UserCommand {
         /// PIN on pushes for this user: on, off, or default.
         #[arg(long)]
         push_pin: Option<String>,
-        /// The method used when a door names none: otp, push, sms, sms_reply, email, or default (automatic).
+        /// The method used when a door names none: otp, yubico, push, sms, sms_reply, email, or default (automatic).
         #[arg(long)]
         default_method: Option<String>,
         /// Comma-separated methods the user may use (e.g. push,otp), or all.
         #[arg(long)]
         allowed_methods: Option<String>,
+        /// The language of the user's messages (de, pt-BR), or "" for the default.
+        #[arg(long)]
+        language: Option<String>,
     },
+    /// Create or update users from a CSV file of MFA Server's user fields.
+    Import(super::user_import::ImportArgs),
     Disable {
         username: String,
     },
@@ -151,6 +156,7 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             push_pin,
             default_method,
             allowed_methods,
+            language,
         } => {
             let patch = UserPatch {
                 display_name: profile.display_name.map(Some),
@@ -165,9 +171,11 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
                     .as_deref()
                     .map(methods_setting)
                     .transpose()?,
+                language: language.map(|l| Some(l).filter(|l| !l.is_empty())),
             };
             accounts.update_user(&username, patch).await?
         }
+        UserCommand::Import(args) => return super::user_import::import(app, args, out).await,
         UserCommand::Disable { username } => accounts.set_enabled(&username, false).await?,
         UserCommand::Enable { username } => accounts.set_enabled(&username, true).await?,
         UserCommand::SetPin {

@@ -17,6 +17,8 @@ use countersign_otp::Algorithm;
 use countersign_testkit::TempPostgres;
 
 pub use api::Api;
+#[allow(unused_imports)] // used by some test files only
+pub use api::Reply;
 pub use server::Server;
 
 /// The binary under test, built by cargo for these tests.

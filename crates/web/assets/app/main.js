@@ -380,7 +380,8 @@ async function submitActivation(form, editable) {
     refreshAll();
   } catch (e) {
     form.querySelector("#activate").disabled = false;
-    if (e instanceof device.ServerError && e.code === "invalid_request" && /pin/i.test(e.message) && pinField.hidden) {
+    const pinAsked = e instanceof device.ServerError && (e.code === "pin_required" || (e.code === "invalid_request" && /pin/i.test(e.message)));
+    if (pinAsked && pinField.hidden) {
       pinField.hidden = false;
       problem.textContent = "This server asks for a PIN with each approval: choose one, then tap Activate.";
     } else {

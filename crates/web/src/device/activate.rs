@@ -64,6 +64,9 @@ fn activation_error(e: ActivationError) -> ApiError {
         ActivationError::DeviceLimit(_) => {
             ApiError::new(StatusCode::CONFLICT, "device_limit", message)
         }
+        ActivationError::PinRequired => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "pin_required", message)
+        }
         ActivationError::Invalid(_) => ApiError::invalid(message),
         ActivationError::Domain(inner) => inner.into(),
     }

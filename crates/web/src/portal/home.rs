@@ -190,6 +190,8 @@ async fn would_be_last(
     let after = Holdings {
         tokens: tokens.saturating_sub(tokens_less),
         devices: devices.saturating_sub(devices_less),
+        // YubiKeys count with the tokens: only emptiness matters here.
+        ..Holdings::default()
     };
     Ok(Methods::of(user, after).is_empty())
 }
