@@ -11,6 +11,7 @@ pub mod admin;
 pub mod apikey;
 pub mod apikey_cache;
 pub mod audit;
+pub mod backup;
 pub mod clock;
 pub mod codes;
 pub mod console;

@@ -1,10 +1,12 @@
 //! `countersign`: the multi-factor authentication server and its operator CLI.
 
 mod app;
+mod backup;
 mod cli;
 mod config;
 mod directory;
 mod doctor;
+mod health;
 mod http;
 mod logging;
 mod messaging;
@@ -99,8 +101,32 @@ enum Command {
     Tls(TlsCommand),
     /// Check the set-up: certificates, TLS, clock, database. Exits non-zero on FAIL.
     Doctor,
+    /// Exit 0 when this node's listener answers /healthz (container health checks).
+    Health,
     /// Check a code for a user, as an application would.
     Verify { username: String, code: String },
+    /// Copy the database and the encryption key into FILE while the server runs.
+    Backup {
+        /// The backup file to write (never overwritten).
+        file: PathBuf,
+        /// Seal the key in the backup with the passphrase in this file (12 characters or more).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Only the key (PostgreSQL: pg_dump holds the data); records the backup for doctor.
+        #[arg(long)]
+        key_only: bool,
+    },
+    /// Put a backup's database and key into the data directory (the server stopped).
+    Restore {
+        /// The backup file made by `countersign backup`.
+        file: PathBuf,
+        /// The passphrase file the key was sealed with.
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Replace a database (and key) already in the data directory.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +176,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Tls(command) = cli.command {
         return cli::tls(command, &config.data_dir, &cli::Output { json: cli.json });
     }
+    if let Command::Health = cli.command {
+        return health::check(&config).await;
+    }
     if let Command::Doctor = cli.command {
         logging::init("error", config.log_json);
         return doctor::report(config, cli.json).await;
@@ -167,8 +196,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let app = app::App::open(config).await?;
     let out = cli::Output { json: cli.json };
+    match cli.command {
+        Command::Backup {
+            file,
+            passphrase_file,
+            key_only,
+        } => {
+            let args = backup::BackupArgs {
+                file,
+                passphrase_file,
+                key_only,
+            };
+            return backup::backup(&config, args, &out).await;
+        }
+        Command::Restore {
+            file,
+            passphrase_file,
+            force,
+        } => {
+            let args = backup::RestoreArgs {
+                file,
+                passphrase_file,
+                force,
+            };
+            return backup::restore(&config, args, &out).await;
+        }
+        _ => {}
+    }
+    let app = app::App::open(config).await?;
     match cli.command {
         Command::Serve { .. } => serve::run(app).await.map(|_| ExitCode::SUCCESS),
         Command::Migrate { status } => cli::migrate(&app, status, &out).await,
@@ -182,6 +238,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Device(command) => cli::device(&app, command, &out).await,
         Command::Radius(command) => cli::radius(&app, command, &out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
-        Command::Config(_) | Command::Tls(_) | Command::Doctor => Ok(ExitCode::SUCCESS),
+        Command::Config(_)
+        | Command::Tls(_)
+        | Command::Doctor
+        | Command::Health
+        | Command::Backup { .. }
+        | Command::Restore { .. } => Ok(ExitCode::SUCCESS),
     }
 }

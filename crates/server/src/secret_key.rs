@@ -30,10 +30,18 @@ pub fn load_or_create(config: &Config) -> Result<SecretKey> {
 
 /// The configured key, or the one in the data directory; `None` when there is none yet.
 pub fn read_existing(config: &Config) -> Result<Option<SecretKey>> {
+    let Some((text, origin)) = key_text(config)? else {
+        return Ok(None);
+    };
+    decode(&text).with_context(|| origin).map(Some)
+}
+
+/// The key's base64 text and where it came from, as configured or in the
+/// data directory; `None` when there is none yet.
+pub fn key_text(config: &Config) -> Result<Option<(String, String)>> {
     if let Some(text) = &config.encryption_key {
-        return decode(text)
-            .context("security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)")
-            .map(Some);
+        let origin = "security.encryption_key (or COUNTERSIGN_SECURITY_ENCRYPTION_KEY)";
+        return Ok(Some((text.trim().to_string(), origin.to_string())));
     }
     if let Some(path) = &config.encryption_key_file {
         return read_key_file(path).map(Some);
@@ -45,7 +53,7 @@ pub fn read_existing(config: &Config) -> Result<Option<SecretKey>> {
     Ok(None)
 }
 
-fn read_key_file(path: &Path) -> Result<SecretKey> {
+fn read_key_file(path: &Path) -> Result<(String, String)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the encryption key file {}", path.display()))?;
     if let Ok(meta) = std::fs::metadata(path) {
@@ -53,7 +61,8 @@ fn read_key_file(path: &Path) -> Result<SecretKey> {
             tracing::warn!(file = %path.display(), "the encryption key file is readable by other users: chmod 600 it");
         }
     }
-    decode(&text).with_context(|| format!("the encryption key file {}", path.display()))
+    let origin = format!("the encryption key file {}", path.display());
+    Ok((text.trim().to_string(), origin))
 }
 
 fn create_key_file(path: &Path) -> Result<SecretKey> {
@@ -74,7 +83,7 @@ fn create_key_file(path: &Path) -> Result<SecretKey> {
     Ok(key)
 }
 
-fn decode(text: &str) -> Result<SecretKey> {
+pub fn decode(text: &str) -> Result<SecretKey> {
     let bytes = STANDARD.decode(text.trim()).context(
         "the encryption key is not base64: make one with `head -c 32 /dev/urandom | base64`",
     )?;
@@ -106,6 +115,7 @@ pub async fn matches_store(key: &SecretKey, store: &dyn Store) -> Result<bool> {
     })
 }
 
-fn opens(key: &SecretKey, stored: &[u8]) -> bool {
+/// Whether `key` opens the check value `stored` (meta `key_check`).
+pub fn opens(key: &SecretKey, stored: &[u8]) -> bool {
     matches!(key.open("meta", "key_check", "value", stored), Ok(plain) if plain == CHECK_PLAIN)
 }

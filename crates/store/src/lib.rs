@@ -6,6 +6,7 @@
 
 mod admins;
 mod audit;
+pub mod backup;
 mod decision;
 mod directory;
 pub mod sqlite;

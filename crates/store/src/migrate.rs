@@ -139,6 +139,7 @@ pub fn run(store: &SqlStore) -> BoxFuture<'_, Result<Vec<i64>, StoreError>> {
 }
 
 async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
+    refuse_newer(store).await?;
     let mut done = Vec::new();
     for migration in MIGRATIONS {
         let what = format!(
@@ -194,6 +195,44 @@ async fn run_inner(store: &SqlStore) -> Result<Vec<i64>, StoreError> {
         done.push(migration.version);
     }
     Ok(done)
+}
+
+/// Versions applied to this database that this build does not know: a later
+/// release upgraded it (or it is another program's database).
+pub async fn unknown_applied(store: &SqlStore) -> Vec<i64> {
+    // Before the first migration the table does not exist: nothing is applied.
+    let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| r.try_get::<i64, _>(0).ok())
+        .filter(|v| !MIGRATIONS.iter().any(|m| m.version == *v))
+        .collect()
+}
+
+/// Refuses a database whose schema is newer than this build knows: running
+/// old code on it could misread or damage what the newer release wrote.
+async fn refuse_newer(store: &SqlStore) -> Result<(), StoreError> {
+    let unknown = unknown_applied(store).await;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Backend(newer_schema_message(&unknown)))
+}
+
+/// The words for a schema newer than this build: what and what to do.
+pub fn newer_schema_message(unknown: &[i64]) -> String {
+    let list: Vec<String> = unknown.iter().map(i64::to_string).collect();
+    format!(
+        "the database schema is newer than this countersign ({}) knows: migration(s) {} were \
+         applied by a later release (this one knows up to {}). Run the release that upgraded \
+         the database, or restore a backup made before the upgrade; countersign does not \
+         downgrade a schema",
+        env!("CARGO_PKG_VERSION"),
+        list.join(", "),
+        MIGRATIONS.last().map_or(0, |m| m.version),
+    )
 }
 
 /// Which migrations exist and whether each is applied.

@@ -54,6 +54,7 @@ impl Check for StoreCheck {
         ));
         findings.push(migrations(&store).await);
         findings.push(key_matches(config, &store).await);
+        findings.push(super::backup::last_backup(&store, unix_now()).await);
         store.close().await;
         findings
     }
@@ -109,6 +110,14 @@ fn options_backend(url: &str) -> &'static str {
 }
 
 async fn migrations(store: &countersign_store::SqlStore) -> Finding {
+    let unknown = countersign_store::migrate::unknown_applied(store).await;
+    if !unknown.is_empty() {
+        return Finding::fail(
+            "store.migrations",
+            countersign_store::migrate::newer_schema_message(&unknown),
+            "run the release that upgraded the database, or restore a backup made before the upgrade",
+        );
+    }
     match countersign_store::migrate::status(store).await {
         Ok(status) if status.iter().all(|m| m.applied) => Finding::pass(
             "store.migrations",
@@ -205,4 +214,11 @@ async fn key_matches(config: &Config, store: &countersign_store::SqlStore) -> Fi
         ),
         Err(e) => Finding::fail("store.key_matches", e.to_string(), "check the database"),
     }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
