@@ -144,8 +144,8 @@ async fn sync_follows_the_directory_and_waits_for_approval() {
     );
     assert!(count(&again, "seen") < USERS as u64, "{again}");
 
-    // A change and a rename: an incremental run reads only those (and the
-    // entries changed after the last run's newest change).
+    // A change and a rename: an incremental run reads only the entries
+    // changed since the last run's newest change.
     slapd.modify(&format!("dn: uid={},ou=people,{BASE}\nchangetype: modify\nreplace: mobile\nmobile: +1 555 019 9999\n", uid(2)));
     let renamed_id = user(&server, &uid(3))["id"].clone();
     slapd.rename(&uid(3), "user0003b");
