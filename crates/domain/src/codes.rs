@@ -26,9 +26,19 @@ pub(crate) fn code_message(
     composer: &dyn Composer,
     kind: MessageKind,
     stem: &str,
-    language: Option<&str>,
-    context: &serde_json::Value,
+    user: &User,
+    code: &str,
+    minutes: i64,
+    account_name: &str,
 ) -> Result<MessageContent, DomainError> {
+    let context = &json!({
+        "user": user.username,
+        "display_name": user.display_name,
+        "code": code,
+        "minutes": minutes,
+        "account_name": account_name,
+    });
+    let language = user.language.as_deref();
     let render = |name: String| {
         composer
             .render(&name, language, context)
@@ -250,19 +260,16 @@ impl Codes {
         user: &User,
         code: &str,
     ) -> Result<MessageContent, DomainError> {
-        let context = json!({
-            "user": user.username,
-            "display_name": user.display_name,
-            "code": code,
-            "minutes": self.policy.validity_seconds / 60,
-            "account_name": self.verifier.settings().get().account_name,
-        });
+        let account_name = self.verifier.settings().read(|s| s.account_name.clone());
+        let minutes = self.policy.validity_seconds / 60;
         code_message(
             self.composer.as_ref(),
             kind,
             "code",
-            user.language.as_deref(),
-            &context,
+            user,
+            code,
+            minutes,
+            &account_name,
         )
     }
 

@@ -2,7 +2,6 @@
 //! code sent to it comes back, so a typo never locks a user out.
 
 use rand::Rng;
-use serde_json::json;
 
 use super::session::{hex, PendingContact, PortalLive};
 use super::Portal;
@@ -139,19 +138,16 @@ impl Portal {
         user: &User,
         code: &str,
     ) -> Result<MessageContent, DomainError> {
-        let context = json!({
-            "user": user.username,
-            "display_name": user.display_name,
-            "code": code,
-            "minutes": self.policy.contact_code_seconds / 60,
-            "account_name": self.settings.read(|s| s.account_name.clone()),
-        });
+        let account_name = self.settings.read(|s| s.account_name.clone());
+        let minutes = self.policy.contact_code_seconds / 60;
         crate::codes::code_message(
             self.composer.as_ref(),
             kind,
             "confirm",
-            user.language.as_deref(),
-            &context,
+            user,
+            code,
+            minutes,
+            &account_name,
         )
     }
 }

@@ -18,7 +18,7 @@ use crate::extract::ClientAddr;
 use crate::AppState;
 
 /// The largest console form accepted.
-pub(crate) const FORM_LIMIT: usize = 64 * 1024;
+const FORM_LIMIT: usize = 64 * 1024;
 
 const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; \
     base-uri 'none'; object-src 'none'; img-src 'self' data:";
@@ -108,14 +108,13 @@ pub async fn console_guard(
         address,
         https,
     };
-    let body = if parts.method == Method::POST {
-        let bytes = match to_bytes(body, FORM_LIMIT).await {
-            Ok(bytes) => bytes,
-            Err(_) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large."),
-        };
-        if !csrf_matches(&bytes, &visitor.csrf(&state))
-            || visitor.new_pre_token && visitor.live.is_none()
-        {
+    let first_visit = visitor.new_pre_token && visitor.live.is_none();
+    let body = match checked_body(&parts.method, body, &visitor.csrf(&state), first_visit).await {
+        Ok(body) => body,
+        Err(Refusal::TooLarge) => {
+            return refused(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.")
+        }
+        Err(Refusal::Forged) => {
             tracing::warn!(path = %parts.uri.path(), address = visitor.address.as_deref().unwrap_or(""),
                 "console form refused: missing or wrong csrf field");
             return refused(
@@ -123,14 +122,50 @@ pub async fn console_guard(
                 "This form has expired or did not come from the console. Go back, reload the page and try again.",
             );
         }
-        Body::from(bytes)
-    } else {
-        body
     };
     let set_pre = visitor
         .new_pre_token
         .then(|| cookie(pre_name, &visitor.pre_token, https, false));
     parts.extensions.insert(visitor);
+    run_guarded(parts, body, next, set_pre).await
+}
+
+/// Why a form was refused before its handler ran.
+pub(crate) enum Refusal {
+    TooLarge,
+    Forged,
+}
+
+/// The body of a POST, read within the form limit, when its `csrf` field is
+/// `expected` (and the browser is not one seen for the first time without a
+/// session: its sign-in form cannot have come from this site); other
+/// methods pass untouched.
+pub(crate) async fn checked_body(
+    method: &Method,
+    body: Body,
+    expected: &str,
+    first_visit: bool,
+) -> Result<Body, Refusal> {
+    if *method != Method::POST {
+        return Ok(body);
+    }
+    let bytes = to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| Refusal::TooLarge)?;
+    if first_visit || !csrf_matches(&bytes, expected) {
+        return Err(Refusal::Forged);
+    }
+    Ok(Body::from(bytes))
+}
+
+/// Runs the handler, then sets the new pre-session cookie (if any) and the
+/// security headers on its answer.
+pub(crate) async fn run_guarded(
+    parts: Parts,
+    body: Body,
+    next: Next,
+    set_pre: Option<HeaderValue>,
+) -> Response {
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(value) = set_pre {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -139,7 +174,7 @@ pub async fn console_guard(
     response
 }
 
-pub(crate) fn csrf_matches(form: &[u8], expected: &str) -> bool {
+fn csrf_matches(form: &[u8], expected: &str) -> bool {
     form_urlencoded::parse(form)
         .find(|(key, _)| key == "csrf")
         .is_some_and(|(_, value)| bool::from(value.as_bytes().ct_eq(expected.as_bytes())))

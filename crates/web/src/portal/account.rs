@@ -14,7 +14,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::guard::{Guest, Member};
-use super::pages::{failure, message, render};
+use super::pages::{failure, message, render, turned_off};
 use super::signin::CodeForm;
 use crate::AppState;
 
@@ -142,13 +142,7 @@ fn contact_kind(
         "phone" if settings.allow_phone_change => Ok(MessageKind::Sms),
         "email" if settings.allow_email_change => Ok(MessageKind::Email),
         "phone" | "email" => {
-            let off = message(
-                state,
-                lang,
-                StatusCode::FORBIDDEN,
-                "not_allowed",
-                "contact_change_off",
-            );
+            let off = turned_off(state, lang, "contact_change_off");
             Err(Box::new(off))
         }
         _ => {

@@ -15,7 +15,7 @@ use countersign_domain::DomainError;
 use minijinja::context;
 
 use super::guard::{with_session, Enroller, Guest};
-use super::pages::{failure, grouped, message, render};
+use super::pages::{failure, grouped, render, turned_off};
 use super::signin::{CodeForm, WaitQuery};
 use crate::AppState;
 
@@ -28,13 +28,7 @@ pub async fn landing(State(state): State<AppState>, Enroller(live, guest): Enrol
     }
     let settings = state.settings.current();
     if !settings.allow_app_activation && !settings.allow_token_enrolment {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "nothing_to_enrol",
-        );
+        return turned_off(&state, guest.lang, "nothing_to_enrol");
     }
     let ctx = context! { title => state.portal_pages.word(guest.lang, "enrol_title"), csrf => guest.csrf(&state),
     allow => minijinja::value::Serde(&settings), enrolling => true,
@@ -54,13 +48,7 @@ pub async fn totp_page(
     Enroller(mut live, guest): Enroller,
 ) -> Response {
     if !state.settings.current().allow_token_enrolment {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "token_enrolment_off",
-        );
+        return turned_off(&state, guest.lang, "token_enrolment_off");
     }
     // A reload shows the same seed: the app may already have it.
     let secret = match live.data.totp_secret.clone() {
@@ -117,13 +105,7 @@ pub async fn totp_submit(
     Form(form): Form<CodeForm>,
 ) -> Response {
     if !state.settings.current().allow_token_enrolment {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "token_enrolment_off",
-        );
+        return turned_off(&state, guest.lang, "token_enrolment_off");
     }
     let Some(secret) = live.data.totp_secret.clone() else {
         return Redirect::to("/portal/totp").into_response();
@@ -175,13 +157,7 @@ pub async fn app_start(
     Enroller(mut live, guest): Enroller,
 ) -> Response {
     if !state.settings.current().allow_app_activation {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "app_activation_off",
-        );
+        return turned_off(&state, guest.lang, "app_activation_off");
     }
     let result = async {
         let grant = state.push.create_activation(&live.user.username).await?;

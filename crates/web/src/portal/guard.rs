@@ -4,11 +4,10 @@
 //! language from Accept-Language. Portal cookies are not console cookies: a
 //! portal session never opens `/admin`.
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{self, HeaderMap};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use countersign_domain::console::Closed;
@@ -16,7 +15,9 @@ use countersign_domain::ids::random_text;
 use countersign_domain::portal::{PortalLive, PortalStage};
 
 use super::pages::{self, Lang};
-use crate::console::guard::{cookie, csrf_matches, read_cookie, secure_headers, FORM_LIMIT};
+use crate::console::guard::{
+    checked_body, cookie, read_cookie, run_guarded, secure_headers, Refusal,
+};
 use crate::extract::ClientAddr;
 use crate::AppState;
 
@@ -83,37 +84,28 @@ pub async fn portal_guard(State(state): State<AppState>, request: Request, next:
         https,
         lang,
     };
-    let body = if parts.method == Method::POST {
-        let bytes = match to_bytes(body, FORM_LIMIT).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return refused(
-                    &state,
-                    lang,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "form_too_large",
-                )
-            }
-        };
-        if !csrf_matches(&bytes, &guest.csrf(&state)) || guest.new_pre_token && guest.live.is_none()
-        {
+    let first_visit = guest.new_pre_token && guest.live.is_none();
+    let body = match checked_body(&parts.method, body, &guest.csrf(&state), first_visit).await {
+        Ok(body) => body,
+        Err(Refusal::TooLarge) => {
+            return refused(
+                &state,
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "form_too_large",
+            )
+        }
+        Err(Refusal::Forged) => {
             tracing::warn!(path = %parts.uri.path(), address = guest.address.as_deref().unwrap_or(""),
                 "portal form refused: missing or wrong csrf field");
             return refused(&state, lang, StatusCode::FORBIDDEN, "form_expired");
         }
-        Body::from(bytes)
-    } else {
-        body
     };
     let set_pre = guest
         .new_pre_token
         .then(|| cookie(pre_name, &guest.pre_token, https, false));
     parts.extensions.insert(guest);
-    let mut response = next.run(Request::from_parts(parts, body)).await;
-    if let Some(value) = set_pre {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    secure_headers(response.headers_mut());
+    let mut response = run_guarded(parts, body, next, set_pre).await;
     vary_language(response.headers_mut());
     response
 }

@@ -13,7 +13,7 @@ use minijinja::{context, Value};
 use serde::Deserialize;
 
 use super::guard::{with_session, Member};
-use super::pages::{failure, message, render};
+use super::pages::{failure, message, render, turned_off};
 use super::signin::attempt;
 use crate::console::when;
 use crate::AppState;
@@ -143,13 +143,7 @@ pub async fn set_method(
     Form(form): Form<MethodForm>,
 ) -> Response {
     if !state.settings.current().allow_method_choice {
-        return message(
-            &state,
-            guest.lang,
-            StatusCode::FORBIDDEN,
-            "not_allowed",
-            "method_choice_off",
-        );
+        return turned_off(&state, guest.lang, "method_choice_off");
     }
     let Some(method) = Method::parse(&form.method) else {
         return Redirect::to("/portal").into_response();

@@ -112,6 +112,8 @@ impl Lang {
 pub struct Pages {
     env: Environment<'static>,
     words: HashMap<Lang, HashMap<String, String>>,
+    /// The same words as template values, made once (not on every page).
+    values: HashMap<Lang, Value>,
 }
 
 impl Pages {
@@ -137,7 +139,8 @@ impl Pages {
                 (*lang, merged)
             })
             .collect();
-        Ok(Pages { env, words })
+        let values = words_as_values(&words);
+        Ok(Pages { env, words, values })
     }
 
     pub fn builtin() -> Pages {
@@ -146,6 +149,7 @@ impl Pages {
             Pages {
                 env: Environment::new(),
                 words: HashMap::new(),
+                values: HashMap::new(),
             }
         })
     }
@@ -158,12 +162,12 @@ impl Pages {
             .unwrap_or_else(|| key.to_string())
     }
 
-    fn words_of(&self, lang: Lang) -> HashMap<String, String> {
-        self.words.get(&lang).cloned().unwrap_or_default()
+    fn words_of(&self, lang: Lang) -> Value {
+        self.values.get(&lang).cloned().unwrap_or_default()
     }
 
     pub fn render(&self, lang: Lang, status: StatusCode, name: &str, ctx: Value) -> Response {
-        let ctx = context! { t => minijinja::value::Serde(self.words_of(lang)), lang => lang.code(), ..ctx };
+        let ctx = context! { t => self.words_of(lang), lang => lang.code(), ..ctx };
         let rendered = self.env.get_template(name).and_then(|t| t.render(ctx));
         match rendered {
             Ok(html) => (status, Html(html)).into_response(),
@@ -186,6 +190,13 @@ pub fn grouped(text: &str) -> String {
         .map(String::from_utf8_lossy)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn words_as_values(words: &HashMap<Lang, HashMap<String, String>>) -> HashMap<Lang, Value> {
+    words
+        .iter()
+        .map(|(lang, map)| (*lang, Value::from(minijinja::value::Serde(map.clone()))))
+        .collect()
 }
 
 /// `key = text` lines; `#` starts a comment line.
@@ -219,6 +230,11 @@ pub fn message(
     let pages = &state.portal_pages;
     let ctx = context! { title => pages.word(lang, title), message => pages.word(lang, text) };
     render(state, lang, status, "message.html", ctx)
+}
+
+/// 403 for a feature the settings turn off, `why` naming the setting in words.
+pub fn turned_off(state: &AppState, lang: Lang, why: &str) -> Response {
+    message(state, lang, StatusCode::FORBIDDEN, "not_allowed", why)
 }
 
 /// A domain failure on a page: in words, with the right status.
