@@ -292,6 +292,61 @@ impl Directory {
         Ok(entries)
     }
 
+    /// The TLS set-up for connections to the directory (the LDAP proxy's
+    /// own connections use it too).
+    pub fn tls_config(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.clone()
+    }
+
+    /// Who a bind name (a DN, a username, or a UPN on AD) is among the
+    /// users the sync covers: their DN and username; `None` when the name
+    /// is not one of them.
+    pub async fn find_bind_user(&self, name: &str) -> Result<Option<BindUser>, DirError> {
+        let s = &self.settings;
+        let wanted = s.attributes.username.clone();
+        let mut service = self.service().await?;
+        let found = if looks_like_dn(name) {
+            let filter = self.user_filter();
+            let read = service
+                .with_timeout(s.timeout)
+                .search(name, Scope::Base, &filter, vec![wanted.as_str()])
+                .await
+                .map_err(|e| self.timeout_or(e));
+            match read {
+                // No such object (32) or outside the filter: not a user the sync covers.
+                Ok(result) => match result.success() {
+                    Ok((entries, _)) => entries
+                        .into_iter()
+                        .map(|e| DirEntry::from_tag(e.0))
+                        .collect::<Result<Vec<_>, _>>(),
+                    Err(_) => Ok(Vec::new()),
+                },
+                Err(e) => Err(e),
+            }
+        } else {
+            let filter = format!("(&{}{})", self.user_filter(), self.by_name(name));
+            self.search(&mut service, &filter, &mut |_| {}).await
+        };
+        let _ = service.unbind().await;
+        Ok(match found?.as_slice() {
+            [one] => one.text(&wanted).map(|username| BindUser {
+                dn: one.dn.clone(),
+                username,
+            }),
+            _ => None,
+        })
+    }
+
+    /// The filter part that finds a user by name: the UPN on AD when the
+    /// name has an `@`, else the username attribute.
+    fn by_name(&self, username: &str) -> String {
+        let name = ldap3::ldap_escape(username);
+        match self.settings.kind {
+            DirectoryKind::Ad if username.contains('@') => format!("(userPrincipalName={name})"),
+            _ => format!("({}={name})", self.settings.attributes.username),
+        }
+    }
+
     /// Checks `password` by binding as the user: the DN found with the
     /// service account (on AD, the UPN when the name has an `@`).
     pub async fn check_password(
@@ -304,12 +359,7 @@ impl Directory {
             return Ok(PasswordCheck::Wrong);
         }
         let s = &self.settings;
-        let name = ldap3::ldap_escape(username);
-        let by_name = match s.kind {
-            DirectoryKind::Ad if username.contains('@') => format!("(userPrincipalName={name})"),
-            _ => format!("({}={name})", s.attributes.username),
-        };
-        let filter = format!("(&{}{by_name})", self.user_filter());
+        let filter = format!("(&{}{})", self.user_filter(), self.by_name(username));
         let mut service = self.service().await?;
         let found = self.search(&mut service, &filter, &mut |_| {}).await;
         let _ = service.unbind().await;
@@ -346,6 +396,20 @@ impl Directory {
             },
         )
     }
+}
+
+/// A user the LDAP proxy binds: where they are and what Countersign calls them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindUser {
+    pub dn: String,
+    pub username: String,
+}
+
+/// `uid=alice,ou=people,...` rather than `alice` or `alice@example.org`.
+pub fn looks_like_dn(name: &str) -> bool {
+    name.split(',')
+        .next()
+        .is_some_and(|rdn| rdn.contains('=') && !rdn.starts_with('='))
 }
 
 fn connect_error(url: &str, e: LdapError) -> DirError {

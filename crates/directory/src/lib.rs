@@ -9,7 +9,7 @@ mod entry;
 mod error;
 mod settings;
 
-pub use client::{Directory, PasswordCheck};
+pub use client::{looks_like_dn, BindUser, Directory, PasswordCheck};
 pub use entry::DirEntry;
-pub use error::DirError;
+pub use error::{ad_data, describe, DirError};
 pub use settings::{Attributes, DirectoryKind, DirectorySettings};

@@ -8,6 +8,7 @@ mod directory;
 mod doctor;
 mod health;
 mod http;
+mod ldap;
 mod logging;
 mod messaging;
 mod radius;

@@ -46,6 +46,9 @@ pub async fn run(app: App) -> Result<()> {
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
+    if let Some(ldap) = &config.ldap {
+        door_metrics.push(crate::ldap::start(&app, ldap).await?);
+    }
     listen_to_other_nodes(&app);
     listen_for_key_revocations(&app);
     run_outbox(&app);

@@ -18,7 +18,8 @@ impl SignIn {
     /// account tells a guesser nothing); a wrong password counts a failure;
     /// a right one asks an administrator for the code (answered with
     /// [`SignIn::start`]) and starts a user's method (or lets a user with
-    /// none through as `not_enrolled` when the door's rules allow it).
+    /// none, or one the directory knows and Countersign does not, through
+    /// as `not_enrolled` when the door's rules allow it).
     pub async fn first_factor(
         &self,
         attempt: &Attempt,
@@ -32,6 +33,13 @@ impl SignIn {
             false => None,
         };
         let Some(user) = user else {
+            // A password the directory accepted for someone Countersign
+            // does not know (the LDAP proxy, RADIUS by LDAP): the door's
+            // rules decide, as for any unknown user (`not_enrolled` or
+            // `unknown_user`).
+            if password_ok && !attempt.administrator {
+                return self.start(attempt).await;
+            }
             let reason = Reason::PasswordIncorrect;
             return self.refuse(attempt, None, None, reason, started).await;
         };

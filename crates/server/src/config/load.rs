@@ -380,6 +380,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
         radius_clients: super::radius_clients::read(values, r.problems),
+        ldap: super::ldap::load(&mut r, values),
         sources: BTreeMap::new(),
         data_dir,
         database_url,

@@ -2,6 +2,7 @@
 //! then by command-line flags. Every problem is reported at once.
 
 mod directory;
+mod ldap;
 mod load;
 mod messaging;
 mod radius_clients;
@@ -9,6 +10,7 @@ pub mod schema;
 
 use std::path::PathBuf;
 
+pub use ldap::{LdapClient, LdapConfig, LdapTls};
 pub use load::{load, Overrides};
 
 #[derive(Debug, Clone)]
@@ -52,6 +54,8 @@ pub struct Config {
     pub radius_listen: Option<String>,
     pub radius_hold_seconds: u64,
     pub radius_challenge_seconds: i64,
+    /// `[ldap]`: the LDAP bind proxy, off unless ldap.listen is set.
+    pub ldap: Option<LdapConfig>,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::radius_clients::RadiusClient>,
     /// Where each key's value came from: `default`, `file PATH`,

@@ -71,7 +71,12 @@ fn spec(table: &toml::Table, at: &str) -> Result<RadiusClientSpec, String> {
     })
 }
 
-fn flag(table: &toml::Table, at: &str, key: &str, default: bool) -> Result<bool, String> {
+pub(super) fn flag(
+    table: &toml::Table,
+    at: &str,
+    key: &str,
+    default: bool,
+) -> Result<bool, String> {
     match table.get(key) {
         None => Ok(default),
         Some(Value::Boolean(value)) => Ok(*value),

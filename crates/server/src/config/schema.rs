@@ -68,6 +68,7 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("email", "Welcome emails and message templates."),
     ("codes", "Codes sent by SMS or email."),
     ("radius", "The RADIUS listener (UDP) for VPNs, gateways and Wi-Fi. Off unless listen is set."),
+    ("ldap", "The LDAP bind proxy: a second factor in front of applications that sign users in by LDAP bind (see docs/directory.md). Needs [directory]. Off unless listen is set."),
     ("directory", "Users from Active Directory or LDAP (see docs/directory.md). Off unless url is set."),
 ];
 
@@ -177,6 +178,18 @@ pub const KEYS: &[Key] = &[
          require_user_match (default true; false lets unknown or unenrolled users through as not_enrolled), \
          fallback_otp (default false; a push timeout or no device asks for an OATH code instead). \
          Also `countersign radius client add`."),
+    key("ldap.listen", Kind::Str, None, "TCP address to listen on, e.g. 0.0.0.0:636 (ldaps) or 0.0.0.0:389 (starttls)."),
+    key("ldap.tls", Kind::Str, Some("\"ldaps\""), "ldaps (TLS from the first byte) or starttls (plain until the client sends StartTLS)."),
+    key("ldap.cert", Kind::Str, None, "PEM certificate chain for the proxy; default tls.cert."),
+    key("ldap.key", Kind::Str, None, "PEM private key for the proxy; default tls.key."),
+    key("ldap.allow_plain", Kind::Bool, Some("false"), "starttls: accept simple binds before StartTLS (passwords in the clear); only on a trusted network."),
+    key("ldap.hold_seconds", Kind::Int, Some("25"), "How long a bind is held while a push waits for an answer (1-120); keep it below the application's timeout."),
+    key("ldap.idle_minutes", Kind::Int, Some("15"), "Connections idle this long are closed (1-1440)."),
+    key("ldap.max_connections", Kind::Int, Some("1024"), "Client connections served at once (1-100000); more are refused."),
+    key("ldap.clients", Kind::Tables, Some("[]"),
+        "Applications allowed to connect, as [[ldap.clients]] tables: name, address (IP or CIDR), \
+         require_user_match (default true; false lets users unknown to Countersign or without a method bind with the directory password alone, as not_enrolled), \
+         fallback_otp (default false). Connections from other addresses are closed."),
     key("directory.url", Kind::List, None,
         "One server or a list, tried in order: ldaps://dc1.example.org, or ldap://... (StartTLS unless allow_plain)."),
     key("directory.kind", Kind::Str, Some("\"ad\""),

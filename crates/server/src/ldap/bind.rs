@@ -1,0 +1,224 @@
+//! A simple bind through the proxy: the password checked by binding as the
+//! user on the proxy's own connection to the directory (a code may follow
+//! the password, as in the RADIUS otp flow), then the second factor decided
+//! by the sign-in engine (a code, or the user's push held while the phone
+//! is answered). Only then does the bind succeed, and that connection,
+//! bound as the user, carries the application's further requests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use countersign_directory::{looks_like_dn, BindUser, PasswordCheck};
+use countersign_domain::push_service::PushContext;
+use countersign_domain::signin::{Attempt, Step};
+use countersign_domain::{Reason, Source};
+use countersign_ldap::ResultCode;
+
+use super::upstream;
+use super::wire::Wire;
+use super::Context;
+use crate::config::LdapClient;
+
+/// How a bind ended for the application.
+pub enum Bound {
+    /// The directory connection, bound as the user.
+    Yes(Wire),
+    No(ResultCode, String),
+}
+
+/// What the proxy says for a wrong password: never which of name and password.
+const INVALID: &str = "invalid credentials";
+
+pub async fn bind(
+    ctx: &Context,
+    client: &LdapClient,
+    peer: SocketAddr,
+    msgid: i32,
+    name: &str,
+    password: &str,
+) -> Bound {
+    let Some(directory) = &ctx.directory else {
+        return Bound::No(ResultCode::Unavailable, "no directory is configured".into());
+    };
+    let found = match directory.find_bind_user(name).await {
+        Ok(found) => found,
+        Err(e) => return unavailable(client, &e.to_string()),
+    };
+    // Someone the sync does not cover binds with their own DN (an
+    // application's service account, say); the engine then sees a name it
+    // does not know and the client's rules decide.
+    let user = found.unwrap_or_else(|| BindUser {
+        dn: match looks_like_dn(name) {
+            true => name.to_string(),
+            false => format!(
+                "cn=countersign-no-such-user,{}",
+                directory.settings().base_dn
+            ),
+        },
+        username: name.to_string(),
+    });
+    let mut wire = match upstream::connect(directory).await {
+        Ok(wire) => wire,
+        Err(why) => return unavailable(client, &why),
+    };
+    let timeout = directory.settings().timeout;
+    let mut right = None;
+    for (secret, code) in candidates(password) {
+        match upstream::bind(&mut wire, msgid, &user.dn, secret, timeout).await {
+            Ok((ResultCode::Success, _)) => {
+                right = Some(code);
+                break;
+            }
+            Ok((ResultCode::InvalidCredentials, text)) => {
+                if let Some(PasswordCheck::MustChange { detail, .. }) = must_change(&text) {
+                    tracing::warn!(user = %user.username, dn = %user.dn, detail = %detail, "directory password expired or must change");
+                }
+            }
+            Ok((code, text)) => {
+                let why = countersign_directory::describe(code.clone() as u32, &text);
+                tracing::warn!(user = %user.username, client = %client.name, why = %why, "the directory refused a bind");
+                return Bound::No(ResultCode::InvalidCredentials, INVALID.into());
+            }
+            Err(why) => return unavailable(client, &why),
+        }
+    }
+    let attempt = attempt(client, peer, &user.username, right.clone().flatten());
+    let step = match ctx.signin.first_factor(&attempt, right.is_some()).await {
+        Ok(step) => step,
+        Err(e) => {
+            tracing::error!(error = %e, client = %client.name, "an LDAP bind could not be decided");
+            return Bound::No(
+                ResultCode::Unavailable,
+                "the server could not decide; try again".into(),
+            );
+        }
+    };
+    match held(ctx, client, step).await {
+        Step::Accepted { .. } if right.is_some() => Bound::Yes(wire),
+        Step::Rejected {
+            reason: Reason::PasswordIncorrect,
+        } => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
+        Step::Rejected { reason } => Bound::No(
+            ResultCode::InvalidCredentials,
+            format!("second factor: {} ({})", reason.message(), reason.as_str()),
+        ),
+        Step::Challenge { prompt, .. } => Bound::No(
+            ResultCode::InvalidCredentials,
+            format!("second factor: {prompt} Bind again with the code right after the password."),
+        ),
+        _ => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
+    }
+}
+
+/// A pending push held while the phone is answered (`ldap.hold_seconds`).
+async fn held(ctx: &Context, client: &LdapClient, step: Step) -> Step {
+    let Step::Pending { transaction_id, .. } = step else {
+        return step;
+    };
+    let hold = Duration::from_secs(ctx.hold_seconds);
+    match ctx.signin.wait(&transaction_id, hold, &client.rules).await {
+        Ok(Some(Step::Pending { .. }) | None) => Step::rejected(Reason::PushTimeout),
+        Ok(Some(decided)) => decided,
+        Err(e) => {
+            tracing::error!(error = %e, "waiting for a push failed");
+            Step::rejected(Reason::PushTimeout)
+        }
+    }
+}
+
+fn attempt(client: &LdapClient, peer: SocketAddr, username: &str, code: Option<String>) -> Attempt {
+    Attempt {
+        username: username.to_string(),
+        code,
+        context: PushContext {
+            application: Some(format!("LDAP: {}", client.name)),
+            client_address: Some(peer.ip().to_string()),
+            // An application's sign-in form cannot show a number to type.
+            number_matching: Some(false),
+        },
+        source: Source {
+            client: Some(format!("ldap:{}", client.name)),
+            address: Some(peer.ip().to_string()),
+        },
+        rules: client.rules,
+        ..Attempt::default()
+    }
+}
+
+/// The ways to read what was typed, most specific first: the password
+/// followed by a YubiKey OTP (44 modhex letters), by 8 or 6 digits, and
+/// the password alone (a push, or a user without a second factor). Each
+/// wrong reading is a failed bind in the directory: a password that itself
+/// ends in 6 digits costs one failed bind before the push.
+pub fn candidates(typed: &str) -> Vec<(&str, Option<String>)> {
+    let mut out = Vec::new();
+    let tail = |n: usize| {
+        typed
+            .len()
+            .checked_sub(n)
+            .filter(|&at| at > 0 && typed.is_char_boundary(at))
+    };
+    if let Some(at) = tail(44) {
+        let code = &typed[at..];
+        if code.chars().all(|c| "cbdefghijklnrtuv".contains(c)) {
+            out.push((&typed[..at], Some(code.to_string())));
+        }
+    }
+    for digits in [8, 6] {
+        if let Some(at) = tail(digits) {
+            let code = &typed[at..];
+            if code.bytes().all(|b| b.is_ascii_digit()) {
+                out.push((&typed[..at], Some(code.to_string())));
+            }
+        }
+    }
+    out.push((typed, None));
+    out
+}
+
+fn must_change(text: &str) -> Option<PasswordCheck> {
+    match countersign_directory::ad_data(text).as_deref() {
+        Some("532" | "773") => Some(PasswordCheck::MustChange {
+            dn: String::new(),
+            detail: countersign_directory::describe(49, text),
+        }),
+        _ => None,
+    }
+}
+
+fn unavailable(client: &LdapClient, why: &str) -> Bound {
+    tracing::warn!(client = %client.name, why = %why, "the LDAP proxy cannot reach the directory");
+    Bound::No(
+        ResultCode::Unavailable,
+        "the directory cannot be reached; try again later".into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::candidates;
+
+    #[test]
+    fn codes_after_the_password() {
+        assert_eq!(
+            candidates("secret123456"),
+            vec![("secret", Some("123456".into())), ("secret123456", None)]
+        );
+        assert_eq!(
+            candidates("pw12345678"),
+            vec![
+                ("pw", Some("12345678".into())),
+                ("pw12", Some("345678".into())),
+                ("pw12345678", None)
+            ]
+        );
+        assert_eq!(candidates("summer"), vec![("summer", None)]);
+        // A code alone is not a password and a code.
+        assert_eq!(candidates("123456"), vec![("123456", None)]);
+        let otp = "ccccccbcgujhingjrdejhgfnuetrgigvejhhgbkugded";
+        let typed = format!("pw{otp}");
+        assert_eq!(candidates(&typed)[0], ("pw", Some(otp.to_string())));
+        // Multi-byte characters are not split.
+        assert_eq!(candidates("pässwörd"), vec![("pässwörd", None)]);
+    }
+}
