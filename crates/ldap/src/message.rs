@@ -21,6 +21,11 @@ pub struct DecodeError(pub String);
 
 /// One whole message (as [`crate::frame_len`] cut it), decoded.
 pub fn decode(frame: &[u8]) -> Result<LdapMsg, DecodeError> {
+    // ldap3_proto prints an operation it does not know to standard output;
+    // such a message is refused here first.
+    if !known_operation(frame) {
+        return Err(DecodeError("not an LDAP operation".into()));
+    }
     let mut codec = LdapCodec::new(Some(frame.len().max(2)), None);
     let mut buf = BytesMut::from(frame);
     match codec.decode(&mut buf) {
@@ -29,6 +34,49 @@ pub fn decode(frame: &[u8]) -> Result<LdapMsg, DecodeError> {
         Ok(None) => Err(DecodeError("the message ends early".into())),
         Err(e) => Err(DecodeError(e.to_string())),
     }
+}
+
+/// Whether the protocolOp after the message id is one RFC 4511 defines,
+/// with the form it defines (constructed, or primitive for delete and abandon).
+fn known_operation(frame: &[u8]) -> bool {
+    let Some(body) = skip_header(frame).and_then(|at| frame.get(at..)) else {
+        return false;
+    };
+    // The message id: an INTEGER.
+    if body.first() != Some(&0x02) {
+        return false;
+    }
+    let Some(op) = skip_element(body).and_then(|end| body.get(end)) else {
+        return false;
+    };
+    match op & 0x1f {
+        0 | 1 | 3..=9 | 11..=15 | 19 | 23..=25 => *op == 0x60 | (op & 0x1f),
+        2 => *op == 0x42 || *op == 0x62,
+        10 | 16 => *op == 0x40 | (op & 0x1f),
+        _ => false,
+    }
+}
+
+/// Where the content of the element at the start of `bytes` begins.
+fn skip_header(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.get(1)?;
+    match first < 0x80 {
+        true => Some(2),
+        false => Some(2 + usize::from(first & 0x7f)),
+    }
+}
+
+/// Where the element at the start of `bytes` ends.
+fn skip_element(bytes: &[u8]) -> Option<usize> {
+    let header = skip_header(bytes)?;
+    let first = *bytes.get(1)?;
+    let len = match first < 0x80 {
+        true => usize::from(first),
+        false => bytes.get(2..header)?.iter().try_fold(0usize, |n, b| {
+            n.checked_mul(256)?.checked_add(usize::from(*b))
+        })?,
+    };
+    header.checked_add(len)
 }
 
 fn encode(message: LdapMsg) -> Vec<u8> {
@@ -237,6 +285,18 @@ mod tests {
         let notice =
             decode(&notice_of_disconnection(ResultCode::ProtocolError, "bad")).expect("ok");
         assert_eq!(notice.msgid, 0);
+    }
+
+    #[test]
+    fn unknown_operations_are_refused_before_ldap3_proto() {
+        // Application tag 20 (not an operation), and a primitive bind.
+        assert!(decode(&[0x30, 0x05, 0x02, 0x01, 0x01, 0x74, 0x00]).is_err());
+        assert!(decode(&[0x30, 0x05, 0x02, 0x01, 0x01, 0x40, 0x00]).is_err());
+        // An unbind, either form.
+        assert_eq!(
+            classify(decode(&[0x30, 0x05, 0x02, 0x01, 0x02, 0x42, 0x00]).expect("unbind")),
+            Request::Unbind
+        );
     }
 
     #[test]
