@@ -425,6 +425,23 @@ async fn starttls_and_a_client_that_lets_unknown_users_through() {
     // ... but only with its right password.
     let out = proxy.whoami(&url, &dn("svc-wiki"), "wrong", &["-ZZ"]).await;
     assert_eq!(exit_code(&out), 49, "{}", stderr(&out));
+    // The doctor checks the proxy's certificate and clients.
+    let doctor = {
+        let mut command = proxy.server.command();
+        command.args(["--json", "doctor"]);
+        tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("doctor thread")
+            .expect("doctor runs")
+    };
+    let findings: Value = serde_json::from_slice(&doctor.stdout).expect("doctor --json");
+    for check in ["ldap.certificate", "ldap.clients"] {
+        let finding = findings
+            .as_array()
+            .and_then(|all| all.iter().find(|f| f["check"] == check))
+            .unwrap_or_else(|| panic!("no {check}: {findings}"));
+        assert_eq!(finding["status"], "pass", "{finding}");
+    }
     // Alice still needs her code on this client.
     let out = proxy
         .whoami(&url, "alice", "alice-password", &["-ZZ"])

@@ -5,6 +5,7 @@ mod backup;
 mod certificate;
 mod clock;
 mod directory;
+mod ldap;
 mod mail;
 mod radius;
 mod served;
@@ -43,6 +44,7 @@ impl Doctor {
         mail::register(&mut doctor);
         radius::register(&mut doctor);
         directory::register(&mut doctor);
+        ldap::register(&mut doctor);
         doctor
     }
 
