@@ -22,6 +22,9 @@ const AD_IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
 pub enum PasswordCheck {
     Right {
         dn: String,
+        /// What the directory calls the user (its username attribute),
+        /// whatever form of the name was typed (a UPN, other case, spaces).
+        username: String,
     },
     Wrong,
     /// No such user under the base and filter.
@@ -298,43 +301,59 @@ impl Directory {
         self.tls.clone()
     }
 
-    /// Who a bind name (a DN, a username, or a UPN on AD) is among the
-    /// users the sync covers: their DN and username; `None` when the name
-    /// is not one of them.
+    /// Who a bind name (a DN, a username, or a UPN on AD) is: their DN
+    /// and what the directory calls them (the username attribute; the DN
+    /// itself for an entry without one). Group membership is not asked, so
+    /// a user who left the sync group is still known by their name (and
+    /// Countersign, which disabled them, refuses them). `None` when there is
+    /// no such entry; any other failure of the search is an error.
     pub async fn find_bind_user(&self, name: &str) -> Result<Option<BindUser>, DirError> {
-        let s = &self.settings;
-        let wanted = s.attributes.username.clone();
+        let wanted = self.settings.attributes.username.clone();
         let mut service = self.service().await?;
-        let found = if looks_like_dn(name) {
-            let filter = self.user_filter();
-            let read = service
-                .with_timeout(s.timeout)
-                .search(name, Scope::Base, &filter, vec![wanted.as_str()])
-                .await
-                .map_err(|e| self.timeout_or(e));
-            match read {
-                // No such object (32) or outside the filter: not a user the sync covers.
-                Ok(result) => match result.success() {
-                    Ok((entries, _)) => entries
-                        .into_iter()
-                        .map(|e| DirEntry::from_tag(e.0))
-                        .collect::<Result<Vec<_>, _>>(),
-                    Err(_) => Ok(Vec::new()),
-                },
-                Err(e) => Err(e),
+        let found = match looks_like_dn(name) {
+            true => self.read_entry(&mut service, name, &wanted).await,
+            false => {
+                let filter = format!("(&{}{})", self.settings.user_filter, self.by_name(name));
+                self.search(&mut service, &filter, &mut |_| {}).await
             }
-        } else {
-            let filter = format!("(&{}{})", self.user_filter(), self.by_name(name));
-            self.search(&mut service, &filter, &mut |_| {}).await
         };
         let _ = service.unbind().await;
         Ok(match found?.as_slice() {
-            [one] => one.text(&wanted).map(|username| BindUser {
+            [one] => Some(BindUser {
                 dn: one.dn.clone(),
-                username,
+                username: one.text(&wanted).unwrap_or_else(|| one.dn.clone()),
             }),
             _ => None,
         })
+    }
+
+    /// The entry at `dn` (none when it does not exist or the DN is not one).
+    async fn read_entry(
+        &self,
+        ldap: &mut Ldap,
+        dn: &str,
+        attribute: &str,
+    ) -> Result<Vec<DirEntry>, DirError> {
+        const NO_SUCH_OBJECT: u32 = 32;
+        const INVALID_DN_SYNTAX: u32 = 34;
+        let search_error = |reason: String| DirError::Search {
+            base: dn.to_string(),
+            filter: "(objectClass=*)".into(),
+            reason,
+        };
+        let ldap3::SearchResult(entries, result) = ldap
+            .with_timeout(self.settings.timeout)
+            .search(dn, Scope::Base, "(objectClass=*)", vec![attribute])
+            .await
+            .map_err(|e| self.timeout_or(e))?;
+        match result.rc {
+            0 => entries
+                .into_iter()
+                .map(|e| DirEntry::from_tag(e.0))
+                .collect(),
+            NO_SUCH_OBJECT | INVALID_DN_SYNTAX => Ok(Vec::new()),
+            rc => Err(search_error(describe(rc, &result.text))),
+        }
     }
 
     /// The filter part that finds a user by name: the UPN on AD when the
@@ -363,11 +382,21 @@ impl Directory {
         let mut service = self.service().await?;
         let found = self.search(&mut service, &filter, &mut |_| {}).await;
         let _ = service.unbind().await;
-        let (dn, known) = match found?.as_slice() {
-            [one] => (one.dn.clone(), true),
-            // A bind all the same, so an unknown name costs what a wrong password does.
-            _ => (format!("cn=countersign-no-such-user,{}", s.base_dn), false),
+        let found = found?;
+        let user = match found.as_slice() {
+            [one] => Some(BindUser {
+                dn: one.dn.clone(),
+                username: one
+                    .text(&s.attributes.username)
+                    .unwrap_or_else(|| username.to_string()),
+            }),
+            _ => None,
         };
+        // A bind all the same, so an unknown name costs what a wrong password does.
+        let dn = user.as_ref().map_or_else(
+            || format!("cn=countersign-no-such-user,{}", s.base_dn),
+            |u| u.dn.clone(),
+        );
         let (mut ldap, _) = self.connect().await?;
         let result = ldap
             .with_timeout(s.timeout)
@@ -375,12 +404,12 @@ impl Directory {
             .await
             .map_err(|e| self.timeout_or(e))?;
         let _ = ldap.unbind().await;
-        if !known {
+        let Some(BindUser { username, .. }) = user else {
             return Ok(PasswordCheck::Unknown);
-        }
+        };
         Ok(
             match (result.rc, crate::error::ad_data(&result.text).as_deref()) {
-                (0, _) => PasswordCheck::Right { dn },
+                (0, _) => PasswordCheck::Right { dn, username },
                 (49, Some("532" | "773")) => PasswordCheck::MustChange {
                     dn,
                     detail: describe(result.rc, &result.text),

@@ -420,7 +420,7 @@ async fn starttls_and_a_client_that_lets_unknown_users_through() {
         .await;
     let who = expect_success(&out, "the service account");
     assert_eq!(who.trim(), format!("dn:{}", dn("svc-wiki")));
-    let audit = proxy.audit(&dn("svc-wiki")).await;
+    let audit = proxy.audit("svc-wiki").await;
     assert_eq!(audit[0]["reason"], "not_enrolled", "{audit:?}");
     // ... but only with its right password.
     let out = proxy.whoami(&url, &dn("svc-wiki"), "wrong", &["-ZZ"]).await;
@@ -442,6 +442,34 @@ async fn starttls_and_a_client_that_lets_unknown_users_through() {
             .unwrap_or_else(|| panic!("no {check}: {findings}"));
         assert_eq!(finding["status"], "pass", "{finding}");
     }
+    // Alice still needs her code on this client, by name or by DN in any case.
+    for name in [
+        dn("alice"),
+        dn("alice").to_uppercase().replace("DC=", "dc="),
+        "ALICE".into(),
+    ] {
+        let out = proxy.whoami(&url, &name, "alice-password", &["-ZZ"]).await;
+        assert_eq!(exit_code(&out), 49, "{name}: {}", stderr(&out));
+    }
+
+    // Requests sent after StartTLS before its answer (an injection): closed, no TLS.
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", proxy.port))
+        .await
+        .expect("connect");
+    let mut both = countersign_ldap::start_tls_request(1);
+    both.extend(countersign_ldap::simple_bind(
+        2,
+        &dn("alice"),
+        "alice-password",
+    ));
+    tcp.write_all(&both).await.expect("send");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut answer))
+        .await
+        .expect("closed")
+        .expect("read");
+    let notice = countersign_ldap::decode(&answer).expect("one notice of disconnection");
+    assert_eq!(notice.msgid, 0, "{notice:?}");
     // Alice still needs her code on this client.
     let out = proxy
         .whoami(&url, "alice", "alice-password", &["-ZZ"])

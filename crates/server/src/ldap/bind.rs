@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use countersign_directory::{looks_like_dn, BindUser, PasswordCheck};
+use countersign_directory::{looks_like_dn, BindUser, Directory};
 use countersign_domain::push_service::PushContext;
 use countersign_domain::signin::{Attempt, Step};
 use countersign_domain::{Reason, Source};
@@ -28,6 +28,8 @@ pub enum Bound {
 
 /// What the proxy says for a wrong password: never which of name and password.
 const INVALID: &str = "invalid credentials";
+/// Longer bind names are refused before any lookup (a DN is rarely 300 bytes).
+pub const MAX_NAME: usize = 1024;
 
 pub async fn bind(
     ctx: &Context,
@@ -40,14 +42,30 @@ pub async fn bind(
     let Some(directory) = &ctx.directory else {
         return Bound::No(ResultCode::Unavailable, "no directory is configured".into());
     };
-    let found = match directory.find_bind_user(name).await {
-        Ok(found) => found,
-        Err(e) => return unavailable(client, &e.to_string()),
+    if name.is_empty() || name.len() > MAX_NAME {
+        return Bound::No(ResultCode::InvalidCredentials, INVALID.into());
+    }
+    let user = match identify(directory, name).await {
+        Ok(user) => user,
+        Err(why) => return unavailable(client, &why),
     };
-    // Someone the sync does not cover binds with their own DN (an
-    // application's service account, say); the engine then sees a name it
-    // does not know and the client's rules decide.
-    let user = found.unwrap_or_else(|| BindUser {
+    let (wire, code) = match try_passwords(directory, client, &user, msgid, password).await {
+        Ok(tried) => tried,
+        Err(no) => return no,
+    };
+    let attempt = attempt(client, peer, &user.username, code.clone().flatten());
+    decide(ctx, client, &attempt, wire, code.is_some()).await
+}
+
+/// The user a bind name stands for. Someone the directory does not have
+/// binds with a DN that fails (or, with their own DN, an entry that the
+/// sync does not cover); the engine then sees a name it does not know.
+async fn identify(directory: &Directory, name: &str) -> Result<BindUser, String> {
+    let found = directory
+        .find_bind_user(name)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(found.unwrap_or_else(|| BindUser {
         dn: match looks_like_dn(name) {
             true => name.to_string(),
             false => format!(
@@ -56,34 +74,56 @@ pub async fn bind(
             ),
         },
         username: name.to_string(),
-    });
-    let mut wire = match upstream::connect(directory).await {
-        Ok(wire) => wire,
-        Err(why) => return unavailable(client, &why),
-    };
+    }))
+}
+
+/// Binds as the user with each reading of what was typed; on success, the
+/// bound connection and the code that followed the password (if any).
+/// `Ok((_, None))` when no reading was the password.
+async fn try_passwords(
+    directory: &Directory,
+    client: &LdapClient,
+    user: &BindUser,
+    msgid: i32,
+    typed: &str,
+) -> Result<(Wire, Option<Option<String>>), Bound> {
+    let mut wire = upstream::connect(directory)
+        .await
+        .map_err(|why| unavailable(client, &why))?;
     let timeout = directory.settings().timeout;
-    let mut right = None;
-    for (secret, code) in candidates(password) {
+    for (secret, code) in candidates(typed) {
         match upstream::bind(&mut wire, msgid, &user.dn, secret, timeout).await {
-            Ok((ResultCode::Success, _)) => {
-                right = Some(code);
-                break;
-            }
+            Ok((ResultCode::Success, _)) => return Ok((wire, Some(code))),
             Ok((ResultCode::InvalidCredentials, text)) => {
-                if let Some(PasswordCheck::MustChange { detail, .. }) = must_change(&text) {
-                    tracing::warn!(user = %user.username, dn = %user.dn, detail = %detail, "directory password expired or must change");
+                if let Some("532" | "773") = countersign_directory::ad_data(&text).as_deref() {
+                    let detail = countersign_directory::describe(49, &text);
+                    tracing::warn!(user = ?user.username, dn = ?user.dn, detail = %detail, "directory password expired or must change");
                 }
             }
-            Ok((code, text)) => {
-                let why = countersign_directory::describe(code.clone() as u32, &text);
-                tracing::warn!(user = %user.username, client = %client.name, why = %why, "the directory refused a bind");
-                return Bound::No(ResultCode::InvalidCredentials, INVALID.into());
+            Ok((code @ (ResultCode::Busy | ResultCode::Unavailable), text)) => {
+                let why = countersign_directory::describe(code as u32, &text);
+                return Err(unavailable(client, &why));
             }
-            Err(why) => return unavailable(client, &why),
+            Ok((code, text)) => {
+                let why = countersign_directory::describe(code as u32, &text);
+                tracing::warn!(user = ?user.username, client = %client.name, why = %why, "the directory refused a bind");
+                return Err(Bound::No(ResultCode::InvalidCredentials, INVALID.into()));
+            }
+            Err(why) => return Err(unavailable(client, &why)),
         }
     }
-    let attempt = attempt(client, peer, &user.username, right.clone().flatten());
-    let step = match ctx.signin.first_factor(&attempt, right.is_some()).await {
+    Ok((wire, None))
+}
+
+/// The engine's decision on the second factor, mapped to the bind's answer.
+async fn decide(
+    ctx: &Context,
+    client: &LdapClient,
+    attempt: &Attempt,
+    wire: Wire,
+    password_right: bool,
+) -> Bound {
+    let step = match ctx.signin.first_factor(attempt, password_right).await {
         Ok(step) => step,
         Err(e) => {
             tracing::error!(error = %e, client = %client.name, "an LDAP bind could not be decided");
@@ -94,9 +134,11 @@ pub async fn bind(
         }
     };
     match held(ctx, client, step).await {
-        Step::Accepted { .. } if right.is_some() => Bound::Yes(wire),
+        Step::Accepted { .. } if password_right => Bound::Yes(wire),
+        // A right password for a name Countersign does not know is answered
+        // like a wrong one (audited as unknown_user): no password oracle.
         Step::Rejected {
-            reason: Reason::PasswordIncorrect,
+            reason: Reason::PasswordIncorrect | Reason::UnknownUser,
         } => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
         Step::Rejected { reason } => Bound::No(
             ResultCode::InvalidCredentials,
@@ -174,16 +216,6 @@ pub fn candidates(typed: &str) -> Vec<(&str, Option<String>)> {
     }
     out.push((typed, None));
     out
-}
-
-fn must_change(text: &str) -> Option<PasswordCheck> {
-    match countersign_directory::ad_data(text).as_deref() {
-        Some("532" | "773") => Some(PasswordCheck::MustChange {
-            dn: String::new(),
-            detail: countersign_directory::describe(49, text),
-        }),
-        _ => None,
-    }
 }
 
 fn unavailable(client: &LdapClient, why: &str) -> Bound {

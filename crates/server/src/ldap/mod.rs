@@ -109,12 +109,16 @@ async fn accept_loop(
         };
         let Some(client) = find(&clients, peer) else {
             ctx.metrics.connections.add("unknown_client");
-            warn_unknown(&warned, peer);
+            if first_in_a_minute(&warned, peer.ip()) {
+                tracing::warn!(peer = %peer.ip(), "LDAP connection from an address that is not an [[ldap.clients]] entry: closed; add the application's address to ldap.clients if it should bind here");
+            }
             continue;
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             ctx.metrics.connections.add("over_limit");
-            tracing::warn!(peer = %peer, limit = max_connections, "LDAP connection refused: ldap.max_connections reached");
+            if first_in_a_minute(&warned, peer.ip()) {
+                tracing::warn!(peer = %peer, limit = max_connections, "LDAP connection refused: ldap.max_connections reached; raise it or find the client that keeps connections open");
+            }
             continue;
         };
         ctx.metrics.connections.add("accepted");
@@ -138,15 +142,25 @@ fn find(clients: &[LdapClient], peer: SocketAddr) -> Option<LdapClient> {
         .cloned()
 }
 
-fn warn_unknown(warned: &Mutex<HashMap<IpAddr, Instant>>, peer: SocketAddr) {
+/// Whether to log about `ip` now: once a minute per address, and the
+/// memory of addresses bounded (a flood of sources forgets, not grows).
+fn first_in_a_minute(warned: &Mutex<HashMap<IpAddr, Instant>>, ip: IpAddr) -> bool {
+    const REMEMBERED: usize = 4096;
     let Ok(mut warned) = warned.lock() else {
-        return;
+        return false;
     };
     let now = Instant::now();
-    warned.retain(|_, at| now.duration_since(*at) < WARN_EVERY);
-    if warned.contains_key(&peer.ip()) {
-        return;
+    if warned.len() >= REMEMBERED {
+        warned.retain(|_, at| now.duration_since(*at) < WARN_EVERY);
+        if warned.len() >= REMEMBERED {
+            warned.clear();
+        }
     }
-    warned.insert(peer.ip(), now);
-    tracing::warn!(peer = %peer.ip(), "LDAP connection from an address that is not an [[ldap.clients]] entry: closed; add the application's address to ldap.clients if it should bind here");
+    match warned.get(&ip) {
+        Some(at) if now.duration_since(*at) < WARN_EVERY => false,
+        _ => {
+            warned.insert(ip, now);
+            true
+        }
+    }
 }

@@ -30,6 +30,8 @@ enum End {
     Unbind,
     Idle,
     Malformed(String),
+    /// The TLS handshake after StartTLS failed.
+    Handshake(String),
     Upstream(String),
 }
 
@@ -64,6 +66,9 @@ pub async fn serve(ctx: Arc<Context>, tcp: TcpStream, peer: SocketAddr, client: 
         End::Upstream(why) => {
             tracing::info!(peer = %peer, client = %client.name, why = %why, "LDAP connection closed: the directory connection ended")
         }
+        End::Handshake(why) => {
+            tracing::info!(peer = %peer, client = %client.name, why = %why, "StartTLS handshake failed")
+        }
         End::Idle | End::Closed | End::Unbind => {
             tracing::debug!(peer = %peer, client = %client.name, seconds = started.elapsed().as_secs(), "LDAP connection ended")
         }
@@ -93,7 +98,7 @@ fn notice(end: &End) -> Option<Vec<u8>> {
             ResultCode::Unavailable,
             "idle too long (ldap.idle_minutes)",
         )),
-        End::Closed | End::Unbind => None,
+        End::Closed | End::Unbind | End::Handshake(_) => None,
     }
 }
 
@@ -151,6 +156,13 @@ impl Session {
 
     async fn request(&mut self, frame: Vec<u8>) -> Result<(), End> {
         let message = decode(&frame).map_err(|e| End::Malformed(e.to_string()))?;
+        if message.msgid <= 0 {
+            // Message id 0 is the server's, for unsolicited notifications.
+            return Err(End::Malformed(format!(
+                "message id {} in a request",
+                message.msgid
+            )));
+        }
         match classify(message) {
             Request::SimpleBind {
                 msgid,
@@ -211,7 +223,7 @@ impl Session {
         match outcome {
             Bound::Yes(upstream) => {
                 self.ctx.metrics.binds.add("accepted");
-                tracing::info!(peer = %self.peer, client = %self.client.name, name = %name, "LDAP bind accepted");
+                tracing::info!(peer = %self.peer, client = %self.client.name, name = ?shown(name), "LDAP bind accepted");
                 self.upstream = Some(upstream);
                 self.reply(&bind_response(msgid, ResultCode::Success, ""))
                     .await
@@ -222,7 +234,7 @@ impl Session {
                     _ => "rejected",
                 };
                 self.ctx.metrics.binds.add(label);
-                tracing::info!(peer = %self.peer, client = %self.client.name, name = %name, result = %words, "LDAP bind refused");
+                tracing::info!(peer = %self.peer, client = %self.client.name, name = ?shown(name), result = %words, "LDAP bind refused");
                 self.reply(&bind_response(msgid, code, &words)).await
             }
         }
@@ -247,7 +259,7 @@ impl Session {
         self.reply(&extended_response(msgid, ResultCode::Success, ""))
             .await?;
         let plain = std::mem::replace(&mut self.wire, Wire::closed());
-        self.wire = accept_tls(&self.ctx, plain).await.map_err(End::Malformed)?;
+        self.wire = accept_tls(&self.ctx, plain).await.map_err(End::Handshake)?;
         Ok(())
     }
 
@@ -276,6 +288,14 @@ impl Session {
 
     async fn reply(&mut self, bytes: &[u8]) -> Result<(), End> {
         self.wire.send(bytes).await.map_err(|_| End::Closed)
+    }
+}
+
+/// A bind name for the log: at most 256 characters (Debug-escaped by the caller).
+fn shown(name: &str) -> &str {
+    match name.char_indices().nth(256) {
+        Some((at, _)) => &name[..at],
+        None => name,
     }
 }
 

@@ -73,6 +73,8 @@ pub enum WireError {
     Frame(#[from] FrameError),
 }
 
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A stream read message by message.
 pub struct Wire {
     stream: Stream,
@@ -126,9 +128,20 @@ impl Wire {
         }
     }
 
+    /// Writes a whole message; a peer that does not read it within
+    /// [`SEND_TIMEOUT`] is treated as gone.
     pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes).await?;
-        self.stream.flush().await
+        let writing = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        match tokio::time::timeout(SEND_TIMEOUT, writing).await {
+            Ok(done) => done,
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the peer did not read for 30 seconds",
+            )),
+        }
     }
 
     pub async fn close(mut self) {

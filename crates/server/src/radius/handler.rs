@@ -164,8 +164,14 @@ async fn ldap_first_round(
         return Ok(Decision::Drop("no_directory"));
     };
     let text = String::from_utf8_lossy(password);
+    let mut attempt = attempt;
     let right = match directory.check_password(&attempt.username, &text).await {
-        Ok(countersign_directory::PasswordCheck::Right { .. }) => true,
+        Ok(countersign_directory::PasswordCheck::Right { username, .. }) => {
+            // The directory's name for the user, whatever form was typed
+            // (a UPN, spaces, other case): the engine must see that user.
+            attempt.username = username;
+            true
+        }
         Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
             tracing::warn!(user = %attempt.username, dn = %dn, detail = %detail, "directory password expired or must change");
             false
@@ -176,7 +182,14 @@ async fn ldap_first_round(
             return Ok(Decision::Drop("directory_unreachable"));
         }
     };
-    let step = ctx.signin.first_factor(&attempt, right).await?;
+    let step = match ctx.signin.first_factor(&attempt, right).await? {
+        // A right password for someone Countersign does not know is answered
+        // like a wrong one (audited as unknown_user): no password oracle.
+        Step::Rejected {
+            reason: Reason::UnknownUser,
+        } => Step::rejected(Reason::PasswordIncorrect),
+        step => step,
+    };
     answer(
         ctx,
         client,
