@@ -318,7 +318,7 @@ impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
     async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError> {
         match self.0.check_password(username, password).await {
             Ok(countersign_directory::PasswordCheck::Right { .. }) => Ok(true),
-            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
+            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail, .. }) => {
                 tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
                 Ok(false)
             }

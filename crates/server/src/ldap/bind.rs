@@ -180,6 +180,7 @@ fn must_change(text: &str) -> Option<PasswordCheck> {
     match countersign_directory::ad_data(text).as_deref() {
         Some("532" | "773") => Some(PasswordCheck::MustChange {
             dn: String::new(),
+            username: String::new(),
             detail: countersign_directory::describe(49, text),
         }),
         _ => None,
