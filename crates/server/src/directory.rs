@@ -315,14 +315,19 @@ pub struct DirectoryPasswords(pub Directory);
 
 #[async_trait::async_trait]
 impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
-    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError> {
+    async fn password_owner(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<String>, DomainError> {
+        use countersign_directory::PasswordCheck;
         match self.0.check_password(username, password).await {
-            Ok(countersign_directory::PasswordCheck::Right { .. }) => Ok(true),
-            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail, .. }) => {
+            Ok(PasswordCheck::Right { username, .. }) => Ok(Some(username)),
+            Ok(PasswordCheck::MustChange { dn, detail, .. }) => {
                 tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
-                Ok(false)
+                Ok(None)
             }
-            Ok(_) => Ok(false),
+            Ok(_) => Ok(None),
             Err(e) => Err(DomainError::Store(countersign_domain::StoreError::Backend(
                 format!("the directory: {e}"),
             ))),
