@@ -5,8 +5,8 @@
 //! again, nested groups count and leaving one disables, phones become
 //! E.164, an incremental run reads only what changed since (uSNChanged),
 //! a plain domain user is enough as the service account, and the password
-//! as first factor over RADIUS (real radclient) takes the UPN and is
-//! refused for an account disabled in AD.
+//! as first factor over RADIUS (real radclient) and at the portal takes
+//! the UPN, and is refused for an account disabled in AD.
 
 mod common;
 mod radius_peers;
@@ -248,6 +248,17 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
         .expect("Access-Reject", "a wrong AD password");
     let failed = node.api.get("/api/v1/users/alicia").await;
     assert_eq!(failed.body["failed_attempts"], 1, "{:?}", failed.body);
+
+    // The portal takes the UPN and the AD password too.
+    let mut visitor = common::console::Visitor::new(&node.server.base());
+    let csrf = visitor.get("/portal/login").await.csrf();
+    let form = [
+        ("csrf", csrf),
+        ("username", upn.clone()),
+        ("password", ALICE_PW.to_string()),
+    ];
+    let signed_in = visitor.post_owned("/portal/login", &form).await;
+    assert_eq!(signed_in.location(), "/portal/verify", "{}", signed_in.body);
 
     // Disabled in AD and not synced yet: AD itself refuses the bind (data 533).
     samba.user_disable("alicia");
