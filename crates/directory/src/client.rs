@@ -235,13 +235,7 @@ impl Directory {
         ];
         let mut stream = ldap
             .with_timeout(s.timeout)
-            .streaming_search_with(
-                adapters,
-                base,
-                Scope::Subtree,
-                filter,
-                attributes,
-            )
+            .streaming_search_with(adapters, base, Scope::Subtree, filter, attributes)
             .await
             .map_err(|e| search_error(e.to_string()))?;
         let mut entries = Vec::new();
@@ -297,8 +291,14 @@ impl Directory {
         } else {
             let filter = format!("(&{}{})", self.user_filter(), self.by_name(name));
             let base = s.base_dn.clone();
-            self.search(&mut service, &base, &filter, vec![wanted.clone()], &mut |_| {})
-                .await
+            self.search(
+                &mut service,
+                &base,
+                &filter,
+                vec![wanted.clone()],
+                &mut |_| {},
+            )
+            .await
         };
         let _ = service.unbind().await;
         Ok(match found?.as_slice() {

@@ -12,7 +12,7 @@ mod password;
 mod settings;
 
 pub use client::{looks_like_dn, BindUser, Directory};
-pub use password::PasswordCheck;
 pub use entry::DirEntry;
 pub use error::{ad_data, describe, DirError};
+pub use password::PasswordCheck;
 pub use settings::{Attributes, DirectoryKind, DirectorySettings};

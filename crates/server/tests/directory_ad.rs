@@ -38,7 +38,11 @@ fn populate(samba: &Samba) {
             &format!("--mail-address=alice@{DOMAIN}"),
         ],
     );
-    samba.user_create("bob", "B0b!Pass1", &[&format!("--mail-address=bob@{DOMAIN}")]);
+    samba.user_create(
+        "bob",
+        "B0b!Pass1",
+        &[&format!("--mail-address=bob@{DOMAIN}")],
+    );
     samba.user_create("carol", "C4rol!Pass", &[]);
     samba.user_create("dave", "D4ve!Pass", &[]);
     samba.group_add("mfa-users");
@@ -55,7 +59,10 @@ fn populate(samba: &Samba) {
         dn("bob"),
         dn("carol")
     ));
-    eprintln!("samba: users, groups and phones in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "samba: users, groups and phones in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 fn directory_env(samba: &Samba) -> Vec<(String, String)> {
@@ -90,7 +97,11 @@ fn sync(server: &Server, extra: &[&str]) -> Value {
             stderr(&out)
         )
     });
-    assert!(out.status.success(), "sync failed: {json}\n{}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "sync failed: {json}\n{}",
+        stderr(&out)
+    );
     assert_eq!(json["report"]["status"], "applied", "{json}");
     assert_eq!(json["report"]["errors"], json!([]), "{json}");
     json["report"].clone()
@@ -144,16 +155,34 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
     let alice = user(server, "alice");
     assert_eq!(
         (&alice["email"], &alice["phone"], &alice["display_name"]),
-        (&json!("alice@cs.test"), &json!("+15550000001"), &json!("Alice Archer")),
+        (
+            &json!("alice@cs.test"),
+            &json!("+15550000001"),
+            &json!("Alice Archer")
+        ),
         "{alice}"
     );
-    assert_eq!(user(server, "bob")["phone"], "+442079460958", "nested, and 00 read as +");
+    assert_eq!(
+        user(server, "bob")["phone"],
+        "+442079460958",
+        "nested, and 00 read as +"
+    );
     let carol = user(server, "carol");
-    assert_eq!((&carol["enabled"], &carol["phone"]), (&json!(false), &json!("+15550000003")));
-    assert!(!server.cli(&["user", "show", "dave"]).status.success(), "not in the group");
+    assert_eq!(
+        (&carol["enabled"], &carol["phone"]),
+        (&json!(false), &json!("+15550000003"))
+    );
+    assert!(
+        !server.cli(&["user", "show", "dave"]).status.success(),
+        "not in the group"
+    );
     let alice_id = alice["id"].as_str().expect("id").to_string();
     let guid = samba.guid(&dn("alice"));
-    assert_eq!(external_id(server, &alice_id), guid, "objectGUID as AD writes it");
+    assert_eq!(
+        external_id(server, &alice_id),
+        guid,
+        "objectGUID as AD writes it"
+    );
 
     // Nothing changed: an incremental run reads nothing.
     assert_eq!(counts(&sync(server, &[])), ("changes".into(), 0, 0, 0, 0));
@@ -164,15 +193,27 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         dn("alice")
     ));
     let changed = sync(server, &[]);
-    assert_eq!(counts(&changed), ("changes".into(), 1, 0, 1, 0), "{changed}");
+    assert_eq!(
+        counts(&changed),
+        ("changes".into(), 1, 0, 1, 0),
+        "{changed}"
+    );
     assert_eq!(user(server, "alice")["phone"], "+15550000009");
 
     // A rename (sAMAccountName, UPN and CN): the same user, by objectGUID.
     samba.user_rename("alice", "alicia");
     let renamed = sync(server, &[]);
-    assert_eq!(counts(&renamed), ("changes".into(), 1, 0, 1, 0), "{renamed}");
+    assert_eq!(
+        counts(&renamed),
+        ("changes".into(), 1, 0, 1, 0),
+        "{renamed}"
+    );
     let alicia = user(server, "alicia");
-    assert_eq!(alicia["id"], alice_id.as_str(), "a rename keeps the user: {alicia}");
+    assert_eq!(
+        alicia["id"],
+        alice_id.as_str(),
+        "a rename keeps the user: {alicia}"
+    );
     assert_eq!(alicia["phone"], "+15550000009", "and what it had");
     assert!(!server.cli(&["user", "show", "alice"]).status.success());
     assert_eq!(external_id(server, &alice_id), guid);
@@ -181,9 +222,17 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
     samba.user_disable("alicia");
     samba.user_enable("carol");
     let disabled = sync(server, &[]);
-    assert_eq!(counts(&disabled), ("changes".into(), 2, 0, 2, 1), "{disabled}");
+    assert_eq!(
+        counts(&disabled),
+        ("changes".into(), 2, 0, 2, 1),
+        "{disabled}"
+    );
     assert_eq!(user(server, "alicia")["enabled"], false);
-    assert_eq!(user(server, "carol")["enabled"], true, "enabled in AD: enabled here");
+    assert_eq!(
+        user(server, "carol")["enabled"],
+        true,
+        "enabled in AD: enabled here"
+    );
     samba.user_enable("alicia");
     sync(server, &[]);
     assert_eq!(user(server, "alicia")["enabled"], true);
@@ -196,7 +245,11 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
     samba.group_add_members("mfa-admins", "bob");
     let back = sync(server, &[]);
     assert_eq!(back["scope"], "full", "{back}");
-    assert_eq!(user(server, "bob")["enabled"], true, "back in the nested group");
+    assert_eq!(
+        user(server, "bob")["enabled"],
+        true,
+        "back in the nested group"
+    );
 }
 
 fn pap(user: &str, password: &str) -> String {
@@ -220,7 +273,10 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
     // The node's own first scheduled sync creates the users.
     let deadline = Instant::now() + PATIENCE;
     while node.api.get("/api/v1/users/alicia").await.status != 200 {
-        assert!(Instant::now() < deadline, "the start-up sync never created alicia");
+        assert!(
+            Instant::now() < deadline,
+            "the start-up sync never created alicia"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     node.api
@@ -262,7 +318,10 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
 
     // Disabled in AD and not synced yet: AD itself refuses the bind (data 533).
     samba.user_disable("alicia");
-    assert!(!samba.binds("alicia", ALICE_PW), "AD refuses a disabled account");
+    assert!(
+        !samba.binds("alicia", ALICE_PW),
+        "AD refuses a disabled account"
+    );
     radclient(node.port, SECRET, &pap(&upn, ALICE_PW))
         .await
         .expect("Access-Reject", "a disabled AD account");

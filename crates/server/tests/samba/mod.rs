@@ -105,14 +105,27 @@ fn issue_certificate(t: &Path, ip: &str) {
     std::fs::create_dir_all(t.join("tls")).expect("tls dir");
     let openssl = |args: &[&str], what: &str| {
         run(
-            Command::new("openssl").args(args).current_dir(t.join("tls")),
+            Command::new("openssl")
+                .args(args)
+                .current_dir(t.join("tls")),
             what,
         );
     };
     openssl(
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-            "/CN=CS Test Root CA", "-keyout", "ca-key.pem", "-out", "ca.pem",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=CS Test Root CA",
+            "-keyout",
+            "ca-key.pem",
+            "-out",
+            "ca.pem",
         ],
         "openssl CA",
     );
@@ -133,8 +146,21 @@ fn issue_certificate(t: &Path, ip: &str) {
     .expect("ext.cnf");
     openssl(
         &[
-            "x509", "-req", "-in", "dc.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem",
-            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "cert.pem",
+            "x509",
+            "-req",
+            "-in",
+            "dc.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "cert.pem",
         ],
         "openssl sign",
     );
@@ -214,7 +240,10 @@ impl Samba {
         issue_certificate(&t, &ip);
         let started = Instant::now();
         provision(&t, &ip);
-        eprintln!("samba: provisioned {ip} in {:.1} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "samba: provisioned {ip} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         let log = std::fs::File::create(t.join("samba.log")).expect("samba log");
         let mut child = Command::new("samba")
             .args(["-i", "-M", "single", "--debug-stdout", "-d", "1", "-s"])
@@ -244,11 +273,17 @@ impl Samba {
                 .output()
                 .is_ok_and(|o| o.status.success());
             if answered {
-                eprintln!("samba: LDAPS answers after {:.1} s in all", started.elapsed().as_secs_f64());
+                eprintln!(
+                    "samba: LDAPS answers after {:.1} s in all",
+                    started.elapsed().as_secs_f64()
+                );
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("samba exited ({status}) before answering:\n{}", self.log_tail());
+                panic!(
+                    "samba exited ({status}) before answering:\n{}",
+                    self.log_tail()
+                );
             }
             assert!(
                 Instant::now() < deadline,
