@@ -2,11 +2,12 @@
 //! (one DC for the whole scenario: provisioning costs most of the time):
 //! objectGUID is the key (a rename keeps the user; the link holds the GUID
 //! as AD writes it), accounts disabled in AD are disabled here and enabled
-//! again, nested groups count and leaving one disables, phones become
-//! E.164, an incremental run reads only what changed since (uSNChanged),
-//! a plain domain user is enough as the service account, and the password
-//! as first factor over RADIUS (real radclient) and at the portal takes
-//! the UPN, and is refused for an account disabled in AD.
+//! again, nested groups count and leaving one disables, a user deleted
+//! from AD is disabled by the next full run, phones become E.164, an
+//! incremental run reads only what changed since (uSNChanged), a plain
+//! domain user is enough as the service account, and the password as
+//! first factor over RADIUS (real radclient) and at the portal takes the
+//! UPN, and is refused for an account disabled in AD.
 
 mod common;
 mod radius_peers;
@@ -184,6 +185,16 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         "objectGUID as AD writes it"
     );
 
+    // doctor binds as the service account too.
+    let out = server.cli(&["--json", "doctor"]);
+    let findings: Vec<Value> = serde_json::from_slice(&out.stdout).expect("doctor JSON");
+    let bind = findings.iter().find(|f| f["check"] == "directory.bind");
+    assert_eq!(
+        bind.map(|f| &f["status"]),
+        Some(&json!("pass")),
+        "{findings:?}"
+    );
+
     // Nothing changed: an incremental run reads nothing.
     assert_eq!(counts(&sync(server, &[])), ("changes".into(), 0, 0, 0, 0));
 
@@ -250,6 +261,18 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         true,
         "back in the nested group"
     );
+
+    // Deleted from AD: no mark a plain service account reads moves (Samba
+    // keeps the group's uSNChanged; the tombstone is under CN=Deleted
+    // Objects), so the next incremental run cannot see it; a full run
+    // (daily, or --full) disables carol.
+    samba.tool(&["user", "delete", "carol"]);
+    let unseen = sync(server, &[]);
+    assert_eq!(counts(&unseen), ("changes".into(), 0, 0, 0, 0), "{unseen}");
+    assert_eq!(user(server, "carol")["enabled"], true);
+    let gone = sync(server, &["--full"]);
+    assert_eq!(counts(&gone), ("full".into(), 2, 0, 0, 1), "{gone}");
+    assert_eq!(user(server, "carol")["enabled"], false);
 }
 
 fn pap(user: &str, password: &str) -> String {

@@ -1,8 +1,8 @@
 //! A real Samba 4 Active Directory domain controller (Debian's `samba`),
 //! provisioned by the test in a temporary directory and run LDAP-only on a
 //! loopback address of its own (the recipe of ../shared/recipes/samba-ad.sh,
-//! RECIPES.md §A): realm CS.TEST, base DC=cs,DC=test, our own TLS
-//! certificate with the address in it, Administrator's password
+//! RECIPES.md §A): realm CS.TEST, base DC=cs,DC=test, a private CA and
+//! the DC's certificate from it with the address in it, Administrator's password
 //! [`ADMIN_PW`]. samba-tool works on the DC's database directly and the
 //! running server sees its changes at once.
 //!
@@ -20,14 +20,16 @@ use std::time::{Duration, Instant};
 
 use countersign_testkit::TempDir;
 
+mod provision;
+use provision::{issue_certificate, provision};
+
 pub const REALM: &str = "CS.TEST";
 pub const DOMAIN: &str = "cs.test";
 pub const BASE: &str = "DC=cs,DC=test";
 pub const USERS: &str = "CN=Users,DC=cs,DC=test";
 pub const ADMIN_PW: &str = "Adm1n!Pass";
 
-/// How long provisioning and start may take on a loaded 2-core machine.
-const PROVISION_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long the started DC may take to answer LDAPS on a loaded 2-core machine.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Samba {
@@ -95,136 +97,6 @@ fn run(command: &mut Command, what: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-/// A private CA (`tls/ca.pem`, what clients trust) and the DC's certificate
-/// from it naming its address (`tls/cert.pem`, `tls/key.pem`), as an AD's
-/// LDAPS certificate comes from the domain's CA. (A self-signed certificate
-/// trusted directly is refused by rustls: CaUsedAsEndEntity.)
-fn issue_certificate(t: &Path, ip: &str) {
-    std::fs::create_dir_all(t.join("tls")).expect("tls dir");
-    let openssl = |args: &[&str], what: &str| {
-        run(
-            Command::new("openssl")
-                .args(args)
-                .current_dir(t.join("tls")),
-            what,
-        );
-    };
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=CS Test Root CA",
-            "-keyout",
-            "ca-key.pem",
-            "-out",
-            "ca.pem",
-        ],
-        "openssl CA",
-    );
-    let subject = format!("/CN=dc1.{DOMAIN}");
-    openssl(
-        &[
-            "req", "-newkey", "rsa:2048", "-nodes", "-subj", &subject, "-keyout", "key.pem",
-            "-out", "dc.csr",
-        ],
-        "openssl CSR",
-    );
-    std::fs::write(
-        t.join("tls/ext.cnf"),
-        format!(
-            "subjectAltName=DNS:dc1.{DOMAIN},DNS:{DOMAIN},IP:{ip}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
-        ),
-    )
-    .expect("ext.cnf");
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "dc.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca-key.pem",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "cert.pem",
-        ],
-        "openssl sign",
-    );
-    // samba refuses a key file that others may read.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(
-        t.join("tls/key.pem"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .expect("chmod key");
-}
-
-fn provision(t: &Path, ip: &str) {
-    // An empty --configfile: else provision copies /etc/samba/smb.conf's shares and log paths.
-    std::fs::write(t.join("empty.conf"), "").expect("empty.conf");
-    let d = t.join("dc");
-    let d = d.display();
-    let tls = t.join("tls");
-    let tls = tls.display();
-    // Everything that defaults to /run/samba moves into the temp dir, or a
-    // second DC on the machine refuses to start ("samba is already running").
-    let options = [
-        format!("interfaces = {ip}/8"),
-        "bind interfaces only = yes".into(),
-        "server services = ldap".into(),
-        format!("log file = {d}/log.%m"),
-        format!("pid directory = {d}/run"),
-        format!("ncalrpc dir = {d}/run/ncalrpc"),
-        format!("winbindd socket directory = {d}/run/winbindd"),
-        format!("ntp signd socket directory = {d}/run/ntp_signd"),
-        format!("tls certfile = {tls}/cert.pem"),
-        format!("tls keyfile = {tls}/key.pem"),
-        format!("tls cafile = {tls}/ca.pem"),
-    ];
-    let log = t.join("provision.log");
-    let mut command = Command::new("samba-tool");
-    command
-        .args(["domain", "provision"])
-        .arg(format!("--configfile={}", t.join("empty.conf").display()))
-        .arg(format!("--targetdir={d}"))
-        .args([
-            &format!("--realm={REALM}"),
-            "--domain=CS",
-            "--host-name=DC1",
-            "--server-role=dc",
-            "--dns-backend=NONE",
-            "--use-rfc2307",
-            &format!("--adminpass={ADMIN_PW}"),
-            &format!("--host-ip={ip}"),
-        ]);
-    for option in &options {
-        command.arg(format!("--option={option}"));
-    }
-    let out = std::fs::File::create(&log).expect("provision log");
-    let status = command
-        .stdout(out.try_clone().expect("provision log"))
-        .stderr(out)
-        .status()
-        .unwrap_or_else(|e| panic!("samba-tool: {e} (scripts/test installs samba)"));
-    assert!(
-        status.success(),
-        "samba-tool domain provision failed ({status}):\n{}",
-        tail(&log)
-    );
 }
 
 impl Samba {
@@ -323,11 +195,10 @@ impl Samba {
     /// `samba-tool ARGS -s smb.conf`; its output.
     pub fn tool(&self, args: &[&str]) -> String {
         let conf = self.conf();
-        let out = run(
+        run(
             Command::new("samba-tool").args(args).arg("-s").arg(&conf),
             &format!("samba-tool {}", args.join(" ")),
-        );
-        out
+        )
     }
 
     /// A user whose CN is their name (predictable DNs), with `extra` samba-tool options.
@@ -411,7 +282,12 @@ impl Samba {
                 return None;
             }
             match value.strip_prefix(':') {
-                Some(b64) => decode_base64(b64.trim()),
+                Some(b64) => {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b64.trim())
+                        .ok()
+                }
                 None => Some(value.trim().as_bytes().to_vec()),
             }
         })
@@ -444,23 +320,6 @@ impl Samba {
             .output()
             .is_ok_and(|o| o.status.success())
     }
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 impl Drop for Samba {
