@@ -6,10 +6,13 @@
 //! from AD is disabled by the next full run, phones become E.164, an
 //! incremental run reads only what changed since (uSNChanged), a plain
 //! domain user is enough as the service account, and the password as
-//! first factor over RADIUS (real radclient) and at the portal takes the
-//! UPN, and is refused for an account disabled in AD.
+//! first factor over RADIUS (real radclient), at the portal and through
+//! the LDAP bind proxy (real ldapsearch, `ad_proxy/`) takes the UPN, and is
+//! refused for an account disabled in AD.
 
+mod ad_proxy;
 mod common;
+mod pki;
 mod radius_peers;
 mod samba;
 
@@ -292,7 +295,12 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
         "--first-factor",
         "ldap",
     ];
-    let node = RadiusNode::start_with(&Db::sqlite(), env, &[&client]).await;
+    // The same node is an LDAP bind proxy in front of the DC too.
+    let proxy = ad_proxy::config();
+    let file = proxy.file.display().to_string();
+    let mut env = env.to_vec();
+    env.push(("COUNTERSIGN_CONFIG", file.as_str()));
+    let node = RadiusNode::start_with(&Db::sqlite(), &env, &[&client]).await;
     // The node's own first scheduled sync creates the users.
     let deadline = Instant::now() + PATIENCE;
     while node.api.get("/api/v1/users/alicia").await.status != 200 {
@@ -354,4 +362,14 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
         true,
         "still enabled here: the refusal was AD's"
     );
+
+    // The LDAP bind proxy: bob by UPN, his AD password and a code.
+    ad_proxy::binds_by_upn(
+        &proxy,
+        &node.api,
+        "bob",
+        &format!("bob@{DOMAIN}"),
+        "B0b!Pass1",
+    )
+    .await;
 }
