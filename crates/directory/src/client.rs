@@ -15,26 +15,7 @@ use crate::{DirEntry, DirError, DirectoryKind, DirectorySettings};
 
 /// The attribute AD uses for accounts (bit 2: disabled) and the in-chain rule for nested groups.
 const AD_ACCOUNT_CONTROL: &str = "userAccountControl";
-const AD_IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
-
-/// What checking a password found; the caller says neither to the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordCheck {
-    Right {
-        dn: String,
-        /// What the directory calls the user (its username attribute),
-        /// whatever form of the name was typed (a UPN, other case, spaces).
-        username: String,
-    },
-    Wrong,
-    /// No such user under the base and filter.
-    Unknown,
-    /// AD said the password is right but expired or must change (logged for the admin).
-    MustChange {
-        dn: String,
-        detail: String,
-    },
-}
+pub(crate) const AD_IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
 
 #[derive(Clone)]
 pub struct Directory {
@@ -163,7 +144,7 @@ impl Directory {
     }
 
     /// The attributes a sync reads.
-    fn attributes(&self) -> Vec<String> {
+    pub(crate) fn attributes(&self) -> Vec<String> {
         let a = &self.settings.attributes;
         let mut list = vec![
             a.id.clone(),
@@ -190,42 +171,6 @@ impl Directory {
         }
     }
 
-    /// The group's own change mark: membership changes move the group's
-    /// mark, not the members' (memberOf is not a real attribute of theirs).
-    pub async fn group_change(&self) -> Result<Option<String>, DirError> {
-        let Some(group) = self.settings.group_dn.clone() else {
-            return Ok(None);
-        };
-        let mut ldap = self.service().await?;
-        let attr = self.change_attribute();
-        let found = ldap
-            .with_timeout(self.settings.timeout)
-            .search(&group, Scope::Base, "(objectClass=*)", vec![attr])
-            .await;
-        let _ = ldap.unbind().await;
-        let (entries, result) = found
-            .map_err(|e| DirError::Search {
-                base: group.clone(),
-                filter: "(objectClass=*)".into(),
-                reason: e.to_string(),
-            })?
-            .non_error()
-            .map_err(|e| DirError::Search {
-                base: group.clone(),
-                filter: "(objectClass=*)".into(),
-                reason: e.to_string(),
-            })?;
-        if result.rc != 0 {
-            return Ok(None);
-        }
-        let entry = entries
-            .into_iter()
-            .next()
-            .map(|e| DirEntry::from_tag(e.0))
-            .transpose()?;
-        Ok(entry.and_then(|e| e.text(attr)))
-    }
-
     /// Every user the sync covers, read in pages (`on_page` hears the running
     /// count); with `since` (a change mark from an earlier run), only those
     /// changed since.
@@ -235,29 +180,52 @@ impl Directory {
         mut on_page: impl FnMut(usize),
     ) -> Result<Vec<DirEntry>, DirError> {
         let filter = match since {
-            Some(mark) => format!(
-                "(&{}({}>={}))",
-                self.user_filter(),
-                self.change_attribute(),
-                ldap3::ldap_escape(mark)
-            ),
+            Some(mark) => format!("(&{}{})", self.user_filter(), self.changed_since(mark)),
             None => self.user_filter(),
         };
         let mut ldap = self.service().await?;
-        let entries = self.search(&mut ldap, &filter, &mut on_page).await;
+        let base = self.settings.base_dn.clone();
+        let entries = self
+            .search(&mut ldap, &base, &filter, self.attributes(), &mut on_page)
+            .await;
         let _ = ldap.unbind().await;
         entries
     }
 
-    async fn search(
+    /// A bind as `dn` on a connection of its own: the server's answer.
+    pub(crate) async fn bind_as(
+        &self,
+        dn: &str,
+        password: &str,
+    ) -> Result<ldap3::LdapResult, DirError> {
+        let (mut ldap, _) = self.connect().await?;
+        let result = ldap
+            .with_timeout(self.settings.timeout)
+            .simple_bind(dn, password)
+            .await
+            .map_err(|e| self.timeout_or(e));
+        let _ = ldap.unbind().await;
+        result
+    }
+
+    /// Connected and bound as the service account, for the other modules.
+    pub(crate) async fn service_connection(&self) -> Result<Ldap, DirError> {
+        self.service().await
+    }
+
+    /// A paged subtree search of `base`; continuation references (AD's
+    /// `ldaps://domain/CN=Configuration,...` from a domain root) are skipped.
+    pub(crate) async fn search(
         &self,
         ldap: &mut Ldap,
+        base: &str,
         filter: &str,
+        attributes: Vec<String>,
         on_page: &mut impl FnMut(usize),
     ) -> Result<Vec<DirEntry>, DirError> {
         let s = &self.settings;
         let search_error = |reason: String| DirError::Search {
-            base: s.base_dn.clone(),
+            base: base.to_string(),
             filter: filter.to_string(),
             reason,
         };
@@ -267,13 +235,7 @@ impl Directory {
         ];
         let mut stream = ldap
             .with_timeout(s.timeout)
-            .streaming_search_with(
-                adapters,
-                &s.base_dn,
-                Scope::Subtree,
-                filter,
-                self.attributes(),
-            )
+            .streaming_search_with(adapters, base, Scope::Subtree, filter, attributes)
             .await
             .map_err(|e| search_error(e.to_string()))?;
         let mut entries = Vec::new();
@@ -314,7 +276,10 @@ impl Directory {
             true => self.read_entry(&mut service, name, &wanted).await,
             false => {
                 let filter = format!("(&{}{})", self.settings.user_filter, self.by_name(name));
-                self.search(&mut service, &filter, &mut |_| {}).await
+                let base = self.settings.base_dn.clone();
+                let attributes = vec![wanted.clone()];
+                self.search(&mut service, &base, &filter, attributes, &mut |_| {})
+                    .await
             }
         };
         let _ = service.unbind().await;
@@ -358,72 +323,12 @@ impl Directory {
 
     /// The filter part that finds a user by name: the UPN on AD when the
     /// name has an `@`, else the username attribute.
-    fn by_name(&self, username: &str) -> String {
+    pub(crate) fn by_name(&self, username: &str) -> String {
         let name = ldap3::ldap_escape(username);
         match self.settings.kind {
             DirectoryKind::Ad if username.contains('@') => format!("(userPrincipalName={name})"),
             _ => format!("({}={name})", self.settings.attributes.username),
         }
-    }
-
-    /// Checks `password` by binding as the user: the DN found with the
-    /// service account (on AD, the UPN when the name has an `@`).
-    pub async fn check_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<PasswordCheck, DirError> {
-        // An empty password is an anonymous bind to most servers: never a right one.
-        if password.is_empty() {
-            return Ok(PasswordCheck::Wrong);
-        }
-        let s = &self.settings;
-        let filter = format!("(&{}{})", self.user_filter(), self.by_name(username));
-        let mut service = self.service().await?;
-        let found = self.search(&mut service, &filter, &mut |_| {}).await;
-        let _ = service.unbind().await;
-        let found = found?;
-        let user = match found.as_slice() {
-            [one] => Some(BindUser {
-                dn: one.dn.clone(),
-                username: one
-                    .text(&s.attributes.username)
-                    .unwrap_or_else(|| username.to_string()),
-            }),
-            _ => None,
-        };
-        // A bind all the same, so an unknown name costs what a wrong password does.
-        let dn = user.as_ref().map_or_else(
-            || format!("cn=countersign-no-such-user,{}", s.base_dn),
-            |u| u.dn.clone(),
-        );
-        let (mut ldap, _) = self.connect().await?;
-        let result = ldap
-            .with_timeout(s.timeout)
-            .simple_bind(&dn, password)
-            .await
-            .map_err(|e| self.timeout_or(e))?;
-        let _ = ldap.unbind().await;
-        let Some(BindUser { username, .. }) = user else {
-            return Ok(PasswordCheck::Unknown);
-        };
-        Ok(
-            match (result.rc, crate::error::ad_data(&result.text).as_deref()) {
-                (0, _) => PasswordCheck::Right { dn, username },
-                (49, Some("532" | "773")) => PasswordCheck::MustChange {
-                    dn,
-                    detail: describe(result.rc, &result.text),
-                },
-                (49, _) => PasswordCheck::Wrong,
-                (rc, _) => {
-                    return Err(DirError::Search {
-                        base: dn,
-                        filter: "(bind as the user)".into(),
-                        reason: describe(rc, &result.text),
-                    })
-                }
-            },
-        )
     }
 }
 

@@ -4,12 +4,15 @@
 //! backup servers tried in order, a service account for searches, paged
 //! searches, timeouts, and errors in words.
 
+mod changes;
 mod client;
 mod entry;
 mod error;
+mod password;
 mod settings;
 
-pub use client::{looks_like_dn, BindUser, Directory, PasswordCheck};
+pub use client::{looks_like_dn, BindUser, Directory};
 pub use entry::DirEntry;
 pub use error::{ad_data, describe, DirError};
+pub use password::PasswordCheck;
 pub use settings::{Attributes, DirectoryKind, DirectorySettings};

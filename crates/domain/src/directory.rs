@@ -23,7 +23,7 @@ use crate::user::{self, User, UserQuery, MAX_PAGE};
 /// A user as the directory has them, attributes already picked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DirUser {
-    /// objectGUID (hex) or entryUUID: never changes, even on rename.
+    /// objectGUID (in its usual text form) or entryUUID: never changes, even on rename.
     pub external_id: String,
     pub dn: String,
     pub username: String,

@@ -31,18 +31,33 @@ fn newest_change(entries: &[DirEntry], attribute: &str, kind: DirectoryKind) -> 
     }
 }
 
+/// An objectGUID's 16 bytes as `e916b4e4-eb6a-405f-ade5-5bda672f4b99`:
+/// the first three fields are little-endian (what `Get-ADUser`, ldp.exe
+/// and `<GUID=...>` search bases use); `None` for any other length.
+pub fn guid_text(bytes: &[u8]) -> Option<String> {
+    let b: &[u8; 16] = bytes.try_into().ok()?;
+    let hex = |part: &[u8]| part.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let reversed = |part: &[u8]| hex(&part.iter().rev().copied().collect::<Vec<u8>>());
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        reversed(&b[0..4]),
+        reversed(&b[4..6]),
+        reversed(&b[6..8]),
+        hex(&b[8..10]),
+        hex(&b[10..16])
+    ))
+}
+
 /// AD's userAccountControl bit for a disabled account.
 const ACCOUNT_DISABLE: u32 = 0x2;
 
 /// The directory's entry as a user, or why it is skipped.
 pub fn to_user(entry: &DirEntry, settings: &DirectorySettings) -> Result<DirUser, String> {
     let a = &settings.attributes;
-    let external_id = match settings.kind {
-        // objectGUID is 16 bytes; hex keeps it readable and stable.
-        DirectoryKind::Ad => entry
-            .bytes(&a.id)
-            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-        DirectoryKind::Ldap => entry.text(&a.id),
+    let external_id = match (settings.kind, entry.bytes(&a.id)) {
+        // objectGUID is 16 bytes: kept in the text form AD's own tools show.
+        (DirectoryKind::Ad, Some(b)) if a.id.eq_ignore_ascii_case("objectGUID") => guid_text(b),
+        _ => entry.text(&a.id),
     }
     .ok_or_else(|| {
         format!(
@@ -300,14 +315,19 @@ pub struct DirectoryPasswords(pub Directory);
 
 #[async_trait::async_trait]
 impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
-    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError> {
+    async fn password_owner(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<String>, DomainError> {
+        use countersign_directory::PasswordCheck;
         match self.0.check_password(username, password).await {
-            Ok(countersign_directory::PasswordCheck::Right { .. }) => Ok(true),
-            Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
+            Ok(PasswordCheck::Right { username, .. }) => Ok(Some(username)),
+            Ok(PasswordCheck::MustChange { dn, detail, .. }) => {
                 tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
-                Ok(false)
+                Ok(None)
             }
-            Ok(_) => Ok(false),
+            Ok(_) => Ok(None),
             Err(e) => Err(DomainError::Store(countersign_domain::StoreError::Backend(
                 format!("the directory: {e}"),
             ))),
@@ -321,5 +341,18 @@ impl countersign_domain::directory::SyncTrigger for Runner {
         self.run(mode, true, |_| {})
             .await
             .map_err(|e| DomainError::Store(countersign_domain::StoreError::Backend(e.to_string())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guids_read_as_ad_writes_them() {
+        let bytes: Vec<u8> = (0u8..16).collect();
+        assert_eq!(
+            super::guid_text(&bytes).as_deref(),
+            Some("03020100-0504-0706-0809-0a0b0c0d0e0f")
+        );
+        assert_eq!(super::guid_text(&bytes[..15]), None);
     }
 }

@@ -16,9 +16,15 @@ pub const MIN_USER_PASSWORD_CHARS: usize = 10;
 /// then asks it instead of keeping passwords of its own.
 #[async_trait::async_trait]
 pub trait PasswordDirectory: Send + Sync {
-    /// Whether `password` is the user's directory password. Costs the same
-    /// for unknown users (the implementation binds either way).
-    async fn password_matches(&self, username: &str, password: &str) -> Result<bool, DomainError>;
+    /// Whose directory password `password` is, by the name typed: the
+    /// directory's username for them (a UPN typed on AD names its
+    /// sAMAccountName user), `None` when wrong. Costs the same for unknown
+    /// users (the implementation binds either way).
+    async fn password_owner(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<String>, DomainError>;
 }
 
 impl Portal {
@@ -28,14 +34,19 @@ impl Portal {
         username: &str,
         password: &str,
     ) -> Result<Option<User>, DomainError> {
+        if let Some(directory) = &self.directory {
+            // The directory's user, who may have typed another name for themselves (a UPN).
+            return match directory.password_owner(username, password).await? {
+                Some(name) if !is_principal(username) && !is_principal(&name) => {
+                    Ok(self.store.user_by_name(&name).await?)
+                }
+                _ => Ok(None),
+            };
+        }
         let user = match is_principal(username) {
             true => None,
             false => self.store.user_by_name(username).await?,
         };
-        if let Some(directory) = &self.directory {
-            let matches = directory.password_matches(username, password).await?;
-            return Ok(user.filter(|_| matches));
-        }
         let account = match &user {
             Some(user) => self.store.portal_account(&user.id).await?,
             None => None,

@@ -163,24 +163,29 @@ async fn ldap_first_round(
         tracing::error!(client = %client.name, "first_factor = ldap but no [directory] is configured");
         return Ok(Decision::Drop("no_directory"));
     };
+    use countersign_directory::PasswordCheck;
     let text = String::from_utf8_lossy(password);
-    let mut attempt = attempt;
-    let right = match directory.check_password(&attempt.username, &text).await {
-        Ok(countersign_directory::PasswordCheck::Right { username, .. }) => {
-            // The directory's name for the user, whatever form was typed
-            // (a UPN, spaces, other case): the engine must see that user.
-            attempt.username = username;
-            true
+    let (right, username) = match directory.check_password(&attempt.username, &text).await {
+        Ok(PasswordCheck::Right { username, .. }) => (true, Some(username)),
+        Ok(PasswordCheck::MustChange {
+            dn,
+            username,
+            detail,
+        }) => {
+            tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");
+            (false, Some(username))
         }
-        Ok(countersign_directory::PasswordCheck::MustChange { dn, detail }) => {
-            tracing::warn!(user = %attempt.username, dn = %dn, detail = %detail, "directory password expired or must change");
-            false
-        }
-        Ok(_) => false,
+        Ok(PasswordCheck::Wrong { username }) => (false, username),
+        Ok(PasswordCheck::Unknown) => (false, None),
         Err(e) => {
             tracing::warn!(client = %client.name, error = %e, "the directory cannot check passwords");
             return Ok(Decision::Drop("directory_unreachable"));
         }
+    };
+    // The user the directory found (a UPN typed on AD names its sAMAccountName user).
+    let attempt = Attempt {
+        username: username.unwrap_or(attempt.username),
+        ..attempt
     };
     let step = match ctx.signin.first_factor(&attempt, right).await? {
         // A right password for someone Countersign does not know is answered
@@ -198,6 +203,36 @@ async fn ldap_first_round(
         (Passed::default(), &request.authenticator),
     )
     .await
+}
+
+/// On a client whose first factor is the directory, the name the NAS sends
+/// again may be the one the person typed (a UPN) while the challenge is the
+/// directory user's: the directory says whether they are the same user.
+async fn directory_user(
+    ctx: &Context,
+    client: &RadiusClient,
+    attempt: Attempt,
+    challenge: Option<&Challenge>,
+) -> Attempt {
+    let (FirstFactor::Ldap, Some(directory), Some(challenge)) =
+        (client.first_factor, &ctx.directory, challenge)
+    else {
+        return attempt;
+    };
+    if challenge.username.to_lowercase() == attempt.username.to_lowercase() {
+        return attempt;
+    }
+    match directory.find_bind_user(&attempt.username).await {
+        Ok(Some(user)) => Attempt {
+            username: user.username,
+            ..attempt
+        },
+        Ok(None) => attempt,
+        Err(e) => {
+            tracing::warn!(client = %client.name, error = %e, "the directory cannot say who the user is");
+            attempt
+        }
+    }
 }
 
 /// Maps a step to the answer; a pending push is held while the phone is
@@ -293,6 +328,7 @@ async fn second_round(
 ) -> Result<Decision, DomainError> {
     let state = String::from_utf8_lossy(state);
     let challenge = ctx.store.take_challenge(&state, ctx.clock.now()).await?;
+    let attempt = directory_user(ctx, client, attempt, challenge.as_ref()).await;
     let matches = |c: &Challenge| {
         c.client == client.name && c.username.to_lowercase() == attempt.username.to_lowercase()
     };
