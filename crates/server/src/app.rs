@@ -225,7 +225,7 @@ impl App {
         metrics: Vec<Arc<dyn MetricsSource>>,
         tls_pin: Option<String>,
     ) -> countersign_web::AppState {
-        countersign_web::AppState {
+        countersign_web::AppState::new(countersign_web::Services {
             accounts: self.accounts.clone(),
             verifier: self.verifier.clone(),
             signin: self.signin.clone(),
@@ -265,7 +265,7 @@ impl App {
                     Vec::new()
                 },
             }),
-        }
+        })
     }
 }
 
