@@ -86,6 +86,9 @@ push_load="$bin/push-load"
 export COUNTERSIGN_PUSH_PER_MINUTE=60 COUNTERSIGN_PUSH_PER_HOUR=1000
 # An activation then makes no TOTP token (offline codes are not what is measured).
 export COUNTERSIGN_PUSH_OFFLINE_CODES=false
+# Every stream comes from this one address: no per-address connection cap
+# (http.max_connections_per_address, 256 by default, is for real clients).
+export COUNTERSIGN_HTTP_MAX_CONNECTIONS_PER_ADDRESS=0
 
 start_server() {
   data="$(mktemp -d -t countersign-push-bench.XXXXXX)"
