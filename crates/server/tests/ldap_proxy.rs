@@ -19,7 +19,7 @@ use std::time::Duration;
 use common::*;
 use countersign_testkit::TempDir;
 use serde_json::{json, Value};
-use slapd::{person, Slapd, ADMIN_DN, ADMIN_PW, BASE, GROUP};
+use slapd::{person, Slapd, BASE, GROUP};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
@@ -85,19 +85,9 @@ async fn proxy(db: &Db, slapd: &Slapd, tls: &str, require_user_match: bool) -> P
         ),
     )
     .expect("config file");
-    let ldaps = slapd.ldaps_url();
-    let ca = slapd.cert().display().to_string();
-    let file = file.display().to_string();
-    let env = [
-        ("COUNTERSIGN_CONFIG", file.as_str()),
-        ("COUNTERSIGN_DIRECTORY_URL", ldaps.as_str()),
-        ("COUNTERSIGN_DIRECTORY_KIND", "ldap"),
-        ("COUNTERSIGN_DIRECTORY_BIND_DN", ADMIN_DN),
-        ("COUNTERSIGN_DIRECTORY_BIND_PASSWORD", ADMIN_PW),
-        ("COUNTERSIGN_DIRECTORY_CA_FILE", ca.as_str()),
-        ("COUNTERSIGN_DIRECTORY_BASE_DN", BASE),
-        ("COUNTERSIGN_DIRECTORY_GROUP_DN", GROUP),
-    ];
+    let mut directory = slapd.server_env();
+    directory.push(("COUNTERSIGN_CONFIG", file.display().to_string()));
+    let env: Vec<(&str, &str)> = directory.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = Server::with_env(db, &env);
     server.spawn().await;
     let key = server.create_key("ldap-tests", "verify,admin");

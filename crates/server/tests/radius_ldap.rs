@@ -14,7 +14,7 @@ use common::*;
 use device::Device;
 use radius_peers::*;
 use serde_json::json;
-use slapd::{person, Slapd, ADMIN_DN, ADMIN_PW, BASE, GROUP};
+use slapd::{person, Slapd, BASE, GROUP};
 
 const SECRET: &str = "vpn-shared-secret-0123";
 
@@ -30,17 +30,8 @@ async fn ldap_password_then_the_users_second_factor() {
     slapd.add(&format!(
         "dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\nmember: uid=solo,ou=people,{BASE}\nmember: uid=duo,ou=people,{BASE}\n"
     ));
-    let url = slapd.ldaps_url();
-    let ca = slapd.cert().display().to_string();
-    let env = [
-        ("COUNTERSIGN_DIRECTORY_URL", url.as_str()),
-        ("COUNTERSIGN_DIRECTORY_KIND", "ldap"),
-        ("COUNTERSIGN_DIRECTORY_BIND_DN", ADMIN_DN),
-        ("COUNTERSIGN_DIRECTORY_BIND_PASSWORD", ADMIN_PW),
-        ("COUNTERSIGN_DIRECTORY_CA_FILE", ca.as_str()),
-        ("COUNTERSIGN_DIRECTORY_BASE_DN", BASE),
-        ("COUNTERSIGN_DIRECTORY_GROUP_DN", GROUP),
-    ];
+    let directory = slapd.server_env();
+    let env: Vec<(&str, &str)> = directory.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let client = [
         "--name",
         "vpn",

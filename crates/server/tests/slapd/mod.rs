@@ -215,6 +215,23 @@ impl Slapd {
         self.dir.path().join("cert.pem")
     }
 
+    /// `COUNTERSIGN_DIRECTORY_*` for a server that syncs the group over
+    /// LDAPS and checks passwords here.
+    pub fn server_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("COUNTERSIGN_DIRECTORY_URL", self.ldaps_url()),
+            ("COUNTERSIGN_DIRECTORY_KIND", "ldap".into()),
+            ("COUNTERSIGN_DIRECTORY_BIND_DN", ADMIN_DN.into()),
+            ("COUNTERSIGN_DIRECTORY_BIND_PASSWORD", ADMIN_PW.into()),
+            (
+                "COUNTERSIGN_DIRECTORY_CA_FILE",
+                self.cert().display().to_string(),
+            ),
+            ("COUNTERSIGN_DIRECTORY_BASE_DN", BASE.into()),
+            ("COUNTERSIGN_DIRECTORY_GROUP_DN", GROUP.into()),
+        ]
+    }
+
     fn tool(&self, tool: &str, ldif: &str, extra: &[&str]) {
         let file = self.dir.path().join("change.ldif");
         std::fs::write(&file, ldif).expect("ldif");
