@@ -13,11 +13,12 @@
 #
 # Usage: bench/run-directory-sync.sh [--users N] [--postgres] [--page-size N]
 #                                    [--no-welcome] [--no-build] [--keep]
+#                                    [--perf FILE]  (perf record -g of the first run)
 # Environment: COUNTERSIGN_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432),
 # CARGO_TARGET_DIR; COUNTERSIGN_* variables reach countersign.
 set -euo pipefail
 
-users=100000 database=sqlite page_size=500 welcome=1 build=1 keep=0
+users=100000 database=sqlite page_size=500 welcome=1 build=1 keep=0 perf=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --users) users="$2"; shift ;;
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
     --no-welcome) welcome=0 ;;
     --no-build) build=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --perf) perf="$2"; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -225,10 +227,11 @@ data="$T/countersign"
 
 # One `directory sync --full` under /usr/bin/time: prints its line, checks the counts.
 run_sync() {
-  local name="$1" want_added="$2" t0 t1 cpu0 code=0
+  local name="$1" want_added="$2" t0 t1 cpu0 code=0 wrap=()
+  [ -n "$perf" ] && [ "$name" = first ] && wrap=(perf record --call-graph dwarf,16384 -F 299 -o "$perf" --)
   cpu0=$(slapd_cpu)
   t0=$(date +%s.%N)
-  /usr/bin/time -v -o "$T/$name.time" "$countersign" --data-dir "$data" --json directory sync --full \
+  /usr/bin/time -v -o "$T/$name.time" "${wrap[@]}" "$countersign" --data-dir "$data" --json directory sync --full \
     >"$T/$name.json" 2>"$T/$name.log" || code=$?
   t1=$(date +%s.%N)
   if [ "$code" != 0 ]; then

@@ -7,8 +7,6 @@
 
 use std::fmt::Write as _;
 
-use qrcode::{Color, QrCode};
-
 pub use crate::error::QrError;
 
 /// Light modules around the code, as ISO/IEC 18004 requires.
@@ -18,22 +16,19 @@ pub const MAX_MODULE_PX: u32 = 32;
 
 /// The module grid with its quiet zone: `dark(x, y)` for any coordinates.
 struct Grid {
-    colors: Vec<Color>,
+    dark: Vec<bool>,
     width: usize,
 }
 
 impl Grid {
     fn new(data: &str) -> Result<Self, QrError> {
-        let code = QrCode::new(data.as_bytes()).map_err(|err| match err {
+        let (dark, width) = crate::qr_mask::encode(data.as_bytes()).map_err(|err| match err {
             qrcode::types::QrError::DataTooLong => QrError::TooLong { len: data.len() },
             other => QrError::Encode {
                 reason: other.to_string(),
             },
         })?;
-        Ok(Grid {
-            width: code.width(),
-            colors: code.to_colors(),
-        })
+        Ok(Grid { dark, width })
     }
 
     /// Side length in modules, quiet zone included.
@@ -46,7 +41,7 @@ impl Grid {
     fn dark(&self, x: usize, y: usize) -> bool {
         let inside = |v: usize| v.checked_sub(QUIET_ZONE).filter(|&v| v < self.width);
         match (inside(x), inside(y)) {
-            (Some(x), Some(y)) => self.colors.get(y * self.width + x) == Some(&Color::Dark),
+            (Some(x), Some(y)) => self.dark.get(y * self.width + x) == Some(&true),
             _ => false,
         }
     }
