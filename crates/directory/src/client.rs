@@ -225,12 +225,15 @@ impl Directory {
 
     /// Every user the sync covers, read in pages (`on_page` hears the running
     /// count); with `since` (a change mark from an earlier run), only those
-    /// changed since.
-    pub async fn users(
+    /// changed since. Each entry is handed to `keep` as it arrives and only
+    /// what that returns is held: at 100,000 users the entries themselves
+    /// would be the largest part of a run's memory.
+    pub async fn users<T>(
         &self,
         since: Option<&str>,
         mut on_page: impl FnMut(usize),
-    ) -> Result<Vec<DirEntry>, DirError> {
+        mut keep: impl FnMut(DirEntry) -> T,
+    ) -> Result<Vec<T>, DirError> {
         let filter = match since {
             Some(mark) => format!(
                 "(&{}({}>={}))",
@@ -241,17 +244,20 @@ impl Directory {
             None => self.user_filter(),
         };
         let mut ldap = self.service().await?;
-        let entries = self.search(&mut ldap, &filter, &mut on_page).await;
+        let entries = self
+            .search(&mut ldap, &filter, &mut on_page, &mut keep)
+            .await;
         let _ = ldap.unbind().await;
         entries
     }
 
-    async fn search(
+    async fn search<T>(
         &self,
         ldap: &mut Ldap,
         filter: &str,
         on_page: &mut impl FnMut(usize),
-    ) -> Result<Vec<DirEntry>, DirError> {
+        keep: &mut impl FnMut(DirEntry) -> T,
+    ) -> Result<Vec<T>, DirError> {
         let s = &self.settings;
         let search_error = |reason: String| DirError::Search {
             base: s.base_dn.clone(),
@@ -279,7 +285,7 @@ impl Directory {
             .await
             .map_err(|e| search_error(e.to_string()))?
         {
-            entries.push(DirEntry::from_tag(entry.0)?);
+            entries.push(keep(DirEntry::from_tag(entry.0)?));
             if entries.len() % s.page_size.max(1) as usize == 0 {
                 on_page(entries.len());
             }
@@ -311,7 +317,9 @@ impl Directory {
         };
         let filter = format!("(&{}{by_name})", self.user_filter());
         let mut service = self.service().await?;
-        let found = self.search(&mut service, &filter, &mut |_| {}).await;
+        let found = self
+            .search(&mut service, &filter, &mut |_| {}, &mut |e| e)
+            .await;
         let _ = service.unbind().await;
         let (dn, known) = match found?.as_slice() {
             [one] => (one.dn.clone(), true),

@@ -45,7 +45,7 @@ pub(crate) fn encode(data: &[u8]) -> QrResult<(Vec<bool>, usize)> {
             .into_iter()
             .map(|c| c == Color::Dark)
             .collect();
-        let score = penalty(&Grid { dark: &dark, width });
+        let score = penalty(&Grid::new(&dark, width));
         if best.as_ref().is_none_or(|(lowest, _)| score < *lowest) {
             best = Some((score, dark));
         }
@@ -54,61 +54,68 @@ pub(crate) fn encode(data: &[u8]) -> QrResult<(Vec<bool>, usize)> {
     Ok((dark, width))
 }
 
+/// The masked modules row by row, and the same transposed (columns as
+/// rows), so every rule reads contiguous slices.
 struct Grid<'a> {
     dark: &'a [bool],
+    columns: Vec<bool>,
     width: usize,
 }
 
-impl Grid<'_> {
-    /// The module in `line` at `at`, along rows (`horizontal`) or columns.
-    fn at(&self, horizontal: bool, line: usize, at: usize) -> bool {
-        match horizontal {
-            true => self.dark[line * self.width + at],
-            false => self.dark[at * self.width + line],
+impl<'a> Grid<'a> {
+    fn new(dark: &'a [bool], width: usize) -> Grid<'a> {
+        let mut columns = vec![false; dark.len()];
+        for (i, d) in dark.iter().enumerate() {
+            columns[(i % width) * width + i / width] = *d;
         }
+        Grid {
+            dark,
+            columns,
+            width,
+        }
+    }
+
+    /// Every row, then every column.
+    fn lines(&self) -> impl Iterator<Item = &[bool]> {
+        self.dark
+            .chunks(self.width)
+            .chain(self.columns.chunks(self.width))
     }
 }
 
 fn penalty(grid: &Grid<'_>) -> u32 {
-    runs(grid, true)
-        + runs(grid, false)
-        + blocks(grid)
-        + finders(grid, true)
-        + finders(grid, false)
-        + balance(grid)
+    grid.lines().map(|l| runs(l) + finders(l)).sum::<u32>() + blocks(grid) + balance(grid)
 }
 
-/// Every run of 5 + N modules of one colour in a row or column: 3 + N.
-fn runs(grid: &Grid<'_>, horizontal: bool) -> u32 {
+/// Every run of 5 + N modules of one colour in the line: 3 + N.
+fn runs(line: &[bool]) -> u32 {
     let mut score = 0;
-    for line in 0..grid.width {
-        let mut run = 1;
-        for at in 1..=grid.width {
-            if at < grid.width && grid.at(horizontal, line, at) == grid.at(horizontal, line, at - 1)
-            {
-                run += 1;
-                continue;
-            }
-            if run >= 5 {
-                score += run - 2;
-            }
-            run = 1;
+    let mut run = 1;
+    for pair in line.windows(2) {
+        if pair[0] == pair[1] {
+            run += 1;
+            continue;
         }
+        if run >= 5 {
+            score += run - 2;
+        }
+        run = 1;
+    }
+    if run >= 5 {
+        score += run - 2;
     }
     score
 }
 
 /// Every 2×2 block of one colour (overlapping ones too): 3.
 fn blocks(grid: &Grid<'_>) -> u32 {
-    let w = grid.width;
+    let rows: Vec<&[bool]> = grid.dark.chunks(grid.width).collect();
     let mut score = 0;
-    for y in 0..w - 1 {
-        for x in 0..w - 1 {
-            let c = grid.dark[y * w + x];
-            if grid.dark[y * w + x + 1] == c
-                && grid.dark[(y + 1) * w + x] == c
-                && grid.dark[(y + 1) * w + x + 1] == c
-            {
+    for pair in rows.windows(2) {
+        let (top, bottom) = (pair[0], pair[1]);
+        for x in 0..grid.width - 1 {
+            let c = top[x];
+            if top[x + 1] == c && bottom[x] == c && bottom[x + 1] == c {
                 score += 3;
             }
         }
@@ -116,27 +123,25 @@ fn blocks(grid: &Grid<'_>) -> u32 {
     score
 }
 
-/// Every `#.###.#` with no dark module in the four before it or in the four
-/// after it (outside the code counts as light): 40, less the 9 matches the
-/// three finder patterns always make (360), as the crate counts it.
-fn finders(grid: &Grid<'_>, horizontal: bool) -> u32 {
+/// Every `#.###.#` in the line with no dark module in the four before it or
+/// in the four after it (outside the code counts as light): 40, as the
+/// crate counts it. (The crate then subtracts the 18 matches the finder
+/// patterns make in every mask: a constant, so the choice is the same.)
+fn finders(line: &[bool]) -> u32 {
     const PATTERN: [bool; 7] = [true, false, true, true, true, false, true];
-    let w = grid.width;
+    let w = line.len();
     let mut score: u32 = 0;
-    for line in 0..w {
-        for j in 0..w - 6 {
-            if (0..7).any(|k| grid.at(horizontal, line, j + k) != PATTERN[k]) {
-                continue;
-            }
-            let before = (j.saturating_sub(4)..j).any(|k| grid.at(horizontal, line, k));
-            let after = (j + 7..(j + 11).min(w)).any(|k| grid.at(horizontal, line, k));
-            if !before || !after {
-                score += 40;
-            }
+    for (j, window) in line.windows(7).enumerate() {
+        if window != PATTERN {
+            continue;
+        }
+        let before = line[j.saturating_sub(4)..j].contains(&true);
+        let after = line[j + 7..(j + 11).min(w)].contains(&true);
+        if !before || !after {
+            score += 40;
         }
     }
-    // The three finder patterns' 9 matches are always there.
-    score.saturating_sub(360)
+    score
 }
 
 /// The distance of the dark share from half, in half-percents (at most 100).

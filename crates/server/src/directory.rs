@@ -17,17 +17,39 @@ const LAST_FULL_KEY: &str = "directory.last_full";
 const GROUP_MARK_KEY: &str = "directory.group_mark";
 /// A full run (which finds users who left) at least once a day.
 const FULL_EVERY_SECONDS: i64 = 86_400;
+/// Welcome emails made at the same time after a run.
+const WELCOMES_AT_ONCE: usize = 8;
 
-/// The newest change among `entries`: the largest uSNChanged (a number) or
-/// entryCSN (a timestamp with microseconds first, which sorts as text).
-fn newest_change(entries: &[DirEntry], attribute: &str, kind: DirectoryKind) -> Option<String> {
-    let values = entries.iter().filter_map(|e| e.text(attribute));
-    match kind {
-        DirectoryKind::Ad => values
-            .filter_map(|v| v.parse::<u64>().ok())
-            .max()
-            .map(|n| n.to_string()),
-        DirectoryKind::Ldap => values.max(),
+/// The newest change mark among the entries a run read: the largest
+/// uSNChanged (a number) or entryCSN (a timestamp with microseconds first,
+/// which sorts as text).
+#[derive(Default)]
+struct NewestChange {
+    number: Option<u64>,
+    text: Option<String>,
+}
+
+impl NewestChange {
+    fn see(&mut self, entry: &DirEntry, attribute: &str, kind: DirectoryKind) {
+        let Some(value) = entry.text(attribute) else {
+            return;
+        };
+        match kind {
+            DirectoryKind::Ad => {
+                if let Ok(n) = value.parse::<u64>() {
+                    self.number = self.number.max(Some(n));
+                }
+            }
+            DirectoryKind::Ldap => {
+                if self.text.as_ref().is_none_or(|t| value > *t) {
+                    self.text = Some(value);
+                }
+            }
+        }
+    }
+
+    fn mark(self) -> Option<String> {
+        self.number.map(|n| n.to_string()).or(self.text)
     }
 }
 
@@ -210,15 +232,21 @@ impl Runner {
             Some(_) => SyncScope::Changes,
             None => SyncScope::Full,
         };
-        let entries = directory
-            .users(since.as_deref(), on_page)
+        // Each entry becomes a user as it arrives; the entries are not kept.
+        let mut newest = NewestChange::default();
+        let attribute = directory.change_attribute();
+        let read = directory
+            .users(since.as_deref(), on_page, |entry| {
+                newest.see(&entry, attribute, settings.kind);
+                to_user(&entry, settings)
+            })
             .await
             .map_err(|e: DirError| anyhow::anyhow!("{e}"))?;
-        let mark = newest_change(&entries, directory.change_attribute(), settings.kind);
-        let mut users = Vec::with_capacity(entries.len());
+        let mark = newest.mark();
+        let mut users = Vec::with_capacity(read.len());
         let mut skipped = Vec::new();
-        for entry in &entries {
-            match to_user(entry, settings) {
+        for entry in read {
+            match entry {
                 Ok(user) => users.push(user),
                 Err(why) => skipped.push(why),
             }
@@ -253,18 +281,33 @@ impl Runner {
         Ok(())
     }
 
+    /// Welcomes the users the run added or enabled, several at a time: each
+    /// email is a few store round trips and a QR code, and one after the
+    /// other they were most of a 100,000-user first sync.
     async fn welcome_new(&self, report: &mut SyncReport) {
-        let welcomed: Vec<String> = report
+        let mut welcomed = report
             .changes
             .iter()
             .filter(|c| c.action == "add" || c.action == "enable")
-            .map(|c| c.username.clone())
-            .collect();
-        for username in welcomed {
-            if let Err(e) = self.welcome.consider(&username).await {
-                report
-                    .errors
-                    .push(format!("welcome email for {username}: {e}"));
+            .map(|c| c.username.clone());
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < WELCOMES_AT_ONCE {
+                let Some(username) = welcomed.next() else {
+                    break;
+                };
+                let welcome = self.welcome.clone();
+                running.spawn(async move {
+                    let sent = welcome.consider(&username).await;
+                    sent.map(|_| ())
+                        .map_err(|e| format!("welcome email for {username}: {e}"))
+                });
+            }
+            match running.join_next().await {
+                Some(Ok(Ok(()))) => {}
+                Some(Ok(Err(why))) => report.errors.push(why),
+                Some(Err(e)) => report.errors.push(format!("welcome email: {e}")),
+                None => return,
             }
         }
     }

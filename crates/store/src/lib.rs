@@ -489,15 +489,12 @@ impl countersign_domain::directory::DirectoryStore for SqlStore {
     ) -> StoreResult<Vec<countersign_domain::directory::DirectoryLink>> {
         directory::links(&self.pool).await
     }
-    async fn put_directory_link(
+    async fn apply_directory_writes(
         &self,
-        link: &countersign_domain::directory::DirectoryLink,
+        writes: &[countersign_domain::directory::DirectoryWrite],
         now: i64,
     ) -> StoreResult<()> {
-        directory::put_link(&self.writer, link, now).await
-    }
-    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
-        directory::rename(&self.writer, user_id, username, now).await
+        directory::apply(&self.writer, writes, now).await
     }
     async fn take_lease(
         &self,
