@@ -72,7 +72,11 @@ fn png_pixels_match_the_code_modules() {
     // Read as 8-bit pixels (0 or 255), whatever the file's depth.
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("a valid PNG");
-    assert_eq!(reader.info().bit_depth, png::BitDepth::One, "black and white");
+    assert_eq!(
+        reader.info().bit_depth,
+        png::BitDepth::One,
+        "black and white"
+    );
     let mut pixels = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut pixels).expect("one frame");
     assert_eq!(info.color_type, png::ColorType::Grayscale);

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use countersign_domain::directory::{
-    DirUser, DirectoryLink, DirectorySync, DirectoryWrite, SyncMode, SyncPolicy, SyncScope,
+    DirUser, DirectoryLink, DirectoryStore, DirectorySync, DirectoryWrite, SyncMode, SyncPolicy,
+    SyncScope,
 };
-use countersign_domain::{FixedClock, Store, StoreError, User, UserQuery};
+use countersign_domain::{FixedClock, Store, StoreError, User, UserQuery, UserStore};
 use countersign_store::{open, SqlStore, StoreOptions};
 use countersign_testkit::{TempDir, TempPostgres};
 
