@@ -19,6 +19,8 @@ const GROUP_MARK_KEY: &str = "directory.group_mark";
 const FULL_EVERY_SECONDS: i64 = 86_400;
 /// Welcome emails made at the same time after a run.
 const WELCOMES_AT_ONCE: usize = 8;
+/// Welcome emails stored per transaction.
+const WELCOME_BATCH: usize = 200;
 
 /// The newest change mark among the entries a run read: the largest
 /// uSNChanged (a number) or entryCSN (a timestamp with microseconds first,
@@ -281,33 +283,69 @@ impl Runner {
         Ok(())
     }
 
-    /// Welcomes the users the run added or enabled, several at a time: each
-    /// email is a few store round trips and a QR code, and one after the
-    /// other they were most of a 100,000-user first sync.
+    /// Welcomes the users the run added or enabled: each email made (its
+    /// QR code, templates, sealing) several at a time, and stored
+    /// [`WELCOME_BATCH`] users per transaction; one at a time, its four
+    /// commits each were most of a 100,000-user first sync. A batch that
+    /// cannot be stored is sent user by user, so one failure stays alone.
     async fn welcome_new(&self, report: &mut SyncReport) {
-        let mut welcomed = report
+        let welcomed: Vec<String> = report
             .changes
             .iter()
             .filter(|c| c.action == "add" || c.action == "enable")
-            .map(|c| c.username.clone());
+            .map(|c| c.username.clone())
+            .collect();
+        for batch in welcomed.chunks(WELCOME_BATCH) {
+            let (names, rows) = self.prepare_welcomes(batch, &mut report.errors).await;
+            if rows.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.welcome.commit(&rows).await {
+                tracing::warn!(error = %e, users = rows.len(),
+                    "directory sync: storing a batch of welcome emails failed; sending them one by one");
+                for username in names {
+                    if let Err(e) = self.welcome.consider(&username).await {
+                        report
+                            .errors
+                            .push(format!("welcome email for {username}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The welcome emails of `batch`, made [`WELCOMES_AT_ONCE`] at a time:
+    /// the users that get one, and their rows.
+    async fn prepare_welcomes(
+        &self,
+        batch: &[String],
+        errors: &mut Vec<String>,
+    ) -> (Vec<String>, Vec<countersign_domain::welcome::WelcomeRows>) {
+        let mut pending = batch.iter().cloned();
         let mut running = tokio::task::JoinSet::new();
+        let (mut names, mut rows) = (Vec::new(), Vec::new());
         loop {
             while running.len() < WELCOMES_AT_ONCE {
-                let Some(username) = welcomed.next() else {
+                let Some(username) = pending.next() else {
                     break;
                 };
                 let welcome = self.welcome.clone();
                 running.spawn(async move {
-                    let sent = welcome.consider(&username).await;
-                    sent.map(|_| ())
-                        .map_err(|e| format!("welcome email for {username}: {e}"))
+                    let made = welcome.prepare(&username).await;
+                    (username, made)
                 });
             }
             match running.join_next().await {
-                Some(Ok(Ok(()))) => {}
-                Some(Ok(Err(why))) => report.errors.push(why),
-                Some(Err(e)) => report.errors.push(format!("welcome email: {e}")),
-                None => return,
+                Some(Ok((username, Ok(Some(made))))) => {
+                    names.push(username);
+                    rows.push(made);
+                }
+                Some(Ok((_, Ok(None)))) => {}
+                Some(Ok((username, Err(e)))) => {
+                    errors.push(format!("welcome email for {username}: {e}"))
+                }
+                Some(Err(e)) => errors.push(format!("welcome email: {e}")),
+                None => return (names, rows),
             }
         }
     }

@@ -24,6 +24,7 @@ mod sessions;
 mod tokens;
 mod users;
 mod webpush;
+mod welcome;
 
 use async_trait::async_trait;
 use countersign_domain::admin::{Admin, AdminStore};
@@ -479,6 +480,16 @@ impl SessionStore for SqlStore {
     }
     async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
         admins::by_id(&self.pool, admin_id).await
+    }
+}
+
+#[async_trait]
+impl countersign_domain::welcome::WelcomeStore for SqlStore {
+    async fn insert_welcomes(
+        &self,
+        rows: &[countersign_domain::welcome::WelcomeRows],
+    ) -> StoreResult<()> {
+        welcome::insert(&self.writer, rows).await
     }
 }
 

@@ -272,10 +272,14 @@ pub async fn by_id(pool: &AnyPool, id: &str) -> StoreResult<Option<User>> {
     row.map(|r| from_row(&r)).transpose()
 }
 
-pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<()> {
+pub(crate) fn mark_welcomed_query(user_id: &str, now: i64) -> AnyQuery<'_> {
     sqlx::query("UPDATE users SET welcomed_at = $1 WHERE id = $2 AND welcomed_at IS NULL")
         .bind(now)
         .bind(user_id)
+}
+
+pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<()> {
+    mark_welcomed_query(user_id, now)
         .execute(pool)
         .await
         .map_err(db_error("marking user welcomed"))?;

@@ -1,7 +1,8 @@
 //! A directory sync's batched writes on SQLite and PostgreSQL: adds,
 //! updates (with a rename) and removals in one transaction; a batch with
 //! one bad write changes nothing, and the sync then writes that batch's
-//! users one by one, so only the bad one fails.
+//! users one by one, so only the bad one fails. The welcome emails of the
+//! users a sync adds are stored many per transaction too.
 
 use std::sync::Arc;
 
@@ -9,7 +10,13 @@ use countersign_domain::directory::{
     DirUser, DirectoryLink, DirectoryStore, DirectorySync, DirectoryWrite, SyncMode, SyncPolicy,
     SyncScope,
 };
-use countersign_domain::{FixedClock, Store, StoreError, User, UserQuery, UserStore};
+use countersign_domain::messages::{MessageKind, MessageStatus, OutboxMessage};
+use countersign_domain::portal::{EnrolmentLinkRow, PortalStore};
+use countersign_domain::push::Activation;
+use countersign_domain::welcome::{WelcomeRows, WelcomeStore};
+use countersign_domain::{
+    FixedClock, OutboxStore, PushStore, Store, StoreError, User, UserQuery, UserStore,
+};
 use countersign_store::{open, SqlStore, StoreOptions};
 use countersign_testkit::{TempDir, TempPostgres};
 
@@ -188,6 +195,98 @@ async fn a_bad_entry_fails_alone(store: SqlStore) {
     assert_eq!(store.directory_links().await.expect("links").len(), 700);
 }
 
+fn welcome_rows(user_id: &str, lookup: &str) -> WelcomeRows {
+    WelcomeRows {
+        user_id: user_id.to_string(),
+        welcomed_at: NOW + 5,
+        activation: Some(Activation {
+            id: format!("act_{user_id}"),
+            lookup: lookup.to_string(),
+            secret_hash: vec![7; 32],
+            user_id: user_id.to_string(),
+            created_at: NOW,
+            expires_at: NOW + 3600,
+            attempts: 0,
+            used_at: None,
+        }),
+        link: Some(EnrolmentLinkRow {
+            id_hash: format!("hash_{user_id}"),
+            user_id: user_id.to_string(),
+            created_at: NOW,
+            expires_at: NOW + 86_400,
+            used_at: None,
+            created_by: Some("welcome".into()),
+        }),
+        message: OutboxMessage {
+            id: format!("msg_{user_id}"),
+            kind: MessageKind::Email,
+            purpose: "welcome".into(),
+            recipient: format!("{user_id}@example.org"),
+            sealed: vec![1, 2, 3],
+            status: MessageStatus::Queued,
+            attempts: 0,
+            next_attempt_at: NOW,
+            last_error: None,
+            created_at: NOW,
+            sent_at: None,
+        },
+    }
+}
+
+async fn welcomes_are_stored_together(store: SqlStore) {
+    let adds: Vec<DirectoryWrite> = (1..=3).map(add).collect();
+    store
+        .apply_directory_writes(&adds, NOW)
+        .await
+        .expect("adds");
+    let rows = [
+        welcome_rows("usr_1", "10000001"),
+        welcome_rows("usr_2", "10000002"),
+    ];
+    store.insert_welcomes(&rows).await.expect("welcomes");
+    for (id, lookup) in [("usr_1", "10000001"), ("usr_2", "10000002")] {
+        let user = store.user_by_id(id).await.expect("read").expect("user");
+        assert_eq!(user.welcomed_at, Some(NOW + 5), "{id} marked welcomed");
+        let activation = store.activation_by_lookup(lookup).await.expect("read");
+        assert_eq!(activation.map(|a| a.user_id).as_deref(), Some(id));
+        let link = store
+            .enrolment_link(&format!("hash_{id}"))
+            .await
+            .expect("read");
+        assert!(link.is_some(), "{id}'s link");
+    }
+    let queued = store
+        .list_messages(Some(MessageStatus::Queued), 10)
+        .await
+        .expect("messages");
+    assert_eq!(queued.len(), 2);
+
+    // An activation lookup already taken: nothing of the batch is kept.
+    let mut rows = [
+        welcome_rows("usr_3", "10000003"),
+        welcome_rows("usr_1b", "10000001"),
+    ];
+    rows[1].user_id = "usr_3".into();
+    let err = store.insert_welcomes(&rows).await;
+    assert!(err.is_err(), "{err:?}");
+    let user = store
+        .user_by_id("usr_3")
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(user.welcomed_at, None, "rolled back");
+    assert!(store
+        .activation_by_lookup("10000003")
+        .await
+        .expect("read")
+        .is_none());
+    let queued = store
+        .list_messages(Some(MessageStatus::Queued), 10)
+        .await
+        .expect("messages");
+    assert_eq!(queued.len(), 2, "no message of the failed batch");
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sqlite_store { $( #[tokio::test] async fn $name() { let (s, _g) = super::sqlite().await; super::$name(s).await; } )* }
@@ -199,4 +298,5 @@ on_both!(
     writes_apply_in_one_batch,
     a_bad_write_fails_its_whole_batch,
     a_bad_entry_fails_alone,
+    welcomes_are_stored_together,
 );
