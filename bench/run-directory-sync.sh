@@ -228,7 +228,7 @@ data="$T/countersign"
 # One `directory sync --full` under /usr/bin/time: prints its line, checks the counts.
 run_sync() {
   local name="$1" want_added="$2" t0 t1 cpu0 code=0 wrap=()
-  [ -n "$perf" ] && [ "$name" = first ] && wrap=(perf record --call-graph dwarf,16384 -F 99 -o "$perf" --)
+  [ -n "$perf" ] && [ "$name" = first ] && wrap=(perf record --call-graph dwarf,16384 -F 49 -o "$perf" --)
   cpu0=$(slapd_cpu)
   t0=$(date +%s.%N)
   /usr/bin/time -v -o "$T/$name.time" "${wrap[@]}" "$countersign" --data-dir "$data" --json directory sync --full \

@@ -110,7 +110,7 @@ impl Welcome {
         let Some(user) = self.store.user_by_name(username).await? else {
             return Ok(None);
         };
-        let Ok((address, devices, tokens)) = self.eligible(&user).await? else {
+        let Ok((address, devices, tokens)) = self.eligible(&user, None).await? else {
             return Ok(None);
         };
         let content = self.compose(&user, devices, tokens, Making::Now).await?;
@@ -127,11 +127,23 @@ impl Welcome {
     /// What `consider` would write for `username`, made but not stored, so
     /// that many users' welcomes can be committed together ([`Welcome::commit`]);
     /// `None` when the rule sends nothing.
-    pub async fn prepare(&self, username: &str) -> Result<Option<WelcomeRows>, DomainError> {
-        let Some(user) = self.store.user_by_name(username).await? else {
+    /// `fresh`: the user was created just now (by the sync), so has no
+    /// device yet and that read is skipped.
+    pub async fn prepare(
+        &self,
+        username: &str,
+        fresh: bool,
+    ) -> Result<Option<WelcomeRows>, DomainError> {
+        // One read for the user and their tokens (the store's fast path).
+        let Some((user, tokens)) = self.store.user_with_tokens(username).await? else {
             return Ok(None);
         };
-        let Ok((address, devices, tokens)) = self.eligible(&user).await? else {
+        let devices = match fresh {
+            true => 0,
+            false => self.store.devices_of_user(&user.id).await?.len(),
+        };
+        let counts = Some((devices, tokens.len()));
+        let Ok((address, devices, tokens)) = self.eligible(&user, counts).await? else {
             return Ok(None);
         };
         let mut made = Made::default();
@@ -161,9 +173,11 @@ impl Welcome {
 
     /// The address, device and token counts when the rule lets the email
     /// go to `user`, else why not (in words for the console).
+    /// `counts`: the user's devices and tokens when the caller has them.
     async fn eligible(
         &self,
         user: &User,
+        counts: Option<(usize, usize)>,
     ) -> Result<Result<(String, usize, usize), &'static str>, DomainError> {
         if !user.enabled {
             return Ok(Err("the user is disabled"));
@@ -180,8 +194,13 @@ impl Welcome {
         else {
             return Ok(Err("the user has no email address"));
         };
-        let devices = self.store.devices_of_user(&user.id).await?.len();
-        let tokens = self.store.tokens_of_user(&user.id).await?.len();
+        let (devices, tokens) = match counts {
+            Some(counts) => counts,
+            None => (
+                self.store.devices_of_user(&user.id).await?.len(),
+                self.store.tokens_of_user(&user.id).await?.len(),
+            ),
+        };
         if devices == 0 && tokens == 0 && user.phone.is_none() {
             return Ok(Err("the user has no method yet (token, device or phone)"));
         }
@@ -205,7 +224,10 @@ impl Welcome {
         let content = self
             .compose(&user, devices, tokens, Making::Example)
             .await?;
-        let verdict = self.eligible(&user).await?.map(|(address, _, _)| address);
+        let verdict = self
+            .eligible(&user, None)
+            .await?
+            .map(|(address, _, _)| address);
         Ok((content, verdict))
     }
 
