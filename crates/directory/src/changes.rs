@@ -58,7 +58,14 @@ impl Directory {
         );
         let base = domain_of(group).unwrap_or_else(|| self.settings().base_dn.clone());
         let nested = self
-            .search(ldap, &base, &filter, vec![attr.to_string()], &mut |_| {})
+            .search(
+                ldap,
+                &base,
+                &filter,
+                vec![attr.to_string()],
+                &mut |_| {},
+                &mut |e| e,
+            )
             .await?;
         let newest = nested
             .iter()

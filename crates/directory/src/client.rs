@@ -173,12 +173,15 @@ impl Directory {
 
     /// Every user the sync covers, read in pages (`on_page` hears the running
     /// count); with `since` (a change mark from an earlier run), only those
-    /// changed since.
-    pub async fn users(
+    /// changed since. Each entry is handed to `keep` as it arrives and only
+    /// what that returns is held: at 100,000 users the entries themselves
+    /// would be the largest part of a run's memory.
+    pub async fn users<T>(
         &self,
         since: Option<&str>,
         mut on_page: impl FnMut(usize),
-    ) -> Result<Vec<DirEntry>, DirError> {
+        mut keep: impl FnMut(DirEntry) -> T,
+    ) -> Result<Vec<T>, DirError> {
         let filter = match since {
             Some(mark) => format!("(&{}{})", self.user_filter(), self.changed_since(mark)),
             None => self.user_filter(),
@@ -186,7 +189,14 @@ impl Directory {
         let mut ldap = self.service().await?;
         let base = self.settings.base_dn.clone();
         let entries = self
-            .search(&mut ldap, &base, &filter, self.attributes(), &mut on_page)
+            .search(
+                &mut ldap,
+                &base,
+                &filter,
+                self.attributes(),
+                &mut on_page,
+                &mut keep,
+            )
             .await;
         let _ = ldap.unbind().await;
         entries
@@ -215,14 +225,15 @@ impl Directory {
 
     /// A paged subtree search of `base`; continuation references (AD's
     /// `ldaps://domain/CN=Configuration,...` from a domain root) are skipped.
-    pub(crate) async fn search(
+    pub(crate) async fn search<T>(
         &self,
         ldap: &mut Ldap,
         base: &str,
         filter: &str,
         attributes: Vec<String>,
         on_page: &mut impl FnMut(usize),
-    ) -> Result<Vec<DirEntry>, DirError> {
+        keep: &mut impl FnMut(DirEntry) -> T,
+    ) -> Result<Vec<T>, DirError> {
         let s = &self.settings;
         let search_error = |reason: String| DirError::Search {
             base: base.to_string(),
@@ -244,7 +255,7 @@ impl Directory {
             .await
             .map_err(|e| search_error(e.to_string()))?
         {
-            entries.push(DirEntry::from_tag(entry.0)?);
+            entries.push(keep(DirEntry::from_tag(entry.0)?));
             if entries.len() % s.page_size.max(1) as usize == 0 {
                 on_page(entries.len());
             }
@@ -278,8 +289,15 @@ impl Directory {
                 let filter = format!("(&{}{})", self.settings.user_filter, self.by_name(name));
                 let base = self.settings.base_dn.clone();
                 let attributes = vec![wanted.clone()];
-                self.search(&mut service, &base, &filter, attributes, &mut |_| {})
-                    .await
+                self.search(
+                    &mut service,
+                    &base,
+                    &filter,
+                    attributes,
+                    &mut |_| {},
+                    &mut |e| e,
+                )
+                .await
             }
         };
         let _ = service.unbind().await;

@@ -36,7 +36,14 @@ impl Directory {
         let mut service = self.service_connection().await?;
         let base = s.base_dn.clone();
         let found = self
-            .search(&mut service, &base, &filter, self.attributes(), &mut |_| {})
+            .search(
+                &mut service,
+                &base,
+                &filter,
+                self.attributes(),
+                &mut |_| {},
+                &mut |e| e,
+            )
             .await;
         let _ = service.unbind().await;
         Ok(match found?.as_slice() {

@@ -96,30 +96,10 @@ pub struct Activated {
 impl Push {
     pub async fn create_activation(&self, username: &str) -> Result<ActivationGrant, DomainError> {
         let user = self.accounts.user(username).await?;
-        let now = self.clock.now();
         for _ in 0..5 {
-            let lookup = random_digits(8);
-            let secret = random_digits(8);
-            let activation = Activation {
-                id: new_id("act"),
-                secret_hash: self
-                    .key
-                    .mac("activation", format!("{lookup}{secret}").as_bytes())
-                    .to_vec(),
-                lookup: lookup.clone(),
-                user_id: user.id.clone(),
-                created_at: now,
-                expires_at: now + self.policy.activation_minutes * 60,
-                attempts: 0,
-                used_at: None,
-            };
+            let (activation, grant) = self.new_activation(&user);
             match self.store.insert_activation(&activation).await {
-                Ok(()) => {
-                    return Ok(ActivationGrant {
-                        code: format!("{lookup}{secret}"),
-                        expires_at: activation.expires_at,
-                    })
-                }
+                Ok(()) => return Ok(grant),
                 Err(crate::StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -127,6 +107,32 @@ impl Push {
         Err(DomainError::Conflict(
             "could not make a unique activation code; try again".into(),
         ))
+    }
+
+    /// A new activation for `user`, not yet stored (the caller inserts it;
+    /// a lookup that is taken is a conflict, and a new one is made).
+    pub fn new_activation(&self, user: &crate::user::User) -> (Activation, ActivationGrant) {
+        let now = self.clock.now();
+        let lookup = random_digits(8);
+        let secret = random_digits(8);
+        let activation = Activation {
+            id: new_id("act"),
+            secret_hash: self
+                .key
+                .mac("activation", format!("{lookup}{secret}").as_bytes())
+                .to_vec(),
+            lookup: lookup.clone(),
+            user_id: user.id.clone(),
+            created_at: now,
+            expires_at: now + self.policy.activation_minutes * 60,
+            attempts: 0,
+            used_at: None,
+        };
+        let grant = ActivationGrant {
+            code: format!("{lookup}{secret}"),
+            expires_at: activation.expires_at,
+        };
+        (activation, grant)
     }
 
     pub async fn activate(

@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::error::DomainError;
-use crate::ids::new_id;
 use crate::store::{Store, StoreResult};
 use crate::user::{self, User, UserQuery, MAX_PAGE};
+
+mod apply;
 
 /// A user as the directory has them, attributes already picked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,12 +47,29 @@ pub struct DirectoryLink {
     pub disabled_by_sync: bool,
 }
 
+/// One user's change as a run writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryWrite {
+    /// A new user and their link.
+    Add { user: User, link: DirectoryLink },
+    /// The user's attributes, enabled flag and link as the run has them
+    /// (`UserStore::update_user`'s fields), renamed to `user.username`
+    /// first when `rename`.
+    Update {
+        user: User,
+        rename: bool,
+        link: DirectoryLink,
+    },
+    /// The user deleted, as `UserStore::delete_user` does.
+    Remove { user_id: String },
+}
+
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
     async fn directory_links(&self) -> StoreResult<Vec<DirectoryLink>>;
-    async fn put_directory_link(&self, link: &DirectoryLink, now: i64) -> StoreResult<()>;
-    /// Changes a user's name (a rename in the directory).
-    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()>;
+    /// Applies `writes` in order in one transaction: all of them or none.
+    /// Links are upserted by user (`synced_at` = `now`).
+    async fn apply_directory_writes(&self, writes: &[DirectoryWrite], now: i64) -> StoreResult<()>;
     /// Takes (or renews) the lease `name` for `holder` until `until`, unless
     /// another holder has it past `now`: true when `holder` has it now.
     async fn take_lease(&self, name: &str, holder: &str, now: i64, until: i64)
@@ -228,11 +246,22 @@ impl DirectorySync {
         }
         .into();
         let apply = report.status == "applied";
+        let now = self.clock.now();
+        let mut pending = apply::Pending::default();
         for step in steps {
-            if let Err(e) = self.take(step, apply, &mut report).await {
-                report.errors.push(e.to_string());
+            let write = apply::record(step, self.policy.on_removal, now, &mut report);
+            if apply {
+                pending.push(write);
+                if pending.full() {
+                    pending
+                        .flush(self.store.as_ref(), now, &mut report.errors)
+                        .await;
+                }
             }
         }
+        pending
+            .flush(self.store.as_ref(), now, &mut report.errors)
+            .await;
         if over && mode == SyncMode::Normal {
             report.errors.push(format!(
                 "this run would disable or remove {leaving} users, more than directory.approval_threshold ({}): nothing was changed; check the directory, then run `countersign directory sync --approve`",
@@ -364,124 +393,6 @@ impl DirectorySync {
         }
         Ok(entry)
     }
-
-    async fn take(
-        &self,
-        step: Step,
-        apply: bool,
-        report: &mut SyncReport,
-    ) -> Result<(), DomainError> {
-        let now = self.clock.now();
-        match step {
-            Step::Add(entry) => {
-                report.added += 1;
-                report.changes.push(Change {
-                    username: entry.username.clone(),
-                    action: "add",
-                    detail: entry.dn.clone(),
-                });
-                if apply {
-                    let mut user = User::blank(new_id("usr"), entry.username.clone(), now);
-                    fill(&mut user, &entry);
-                    self.store.insert_user(&user).await?;
-                    let link = DirectoryLink {
-                        user_id: user.id.clone(),
-                        external_id: entry.external_id,
-                        dn: entry.dn,
-                        disabled_by_sync: !entry.enabled,
-                    };
-                    self.store.put_directory_link(&link, now).await?;
-                }
-            }
-            Step::Update {
-                mut user,
-                entry,
-                link,
-                what,
-            } => {
-                report.updated += 1;
-                let action = if what.contains(&"disabled") {
-                    "disable"
-                } else if what.contains(&"enabled") {
-                    "enable"
-                } else {
-                    "update"
-                };
-                if action == "disable" {
-                    report.disabled += 1;
-                }
-                report.changes.push(Change {
-                    username: entry.username.clone(),
-                    action,
-                    detail: what.join(", "),
-                });
-                if apply {
-                    if what.contains(&"username") {
-                        self.store
-                            .rename_user(&user.id, &entry.username, now)
-                            .await?;
-                    }
-                    let was_disabled_by_sync = link.as_ref().is_some_and(|l| l.disabled_by_sync);
-                    let enabled = if entry.enabled {
-                        user.enabled || was_disabled_by_sync
-                    } else {
-                        false
-                    };
-                    fill(&mut user, &entry);
-                    user.enabled = enabled;
-                    user.updated_at = now;
-                    self.store.update_user(&user).await?;
-                    let link = DirectoryLink {
-                        user_id: user.id.clone(),
-                        external_id: entry.external_id,
-                        dn: entry.dn,
-                        disabled_by_sync: !entry.enabled,
-                    };
-                    self.store.put_directory_link(&link, now).await?;
-                }
-            }
-            Step::Leave { mut user, link } => {
-                let remove = self.policy.on_removal == OnRemoval::Remove;
-                match remove {
-                    true => report.removed += 1,
-                    false => report.disabled += 1,
-                }
-                let action = if remove { "remove" } else { "disable" };
-                report.changes.push(Change {
-                    username: user.username.clone(),
-                    action,
-                    detail: "no longer in the directory or the group".into(),
-                });
-                if apply {
-                    if remove {
-                        self.store.delete_user(&user.id).await?;
-                    } else {
-                        user.enabled = false;
-                        user.updated_at = now;
-                        self.store.update_user(&user).await?;
-                        self.store
-                            .put_directory_link(
-                                &DirectoryLink {
-                                    disabled_by_sync: true,
-                                    ..link
-                                },
-                                now,
-                            )
-                            .await?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Copies the directory's attributes onto the user (the name is the store's rename).
-fn fill(user: &mut User, entry: &DirUser) {
-    user.display_name = entry.display_name.clone();
-    user.email = entry.email.clone();
-    user.phone = entry.phone.clone();
-    user.enabled = entry.enabled;
 }
 
 /// What differs between the user and the directory's entry.

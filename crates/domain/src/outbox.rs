@@ -105,13 +105,28 @@ impl Outbox {
         recipient: &str,
         content: &MessageContent,
     ) -> Result<String, DomainError> {
+        let message = self.seal(kind, purpose, recipient, content)?;
+        self.store.insert_message(&message).await?;
+        self.queued(&message);
+        Ok(message.id)
+    }
+
+    /// A queued message, sealed, not yet stored (the caller inserts it,
+    /// then calls [`Outbox::queued`]).
+    pub fn seal(
+        &self,
+        kind: MessageKind,
+        purpose: &str,
+        recipient: &str,
+        content: &MessageContent,
+    ) -> Result<OutboxMessage, DomainError> {
         let id = new_id("msg");
         let plain = serde_json::to_vec(content)
             .map_err(|e| DomainError::invalid("message", e.to_string()))?;
         let now = self.clock.now();
-        let message = OutboxMessage {
+        Ok(OutboxMessage {
             sealed: self.key.seal("messages", &id, "content", &plain),
-            id: id.clone(),
+            id,
             kind,
             purpose: purpose.to_string(),
             recipient: recipient.to_string(),
@@ -121,11 +136,13 @@ impl Outbox {
             last_error: None,
             created_at: now,
             sent_at: None,
-        };
-        self.store.insert_message(&message).await?;
-        self.metrics.count(kind, "queued");
-        tracing::info!(message = %id, kind = kind.as_str(), purpose, "message queued");
-        Ok(id)
+        })
+    }
+
+    /// Counts and logs a message once it is stored.
+    pub fn queued(&self, message: &OutboxMessage) {
+        self.metrics.count(message.kind, "queued");
+        tracing::info!(message = %message.id, kind = message.kind.as_str(), purpose = %message.purpose, "message queued");
     }
 
     /// Sends what is due; returns how many were attempted.

@@ -250,6 +250,7 @@ pub trait Store:
     + crate::console::SessionStore
     + crate::portal::PortalStore
     + crate::directory::DirectoryStore
+    + crate::welcome::WelcomeStore
     + crate::pool::PoolStore
     + DecisionStore
     + Send

@@ -10,12 +10,16 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
 
+use async_trait::async_trait;
+
 use crate::activation::activation_uri;
 use crate::error::DomainError;
-use crate::messages::{Composer, MessageContent, MessageKind};
+use crate::messages::{Composer, MessageContent, MessageKind, OutboxMessage};
 use crate::outbox::Outbox;
+use crate::portal::EnrolmentLinkRow;
+use crate::push::Activation;
 use crate::push_service::Push;
-use crate::store::Store;
+use crate::store::{Store, StoreResult};
 use crate::user::User;
 
 #[derive(Debug, Clone, Default)]
@@ -29,6 +33,41 @@ pub struct WelcomePolicy {
     /// The TLS key pin for the activation QR, when serving TLS.
     pub pin: Option<String>,
     pub account_name: String,
+}
+
+/// One user's welcome as `consider` would store it: the activation (for a
+/// user without a device), the portal link, the queued message, and the
+/// user marked welcomed.
+#[derive(Debug, Clone)]
+pub struct WelcomeRows {
+    pub user_id: String,
+    pub welcomed_at: i64,
+    pub activation: Option<Activation>,
+    pub link: Option<EnrolmentLinkRow>,
+    pub message: OutboxMessage,
+}
+
+#[async_trait]
+pub trait WelcomeStore: Send + Sync {
+    /// Inserts every row's activation, link and message and marks its user
+    /// welcomed (as `mark_welcomed` does), in one transaction.
+    async fn insert_welcomes(&self, rows: &[WelcomeRows]) -> StoreResult<()>;
+}
+
+/// How `compose` gets the live activation and portal link.
+enum Making<'a> {
+    /// Examples stand in (a preview, a test email).
+    Example,
+    /// Made and stored now.
+    Now,
+    /// Made and collected, stored later with the message.
+    Collect(&'a mut Made),
+}
+
+#[derive(Default)]
+struct Made {
+    activation: Option<Activation>,
+    link: Option<EnrolmentLinkRow>,
 }
 
 #[derive(Clone)]
@@ -71,10 +110,10 @@ impl Welcome {
         let Some(user) = self.store.user_by_name(username).await? else {
             return Ok(None);
         };
-        let Ok((address, devices, tokens)) = self.eligible(&user).await? else {
+        let Ok((address, devices, tokens)) = self.eligible(&user, None).await? else {
             return Ok(None);
         };
-        let content = self.compose(&user, devices, tokens, true).await?;
+        let content = self.compose(&user, devices, tokens, Making::Now).await?;
         let id = self
             .outbox
             .enqueue(MessageKind::Email, "welcome", &address, &content)
@@ -85,11 +124,60 @@ impl Welcome {
         Ok(Some(id))
     }
 
+    /// What `consider` would write for `username`, made but not stored, so
+    /// that many users' welcomes can be committed together ([`Welcome::commit`]);
+    /// `None` when the rule sends nothing.
+    /// `fresh`: the user was created just now (by the sync), so has no
+    /// device yet and that read is skipped.
+    pub async fn prepare(
+        &self,
+        username: &str,
+        fresh: bool,
+    ) -> Result<Option<WelcomeRows>, DomainError> {
+        // One read for the user and their tokens (the store's fast path).
+        let Some((user, tokens)) = self.store.user_with_tokens(username).await? else {
+            return Ok(None);
+        };
+        let devices = match fresh {
+            true => 0,
+            false => self.store.devices_of_user(&user.id).await?.len(),
+        };
+        let counts = Some((devices, tokens.len()));
+        let Ok((address, devices, tokens)) = self.eligible(&user, counts).await? else {
+            return Ok(None);
+        };
+        let mut made = Made::default();
+        let content = self
+            .compose(&user, devices, tokens, Making::Collect(&mut made))
+            .await?;
+        let message = self
+            .outbox
+            .seal(MessageKind::Email, "welcome", &address, &content)?;
+        Ok(Some(WelcomeRows {
+            user_id: user.id,
+            welcomed_at: self.push.clock().now(),
+            activation: made.activation,
+            link: made.link,
+            message,
+        }))
+    }
+
+    /// Stores prepared welcomes in one transaction: all of them or none.
+    pub async fn commit(&self, rows: &[WelcomeRows]) -> Result<(), DomainError> {
+        self.store.insert_welcomes(rows).await?;
+        for row in rows {
+            self.outbox.queued(&row.message);
+        }
+        Ok(())
+    }
+
     /// The address, device and token counts when the rule lets the email
     /// go to `user`, else why not (in words for the console).
+    /// `counts`: the user's devices and tokens when the caller has them.
     async fn eligible(
         &self,
         user: &User,
+        counts: Option<(usize, usize)>,
     ) -> Result<Result<(String, usize, usize), &'static str>, DomainError> {
         if !user.enabled {
             return Ok(Err("the user is disabled"));
@@ -106,8 +194,13 @@ impl Welcome {
         else {
             return Ok(Err("the user has no email address"));
         };
-        let devices = self.store.devices_of_user(&user.id).await?.len();
-        let tokens = self.store.tokens_of_user(&user.id).await?.len();
+        let (devices, tokens) = match counts {
+            Some(counts) => counts,
+            None => (
+                self.store.devices_of_user(&user.id).await?.len(),
+                self.store.tokens_of_user(&user.id).await?.len(),
+            ),
+        };
         if devices == 0 && tokens == 0 && user.phone.is_none() {
             return Ok(Err("the user has no method yet (token, device or phone)"));
         }
@@ -128,8 +221,13 @@ impl Welcome {
             .ok_or_else(|| DomainError::not_found("user", username))?;
         let devices = self.store.devices_of_user(&user.id).await?.len();
         let tokens = self.store.tokens_of_user(&user.id).await?.len();
-        let content = self.compose(&user, devices, tokens, false).await?;
-        let verdict = self.eligible(&user).await?.map(|(address, _, _)| address);
+        let content = self
+            .compose(&user, devices, tokens, Making::Example)
+            .await?;
+        let verdict = self
+            .eligible(&user, None)
+            .await?
+            .map(|(address, _, _)| address);
         Ok((content, verdict))
     }
 
@@ -145,21 +243,23 @@ impl Welcome {
             welcome_email: Some(true),
             ..User::blank("usr_example".into(), "test.user".into(), now)
         };
-        let content = self.compose(&sample, 0, 1, false).await?;
+        let content = self.compose(&sample, 0, 1, Making::Example).await?;
         self.outbox
             .enqueue(MessageKind::Email, "test", to, &content)
             .await
     }
 
-    /// `real`: a live activation is made for a user without a device;
-    /// otherwise (a preview) an example code stands in for it.
+    /// With `Making::Example` (a preview) an example code and link stand in
+    /// for the live ones; otherwise a live activation (for a user without a
+    /// device) and portal link are made, stored now or collected.
     async fn compose(
         &self,
         user: &User,
         devices: usize,
         tokens: usize,
-        real: bool,
+        mut making: Making<'_>,
     ) -> Result<MessageContent, DomainError> {
+        let real = !matches!(making, Making::Example);
         let mut context = json!({
             "user": user.username,
             "display_name": user.display_name,
@@ -178,7 +278,14 @@ impl Welcome {
             context["activation_url"] =
                 json!(crate::activation::app_url(&self.policy.service_url, "…"));
         } else if devices == 0 {
-            let grant = self.push.create_activation(&user.username).await?;
+            let grant = match &mut making {
+                Making::Collect(rows) => {
+                    let (activation, grant) = self.push.new_activation(user);
+                    rows.activation = Some(activation);
+                    grant
+                }
+                _ => self.push.create_activation(&user.username).await?,
+            };
             let uri = activation_uri(
                 &self.policy.service_url,
                 &grant.code,
@@ -196,13 +303,16 @@ impl Welcome {
             context["has_qr"] = json!(true);
         }
         if let Some(portal) = &self.portal {
-            let (url, days) = match real {
-                true => {
-                    let (url, _) = portal.create_link(user, "welcome").await?;
-                    (url, portal.policy().link_seconds / 86_400)
+            let url = match &mut making {
+                Making::Example => portal.link_url("…"),
+                Making::Now => portal.create_link(user, "welcome").await?.0,
+                Making::Collect(rows) => {
+                    let (row, url) = portal.new_link(user, "welcome");
+                    rows.link = Some(row);
+                    url
                 }
-                false => (portal.link_url("…"), portal.policy().link_seconds / 86_400),
             };
+            let days = portal.policy().link_seconds / 86_400;
             context["portal_url"] = json!(url);
             context["portal_days"] = json!(days);
         }

@@ -25,6 +25,7 @@ mod error;
 pub mod import;
 mod oath;
 pub mod qr;
+mod qr_mask;
 pub mod uri;
 pub mod yubico;
 

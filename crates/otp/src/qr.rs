@@ -7,8 +7,6 @@
 
 use std::fmt::Write as _;
 
-use qrcode::{Color, QrCode};
-
 pub use crate::error::QrError;
 
 /// Light modules around the code, as ISO/IEC 18004 requires.
@@ -18,22 +16,19 @@ pub const MAX_MODULE_PX: u32 = 32;
 
 /// The module grid with its quiet zone: `dark(x, y)` for any coordinates.
 struct Grid {
-    colors: Vec<Color>,
+    dark: Vec<bool>,
     width: usize,
 }
 
 impl Grid {
     fn new(data: &str) -> Result<Self, QrError> {
-        let code = QrCode::new(data.as_bytes()).map_err(|err| match err {
+        let (dark, width) = crate::qr_mask::encode(data.as_bytes()).map_err(|err| match err {
             qrcode::types::QrError::DataTooLong => QrError::TooLong { len: data.len() },
             other => QrError::Encode {
                 reason: other.to_string(),
             },
         })?;
-        Ok(Grid {
-            width: code.width(),
-            colors: code.to_colors(),
-        })
+        Ok(Grid { dark, width })
     }
 
     /// Side length in modules, quiet zone included.
@@ -46,7 +41,7 @@ impl Grid {
     fn dark(&self, x: usize, y: usize) -> bool {
         let inside = |v: usize| v.checked_sub(QUIET_ZONE).filter(|&v| v < self.width);
         match (inside(x), inside(y)) {
-            (Some(x), Some(y)) => self.colors.get(y * self.width + x) == Some(&Color::Dark),
+            (Some(x), Some(y)) => self.dark.get(y * self.width + x) == Some(&true),
             _ => false,
         }
     }
@@ -77,7 +72,9 @@ pub fn svg(data: &str) -> Result<String, QrError> {
     ))
 }
 
-/// An 8-bit grayscale PNG, `module_px` pixels per module (1 to
+/// A 1-bit grayscale PNG (black and white are all a QR code has; 8-bit
+/// pixels made each welcome email's inline code several times larger and
+/// slower to compress), `module_px` pixels per module (1 to
 /// [`MAX_MODULE_PX`]), with a 4-module quiet zone.
 pub fn png(data: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
     if !(1..=MAX_MODULE_PX).contains(&module_px) {
@@ -89,11 +86,16 @@ pub fn png(data: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
     let grid = Grid::new(data)?;
     let scale = module_px as usize;
     let side = grid.size() * scale;
-    let mut pixels = Vec::with_capacity(side * side);
+    // Each row packs 8 pixels a byte, first pixel in the high bit; 1 is white.
+    let row_bytes = side.div_ceil(8);
+    let mut pixels = Vec::with_capacity(row_bytes * side);
     for y in 0..grid.size() {
-        let row: Vec<u8> = (0..side)
-            .map(|px| if grid.dark(px / scale, y) { 0 } else { 255 })
-            .collect();
+        let mut row = vec![0u8; row_bytes];
+        for px in 0..side {
+            if !grid.dark(px / scale, y) {
+                row[px / 8] |= 0x80 >> (px % 8);
+            }
+        }
         for _ in 0..scale {
             pixels.extend_from_slice(&row);
         }
@@ -112,7 +114,7 @@ fn encode_png(pixels: &[u8], side: usize) -> Result<Vec<u8>, QrError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, side, side);
     encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_depth(png::BitDepth::One);
     let mut writer = encoder.write_header().map_err(png_error)?;
     writer.write_image_data(pixels).map_err(png_error)?;
     writer.finish().map_err(png_error)?;

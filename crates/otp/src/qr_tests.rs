@@ -1,4 +1,5 @@
 use super::*;
+use qrcode::{Color, QrCode};
 
 const URI: &str = "otpauth://totp/ACME%20Co:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30";
 
@@ -67,12 +68,18 @@ fn svg_draws_exactly_the_code_modules_with_a_quiet_zone() {
 fn png_pixels_match_the_code_modules() {
     let module_px = 3;
     let bytes = png(URI, module_px).expect("fits");
-    let decoder = png::Decoder::new(bytes.as_slice());
+    let mut decoder = png::Decoder::new(bytes.as_slice());
+    // Read as 8-bit pixels (0 or 255), whatever the file's depth.
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().expect("a valid PNG");
+    assert_eq!(
+        reader.info().bit_depth,
+        png::BitDepth::One,
+        "black and white"
+    );
     let mut pixels = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut pixels).expect("one frame");
     assert_eq!(info.color_type, png::ColorType::Grayscale);
-    assert_eq!(info.bit_depth, png::BitDepth::Eight);
 
     let expected = expected_modules(URI);
     let side = expected.len() * module_px as usize;
@@ -136,4 +143,40 @@ fn data_too_long_for_a_qr_code_is_an_error() {
 fn empty_data_still_renders() {
     assert!(svg("").is_ok());
     assert!(ansi("").is_ok());
+}
+
+/// The fast mask choice makes exactly the crate's code: data of every
+/// length up to version 10 or so, in the byte, alphanumeric and numeric
+/// modes, and an activation link as the welcome email carries it.
+#[test]
+fn the_mask_choice_is_the_encoders_own() {
+    let mut seed = 0x2545_f491_u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let mut samples = vec![
+        URI.to_string(),
+        "https://mfa.example.org/app/#activate=1234567890123456&pin=sha256/47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU".to_string(),
+    ];
+    for len in 1..260 {
+        let alphabet: &[u8] = match len % 3 {
+            0 => b"0123456789",
+            1 => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:",
+            _ => b"abcdefghijklmnopqrstuvwxyz0123456789?&=%/:._-",
+        };
+        let text: String = (0..len)
+            .map(|_| alphabet[next() as usize % alphabet.len()] as char)
+            .collect();
+        samples.push(text);
+    }
+    for data in samples {
+        let code = QrCode::new(data.as_bytes()).expect("fits");
+        let theirs: Vec<bool> = code.to_colors().iter().map(|c| *c == Color::Dark).collect();
+        let (ours, width) = crate::qr_mask::encode(data.as_bytes()).expect("fits");
+        assert_eq!(width, code.width(), "{data}");
+        assert!(ours == theirs, "a different code for {data:?}");
+    }
 }

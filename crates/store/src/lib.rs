@@ -24,6 +24,7 @@ mod sessions;
 mod tokens;
 mod users;
 mod webpush;
+mod welcome;
 
 use async_trait::async_trait;
 use countersign_domain::admin::{Admin, AdminStore};
@@ -483,21 +484,28 @@ impl SessionStore for SqlStore {
 }
 
 #[async_trait]
+impl countersign_domain::welcome::WelcomeStore for SqlStore {
+    async fn insert_welcomes(
+        &self,
+        rows: &[countersign_domain::welcome::WelcomeRows],
+    ) -> StoreResult<()> {
+        welcome::insert(&self.writer, rows).await
+    }
+}
+
+#[async_trait]
 impl countersign_domain::directory::DirectoryStore for SqlStore {
     async fn directory_links(
         &self,
     ) -> StoreResult<Vec<countersign_domain::directory::DirectoryLink>> {
         directory::links(&self.pool).await
     }
-    async fn put_directory_link(
+    async fn apply_directory_writes(
         &self,
-        link: &countersign_domain::directory::DirectoryLink,
+        writes: &[countersign_domain::directory::DirectoryWrite],
         now: i64,
     ) -> StoreResult<()> {
-        directory::put_link(&self.writer, link, now).await
-    }
-    async fn rename_user(&self, user_id: &str, username: &str, now: i64) -> StoreResult<()> {
-        directory::rename(&self.writer, user_id, username, now).await
+        directory::apply(&self.writer, writes, now).await
     }
     async fn take_lease(
         &self,

@@ -10,10 +10,12 @@ use crate::{db_error, outside_text};
 
 const COLUMNS: &str = "id, kind, purpose, recipient, sealed, status, attempts, next_attempt_at, last_error, created_at, sent_at";
 
-pub async fn insert(pool: &AnyPool, m: &OutboxMessage) -> StoreResult<()> {
-    sqlx::query(&format!(
-        "INSERT INTO messages ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    ))
+pub(crate) fn insert_query(m: &OutboxMessage) -> crate::users::AnyQuery<'_> {
+    // COLUMNS, spelled out: a query's text must outlive it.
+    sqlx::query(
+        "INSERT INTO messages (id, kind, purpose, recipient, sealed, status, attempts, next_attempt_at, \
+         last_error, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
     .bind(&m.id)
     .bind(m.kind.as_str())
     .bind(&m.purpose)
@@ -25,9 +27,13 @@ pub async fn insert(pool: &AnyPool, m: &OutboxMessage) -> StoreResult<()> {
     .bind(&m.last_error)
     .bind(m.created_at)
     .bind(m.sent_at)
-    .execute(pool)
-    .await
-    .map_err(db_error("queueing message"))?;
+}
+
+pub async fn insert(pool: &AnyPool, m: &OutboxMessage) -> StoreResult<()> {
+    insert_query(m)
+        .execute(pool)
+        .await
+        .map_err(db_error("queueing message"))?;
     Ok(())
 }
 

@@ -120,7 +120,7 @@ pub async fn delete_stale_sessions(
     run(pool, sql, &binds, "removing expired portal sessions").await
 }
 
-pub async fn insert_link(pool: &AnyPool, link: &EnrolmentLinkRow) -> StoreResult<()> {
+pub(crate) fn insert_link_query(link: &EnrolmentLinkRow) -> crate::users::AnyQuery<'_> {
     sqlx::query(
         "INSERT INTO enrolment_links (id_hash, user_id, created_at, expires_at, used_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -131,9 +131,13 @@ pub async fn insert_link(pool: &AnyPool, link: &EnrolmentLinkRow) -> StoreResult
     .bind(link.expires_at)
     .bind(link.used_at)
     .bind(&link.created_by)
-    .execute(pool)
-    .await
-    .map_err(db_error("enrolment link"))?;
+}
+
+pub async fn insert_link(pool: &AnyPool, link: &EnrolmentLinkRow) -> StoreResult<()> {
+    insert_link_query(link)
+        .execute(pool)
+        .await
+        .map_err(db_error("enrolment link"))?;
     Ok(())
 }
 

@@ -11,11 +11,17 @@ use crate::{db_error, outside_text, Backend};
 /// The channel nodes tell each other about push events on.
 pub const CHANNEL: &str = "countersign_push";
 
-pub async fn insert_activation(pool: &AnyPool, a: &Activation) -> StoreResult<()> {
+pub(crate) fn insert_activation_query(a: &Activation) -> crate::users::AnyQuery<'_> {
     sqlx::query("INSERT INTO activations (id, lookup, secret_hash, user_id, created_at, expires_at, attempts, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&a.id).bind(&a.lookup).bind(a.secret_hash.clone()).bind(&a.user_id)
         .bind(a.created_at).bind(a.expires_at).bind(a.attempts).bind(a.used_at)
-        .execute(pool).await.map_err(db_error("activation"))?;
+}
+
+pub async fn insert_activation(pool: &AnyPool, a: &Activation) -> StoreResult<()> {
+    insert_activation_query(a)
+        .execute(pool)
+        .await
+        .map_err(db_error("activation"))?;
     Ok(())
 }
 

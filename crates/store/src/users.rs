@@ -15,7 +15,10 @@ const COLUMNS: &str =
      push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods, \
      bypass_until, bypass_reason, language";
 
-pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
+/// A statement with its binds, run on a pool or inside a transaction.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+pub(crate) fn insert_query(user: &User) -> AnyQuery<'_> {
     sqlx::query(
         "INSERT INTO users (id, username, username_key, display_name, email, phone, enabled, locked_until, \
          failed_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -31,9 +34,13 @@ pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
     .bind(user.failed_attempts)
     .bind(user.created_at)
     .bind(user.updated_at)
-    .execute(pool)
-    .await
-    .map_err(db_error("user"))?;
+}
+
+pub async fn insert(pool: &AnyPool, user: &User) -> StoreResult<()> {
+    insert_query(user)
+        .execute(pool)
+        .await
+        .map_err(db_error("user"))?;
     Ok(())
 }
 
@@ -77,7 +84,7 @@ pub async fn list(pool: &AnyPool, query: &UserQuery) -> StoreResult<Vec<User>> {
     rows.iter().map(from_row).collect()
 }
 
-pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
+pub(crate) fn update_query(user: &User) -> AnyQuery<'_> {
     sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
          push_number_matching = $6, push_pin_required = $7, welcome_email = $8, default_method = $9, \
@@ -95,6 +102,10 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
     .bind(user.allowed_methods.as_deref().map(join_list))
     .bind(&user.language)
     .bind(&user.id)
+}
+
+pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
+    update_query(user)
         .execute(pool)
         .await
         .map_err(db_error("updating user"))?;
@@ -103,6 +114,13 @@ pub async fn update(pool: &AnyPool, user: &User) -> StoreResult<()> {
 
 pub async fn delete(pool: &AnyPool, user_id: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await.map_err(db_error("deleting user"))?;
+    let deleted = delete_in(&mut tx, user_id).await?;
+    tx.commit().await.map_err(db_error("deleting user"))?;
+    Ok(deleted)
+}
+
+/// Deletes the user inside the caller's transaction.
+pub(crate) async fn delete_in(tx: &mut sqlx::AnyConnection, user_id: &str) -> StoreResult<bool> {
     // Hardware tokens (with a serial) go back to the pool, counter kept.
     sqlx::query("UPDATE tokens SET user_id = NULL WHERE user_id = $1 AND serial IS NOT NULL")
         .bind(user_id)
@@ -119,7 +137,6 @@ pub async fn delete(pool: &AnyPool, user_id: &str) -> StoreResult<bool> {
         .execute(&mut *tx)
         .await
         .map_err(db_error("deleting user"))?;
-    tx.commit().await.map_err(db_error("deleting user"))?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -255,10 +272,14 @@ pub async fn by_id(pool: &AnyPool, id: &str) -> StoreResult<Option<User>> {
     row.map(|r| from_row(&r)).transpose()
 }
 
-pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<()> {
+pub(crate) fn mark_welcomed_query(user_id: &str, now: i64) -> AnyQuery<'_> {
     sqlx::query("UPDATE users SET welcomed_at = $1 WHERE id = $2 AND welcomed_at IS NULL")
         .bind(now)
         .bind(user_id)
+}
+
+pub async fn mark_welcomed(pool: &AnyPool, user_id: &str, now: i64) -> StoreResult<()> {
+    mark_welcomed_query(user_id, now)
         .execute(pool)
         .await
         .map_err(db_error("marking user welcomed"))?;

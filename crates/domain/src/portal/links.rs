@@ -41,6 +41,14 @@ impl Portal {
         user: &User,
         created_by: &str,
     ) -> Result<(String, i64), DomainError> {
+        let (row, url) = self.new_link(user, created_by);
+        self.store.insert_enrolment_link(&row).await?;
+        tracing::info!(user = %user.username, created_by, "enrolment link made");
+        Ok((url, row.expires_at))
+    }
+
+    /// A new link for `user`, not yet stored, and its URL.
+    pub fn new_link(&self, user: &User, created_by: &str) -> (EnrolmentLinkRow, String) {
         let token = random_text(32);
         let now = self.clock.now();
         let row = EnrolmentLinkRow {
@@ -51,9 +59,7 @@ impl Portal {
             used_at: None,
             created_by: Some(created_by.to_string()),
         };
-        self.store.insert_enrolment_link(&row).await?;
-        tracing::info!(user = %user.username, created_by, "enrolment link made");
-        Ok((self.link_url(&token), row.expires_at))
+        (row, self.link_url(&token))
     }
 
     pub fn link_url(&self, token: &str) -> String {
