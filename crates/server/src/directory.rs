@@ -22,6 +22,12 @@ const WELCOMES_AT_ONCE: usize = 8;
 /// Welcome emails stored per transaction.
 const WELCOME_BATCH: usize = 200;
 
+/// A batch of welcome emails being stored: its users, and the commit.
+type Storing = (
+    Vec<(String, bool)>,
+    tokio::task::JoinHandle<Result<(), DomainError>>,
+);
+
 /// The newest change mark among the entries a run read: the largest
 /// uSNChanged (a number) or entryCSN (a timestamp with microseconds first,
 /// which sorts as text).
@@ -312,33 +318,47 @@ impl Runner {
             .filter(|c| c.action == "add" || c.action == "enable")
             .map(|c| (c.username.clone(), c.action == "add"))
             .collect();
+        // A batch is stored while the next one is made: the commit runs on
+        // the store's writer, the making on the runtime's workers.
+        let mut storing: Option<Storing> = None;
         for batch in welcomed.chunks(WELCOME_BATCH) {
             let (names, rows) = self.prepare_welcomes(batch, &mut report.errors).await;
+            if let Some(previous) = storing.take() {
+                self.stored(previous, &mut report.errors).await;
+            }
             if rows.is_empty() {
                 continue;
             }
-            match self.welcome.commit(&rows).await {
-                Ok(()) => continue,
-                Err(e) => tracing::debug!(error = %e, "a batch of welcome emails: trying again"),
-            }
-            // Most likely an activation code's lookup was taken (8 random
-            // digits: at 100,000 users a batch of 200 meets one about 2% of
-            // the time): the same users again, with new codes, once.
-            let mut errors = Vec::new();
-            let (names, rows) = self.prepare_welcomes(&names, &mut errors).await;
-            report.errors.extend(errors);
-            if rows.is_empty() {
-                continue;
-            }
-            if let Err(e) = self.welcome.commit(&rows).await {
-                tracing::warn!(error = %e, users = rows.len(),
-                    "directory sync: storing a batch of welcome emails failed twice; sending them one by one");
-                for (username, _) in names {
-                    if let Err(e) = self.welcome.consider(&username).await {
-                        report
-                            .errors
-                            .push(format!("welcome email for {username}: {e}"));
-                    }
+            let welcome = self.welcome.clone();
+            let commit = tokio::spawn(async move { welcome.commit(&rows).await });
+            storing = Some((names, commit));
+        }
+        if let Some(last) = storing {
+            self.stored(last, &mut report.errors).await;
+        }
+    }
+
+    /// Waits for a batch being stored; one that failed is made again once
+    /// and, failing again, sent user by user, so one failure stays alone.
+    async fn stored(&self, (names, commit): Storing, errors: &mut Vec<String>) {
+        match commit.await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => tracing::debug!(error = %e, "a batch of welcome emails: trying again"),
+            Err(e) => tracing::debug!(error = %e, "a batch of welcome emails: trying again"),
+        }
+        // Most likely an activation code's lookup was taken (8 random
+        // digits: at 100,000 users a batch of 200 meets one about 2% of
+        // the time): the same users again, with new codes, once.
+        let (names, rows) = self.prepare_welcomes(&names, errors).await;
+        if rows.is_empty() {
+            return;
+        }
+        if let Err(e) = self.welcome.commit(&rows).await {
+            tracing::warn!(error = %e, users = rows.len(),
+                "directory sync: storing a batch of welcome emails failed twice; sending them one by one");
+            for (username, _) in names {
+                if let Err(e) = self.welcome.consider(&username).await {
+                    errors.push(format!("welcome email for {username}: {e}"));
                 }
             }
         }
