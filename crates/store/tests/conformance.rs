@@ -1,5 +1,7 @@
 //! One behaviour for every store: each check runs on SQLite and on PostgreSQL.
 
+mod harness;
+
 use std::sync::Arc;
 
 use countersign_domain::{
@@ -7,35 +9,8 @@ use countersign_domain::{
     Scope, SecretKey, Source, Store, TokenSpec, UserPatch, UserQuery, Verification, Verifier,
     VerifyPolicy,
 };
-use countersign_store::{open, SqlStore, StoreOptions};
-use countersign_testkit::{TempDir, TempPostgres};
-
-/// Keeps the database alive as long as the store under test.
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] TempPostgres),
-}
-
-async fn sqlite() -> (SqlStore, Guard) {
-    let dir = TempDir::new("store");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (open_url(&url).await, Guard::Sqlite(dir))
-}
-
-async fn postgres() -> (SqlStore, Guard) {
-    let db = TempPostgres::new().await;
-    (open_url(db.url()).await, Guard::Postgres(db))
-}
-
-async fn open_url(url: &str) -> SqlStore {
-    open(&StoreOptions {
-        url: url.to_string(),
-        max_connections: 8,
-        migrate: true,
-    })
-    .await
-    .expect("open store")
-}
+use countersign_store::SqlStore;
+use harness::{postgres, sqlite};
 
 const NOW: i64 = 1_700_000_000;
 

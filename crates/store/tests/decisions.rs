@@ -3,6 +3,8 @@
 //! decisions on one token win once (SQLite: inside one group commit too),
 //! and the failure count locks at the threshold.
 
+mod harness;
+
 use countersign_domain::{AuditStore, TokenStore, UserStore};
 use std::sync::Arc;
 
@@ -10,33 +12,8 @@ use countersign_domain::decision::{
     DecisionResult, DecisionStore, DecisionWrite, Effects, FailureChange, TokenAdvance,
 };
 use countersign_domain::{AuditQuery, AuditRecord, StoredToken, User};
-use countersign_store::{open, SqlStore, StoreOptions};
-use countersign_testkit::{TempDir, TempPostgres};
-
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] TempPostgres),
-}
-
-async fn open_url(url: &str) -> SqlStore {
-    let options = StoreOptions {
-        url: url.to_string(),
-        max_connections: 8,
-        migrate: true,
-    };
-    open(&options).await.expect("open store")
-}
-
-async fn sqlite() -> (SqlStore, Guard) {
-    let dir = TempDir::new("decisions");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (open_url(&url).await, Guard::Sqlite(dir))
-}
-
-async fn postgres() -> (SqlStore, Guard) {
-    let db = TempPostgres::new().await;
-    (open_url(db.url()).await, Guard::Postgres(db))
-}
+use countersign_store::SqlStore;
+use harness::{postgres, sqlite};
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {

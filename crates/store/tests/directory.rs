@@ -4,6 +4,8 @@
 //! users one by one, so only the bad one fails. The welcome emails of the
 //! users a sync adds are stored many per transaction too.
 
+mod harness;
+
 use std::sync::Arc;
 
 use countersign_domain::directory::{
@@ -17,35 +19,10 @@ use countersign_domain::welcome::{WelcomeRows, WelcomeStore};
 use countersign_domain::{
     FixedClock, OutboxStore, PushStore, Store, StoreError, User, UserQuery, UserStore,
 };
-use countersign_store::{open, SqlStore, StoreOptions};
-use countersign_testkit::{TempDir, TempPostgres};
+use countersign_store::SqlStore;
+use harness::{postgres, sqlite};
 
 const NOW: i64 = 1_700_000_000;
-
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] TempPostgres),
-}
-
-async fn open_url(url: &str) -> SqlStore {
-    let options = StoreOptions {
-        url: url.to_string(),
-        max_connections: 4,
-        migrate: true,
-    };
-    open(&options).await.expect("open store")
-}
-
-async fn sqlite() -> (SqlStore, Guard) {
-    let dir = TempDir::new("store-directory");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (open_url(&url).await, Guard::Sqlite(dir))
-}
-
-async fn postgres() -> (SqlStore, Guard) {
-    let db = TempPostgres::new().await;
-    (open_url(db.url()).await, Guard::Postgres(db))
-}
 
 fn add(n: usize) -> DirectoryWrite {
     let mut user = User::blank(format!("usr_{n}"), format!("user{n:04}"), NOW);

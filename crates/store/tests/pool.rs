@@ -1,6 +1,8 @@
 //! The token pool on both stores: import (idempotent, dry run), listing by
 //! serial, assignment with and without a code, and back to the pool.
 
+mod harness;
+
 use std::sync::Arc;
 
 use countersign_domain::matching::Window;
@@ -11,33 +13,8 @@ use countersign_domain::{
 };
 use countersign_otp::import::csv;
 use countersign_otp::{totp, Algorithm};
-use countersign_store::{open, SqlStore, StoreOptions};
-use countersign_testkit::{TempDir, TempPostgres};
-
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] TempPostgres),
-}
-
-async fn sqlite() -> (SqlStore, Guard) {
-    let dir = TempDir::new("pool");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (open_url(&url).await, Guard::Sqlite(dir))
-}
-
-async fn postgres() -> (SqlStore, Guard) {
-    let db = TempPostgres::new().await;
-    (open_url(db.url()).await, Guard::Postgres(db))
-}
-
-async fn open_url(url: &str) -> SqlStore {
-    let options = StoreOptions {
-        url: url.to_string(),
-        max_connections: 8,
-        migrate: true,
-    };
-    open(&options).await.expect("open store")
-}
+use countersign_store::SqlStore;
+use harness::{postgres, sqlite};
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
