@@ -339,6 +339,12 @@ impl Directory {
         }
     }
 
+    /// A DN that names no entry: bound to for unknown names, so that they
+    /// cost what a wrong password does.
+    pub fn absent_dn(&self) -> String {
+        format!("cn=countersign-no-such-user,{}", self.settings.base_dn)
+    }
+
     /// The filter part that finds a user by name: the UPN on AD when the
     /// name has an `@`, else the username attribute.
     pub(crate) fn by_name(&self, username: &str) -> String {

@@ -67,12 +67,11 @@ impl Directory {
         if password.is_empty() {
             return Ok(PasswordCheck::Wrong { username: None });
         }
-        let s = self.settings();
         let found = self.find(typed).await?;
         // A bind all the same, so an unknown name costs what a wrong password does.
         let dn = match &found {
             Some(f) => f.dn.clone(),
-            None => format!("cn=countersign-no-such-user,{}", s.base_dn),
+            None => self.absent_dn(),
         };
         let result = self.bind_as(&dn, password).await?;
         let Some(BindUser { dn, username }) = found else {

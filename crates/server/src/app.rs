@@ -47,6 +47,9 @@ pub struct App {
     pub sessions: countersign_domain::console::Sessions,
     pub portal: countersign_domain::portal::Portal,
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
+    /// The directory client (`[directory] url`), shared by the doors that
+    /// check passwords against it (portal, RADIUS, the LDAP proxy).
+    pub directory: Option<countersign_directory::Directory>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
@@ -163,12 +166,17 @@ impl App {
             verifier.settings().clone(),
             config.portal.clone(),
         );
-        let portal = match &config.directory {
-            Some(d) => {
-                let directory = countersign_directory::Directory::new(d.settings.clone())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(directory)))
-            }
+        let directory = match &config.directory {
+            Some(d) => Some(
+                countersign_directory::Directory::new(d.settings.clone())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            None => None,
+        };
+        let portal = match &directory {
+            Some(directory) => portal.with_directory(Arc::new(
+                crate::directory::DirectoryPasswords(directory.clone()),
+            )),
             None => portal,
         };
         let welcome = Welcome::new(
@@ -189,6 +197,7 @@ impl App {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
             directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
+            directory,
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,

@@ -34,10 +34,11 @@ impl SignIn {
         };
         let Some(user) = user else {
             // A password the directory accepted for someone Countersign
-            // does not know (the LDAP proxy, RADIUS by LDAP): the door's
-            // rules decide, as for any unknown user (`not_enrolled` or
-            // `unknown_user`).
-            if password_ok && !attempt.administrator {
+            // does not know (the LDAP proxy, RADIUS by LDAP): let through as
+            // `not_enrolled` where the door's rules allow it; otherwise
+            // refused like a wrong password, so the answer is no oracle
+            // for directory passwords.
+            if password_ok && !attempt.administrator && !attempt.rules.require_user_match {
                 return self.start(attempt).await;
             }
             let reason = Reason::PasswordIncorrect;

@@ -68,10 +68,7 @@ async fn identify(directory: &Directory, name: &str) -> Result<BindUser, String>
     Ok(found.unwrap_or_else(|| BindUser {
         dn: match looks_like_dn(name) {
             true => name.to_string(),
-            false => format!(
-                "cn=countersign-no-such-user,{}",
-                directory.settings().base_dn
-            ),
+            false => directory.absent_dn(),
         },
         username: name.to_string(),
     }))
@@ -135,10 +132,8 @@ async fn decide(
     };
     match held(ctx, client, step).await {
         Step::Accepted { .. } if password_right => Bound::Yes(wire),
-        // A right password for a name Countersign does not know is answered
-        // like a wrong one (audited as unknown_user): no password oracle.
         Step::Rejected {
-            reason: Reason::PasswordIncorrect | Reason::UnknownUser,
+            reason: Reason::PasswordIncorrect,
         } => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
         Step::Rejected { reason } => Bound::No(
             ResultCode::InvalidCredentials,

@@ -55,13 +55,7 @@ pub async fn start(app: &App, config: &LdapConfig) -> Result<Arc<LdapMetrics>> {
             .map_err(|e| anyhow::anyhow!("ldap.cert / ldap.key: {e}"))?,
     );
     tls::watch(resolver.clone(), CERT_POLL);
-    let directory = match &app.config.directory {
-        Some(d) => Some(
-            countersign_directory::Directory::new(d.settings.clone())
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        ),
-        None => None,
-    };
+    let directory = app.directory.clone();
     let metrics = Arc::new(LdapMetrics::default());
     let ctx = Arc::new(Context {
         signin: app.signin.clone(),

@@ -187,14 +187,7 @@ async fn ldap_first_round(
         username: username.unwrap_or(attempt.username),
         ..attempt
     };
-    let step = match ctx.signin.first_factor(&attempt, right).await? {
-        // A right password for someone Countersign does not know is answered
-        // like a wrong one (audited as unknown_user): no password oracle.
-        Step::Rejected {
-            reason: Reason::UnknownUser,
-        } => Step::rejected(Reason::PasswordIncorrect),
-        step => step,
-    };
+    let step = ctx.signin.first_factor(&attempt, right).await?;
     answer(
         ctx,
         client,

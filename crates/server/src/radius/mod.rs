@@ -84,13 +84,7 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         hold_seconds: app.config.radius_hold_seconds,
         drops: Drops::new(app.sql.clone()),
         key,
-        directory: match &app.config.directory {
-            Some(d) => Some(
-                countersign_directory::Directory::new(d.settings.clone())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-            ),
-            None => None,
-        },
+        directory: app.directory.clone(),
     });
     tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
     tokio::spawn(housekeeping(ctx.clone()));
