@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::reason::Reason;
+use crate::model::reason::Reason;
 
 /// Anything that adds lines to `/metrics`.
 pub trait MetricsSource: Send + Sync {

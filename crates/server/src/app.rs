@@ -4,22 +4,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use countersign_domain::apikey_cache::KeyCache;
-use countersign_domain::codes::Codes;
+use countersign_domain::admin::apikeys::cache::KeyCache;
+use countersign_domain::methods::codes::Codes;
+use countersign_domain::methods::outbox::Outbox;
+use countersign_domain::methods::push::Push;
 use countersign_domain::metrics::MetricsSource;
-use countersign_domain::outbox::Outbox;
-use countersign_domain::push_service::Push;
-use countersign_domain::welcome::{Welcome, WelcomePolicy};
+use countersign_domain::sync::welcome::{Welcome, WelcomePolicy};
 use countersign_messaging::Templates;
 
 use crate::messaging::{Gateways, TemplateComposer};
-use countersign_domain::radius_clients::RadiusClients;
+use countersign_domain::admin::radius_clients::RadiusClients;
 use countersign_domain::{Accounts, ApiKeys, Clock, SignIn, Store, SystemClock, Verifier};
 use countersign_store::{SqlStore, StoreOptions};
 use countersign_web::push_hub::Hub;
 
-use countersign_domain::push_policy::PushNotifier;
-use countersign_domain::webpush::{WebPush, WebPushPolicy};
+use countersign_domain::methods::webpush::{WebPush, WebPushPolicy};
+use countersign_domain::ports::PushNotifier;
 
 use crate::config::Config;
 use crate::secret_key;
@@ -44,16 +44,16 @@ pub struct App {
     /// Web Push to the web app (`[web_push] enabled`), and its counters.
     pub web_push: Option<WebPush>,
     pub webpush_metrics: Arc<WebPushMetrics>,
-    pub sessions: countersign_domain::console::Sessions,
+    pub sessions: countersign_domain::sessions::console::Sessions,
     pub portal: countersign_domain::portal::Portal,
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     /// The directory client (`[directory] url`), shared by the doors that
     /// check passwords against it (portal, RADIUS, the LDAP proxy).
     pub directory: Option<countersign_directory::Directory>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
-    pub settings: countersign_domain::settings::SettingsService,
+    pub settings: countersign_domain::admin::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
-    pub pool: countersign_domain::pool::TokenPool,
+    pub pool: countersign_domain::admin::pool::TokenPool,
 }
 
 impl App {
@@ -83,12 +83,12 @@ impl App {
             config.issuer.clone(),
         );
         let policy = config.verify_policy();
-        let pool = countersign_domain::pool::TokenPool::new(
+        let pool = countersign_domain::admin::pool::TokenPool::new(
             store.clone(),
             clock.clone(),
             key.clone(),
             accounts.clone(),
-            countersign_domain::matching::Window {
+            countersign_domain::signin::matching::Window {
                 totp_steps: policy.totp_window,
                 hotp_lookahead: policy.hotp_lookahead,
             },
@@ -121,7 +121,7 @@ impl App {
         let gateways = Arc::new(Gateways::new(&config)?);
         let templates = Templates::new(config.messaging.templates.as_deref())
             .map_err(|e| anyhow::anyhow!("email.templates: {e}"))?;
-        let composer: Arc<dyn countersign_domain::messages::Composer> =
+        let composer: Arc<dyn countersign_domain::ports::Composer> =
             Arc::new(TemplateComposer(templates));
         let outbox = Outbox::new(store.clone(), clock.clone(), key.clone(), gateways.clone());
         let mut code_policy = config.messaging.codes.clone();
@@ -187,7 +187,7 @@ impl App {
             welcome_policy,
         )
         .with_portal(portal.clone());
-        let settings = countersign_domain::settings::SettingsService::new(
+        let settings = countersign_domain::admin::settings::SettingsService::new(
             store.clone(),
             verifier.settings().clone(),
             config.stored_settings_defaults(),
@@ -206,7 +206,7 @@ impl App {
             welcome,
             gateways,
             api_keys: api_keys(&store, &clock),
-            sessions: countersign_domain::console::Sessions::new(
+            sessions: countersign_domain::sessions::console::Sessions::new(
                 store.clone(),
                 clock.clone(),
                 key.clone(),
@@ -253,13 +253,16 @@ impl App {
             public_url: self.config.public_url.clone(),
             tls_pin,
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
-            admins: countersign_domain::admin::Admins::new(self.store.clone(), self.clock.clone()),
+            admins: countersign_domain::admin::admins::Admins::new(
+                self.store.clone(),
+                self.clock.clone(),
+            ),
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
             directory_sync: self.config.directory.as_ref().map(|d| {
                 Arc::new(crate::directory::Runner::new(self, d))
-                    as Arc<dyn countersign_domain::directory::SyncTrigger>
+                    as Arc<dyn countersign_domain::ports::SyncTrigger>
             }),
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),

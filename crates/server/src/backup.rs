@@ -1,5 +1,5 @@
 //! `countersign backup FILE`: a consistent copy of the live SQLite database
-//! and the encryption key in one file (format: `countersign_domain::backup`),
+//! and the encryption key in one file (format: `countersign_domain::crypto::backup`),
 //! recorded in the store for `doctor`. On PostgreSQL, `--key-only` keeps the
 //! key and records the backup; pg_dump keeps the data.
 
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use countersign_domain::backup::{self, Header};
+use countersign_domain::crypto::backup::{self, Header};
 use countersign_domain::MetaStore;
 use countersign_store::{Backend, SqlStore, StoreOptions};
 use serde::{Deserialize, Serialize};

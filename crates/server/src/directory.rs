@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use countersign_directory::{DirEntry, DirError, Directory, DirectoryKind, DirectorySettings};
-use countersign_domain::directory::{DirUser, DirectorySync, SyncMode, SyncReport, SyncScope};
+use countersign_domain::model::directory::{DirUser, SyncMode, SyncReport, SyncScope};
+use countersign_domain::sync::directory::DirectorySync;
 use countersign_domain::DomainError;
 
 use crate::app::App;
@@ -178,8 +179,8 @@ impl countersign_domain::metrics::MetricsSource for DirectoryMetrics {
 #[derive(Clone)]
 pub struct Runner {
     store: Arc<dyn countersign_domain::Store>,
-    clock: Arc<dyn countersign_domain::clock::Clock>,
-    welcome: countersign_domain::welcome::Welcome,
+    clock: Arc<dyn countersign_domain::ports::clock::Clock>,
+    welcome: countersign_domain::sync::welcome::Welcome,
     config: DirectoryConfig,
     metrics: Arc<DirectoryMetrics>,
 }
@@ -347,7 +348,7 @@ impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
 }
 
 #[async_trait::async_trait]
-impl countersign_domain::directory::SyncTrigger for Runner {
+impl countersign_domain::ports::SyncTrigger for Runner {
     async fn run_now(&self, mode: SyncMode) -> Result<SyncReport, DomainError> {
         self.run(mode, true, |_| {})
             .await

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use countersign_domain::messages::{Composer, MessageContent, MessageKind, Messenger, SendFailure};
+use countersign_domain::model::messages::{MessageContent, MessageKind, SendFailure};
+use countersign_domain::ports::{Composer, Messenger};
 use countersign_messaging::{Email, Mailer, SendError, Sms, SmsSender, Templates};
 
 use crate::config::Config;

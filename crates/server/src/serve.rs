@@ -56,7 +56,7 @@ pub async fn run(app: App) -> Result<()> {
     refresh_settings(&app);
     if let Some(directory) = &config.directory {
         crate::directory::Runner::new(&app, directory)
-            .schedule(countersign_domain::ids::new_id("node"));
+            .schedule(countersign_domain::model::ids::new_id("node"));
     }
     let state = app.web_state(door_metrics, served_pin(config));
     let router = countersign_web::router(state.clone(), options);

@@ -1,7 +1,12 @@
 //! The `admins` table: console administrators.
 
-use countersign_domain::admin::{name_key, Admin, Role};
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::admin::admins::name_key;
+use countersign_domain::ports::AdminStore;
+
+use countersign_domain::model::admin::{Admin, Role};
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -103,4 +108,23 @@ fn from_row(row: &AnyRow) -> StoreResult<Admin> {
         created_at: row.try_get("created_at").map_err(&err)?,
         updated_at: row.try_get("updated_at").map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl AdminStore for SqlStore {
+    async fn insert_admin(&self, admin: &Admin) -> StoreResult<()> {
+        insert(&self.writer, admin).await
+    }
+    async fn admin_by_name(&self, name: &str) -> StoreResult<Option<Admin>> {
+        by_name(&self.pool, name).await
+    }
+    async fn list_admins(&self) -> StoreResult<Vec<Admin>> {
+        list(&self.pool).await
+    }
+    async fn delete_admin(&self, name: &str) -> StoreResult<bool> {
+        delete(&self.writer, name).await
+    }
+    async fn set_admin_password(&self, id: &str, hash: &str, now: i64) -> StoreResult<bool> {
+        set_password(&self.writer, id, hash, now).await
+    }
 }

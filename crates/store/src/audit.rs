@@ -1,8 +1,11 @@
 //! The `audit` table: append-only, read newest first.
 
-use countersign_domain::audit::AuditCount;
-use countersign_domain::store::StoreResult;
-use countersign_domain::user::username_key;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::audit::AuditCount;
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::AuditStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::{AuditQuery, AuditRecord};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -119,4 +122,20 @@ fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
         api_key: row.try_get("api_key").map_err(&err)?,
         source_address: row.try_get("source_address").map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
+        append(&self.writer, record).await
+    }
+    async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
+        self::query(&self.pool, query).await
+    }
+    async fn audit_page(&self, query: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
+        page(&self.pool, query).await
+    }
+    async fn audit_counts(&self, since: i64) -> StoreResult<Vec<AuditCount>> {
+        counts(&self.pool, since).await
+    }
 }

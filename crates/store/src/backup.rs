@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use countersign_domain::store::StoreResult;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::Row;
 

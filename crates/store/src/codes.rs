@@ -1,7 +1,10 @@
 //! The `code_challenges` table: codes sent by SMS or email, stored hashed.
 
-use countersign_domain::codes::CodeChallenge;
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::code::CodeChallenge;
+use countersign_domain::ports::CodeStore;
+use countersign_domain::ports::StoreResult;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -111,4 +114,31 @@ pub async fn pending(
     .await
     .map_err(db_error("reading pending codes"))?;
     rows.iter().map(from_row).collect()
+}
+
+#[async_trait]
+impl CodeStore for SqlStore {
+    async fn insert_code_challenge(&self, challenge: &CodeChallenge) -> StoreResult<()> {
+        insert(&self.writer, challenge).await
+    }
+    async fn code_challenge(&self, id: &str) -> StoreResult<Option<CodeChallenge>> {
+        get(&self.pool, id).await
+    }
+    async fn count_code_attempt(&self, id: &str) -> StoreResult<i64> {
+        count_attempt(&self.writer, id).await
+    }
+    async fn settle_code_challenge(&self, id: &str, status: &str) -> StoreResult<bool> {
+        settle(&self.writer, id, status).await
+    }
+    async fn pending_code_challenges(
+        &self,
+        user_id: &str,
+        channel: &str,
+        now: i64,
+    ) -> StoreResult<Vec<CodeChallenge>> {
+        pending(&self.pool, user_id, channel, now).await
+    }
+    async fn count_code_challenges_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
+        count_since(&self.pool, user_id, since).await
+    }
 }

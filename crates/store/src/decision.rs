@@ -5,9 +5,12 @@
 //! Concurrent compare-and-sets on one token queue on its row lock, and the
 //! loser re-checks `last_used < $1` against the winner's row: 0 rows.
 
-use countersign_domain::decision::{DecisionResult, DecisionWrite, Effects, FailureChange};
-use countersign_domain::store::{FailureState, StoreResult};
-use countersign_domain::user::username_key;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::decision::{DecisionResult, DecisionWrite, Effects, FailureChange};
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::DecisionStore;
+use countersign_domain::ports::{FailureState, StoreResult};
 use countersign_domain::{AuditRecord, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -126,4 +129,14 @@ fn bind_audit<'q>(
         .bind(r.reason.clone())
         .bind(r.api_key.as_deref().map(outside_text))
         .bind(r.source_address.as_deref().map(outside_text))
+}
+
+#[async_trait]
+impl DecisionStore for SqlStore {
+    async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
+        match &self.direct {
+            Some(direct) => direct.commit(write).await,
+            None => commit(&self.writer, &write).await,
+        }
+    }
 }

@@ -1,8 +1,11 @@
 //! The `directory_links` table, a sync's batched writes, and the sync's lease.
 
-use countersign_domain::directory::{DirectoryLink, DirectoryWrite};
-use countersign_domain::store::StoreResult;
-use countersign_domain::user::username_key;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::directory::{DirectoryLink, DirectoryWrite};
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::DirectoryStore;
+use countersign_domain::ports::StoreResult;
 use sqlx::{AnyPool, Row};
 
 use crate::db_error;
@@ -104,4 +107,23 @@ pub async fn take_lease(
     .await
     .map_err(db_error("lease"))?;
     Ok(row.is_some())
+}
+
+#[async_trait]
+impl DirectoryStore for SqlStore {
+    async fn directory_links(&self) -> StoreResult<Vec<DirectoryLink>> {
+        links(&self.pool).await
+    }
+    async fn apply_directory_writes(&self, writes: &[DirectoryWrite], now: i64) -> StoreResult<()> {
+        apply(&self.writer, writes, now).await
+    }
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
+        take_lease(&self.writer, name, holder, now, until).await
+    }
 }

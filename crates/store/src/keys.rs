@@ -1,6 +1,9 @@
 //! The `api_keys` table: hashes only.
 
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::ports::ApiKeyStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::{ApiKey, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -168,4 +171,26 @@ fn from_row(row: &AnyRow) -> StoreResult<ApiKey> {
         revoked_at: row.try_get("revoked_at").map_err(&err)?,
         last_used_at: row.try_get("last_used_at").map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl ApiKeyStore for SqlStore {
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
+        insert(&self.writer, key).await
+    }
+    async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKey>> {
+        match &self.direct {
+            Some(direct) => direct.reads.api_key_by_prefix(prefix),
+            None => by_prefix(&self.pool, prefix).await,
+        }
+    }
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        list(&self.pool).await
+    }
+    async fn revoke_api_key(&self, name: &str, now: i64) -> StoreResult<bool> {
+        revoke(&self.writer, self.backend, name, now).await
+    }
+    async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()> {
+        touch(&self.writer, id, now).await
+    }
 }

@@ -1,7 +1,10 @@
 //! The `messages` table: the outbox.
 
-use countersign_domain::messages::{Delivery, MessageKind, MessageStatus, OutboxMessage};
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::messages::{Delivery, MessageKind, MessageStatus, OutboxMessage};
+use countersign_domain::ports::OutboxStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -139,4 +142,32 @@ fn from_row(r: &AnyRow) -> StoreResult<OutboxMessage> {
         created_at: r.try_get("created_at").map_err(&err)?,
         sent_at: r.try_get("sent_at").map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()> {
+        insert(&self.writer, message).await
+    }
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        claim(&self.writer, now, lease_until, limit).await
+    }
+    async fn finish_message(&self, id: &str, delivery: &Delivery) -> StoreResult<()> {
+        finish(&self.writer, id, delivery).await
+    }
+    async fn list_messages(
+        &self,
+        status: Option<MessageStatus>,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        list(&self.pool, status, limit).await
+    }
+    async fn requeue_message(&self, id: &str, now: i64) -> StoreResult<bool> {
+        requeue(&self.writer, id, now).await
+    }
 }

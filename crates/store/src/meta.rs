@@ -1,6 +1,9 @@
 //! The `meta` table: small facts about the installation.
 
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::ports::MetaStore;
+use countersign_domain::ports::StoreResult;
 use sqlx::{AnyPool, Row};
 
 use crate::db_error;
@@ -37,4 +40,17 @@ pub async fn put_once(pool: &AnyPool, key: &str, value: &[u8]) -> StoreResult<Ve
     get(pool, key)
         .await?
         .ok_or_else(|| countersign_domain::StoreError::Backend(format!("meta key {key} vanished")))
+}
+
+#[async_trait]
+impl MetaStore for SqlStore {
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        get(&self.pool, key).await
+    }
+    async fn put_meta_once(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
+        put_once(&self.writer, key, value).await
+    }
+    async fn put_meta(&self, key: &str, value: &[u8]) -> StoreResult<()> {
+        put(&self.writer, key, value).await
+    }
 }

@@ -2,8 +2,9 @@
 //! a user until they are assigned (migration 0011).
 
 use async_trait::async_trait;
-use countersign_domain::pool::{PoolQuery, PoolStore};
-use countersign_domain::store::StoreResult;
+use countersign_domain::model::pool::PoolQuery;
+use countersign_domain::ports::PoolStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoredToken;
 use sqlx::Row;
 

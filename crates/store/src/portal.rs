@@ -1,8 +1,11 @@
 //! The portal's tables: `portal_sessions`, `enrolment_links`,
 //! `portal_accounts` and `token_labels`.
 
-use countersign_domain::portal::{EnrolmentLinkRow, PortalAccount, PortalSessionRow};
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::portal::{EnrolmentLinkRow, PortalAccount, PortalSessionRow};
+use countersign_domain::ports::PortalStore;
+use countersign_domain::ports::StoreResult;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -259,4 +262,57 @@ pub async fn rename_device(
     let sql = "UPDATE devices SET name = $1 WHERE user_id = $2 AND id = $3";
     let binds = [Bind::Text(name), Bind::Text(user_id), Bind::Text(device_id)];
     Ok(run(pool, sql, &binds, "renaming device").await? == 1)
+}
+
+#[async_trait]
+impl PortalStore for SqlStore {
+    async fn insert_portal_session(&self, row: &PortalSessionRow) -> StoreResult<()> {
+        insert_session(&self.writer, row).await
+    }
+    async fn portal_session(&self, id_hash: &str) -> StoreResult<Option<PortalSessionRow>> {
+        session(&self.pool, id_hash).await
+    }
+    async fn touch_portal_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        touch_session(&self.writer, id_hash, now).await
+    }
+    async fn save_portal_session_data(&self, id_hash: &str, data: Option<&str>) -> StoreResult<()> {
+        save_data(&self.writer, id_hash, data).await
+    }
+    async fn delete_portal_session(&self, id_hash: &str) -> StoreResult<()> {
+        delete_session(&self.writer, id_hash).await
+    }
+    async fn delete_user_portal_sessions(&self, user_id: &str) -> StoreResult<u64> {
+        delete_user_sessions(&self.writer, user_id).await
+    }
+    async fn delete_stale_portal_sessions(
+        &self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> StoreResult<u64> {
+        delete_stale_sessions(&self.writer, idle_before, created_before).await
+    }
+    async fn insert_enrolment_link(&self, link: &EnrolmentLinkRow) -> StoreResult<()> {
+        insert_link(&self.writer, link).await
+    }
+    async fn enrolment_link(&self, id_hash: &str) -> StoreResult<Option<EnrolmentLinkRow>> {
+        link(&self.pool, id_hash).await
+    }
+    async fn take_enrolment_link(&self, id_hash: &str, now: i64) -> StoreResult<Option<String>> {
+        take_link(&self.writer, id_hash, now).await
+    }
+    async fn portal_account(&self, user_id: &str) -> StoreResult<Option<PortalAccount>> {
+        account(&self.pool, user_id).await
+    }
+    async fn put_portal_account(&self, account: &PortalAccount) -> StoreResult<()> {
+        put_account(&self.writer, account).await
+    }
+    async fn token_labels(&self, user_id: &str) -> StoreResult<Vec<(String, String)>> {
+        token_labels(&self.pool, user_id).await
+    }
+    async fn set_token_label(&self, token_id: &str, label: &str) -> StoreResult<()> {
+        set_token_label(&self.writer, token_id, label).await
+    }
+    async fn rename_device(&self, user_id: &str, device_id: &str, name: &str) -> StoreResult<bool> {
+        rename_device(&self.writer, user_id, device_id, name).await
+    }
 }

@@ -1,7 +1,10 @@
 //! The `activations`, `devices`, `device_nonces` and `push_transactions` tables.
 
-use countersign_domain::push::{Activation, Device, PushTransaction, TxStatus};
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::push::{Activation, Device, PushTransaction, TxStatus};
+use countersign_domain::ports::PushStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -321,5 +324,83 @@ async fn listen_once(
         if sink.send(notification.payload().to_string()).await.is_err() {
             return Ok(());
         }
+    }
+}
+
+#[async_trait]
+impl PushStore for SqlStore {
+    async fn insert_activation(&self, activation: &Activation) -> StoreResult<()> {
+        insert_activation(&self.writer, activation).await
+    }
+    async fn activation_by_lookup(&self, lookup: &str) -> StoreResult<Option<Activation>> {
+        activation_by_lookup(&self.pool, lookup).await
+    }
+    async fn count_activation_failure(&self, id: &str) -> StoreResult<i64> {
+        count_activation_failure(&self.writer, id).await
+    }
+    async fn use_activation(&self, id: &str, now: i64, max_attempts: i64) -> StoreResult<bool> {
+        use_activation(&self.writer, id, now, max_attempts).await
+    }
+    async fn insert_device(&self, device: &Device) -> StoreResult<()> {
+        insert_device(&self.writer, device).await
+    }
+    async fn devices_of_user(&self, user_id: &str) -> StoreResult<Vec<Device>> {
+        devices_of_user(&self.pool, user_id).await
+    }
+    async fn device(&self, id: &str) -> StoreResult<Option<Device>> {
+        device(&self.pool, id).await
+    }
+    async fn delete_device(&self, user_id: &str, id: &str) -> StoreResult<bool> {
+        delete_device(&self.writer, user_id, id).await
+    }
+    async fn use_nonce(
+        &self,
+        device_id: &str,
+        nonce: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let _ = now; // expired nonces go on a timer: delete_expired_nonces
+        use_nonce(&self.writer, device_id, nonce, expires_at).await
+    }
+    async fn delete_expired_nonces(&self, now: i64) -> StoreResult<u64> {
+        delete_expired_nonces(&self.writer, now).await
+    }
+    async fn insert_transaction(&self, transaction: &PushTransaction) -> StoreResult<()> {
+        insert_transaction(&self.writer, transaction).await
+    }
+    async fn transaction(&self, id: &str) -> StoreResult<Option<PushTransaction>> {
+        transaction(&self.pool, id).await
+    }
+    async fn decide_transaction(
+        &self,
+        id: &str,
+        status: TxStatus,
+        reason: Option<&str>,
+        device_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        decide_transaction(&self.writer, id, status, reason, device_id, now).await
+    }
+    async fn count_transactions_since(&self, user_id: &str, since: i64) -> StoreResult<i64> {
+        count_since(&self.pool, user_id, since).await
+    }
+    async fn count_recent_transactions(
+        &self,
+        user_id: &str,
+        minute_since: i64,
+        hour_since: i64,
+    ) -> StoreResult<(i64, i64)> {
+        count_recent(&self.pool, user_id, minute_since, hour_since).await
+    }
+    async fn pending_transactions(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<Vec<PushTransaction>> {
+        pending(&self.pool, user_id, now).await
+    }
+    async fn notify(&self, payload: &str) -> StoreResult<()> {
+        notify(&self.pool, self.backend, payload).await
     }
 }

@@ -1,8 +1,12 @@
 //! The `radius_clients` and `radius_challenges` tables.
 
-use countersign_domain::radius::{Challenge, FirstFactor, Flow, StoredRadiusClient};
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::radius::DropCount;
+use countersign_domain::model::radius::{Challenge, FirstFactor, Flow, StoredRadiusClient};
+use countersign_domain::ports::RadiusStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::signin::DoorRules;
-use countersign_domain::store::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -143,4 +147,38 @@ fn client_from_row(row: &AnyRow) -> StoreResult<StoredRadiusClient> {
             fallback_otp: row.try_get::<i64, _>("fallback_otp").map_err(&err)? != 0,
         },
     })
+}
+
+#[async_trait]
+impl RadiusStore for SqlStore {
+    async fn insert_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
+        insert_client(&self.writer, client).await
+    }
+    async fn list_radius_clients(&self) -> StoreResult<Vec<StoredRadiusClient>> {
+        list_clients(&self.pool).await
+    }
+    async fn delete_radius_client(&self, name: &str) -> StoreResult<bool> {
+        delete_client(&self.writer, name).await
+    }
+    async fn update_radius_client(&self, client: &StoredRadiusClient) -> StoreResult<()> {
+        update_client(&self.writer, client).await
+    }
+    async fn insert_challenge(&self, challenge: &Challenge) -> StoreResult<()> {
+        insert_challenge(&self.writer, challenge).await
+    }
+    async fn take_challenge(&self, state: &str, now: i64) -> StoreResult<Option<Challenge>> {
+        take_challenge(&self.writer, state, now).await
+    }
+    async fn recent_radius_drops(&self, since: i64) -> StoreResult<Vec<DropCount>> {
+        let drops = SqlStore::radius_drops_since(self, since).await?;
+        Ok(drops
+            .into_iter()
+            .map(|d| DropCount {
+                source: d.source,
+                cause: d.cause,
+                count: d.count,
+                last_at: d.last_at,
+            })
+            .collect())
+    }
 }

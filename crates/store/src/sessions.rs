@@ -1,7 +1,11 @@
 //! The `console_sessions` table.
 
-use countersign_domain::console::{ConsoleSession, Stage};
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::admin::Admin;
+use countersign_domain::model::session::{ConsoleSession, Stage};
+use countersign_domain::ports::SessionStore;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -94,4 +98,36 @@ fn from_row(row: &AnyRow) -> StoreResult<ConsoleSession> {
         last_seen_at: row.try_get("last_seen_at").map_err(&err)?,
         address: row.try_get("address").map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn insert_session(&self, session: &ConsoleSession) -> StoreResult<()> {
+        insert(&self.writer, session).await
+    }
+    async fn session_by_hash(&self, id_hash: &str) -> StoreResult<Option<ConsoleSession>> {
+        by_hash(&self.pool, id_hash).await
+    }
+    async fn touch_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
+        touch(&self.writer, id_hash, now).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        delete(&self.writer, id_hash).await
+    }
+    async fn delete_admin_sessions(&self, admin_id: &str) -> StoreResult<u64> {
+        delete_of_admin(&self.writer, admin_id).await
+    }
+    async fn delete_stale_sessions(
+        &self,
+        idle_before: i64,
+        created_before: i64,
+    ) -> StoreResult<u64> {
+        delete_stale(&self.writer, idle_before, created_before).await
+    }
+    async fn set_admin_second_factor(&self, admin_id: &str, at: Option<i64>) -> StoreResult<()> {
+        crate::admins::set_second_factor(&self.writer, admin_id, at).await
+    }
+    async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
+        crate::admins::by_id(&self.pool, admin_id).await
+    }
 }

@@ -1,6 +1,9 @@
 //! The `tokens` table. The secret column holds the sealed seed only.
 
-use countersign_domain::store::StoreResult;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::ports::StoreResult;
+use countersign_domain::ports::TokenStore;
 use countersign_domain::{StoreError, StoredToken};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -119,4 +122,29 @@ pub(crate) fn from_row_as(row: &AnyRow, prefix: &str, user_id: String) -> StoreR
         serial: row.try_get(col("serial").as_str()).map_err(&err)?,
         issuer: row.try_get(col("issuer").as_str()).map_err(&err)?,
     })
+}
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn insert_token(&self, token: &StoredToken) -> StoreResult<()> {
+        insert(&self.writer, token).await
+    }
+    async fn tokens_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredToken>> {
+        of_user(&self.pool, user_id).await
+    }
+    async fn delete_token(&self, user_id: &str, token_id: &str) -> StoreResult<bool> {
+        delete(&self.writer, user_id, token_id).await
+    }
+    async fn advance_token(
+        &self,
+        token_id: &str,
+        used: i64,
+        drift: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        advance(&self.writer, token_id, used, drift, now).await
+    }
+    async fn reset_token_counter(&self, token_id: &str, last_used: i64) -> StoreResult<()> {
+        reset_counter(&self.writer, token_id, last_used).await
+    }
 }

@@ -1,9 +1,12 @@
 //! The `users` table.
 
-use countersign_domain::signin::method::{join_list, parse_list};
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::method::{join_list, parse_list};
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::UserStore;
+use countersign_domain::ports::{FailureState, StoreResult};
 use countersign_domain::signin::Method;
-use countersign_domain::store::{FailureState, StoreResult};
-use countersign_domain::user::username_key;
 use countersign_domain::{StoredToken, User, UserQuery};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -350,4 +353,65 @@ pub async fn with_tokens(
         }
     }
     Ok(Some((user, tokens)))
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        insert(&self.writer, user).await
+    }
+    async fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        by_name(&self.pool, username).await
+    }
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+        by_id(&self.pool, id).await
+    }
+    async fn set_pin(&self, user_id: &str, pin_hash: Option<&str>) -> StoreResult<()> {
+        set_pin(&self.writer, user_id, pin_hash).await
+    }
+    async fn pin_hash(&self, user_id: &str) -> StoreResult<Option<String>> {
+        pin_hash(&self.pool, user_id).await
+    }
+    async fn user_with_tokens(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<(User, Vec<StoredToken>)>> {
+        match &self.direct {
+            Some(direct) => direct.reads.user_with_tokens(username),
+            None => with_tokens(&self.pool, username).await,
+        }
+    }
+    async fn mark_welcomed(&self, user_id: &str, now: i64) -> StoreResult<()> {
+        mark_welcomed(&self.writer, user_id, now).await
+    }
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<User>> {
+        list(&self.pool, query).await
+    }
+    async fn update_user(&self, user: &User) -> StoreResult<()> {
+        update(&self.writer, user).await
+    }
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+        delete(&self.writer, user_id).await
+    }
+    async fn record_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        threshold: i64,
+        lock_seconds: i64,
+    ) -> StoreResult<FailureState> {
+        record_failure(&self.writer, user_id, now, threshold, lock_seconds).await
+    }
+    async fn clear_failures(&self, user_id: &str) -> StoreResult<()> {
+        clear_failures(&self.writer, user_id).await
+    }
+    async fn set_bypass(&self, user_id: &str, bypass: Option<(i64, &str)>) -> StoreResult<bool> {
+        set_bypass(&self.writer, user_id, bypass).await
+    }
+    async fn take_bypass(&self, user_id: &str, now: i64) -> StoreResult<bool> {
+        take_bypass(&self.writer, user_id, now).await
+    }
+    async fn users_by_phone(&self, phone: &str) -> StoreResult<Vec<User>> {
+        by_phone(&self.pool, phone).await
+    }
 }

@@ -1,7 +1,10 @@
 //! `webpush_subscriptions` (migration 0012): one sealed subscription per device.
 
-use countersign_domain::store::StoreResult;
-use countersign_domain::webpush::StoredSubscription;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::webpush::StoredSubscription;
+use countersign_domain::ports::StoreResult;
+use countersign_domain::ports::WebPushStore;
 use sqlx::{AnyPool, Row};
 
 use crate::{db_error, outside_text};
@@ -66,4 +69,20 @@ pub async fn record(pool: &AnyPool, device_id: &str, result: &str, at: i64) -> S
     .await
     .map_err(db_error("recording a web push result"))?;
     Ok(())
+}
+
+#[async_trait]
+impl WebPushStore for SqlStore {
+    async fn put_subscription(&self, subscription: &StoredSubscription) -> StoreResult<()> {
+        put(&self.writer, subscription).await
+    }
+    async fn delete_subscription(&self, device_id: &str) -> StoreResult<bool> {
+        delete(&self.writer, device_id).await
+    }
+    async fn subscriptions_of_user(&self, user_id: &str) -> StoreResult<Vec<StoredSubscription>> {
+        of_user(&self.pool, user_id).await
+    }
+    async fn record_push_result(&self, device_id: &str, result: &str, at: i64) -> StoreResult<()> {
+        record(&self.writer, device_id, result, at).await
+    }
 }

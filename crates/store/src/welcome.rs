@@ -2,8 +2,11 @@
 //! each user's rows are the statements the single-user path runs, all in
 //! one transaction.
 
-use countersign_domain::store::StoreResult;
-use countersign_domain::welcome::WelcomeRows;
+use crate::SqlStore;
+use async_trait::async_trait;
+use countersign_domain::model::welcome::WelcomeRows;
+use countersign_domain::ports::StoreResult;
+use countersign_domain::ports::WelcomeStore;
 use sqlx::AnyPool;
 
 use crate::{db_error, messages, portal, push, users};
@@ -30,4 +33,11 @@ pub async fn insert(pool: &AnyPool, rows: &[WelcomeRows]) -> StoreResult<()> {
     }
     tx.commit().await.map_err(db_error("welcome emails"))?;
     Ok(())
+}
+
+#[async_trait]
+impl WelcomeStore for SqlStore {
+    async fn insert_welcomes(&self, rows: &[WelcomeRows]) -> StoreResult<()> {
+        insert(&self.writer, rows).await
+    }
 }

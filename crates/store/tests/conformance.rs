@@ -462,20 +462,20 @@ async fn meta_is_written_once(store: SqlStore) {
 struct Silent;
 
 #[async_trait::async_trait]
-impl countersign_domain::push_policy::PushNotifier for Silent {
-    async fn request(&self, _transaction: &countersign_domain::push::PushTransaction) {}
+impl countersign_domain::ports::PushNotifier for Silent {
+    async fn request(&self, _transaction: &countersign_domain::model::push::PushTransaction) {}
     async fn decided(&self, _transaction_id: &str) {}
 }
 
 async fn expired_activation_is_refused(store: SqlStore) {
-    use countersign_domain::activation::{ActivationError, DeviceRegistration};
+    use countersign_domain::methods::push::activation::{ActivationError, DeviceRegistration};
     let w = world(store);
     let (key, _) = SecretKey::generate();
-    let push = countersign_domain::push_service::Push::new(
+    let push = countersign_domain::methods::push::Push::new(
         w.store.clone(),
         w.clock.clone(),
         key,
-        countersign_domain::push_policy::PushPolicy::default(),
+        countersign_domain::methods::push::policy::PushPolicy::default(),
         w.accounts.clone(),
         w.verifier.clone(),
         Arc::new(Silent),
@@ -497,7 +497,7 @@ async fn expired_activation_is_refused(store: SqlStore) {
 
 async fn challenges_are_taken_once(store: SqlStore) {
     let w = world(store);
-    let challenge = countersign_domain::radius::Challenge {
+    let challenge = countersign_domain::model::radius::Challenge {
         state: "state-1".into(),
         username: "judy".into(),
         client: "vpn".into(),
@@ -515,7 +515,7 @@ async fn challenges_are_taken_once(store: SqlStore) {
         None,
         "a State answers once"
     );
-    let late = countersign_domain::radius::Challenge {
+    let late = countersign_domain::model::radius::Challenge {
         state: "state-2".into(),
         ..challenge
     };
@@ -535,13 +535,13 @@ async fn challenges_are_taken_once(store: SqlStore) {
 struct Kept(std::sync::Mutex<Vec<String>>);
 
 #[async_trait::async_trait]
-impl countersign_domain::messages::Messenger for Kept {
+impl countersign_domain::ports::Messenger for Kept {
     async fn send(
         &self,
-        _kind: countersign_domain::messages::MessageKind,
+        _kind: countersign_domain::model::messages::MessageKind,
         _to: &str,
-        content: &countersign_domain::messages::MessageContent,
-    ) -> Result<(), countersign_domain::messages::SendFailure> {
+        content: &countersign_domain::model::messages::MessageContent,
+    ) -> Result<(), countersign_domain::model::messages::SendFailure> {
         self.0.lock().expect("lock").push(content.text.clone());
         Ok(())
     }
@@ -549,7 +549,7 @@ impl countersign_domain::messages::Messenger for Kept {
 
 struct CodeOnly;
 
-impl countersign_domain::messages::Composer for CodeOnly {
+impl countersign_domain::ports::Composer for CodeOnly {
     fn render(
         &self,
         template: &str,
@@ -564,12 +564,12 @@ impl countersign_domain::messages::Composer for CodeOnly {
 }
 
 async fn emailed_codes_expire(store: SqlStore) {
-    use countersign_domain::codes::{CodePolicy, CodeStart, Codes};
-    use countersign_domain::messages::MessageKind;
+    use countersign_domain::methods::codes::{CodePolicy, CodeStart, Codes};
+    use countersign_domain::model::messages::MessageKind;
     let w = world(store);
     let (key, _) = SecretKey::generate();
     let kept = Arc::new(Kept::default());
-    let outbox = countersign_domain::outbox::Outbox::new(
+    let outbox = countersign_domain::methods::outbox::Outbox::new(
         w.store.clone(),
         w.clock.clone(),
         key.clone(),
@@ -610,7 +610,7 @@ async fn emailed_codes_expire(store: SqlStore) {
 }
 
 async fn push_counts_and_expired_nonces(store: SqlStore) {
-    use countersign_domain::push::{PushTransaction, TxStatus};
+    use countersign_domain::model::push::{PushTransaction, TxStatus};
     let w = world(store);
     let nina = w.accounts.create_user(user("nina")).await.expect("create");
     for (i, age) in [30, 59, 61, 3599, 3601].iter().enumerate() {
@@ -671,8 +671,10 @@ async fn push_counts_and_expired_nonces(store: SqlStore) {
 }
 
 async fn console_sessions_expire_and_end_everywhere(store: SqlStore) {
-    use countersign_domain::admin::{Admins, NewPassword, Role};
-    use countersign_domain::console::{Closed, SessionPolicy, Sessions, Stage};
+    use countersign_domain::admin::admins::{Admins, NewPassword};
+    use countersign_domain::model::admin::Role;
+    use countersign_domain::model::session::Stage;
+    use countersign_domain::sessions::console::{Closed, SessionPolicy, Sessions};
     let w = world(store);
     let admins = Admins::new(w.store.clone(), w.clock.clone());
     let (admin, _) = admins
@@ -781,7 +783,7 @@ async fn futures_take(w: &World, id: &str) -> Vec<bool> {
 }
 
 async fn settings_are_stored_and_reread(store: SqlStore) {
-    use countersign_domain::settings::{Settings, SettingsHandle, SettingsService};
+    use countersign_domain::admin::settings::{Settings, SettingsHandle, SettingsService};
     let w = world(store);
     let defaults = Settings {
         lockout_threshold: 7,
@@ -814,7 +816,7 @@ fn portal_of(w: &World) -> (countersign_domain::portal::Portal, Arc<Kept>) {
     use countersign_domain::portal::{Portal, PortalPolicy};
     let (key, _) = SecretKey::generate();
     let kept = Arc::new(Kept::default());
-    let outbox = countersign_domain::outbox::Outbox::new(
+    let outbox = countersign_domain::methods::outbox::Outbox::new(
         w.store.clone(),
         w.clock.clone(),
         key.clone(),
@@ -884,8 +886,8 @@ async fn enrolment_links_are_single_use_and_expire(store: SqlStore) {
 }
 
 async fn portal_sessions_keep_sealed_state_and_expire(store: SqlStore) {
-    use countersign_domain::console::Closed;
     use countersign_domain::portal::{PortalStage, SessionData};
+    use countersign_domain::sessions::console::Closed;
     let w = world(store);
     let (portal, _) = portal_of(&w);
     let pat = w.accounts.create_user(user("pat")).await.expect("create");

@@ -8,9 +8,11 @@ mod harness;
 use countersign_domain::{AuditStore, TokenStore, UserStore};
 use std::sync::Arc;
 
-use countersign_domain::decision::{
-    DecisionResult, DecisionStore, DecisionWrite, Effects, FailureChange, TokenAdvance,
+use countersign_domain::model::decision::{
+    DecisionResult, DecisionWrite, Effects, FailureChange, TokenAdvance,
 };
+
+use countersign_domain::ports::DecisionStore;
 use countersign_domain::{AuditQuery, AuditRecord, StoredToken, User};
 use countersign_store::SqlStore;
 use harness::{postgres, sqlite};
@@ -54,7 +56,7 @@ async fn user_with_token(store: &SqlStore, name: &str) -> (String, String) {
 
 fn audit(name: &str, user_id: &str, reason: Option<&str>) -> AuditRecord {
     AuditRecord {
-        id: countersign_domain::ids::new_id("aud"),
+        id: countersign_domain::model::ids::new_id("aud"),
         at: NOW,
         username: name.to_string(),
         user_id: Some(user_id.to_string()),

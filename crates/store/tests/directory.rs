@@ -8,14 +8,19 @@ mod harness;
 
 use std::sync::Arc;
 
-use countersign_domain::directory::{
-    DirUser, DirectoryLink, DirectoryStore, DirectorySync, DirectoryWrite, SyncMode, SyncPolicy,
-    SyncScope,
+use countersign_domain::model::directory::{
+    DirUser, DirectoryLink, DirectoryWrite, SyncMode, SyncScope,
 };
-use countersign_domain::messages::{MessageKind, MessageStatus, OutboxMessage};
-use countersign_domain::portal::{EnrolmentLinkRow, PortalStore};
-use countersign_domain::push::Activation;
-use countersign_domain::welcome::{WelcomeRows, WelcomeStore};
+
+use countersign_domain::ports::DirectoryStore;
+
+use countersign_domain::model::messages::{MessageKind, MessageStatus, OutboxMessage};
+use countersign_domain::model::portal::EnrolmentLinkRow;
+use countersign_domain::model::push::Activation;
+use countersign_domain::model::welcome::WelcomeRows;
+use countersign_domain::ports::PortalStore;
+use countersign_domain::ports::WelcomeStore;
+use countersign_domain::sync::directory::{DirectorySync, SyncPolicy};
 use countersign_domain::{
     FixedClock, OutboxStore, PushStore, Store, StoreError, User, UserQuery, UserStore,
 };

@@ -5,8 +5,9 @@ mod harness;
 
 use std::sync::Arc;
 
-use countersign_domain::matching::Window;
-use countersign_domain::pool::{PoolQuery, TokenPool};
+use countersign_domain::admin::pool::TokenPool;
+use countersign_domain::model::pool::PoolQuery;
+use countersign_domain::signin::matching::Window;
 use countersign_domain::{
     Accounts, FixedClock, NewUser, Outcome, SecretKey, Source, Store, Verification, Verifier,
     VerifyPolicy,

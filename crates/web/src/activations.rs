@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use countersign_domain::clock::rfc3339;
+use countersign_domain::ports::clock::rfc3339;
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::AdminKey;
 use crate::AppState;
-pub use countersign_domain::activation::{activation_uri, app_url};
+pub use countersign_domain::methods::push::activation::{activation_uri, app_url};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationView {

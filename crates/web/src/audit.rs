@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::clock::parse_time;
+use countersign_domain::ports::clock::parse_time;
 use countersign_domain::AuditQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;

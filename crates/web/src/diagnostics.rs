@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::diagnostics::Status;
+use countersign_domain::ports::diagnostics::Status;
 use serde::Serialize;
 use utoipa::ToSchema;
 

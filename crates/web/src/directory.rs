@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::directory::DirectorySync;
+use countersign_domain::sync::directory::DirectorySync;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -43,7 +43,7 @@ pub async fn status(
     Ok(Json(DirectoryStatus {
         configured: state.directory_sync.is_some(),
         last_run: last.map(|r| SyncRun {
-            at: countersign_domain::clock::rfc3339(r.at),
+            at: countersign_domain::ports::clock::rfc3339(r.at),
             status: r.status,
             seen: r.seen,
             added: r.added,

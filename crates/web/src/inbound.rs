@@ -3,7 +3,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use countersign_domain::push_policy::PushNotifier;
+use countersign_domain::ports::PushNotifier;
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;

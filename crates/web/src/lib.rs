@@ -79,41 +79,41 @@ pub struct Services {
     /// Metrics of other doors (RADIUS), appended to `/metrics`.
     pub metrics: Vec<Arc<dyn countersign_domain::metrics::MetricsSource>>,
     /// Push approval, and this node's live device streams and waiters.
-    pub push: countersign_domain::push_service::Push,
+    pub push: countersign_domain::methods::push::Push,
     pub hub: Arc<push_hub::Hub>,
     /// Web Push to the web app, when `[web_push] enabled`.
-    pub web_push: Option<countersign_domain::webpush::WebPush>,
+    pub web_push: Option<countersign_domain::methods::webpush::WebPush>,
     /// Where users and devices reach this server (activation URLs).
     pub public_url: Option<String>,
     /// SHA-256 pin of the served certificate's key, when serving TLS.
     pub tls_pin: Option<String>,
     /// The message outbox, codes by SMS and email, welcome emails.
-    pub outbox: countersign_domain::outbox::Outbox,
-    pub codes: countersign_domain::codes::Codes,
-    pub welcome: countersign_domain::welcome::Welcome,
+    pub outbox: countersign_domain::methods::outbox::Outbox,
+    pub codes: countersign_domain::methods::codes::Codes,
+    pub welcome: countersign_domain::sync::welcome::Welcome,
     /// The shared secret the SMS gateway sends with replies.
     pub inbound_secret: Option<String>,
     /// The checks of `countersign doctor`.
-    pub diagnostics: Arc<dyn countersign_domain::diagnostics::Diagnostics>,
+    pub diagnostics: Arc<dyn countersign_domain::ports::diagnostics::Diagnostics>,
     /// Console administrators and their sessions.
-    pub admins: countersign_domain::admin::Admins,
-    pub sessions: countersign_domain::console::Sessions,
+    pub admins: countersign_domain::admin::admins::Admins,
+    pub sessions: countersign_domain::sessions::console::Sessions,
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,
     /// Runs a directory sync now, when a directory is configured (`[directory] url`).
-    pub directory_sync: Option<Arc<dyn countersign_domain::directory::SyncTrigger>>,
+    pub directory_sync: Option<Arc<dyn countersign_domain::ports::SyncTrigger>>,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
-    pub settings: countersign_domain::settings::SettingsService,
+    pub settings: countersign_domain::admin::settings::SettingsService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).
     pub doctor_cache: Arc<console::DoctorCache>,
     /// RADIUS clients kept in the store.
-    pub radius_clients: countersign_domain::radius_clients::RadiusClients,
+    pub radius_clients: countersign_domain::admin::radius_clients::RadiusClients,
     /// Settings that stay in the configuration file, shown read-only.
     /// `(key, value, where the value came from)`.
     pub server_settings: Arc<Vec<(String, String, String)>>,
     /// Imported hardware tokens waiting for a user.
-    pub pool: countersign_domain::pool::TokenPool,
+    pub pool: countersign_domain::admin::pool::TokenPool,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -3,8 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use countersign_domain::clock::rfc3339;
-use countersign_domain::messages::MessageStatus;
+use countersign_domain::model::messages::MessageStatus;
+use countersign_domain::ports::clock::rfc3339;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
-use countersign_domain::pool::{ImportReport, PoolQuery};
+use countersign_domain::admin::pool::ImportReport;
+use countersign_domain::model::pool::PoolQuery;
 use countersign_otp::import::pskc::Protection;
 use countersign_otp::import::{self, Format, MAX_FILE_BYTES};
 use serde::{Deserialize, Serialize};
@@ -168,7 +169,7 @@ fn protection_of(headers: &HeaderMap) -> Result<Protection, ApiError> {
 }
 
 fn summary(report: ImportReport) -> ImportSummary {
-    let problems = |list: Vec<countersign_domain::pool::Failure>| {
+    let problems = |list: Vec<countersign_domain::admin::pool::Failure>| {
         list.into_iter()
             .map(|f| ImportProblem {
                 at: f.at,

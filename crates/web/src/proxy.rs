@@ -8,7 +8,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::http::HeaderMap;
-pub use countersign_domain::net::{canonical, IpNet};
+pub use countersign_domain::model::net::{canonical, IpNet};
 
 /// Which peers may tell us the client's address.
 #[derive(Debug, Clone, Default)]

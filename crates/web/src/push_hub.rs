@@ -8,9 +8,9 @@ mod waiters;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use countersign_domain::clock::rfc3339;
-use countersign_domain::push::{Device, PushTransaction};
-use countersign_domain::push_policy::PushNotifier;
+use countersign_domain::model::push::{Device, PushTransaction};
+use countersign_domain::ports::clock::rfc3339;
+use countersign_domain::ports::PushNotifier;
 use countersign_domain::Store;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ pub struct Hub {
 impl Hub {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
-            node: countersign_domain::ids::random_text(12),
+            node: countersign_domain::model::ids::random_text(12),
             store,
             streams: Arc::new(streams::Streams::new()),
             waiters: Arc::default(),

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::settings::Settings;
+use countersign_domain::admin::settings::Settings;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

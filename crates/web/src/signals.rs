@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use countersign_domain::signin::Signals;
+use countersign_domain::ports::Signals;
 
 use crate::push_hub::Hub;
 

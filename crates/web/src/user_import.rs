@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
-use countersign_domain::user_import::{parse, UserImporter};
+use countersign_domain::admin::user_import::{parse, UserImporter};
 use countersign_otp::import::MAX_FILE_BYTES;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::push_service::PushContext;
+use countersign_domain::methods::push::PushContext;
 use countersign_domain::signin::{AnswerError, Attempt, DoorRules, Method, Step};
 use countersign_domain::Reason;
 use serde::{Deserialize, Serialize};

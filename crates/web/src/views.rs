@@ -1,6 +1,6 @@
 //! The shapes of request and response bodies, as the OpenAPI document shows them.
 
-use countersign_domain::clock::rfc3339;
+use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::{AuditRecord, Method, Token, User};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;

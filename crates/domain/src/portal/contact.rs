@@ -5,9 +5,9 @@ use rand::Rng;
 
 use super::session::{hex, PendingContact, PortalLive};
 use super::Portal;
-use crate::error::DomainError;
-use crate::messages::{mask_email, mask_phone, MessageContent, MessageKind};
-use crate::user::{self, User};
+use crate::model::error::DomainError;
+use crate::model::messages::{mask_email, mask_phone, MessageContent, MessageKind};
+use crate::model::user::{self, User};
 
 /// Codes one session may have sent to new addresses.
 const CODES_PER_SESSION: u32 = 5;
@@ -140,7 +140,7 @@ impl Portal {
     ) -> Result<MessageContent, DomainError> {
         let account_name = self.settings.read(|s| s.account_name.clone());
         let minutes = self.policy.contact_code_seconds / 60;
-        crate::codes::code_message(
+        crate::methods::codes::code_message(
             self.composer.as_ref(),
             kind,
             "confirm",

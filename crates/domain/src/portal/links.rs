@@ -4,11 +4,11 @@
 //! burn it. The store keeps a keyed hash of the token, never the token.
 
 use super::session::hex;
-use super::store::EnrolmentLinkRow;
 use super::Portal;
-use crate::error::DomainError;
-use crate::ids::random_text;
-use crate::user::User;
+use crate::model::error::DomainError;
+use crate::model::ids::random_text;
+use crate::model::portal::EnrolmentLinkRow;
+use crate::model::user::User;
 
 /// The purpose the link's hash is keyed with.
 pub const LINK_PURPOSE: &str = "portal-enrolment-link";

@@ -10,7 +10,6 @@ mod links;
 mod password;
 mod pin_policy;
 mod session;
-pub mod store;
 
 use std::sync::Arc;
 
@@ -19,16 +18,15 @@ pub use links::{LinkState, LINK_PURPOSE};
 pub use password::PasswordDirectory;
 pub use pin_policy::check_pin_policy;
 pub use session::{PendingContact, PortalLive, PortalStage, SessionData, Underway};
-pub use store::{EnrolmentLinkRow, PortalAccount, PortalSessionRow, PortalStore};
 
-use crate::clock::Clock;
-use crate::console::SessionPolicy;
+use crate::admin::settings::SettingsHandle;
 use crate::crypto::SecretKey;
-use crate::error::DomainError;
-use crate::messages::Composer;
-use crate::outbox::Outbox;
-use crate::settings::SettingsHandle;
-use crate::store::Store;
+use crate::methods::outbox::Outbox;
+use crate::model::error::DomainError;
+use crate::ports::clock::Clock;
+use crate::ports::Composer;
+use crate::ports::Store;
+use crate::sessions::console::SessionPolicy;
 
 /// `[portal]` in the configuration.
 #[derive(Debug, Clone)]

@@ -3,11 +3,11 @@
 //! costs one argon2 verification, whether or not the user exists or has a
 //! password, so the time of the answer tells a guesser nothing.
 
-use super::store::PortalAccount;
 use super::Portal;
-use crate::error::DomainError;
-use crate::pin::{argon2id, argon2id_matches, dummy_hash};
-use crate::user::{is_principal, User};
+use crate::crypto::pin::{argon2id, argon2id_matches, dummy_hash};
+use crate::model::error::DomainError;
+use crate::model::portal::PortalAccount;
+use crate::model::user::{is_principal, User};
 
 /// The shortest portal password.
 pub const MIN_USER_PASSWORD_CHARS: usize = 10;

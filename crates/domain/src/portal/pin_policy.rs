@@ -3,9 +3,9 @@
 //! none of their last five.
 
 use super::Portal;
-use crate::error::DomainError;
-use crate::pin::{self, argon2id_matches};
-use crate::user::User;
+use crate::crypto::pin::{self, argon2id_matches};
+use crate::model::error::DomainError;
+use crate::model::user::User;
 
 /// How many earlier PINs a new one may not repeat.
 pub const PIN_HISTORY: usize = 5;

@@ -5,13 +5,13 @@
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::store::PortalSessionRow;
 use super::Portal;
-use crate::console::Closed;
-use crate::error::DomainError;
-use crate::ids::random_text;
+use crate::model::error::DomainError;
+use crate::model::ids::random_text;
+use crate::model::portal::PortalSessionRow;
+use crate::model::user::User;
+use crate::sessions::console::Closed;
 use crate::signin::Method;
-use crate::user::User;
 
 /// How far a portal session has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

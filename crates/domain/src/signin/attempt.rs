@@ -1,14 +1,10 @@
 //! What a door hands the engine, and the one step it gets back.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::time::Duration;
+use crate::model::door::DoorRules;
 
-use serde::{Deserialize, Serialize};
-
-use crate::audit::Source;
-use crate::push_service::PushContext;
-use crate::reason::Reason;
+use crate::methods::push::PushContext;
+use crate::model::audit::Source;
+use crate::model::reason::Reason;
 use crate::signin::Method;
 
 /// One sign-in as a door sees it.
@@ -34,26 +30,6 @@ impl Attempt {
     /// YubiKey's OTP) when a code came.
     pub fn named_method(&self) -> Option<Method> {
         self.method.or(self.code.as_deref().map(Method::of_code))
-    }
-}
-
-/// A door's own rules, like Azure MFA Server's per-client settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DoorRules {
-    /// false: a user who is unknown or has no method is let through,
-    /// audited as `not_enrolled` (staged roll-outs).
-    pub require_user_match: bool,
-    /// When a push times out or the user has no device, ask for an OATH
-    /// code instead of rejecting.
-    pub fallback_otp: bool,
-}
-
-impl Default for DoorRules {
-    fn default() -> Self {
-        Self {
-            require_user_match: true,
-            fallback_otp: false,
-        }
     }
 }
 
@@ -101,16 +77,4 @@ impl Step {
             prompt: prompt.to_string(),
         }
     }
-}
-
-/// Wakes waiters when a transaction is decided, on this node or another.
-pub trait Signals: Send + Sync {
-    /// A future that completes when `transaction_id` is decided or after
-    /// `max`. It is registered when this is called, so a decision between
-    /// the call and the first poll is not missed.
-    fn listen(
-        &self,
-        transaction_id: &str,
-        max: Duration,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }

@@ -4,16 +4,16 @@ use std::time::Instant;
 
 use countersign_otp::Kind;
 
-use crate::codes::CodeStart;
-use crate::error::DomainError;
-use crate::messages::MessageKind;
-use crate::push_service::PushStart;
-use crate::reason::Reason;
-use crate::signin::method::{allowed_for, Holdings, Method, Methods};
+use crate::methods::codes::CodeStart;
+use crate::methods::push::PushStart;
+use crate::model::error::DomainError;
+use crate::model::messages::MessageKind;
+use crate::model::method::{allowed_for, Holdings, Method, Methods};
+use crate::model::reason::Reason;
+use crate::model::token::StoredToken;
+use crate::model::user::{is_principal, User};
+use crate::signin::verifier::Verification;
 use crate::signin::{Attempt, SignIn, Step};
-use crate::token::StoredToken;
-use crate::user::{is_principal, User};
-use crate::verifier::Verification;
 
 const OTP_PROMPT: &str = "Enter the code from your authenticator app.";
 const NO_DEVICE_PROMPT: &str =

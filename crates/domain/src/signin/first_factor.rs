@@ -5,10 +5,10 @@
 
 use std::time::Instant;
 
-use crate::error::DomainError;
-use crate::reason::Reason;
+use crate::model::error::DomainError;
+use crate::model::reason::Reason;
+use crate::model::user::is_principal;
 use crate::signin::{Attempt, SignIn, Step};
-use crate::user::is_principal;
 
 const ADMIN_CODE_PROMPT: &str = "Enter the code from your authenticator app.";
 

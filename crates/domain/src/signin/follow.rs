@@ -3,13 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::audit::Source;
-use crate::codes::CodeCheckError;
-use crate::error::DomainError;
-use crate::push::TxStatus;
-use crate::reason::Reason;
+use crate::methods::codes::sms_reply::ReplyStatus;
+use crate::methods::codes::CodeCheckError;
+use crate::model::audit::Source;
+use crate::model::error::DomainError;
+use crate::model::push::TxStatus;
+use crate::model::reason::Reason;
 use crate::signin::{DoorRules, Method, SignIn, Step};
-use crate::sms_reply::ReplyStatus;
 
 const PHONE_SILENT_PROMPT: &str =
     "Your phone did not answer in time: enter the code from your authenticator app.";

@@ -25,21 +25,24 @@ mod attempt;
 mod choose;
 mod first_factor;
 mod follow;
-pub mod method;
+pub mod matching;
 mod record;
 mod self_service;
+pub mod verifier;
 
 use std::sync::Arc;
 
-use crate::clock::Clock;
-use crate::codes::Codes;
-use crate::push_service::Push;
-use crate::store::Store;
-use crate::verifier::Verifier;
+use crate::methods::codes::Codes;
+use crate::methods::push::Push;
+use crate::ports::clock::Clock;
+use crate::ports::Store;
+use crate::signin::verifier::Verifier;
 
-pub use attempt::{Attempt, DoorRules, Signals, Step};
+pub use crate::model::door::DoorRules;
+pub use crate::model::method::{Holdings, Method, Methods};
+pub use crate::ports::Signals;
+pub use attempt::{Attempt, Step};
 pub use follow::AnswerError;
-pub use method::{Holdings, Method, Methods};
 
 /// Server-wide sign-in policy (`[verify]` in the configuration).
 #[derive(Debug, Clone, Copy)]

@@ -3,14 +3,14 @@
 
 use std::time::Instant;
 
-use crate::audit::AuditRecord;
-use crate::decision::{DecisionWrite, Effects, FailureChange};
-use crate::error::DomainError;
-use crate::ids::new_id;
-use crate::reason::Reason;
+use crate::model::audit::AuditRecord;
+use crate::model::decision::{DecisionWrite, Effects, FailureChange};
+use crate::model::error::DomainError;
+use crate::model::ids::new_id;
+use crate::model::reason::Reason;
+use crate::model::user::User;
+use crate::signin::verifier::Entry;
 use crate::signin::{Attempt, Method, SignIn, Step};
-use crate::user::User;
-use crate::verifier::Entry;
 
 impl SignIn {
     /// Rejects before a method runs; the reason is audited (and counted

@@ -1,12 +1,12 @@
 //! What the portal asks the engine besides signing in: which methods a user
 //! can use now, and a user's "this wasn't me" about an earlier sign-in.
 
-use crate::audit::{AuditRecord, Source};
-use crate::error::DomainError;
-use crate::ids::new_id;
-use crate::reason::Reason;
+use crate::model::audit::{AuditRecord, Source};
+use crate::model::error::DomainError;
+use crate::model::ids::new_id;
+use crate::model::reason::Reason;
+use crate::model::user::User;
 use crate::signin::{Method, Methods, SignIn};
-use crate::user::User;
 
 impl SignIn {
     /// The methods the user can use now and the one used when none is named.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use countersign_domain::backup;
+use countersign_domain::crypto::backup;
 use countersign_domain::SecretKey;
 use serde_json::json;
 

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use countersign_domain::admin::{Admins, NewPassword, Role};
-use countersign_domain::clock::rfc3339;
+use countersign_domain::admin::admins::{Admins, NewPassword};
+use countersign_domain::model::admin::Role;
+use countersign_domain::ports::clock::rfc3339;
 use serde_json::json;
 
 use super::Output;

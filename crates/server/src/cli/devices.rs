@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use countersign_domain::clock::rfc3339;
+use countersign_domain::ports::clock::rfc3339;
 use serde_json::json;
 
 use super::Output;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use countersign_domain::directory::{Change, SyncMode, SyncReport};
+use countersign_domain::model::directory::{Change, SyncMode, SyncReport};
 
 use super::Output;
 use crate::app::App;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use countersign_domain::clock::rfc3339;
-use countersign_domain::messages::{MessageContent, MessageKind, MessageStatus};
+use countersign_domain::model::messages::{MessageContent, MessageKind, MessageStatus};
+use countersign_domain::ports::clock::rfc3339;
 use serde_json::json;
 
 use super::Output;
@@ -70,7 +70,7 @@ pub async fn message(app: &App, command: MessageCommand, out: &Output) -> Result
             send_now(app, MessageKind::Email, &address, out).await?
         }
         MessageCommand::TestSms { number } => {
-            let number = countersign_domain::user::normalize_phone(&number)?;
+            let number = countersign_domain::model::user::normalize_phone(&number)?;
             send_now(app, MessageKind::Sms, &number, out).await?
         }
     }
@@ -79,7 +79,7 @@ pub async fn message(app: &App, command: MessageCommand, out: &Output) -> Result
 
 /// Sends directly (not through the outbox), so the operator sees the error at once.
 async fn send_now(app: &App, kind: MessageKind, to: &str, out: &Output) -> Result<()> {
-    use countersign_domain::messages::Messenger;
+    use countersign_domain::ports::Messenger;
     let content = MessageContent {
         subject: Some("Countersign test message".into()),
         text: "This is a test message from Countersign. If you can read it, sending works.".into(),

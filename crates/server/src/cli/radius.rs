@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use countersign_domain::radius::{FirstFactor, Flow};
-use countersign_domain::radius_clients::RadiusClientSpec;
+use countersign_domain::admin::radius_clients::RadiusClientSpec;
+use countersign_domain::model::radius::{FirstFactor, Flow};
 use countersign_domain::signin::DoorRules;
 use serde_json::json;
 

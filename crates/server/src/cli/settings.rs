@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
-use countersign_domain::settings::Settings;
+use countersign_domain::admin::settings::Settings;
 
 use super::Output;
 use crate::app::App;

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use countersign_domain::clock::rfc3339;
-use countersign_domain::pool::{Failure, ImportReport, PoolQuery};
+use countersign_domain::admin::pool::{Failure, ImportReport};
+use countersign_domain::model::pool::PoolQuery;
+use countersign_domain::ports::clock::rfc3339;
 use countersign_otp::import::pskc::Protection;
 use countersign_otp::import::{self, Format, MAX_FILE_BYTES};
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use countersign_domain::clock::rfc3339;
+use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::TokenSpec;
 use countersign_otp::{Algorithm, Kind};
 use serde_json::json;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use countersign_domain::user_import::{parse, UserImportReport, UserImporter};
+use countersign_domain::admin::user_import::{parse, UserImportReport, UserImporter};
 use countersign_otp::import::MAX_FILE_BYTES;
 
 use super::Output;

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use countersign_domain::clock::rfc3339;
-use countersign_domain::signin::method::{join_list, parse_list};
+use countersign_domain::model::method::{join_list, parse_list};
+use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::{Method, NewUser, User, UserPatch, UserQuery};
 use serde_json::json;
 
@@ -214,7 +214,7 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
         UserCommand::EnrolLink { username } => {
             let user = accounts.user(&username).await?;
             let (url, expires_at) = app.portal.create_link(&user, "cli").await?;
-            let expires = countersign_domain::clock::rfc3339(expires_at);
+            let expires = countersign_domain::ports::clock::rfc3339(expires_at);
             out.show(
                 &json!({"username": user.username, "url": url, "expires_at": expires}),
                 || {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use countersign_directory::{Attributes, DirectoryKind, DirectorySettings};
-use countersign_domain::directory::{OnRemoval, SyncPolicy};
+use countersign_domain::sync::directory::{OnRemoval, SyncPolicy};
 
 use super::load::Reader;
 use super::DirectoryConfig;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use countersign_domain::net::IpNet;
+use countersign_domain::model::net::IpNet;
 use countersign_domain::signin::DoorRules;
 use toml::Value;
 

@@ -325,7 +325,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         idle_timeout_seconds: r.int("http.idle_timeout_seconds", 1, 86_400) as u64,
         max_connections_per_address: r.int("http.max_connections_per_address", 0, 1_000_000)
             as usize,
-        console_sessions: countersign_domain::console::SessionPolicy {
+        console_sessions: countersign_domain::sessions::console::SessionPolicy {
             idle_seconds: r.int("console.idle_minutes", 1, 1440) * 60,
             absolute_seconds: r.int("console.absolute_hours", 1, 168) * 3600,
         },
@@ -334,7 +334,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
             public_url: r
                 .text("public_url")
                 .unwrap_or_else(|| format!("http://{listen}")),
-            sessions: countersign_domain::console::SessionPolicy {
+            sessions: countersign_domain::sessions::console::SessionPolicy {
                 idle_seconds: r.int("portal.idle_minutes", 1, 1440) * 60,
                 absolute_seconds: r.int("portal.absolute_hours", 1, 168) * 3600,
             },
@@ -359,7 +359,7 @@ fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<String>) -> 
         tls_key: r.path("tls.key"),
         ntp_server: r.text("doctor.ntp_server"),
         time_url: r.text("doctor.time_url"),
-        push: countersign_domain::push_policy::PushPolicy {
+        push: countersign_domain::methods::push::policy::PushPolicy {
             number_matching: r.flag("push.number_matching"),
             pin_required: r.flag("push.pin_required"),
             per_minute: r.int("push.per_minute", 1, 60) as u32,

@@ -27,7 +27,7 @@ mod tempdir {
         pub fn new() -> Self {
             let path = std::env::temp_dir().join(format!(
                 "cs-config-{}",
-                countersign_domain::ids::random_text(10)
+                countersign_domain::model::ids::random_text(10)
             ));
             std::fs::create_dir_all(&path).expect("temp dir");
             Dir(path)

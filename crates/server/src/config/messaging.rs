@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use countersign_domain::codes::CodePolicy;
+use countersign_domain::methods::codes::CodePolicy;
 use countersign_messaging::{HttpGatewayConfig, KannelConfig, SmsConfig, SmtpConfig, SmtpTls};
 
 use super::load::Reader;

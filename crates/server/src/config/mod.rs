@@ -24,7 +24,7 @@ pub struct Config {
     pub idle_timeout_seconds: u64,
     pub max_connections_per_address: usize,
     /// Console session limits (`[console]`).
-    pub console_sessions: countersign_domain::console::SessionPolicy,
+    pub console_sessions: countersign_domain::sessions::console::SessionPolicy,
     /// The portal (`[portal]`); its public URL is filled in from `public_url`.
     pub portal: countersign_domain::portal::PortalPolicy,
     pub portal_templates: Option<PathBuf>,
@@ -46,7 +46,7 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
-    pub push: countersign_domain::push_policy::PushPolicy,
+    pub push: countersign_domain::methods::push::policy::PushPolicy,
     pub web_push: WebPushConfig,
     /// `[directory]`, when `directory.url` is set.
     pub directory: Option<DirectoryConfig>,
@@ -57,7 +57,7 @@ pub struct Config {
     /// `[ldap]`: the LDAP bind proxy, off unless ldap.listen is set.
     pub ldap: Option<LdapConfig>,
     /// Clients from the configuration file (more come from the store).
-    pub radius_clients: Vec<countersign_domain::radius_clients::RadiusClient>,
+    pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,
@@ -102,8 +102,8 @@ impl Config {
     }
 
     /// The settings kept in the store start as the configuration's values.
-    pub fn stored_settings_defaults(&self) -> countersign_domain::settings::Settings {
-        countersign_domain::settings::Settings {
+    pub fn stored_settings_defaults(&self) -> countersign_domain::admin::settings::Settings {
+        countersign_domain::admin::settings::Settings {
             allow_method_choice: self.allow_method_choice,
             lockout_threshold: self.lockout_threshold,
             lockout_minutes: self.lockout_minutes,
@@ -112,7 +112,7 @@ impl Config {
             push_per_minute: self.push.per_minute,
             push_per_hour: self.push.per_hour,
             account_name: self.push.account_name.clone(),
-            ..countersign_domain::settings::Settings::default()
+            ..countersign_domain::admin::settings::Settings::default()
         }
     }
 
@@ -137,7 +137,7 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct DirectoryConfig {
     pub settings: countersign_directory::DirectorySettings,
-    pub policy: countersign_domain::directory::SyncPolicy,
+    pub policy: countersign_domain::sync::directory::SyncPolicy,
     pub interval_seconds: u64,
 }
 

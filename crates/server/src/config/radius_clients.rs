@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use countersign_domain::radius::{FirstFactor, Flow};
-use countersign_domain::radius_clients::{RadiusClient, RadiusClientSpec};
+use countersign_domain::admin::radius_clients::{RadiusClient, RadiusClientSpec};
+use countersign_domain::model::radius::{FirstFactor, Flow};
 use countersign_domain::signin::DoorRules;
 use toml::Value;
 

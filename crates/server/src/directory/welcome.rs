@@ -1,7 +1,7 @@
 //! The welcome emails of a sync's new and re-enabled users, made several at
 //! a time and stored a batch per transaction while the next batch is made.
 
-use countersign_domain::directory::SyncReport;
+use countersign_domain::model::directory::SyncReport;
 use countersign_domain::DomainError;
 
 use super::Runner;
@@ -86,7 +86,7 @@ impl Runner {
         errors: &mut Vec<String>,
     ) -> (
         Vec<(String, bool)>,
-        Vec<countersign_domain::welcome::WelcomeRows>,
+        Vec<countersign_domain::model::welcome::WelcomeRows>,
     ) {
         let mut pending = batch.iter().cloned();
         let mut running = tokio::task::JoinSet::new();

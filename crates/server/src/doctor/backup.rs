@@ -1,7 +1,7 @@
 //! `store.backup`: when `countersign backup` last ran (it records itself in
 //! the store), warning after 7 days or when none was ever made.
 
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 use countersign_domain::MetaStore;
 use countersign_store::SqlStore;
 

@@ -4,8 +4,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use countersign_domain::clock::rfc3339;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::clock::rfc3339;
+use countersign_domain::ports::diagnostics::Finding;
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, Error as PkiError, KeyUsage};
 

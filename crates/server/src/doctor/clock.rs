@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 use tokio::net::UdpSocket;
 
 use super::{Check, Doctor};

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use countersign_directory::Directory;
-use countersign_domain::diagnostics::Finding;
-use countersign_domain::directory::DirectorySync;
+use countersign_domain::ports::diagnostics::Finding;
+use countersign_domain::sync::directory::DirectorySync;
 
 use super::{Check, Doctor};
 use crate::config::Config;

@@ -2,7 +2,7 @@
 //! application may connect.
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 
 use super::{Check, Doctor};
 use crate::config::Config;

@@ -2,7 +2,7 @@
 //! configured), every attachment is readable, the SMS gateway answers.
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 
 use super::{Check, Doctor};
 use crate::config::Config;

@@ -15,7 +15,7 @@ mod tls_probe;
 use std::process::ExitCode;
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::{Diagnostics, Finding, Status};
+use countersign_domain::ports::diagnostics::{Diagnostics, Finding, Status};
 
 use crate::config::Config;
 

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 use countersign_store::radius_drops::RadiusDrop;
 
 use super::{Check, Doctor};

@@ -2,7 +2,7 @@
 //! protocol versions accepted, and the API answering with this version.
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 
 use super::certificate::analyse_chain;
 use super::tls_probe::{handshake, legacy_accepted};

@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use async_trait::async_trait;
-use countersign_domain::diagnostics::Finding;
+use countersign_domain::ports::diagnostics::Finding;
 use countersign_domain::StoreError;
 use countersign_store::{SqlStore, StoreOptions};
 

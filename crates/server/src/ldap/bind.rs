@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use countersign_directory::{looks_like_dn, BindUser, Directory};
-use countersign_domain::push_service::PushContext;
+use countersign_domain::methods::push::PushContext;
 use countersign_domain::signin::{Attempt, Step};
 use countersign_domain::{Reason, Source};
 use countersign_ldap::ResultCode;

@@ -128,7 +128,7 @@ async fn accept_loop(
 
 /// The client whose address block holds the peer, the most specific first.
 fn find(clients: &[LdapClient], peer: SocketAddr) -> Option<LdapClient> {
-    let ip = countersign_domain::net::canonical(peer.ip());
+    let ip = countersign_domain::model::net::canonical(peer.ip());
     clients
         .iter()
         .filter(|c| c.net.contains(ip))

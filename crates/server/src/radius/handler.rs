@@ -5,9 +5,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use countersign_domain::push_service::PushContext;
-use countersign_domain::radius::{Challenge, FirstFactor, Flow};
-use countersign_domain::radius_clients::RadiusClient;
+use countersign_domain::admin::radius_clients::RadiusClient;
+use countersign_domain::methods::push::PushContext;
+use countersign_domain::model::radius::{Challenge, FirstFactor, Flow};
 use countersign_domain::signin::{AnswerError, Attempt, Method, Step};
 use countersign_domain::{DomainError, Reason, Source};
 use countersign_radius::{attr, unhide_password, Attribute, Code, Packet};
@@ -284,7 +284,7 @@ async fn challenge(
     prompt: String,
     passed: &Passed,
 ) -> Result<Decision, DomainError> {
-    let state = countersign_domain::ids::random_text(24);
+    let state = countersign_domain::model::ids::random_text(24);
     let challenge = Challenge {
         state: state.clone(),
         username: attempt.username.clone(),

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use countersign_domain::radius_clients::RadiusClient;
+use countersign_domain::admin::radius_clients::RadiusClient;
 use countersign_domain::{Clock, SignIn, Store};
 use countersign_radius::{
     encode_response, verify_request_message_authenticator, Code, MessageAuth, Packet,

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 
-use countersign_domain::radius_clients::{RadiusClient, RadiusClients};
+use countersign_domain::admin::radius_clients::{RadiusClient, RadiusClients};
 
 pub struct Registry {
     from_config: Vec<RadiusClient>,

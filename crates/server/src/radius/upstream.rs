@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use countersign_domain::radius_clients::Upstream;
+use countersign_domain::admin::radius_clients::Upstream;
 use countersign_radius::{attr, encode_access_request, verify_response, Attribute, Code, Packet};
 use tokio::net::UdpSocket;
 

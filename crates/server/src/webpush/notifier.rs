@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use countersign_domain::push::{Device, PushTransaction};
-use countersign_domain::push_policy::PushNotifier;
+use countersign_domain::model::push::{Device, PushTransaction};
+use countersign_domain::ports::PushNotifier;
 
 use super::Sender;
 

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use countersign_domain::methods::webpush::{Message, Target, WebPush};
 use countersign_domain::metrics::{LabelledCounter, MetricsSource};
-use countersign_domain::push::PushTransaction;
-use countersign_domain::webpush::{Message, Target, WebPush};
+use countersign_domain::model::push::PushTransaction;
 
 /// Outcomes of one device's push, as counted and shown in the devices API.
 /// `answered`: the request was decided before a retry, which was then not sent.

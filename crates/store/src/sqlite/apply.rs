@@ -1,9 +1,9 @@
 //! The statements of one decision, on the writer's connection, inside the
 //! writer's transaction. Prepared once per connection (`prepare_cached`).
 
-use countersign_domain::decision::{DecisionResult, DecisionWrite, FailureChange};
-use countersign_domain::store::{FailureState, StoreResult};
-use countersign_domain::user::username_key;
+use countersign_domain::model::decision::{DecisionResult, DecisionWrite, FailureChange};
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::{FailureState, StoreResult};
 use countersign_domain::AuditRecord;
 use rusqlite::{params, Connection, OptionalExtension};
 

@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use countersign_domain::decision::{DecisionResult, DecisionWrite};
-use countersign_domain::store::StoreResult;
+use countersign_domain::model::decision::{DecisionResult, DecisionWrite};
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use rusqlite::{Connection, OpenFlags};
 

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use countersign_domain::signin::method::parse_list;
+use countersign_domain::model::method::parse_list;
+use countersign_domain::model::user::username_key;
+use countersign_domain::ports::StoreResult;
 use countersign_domain::signin::Method;
-use countersign_domain::store::StoreResult;
-use countersign_domain::user::username_key;
 use countersign_domain::{ApiKey, Scope, StoreError, StoredToken, User};
 use rusqlite::{Connection, OptionalExtension, Row};
 

@@ -10,8 +10,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use countersign_domain::decision::{DecisionResult, DecisionWrite};
-use countersign_domain::store::StoreResult;
+use countersign_domain::model::decision::{DecisionResult, DecisionWrite};
+use countersign_domain::ports::StoreResult;
 use countersign_domain::StoreError;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;

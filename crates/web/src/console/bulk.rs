@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::ids::new_id;
+use countersign_domain::model::ids::new_id;
 use countersign_domain::{Store, UserQuery};
 use minijinja::context;
 use minijinja::value::Serde;

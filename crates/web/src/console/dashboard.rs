@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use countersign_domain::audit::AuditCount;
-use countersign_domain::diagnostics::{Finding, Status};
-use countersign_domain::messages::MessageStatus;
+use countersign_domain::model::audit::AuditCount;
+use countersign_domain::model::messages::MessageStatus;
+use countersign_domain::ports::diagnostics::{Finding, Status};
 use countersign_domain::{Clock, UserQuery};
 use minijinja::context;
 

@@ -9,9 +9,10 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use countersign_domain::admin::Role;
-use countersign_domain::console::{Closed, Live, Stage};
-use countersign_domain::ids::random_text;
+use countersign_domain::model::admin::Role;
+use countersign_domain::model::ids::random_text;
+use countersign_domain::model::session::Stage;
+use countersign_domain::sessions::console::{Closed, Live};
 use subtle::ConstantTimeEq;
 
 use crate::extract::ClientAddr;

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::apikey::Scope;
+use countersign_domain::model::apikey::Scope;
 use countersign_domain::DomainError;
 use minijinja::{context, Value};
 use serde::Deserialize;

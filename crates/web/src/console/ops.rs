@@ -4,8 +4,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use countersign_domain::diagnostics::Status;
-use countersign_domain::messages::MessageStatus;
+use countersign_domain::model::messages::MessageStatus;
+use countersign_domain::ports::diagnostics::Status;
 use minijinja::{context, Value};
 use serde::Deserialize;
 

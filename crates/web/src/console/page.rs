@@ -175,7 +175,7 @@ pub fn failure(e: DomainError) -> Response {
 
 /// A time as the console shows it: `2026-12-03 07:15:42 UTC`.
 pub fn when(unix: i64) -> String {
-    countersign_domain::clock::rfc3339(unix)
+    countersign_domain::ports::clock::rfc3339(unix)
         .replacen('T', " ", 1)
         .replace('Z', " UTC")
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::settings::Settings;
+use countersign_domain::admin::settings::Settings;
 use countersign_domain::DomainError;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -83,10 +83,11 @@ pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor
 
 /// The directory card: configured or not, the last run.
 async fn directory_card(state: &AppState) -> minijinja::Value {
-    let last = countersign_domain::directory::DirectorySync::read_last_run(state.store.as_ref())
-        .await
-        .ok()
-        .flatten();
+    let last =
+        countersign_domain::sync::directory::DirectorySync::read_last_run(state.store.as_ref())
+            .await
+            .ok()
+            .flatten();
     let last = last.map(|r| {
         context! { at => super::page::when(r.at), status => r.status, seen => r.seen, added => r.added,
             updated => r.updated, disabled => r.disabled, removed => r.removed, errors => r.errors, ms => r.duration_ms }
@@ -108,8 +109,8 @@ pub async fn directory_sync(
         ));
     };
     let mode = match form.approve.is_some() {
-        true => countersign_domain::directory::SyncMode::Approved,
-        false => countersign_domain::directory::SyncMode::Normal,
+        true => countersign_domain::model::directory::SyncMode::Approved,
+        false => countersign_domain::model::directory::SyncMode::Normal,
     };
     match trigger.run_now(mode).await {
         Ok(report) => {

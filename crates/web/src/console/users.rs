@@ -7,10 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::accounts::TokenSpec;
-use countersign_domain::audit::AuditQuery;
+use countersign_domain::admin::accounts::TokenSpec;
+use countersign_domain::model::audit::AuditQuery;
+use countersign_domain::model::user::{self, NewUser, UserPatch};
 use countersign_domain::signin::Method;
-use countersign_domain::user::{self, NewUser, UserPatch};
 use countersign_domain::{Clock, DomainError, SystemClock, User, UserQuery};
 use minijinja::value::Serde;
 use minijinja::{context, Value};
@@ -411,7 +411,7 @@ async fn user_context(state: &AppState, username: &str) -> Result<Value, DomainE
             email => u.email.clone(), phone => u.phone.clone(), enabled => u.enabled,
             failed_attempts => u.failed_attempts, bypass_reason => u.bypass_reason.clone(),
             default_method => u.default_method.map(|m| m.as_str()),
-            allowed_methods => u.allowed_methods.as_deref().map(countersign_domain::signin::method::join_list) },
+            allowed_methods => u.allowed_methods.as_deref().map(countersign_domain::model::method::join_list) },
     })
 }
 
@@ -540,7 +540,7 @@ pub async fn activation(
     let url = crate::activations::service_url(&state, &headers);
     // The phone's camera opens the web app from this link; the code rides
     // in the fragment, which browsers never send to the server.
-    let app_link = countersign_domain::activation::app_url(&url, &grant.code);
+    let app_link = countersign_domain::methods::push::activation::app_url(&url, &grant.code);
     let qr = countersign_otp::qr::svg(&app_link).unwrap_or_default();
     let items = vec![
         context! { label => "Activation code", value => grant.grouped() },

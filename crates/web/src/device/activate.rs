@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use countersign_domain::activation::{Activated, ActivationError, DeviceRegistration};
+use countersign_domain::methods::push::activation::{
+    Activated, ActivationError, DeviceRegistration,
+};
 use serde::Deserialize;
 
 use crate::error::ApiError;

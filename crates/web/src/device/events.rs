@@ -17,7 +17,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, Sse};
-use countersign_domain::push::Device;
+use countersign_domain::model::push::Device;
 use futures_core::Stream;
 use tokio::time::{Instant, Sleep};
 

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use countersign_domain::push_service::{Answer, AnswerError};
+use countersign_domain::methods::push::{Answer, AnswerError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -4,8 +4,8 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OriginalUri, Request};
 use axum::http::{HeaderMap, StatusCode};
-use countersign_domain::device_auth::{DeviceAuthError, SignedRequest};
-use countersign_domain::push::Device;
+use countersign_domain::methods::push::device_auth::{DeviceAuthError, SignedRequest};
+use countersign_domain::model::push::Device;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use countersign_domain::webpush::{SubscriptionInput, WebPush, WebPushError};
+use countersign_domain::methods::webpush::{SubscriptionInput, WebPush, WebPushError};
 use serde::Deserialize;
 
 use super::signed::Signed;

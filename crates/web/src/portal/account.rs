@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::messages::MessageKind;
+use countersign_domain::model::messages::MessageKind;
 use countersign_domain::portal::PortalLive;
 use countersign_domain::DomainError;
 use minijinja::context;

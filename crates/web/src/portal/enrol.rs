@@ -202,7 +202,7 @@ pub async fn app_page(
         Err(e) => return failure(&state, guest.lang, e),
     }
     let url = crate::activations::service_url(&state, &headers);
-    let app_link = countersign_domain::activation::app_url(&url, &code);
+    let app_link = countersign_domain::methods::push::activation::app_url(&url, &code);
     let grouped = grouped(&code);
     let ctx = context! {
         title => state.portal_pages.word(guest.lang, "app_title"), csrf => guest.csrf(&state),

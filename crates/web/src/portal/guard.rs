@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use countersign_domain::console::Closed;
-use countersign_domain::ids::random_text;
+use countersign_domain::model::ids::random_text;
 use countersign_domain::portal::{PortalLive, PortalStage};
+use countersign_domain::sessions::console::Closed;
 
 use super::pages::{self, Lang};
 use crate::console::guard::{

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::audit::AuditQuery;
+use countersign_domain::model::audit::AuditQuery;
 use countersign_domain::signin::{Holdings, Method, Methods};
 use countersign_domain::{DomainError, UserPatch};
 use minijinja::{context, Value};

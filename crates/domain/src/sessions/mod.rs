@@ -1,0 +1,3 @@
+//! Signed-in browser sessions.
+
+pub mod console;
