@@ -10,7 +10,7 @@
 //! here: the store only applies.
 
 use crate::model::audit::AuditRecord;
-use crate::ports::FailureState;
+use crate::model::user::FailureState;
 
 /// The compare-and-set that makes a code single-use: record `used` (time
 /// step or counter) as the token's last accepted one only if it is later.

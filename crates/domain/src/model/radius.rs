@@ -75,7 +75,7 @@ pub struct StoredRadiusClient {
     pub upstream: Option<String>,
     pub sealed_upstream_secret: Option<Vec<u8>>,
     pub require_message_authenticator: bool,
-    pub rules: crate::signin::DoorRules,
+    pub rules: crate::model::door::DoorRules,
     pub created_at: i64,
 }
 

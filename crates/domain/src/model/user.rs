@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::error::DomainError;
-use crate::signin::Method;
+use crate::model::method::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -254,4 +254,11 @@ mod tests {
         assert!(validate_email("alice@localhost").is_err());
         assert_eq!(username_key("Alice"), "alice");
     }
+}
+
+/// The user's failure count and lock after a failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureState {
+    pub failed_attempts: i64,
+    pub locked_until: Option<i64>,
 }

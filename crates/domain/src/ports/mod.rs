@@ -28,6 +28,7 @@ pub mod welcome;
 
 use crate::model::error::StoreError;
 
+pub use crate::model::user::FailureState;
 pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::AuditStore;
@@ -45,7 +46,7 @@ pub use radius::RadiusStore;
 pub use sessions::SessionStore;
 pub use signals::Signals;
 pub use tokens::TokenStore;
-pub use users::{FailureState, UserStore};
+pub use users::UserStore;
 pub use webpush::WebPushStore;
 pub use welcome::WelcomeStore;
 

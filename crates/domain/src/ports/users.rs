@@ -1,15 +1,8 @@
 use crate::model::token::StoredToken;
-use crate::model::user::User;
 use crate::model::user::UserQuery;
+use crate::model::user::{FailureState, User};
 use crate::ports::StoreResult;
 use async_trait::async_trait;
-
-/// The user's failure count and lock after a failed verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureState {
-    pub failed_attempts: i64,
-    pub locked_until: Option<i64>,
-}
 
 /// Users, their failure count and lock. Usernames are unique ignoring case.
 #[async_trait]
