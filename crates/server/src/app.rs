@@ -1,14 +1,14 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
+mod web_state;
+
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
 use countersign_domain::admin::apikeys::cache::KeyCache;
 use countersign_domain::methods::codes::Codes;
 use countersign_domain::methods::outbox::Outbox;
 use countersign_domain::methods::push::Push;
-use countersign_domain::metrics::MetricsSource;
 use countersign_domain::sync::welcome::{Welcome, WelcomePolicy};
 use countersign_messaging::Templates;
 
@@ -56,143 +56,63 @@ pub struct App {
     pub pool: countersign_domain::admin::pool::TokenPool,
 }
 
+/// What every service is built on: the store, the clock and the secret key.
+struct Base {
+    sql: SqlStore,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    key: countersign_domain::SecretKey,
+}
+
+/// Push approvals: the hub the apps listen on, Web Push when enabled, and
+/// the service that asks the user.
+struct PushParts {
+    hub: Arc<Hub>,
+    web_push: Option<WebPush>,
+    webpush_metrics: Arc<WebPushMetrics>,
+    push: Push,
+}
+
+/// Email and SMS: the gateways, the composer of texts, the outbox and the
+/// one-time codes sent through it.
+struct MessagingParts {
+    gateways: Arc<Gateways>,
+    composer: Arc<dyn countersign_domain::ports::Composer>,
+    outbox: Outbox,
+    codes: Codes,
+}
+
 impl App {
+    /// Builds every service in dependency order; the fallible steps run in
+    /// this order too, so the first problem reported stays the same.
     pub async fn open(config: Config) -> Result<App> {
-        if config.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    config.data_dir.display()
-                )
-            })?;
-        }
-        let options = StoreOptions {
-            url: config.database_url.clone(),
-            max_connections: config.max_connections,
-            migrate: true,
-        };
-        let sql = countersign_store::open(&options).await?;
-        let store: Arc<dyn Store> = Arc::new(sql.clone());
-        let key = secret_key::load_or_create(&config)?;
-        secret_key::check_against_store(&key, store.as_ref()).await?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let base = open_base(&config).await?;
         let accounts = Accounts::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
+            base.store.clone(),
+            base.clock.clone(),
+            base.key.clone(),
             config.issuer.clone(),
         );
-        let policy = config.verify_policy();
-        let pool = countersign_domain::admin::pool::TokenPool::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
-            accounts.clone(),
-            countersign_domain::signin::matching::Window {
-                totp_steps: policy.totp_window,
-                hotp_lookahead: policy.hotp_lookahead,
-            },
-        );
+        let pool = token_pool(&config, &base, &accounts);
         let verifier = Verifier::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
+            base.store.clone(),
+            base.clock.clone(),
+            base.key.clone(),
             config.verify_policy(),
         );
-        let hub = Arc::new(Hub::new(store.clone()));
-        let webpush_metrics = Arc::new(WebPushMetrics::default());
-        let web_push = open_web_push(&config, &store, &clock, &key).await?;
-        let notifier: Arc<dyn PushNotifier> = match &web_push {
-            Some(web_push) => Arc::new(WithWebPush {
-                hub: hub.clone(),
-                sender: Arc::new(Sender::new(web_push.clone(), webpush_metrics.clone())?),
-            }),
-            None => hub.clone(),
-        };
-        let push = Push::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
-            config.push.clone(),
-            accounts.clone(),
-            verifier.clone(),
-            notifier,
-        );
-        let gateways = Arc::new(Gateways::new(&config)?);
-        let templates = Templates::new(config.messaging.templates.as_deref())
-            .map_err(|e| anyhow::anyhow!("email.templates: {e}"))?;
-        let composer: Arc<dyn countersign_domain::ports::Composer> =
-            Arc::new(TemplateComposer(templates));
-        let outbox = Outbox::new(store.clone(), clock.clone(), key.clone(), gateways.clone());
-        let mut code_policy = config.messaging.codes.clone();
-        code_policy.account_name = config.push.account_name.clone();
-        let codes = Codes::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
-            outbox.clone(),
-            composer.clone(),
-            verifier.clone(),
-            code_policy,
-        );
+        let push = open_push(&config, &base, &accounts, &verifier).await?;
+        let messaging = open_messaging(&config, &base, &verifier)?;
         let signin = SignIn::new(
             verifier.clone(),
-            push.clone(),
-            codes.clone(),
-            hub.clone(),
+            push.push.clone(),
+            messaging.codes.clone(),
+            push.hub.clone(),
             config.signin_policy(),
         );
-        let welcome_policy = WelcomePolicy {
-            enabled: config.messaging.welcome,
-            attachments: config
-                .messaging
-                .attachments
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
-            service_url: config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}/", config.listen)),
-            pin: crate::serve::served_pin(&config),
-            account_name: config.push.account_name.clone(),
-        };
-        let portal = countersign_domain::portal::Portal::new(
-            store.clone(),
-            clock.clone(),
-            key.clone(),
-            outbox.clone(),
-            composer.clone(),
-            verifier.settings().clone(),
-            config.portal.clone(),
-        );
-        let directory = match &config.directory {
-            Some(d) => Some(
-                countersign_directory::Directory::new(d.settings.clone())
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-            ),
-            None => None,
-        };
-        let portal = match &directory {
-            Some(directory) => portal.with_directory(Arc::new(
-                crate::directory::DirectoryPasswords(directory.clone()),
-            )),
-            None => portal,
-        };
-        let welcome = Welcome::new(
-            store.clone(),
-            outbox.clone(),
-            composer,
-            push.clone(),
-            welcome_policy,
-        )
-        .with_portal(portal.clone());
-        let settings = countersign_domain::admin::settings::SettingsService::new(
-            store.clone(),
-            verifier.settings().clone(),
-            config.stored_settings_defaults(),
-        );
-        settings.refresh().await?;
+        let directory = open_directory(&config)?;
+        let portal = build_portal(&config, &base, &messaging, &verifier, directory.as_ref());
+        let welcome = build_welcome(&config, &base, &messaging, &push, &portal);
+        let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(App {
@@ -201,84 +121,234 @@ impl App {
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,
-            outbox,
-            codes,
+            outbox: messaging.outbox,
+            codes: messaging.codes,
             welcome,
-            gateways,
-            api_keys: api_keys(&store, &clock),
+            gateways: messaging.gateways,
+            api_keys: api_keys(&base.store, &base.clock),
             sessions: countersign_domain::sessions::console::Sessions::new(
-                store.clone(),
-                clock.clone(),
-                key.clone(),
+                base.store.clone(),
+                base.clock.clone(),
+                base.key.clone(),
                 config.console_sessions,
             ),
-            radius_clients: RadiusClients::new(store.clone(), clock.clone(), key),
+            radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,
             pool,
             verifier,
             signin,
-            push,
-            hub,
-            clock,
-            web_push,
-            webpush_metrics,
-            sql,
-            store,
+            push: push.push,
+            hub: push.hub,
+            clock: base.clock,
+            web_push: push.web_push,
+            webpush_metrics: push.webpush_metrics,
+            sql: base.sql,
+            store: base.store,
             config,
         })
     }
+}
 
-    /// The HTTP doors' state; `metrics` are other doors' metrics for `/metrics`.
-    pub fn web_state(
-        &self,
-        metrics: Vec<Arc<dyn MetricsSource>>,
-        tls_pin: Option<String>,
-    ) -> countersign_web::AppState {
-        countersign_web::AppState::new(countersign_web::Services {
-            accounts: self.accounts.clone(),
-            verifier: self.verifier.clone(),
-            signin: self.signin.clone(),
-            api_keys: self.api_keys.clone(),
-            store: self.store.clone(),
-            issuer: self.config.issuer.clone(),
-            started: Instant::now(),
-            metrics,
-            push: self.push.clone(),
-            outbox: self.outbox.clone(),
-            codes: self.codes.clone(),
-            welcome: self.welcome.clone(),
-            inbound_secret: self.config.messaging.inbound_secret.clone(),
-            hub: self.hub.clone(),
-            web_push: self.web_push.clone(),
-            public_url: self.config.public_url.clone(),
-            tls_pin,
-            diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
-            admins: countersign_domain::admin::admins::Admins::new(
-                self.store.clone(),
-                self.clock.clone(),
-            ),
-            sessions: self.sessions.clone(),
-            portal: self.portal.clone(),
-            portal_pages: self.portal_pages.clone(),
-            directory_sync: self.config.directory.as_ref().map(|d| {
-                Arc::new(crate::directory::Runner::new(self, d))
-                    as Arc<dyn countersign_domain::ports::SyncTrigger>
-            }),
-            settings: self.settings.clone(),
-            server_settings: Arc::new(self.config.server_settings()),
-            pool: self.pool.clone(),
-            radius_clients: self.radius_clients.clone(),
-            doctor_cache: Arc::default(),
-            proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
-                // Forwarded headers count only in proxy mode.
-                trusted: if self.config.behind_proxy {
-                    self.config.trusted_proxies.clone()
-                } else {
-                    Vec::new()
-                },
-            }),
-        })
+/// Opens the store (migrating it) and the secret key, which must be the key
+/// the store was sealed with.
+async fn open_base(config: &Config) -> Result<Base> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
     }
+    let options = StoreOptions {
+        url: config.database_url.clone(),
+        max_connections: config.max_connections,
+        migrate: true,
+    };
+    let sql = countersign_store::open(&options).await?;
+    let store: Arc<dyn Store> = Arc::new(sql.clone());
+    let key = secret_key::load_or_create(config)?;
+    secret_key::check_against_store(&key, store.as_ref()).await?;
+    Ok(Base {
+        sql,
+        store,
+        clock: Arc::new(SystemClock),
+        key,
+    })
+}
+
+/// Imported hardware tokens, matched with the same window as verification.
+fn token_pool(
+    config: &Config,
+    base: &Base,
+    accounts: &Accounts,
+) -> countersign_domain::admin::pool::TokenPool {
+    let policy = config.verify_policy();
+    countersign_domain::admin::pool::TokenPool::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        accounts.clone(),
+        countersign_domain::signin::matching::Window {
+            totp_steps: policy.totp_window,
+            hotp_lookahead: policy.hotp_lookahead,
+        },
+    )
+}
+
+/// The push service; its requests reach the apps through the hub, and
+/// through Web Push too when that is enabled.
+async fn open_push(
+    config: &Config,
+    base: &Base,
+    accounts: &Accounts,
+    verifier: &Verifier,
+) -> Result<PushParts> {
+    let hub = Arc::new(Hub::new(base.store.clone()));
+    let webpush_metrics = Arc::new(WebPushMetrics::default());
+    let web_push = open_web_push(config, &base.store, &base.clock, &base.key).await?;
+    let notifier: Arc<dyn PushNotifier> = match &web_push {
+        Some(web_push) => Arc::new(WithWebPush {
+            hub: hub.clone(),
+            sender: Arc::new(Sender::new(web_push.clone(), webpush_metrics.clone())?),
+        }),
+        None => hub.clone(),
+    };
+    let push = Push::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        config.push.clone(),
+        accounts.clone(),
+        verifier.clone(),
+        notifier,
+    );
+    Ok(PushParts {
+        hub,
+        web_push,
+        webpush_metrics,
+        push,
+    })
+}
+
+/// The email and SMS gateways, the message templates, the outbox and the
+/// one-time codes sent through it.
+fn open_messaging(config: &Config, base: &Base, verifier: &Verifier) -> Result<MessagingParts> {
+    let gateways = Arc::new(Gateways::new(config)?);
+    let templates = Templates::new(config.messaging.templates.as_deref())
+        .map_err(|e| anyhow::anyhow!("email.templates: {e}"))?;
+    let composer: Arc<dyn countersign_domain::ports::Composer> =
+        Arc::new(TemplateComposer(templates));
+    let outbox = Outbox::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        gateways.clone(),
+    );
+    let mut code_policy = config.messaging.codes.clone();
+    code_policy.account_name = config.push.account_name.clone();
+    let codes = Codes::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        outbox.clone(),
+        composer.clone(),
+        verifier.clone(),
+        code_policy,
+    );
+    Ok(MessagingParts {
+        gateways,
+        composer,
+        outbox,
+        codes,
+    })
+}
+
+/// The directory client, when `[directory] url` is set.
+fn open_directory(config: &Config) -> Result<Option<countersign_directory::Directory>> {
+    match &config.directory {
+        Some(d) => Ok(Some(
+            countersign_directory::Directory::new(d.settings.clone())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The self-service portal; with a directory it checks passwords there.
+fn build_portal(
+    config: &Config,
+    base: &Base,
+    messaging: &MessagingParts,
+    verifier: &Verifier,
+    directory: Option<&countersign_directory::Directory>,
+) -> countersign_domain::portal::Portal {
+    let portal = countersign_domain::portal::Portal::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        messaging.outbox.clone(),
+        messaging.composer.clone(),
+        verifier.settings().clone(),
+        config.portal.clone(),
+    );
+    match directory {
+        Some(directory) => portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(
+            directory.clone(),
+        ))),
+        None => portal,
+    }
+}
+
+/// The welcome messages new users get, with a portal link in them.
+fn build_welcome(
+    config: &Config,
+    base: &Base,
+    messaging: &MessagingParts,
+    push: &PushParts,
+    portal: &countersign_domain::portal::Portal,
+) -> Welcome {
+    Welcome::new(
+        base.store.clone(),
+        messaging.outbox.clone(),
+        messaging.composer.clone(),
+        push.push.clone(),
+        welcome_policy(config),
+    )
+    .with_portal(portal.clone())
+}
+
+fn welcome_policy(config: &Config) -> WelcomePolicy {
+    WelcomePolicy {
+        enabled: config.messaging.welcome,
+        attachments: config
+            .messaging
+            .attachments
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        service_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}/", config.listen)),
+        pin: crate::serve::served_pin(config),
+        account_name: config.push.account_name.clone(),
+    }
+}
+
+/// The settings kept in the store, read once now.
+async fn open_settings(
+    config: &Config,
+    base: &Base,
+    verifier: &Verifier,
+) -> Result<countersign_domain::admin::settings::SettingsService> {
+    let settings = countersign_domain::admin::settings::SettingsService::new(
+        base.store.clone(),
+        verifier.settings().clone(),
+        config.stored_settings_defaults(),
+    );
+    settings.refresh().await?;
+    Ok(settings)
 }
 
 /// The VAPID key (made at first start, sealed in `meta`, shared by every

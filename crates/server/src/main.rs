@@ -31,7 +31,7 @@ use crate::cli::{
     AdminCommand, ApiKeyCommand, DeviceCommand, DirectoryCommand, MessageCommand, RadiusCommand,
     SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
-use crate::config::Overrides;
+use crate::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -160,45 +160,58 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The example needs no configuration, so a broken one cannot hide it.
     if let Command::Config(ConfigCommand::Example) = cli.command {
         print!("{}", config::schema::example());
         return Ok(ExitCode::SUCCESS);
     }
+    let config = config::load(&overrides(&cli))?;
+    let out = cli::Output { json: cli.json };
+    match cli.command {
+        Command::Tls(command) => cli::tls(command, &config.data_dir, &out),
+        Command::Health => health::check(&config).await,
+        Command::Doctor => {
+            logging::init("error", config.log_json);
+            doctor::report(config, cli.json).await
+        }
+        command => run_logged(command, config, &out).await,
+    }
+}
+
+/// The global flags as the configuration's last layer; `serve --listen` too.
+fn overrides(cli: &Cli) -> Overrides {
     let listen = match &cli.command {
         Command::Serve { listen } => listen.clone(),
         _ => None,
     };
-    let overrides = Overrides {
+    Overrides {
         config_file: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
         listen,
-    };
-    let config = config::load(&overrides)?;
-    if let Command::Tls(command) = cli.command {
-        return cli::tls(command, &config.data_dir, &cli::Output { json: cli.json });
     }
-    if let Command::Health = cli.command {
-        return health::check(&config).await;
-    }
-    if let Command::Doctor = cli.command {
-        logging::init("error", config.log_json);
-        return doctor::report(config, cli.json).await;
-    }
-    let serving = matches!(cli.command, Command::Serve { .. });
+}
+
+/// The commands that log: `serve` at the configured level, the others only
+/// warnings. Those that do not need the store open run here.
+async fn run_logged(
+    command: Command,
+    config: Config,
+    out: &cli::Output,
+) -> anyhow::Result<ExitCode> {
+    let serving = matches!(command, Command::Serve { .. });
     // The CLI keeps standard error quiet unless something is wrong.
     logging::init(
         if serving { &config.log_level } else { "warn" },
         config.log_json,
     );
-    if let Command::Config(ConfigCommand::Check) = cli.command {
-        println!(
-            "configuration is valid (database: {})",
-            countersign_store::connect::redact(&config.database_url)
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let out = cli::Output { json: cli.json };
-    match cli.command {
+    match command {
+        Command::Config(ConfigCommand::Check) => {
+            println!(
+                "configuration is valid (database: {})",
+                countersign_store::connect::redact(&config.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup {
             file,
             passphrase_file,
@@ -209,7 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 passphrase_file,
                 key_only,
             };
-            return backup::backup(&config, args, &out).await;
+            backup::backup(&config, args, out).await
         }
         Command::Restore {
             file,
@@ -221,24 +234,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 passphrase_file,
                 force,
             };
-            return backup::restore(&config, args, &out).await;
+            backup::restore(&config, args, out).await
         }
-        _ => {}
+        command => run_with_app(command, config, out).await,
     }
+}
+
+/// The commands that work on the opened store (migrated on the way), and
+/// `serve`.
+async fn run_with_app(
+    command: Command,
+    config: Config,
+    out: &cli::Output,
+) -> anyhow::Result<ExitCode> {
     let app = app::App::open(config).await?;
-    match cli.command {
+    match command {
         Command::Serve { .. } => serve::run(app).await.map(|_| ExitCode::SUCCESS),
-        Command::Migrate { status } => cli::migrate(&app, status, &out).await,
-        Command::Apikey(command) => cli::apikey(&app, command, &out).await,
-        Command::Admin(command) => cli::admin(&app, command, &out).await,
-        Command::Settings(command) => cli::settings(&app, command, &out).await,
-        Command::User(command) => cli::user(&app, command, &out).await,
-        Command::Directory(command) => cli::directory(&app, command, &out).await,
-        Command::Token(command) => cli::token(&app, command, &out).await,
-        Command::Message(command) => cli::message(&app, command, &out).await,
-        Command::Device(command) => cli::device(&app, command, &out).await,
-        Command::Radius(command) => cli::radius(&app, command, &out).await,
-        Command::Verify { username, code } => cli::verify(&app, &username, &code, &out).await,
+        Command::Migrate { status } => cli::migrate(&app, status, out).await,
+        Command::Apikey(command) => cli::apikey(&app, command, out).await,
+        Command::Admin(command) => cli::admin(&app, command, out).await,
+        Command::Settings(command) => cli::settings(&app, command, out).await,
+        Command::User(command) => cli::user(&app, command, out).await,
+        Command::Directory(command) => cli::directory(&app, command, out).await,
+        Command::Token(command) => cli::token(&app, command, out).await,
+        Command::Message(command) => cli::message(&app, command, out).await,
+        Command::Device(command) => cli::device(&app, command, out).await,
+        Command::Radius(command) => cli::radius(&app, command, out).await,
+        Command::Verify { username, code } => cli::verify(&app, &username, &code, out).await,
+        // Handled before the store is opened.
         Command::Config(_)
         | Command::Tls(_)
         | Command::Doctor

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use countersign_domain::admin::radius_clients::RadiusClientSpec;
 use countersign_domain::model::radius::{FirstFactor, Flow};
 use countersign_domain::signin::DoorRules;
@@ -23,92 +23,57 @@ pub enum RadiusCommand {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Add a client. A running server picks it up within 5 seconds.
-    Add {
-        #[arg(long)]
-        name: String,
-        /// Its address, or a CIDR block such as 10.0.0.0/24.
-        #[arg(long)]
-        address: String,
-        /// The shared secret (at least 16 characters). Prefer --secret-file: arguments show in `ps`.
-        #[arg(long, conflicts_with = "secret_file")]
-        secret: Option<String>,
-        /// A file holding the shared secret.
-        #[arg(long)]
-        secret_file: Option<PathBuf>,
-        /// otp: the password is the code; challenge: the code is asked for in a second round.
-        #[arg(long, default_value = "otp")]
-        flow: String,
-        /// none: the client checked the password; radius: forward it to --upstream; ldap: bind as the user in [directory].
-        #[arg(long, default_value = "none")]
-        first_factor: String,
-        /// host:port of the upstream RADIUS server (with --first-factor radius).
-        #[arg(long)]
-        upstream: Option<String>,
-        /// A file holding the upstream server's shared secret.
-        #[arg(long)]
-        upstream_secret_file: Option<PathBuf>,
-        /// Accept requests without Message-Authenticator (old equipment; open to BlastRADIUS).
-        #[arg(long)]
-        allow_missing_message_authenticator: bool,
-        /// false: users who are unknown or have no method are let through
-        /// (audited as not_enrolled), for a staged roll-out.
-        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-        require_user_match: bool,
-        /// When a push times out or the user has no device, ask for an OATH code instead of rejecting.
-        #[arg(long)]
-        fallback_otp: bool,
-    },
+    Add(AddArgs),
     List,
     Remove {
         name: String,
     },
 }
 
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    name: String,
+    /// Its address, or a CIDR block such as 10.0.0.0/24.
+    #[arg(long)]
+    address: String,
+    /// The shared secret (at least 16 characters). Prefer --secret-file: arguments show in `ps`.
+    #[arg(long, conflicts_with = "secret_file")]
+    secret: Option<String>,
+    /// A file holding the shared secret.
+    #[arg(long)]
+    secret_file: Option<PathBuf>,
+    /// otp: the password is the code; challenge: the code is asked for in a second round.
+    #[arg(long, default_value = "otp")]
+    flow: String,
+    /// none: the client checked the password; radius: forward it to --upstream; ldap: bind as the user in [directory].
+    #[arg(long, default_value = "none")]
+    first_factor: String,
+    /// host:port of the upstream RADIUS server (with --first-factor radius).
+    #[arg(long)]
+    upstream: Option<String>,
+    /// A file holding the upstream server's shared secret.
+    #[arg(long)]
+    upstream_secret_file: Option<PathBuf>,
+    /// Accept requests without Message-Authenticator (old equipment; open to BlastRADIUS).
+    #[arg(long)]
+    allow_missing_message_authenticator: bool,
+    /// false: users who are unknown or have no method are let through
+    /// (audited as not_enrolled), for a staged roll-out.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    require_user_match: bool,
+    /// When a push times out or the user has no device, ask for an OATH code instead of rejecting.
+    #[arg(long)]
+    fallback_otp: bool,
+}
+
+/// Runs one `radius client` sub-command.
 pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<ExitCode> {
     let RadiusCommand::Client(command) = command;
     let service = &app.radius_clients;
     match command {
-        ClientCommand::Add {
-            name,
-            address,
-            secret,
-            secret_file,
-            flow,
-            first_factor,
-            upstream,
-            upstream_secret_file,
-            allow_missing_message_authenticator,
-            require_user_match,
-            fallback_otp,
-        } => {
-            let secret = match (secret, secret_file) {
-                (Some(secret), _) => secret,
-                (None, Some(file)) => read_secret(&file)?,
-                (None, None) => {
-                    bail!("give the shared secret with --secret-file FILE (or --secret)")
-                }
-            };
-            let spec = RadiusClientSpec {
-                name,
-                address,
-                secret,
-                flow: Flow::parse(&flow)
-                    .with_context(|| format!("--flow '{flow}': use otp or challenge"))?,
-                first_factor: FirstFactor::parse(&first_factor).with_context(|| {
-                    format!("--first-factor '{first_factor}': use none, radius or ldap")
-                })?,
-                upstream,
-                upstream_secret: upstream_secret_file
-                    .as_deref()
-                    .map(read_secret)
-                    .transpose()?,
-                require_message_authenticator: !allow_missing_message_authenticator,
-                rules: DoorRules {
-                    require_user_match,
-                    fallback_otp,
-                },
-            };
-            let added = service.add(spec).await?;
+        ClientCommand::Add(args) => {
+            let added = service.add(client_spec(args)?).await?;
             out.show(&added, || {
                 format!(
                     "RADIUS client '{}' added for {} ({} flow)",
@@ -118,32 +83,7 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
                 )
             });
         }
-        ClientCommand::List => {
-            let clients = service.list().await?;
-            out.show(&clients, || {
-                let mut text = format!(
-                    "{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
-                    "NAME", "ADDRESS", "FLOW", "FIRST", "UPSTREAM", "MESSAGE-AUTH", "RULES"
-                );
-                for c in &clients {
-                    text.push_str(&format!(
-                        "\n{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
-                        c.name,
-                        c.address,
-                        c.flow.as_str(),
-                        c.first_factor.as_str(),
-                        c.upstream.as_deref().unwrap_or("-"),
-                        if c.require_message_authenticator {
-                            "required"
-                        } else {
-                            "optional (unsafe)"
-                        },
-                        rules_text(&c.rules)
-                    ));
-                }
-                text
-            });
-        }
+        ClientCommand::List => list(app, out).await?,
         ClientCommand::Remove { name } => {
             service.remove(&name).await?;
             out.show(&json!({"removed": name}), || {
@@ -152,6 +92,68 @@ pub async fn radius(app: &App, command: RadiusCommand, out: &Output) -> Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Checks the flags and reads the secret files into a client to add.
+fn client_spec(args: AddArgs) -> Result<RadiusClientSpec> {
+    let secret = match (args.secret, args.secret_file) {
+        (Some(secret), _) => secret,
+        (None, Some(file)) => read_secret(&file)?,
+        (None, None) => {
+            bail!("give the shared secret with --secret-file FILE (or --secret)")
+        }
+    };
+    let flow = &args.flow;
+    let first_factor = &args.first_factor;
+    Ok(RadiusClientSpec {
+        name: args.name,
+        address: args.address,
+        secret,
+        flow: Flow::parse(flow)
+            .with_context(|| format!("--flow '{flow}': use otp or challenge"))?,
+        first_factor: FirstFactor::parse(first_factor).with_context(|| {
+            format!("--first-factor '{first_factor}': use none, radius or ldap")
+        })?,
+        upstream: args.upstream,
+        upstream_secret: args
+            .upstream_secret_file
+            .as_deref()
+            .map(read_secret)
+            .transpose()?,
+        require_message_authenticator: !args.allow_missing_message_authenticator,
+        rules: DoorRules {
+            require_user_match: args.require_user_match,
+            fallback_otp: args.fallback_otp,
+        },
+    })
+}
+
+async fn list(app: &App, out: &Output) -> Result<()> {
+    let clients = app.radius_clients.list().await?;
+    out.show(&clients, || {
+        let mut text = format!(
+            "{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
+            "NAME", "ADDRESS", "FLOW", "FIRST", "UPSTREAM", "MESSAGE-AUTH", "RULES"
+        );
+        for c in &clients {
+            text.push_str(&format!(
+                "\n{:<20} {:<20} {:<10} {:<8} {:<22} {:<18} {}",
+                c.name,
+                c.address,
+                c.flow.as_str(),
+                c.first_factor.as_str(),
+                c.upstream.as_deref().unwrap_or("-"),
+                if c.require_message_authenticator {
+                    "required"
+                } else {
+                    "optional (unsafe)"
+                },
+                rules_text(&c.rules)
+            ));
+        }
+        text
+    });
+    Ok(())
 }
 
 fn read_secret(path: &std::path::Path) -> Result<String> {

@@ -1,5 +1,6 @@
 //! `countersign user add|list|show|update|disable|enable|unlock|bypass|delete`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -36,26 +37,7 @@ pub enum UserCommand {
     },
     /// Change profile fields and settings; pass an empty value ("") to clear one.
     #[command(visible_alias = "set")]
-    Update {
-        username: String,
-        #[command(flatten)]
-        profile: Profile,
-        /// Push number matching for this user: on, off, or default (the server's policy).
-        #[arg(long)]
-        push_number_matching: Option<String>,
-        /// PIN on pushes for this user: on, off, or default.
-        #[arg(long)]
-        push_pin: Option<String>,
-        /// The method used when a door names none: otp, yubico, push, sms, sms_reply, email, or default (automatic).
-        #[arg(long)]
-        default_method: Option<String>,
-        /// Comma-separated methods the user may use (e.g. push,otp), or all.
-        #[arg(long)]
-        allowed_methods: Option<String>,
-        /// The language of the user's messages (de, pt-BR), or "" for the default.
-        #[arg(long)]
-        language: Option<String>,
-    },
+    Update(UpdateArgs),
     /// Create or update users from a CSV file of MFA Server's user fields.
     Import(super::user_import::ImportArgs),
     Disable {
@@ -81,18 +63,7 @@ pub enum UserCommand {
         username: String,
     },
     /// One-time bypass: the user's next sign-in within --seconds needs no second factor.
-    Bypass {
-        username: String,
-        /// How long the bypass waits to be used (1 to 86400).
-        #[arg(long, default_value_t = 300)]
-        seconds: i64,
-        /// Why (kept in the audit trail).
-        #[arg(long, required_unless_present = "revoke")]
-        reason: Option<String>,
-        /// Withdraw a bypass that was not used yet.
-        #[arg(long, conflicts_with = "reason")]
-        revoke: bool,
-    },
+    Bypass(BypassArgs),
     /// Make a one-time link that signs the user in to the portal (to set up
     /// their methods and choose a password); prints it. It works once and
     /// expires after `portal.link_days` (default 7).
@@ -116,65 +87,63 @@ pub struct Profile {
     phone: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    username: String,
+    #[command(flatten)]
+    profile: Profile,
+    /// Push number matching for this user: on, off, or default (the server's policy).
+    #[arg(long)]
+    push_number_matching: Option<String>,
+    /// PIN on pushes for this user: on, off, or default.
+    #[arg(long)]
+    push_pin: Option<String>,
+    /// The method used when a door names none: otp, yubico, push, sms, sms_reply, email, or default (automatic).
+    #[arg(long)]
+    default_method: Option<String>,
+    /// Comma-separated methods the user may use (e.g. push,otp), or all.
+    #[arg(long)]
+    allowed_methods: Option<String>,
+    /// The language of the user's messages (de, pt-BR), or "" for the default.
+    #[arg(long)]
+    language: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BypassArgs {
+    username: String,
+    /// How long the bypass waits to be used (1 to 86400).
+    #[arg(long, default_value_t = 300)]
+    seconds: i64,
+    /// Why (kept in the audit trail).
+    #[arg(long, required_unless_present = "revoke")]
+    reason: Option<String>,
+    /// Withdraw a bypass that was not used yet.
+    #[arg(long, conflicts_with = "reason")]
+    revoke: bool,
+}
+
+/// Runs one `user` sub-command. Those that change a user print the user
+/// after; adding or updating one may also send the welcome message.
 pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitCode> {
     let accounts = &app.accounts;
-    let welcomes = matches!(
-        command,
-        UserCommand::Add { .. } | UserCommand::Update { .. }
-    );
-    let shown = match command {
+    let changed = match command {
         UserCommand::Add { username, profile } => {
-            let new = NewUser {
-                username,
-                display_name: profile.display_name,
-                email: profile.email,
-                phone: profile.phone,
-            };
-            accounts.create_user(new).await?
+            let user = add(app, username, profile).await?;
+            app.welcome.consider(&user.username).await?;
+            user
+        }
+        UserCommand::Update(args) => {
+            let user = update(app, args).await?;
+            app.welcome.consider(&user.username).await?;
+            user
         }
         UserCommand::List {
             query,
             limit,
             after,
-        } => {
-            let users = accounts
-                .list_users(UserQuery {
-                    query,
-                    limit,
-                    after,
-                    locked_at: None,
-                })
-                .await?;
-            out.show(&users, || table(&users));
-            return Ok(ExitCode::SUCCESS);
-        }
+        } => return list(app, query, limit, after, out).await,
         UserCommand::Show { username } => accounts.user(&username).await?,
-        UserCommand::Update {
-            username,
-            profile,
-            push_number_matching,
-            push_pin,
-            default_method,
-            allowed_methods,
-            language,
-        } => {
-            let patch = UserPatch {
-                display_name: profile.display_name.map(Some),
-                email: profile.email.map(Some),
-                phone: profile.phone.map(Some),
-                enabled: None,
-                push_number_matching: setting(push_number_matching.as_deref())?,
-                push_pin_required: setting(push_pin.as_deref())?,
-                welcome_email: None,
-                default_method: default_method.as_deref().map(method_setting).transpose()?,
-                allowed_methods: allowed_methods
-                    .as_deref()
-                    .map(methods_setting)
-                    .transpose()?,
-                language: language.map(|l| Some(l).filter(|l| !l.is_empty())),
-            };
-            accounts.update_user(&username, patch).await?
-        }
         UserCommand::Import(args) => return super::user_import::import(app, args, out).await,
         UserCommand::Disable { username } => accounts.set_enabled(&username, false).await?,
         UserCommand::Enable { username } => accounts.set_enabled(&username, true).await?,
@@ -182,62 +151,133 @@ pub async fn user(app: &App, command: UserCommand, out: &Output) -> Result<ExitC
             username,
             pin,
             pin_file,
-        } => {
-            let pin = match (pin, pin_file) {
-                (Some(pin), _) => pin,
-                (None, Some(file)) => std::fs::read_to_string(&file)?.trim().to_string(),
-                (None, None) => anyhow::bail!("give the PIN with --pin-file FILE (or --pin)"),
-            };
-            accounts.set_pin(&username, Some(&pin)).await?;
-            out.show(&json!({"pin_set": username}), || {
-                format!("PIN set for '{username}'")
-            });
-            return Ok(ExitCode::SUCCESS);
-        }
-        UserCommand::ClearPin { username } => {
-            accounts.set_pin(&username, None).await?;
-            out.show(&json!({"pin_cleared": username}), || {
-                format!("PIN removed for '{username}'")
-            });
-            return Ok(ExitCode::SUCCESS);
-        }
+        } => return set_pin(app, &username, pin, pin_file, out).await,
+        UserCommand::ClearPin { username } => return clear_pin(app, &username, out).await,
         UserCommand::Unlock { username } => accounts.unlock(&username).await?,
-        UserCommand::Bypass {
-            username,
-            seconds,
-            reason,
-            revoke,
-        } => match (revoke, reason) {
-            (false, Some(reason)) => accounts.grant_bypass(&username, seconds, &reason).await?,
-            _ => accounts.revoke_bypass(&username).await?,
-        },
-        UserCommand::EnrolLink { username } => {
-            let user = accounts.user(&username).await?;
-            let (url, expires_at) = app.portal.create_link(&user, "cli").await?;
-            let expires = countersign_domain::ports::clock::rfc3339(expires_at);
-            out.show(
-                &json!({"username": user.username, "url": url, "expires_at": expires}),
-                || {
-                    format!(
-                        "{url}\n(works once, until {expires}; send it to {} only)",
-                        user.username
-                    )
-                },
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        UserCommand::Delete { username } => {
-            accounts.delete_user(&username).await?;
-            out.show(&json!({"deleted": username}), || {
-                format!("user '{username}' deleted with their tokens")
-            });
-            return Ok(ExitCode::SUCCESS);
-        }
+        UserCommand::Bypass(args) => bypass(app, args).await?,
+        UserCommand::EnrolLink { username } => return enrol_link(app, &username, out).await,
+        UserCommand::Delete { username } => return delete(app, &username, out).await,
     };
-    if welcomes {
-        app.welcome.consider(&shown.username).await?;
-    }
-    out.show(&shown, || describe(&shown));
+    out.show(&changed, || describe(&changed));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn add(app: &App, username: String, profile: Profile) -> Result<User> {
+    let new = NewUser {
+        username,
+        display_name: profile.display_name,
+        email: profile.email,
+        phone: profile.phone,
+    };
+    Ok(app.accounts.create_user(new).await?)
+}
+
+async fn list(
+    app: &App,
+    query: Option<String>,
+    limit: u32,
+    after: Option<String>,
+    out: &Output,
+) -> Result<ExitCode> {
+    let users = app
+        .accounts
+        .list_users(UserQuery {
+            query,
+            limit,
+            after,
+            locked_at: None,
+        })
+        .await?;
+    out.show(&users, || table(&users));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn update(app: &App, args: UpdateArgs) -> Result<User> {
+    let patch = UserPatch {
+        display_name: args.profile.display_name.map(Some),
+        email: args.profile.email.map(Some),
+        phone: args.profile.phone.map(Some),
+        enabled: None,
+        push_number_matching: setting(args.push_number_matching.as_deref())?,
+        push_pin_required: setting(args.push_pin.as_deref())?,
+        welcome_email: None,
+        default_method: args
+            .default_method
+            .as_deref()
+            .map(method_setting)
+            .transpose()?,
+        allowed_methods: args
+            .allowed_methods
+            .as_deref()
+            .map(methods_setting)
+            .transpose()?,
+        language: args.language.map(|l| Some(l).filter(|l| !l.is_empty())),
+    };
+    Ok(app.accounts.update_user(&args.username, patch).await?)
+}
+
+/// The PIN comes from `--pin`, or else from `--pin-file` (trimmed).
+async fn set_pin(
+    app: &App,
+    username: &str,
+    pin: Option<String>,
+    pin_file: Option<PathBuf>,
+    out: &Output,
+) -> Result<ExitCode> {
+    let pin = match (pin, pin_file) {
+        (Some(pin), _) => pin,
+        (None, Some(file)) => std::fs::read_to_string(&file)?.trim().to_string(),
+        (None, None) => anyhow::bail!("give the PIN with --pin-file FILE (or --pin)"),
+    };
+    app.accounts.set_pin(username, Some(&pin)).await?;
+    out.show(&json!({"pin_set": username}), || {
+        format!("PIN set for '{username}'")
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn clear_pin(app: &App, username: &str, out: &Output) -> Result<ExitCode> {
+    app.accounts.set_pin(username, None).await?;
+    out.show(&json!({"pin_cleared": username}), || {
+        format!("PIN removed for '{username}'")
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Grants a bypass with its reason, or withdraws one with `--revoke`.
+async fn bypass(app: &App, args: BypassArgs) -> Result<User> {
+    let accounts = &app.accounts;
+    Ok(match (args.revoke, args.reason) {
+        (false, Some(reason)) => {
+            accounts
+                .grant_bypass(&args.username, args.seconds, &reason)
+                .await?
+        }
+        _ => accounts.revoke_bypass(&args.username).await?,
+    })
+}
+
+async fn enrol_link(app: &App, username: &str, out: &Output) -> Result<ExitCode> {
+    let user = app.accounts.user(username).await?;
+    let (url, expires_at) = app.portal.create_link(&user, "cli").await?;
+    let expires = rfc3339(expires_at);
+    out.show(
+        &json!({"username": user.username, "url": url, "expires_at": expires}),
+        || {
+            format!(
+                "{url}\n(works once, until {expires}; send it to {} only)",
+                user.username
+            )
+        },
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete(app: &App, username: &str, out: &Output) -> Result<ExitCode> {
+    app.accounts.delete_user(username).await?;
+    out.show(&json!({"deleted": username}), || {
+        format!("user '{username}' deleted with their tokens")
+    });
     Ok(ExitCode::SUCCESS)
 }
 

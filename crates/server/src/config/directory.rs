@@ -6,7 +6,7 @@ use std::time::Duration;
 use countersign_directory::{Attributes, DirectoryKind, DirectorySettings};
 use countersign_domain::sync::directory::{OnRemoval, SyncPolicy};
 
-use super::load::Reader;
+use super::reader::Reader;
 use super::DirectoryConfig;
 
 pub fn load(r: &mut Reader) -> Option<DirectoryConfig> {

@@ -7,7 +7,7 @@ use countersign_domain::model::net::IpNet;
 use countersign_domain::signin::DoorRules;
 use toml::Value;
 
-use super::load::Reader;
+use super::reader::Reader;
 
 /// How clients reach the proxy securely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

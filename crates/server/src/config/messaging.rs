@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use countersign_domain::methods::codes::CodePolicy;
 use countersign_messaging::{HttpGatewayConfig, KannelConfig, SmsConfig, SmtpConfig, SmtpTls};
 
-use super::load::Reader;
+use super::reader::Reader;
 
 #[derive(Debug, Clone)]
 pub struct MessagingConfig {

@@ -2,11 +2,16 @@
 //! then by command-line flags. Every problem is reported at once.
 
 mod directory;
+mod http;
 mod ldap;
 mod load;
 mod messaging;
+mod portal;
+mod push;
 mod radius_clients;
+mod reader;
 pub mod schema;
+mod typed;
 
 use std::path::PathBuf;
 

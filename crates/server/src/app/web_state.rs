@@ -1,0 +1,62 @@
+//! The state the HTTP doors (API, console, portal) share, from the App.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use countersign_domain::metrics::MetricsSource;
+
+use super::App;
+
+impl App {
+    /// The HTTP doors' state; `metrics` are other doors' metrics for `/metrics`.
+    pub fn web_state(
+        &self,
+        metrics: Vec<Arc<dyn MetricsSource>>,
+        tls_pin: Option<String>,
+    ) -> countersign_web::AppState {
+        countersign_web::AppState::new(countersign_web::Services {
+            accounts: self.accounts.clone(),
+            verifier: self.verifier.clone(),
+            signin: self.signin.clone(),
+            api_keys: self.api_keys.clone(),
+            store: self.store.clone(),
+            issuer: self.config.issuer.clone(),
+            started: Instant::now(),
+            metrics,
+            push: self.push.clone(),
+            outbox: self.outbox.clone(),
+            codes: self.codes.clone(),
+            welcome: self.welcome.clone(),
+            inbound_secret: self.config.messaging.inbound_secret.clone(),
+            hub: self.hub.clone(),
+            web_push: self.web_push.clone(),
+            public_url: self.config.public_url.clone(),
+            tls_pin,
+            diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
+            admins: countersign_domain::admin::admins::Admins::new(
+                self.store.clone(),
+                self.clock.clone(),
+            ),
+            sessions: self.sessions.clone(),
+            portal: self.portal.clone(),
+            portal_pages: self.portal_pages.clone(),
+            directory_sync: self.config.directory.as_ref().map(|d| {
+                Arc::new(crate::directory::Runner::new(self, d))
+                    as Arc<dyn countersign_domain::ports::SyncTrigger>
+            }),
+            settings: self.settings.clone(),
+            server_settings: Arc::new(self.config.server_settings()),
+            pool: self.pool.clone(),
+            radius_clients: self.radius_clients.clone(),
+            doctor_cache: Arc::default(),
+            proxy: Arc::new(countersign_web::proxy::ProxyPolicy {
+                // Forwarded headers count only in proxy mode.
+                trusted: if self.config.behind_proxy {
+                    self.config.trusted_proxies.clone()
+                } else {
+                    Vec::new()
+                },
+            }),
+        })
+    }
+}
