@@ -103,6 +103,7 @@ impl App {
         let push = open_push(&config, &base, &accounts, &verifier).await?;
         let messaging = open_messaging(&config, &base, &verifier)?;
         let signin = SignIn::new(
+            base.store.clone(),
             verifier.clone(),
             push.push.clone(),
             messaging.codes.clone(),

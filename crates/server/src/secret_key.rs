@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use countersign_domain::{SecretKey, Store};
+use countersign_domain::{MetaStore, SecretKey};
 
 use crate::config::Config;
 
@@ -94,7 +94,7 @@ pub fn decode(text: &str) -> Result<SecretKey> {
 }
 
 /// Stores a check value on first use; later, refuses a key that cannot open it.
-pub async fn check_against_store(key: &SecretKey, store: &dyn Store) -> Result<()> {
+pub async fn check_against_store(key: &SecretKey, store: &dyn MetaStore) -> Result<()> {
     let sealed = key.seal("meta", "key_check", "value", CHECK_PLAIN);
     let stored = store.put_meta_once("key_check", &sealed).await?;
     if opens(key, &stored) {
@@ -108,7 +108,7 @@ pub async fn check_against_store(key: &SecretKey, store: &dyn Store) -> Result<(
 }
 
 /// Whether the key opens the database's check value (true when there is none yet).
-pub async fn matches_store(key: &SecretKey, store: &dyn Store) -> Result<bool> {
+pub async fn matches_store(key: &SecretKey, store: &dyn MetaStore) -> Result<bool> {
     Ok(match store.get_meta("key_check").await? {
         Some(stored) => opens(key, &stored),
         None => true,

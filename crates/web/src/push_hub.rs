@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use countersign_domain::model::push::{Device, PushTransaction};
 use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::ports::PushNotifier;
-use countersign_domain::Store;
+use countersign_domain::PushStore;
 use serde_json::json;
 
 pub use streams::Subscription;
@@ -23,13 +23,13 @@ const NOTIFY_LIMIT: usize = 7_000;
 
 pub struct Hub {
     node: String,
-    store: Arc<dyn Store>,
+    store: Arc<dyn PushStore>,
     streams: Arc<streams::Streams>,
     waiters: Arc<waiters::Waiters>,
 }
 
 impl Hub {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn PushStore>) -> Self {
         Self {
             node: countersign_domain::model::ids::random_text(12),
             store,

@@ -12,7 +12,7 @@ use crate::model::ids::new_id;
 use crate::model::token::{StoredToken, Token};
 use crate::model::user::{self, NewUser, User, UserPatch, UserQuery};
 use crate::ports::clock::Clock;
-use crate::ports::Store;
+use crate::ports::AccountsPorts;
 
 pub use crate::model::token_spec::TokenSpec;
 
@@ -28,7 +28,7 @@ pub struct Enrolment {
 
 #[derive(Clone)]
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AccountsPorts>,
     clock: Arc<dyn Clock>,
     key: SecretKey,
     issuer: String,
@@ -36,7 +36,7 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn AccountsPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         issuer: String,

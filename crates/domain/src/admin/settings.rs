@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use serde::{Deserialize, Serialize};
 
 use crate::model::error::DomainError;
-use crate::ports::Store;
+use crate::ports::MetaStore;
 
 /// The meta key the settings are stored under (JSON).
 const META_KEY: &str = "settings.policy";
@@ -241,14 +241,14 @@ impl SettingsHandle {
 /// Reading and saving the stored settings.
 #[derive(Clone)]
 pub struct SettingsService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn MetaStore>,
     live: SettingsHandle,
     defaults: Settings,
 }
 
 impl SettingsService {
     /// `defaults` come from the configuration file (used until a save).
-    pub fn new(store: Arc<dyn Store>, live: SettingsHandle, defaults: Settings) -> Self {
+    pub fn new(store: Arc<dyn MetaStore>, live: SettingsHandle, defaults: Settings) -> Self {
         Self {
             store,
             live,

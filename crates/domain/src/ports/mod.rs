@@ -6,6 +6,7 @@
 pub mod admins;
 pub mod apikeys;
 pub mod audit;
+pub mod bundles;
 pub mod clock;
 pub mod codes;
 pub mod decision;
@@ -32,6 +33,10 @@ pub use crate::model::user::FailureState;
 pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::AuditStore;
+pub use bundles::{
+    AccountsPorts, CodesPorts, DirectorySyncPorts, PushPorts, SignInPorts, VerifierPorts,
+    WebPushPorts, WelcomePorts,
+};
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
 pub use directory::{DirectoryStore, SyncTrigger};
@@ -74,6 +79,14 @@ pub trait Store:
     + WelcomeStore
     + PoolStore
     + DecisionStore
+    + AccountsPorts
+    + VerifierPorts
+    + SignInPorts
+    + CodesPorts
+    + PushPorts
+    + WebPushPorts
+    + DirectorySyncPorts
+    + WelcomePorts
     + Send
     + Sync
 {

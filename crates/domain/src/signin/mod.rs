@@ -35,7 +35,7 @@ use std::sync::Arc;
 use crate::methods::codes::Codes;
 use crate::methods::push::Push;
 use crate::ports::clock::Clock;
-use crate::ports::Store;
+use crate::ports::SignInPorts;
 use crate::signin::verifier::Verifier;
 
 pub use crate::model::door::DoorRules;
@@ -63,7 +63,7 @@ impl Default for SignInPolicy {
 /// The one engine behind every door.
 #[derive(Clone)]
 pub struct SignIn {
-    store: Arc<dyn Store>,
+    store: Arc<dyn SignInPorts>,
     clock: Arc<dyn Clock>,
     verifier: Verifier,
     push: Push,
@@ -73,6 +73,7 @@ pub struct SignIn {
 
 impl SignIn {
     pub fn new(
+        store: Arc<dyn SignInPorts>,
         verifier: Verifier,
         push: Push,
         codes: Codes,
@@ -80,7 +81,7 @@ impl SignIn {
         policy: SignInPolicy,
     ) -> Self {
         Self {
-            store: push.store().clone(),
+            store,
             clock: push.clock().clone(),
             verifier,
             push,

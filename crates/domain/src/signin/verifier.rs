@@ -18,7 +18,7 @@ use crate::model::reason::Reason;
 use crate::model::token::StoredToken;
 use crate::model::user::User;
 use crate::ports::clock::Clock;
-use crate::ports::Store;
+use crate::ports::VerifierPorts;
 use crate::signin::matching::{self, Match, Window};
 
 /// The rules of verification, from the `[verify]` configuration section.
@@ -80,7 +80,7 @@ impl Outcome {
 
 #[derive(Clone)]
 pub struct Verifier {
-    store: Arc<dyn Store>,
+    store: Arc<dyn VerifierPorts>,
     clock: Arc<dyn Clock>,
     key: SecretKey,
     policy: VerifyPolicy,
@@ -91,7 +91,7 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn VerifierPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         policy: VerifyPolicy,

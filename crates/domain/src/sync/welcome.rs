@@ -21,7 +21,7 @@ use crate::model::portal::EnrolmentLinkRow;
 use crate::model::push::Activation;
 use crate::model::user::User;
 use crate::ports::Composer;
-use crate::ports::Store;
+use crate::ports::WelcomePorts;
 
 #[derive(Debug, Clone, Default)]
 pub struct WelcomePolicy {
@@ -54,7 +54,7 @@ struct Made {
 
 #[derive(Clone)]
 pub struct Welcome {
-    store: Arc<dyn Store>,
+    store: Arc<dyn WelcomePorts>,
     outbox: Outbox,
     composer: Arc<dyn Composer>,
     push: Push,
@@ -65,7 +65,7 @@ pub struct Welcome {
 
 impl Welcome {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn WelcomePorts>,
         outbox: Outbox,
         composer: Arc<dyn Composer>,
         push: Push,

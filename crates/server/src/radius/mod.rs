@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use countersign_domain::admin::radius_clients::RadiusClient;
-use countersign_domain::{Clock, SignIn, Store};
+use countersign_domain::{Clock, RadiusStore, SignIn};
 use countersign_radius::{
     encode_response, verify_request_message_authenticator, Code, MessageAuth, Packet,
 };
@@ -37,7 +37,7 @@ const REFRESH: Duration = Duration::from_secs(5);
 
 pub struct Context {
     signin: SignIn,
-    store: Arc<dyn Store>,
+    store: Arc<dyn RadiusStore>,
     clock: Arc<dyn Clock>,
     registry: Registry,
     dedup: Dedup,

@@ -21,8 +21,8 @@ use crate::model::messages::{mask_email, mask_phone, MessageContent, MessageKind
 use crate::model::reason::Reason;
 use crate::model::user::User;
 use crate::ports::clock::Clock;
+use crate::ports::CodesPorts;
 use crate::ports::Composer;
-use crate::ports::Store;
 use crate::signin::verifier::{Entry, Verifier};
 
 /// A text or an email carrying a code, from the templates `{stem}_sms.txt`
@@ -100,7 +100,7 @@ pub enum CodeStart {
 
 #[derive(Clone)]
 pub struct Codes {
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn CodesPorts>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) key: SecretKey,
     pub(crate) outbox: Outbox,
@@ -111,7 +111,7 @@ pub struct Codes {
 
 impl Codes {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn CodesPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         outbox: Outbox,

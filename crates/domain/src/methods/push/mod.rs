@@ -21,12 +21,12 @@ use crate::model::reason::Reason;
 use crate::model::user::User;
 use crate::ports::clock::Clock;
 use crate::ports::PushNotifier;
-use crate::ports::Store;
+use crate::ports::PushPorts;
 use crate::signin::verifier::{Entry, Verifier};
 
 #[derive(Clone)]
 pub struct Push {
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn PushPorts>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) key: SecretKey,
     pub(crate) policy: PushPolicy,
@@ -80,7 +80,7 @@ impl From<crate::StoreError> for AnswerError {
 
 impl Push {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn PushPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         policy: PushPolicy,
@@ -378,7 +378,7 @@ impl Push {
         &self.clock
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub fn store(&self) -> &Arc<dyn PushPorts> {
         &self.store
     }
 }

@@ -12,7 +12,7 @@ use crate::crypto::SecretKey;
 use crate::model::push::{Device, PushTransaction};
 use crate::model::webpush::StoredSubscription;
 use crate::ports::clock::Clock;
-use crate::ports::Store;
+use crate::ports::WebPushPorts;
 use crate::DomainError;
 
 /// Where the sealed VAPID key lives in `meta`.
@@ -56,7 +56,7 @@ pub struct Message {
 
 #[derive(Clone)]
 pub struct WebPush {
-    store: Arc<dyn Store>,
+    store: Arc<dyn WebPushPorts>,
     clock: Arc<dyn Clock>,
     key: SecretKey,
     vapid: Arc<VapidKey>,
@@ -67,7 +67,7 @@ impl WebPush {
     /// Loads the VAPID key, or makes it at first start. `put_meta_once`
     /// keeps the first node's key, so every node signs with the same one.
     pub async fn open(
-        store: Arc<dyn Store>,
+        store: Arc<dyn WebPushPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         policy: WebPushPolicy,

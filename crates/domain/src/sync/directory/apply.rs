@@ -8,7 +8,7 @@ use super::{OnRemoval, Step};
 use crate::model::directory::{DirUser, DirectoryLink, DirectoryWrite, SyncReport};
 use crate::model::ids::new_id;
 use crate::model::user::User;
-use crate::ports::Store;
+use crate::ports::DirectorySyncPorts;
 
 use crate::model::directory::Change;
 
@@ -121,7 +121,12 @@ impl Pending {
 
     /// Writes the batch in one transaction, or (when that fails) each user
     /// on their own; errors go to `errors` with the user's name.
-    pub(super) async fn flush(&mut self, store: &dyn Store, now: i64, errors: &mut Vec<String>) {
+    pub(super) async fn flush(
+        &mut self,
+        store: &dyn DirectorySyncPorts,
+        now: i64,
+        errors: &mut Vec<String>,
+    ) {
         if self.writes.is_empty() {
             return;
         }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::error::DomainError;
 use crate::model::user::{self, User, UserQuery, MAX_PAGE};
 use crate::ports::clock::Clock;
-use crate::ports::Store;
+use crate::ports::{DirectorySyncPorts, MetaStore};
 
 mod apply;
 
@@ -59,7 +59,7 @@ pub const SYNC_LEASE: &str = "directory.sync";
 
 #[derive(Clone)]
 pub struct DirectorySync {
-    store: Arc<dyn Store>,
+    store: Arc<dyn DirectorySyncPorts>,
     clock: Arc<dyn Clock>,
     policy: SyncPolicy,
 }
@@ -80,7 +80,11 @@ enum Step {
 }
 
 impl DirectorySync {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: SyncPolicy) -> Self {
+    pub fn new(
+        store: Arc<dyn DirectorySyncPorts>,
+        clock: Arc<dyn Clock>,
+        policy: SyncPolicy,
+    ) -> Self {
         Self {
             store,
             clock,
@@ -98,7 +102,7 @@ impl DirectorySync {
     }
 
     /// The last run's summary from `store` (the API's status).
-    pub async fn read_last_run(store: &dyn Store) -> Result<Option<SyncReport>, DomainError> {
+    pub async fn read_last_run(store: &dyn MetaStore) -> Result<Option<SyncReport>, DomainError> {
         let stored = store.get_meta(LAST_RUN_KEY).await?;
         Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
     }

@@ -1,0 +1,52 @@
+//! The ports each service uses, named once. A service holds one of these
+//! (or a single port) instead of the whole [`Store`](super::Store), so what
+//! it can touch is written in its type. Each bundle is implemented for every
+//! type that has its ports, and is a supertrait of `Store`: the composition
+//! root's `Arc<dyn Store>` converts to any of them.
+
+use super::{
+    AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PushStore, TokenStore,
+    UserStore, WebPushStore, WelcomeStore,
+};
+
+macro_rules! bundle {
+    ($(#[$doc:meta])* $name:ident: $($port:ident),+) => {
+        $(#[$doc])*
+        pub trait $name: $($port+)* Send + Sync {}
+        impl<T: $($port+)* Send + Sync + ?Sized> $name for T {}
+    };
+}
+
+bundle!(
+    /// `Accounts`: users and their tokens.
+    AccountsPorts: UserStore, TokenStore
+);
+bundle!(
+    /// The OATH `Verifier`: the user, their tokens and the one decision write.
+    VerifierPorts: UserStore, TokenStore, DecisionStore
+);
+bundle!(
+    /// The sign-in engine: what the verifier uses, plus push transactions
+    /// and the audit trail.
+    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore
+);
+bundle!(
+    /// `Codes` (SMS, email, two-way SMS): challenges and the users they go to.
+    CodesPorts: CodeStore, UserStore
+);
+bundle!(
+    /// `Push`: devices, activations and transactions, and their users.
+    PushPorts: PushStore, UserStore
+);
+bundle!(
+    /// `WebPush`: subscriptions, the devices they belong to and the VAPID key.
+    WebPushPorts: WebPushStore, PushStore, MetaStore
+);
+bundle!(
+    /// `DirectorySync`: users, their directory links and the last run's report.
+    DirectorySyncPorts: DirectoryStore, UserStore, MetaStore
+);
+bundle!(
+    /// `Welcome`: the rows of a welcome email and what decides who gets one.
+    WelcomePorts: WelcomeStore, UserStore, TokenStore, PushStore
+);
