@@ -13,19 +13,19 @@ mod codes;
 mod cpu;
 #[allow(dead_code)]
 mod loopback;
+mod radius_options;
 mod radius_report;
 mod setup;
 #[allow(dead_code)]
 mod tally;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
 use countersign_radius::{attr, encode_access_request, verify_response, Attribute, Code, Packet};
 use rand::rngs::StdRng;
@@ -35,133 +35,9 @@ use tokio::time::Instant;
 
 use crate::client::{Answer, Api};
 use crate::codes::{send_wrong, BenchUser};
+use crate::radius_options::Options;
 use crate::radius_report::{diff, server_drops, RadiusReport, Setting};
 use crate::tally::Tally;
-
-/// Sends OTP Access-Requests to a Countersign RADIUS listener on this
-/// machine and prints throughput and latency. The server must know
-/// 127.0.0.1 as an otp-flow client with --secret:
-/// `countersign radius client add --name bench --address 127.0.0.1 --secret-file F`.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "radius-load", version)]
-struct Options {
-    /// The RADIUS listener (COUNTERSIGN_RADIUS_LISTEN); loopback only.
-    #[arg(long, default_value = "127.0.0.1:1812")]
-    radius: SocketAddr,
-    /// The shared secret of the client 127.0.0.1.
-    #[arg(long, env = "COUNTERSIGN_BENCH_RADIUS_SECRET", hide_env_values = true)]
-    secret: String,
-    /// Base URL of the HTTP API, to create the users (--setup) or read their counters.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    /// API key with the admin scope.
-    #[arg(long, env = "COUNTERSIGN_API_KEY", hide_env_values = true)]
-    api_key: String,
-    /// Number of bench users (each with an HOTP token); workers own disjoint shares.
-    #[arg(long, default_value_t = 1000)]
-    users: usize,
-    /// Requests in flight at once: one per worker, each with its own UDP socket.
-    #[arg(long, default_value_t = 32)]
-    concurrency: usize,
-    /// Stop after this many seconds [default: 10 unless --requests is given].
-    #[arg(long)]
-    duration: Option<f64>,
-    /// Stop after this many requests.
-    #[arg(long)]
-    requests: Option<u64>,
-    /// Share of requests sent with a wrong code, 0.0 to 1.0 (never more than
-    /// --max-invalid-streak in a row per user, so nobody locks out).
-    #[arg(long, default_value_t = 0.1)]
-    invalid_ratio: f64,
-    #[arg(long, default_value_t = 5)]
-    max_invalid_streak: u32,
-    /// Fixed offered load in requests per second (open loop; latency counts
-    /// from each request's due time). Without it: closed loop.
-    #[arg(long)]
-    rate: Option<f64>,
-    /// Create the users and their tokens through the admin API first.
-    #[arg(long)]
-    setup: bool,
-    /// Users are bench-<run id>-<i>; without --setup, reuses an earlier run's users.
-    #[arg(long)]
-    run_id: Option<String>,
-    /// Threads of the load generator's runtime.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Seconds to wait for an answer before counting a timeout (no retransmission).
-    #[arg(long, default_value_t = 2.0)]
-    timeout: f64,
-    #[arg(long, default_value_t = 8)]
-    setup_concurrency: usize,
-    /// Process id of the server, to report the CPU time it used (Linux).
-    #[arg(long)]
-    server_pid: Option<u32>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
-    #[arg(long)]
-    json_file: Option<PathBuf>,
-}
-
-impl Options {
-    fn validate(&self) -> Result<()> {
-        let problems: Vec<&str> = [
-            (
-                !self.radius.ip().is_loopback(),
-                "--radius must be a loopback address: the load generator never targets other hosts",
-            ),
-            (self.secret.is_empty(), "--secret may not be empty"),
-            (
-                self.users == 0 || self.users > 1_000_000,
-                "--users must be 1 to 1000000",
-            ),
-            (
-                self.concurrency == 0 || self.concurrency > 4096,
-                "--concurrency must be 1 to 4096",
-            ),
-            (
-                self.concurrency > self.users,
-                "--concurrency may not exceed --users: each worker needs users of its own",
-            ),
-            (
-                self.duration.is_some_and(|d| !(d > 0.0 && d <= 3600.0)),
-                "--duration must be above 0 and at most 3600",
-            ),
-            (self.requests == Some(0), "--requests must be at least 1"),
-            (
-                !(0.0..=1.0).contains(&self.invalid_ratio),
-                "--invalid-ratio must be 0.0 to 1.0",
-            ),
-            (
-                self.rate.is_some_and(|r| !(r > 0.0 && r <= 1e6)),
-                "--rate must be above 0 and at most 1000000",
-            ),
-            (
-                self.threads == 0 || self.threads > 64,
-                "--threads must be 1 to 64",
-            ),
-            (
-                !(self.timeout > 0.0 && self.timeout <= 60.0),
-                "--timeout must be above 0 and at most 60",
-            ),
-            (
-                self.setup_concurrency == 0 || self.setup_concurrency > 256,
-                "--setup-concurrency must be 1 to 256",
-            ),
-            (
-                !self.setup && self.run_id.is_none(),
-                "give --setup to create users, or --run-id of an earlier --setup run",
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(bad, problem)| bad.then_some(problem))
-        .collect();
-        if !problems.is_empty() {
-            bail!("invalid options:\n  {}", problems.join("\n  "));
-        }
-        Ok(())
-    }
-}
 
 fn main() -> ExitCode {
     let options = Options::parse();

@@ -25,81 +25,100 @@ pub(super) fn record(
     report: &mut SyncReport,
 ) -> (String, DirectoryWrite) {
     match step {
-        Step::Add(entry) => {
-            report.added += 1;
-            report.changes.push(Change {
-                username: entry.username.clone(),
-                action: "add",
-                detail: entry.dn.clone(),
-            });
-            let mut user = User::blank(new_id("usr"), entry.username.clone(), now);
-            fill(&mut user, &entry);
-            let link = link_of(&user, entry);
-            (user.username.clone(), DirectoryWrite::Add { user, link })
-        }
+        Step::Add(entry) => record_add(entry, now, report),
         Step::Update {
-            mut user,
+            user,
             entry,
             link,
             what,
-        } => {
-            report.updated += 1;
-            let action = if what.contains(&"disabled") {
-                "disable"
-            } else if what.contains(&"enabled") {
-                "enable"
-            } else {
-                "update"
-            };
-            if action == "disable" {
-                report.disabled += 1;
-            }
-            report.changes.push(Change {
-                username: entry.username.clone(),
-                action,
-                detail: what.join(", "),
-            });
-            let rename = what.contains(&"username");
-            let was_disabled_by_sync = link.as_ref().is_some_and(|l| l.disabled_by_sync);
-            // Enabled again only when the sync was what disabled them.
-            let enabled = entry.enabled && (user.enabled || was_disabled_by_sync);
-            fill(&mut user, &entry);
-            user.username = entry.username.clone();
-            user.enabled = enabled;
-            user.updated_at = now;
-            let link = link_of(&user, entry);
-            let name = user.username.clone();
-            (name, DirectoryWrite::Update { user, rename, link })
-        }
-        Step::Leave { mut user, link } => {
-            let remove = on_removal == OnRemoval::Remove;
-            match remove {
-                true => report.removed += 1,
-                false => report.disabled += 1,
-            }
-            report.changes.push(Change {
-                username: user.username.clone(),
-                action: if remove { "remove" } else { "disable" },
-                detail: "no longer in the directory or the group".into(),
-            });
-            let name = user.username.clone();
-            if remove {
-                return (name, DirectoryWrite::Remove { user_id: user.id });
-            }
-            user.enabled = false;
-            user.updated_at = now;
-            let link = DirectoryLink {
-                disabled_by_sync: true,
-                ..link
-            };
-            let write = DirectoryWrite::Update {
-                user,
-                rename: false,
-                link,
-            };
-            (name, write)
-        }
+        } => record_update(user, entry, link, &what, now, report),
+        Step::Leave { user, link } => record_leave(user, link, on_removal, now, report),
     }
+}
+
+fn record_add(entry: DirUser, now: i64, report: &mut SyncReport) -> (String, DirectoryWrite) {
+    report.added += 1;
+    report.changes.push(Change {
+        username: entry.username.clone(),
+        action: "add",
+        detail: entry.dn.clone(),
+    });
+    let mut user = User::blank(new_id("usr"), entry.username.clone(), now);
+    fill(&mut user, &entry);
+    let link = link_of(&user, entry);
+    (user.username.clone(), DirectoryWrite::Add { user, link })
+}
+
+fn record_update(
+    mut user: User,
+    entry: DirUser,
+    link: Option<DirectoryLink>,
+    what: &[&'static str],
+    now: i64,
+    report: &mut SyncReport,
+) -> (String, DirectoryWrite) {
+    report.updated += 1;
+    let action = if what.contains(&"disabled") {
+        "disable"
+    } else if what.contains(&"enabled") {
+        "enable"
+    } else {
+        "update"
+    };
+    if action == "disable" {
+        report.disabled += 1;
+    }
+    report.changes.push(Change {
+        username: entry.username.clone(),
+        action,
+        detail: what.join(", "),
+    });
+    let rename = what.contains(&"username");
+    let was_disabled_by_sync = link.as_ref().is_some_and(|l| l.disabled_by_sync);
+    // Enabled again only when the sync was what disabled them.
+    let enabled = entry.enabled && (user.enabled || was_disabled_by_sync);
+    fill(&mut user, &entry);
+    user.username = entry.username.clone();
+    user.enabled = enabled;
+    user.updated_at = now;
+    let link = link_of(&user, entry);
+    let name = user.username.clone();
+    (name, DirectoryWrite::Update { user, rename, link })
+}
+
+fn record_leave(
+    mut user: User,
+    link: DirectoryLink,
+    on_removal: OnRemoval,
+    now: i64,
+    report: &mut SyncReport,
+) -> (String, DirectoryWrite) {
+    let remove = on_removal == OnRemoval::Remove;
+    match remove {
+        true => report.removed += 1,
+        false => report.disabled += 1,
+    }
+    report.changes.push(Change {
+        username: user.username.clone(),
+        action: if remove { "remove" } else { "disable" },
+        detail: "no longer in the directory or the group".into(),
+    });
+    let name = user.username.clone();
+    if remove {
+        return (name, DirectoryWrite::Remove { user_id: user.id });
+    }
+    user.enabled = false;
+    user.updated_at = now;
+    let link = DirectoryLink {
+        disabled_by_sync: true,
+        ..link
+    };
+    let write = DirectoryWrite::Update {
+        user,
+        rename: false,
+        link,
+    };
+    (name, write)
 }
 
 /// Writes waiting for their batch, and the usernames their errors name.
