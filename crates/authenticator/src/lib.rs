@@ -56,7 +56,7 @@ pub fn answer_body(
 ) -> AnswerBody {
     AnswerBody {
         answer,
-        number,
+        number: number.map(i64::from),
         pin_proof: pin.map(|pin| user_pin::pin_proof(pin, request_id)),
     }
 }

@@ -1,18 +1,14 @@
 //! The device key (ECDSA P-256) and the signature every `/device/v1` call
-//! after activation carries, over
-//! `METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nHEX(SHA-256(BODY))`.
+//! after activation carries, over the canonical text of
+//! `countersign_device_proto::canonical_string`.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use countersign_device_proto::{
+    canonical_string, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-use sha2::{Digest, Sha256};
-
-/// Header names of a signed request.
-pub const HEADER_DEVICE: &str = "X-Countersign-Device";
-pub const HEADER_TIMESTAMP: &str = "X-Countersign-Timestamp";
-pub const HEADER_NONCE: &str = "X-Countersign-Nonce";
-pub const HEADER_SIGNATURE: &str = "X-Countersign-Signature";
 
 /// What can go wrong with the device key.
 #[derive(Debug, thiserror::Error)]
@@ -96,17 +92,13 @@ impl DeviceKey {
         req: &RequestToSign<'_>,
     ) -> Result<Vec<(&'static str, String)>, KeyError> {
         let nonce = self.nonce()?;
-        let text = canonical_string(
-            req.method,
-            req.path_and_query,
-            req.timestamp,
-            &nonce,
-            req.body,
-        );
+        // The header carries the very text that was signed.
+        let timestamp = req.timestamp.to_string();
+        let text = canonical_string(req.method, req.path_and_query, &timestamp, &nonce, req.body);
         let signature = self.sign_base64(text.as_bytes())?;
         Ok(vec![
             (HEADER_DEVICE, device_id.to_owned()),
-            (HEADER_TIMESTAMP, req.timestamp.to_string()),
+            (HEADER_TIMESTAMP, timestamp),
             (HEADER_NONCE, nonce),
             (HEADER_SIGNATURE, signature),
         ])
@@ -115,36 +107,11 @@ impl DeviceKey {
 
 /// The parts of a request that the signature covers (with the nonce).
 pub struct RequestToSign<'a> {
+    /// As on the request line: upper case.
     pub method: &'a str,
     pub path_and_query: &'a str,
     pub timestamp: u64,
     pub body: &'a [u8],
-}
-
-/// Lower-case hex of SHA-256(body).
-pub fn body_hash_hex(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The UTF-8 text that is signed.
-pub fn canonical_string(
-    method: &str,
-    path_and_query: &str,
-    timestamp: u64,
-    nonce: &str,
-    body: &[u8],
-) -> String {
-    format!(
-        "{}\n{}\n{}\n{}\n{}",
-        method.to_ascii_uppercase(),
-        path_and_query,
-        timestamp,
-        nonce,
-        body_hash_hex(body)
-    )
 }
 
 #[cfg(test)]

@@ -36,28 +36,9 @@ pub struct Store {
     pub pin_required: bool,
 }
 
-/// The TOTP seed the server gave for offline codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OathSeed {
-    /// Base32.
-    pub secret: String,
-    #[serde(default = "default_algorithm")]
-    pub algorithm: String,
-    #[serde(default = "default_digits")]
-    pub digits: u32,
-    #[serde(default = "default_period")]
-    pub period: u64,
-}
-
-fn default_algorithm() -> String {
-    "sha1".into()
-}
-fn default_digits() -> u32 {
-    6
-}
-fn default_period() -> u64 {
-    30
-}
+/// The TOTP seed the server gave for offline codes, kept as the
+/// activation answer has it (the store file's `oath` is that JSON).
+pub use countersign_device_proto::OathSeed;
 
 /// Why the store cannot be read or written.
 #[derive(Debug, thiserror::Error)]

@@ -8,11 +8,11 @@ mod waiters;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use countersign_device_proto::SignInRequest;
 use countersign_domain::model::push::{Device, PushTransaction};
 use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::ports::PushNotifier;
 use countersign_domain::PushStore;
-use serde_json::json;
 
 pub use streams::Subscription;
 pub use waiters::Waiter;
@@ -117,21 +117,26 @@ impl Hub {
 }
 
 /// The JSON a device receives for a sign-in request (never the number).
-pub fn event_json(t: &PushTransaction) -> serde_json::Value {
-    json!({
-        "id": t.id,
-        "user": t.username,
-        "application": t.application,
-        "client_address": t.client_address,
-        "created_at": rfc3339(t.created_at),
-        "expires_at": rfc3339(t.expires_at),
-        "number_matching": t.number.is_some(),
-        "pin_required": t.pin_required,
-    })
+/// A transaction as the device sees it (an event `request`, or an item of
+/// `GET /device/v1/requests`).
+pub fn sign_in_request(t: &PushTransaction) -> SignInRequest {
+    SignInRequest {
+        id: t.id.clone(),
+        user: t.username.clone(),
+        application: t.application.clone(),
+        client_address: t.client_address.clone(),
+        created_at: Some(rfc3339(t.created_at).into()),
+        expires_at: Some(rfc3339(t.expires_at).into()),
+        number_matching: t.number.is_some(),
+        pin_required: t.pin_required,
+        extra: Default::default(),
+    }
 }
 
-fn event_text(t: &PushTransaction) -> Arc<str> {
-    Arc::from(event_json(t).to_string())
+/// The data of an event `request`.
+pub fn event_text(t: &PushTransaction) -> Arc<str> {
+    // Strings, options, bools and a string-keyed map: serializing cannot fail.
+    Arc::from(serde_json::to_string(&sign_in_request(t)).unwrap_or_default())
 }
 
 #[async_trait]

@@ -9,9 +9,11 @@ use url::Url;
 use super::error::ClientError;
 use super::events::EventStream;
 use super::http::{error_from, json, Http, CALL_TIMEOUT};
-use super::types::{ActivateBody, Activated, AnswerBody, AnswerResult, PendingList, SignInRequest};
 use crate::signing::{DeviceKey, RequestToSign};
 use crate::timefmt::unix_now;
+use countersign_device_proto::{
+    ActivateBody, Activated, AnswerBody, AnswerResult, PendingList, SignInRequest,
+};
 
 /// `POST /device/v1/activate` (no signature: the code is the credential).
 pub async fn activate(http: &Http, body: &ActivateBody) -> Result<Activated, ClientError> {

@@ -5,12 +5,12 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
+use countersign_device_proto::ErrorBody;
 use reqwest::{Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::ClientError;
-use super::types::ErrorBody;
 use crate::tls::{self, ProblemSlot, Trust};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

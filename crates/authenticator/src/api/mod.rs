@@ -4,12 +4,12 @@ mod device;
 mod error;
 mod events;
 mod http;
-mod types;
 
 pub use device::{activate, Device};
 pub use error::ClientError;
 pub use events::EventStream;
 pub use http::Http;
-pub use types::{
+// The JSON bodies are the protocol crate's, the server's own.
+pub use countersign_device_proto::{
     ActivateBody, Activated, Answer, AnswerBody, AnswerResult, PendingList, SignInRequest,
 };

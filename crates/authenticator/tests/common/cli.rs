@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use countersign_authenticator::signing::{canonical_string, DeviceKey};
+use countersign_authenticator::signing::DeviceKey;
 use countersign_authenticator::store::{OathSeed, Store, STORE_VERSION};
+use countersign_device_proto::canonical_string;
 use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
 
 use super::server::Seen;
@@ -73,9 +74,6 @@ pub fn signature_ok(seen: &Seen, public_key: &str) -> bool {
         seen.header("x-countersign-nonce"),
         seen.header("x-countersign-signature"),
     ) else {
-        return false;
-    };
-    let Ok(ts) = ts.parse::<u64>() else {
         return false;
     };
     let text = canonical_string(&seen.method, &seen.path, ts, nonce, &seen.body);

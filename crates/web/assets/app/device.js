@@ -125,7 +125,9 @@ export async function activate(server, code, deviceName, pin) {
   };
 }
 
-// A signed request: METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nHEX(SHA-256(BODY)).
+// A signed request: METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nHEX(SHA-256(BODY)),
+// as crates/device-proto (canonical_string) defines it, docs/device-api.md;
+// crates/server/tests/webapp_signing.rs verifies this code's signatures with it.
 export async function signed(account, method, path, bodyValue, signal) {
   const body = bodyValue === undefined || bodyValue === null ? "" : JSON.stringify(bodyValue);
   const url = new URL(path.replace(/^\//, ""), account.server);

@@ -3,29 +3,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use countersign_domain::methods::push::activation::{
-    Activated, ActivationError, DeviceRegistration,
-};
-use serde::Deserialize;
+use countersign_device_proto::{ActivateBody, Activated, OathSeed, WebPushKey};
+use countersign_domain::methods::push::activation::{self, ActivationError, DeviceRegistration};
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::AppState;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActivateBody {
-    code: String,
-    public_key: String,
-    device_name: String,
-    platform: String,
-    pin_key: Option<String>,
-}
-
 pub async fn activate(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ActivateBody>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Activated>), ApiError> {
     let registration = DeviceRegistration {
         code: body.code,
         public_key: body.public_key,
@@ -39,16 +27,35 @@ pub async fn activate(
     }
 }
 
-/// The activation answer, with the VAPID key when Web Push is on.
-fn answer(state: &AppState, activated: Activated) -> serde_json::Value {
-    let mut value = serde_json::to_value(activated).unwrap_or_default();
-    if let (Some(web_push), Some(map)) = (&state.web_push, value.as_object_mut()) {
-        map.insert(
-            "web_push".into(),
-            serde_json::json!({"vapid_public_key": web_push.public_key()}),
-        );
+/// The activation answer, with the VAPID key when Web Push is on. Taken
+/// apart whole: a field the domain adds must be placed on the wire here.
+fn answer(state: &AppState, activated: activation::Activated) -> Activated {
+    let activation::Activated {
+        device_id,
+        account_name,
+        user,
+        display_name,
+        oath,
+        number_matching,
+        pin_required,
+    } = activated;
+    Activated {
+        device_id,
+        account_name,
+        user,
+        display_name,
+        oath: oath.map(|seed| OathSeed {
+            secret: seed.secret,
+            algorithm: seed.algorithm,
+            digits: seed.digits,
+            period: seed.period,
+        }),
+        number_matching,
+        pin_required,
+        web_push: state.web_push.as_ref().map(|web_push| WebPushKey {
+            vapid_public_key: web_push.public_key(),
+        }),
     }
-    value
 }
 
 fn activation_error(e: ActivationError) -> ApiError {

@@ -47,3 +47,13 @@ pub async fn cors(request: Request, next: Next) -> Response {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn allows_every_signed_header() {
+        for name in countersign_device_proto::SIGNED_HEADERS {
+            assert!(super::HEADERS.contains(name), "{name}");
+        }
+    }
+}

@@ -23,7 +23,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::signed::{authenticate, Signed};
 use crate::error::ApiError;
-use crate::push_hub::{event_json, Subscription};
+use crate::push_hub::{event_text, Subscription};
 use crate::AppState;
 
 /// A comment line at least this often keeps proxies and NATs from closing an idle stream.
@@ -78,10 +78,7 @@ impl Requests {
         // Subscribe first, then read what is pending: nothing falls in between.
         let live = state.hub.subscribe(&device.id);
         let pending = state.push.pending_for(device).await?;
-        let queued = pending
-            .iter()
-            .map(|t| Arc::from(event_json(t).to_string()))
-            .collect();
+        let queued = pending.iter().map(event_text).collect();
         let span = KEEP_ALIVE.as_millis() as u64;
         let first = Duration::from_millis(1_000 + live.spread() % (span - 1_000));
         Ok(Self {

@@ -3,45 +3,35 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use countersign_device_proto::{Answer as WireAnswer, AnswerBody, AnswerResult, PendingList};
 use countersign_domain::methods::push::{Answer, AnswerError};
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::signed::Signed;
 use crate::error::ApiError;
-use crate::push_hub::event_json;
+use crate::push_hub::sign_in_request;
 use crate::AppState;
 
-pub async fn list(State(state): State<AppState>, signed: Signed) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Json<PendingList>, ApiError> {
     let pending = state.push.pending_for(&signed.device).await?;
-    Ok(Json(
-        json!({"requests": pending.iter().map(event_json).collect::<Vec<_>>()}),
-    ))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswerBody {
-    answer: String,
-    number: Option<i64>,
-    pin_proof: Option<String>,
+    Ok(Json(PendingList {
+        requests: pending.iter().map(sign_in_request).collect(),
+    }))
 }
 
 pub async fn answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
     signed: Signed,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AnswerResult>, ApiError> {
+    // An answer other than approve, deny or fraud is refused while reading (422).
     let body: AnswerBody = signed.json()?;
-    let answer = match body.answer.as_str() {
-        "approve" => Answer::Approve,
-        "deny" => Answer::Deny,
-        "fraud" => Answer::Fraud,
-        other => {
-            return Err(ApiError::invalid(format!(
-                "answer '{other}' is not approve, deny or fraud"
-            )))
-        }
+    let answer = match body.answer {
+        WireAnswer::Approve => Answer::Approve,
+        WireAnswer::Deny => Answer::Deny,
+        WireAnswer::Fraud => Answer::Fraud,
     };
     match state
         .push
@@ -54,10 +44,11 @@ pub async fn answer(
         )
         .await
     {
-        Ok(None) => Ok(Json(json!({"result": "accepted"}))),
-        Ok(Some(reason)) => Ok(Json(
-            json!({"result": "rejected", "reason": reason.as_str(), "message": reason.message()}),
-        )),
+        Ok(None) => Ok(Json(AnswerResult::accepted())),
+        Ok(Some(reason)) => Ok(Json(AnswerResult::rejected(
+            reason.as_str(),
+            reason.message(),
+        ))),
         Err(AnswerError::NotFound) => Err(ApiError::not_found(
             "no such sign-in request for this device",
         )),

@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OriginalUri, Request};
 use axum::http::{HeaderMap, StatusCode};
+use countersign_device_proto::{HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use countersign_domain::methods::push::device_auth::{DeviceAuthError, SignedRequest};
 use countersign_domain::model::push::Device;
 use serde::de::DeserializeOwned;
@@ -75,12 +76,12 @@ pub(crate) async fn authenticate(
     body: &[u8],
 ) -> Result<Device, ApiError> {
     let signed = SignedRequest {
-        device_id: header(headers, "x-countersign-device")?,
+        device_id: header(headers, HEADER_DEVICE)?,
         method,
         path_and_query,
-        timestamp: header(headers, "x-countersign-timestamp")?,
-        nonce: header(headers, "x-countersign-nonce")?,
-        signature: header(headers, "x-countersign-signature")?,
+        timestamp: header(headers, HEADER_TIMESTAMP)?,
+        nonce: header(headers, HEADER_NONCE)?,
+        signature: header(headers, HEADER_SIGNATURE)?,
         body,
     };
     state

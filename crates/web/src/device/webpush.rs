@@ -3,30 +3,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use countersign_device_proto::WebPushSubscription;
 use countersign_domain::methods::webpush::{SubscriptionInput, WebPush, WebPushError};
-use serde::Deserialize;
 
 use super::signed::Signed;
 use crate::error::ApiError;
 use crate::AppState;
-
-/// `PushSubscription.toJSON()`, as the browser gives it.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubscriptionBody {
-    endpoint: String,
-    keys: Keys,
-    #[serde(rename = "expirationTime")]
-    #[allow(dead_code)]
-    expiration_time: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Keys {
-    p256dh: String,
-    auth: String,
-}
 
 fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
     state.web_push.as_ref().ok_or_else(|| {
@@ -43,7 +25,7 @@ pub async fn subscribe(
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
     let web_push = enabled(&state)?;
-    let body: SubscriptionBody = signed.json()?;
+    let body: WebPushSubscription = signed.json()?;
     let input = SubscriptionInput {
         endpoint: body.endpoint,
         p256dh: body.keys.p256dh,

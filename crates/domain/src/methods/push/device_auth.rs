@@ -3,14 +3,14 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use countersign_device_proto::{canonical_string, nonce_well_formed, timestamp_fresh};
 use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED};
-use sha2::{Digest, Sha256};
 
 use crate::methods::push::Push;
 use crate::model::push::Device;
 
 /// Seconds a request's timestamp may differ from the server's clock.
-pub const CLOCK_WINDOW: i64 = 300;
+pub const CLOCK_WINDOW: i64 = countersign_device_proto::CLOCK_WINDOW_SECS;
 
 #[derive(Debug, Clone)]
 pub struct SignedRequest<'a> {
@@ -39,42 +39,17 @@ pub enum DeviceAuthError {
     Store,
 }
 
-/// The text a device signs.
-pub fn canonical(
-    method: &str,
-    path_and_query: &str,
-    timestamp: &str,
-    nonce: &str,
-    body: &[u8],
-) -> String {
-    let hash: String = Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{method}\n{path_and_query}\n{timestamp}\n{nonce}\n{hash}")
-}
-
 impl Push {
     /// The device that signed this request, after every check.
     pub async fn authenticate_device(
         &self,
         request: &SignedRequest<'_>,
     ) -> Result<Device, DeviceAuthError> {
-        let nonce_ok = (16..=64).contains(&request.nonce.len())
-            && request
-                .nonce
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !nonce_ok {
+        if !nonce_well_formed(request.nonce) {
             return Err(DeviceAuthError::NonceMalformed);
         }
         let now = self.clock.now();
-        let timestamp: i64 = request
-            .timestamp
-            .trim()
-            .parse()
-            .map_err(|_| DeviceAuthError::TimestampStale)?;
-        if (now - timestamp).abs() > CLOCK_WINDOW {
+        if !timestamp_fresh(request.timestamp, now) {
             return Err(DeviceAuthError::TimestampStale);
         }
         let device = self
@@ -86,7 +61,7 @@ impl Push {
         let signature = STANDARD
             .decode(request.signature.trim())
             .map_err(|_| DeviceAuthError::SignatureInvalid)?;
-        let message = canonical(
+        let message = canonical_string(
             request.method,
             request.path_and_query,
             request.timestamp,
@@ -106,25 +81,5 @@ impl Push {
             return Err(DeviceAuthError::NonceReused);
         }
         Ok(device)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::canonical;
-
-    #[test]
-    fn canonical_text_hashes_the_body() {
-        let text = canonical(
-            "POST",
-            "/device/v1/requests/txn_a/answer",
-            "1700000000",
-            "abcdefghijklmnop",
-            b"{}",
-        );
-        assert_eq!(
-            text,
-            "POST\n/device/v1/requests/txn_a/answer\n1700000000\nabcdefghijklmnop\n44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
-        );
     }
 }
