@@ -17,3 +17,6 @@ pub fn random_suffix() -> String {
         .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
         .collect()
 }
+
+/// The sign-in engine in-process, on a temporary SQLite store.
+pub mod engine;
