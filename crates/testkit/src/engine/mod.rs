@@ -126,6 +126,7 @@ impl EngineHarness {
         let messages = Arc::new(CapturedMessages::default());
         let (outbox, codes) = base.messaging(&verifier, &messages, policies.codes);
         let signin = SignIn::new(
+            store.clone(),
             verifier.clone(),
             push.clone(),
             codes.clone(),
