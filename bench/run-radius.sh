@@ -37,20 +37,9 @@ pg_admin="${COUNTERSIGN_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 url="http://127.0.0.1:$port"
 radius_port=$((port + 1))
 data="$(mktemp -d -t countersign-radius-bench.XXXXXX)"
-server="" pg_db=""
-
-cleanup() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  if [ -n "$pg_db" ]; then
-    psql -q "$pg_admin/postgres" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null || true
-  fi
-  rm -rf "$data"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/server.sh
+. "$root/bench/server.sh"
+bench_trap
 
 if [ "$build" = 1 ]; then
   (cd "$root" && cargo build --release -p countersign-server -p countersign-bench)
@@ -58,32 +47,16 @@ fi
 countersign="$target/release/countersign"
 radius_load="$target/release/radius-load"
 
-if [ "$database" = postgres ]; then
-  pg_db="cs_radbench_$$_$RANDOM"
-  psql -q "$pg_admin/postgres" -c "CREATE DATABASE $pg_db" >/dev/null
-  export COUNTERSIGN_DATABASE_URL="$pg_admin/$pg_db"
-fi
-
-if curl -s -o /dev/null "$url/healthz"; then
-  echo "something already answers on port $port: pick another with --port" >&2
-  exit 1
-fi
+bench_database radbench
 
 secret="bench-radius-secret-$RANDOM$RANDOM"
 printf '%s\n' "$secret" >"$data/radius.secret"
-COUNTERSIGN_API_KEY="$("$countersign" --data-dir "$data" apikey create --name bench --scope verify,admin 2>/dev/null)"
-export COUNTERSIGN_API_KEY COUNTERSIGN_BENCH_RADIUS_SECRET="$secret"
+bench_api_key
+export COUNTERSIGN_BENCH_RADIUS_SECRET="$secret"
 "$countersign" --data-dir "$data" radius client add --name bench --address 127.0.0.1 \
   --secret-file "$data/radius.secret" >/dev/null
-# Logs at the server's default level go to a file, as in production.
-COUNTERSIGN_RADIUS_LISTEN="127.0.0.1:$radius_port" \
-  "$countersign" --data-dir "$data" serve --listen "127.0.0.1:$port" >"$data/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  curl -sf "$url/healthz" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+export COUNTERSIGN_RADIUS_LISTEN="127.0.0.1:$radius_port"
+bench_serve
 
 status=0
 phase() {
@@ -97,7 +70,7 @@ phase() {
 }
 
 [ -n "$results" ] && mkdir -p "$results"
-echo "$("$countersign" --version) ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)) on $database; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $(date -u +%FT%TZ)"
+bench_banner
 phase throughput
 [ "$open_loop" = 1 ] && phase latency --rate "$rate"
 exit "$status"

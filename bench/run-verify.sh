@@ -33,20 +33,9 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 pg_admin="${COUNTERSIGN_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 url="http://127.0.0.1:$port"
 data="$(mktemp -d -t countersign-bench.XXXXXX)"
-server="" pg_db=""
-
-cleanup() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  if [ -n "$pg_db" ]; then
-    psql -q "$pg_admin/postgres" -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null || true
-  fi
-  rm -rf "$data"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/server.sh
+. "$root/bench/server.sh"
+bench_trap
 
 if [ "$build" = 1 ]; then
   (cd "$root" && cargo build --release -p countersign-server -p countersign-bench)
@@ -54,27 +43,10 @@ fi
 countersign="$target/release/countersign"
 verify_load="$target/release/verify-load"
 
-if [ "$database" = postgres ]; then
-  pg_db="cs_bench_$$_$RANDOM"
-  psql -q "$pg_admin/postgres" -c "CREATE DATABASE $pg_db" >/dev/null
-  export COUNTERSIGN_DATABASE_URL="$pg_admin/$pg_db"
-fi
+bench_database bench
 
-if curl -s -o /dev/null "$url/healthz"; then
-  echo "something already answers on port $port: pick another with --port" >&2
-  exit 1
-fi
-
-COUNTERSIGN_API_KEY="$("$countersign" --data-dir "$data" apikey create --name bench --scope verify,admin 2>/dev/null)"
-export COUNTERSIGN_API_KEY
-# Logs at the server's default level go to a file, as in production.
-"$countersign" --data-dir "$data" serve --listen "127.0.0.1:$port" >"$data/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  curl -sf "$url/healthz" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$data/server.log" >&2; exit 1; }
-  sleep 0.1
-done
+bench_api_key
+bench_serve
 
 # CPU seconds used so far by the PostgreSQL processes (their share of the cores).
 postgres_cpu() {
@@ -99,7 +71,7 @@ phase() {
 }
 
 [ -n "$results" ] && mkdir -p "$results"
-echo "$("$countersign" --version) ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)) on $database; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $(date -u +%FT%TZ)"
+bench_banner
 phase throughput
 phase latency --rate 1000
 exit "$status"
