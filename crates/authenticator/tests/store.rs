@@ -6,9 +6,9 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::TempDir;
 use countersign_authenticator::signing::DeviceKey;
 use countersign_authenticator::store::{OathSeed, Store, StoreError, STORE_VERSION};
+use countersign_testkit::TempDir;
 
 fn sample() -> Store {
     Store {

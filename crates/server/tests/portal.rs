@@ -9,7 +9,6 @@
 //! method cannot get in while enrolment is off.
 
 mod common;
-mod kannel;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,7 +16,7 @@ use std::time::Duration;
 
 use common::*;
 use countersign_testkit::browser::{decode_qr, Browser};
-use kannel::{Kannel, Ports};
+use countersign_testkit::kannel::{Kannel, Ports};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
@@ -125,7 +124,7 @@ async fn portal_in_a_browser() {
         ("COUNTERSIGN_SMS_FROM", "4000"),
     ];
     let server = Server::start_with(&db, &env).await;
-    let mut kannel = Kannel::start(&ports, &format!("{}/healthz", server.base())).await;
+    let mut kannel = Kannel::start_on(&ports, &format!("{}/healthz", server.base())).await;
     let admin = server.api(&server.create_key("portal-test", "verify,admin"));
     admin
         .post(

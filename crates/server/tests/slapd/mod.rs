@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use countersign_testkit::TempDir;
+use countersign_testkit::{free_port, TempDir};
 
 pub const BASE: &str = "dc=example,dc=org";
 pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=org";
@@ -21,13 +21,6 @@ pub struct Slapd {
     child: Child,
     pub ldap_port: u16,
     pub ldaps_port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn run(command: &mut Command, what: &str) -> String {
