@@ -299,18 +299,6 @@ async fn ldaps_bind_with_a_code_then_search_push_and_bad_input() {
     );
 }
 
-/// The authenticator binary, built next to the server's.
-fn authenticator_bin() -> PathBuf {
-    let server = PathBuf::from(BIN);
-    let bin = server.with_file_name("countersign-authenticator");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p countersign-authenticator` (scripts/test does)",
-        bin.display()
-    );
-    bin
-}
-
 async fn authenticator(store: &Path, args: &[&str]) -> Output {
     Command::new(authenticator_bin())
         .arg("--store")

@@ -30,21 +30,6 @@ fn oathtool_at(secret_b32: &str, unix: u64) -> String {
     stdout(&out).trim().to_string()
 }
 
-/// The authenticator binary, built next to the server's.
-fn authenticator_bin() -> PathBuf {
-    let server = PathBuf::from(
-        std::env::var("COUNTERSIGN_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_countersign").to_string()),
-    );
-    let bin = server.with_file_name("countersign-authenticator");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p countersign-authenticator` (scripts/test does)",
-        bin.display()
-    );
-    bin
-}
-
 fn authenticator(store: &Path, args: &[&str]) -> String {
     let out = Command::new(authenticator_bin())
         .arg("--store")
