@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use countersign_testkit::{free_port, TempDir};
+use countersign_testkit::{free_port, wait_until, TempDir};
 
 pub const BASE: &str = "dc=example,dc=org";
 pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=org";
@@ -170,9 +170,8 @@ impl Slapd {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let ok = Command::new("ldapsearch")
+        let ready = wait_until(Duration::from_secs(10), || {
+            Command::new("ldapsearch")
                 .args([
                     "-x",
                     "-H",
@@ -184,13 +183,10 @@ impl Slapd {
                     "namingContexts",
                 ])
                 .output()
-                .is_ok_and(|o| o.status.success());
-            if ok {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(
+            ready,
             "slapd did not answer within 10 s: {}",
             std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default()
         );
