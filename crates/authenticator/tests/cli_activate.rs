@@ -10,11 +10,12 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::cli::{run, stderr, stdout};
-use common::pki::{Ca, Leaf};
 use common::server::{Reply, Seen, TinyServer};
-use common::TempDir;
+use common::LeafPin;
 use countersign_authenticator::store::Store;
 use countersign_authenticator::user_pin;
+use countersign_testkit::pki::{Ca, Leaf};
+use countersign_testkit::TempDir;
 use serde_json::Value;
 
 const ACTIVATED: &str = r#"{"device_id":"dev_abc","account_name":"Countersign","user":"alice","display_name":null,
@@ -63,7 +64,7 @@ async fn activates_through_a_pinned_link_to_a_self_signed_server() {
             "--store", &store_arg, "--json", "activate", &uri, "--name", "ci box", "--pin", "2468",
         ],
         &[],
-        &dir.0,
+        dir.path(),
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -106,7 +107,7 @@ async fn activates_through_a_pinned_link_to_a_self_signed_server() {
         "the PIN is not kept"
     );
 
-    let again = run(&["--store", &store_arg, "activate", &uri], &[], &dir.0).await;
+    let again = run(&["--store", &store_arg, "activate", &uri], &[], dir.path()).await;
     assert!(
         !again.status.success(),
         "an existing store is not overwritten"
@@ -134,7 +135,7 @@ async fn a_used_code_is_explained_and_nothing_is_stored() {
             "4821 0937 5512 0846",
         ],
         &[],
-        &dir.0,
+        dir.path(),
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
@@ -174,7 +175,7 @@ async fn an_incomplete_chain_is_explained_with_system_roots() {
             ("SSL_CERT_FILE", &roots.to_string_lossy()),
             ("SSL_CERT_DIR", "/nonexistent"),
         ],
-        &dir.0,
+        dir.path(),
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
@@ -197,7 +198,7 @@ async fn a_bad_link_is_refused_before_any_network() {
             "countersign://activate?url=https%3A%2F%2Fm.example%2F",
         ],
         &[],
-        &dir.0,
+        dir.path(),
     )
     .await;
     assert_eq!(out.status.code(), Some(1));

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use common::cli::{run, signature_ok, stderr, stdout, write_store};
 use common::server::{Reply, Seen, TinyServer};
-use common::TempDir;
 use countersign_otp::{base32, totp, Algorithm};
+use countersign_testkit::TempDir;
 use serde_json::Value;
 
 const REQUEST: &str = r#"{"id":"txn_1","user":"alice","application":"VPN","client_address":"203.0.113.7","created_at":"2026-11-23T15:00:00Z","expires_at":"2026-11-23T15:01:00Z","number_matching":true,"pin_required":false}"#;
@@ -66,7 +66,7 @@ impl Setup {
     async fn run(&self, args: &[&str]) -> std::process::Output {
         let mut all = vec!["--store", self.store.as_str()];
         all.extend_from_slice(args);
-        run(&all, &[], &self.dir.0).await
+        run(&all, &[], self.dir.path()).await
     }
 
     fn all_signed(&self) {
@@ -231,7 +231,7 @@ async fn code_works_offline() {
     let out = run(
         &["--store", &path.to_string_lossy(), "--json", "code"],
         &[],
-        &dir.0,
+        dir.path(),
     )
     .await;
     let after = totp(&secret, now(), 30, 6, Algorithm::Sha1);

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use common::admin::Admin;
 use common::cli::{run, stderr, stdout, BIN};
-use common::countersign::Countersign;
-use common::pki::Leaf;
-use common::TempDir;
+use common::LeafPin;
 use countersign_authenticator::tls::SpkiPin;
+use countersign_testkit::pki::Leaf;
+use countersign_testkit::server::Countersign;
+use countersign_testkit::TempDir;
 use serde_json::{json, Value};
 
 const PUSH_LIMITS: [(&str, &str); 2] = [
@@ -62,7 +63,7 @@ async fn activate_then_approve_deny_and_codes() {
     // Deny, with the watch already following the stream when the push comes.
     let mut watch = tokio::process::Command::new(BIN)
         .args(args(&["--json", "watch", "--auto", "deny", "--once"]))
-        .env("HOME", &dir.0)
+        .env("HOME", dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -115,7 +116,7 @@ async fn activate_then_approve_deny_and_codes() {
 
 async fn run_owned(args: &[String], dir: &TempDir) -> std::process::Output {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&refs, &[], &dir.0).await
+    run(&refs, &[], dir.path()).await
 }
 
 #[tokio::test]
@@ -158,7 +159,7 @@ async fn https_with_a_self_signed_certificate_through_the_pin() {
             ("SSL_CERT_FILE", &roots.to_string_lossy()),
             ("SSL_CERT_DIR", "/nonexistent"),
         ],
-        &dir.0,
+        dir.path(),
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
@@ -172,7 +173,7 @@ async fn https_with_a_self_signed_certificate_through_the_pin() {
     let other = Leaf::self_signed(&["localhost"]).pin();
     let wrong = uri.replace(&encode_pin(&leaf.pin()), &encode_pin(&other));
     assert_ne!(wrong, uri);
-    let out = run(&["--store", &store, "activate", &wrong], &[], &dir.0).await;
+    let out = run(&["--store", &store, "activate", &wrong], &[], dir.path()).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("does not match the pin from activation"),
@@ -181,9 +182,9 @@ async fn https_with_a_self_signed_certificate_through_the_pin() {
     );
 
     // The real link works (the code was not used up), and so do signed calls.
-    let out = run(&["--store", &store, "activate", &uri], &[], &dir.0).await;
+    let out = run(&["--store", &store, "activate", &uri], &[], dir.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&["--store", &store, "--json", "pending"], &[], &dir.0).await;
+    let out = run(&["--store", &store, "--json", "pending"], &[], dir.path()).await;
     assert!(out.status.success(), "{}", stderr(&out));
 }
 

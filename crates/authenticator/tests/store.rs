@@ -6,29 +6,17 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::TempDir;
+use common::cli::store_for;
 use countersign_authenticator::signing::DeviceKey;
-use countersign_authenticator::store::{OathSeed, Store, StoreError, STORE_VERSION};
+use countersign_authenticator::store::{Store, StoreError};
+use countersign_testkit::TempDir;
 
 fn sample() -> Store {
+    let key = DeviceKey::generate().expect("key");
     Store {
-        version: STORE_VERSION,
-        server_url: "https://mfa.example.org/".into(),
         tls_pin: Some("sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into()),
         device_id: "dev_1".into(),
-        device_name: "test".into(),
-        private_key_pkcs8: DeviceKey::generate().expect("key").pkcs8_base64(),
-        account_name: "Countersign".into(),
-        user: "alice".into(),
-        display_name: "Alice".into(),
-        oath: Some(OathSeed {
-            secret: "JBSWY3DPEHPK3PXP".into(),
-            algorithm: "sha1".into(),
-            digits: 6,
-            period: 30,
-        }),
-        number_matching: true,
-        pin_required: false,
+        ..store_for("https://mfa.example.org/", &key)
     }
 }
 

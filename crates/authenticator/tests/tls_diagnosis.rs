@@ -7,12 +7,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::pki::{Ca, Leaf};
 use common::server::{Reply, Seen, TinyServer};
 use countersign_authenticator::api::{ClientError, Device, Http};
 use countersign_authenticator::signing::DeviceKey;
 use countersign_authenticator::tls::diagnose::diagnose;
 use countersign_authenticator::tls::{ChainProblem, Trust};
+use countersign_testkit::pki::{Ca, Leaf};
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use url::Url;
 

@@ -6,11 +6,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::pki::{Ca, Leaf};
 use common::server::{Reply, Seen, TinyServer};
+use common::LeafPin;
 use countersign_authenticator::api::{ClientError, Device, Http};
 use countersign_authenticator::signing::DeviceKey;
 use countersign_authenticator::tls::{SpkiPin, Trust};
+use countersign_testkit::pki::{Ca, Leaf};
 use url::Url;
 
 fn empty_list(_: &Seen) -> Reply {

@@ -6,11 +6,11 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 
-use common::pki::{Ca, Leaf};
-use common::TempDir;
 use countersign_authenticator::api::{ClientError, Device, Http};
 use countersign_authenticator::signing::DeviceKey;
 use countersign_authenticator::tls::Trust;
+use countersign_testkit::pki::{Ca, Leaf};
+use countersign_testkit::{free_port, TempDir};
 use url::Url;
 
 struct Killed(Child);
@@ -31,10 +31,7 @@ fn write(path: &std::path::Path, text: &str) {
 fn tls1_server(dir: &TempDir, leaf: &Leaf) -> (Killed, u16) {
     write(&dir.join("cert.pem"), &leaf.cert.pem());
     write(&dir.join("key.pem"), &leaf.key.serialize_pem());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let child = Command::new("openssl")
         .args(["s_server", "-accept"])
         .arg(format!("127.0.0.1:{port}"))

@@ -1,10 +1,10 @@
 //! The generic HTTP SMS gateway against a local HTTP endpoint.
 
-mod common;
+mod http_endpoint;
 
-use common::free_port;
-use common::http_endpoint::HttpEndpoint;
 use countersign_messaging::{HttpGatewayConfig, SendError, Sms, SmsConfig, SmsSender};
+use countersign_testkit::free_port;
+use http_endpoint::HttpEndpoint;
 
 fn gateway(port: u16) -> HttpGatewayConfig {
     HttpGatewayConfig {

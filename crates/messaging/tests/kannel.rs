@@ -1,10 +1,8 @@
 //! SMS through a real Kannel (bearerbox + smsbox) to its fake SMSC client.
 
-mod common;
-
-use common::free_port;
-use common::kannel::{Kannel, PASSWORD, USER};
 use countersign_messaging::{KannelConfig, SendError, Sms, SmsConfig, SmsSender};
+use countersign_testkit::free_port;
+use countersign_testkit::kannel::{Kannel, PASSWORD, USER};
 
 fn sender(url: &str, password: &str, from: Option<&str>) -> SmsSender {
     SmsSender::new(SmsConfig::Kannel(KannelConfig {

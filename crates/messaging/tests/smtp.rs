@@ -1,12 +1,10 @@
 //! Mail through a real SMTP server (aiosmtpd), parsed back as MIME by
 //! Python's email package.
 
-mod common;
-
 use base64::Engine as _;
-use common::smtp_sink::{parse_mime, SinkTls, SmtpSink};
-use common::{free_port, TempDir};
 use countersign_messaging::{check_attachments, Email, Mailer, SendError, SmtpConfig, SmtpTls};
+use countersign_testkit::smtp_sink::{parse_mime, SinkTls, SmtpSink};
+use countersign_testkit::{free_port, TempDir};
 use serde_json::Value;
 
 /// The start of a PNG; the bytes only have to arrive unchanged.

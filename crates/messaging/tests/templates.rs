@@ -1,9 +1,7 @@
 //! Message templates: built-ins, operator overrides, languages, escaping.
 
-mod common;
-
-use common::TempDir;
 use countersign_messaging::{TemplateError, Templates};
+use countersign_testkit::TempDir;
 use serde_json::{json, Value};
 
 const NAMES: [&str; 10] = [

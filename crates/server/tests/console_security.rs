@@ -6,12 +6,12 @@
 //! store, so signing out (or expiry) on one node holds on the other.
 
 mod common;
-mod pki;
 
 use common::console::{add_admin, between, Visitor, PASSWORD};
 use common::*;
+use countersign_testkit::pki::{text, write_pem, Leaf};
+use countersign_testkit::serving::Serving;
 use countersign_testkit::TempDir;
-use pki::{text, write_pem, Leaf, Serving};
 use reqwest::header::CONTENT_SECURITY_POLICY;
 
 #[tokio::test]

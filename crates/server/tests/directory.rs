@@ -6,7 +6,6 @@
 //! threshold stops with nothing changed until `--approve`; errors in words.
 
 mod common;
-mod mail;
 mod slapd;
 
 use std::fmt::Write;
@@ -16,7 +15,7 @@ use common::*;
 use serde_json::Value;
 use slapd::{person, Slapd, ADMIN_DN, ADMIN_PW, BASE, GROUP};
 
-use mail::{plain_text, Sink};
+use countersign_testkit::smtp_sink::{plain_text, SmtpSink};
 
 const USERS: usize = 2000;
 
@@ -302,7 +301,7 @@ async fn a_running_server_syncs_on_its_own_and_welcomes_synced_users() {
     let slapd = Slapd::start();
     slapd.add(&person("wendy", "+15550000777"));
     slapd.add(&format!("dn: {GROUP}\nobjectClass: groupOfNames\ncn: mfa-users\nmember: uid=wendy,ou=people,{BASE}\n"));
-    let sink = Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let mut env = directory_env(&slapd, &slapd.ldaps_url());
     env.extend([
         ("COUNTERSIGN_SMTP_HOST".to_string(), "127.0.0.1".to_string()),

@@ -12,7 +12,6 @@
 
 mod ad_proxy;
 mod common;
-mod pki;
 mod radius_peers;
 mod samba;
 

@@ -4,7 +4,6 @@
 //! "system" trust store is the test's own root, through SSL_CERT_FILE.
 
 mod common;
-mod pki;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,8 +13,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::*;
-use countersign_testkit::TempDir;
-use pki::{days_from_now, text, write_pem, Ca, Leaf, Serving};
+use countersign_testkit::pki::{days_from_now, text, write_pem, Ca, Leaf};
+use countersign_testkit::serving::Serving;
+use countersign_testkit::{free_port, TempDir};
 use serde_json::Value;
 
 /// A root the test's "system" trusts, an intermediate it issued, and a
@@ -218,7 +218,7 @@ fn public_url_host_must_be_in_the_subject_alt_names() {
     let mut env = pki.tls_env(&leaf, &[leaf.pem(), pki.inter.pem()]);
     let server = Server::new(&Db::sqlite());
     // Nothing listens there: the served.* checks fail fast, the name check does not care.
-    let port = pki::free_port();
+    let port = free_port();
 
     env.push((
         "COUNTERSIGN_PUBLIC_URL",

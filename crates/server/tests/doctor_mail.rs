@@ -2,9 +2,10 @@
 //! attachment are reported with what to do; a live sink passes.
 
 mod common;
-mod mail;
 
 use common::*;
+use countersign_testkit::free_port;
+use countersign_testkit::smtp_sink::SmtpSink;
 use serde_json::Value;
 
 fn doctor(server: &Server, env: &[(&str, String)]) -> (i32, Vec<Value>) {
@@ -30,7 +31,7 @@ fn finding<'a>(findings: &'a [Value], check: &str) -> &'a Value {
 fn unreachable_smtp_and_unreadable_attachment_fail() {
     let db = Db::sqlite();
     let server = Server::new(&db);
-    let port = mail::free_port().to_string();
+    let port = free_port().to_string();
     let env = [
         ("COUNTERSIGN_SMTP_HOST", "127.0.0.1".to_string()),
         ("COUNTERSIGN_SMTP_PORT", port.clone()),
@@ -62,7 +63,7 @@ fn unreachable_smtp_and_unreadable_attachment_fail() {
 
 #[tokio::test]
 async fn a_live_smtp_server_passes() {
-    let sink = mail::Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let db = Db::sqlite();
     let server = Server::new(&db);
     let env = [
@@ -81,7 +82,7 @@ async fn a_live_smtp_server_passes() {
 
 #[tokio::test]
 async fn message_cli_sends_tests_and_lists_the_outbox() {
-    let sink = mail::Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let db = Db::sqlite();
     let port = sink.port.to_string();
     let env = [

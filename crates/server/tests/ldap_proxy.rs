@@ -9,15 +9,15 @@
 //! malformed messages close the connection and nothing else.
 
 mod common;
-mod pki;
 mod slapd;
+mod tls_client;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
 use common::*;
-use countersign_testkit::TempDir;
+use countersign_testkit::{free_port, pki, TempDir};
 use serde_json::{json, Value};
 use slapd::{person, Slapd, BASE, GROUP};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -72,7 +72,7 @@ struct Proxy {
 
 async fn proxy(db: &Db, slapd: &Slapd, tls: &str, require_user_match: bool) -> Proxy {
     let pki = pki();
-    let port = pki::free_port();
+    let port = free_port();
     let config = TempDir::new("ldap-proxy-config");
     let file = config.path().join("countersign.toml");
     std::fs::write(
@@ -299,18 +299,6 @@ async fn ldaps_bind_with_a_code_then_search_push_and_bad_input() {
     );
 }
 
-/// The authenticator binary, built next to the server's.
-fn authenticator_bin() -> PathBuf {
-    let server = PathBuf::from(BIN);
-    let bin = server.with_file_name("countersign-authenticator");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p countersign-authenticator` (scripts/test does)",
-        bin.display()
-    );
-    bin
-}
-
 async fn authenticator(store: &Path, args: &[&str]) -> Output {
     Command::new(authenticator_bin())
         .arg("--store")
@@ -369,7 +357,7 @@ async fn push_held_bind(proxy: &Proxy, url: &str) {
 /// Sends `bytes` on a fresh LDAPS connection and expects the proxy to hang up
 /// (after at most a notice of disconnection).
 async fn assert_closed_after(port: u16, bytes: &[u8]) {
-    let mut tls = pki::tls_connect(port, "127.0.0.1")
+    let mut tls = tls_client::tls_connect(port, "127.0.0.1")
         .await
         .expect("TLS to the proxy");
     tls.write_all(bytes).await.expect("send");

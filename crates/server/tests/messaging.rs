@@ -3,12 +3,12 @@
 
 mod common;
 mod device;
-mod mail;
 
 use std::time::Duration;
 
 use common::*;
-use mail::{digits_in, plain_text, Sink};
+use countersign_testkit::free_port;
+use countersign_testkit::smtp_sink::{digits_in, plain_text, SmtpSink};
 use serde_json::{json, Value};
 
 fn smtp_env(port: u16) -> Vec<(String, String)> {
@@ -41,7 +41,7 @@ async fn messages_for(api: &Api, recipient: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn welcome_email_follows_the_rule_and_its_activation_code_works() {
-    let sink = Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let db = Db::sqlite();
     let server = start(&db, &smtp_env(sink.port)).await;
     let admin = server.api(&server.create_key("admin", "verify,admin"));
@@ -133,7 +133,7 @@ async fn welcome_email_follows_the_rule_and_its_activation_code_works() {
 
 #[tokio::test]
 async fn unreadable_attachment_fails_its_message_only() {
-    let sink = Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let db = Db::sqlite();
     let mut env = smtp_env(sink.port);
     env.push((
@@ -207,7 +207,7 @@ async fn unreadable_attachment_fails_its_message_only() {
 
 #[tokio::test]
 async fn smtp_outage_is_retried_and_survives_a_restart() {
-    let port = mail::free_port();
+    let port = free_port();
     let db = Db::sqlite();
     let mut server = start(&db, &smtp_env(port)).await;
     let admin = server.api(&server.create_key("admin", "verify,admin"));
@@ -244,7 +244,7 @@ async fn smtp_outage_is_retried_and_survives_a_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     server.stop();
-    let sink = Sink::start(port).await;
+    let sink = SmtpSink::start_on(port).await;
     server.spawn().await;
     let message = sink.wait_for(1, Duration::from_secs(30)).await;
     assert_eq!(
@@ -255,7 +255,7 @@ async fn smtp_outage_is_retried_and_survives_a_restart() {
 
 #[tokio::test]
 async fn email_codes_are_single_use_and_limited() {
-    let sink = Sink::start(mail::free_port()).await;
+    let sink = SmtpSink::start().await;
     let db = Db::sqlite();
     let mut env = smtp_env(sink.port);
     env.push(("COUNTERSIGN_EMAIL_WELCOME".into(), "false".into()));

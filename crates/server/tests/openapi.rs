@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::*;
@@ -16,13 +16,7 @@ use serde_json::Value;
 
 /// scripts/test's venv (COUNTERSIGN_TEST_PYTHON), else its usual place.
 fn venv_bin(tool: &str) -> PathBuf {
-    let python = std::env::var("COUNTERSIGN_TEST_PYTHON").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/countersign/venv/bin/python",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    Path::new(&python).with_file_name(tool)
+    countersign_testkit::python().with_file_name(tool)
 }
 
 fn run(command: &mut Command, what: &str) -> String {

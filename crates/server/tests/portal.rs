@@ -9,7 +9,6 @@
 //! method cannot get in while enrolment is off.
 
 mod common;
-mod kannel;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,7 +16,7 @@ use std::time::Duration;
 
 use common::*;
 use countersign_testkit::browser::{decode_qr, Browser};
-use kannel::{Kannel, Ports};
+use countersign_testkit::kannel::{Kannel, Ports};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
@@ -29,21 +28,6 @@ fn oathtool_at(secret_b32: &str, unix: u64) -> String {
         .expect("oathtool runs (scripts/test installs it)");
     assert!(out.status.success(), "oathtool: {}", stderr(&out));
     stdout(&out).trim().to_string()
-}
-
-/// The authenticator binary, built next to the server's.
-fn authenticator_bin() -> PathBuf {
-    let server = PathBuf::from(
-        std::env::var("COUNTERSIGN_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_countersign").to_string()),
-    );
-    let bin = server.with_file_name("countersign-authenticator");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it with `cargo build -p countersign-authenticator` (scripts/test does)",
-        bin.display()
-    );
-    bin
 }
 
 fn authenticator(store: &Path, args: &[&str]) -> String {
@@ -125,7 +109,7 @@ async fn portal_in_a_browser() {
         ("COUNTERSIGN_SMS_FROM", "4000"),
     ];
     let server = Server::start_with(&db, &env).await;
-    let mut kannel = Kannel::start(&ports, &format!("{}/healthz", server.base())).await;
+    let mut kannel = Kannel::start_on(&ports, &format!("{}/healthz", server.base())).await;
     let admin = server.api(&server.create_key("portal-test", "verify,admin"));
     admin
         .post(

@@ -3,13 +3,13 @@
 //! non-loopback address is refused unless `http.behind_proxy` is set.
 
 mod common;
-mod pki;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
-use pki::Serving;
+use countersign_testkit::free_port;
+use countersign_testkit::serving::Serving;
 use serde_json::json;
 
 /// A node behind a proxy at `trusted`, with alice and an HOTP token.
@@ -88,7 +88,7 @@ async fn forwarded_header_with_an_ipv6_client_is_honoured() {
 #[test]
 fn plain_http_on_a_public_address_without_proxy_mode_refuses_to_start() {
     let server = Server::new(&Db::sqlite());
-    let listen = format!("0.0.0.0:{}", pki::free_port());
+    let listen = format!("0.0.0.0:{}", free_port());
     let mut child = server
         .command()
         .args(["serve", "--listen", &listen])

@@ -2,10 +2,9 @@
 //! a two-way SMS completed by the user's reply (and not by another number).
 
 mod common;
-mod kannel;
 
 use common::*;
-use kannel::{Kannel, Ports};
+use countersign_testkit::kannel::{Kannel, Ports};
 use serde_json::json;
 
 const SECRET: &str = "kannel-inbound-secret";
@@ -27,7 +26,7 @@ async fn setup() -> (Server, Api, Kannel) {
         "{}/api/v1/sms/inbound?secret={SECRET}&from=%p&text=%a",
         server.base()
     );
-    let kannel = Kannel::start(&ports, &get_url).await;
+    let kannel = Kannel::start_on(&ports, &get_url).await;
     let admin = server.api(&server.create_key("admin", "verify,admin"));
     admin
         .post(

@@ -5,7 +5,7 @@
 //! `countersign tls self-signed`.
 
 mod common;
-mod pki;
+mod tls_client;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -13,8 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use countersign_testkit::TempDir;
-use pki::{replace_file, served_leaf, text, write_pem, Ca, Leaf, Serving};
+use countersign_testkit::pki::{replace_file, text, write_pem, Ca, Leaf};
+use countersign_testkit::serving::Serving;
+use countersign_testkit::{wait_until, TempDir};
+use tls_client::served_leaf;
 
 /// A node serving HTTPS on 127.0.0.1 with `leaf` (for `localhost`).
 struct Https {
@@ -155,15 +157,15 @@ async fn certificate_swapped_on_disk_is_served_after_sighup_and_a_broken_one_is_
     let mut node = https(&inter, &first);
     let port = node.serving.port;
 
-    let mut open = pki::tls_connect(port, "localhost")
+    let mut open = tls_client::tls_connect(port, "localhost")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        pki::leaf_of(&open),
+        tls_client::leaf_of(&open),
         first.der(),
         "the first certificate is served"
     );
-    let (status, _) = pki::http_get(&mut open, "localhost", "/healthz")
+    let (status, _) = tls_client::http_get(&mut open, "localhost", "/healthz")
         .await
         .expect("a first request on the open connection");
     assert_eq!(status, 200, "GET /healthz on the open connection");
@@ -187,7 +189,7 @@ async fn certificate_swapped_on_disk_is_served_after_sighup_and_a_broken_one_is_
         "the reload is logged with SIGHUP as its trigger; server log:\n{}",
         node.serving.stderr()
     );
-    let (status, _) = pki::http_get(&mut open, "localhost", "/healthz")
+    let (status, _) = tls_client::http_get(&mut open, "localhost", "/healthz")
         .await
         .unwrap_or_else(|e| {
             panic!(
@@ -206,7 +208,7 @@ async fn certificate_swapped_on_disk_is_served_after_sighup_and_a_broken_one_is_
     let pem = root.intermediate("Never Served").leaf(&["localhost"]).pem();
     replace_file(&node.cert, &pem[..pem.len() / 2]);
     node.serving.signal("HUP");
-    let logged = pki::wait_until(Duration::from_secs(8), || {
+    let logged = wait_until(Duration::from_secs(8), || {
         sighup_lines(&node.serving.stderr(), NOT_LOADED) > before
     });
     assert!(

@@ -68,7 +68,7 @@ async fn a_release_0_1_0_database_migrates_and_its_tokens_verify() {
 async fn a_database_from_a_newer_release_is_refused() {
     let mut server = node_on_fixture();
     let db = server.data_dir().join("countersign.db");
-    let python = std::env::var("COUNTERSIGN_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = countersign_testkit::python();
     let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
         c.execute(\"INSERT INTO schema_migrations VALUES (9999, 'from the future', 0)\"); c.commit()";
     let done = std::process::Command::new(python)

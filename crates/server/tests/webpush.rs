@@ -7,7 +7,6 @@
 
 mod common;
 mod device;
-mod mail;
 
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -33,8 +32,8 @@ impl Receiver {
     fn start() -> Receiver {
         let dir = countersign_testkit::TempDir::new("webpush-receiver");
         let log = dir.path().join("received.jsonl");
-        let port = mail::free_port();
-        let mut child = Command::new(mail::python())
+        let port = countersign_testkit::free_port();
+        let mut child = Command::new(countersign_testkit::python())
             .args([SCRIPT, &port.to_string(), &log.display().to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use countersign_testkit::TempDir;
+use countersign_testkit::{python, TempDir};
 use radius_peers::*;
 use serde_json::json;
 
@@ -19,15 +19,6 @@ const KEY: &str = "ecde18dbe76fbd0c33330f1c354871db";
 const UID: &str = "8792ebfe26cc";
 const PUBLIC: &str = "vvccccfhcbvd";
 const SECRET: &str = "yubi-radius-secret-01";
-
-fn python() -> String {
-    std::env::var("COUNTERSIGN_TEST_PYTHON").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/countersign/venv/bin/python",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    })
-}
 
 /// `count` OTPs from yubiotp for (key, private id, public id) at usage counter `usage`.
 fn otps(key: &str, uid: &str, public: &str, usage: u32, session: u32, count: u32) -> Vec<String> {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::TempDir;
+use crate::{try_free_port, TempDir};
 
 /// The key WebDriver uses for element references.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -34,7 +34,7 @@ impl Browser {
     /// Starts chromedriver and one headless Chromium window of the given size.
     pub async fn start(width: u32, height: u32) -> BrowserResult<Self> {
         let dir = TempDir::new("browser");
-        let port = free_port()?;
+        let port = try_free_port().map_err(|e| format!("no free port: {e}"))?;
         let driver = spawn_driver(&dir, port)?;
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
@@ -340,15 +340,6 @@ async fn wait_ready(http: &reqwest::Client, base: &str) -> BrowserResult<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn free_port() -> BrowserResult<u16> {
-    let listener =
-        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
 }
 
 /// Where screenshots are written: `COUNTERSIGN_ARTIFACTS`, else

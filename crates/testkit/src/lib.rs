@@ -1,13 +1,26 @@
-//! Helpers for tests: throwaway directories and PostgreSQL databases that
-//! clean up after themselves, so every test starts from nothing, and a
-//! real headless Chromium over WebDriver (`browser`).
+//! Helpers for tests, shared by every crate's integration tests: throwaway
+//! directories and PostgreSQL databases that clean up after themselves,
+//! free ports and polling, a private PKI, the real `countersign` binary as
+//! a process, and real peers (an SMTP sink, Kannel, headless Chromium over
+//! WebDriver), each stopped on drop.
 
 pub mod browser;
+pub mod kannel;
+mod peer;
 mod pg;
+pub mod pki;
+mod ports;
+pub mod server;
+pub mod serving;
+pub mod smtp_sink;
 mod tempdir;
+mod wait;
 
+pub use peer::{python, Peer};
 pub use pg::{postgres_admin_url, TempPostgres};
+pub use ports::{free_port, free_udp_port, try_free_port};
 pub use tempdir::TempDir;
+pub use wait::{wait_until, wait_until_async};
 
 /// A short random lower-case name part.
 pub fn random_suffix() -> String {

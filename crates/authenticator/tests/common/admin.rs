@@ -5,7 +5,7 @@ use std::time::Duration;
 use countersign_authenticator::tls::{self, SpkiPin, Trust};
 use serde_json::{json, Value};
 
-use super::countersign::Countersign;
+use countersign_testkit::server::Countersign;
 
 /// The application API, as an administrator.
 pub struct Admin {
@@ -24,7 +24,10 @@ impl Admin {
         Admin {
             http: builder.build().expect("client"),
             base: server.base(),
-            key: server.cli(&["apikey", "create", "--name", "t", "--scope", "verify,admin"]),
+            key: server
+                .cli_ok(&["apikey", "create", "--name", "t", "--scope", "verify,admin"])
+                .trim()
+                .to_owned(),
         }
     }
 

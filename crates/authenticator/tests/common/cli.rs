@@ -40,10 +40,9 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A store for a device at `server_url`, written to `path`; returns its key.
-pub fn write_store(path: &Path, server_url: &str) -> DeviceKey {
-    let key = DeviceKey::generate().expect("key");
-    let store = Store {
+/// A store for device dev_test of alice at `server_url`, signing with `key`.
+pub fn store_for(server_url: &str, key: &DeviceKey) -> Store {
+    Store {
         version: STORE_VERSION,
         server_url: server_url.to_owned(),
         tls_pin: None,
@@ -61,8 +60,15 @@ pub fn write_store(path: &Path, server_url: &str) -> DeviceKey {
         }),
         number_matching: true,
         pin_required: false,
-    };
-    store.save(path).expect("save the store");
+    }
+}
+
+/// A store for a device at `server_url`, written to `path`; returns its key.
+pub fn write_store(path: &Path, server_url: &str) -> DeviceKey {
+    let key = DeviceKey::generate().expect("key");
+    store_for(server_url, &key)
+        .save(path)
+        .expect("save the store");
     key
 }
 

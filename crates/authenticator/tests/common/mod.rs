@@ -1,38 +1,22 @@
-//! Helpers shared by the integration tests. Each test file uses part of it.
+//! Helpers shared by the authenticator's integration tests; the
+//! `countersign` server, the certificates and the temporary directories
+//! come from countersign-testkit. Each test file uses part of it.
 #![allow(dead_code)]
 
 pub mod admin;
 pub mod cli;
-pub mod countersign;
-pub mod pki;
 pub mod server;
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use countersign_authenticator::tls::SpkiPin;
+use countersign_testkit::pki::Leaf;
 
-/// A fresh directory under the system's temporary directory, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        static COUNT: AtomicU32 = AtomicU32::new(0);
-        let n = COUNT.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!(
-            "countersign-authenticator-{label}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create a temporary directory");
-        TempDir(path)
-    }
-
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
+/// The `sha256/...` pin of a certificate's key, as the authenticator makes it.
+pub trait LeafPin {
+    fn pin(&self) -> String;
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+impl LeafPin for Leaf {
+    fn pin(&self) -> String {
+        SpkiPin::of_spki(&self.key.public_key_der()).to_string()
     }
 }

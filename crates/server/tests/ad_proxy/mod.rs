@@ -7,10 +7,9 @@
 use std::path::PathBuf;
 use std::process::Output;
 
-use countersign_testkit::TempDir;
+use countersign_testkit::{free_port, pki, TempDir};
 
 use crate::common::{hotp, stderr, stdout, wrong_code, Api, RFC_SECRET, RFC_SECRET_B32};
-use crate::pki;
 use crate::samba::{dn, USERS};
 
 /// The proxy's listener: its config file (for COUNTERSIGN_CONFIG), port and CA.
@@ -29,7 +28,7 @@ pub fn config() -> ProxyConfig {
     let cert = pki::write_pem(dir.path(), "proxy.pem", &[leaf.pem()]);
     let key = pki::write_pem(dir.path(), "proxy-key.pem", &[leaf.key_pem()]);
     let ca = pki::write_pem(dir.path(), "ca.pem", &[ca.pem()]);
-    let port = pki::free_port();
+    let port = free_port();
     let file = dir.path().join("countersign.toml");
     std::fs::write(
         &file,

@@ -10,6 +10,7 @@ mod api;
 pub mod console;
 mod server;
 
+use std::path::PathBuf;
 use std::process::Output;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,6 +24,19 @@ pub use server::Server;
 
 /// The binary under test, built by cargo for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_countersign");
+
+/// The authenticator binary, built next to the server's (`COUNTERSIGN_BIN`, else [`BIN`]).
+pub fn authenticator_bin() -> PathBuf {
+    let server =
+        PathBuf::from(std::env::var("COUNTERSIGN_BIN").unwrap_or_else(|_| BIN.to_string()));
+    let bin = server.with_file_name("countersign-authenticator");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p countersign-authenticator` (scripts/test does)",
+        bin.display()
+    );
+    bin
+}
 
 /// The secret of RFC 4226 Appendix D, and its base32 text.
 pub const RFC_SECRET: &[u8] = b"12345678901234567890";

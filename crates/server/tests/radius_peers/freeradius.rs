@@ -5,21 +5,20 @@
 //! is Countersign. The configuration is the minimal one of the peers
 //! cookbook (§2.1, §2.3), written from scratch; nothing under /etc is used.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use countersign_testkit::TempDir;
+use countersign_testkit::{free_udp_port, Peer, TempDir};
 
-use super::{free_udp_port, PATIENCE};
+use super::PATIENCE;
 
 const PROGRAM: &str = "/usr/sbin/freeradius";
 
+/// Fields drop in order: the process (its group stopped), then its directory.
 pub struct FreeRadius {
     pub port: u16,
-    child: Child,
-    dir: TempDir,
+    peer: Peer,
+    _dir: TempDir,
 }
 
 /// What the instance does besides answering its client on 127.0.0.1.
@@ -64,18 +63,18 @@ impl FreeRadius {
         for _attempt in 0..3 {
             let port = free_udp_port();
             write_config(dir.path(), port, secret, &role);
-            let log = std::fs::File::create(dir.path().join("radiusd.out")).expect("log file");
-            let mut child = Command::new(PROGRAM)
-                .args(["-f", "-l", "stdout", "-d"])
-                .arg(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("log file"))
-                .stderr(log)
-                .process_group(0)
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {PROGRAM}: {e}"));
-            match wait_ready(&mut child, dir.path()) {
-                Ok(()) => return FreeRadius { port, child, dir },
+            let config = dir.path().to_str().expect("a UTF-8 path");
+            let args = ["-f", "-l", "stdout", "-d", config];
+            let log = dir.path().join("radiusd.out");
+            let mut peer = Peer::spawn("FreeRADIUS", log, Path::new(PROGRAM), &args);
+            match wait_ready(&mut peer) {
+                Ok(()) => {
+                    return FreeRadius {
+                        port,
+                        peer,
+                        _dir: dir,
+                    }
+                }
                 Err(log) if log.contains("in use") => last_log = log,
                 Err(log) => panic!("FreeRADIUS did not start; its output:\n{log}"),
             }
@@ -85,46 +84,25 @@ impl FreeRadius {
 
     /// Everything FreeRADIUS logged so far (one line per request).
     pub fn log(&self) -> String {
-        read_log(self.dir.path())
+        self.peer.output()
     }
-}
-
-impl Drop for FreeRadius {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-    }
-}
-
-fn read_log(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("radiusd.out")).unwrap_or_default()
 }
 
 /// Ok once the log says "Ready to process requests"; Err(log) if it exited.
-fn wait_ready(child: &mut Child, dir: &Path) -> Result<(), String> {
+fn wait_ready(peer: &mut Peer) -> Result<(), String> {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        if read_log(dir).contains("Ready to process requests") {
+        if peer.output().contains("Ready to process requests") {
             return Ok(());
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("(exited: {status})\n{}", read_log(dir)));
+        if let Ok(Some(status)) = peer.child_status() {
+            return Err(format!("(exited: {status})\n{}", peer.output()));
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+            peer.stop();
             panic!(
                 "FreeRADIUS was not ready within {PATIENCE:?}; its output:\n{}",
-                read_log(dir)
+                peer.output()
             );
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -14,12 +14,13 @@ mod freeradius;
 mod nas;
 mod radclient;
 
-use std::net::UdpSocket as StdUdpSocket;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
 use crate::common::{Api, Db, Server};
+
+pub use countersign_testkit::free_udp_port;
 
 pub use corpus::malformed_corpus;
 pub use freeradius::FreeRadius;
@@ -30,14 +31,6 @@ pub use radclient::{radclient, radclient_with, Radclient};
 /// counter, a log line): generous for a loaded 2-core machine, and only
 /// reached when the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A UDP port that was free on 127.0.0.1 a moment ago.
-pub fn free_udp_port() -> u16 {
-    StdUdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .expect("bind a free UDP port")
-        .port()
-}
 
 /// A Countersign node with its RADIUS listener on 127.0.0.1:`port`, an
 /// admin API key, and the clients added with the CLI before it started.

@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use countersign_testkit::TempDir;
+use countersign_testkit::{free_port, wait_until, TempDir};
 
 pub const BASE: &str = "dc=example,dc=org";
 pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=org";
@@ -21,13 +21,6 @@ pub struct Slapd {
     child: Child,
     pub ldap_port: u16,
     pub ldaps_port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn run(command: &mut Command, what: &str) -> String {
@@ -177,9 +170,8 @@ impl Slapd {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let ok = Command::new("ldapsearch")
+        let ready = wait_until(Duration::from_secs(10), || {
+            Command::new("ldapsearch")
                 .args([
                     "-x",
                     "-H",
@@ -191,13 +183,10 @@ impl Slapd {
                     "namingContexts",
                 ])
                 .output()
-                .is_ok_and(|o| o.status.success());
-            if ok {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
+                .is_ok_and(|o| o.status.success())
+        });
+        assert!(
+            ready,
             "slapd did not answer within 10 s: {}",
             std::fs::read_to_string(self.dir.path().join("slapd.log")).unwrap_or_default()
         );

@@ -1,4 +1,4 @@
-"""An SMTP sink for the messaging tests, on aiosmtpd.
+"""An SMTP sink for the mail tests (countersign-testkit's SmtpSink), on aiosmtpd.
 
   smtp_sink.py serve PORT OUTDIR [--user U --password P] [--starttls CERT KEY] [--implicit CERT KEY]
       Accepts mail on 127.0.0.1:PORT and writes each message to OUTDIR/N.eml and
