@@ -16,6 +16,8 @@ use crate::ports::Store;
 
 pub use crate::model::token_spec::TokenSpec;
 
+#[path = "accounts_tokens.rs"]
+mod tokens;
 #[path = "accounts_yubico.rs"]
 mod yubico;
 
@@ -244,21 +246,6 @@ impl Accounts {
             Ok(())
         } else {
             Err(DomainError::not_found("user", username))
-        }
-    }
-
-    pub async fn tokens(&self, username: &str) -> Result<Vec<Token>, DomainError> {
-        let found = self.user(username).await?;
-        let rows = self.store.tokens_of_user(&found.id).await?;
-        Ok(rows.iter().map(StoredToken::view).collect())
-    }
-
-    pub async fn delete_token(&self, username: &str, token_id: &str) -> Result<(), DomainError> {
-        let found = self.user(username).await?;
-        if self.store.delete_token(&found.id, token_id).await? {
-            Ok(())
-        } else {
-            Err(DomainError::not_found("token", token_id))
         }
     }
 
