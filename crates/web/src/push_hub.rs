@@ -1,7 +1,10 @@
 //! Live connections of this node: device event streams and long-poll
 //! waiters. Other nodes hear about requests and decisions through the
-//! store (PostgreSQL NOTIFY), so any node can serve any request.
+//! store (PostgreSQL NOTIFY), so any node can serve any request. The hub
+//! is the domain's [`PushNotifier`] and [`Signals`](countersign_domain::ports::Signals)
+//! on this node.
 
+mod signals;
 mod streams;
 mod waiters;
 
@@ -11,7 +14,7 @@ use async_trait::async_trait;
 use countersign_domain::model::push::{Device, PushTransaction};
 use countersign_domain::ports::clock::rfc3339;
 use countersign_domain::ports::PushNotifier;
-use countersign_domain::Store;
+use countersign_domain::{PushStore, Store};
 use serde_json::json;
 
 pub use streams::Subscription;
@@ -23,7 +26,8 @@ const NOTIFY_LIMIT: usize = 7_000;
 
 pub struct Hub {
     node: String,
-    store: Arc<dyn Store>,
+    /// Devices and transactions to deliver, and NOTIFY to the other nodes.
+    store: Arc<dyn PushStore>,
     streams: Arc<streams::Streams>,
     waiters: Arc<waiters::Waiters>,
 }

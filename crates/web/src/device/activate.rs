@@ -8,9 +8,9 @@ use countersign_domain::methods::push::activation::{
 };
 use serde::Deserialize;
 
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::AppState;
+use super::DeviceState;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiJson;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +23,7 @@ pub struct ActivateBody {
 }
 
 pub async fn activate(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     ApiJson(body): ApiJson<ActivateBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let registration = DeviceRegistration {
@@ -40,7 +40,7 @@ pub async fn activate(
 }
 
 /// The activation answer, with the VAPID key when Web Push is on.
-fn answer(state: &AppState, activated: Activated) -> serde_json::Value {
+fn answer(state: &DeviceState, activated: Activated) -> serde_json::Value {
     let mut value = serde_json::to_value(activated).unwrap_or_default();
     if let (Some(web_push), Some(map)) = (&state.web_push, value.as_object_mut()) {
         map.insert(

@@ -8,11 +8,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::signed::Signed;
-use crate::error::ApiError;
+use super::DeviceState;
+use crate::http::error::ApiError;
 use crate::push_hub::event_json;
-use crate::AppState;
 
-pub async fn list(State(state): State<AppState>, signed: Signed) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<DeviceState>,
+    signed: Signed,
+) -> Result<Json<Value>, ApiError> {
     let pending = state.push.pending_for(&signed.device).await?;
     Ok(Json(
         json!({"requests": pending.iter().map(event_json).collect::<Vec<_>>()}),
@@ -28,7 +31,7 @@ struct AnswerBody {
 }
 
 pub async fn answer(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     Path(id): Path<String>,
     signed: Signed,
 ) -> Result<Json<Value>, ApiError> {

@@ -7,8 +7,8 @@ use countersign_domain::methods::webpush::{SubscriptionInput, WebPush, WebPushEr
 use serde::Deserialize;
 
 use super::signed::Signed;
-use crate::error::ApiError;
-use crate::AppState;
+use super::DeviceState;
+use crate::http::error::ApiError;
 
 /// `PushSubscription.toJSON()`, as the browser gives it.
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,7 @@ struct Keys {
     auth: String,
 }
 
-fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
+fn enabled(state: &DeviceState) -> Result<&WebPush, ApiError> {
     state.web_push.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::CONFLICT,
@@ -39,7 +39,7 @@ fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
 }
 
 pub async fn subscribe(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
     let web_push = enabled(&state)?;
@@ -57,7 +57,7 @@ pub async fn subscribe(
 }
 
 pub async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
     let web_push = enabled(&state)?;
