@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use countersign_domain::methods::push::activation::app_url;
 use countersign_domain::ports::clock::rfc3339;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -12,7 +13,6 @@ use utoipa::ToSchema;
 use super::ApiState;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::AdminKey;
-use countersign_domain::methods::push::activation::app_url;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationView {
