@@ -83,8 +83,9 @@ impl AppState {
     }
 }
 
-/// Every service: what the console's and the portal's guards and sign-in
-/// pages read (being unified), the server's event streams and its shutdown.
+/// Every service, for what still reads the whole: the console's and the
+/// portal's guards and sign-in pages (their sessions are being unified) and
+/// the client address extractor (the proxy policy).
 impl Deref for AppState {
     type Target = Services;
 
