@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod crypto;
+pub mod health;
 pub mod methods;
 pub mod metrics;
 pub mod model;

@@ -1,7 +1,10 @@
 //! Live connections of this node: device event streams and long-poll
 //! waiters. Other nodes hear about requests and decisions through the
-//! store (PostgreSQL NOTIFY), so any node can serve any request.
+//! store (PostgreSQL NOTIFY), so any node can serve any request. The hub
+//! is the domain's [`PushNotifier`] and [`Signals`](countersign_domain::ports::Signals)
+//! on this node.
 
+mod signals;
 mod streams;
 mod waiters;
 
@@ -23,6 +26,7 @@ const NOTIFY_LIMIT: usize = 7_000;
 
 pub struct Hub {
     node: String,
+    /// Devices and transactions to deliver, and NOTIFY to the other nodes.
     store: Arc<dyn PushStore>,
     streams: Arc<streams::Streams>,
     waiters: Arc<waiters::Waiters>,

@@ -9,7 +9,7 @@ use crate::crypto::SecretKey;
 use crate::model::error::DomainError;
 use crate::model::ids::new_id;
 use crate::model::net::IpNet;
-use crate::model::radius::{FirstFactor, Flow, StoredRadiusClient};
+use crate::model::radius::{DropCount, FirstFactor, Flow, StoredRadiusClient};
 use crate::ports::clock::Clock;
 use crate::ports::RadiusStore;
 use crate::signin::DoorRules;
@@ -256,6 +256,12 @@ impl RadiusClients {
         } else {
             Err(DomainError::not_found("RADIUS client", name))
         }
+    }
+
+    /// Dropped requests per client and cause, of the last `seconds`.
+    pub async fn recent_drops(&self, seconds: i64) -> Result<Vec<DropCount>, DomainError> {
+        let since = self.clock.now() - seconds;
+        Ok(self.store.recent_radius_drops(since).await?)
     }
 
     /// Every stored client with its secrets open, for the listener.

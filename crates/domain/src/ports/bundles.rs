@@ -35,8 +35,9 @@ bundle!(
     CodesPorts: CodeStore, UserStore
 );
 bundle!(
-    /// `Push`: devices, activations and transactions, and their users.
-    PushPorts: PushStore, UserStore
+    /// `Push`: devices, activations and transactions, their users, and
+    /// the devices' Web Push subscriptions (shown with the devices).
+    PushPorts: PushStore, UserStore, WebPushStore
 );
 bundle!(
     /// `WebPush`: subscriptions, the devices they belong to and the VAPID key.

@@ -3,7 +3,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use countersign_domain::admin::audit_trail::AuditTrail;
+use countersign_domain::admin::bulk::BulkChanges;
+use countersign_domain::health::Health;
 use countersign_domain::metrics::MetricsSource;
+use countersign_domain::sync::directory::SyncStatus;
 
 use super::App;
 
@@ -47,6 +51,10 @@ impl App {
             settings: self.settings.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             pool: self.pool.clone(),
+            audit: AuditTrail::new(self.store.clone()),
+            bulk: BulkChanges::new(self.store.clone(), self.accounts.clone()),
+            health: Health::new(self.store.clone()),
+            directory_status: SyncStatus::new(self.store.clone()),
             radius_clients: self.radius_clients.clone(),
             doctor_cache: Arc::default(),
             proxy: Arc::new(countersign_web::proxy::ProxyPolicy {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::guard::{Staff, Visitor};
 use super::page::{base, failure, render, when};
 use super::users::encode;
-use crate::AppState;
+use super::ConsoleState;
 
 const PAGE: u32 = 100;
 const EXPORT_PAGE: u32 = 1000;
@@ -110,15 +110,15 @@ pub fn record_rows(records: &[AuditRecord]) -> Vec<Value> {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     _staff: Staff,
     visitor: Visitor,
     Query(filters): Query<Filters>,
 ) -> Response {
     let (records, error) = match filters.query(PAGE) {
-        Ok(query) => match state.store.audit_page(&query).await {
+        Ok(query) => match state.audit.page(&query).await {
             Ok(records) => (records, None),
-            Err(e) => return failure(e.into()),
+            Err(e) => return failure(e),
         },
         Err(message) => (Vec::new(), Some(message)),
     };
@@ -138,7 +138,7 @@ pub async fn list(
 }
 
 pub async fn csv(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     staff: Staff,
     Query(filters): Query<Filters>,
 ) -> Response {
@@ -155,14 +155,14 @@ pub async fn csv(
     };
     tracing::info!(admin = %staff.0.admin.name, filters = %filters.encoded(), "audit export started");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let store = state.store.clone();
+    let trail = state.audit.clone();
     tokio::spawn(async move {
         let header = "time,username,result,reason,method,client,address,token\n";
         if sender.send(Ok(Bytes::from(header))).await.is_err() {
             return;
         }
         loop {
-            let page = match store.audit_page(&query).await {
+            let page = match trail.page(&query).await {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::error!(error = %e, "audit export stopped: the store failed");

@@ -10,14 +10,14 @@ use axum::Form;
 use countersign_domain::admin::radius_clients::RadiusClientSpec;
 use countersign_domain::model::radius::{FirstFactor, Flow};
 use countersign_domain::signin::DoorRules;
-use countersign_domain::{Clock, DomainError};
+use countersign_domain::DomainError;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 
 use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
-use crate::AppState;
+use super::ConsoleState;
 
 /// The form as typed; checkboxes are present only when ticked.
 #[derive(Deserialize, Serialize, Default)]
@@ -43,7 +43,7 @@ pub struct ClientForm {
 
 type Errors = BTreeMap<String, String>;
 
-pub async fn list(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
+pub async fn list(State(state): State<ConsoleState>, _owner: Owner, visitor: Visitor) -> Response {
     let form = ClientForm {
         flow: "otp".into(),
         first_factor: "none".into(),
@@ -52,15 +52,19 @@ pub async fn list(State(state): State<AppState>, _owner: Owner, visitor: Visitor
     page(&state, &visitor, &form, &Errors::new()).await
 }
 
-async fn page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &Errors) -> Response {
+async fn page(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    form: &ClientForm,
+    errors: &Errors,
+) -> Response {
     let clients = match state.radius_clients.list().await {
         Ok(clients) => clients,
         Err(e) => return failure(e),
     };
-    let since = countersign_domain::SystemClock.now() - 3600;
-    let drops = match state.store.recent_radius_drops(since).await {
+    let drops = match state.radius_clients.recent_drops(3600).await {
         Ok(drops) => drops,
-        Err(e) => return failure(e.into()),
+        Err(e) => return failure(e),
     };
     let status = match errors.is_empty() {
         true => StatusCode::OK,
@@ -99,7 +103,7 @@ fn spec_of(form: &ClientForm, errors: &mut Errors) -> Option<RadiusClientSpec> {
 }
 
 pub async fn add(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Form(form): Form<ClientForm>,
@@ -127,7 +131,7 @@ pub async fn add(
 }
 
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Path(name): Path<String>,
@@ -142,7 +146,12 @@ pub async fn remove(
     }
 }
 
-fn edit_page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &Errors) -> Response {
+fn edit_page(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    form: &ClientForm,
+    errors: &Errors,
+) -> Response {
     let status = match errors.is_empty() {
         true => StatusCode::OK,
         false => StatusCode::UNPROCESSABLE_ENTITY,
@@ -154,7 +163,7 @@ fn edit_page(state: &AppState, visitor: &Visitor, form: &ClientForm, errors: &Er
 }
 
 pub async fn edit_form(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     _owner: Owner,
     visitor: Visitor,
     Path(name): Path<String>,
@@ -179,7 +188,7 @@ pub async fn edit_form(
 }
 
 pub async fn edit(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Path(name): Path<String>,

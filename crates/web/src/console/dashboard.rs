@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use countersign_domain::model::audit::AuditCount;
 use countersign_domain::model::messages::MessageStatus;
-use countersign_domain::ports::diagnostics::{Finding, Status};
+use countersign_domain::ports::diagnostics::{Diagnostics, Finding, Status};
 use countersign_domain::{Clock, UserQuery};
 use minijinja::context;
 
 use super::guard::{Staff, Visitor};
 use super::page::{base, failure, render, when};
-use crate::AppState;
+use super::ConsoleState;
 
 const HOURS: i64 = 24;
 
@@ -26,15 +26,14 @@ const DOCTOR_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 pub struct DoctorCache(tokio::sync::Mutex<Option<(std::time::Instant, Vec<Finding>)>>);
 
 impl DoctorCache {
-    async fn not_passing(&self, state: &AppState) -> Vec<Finding> {
+    async fn not_passing(&self, diagnostics: &dyn Diagnostics) -> Vec<Finding> {
         let mut held = self.0.lock().await;
         if let Some((at, findings)) = held.as_ref() {
             if at.elapsed() < DOCTOR_FOR {
                 return findings.clone();
             }
         }
-        let findings: Vec<Finding> = state
-            .diagnostics
+        let findings: Vec<Finding> = diagnostics
             .run()
             .await
             .into_iter()
@@ -45,7 +44,7 @@ impl DoctorCache {
     }
 }
 
-pub async fn show(State(state): State<AppState>, _staff: Staff, visitor: Visitor) -> Response {
+pub async fn show(State(state): State<ConsoleState>, _staff: Staff, visitor: Visitor) -> Response {
     match gather(&state, &visitor).await {
         Ok(response) => response,
         Err(e) => failure(e),
@@ -53,29 +52,29 @@ pub async fn show(State(state): State<AppState>, _staff: Staff, visitor: Visitor
 }
 
 async fn gather(
-    state: &AppState,
+    state: &ConsoleState,
     visitor: &Visitor,
 ) -> Result<Response, countersign_domain::DomainError> {
     let now = countersign_domain::SystemClock.now();
     let first_hour = (now / 3600 - (HOURS - 1)) * 3600;
-    let counts = state.store.audit_counts(first_hour).await?;
+    let counts = state.audit.counts(first_hour).await?;
     let locked = state
-        .store
-        .list_users(&UserQuery {
+        .accounts
+        .list_users(UserQuery {
             limit: 20,
             locked_at: Some(now),
             ..UserQuery::default()
         })
         .await?;
     let failing = state
-        .store
-        .list_messages(Some(MessageStatus::Failed), 1000)
+        .outbox
+        .list(Some(MessageStatus::Failed), 1000)
         .await?
         .len();
     let (accepted, rejected) = totals(&counts);
     let doctor: Vec<_> = state
         .doctor_cache
-        .not_passing(state)
+        .not_passing(state.diagnostics.as_ref())
         .await
         .iter()
         .map(|f| context! { check => f.check.clone(), status => f.status.label(), message => f.message.clone() })

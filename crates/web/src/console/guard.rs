@@ -15,7 +15,8 @@ use countersign_domain::model::session::Stage;
 use countersign_domain::sessions::console::{Closed, Live};
 use subtle::ConstantTimeEq;
 
-use crate::extract::ClientAddr;
+use super::ConsoleState;
+use crate::http::extract::ClientAddr;
 use crate::AppState;
 
 /// The largest console form accepted.
@@ -40,10 +41,10 @@ pub struct Visitor {
 
 impl Visitor {
     /// The `csrf` value this visitor's forms carry.
-    pub fn csrf(&self, state: &AppState) -> String {
+    pub fn csrf(&self, state: &impl AsRef<ConsoleState>) -> String {
         match &self.live {
             Some(live) => live.session.csrf.clone(),
-            None => state.sessions.login_csrf(&self.pre_token),
+            None => state.as_ref().sessions.login_csrf(&self.pre_token),
         }
     }
 
@@ -294,9 +295,16 @@ fn forbidden() -> Response {
 }
 
 /// Audits an administrator's action; a failure to audit is logged, not shown.
-pub async fn audit(state: &AppState, staff: &Staff, visitor: &Visitor, action: &str, target: &str) {
+pub async fn audit(
+    state: &impl AsRef<ConsoleState>,
+    staff: &Staff,
+    visitor: &Visitor,
+    action: &str,
+    target: &str,
+) {
     let address = visitor.address.clone();
     if let Err(e) = state
+        .as_ref()
         .sessions
         .record_action(&staff.0, action, target, address)
         .await

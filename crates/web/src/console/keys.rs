@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render, when};
-use crate::AppState;
+use super::ConsoleState;
 
 #[derive(Deserialize, Default)]
 pub struct KeyForm {
@@ -21,12 +21,12 @@ pub struct KeyForm {
     admin: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
+pub async fn list(State(state): State<ConsoleState>, _owner: Owner, visitor: Visitor) -> Response {
     keys_page(&state, &visitor, &KeyForm::default(), None).await
 }
 
 async fn keys_page(
-    state: &AppState,
+    state: &ConsoleState,
     visitor: &Visitor,
     form: &KeyForm,
     error: Option<(&str, String)>,
@@ -54,7 +54,7 @@ async fn keys_page(
 }
 
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Form(form): Form<KeyForm>,
@@ -86,7 +86,7 @@ pub async fn create(
 }
 
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Path(name): Path<String>,

@@ -1,7 +1,8 @@
 //! The admin console under `/admin`: server-rendered pages (templates in
 //! `templates/console/`, compiled in), one stylesheet, a little optional
 //! JavaScript. Every request passes [`guard::console_guard`] (session,
-//! CSRF, security headers); every sign-in goes through the engine.
+//! CSRF, security headers); every sign-in goes through the engine. The
+//! pages take [`ConsoleState`]: the services of this door only.
 
 mod audit;
 mod bulk;
@@ -13,6 +14,7 @@ mod login;
 mod ops;
 mod page;
 mod settings;
+mod state;
 mod test_signin;
 mod users;
 mod welcome;
@@ -27,73 +29,73 @@ use crate::AppState;
 
 pub use dashboard::{chart_svg, DoctorCache};
 pub use page::when;
+pub use state::{ConsoleServices, ConsoleState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/admin", get(dashboard::show))
+        .nest("/admin", pages())
+        // Nested, `/` is `/admin` only: the dashboard answers `/admin/` too.
         .route("/admin/", get(dashboard::show))
-        .route("/admin/login", get(login::form).post(login::submit))
+        // Outside the nest: the guard sees the full path.
+        .layer(from_fn_with_state(state, guard::console_guard))
+}
+
+/// The console's route table, under `/admin`.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard::show))
+        .route("/login", get(login::form).post(login::submit))
         .route(
-            "/admin/login/code",
+            "/login/code",
             get(login::code_form).post(login::code_submit),
         )
+        .route("/enrol", get(login::enrol_form).post(login::enrol_submit))
+        .route("/logout", post(login::logout))
+        .route("/logout-everywhere", post(login::logout_everywhere))
+        .route("/users", get(users::list))
+        .route("/users/new", get(users::new_form).post(users::create))
+        .route("/users/bulk", post(bulk::start))
+        .route("/jobs/{id}", get(bulk::show))
+        .route("/users/{username}", get(users::show))
         .route(
-            "/admin/enrol",
-            get(login::enrol_form).post(login::enrol_submit),
-        )
-        .route("/admin/logout", post(login::logout))
-        .route("/admin/logout-everywhere", post(login::logout_everywhere))
-        .route("/admin/users", get(users::list))
-        .route("/admin/users/new", get(users::new_form).post(users::create))
-        .route("/admin/users/bulk", post(bulk::start))
-        .route("/admin/jobs/{id}", get(bulk::show))
-        .route("/admin/users/{username}", get(users::show))
-        .route(
-            "/admin/users/{username}/edit",
+            "/users/{username}/edit",
             get(users::edit_form).post(users::edit),
         )
-        .route("/admin/users/{username}/unlock", post(users::unlock))
-        .route("/admin/users/{username}/enable", post(users::enable))
-        .route("/admin/users/{username}/disable", post(users::disable))
-        .route("/admin/users/{username}/bypass", post(users::bypass))
-        .route("/admin/users/{username}/delete", post(users::delete))
-        .route("/admin/users/{username}/test", post(test_signin::start))
+        .route("/users/{username}/unlock", post(users::unlock))
+        .route("/users/{username}/enable", post(users::enable))
+        .route("/users/{username}/disable", post(users::disable))
+        .route("/users/{username}/bypass", post(users::bypass))
+        .route("/users/{username}/delete", post(users::delete))
+        .route("/users/{username}/test", post(test_signin::start))
         .route(
-            "/admin/users/{username}/welcome",
+            "/users/{username}/welcome",
             get(welcome::preview).post(welcome::send),
         )
         .route(
-            "/admin/users/{username}/test/{transaction}",
+            "/users/{username}/test/{transaction}",
             get(test_signin::poll),
         )
-        .route("/admin/users/{username}/tokens", post(users::add_totp))
+        .route("/users/{username}/tokens", post(users::add_totp))
+        .route("/users/{username}/enrol-link", post(users::enrol_link))
+        .route("/users/{username}/activation", post(users::activation))
+        .route("/keys", get(keys::list).post(keys::create))
+        .route("/keys/{name}/revoke", post(keys::revoke))
+        .route("/messages", get(ops::messages))
+        .route("/messages/{id}/retry", post(ops::retry))
+        .route("/diagnostics", get(ops::diagnostics))
+        .route("/clients", get(clients::list).post(clients::add))
+        .route("/clients/{name}/remove", post(clients::remove))
         .route(
-            "/admin/users/{username}/enrol-link",
-            post(users::enrol_link),
-        )
-        .route(
-            "/admin/users/{username}/activation",
-            post(users::activation),
-        )
-        .route("/admin/keys", get(keys::list).post(keys::create))
-        .route("/admin/keys/{name}/revoke", post(keys::revoke))
-        .route("/admin/messages", get(ops::messages))
-        .route("/admin/messages/{id}/retry", post(ops::retry))
-        .route("/admin/diagnostics", get(ops::diagnostics))
-        .route("/admin/clients", get(clients::list).post(clients::add))
-        .route("/admin/clients/{name}/remove", post(clients::remove))
-        .route(
-            "/admin/clients/{name}/edit",
+            "/clients/{name}/edit",
             get(clients::edit_form).post(clients::edit),
         )
-        .route("/admin/settings", get(settings::show).post(settings::save))
-        .route("/admin/settings/welcome-test", post(settings::welcome_test))
-        .route("/admin/directory/sync", post(settings::directory_sync))
-        .route("/admin/audit", get(audit::list))
-        .route("/admin/audit.csv", get(audit::csv))
-        .route("/admin/assets/console.css", get(css))
-        .route("/admin/assets/console.js", get(js))
-        .layer(from_fn_with_state(state, guard::console_guard))
+        .route("/settings", get(settings::show).post(settings::save))
+        .route("/settings/welcome-test", post(settings::welcome_test))
+        .route("/directory/sync", post(settings::directory_sync))
+        .route("/audit", get(audit::list))
+        .route("/audit.csv", get(audit::csv))
+        .route("/assets/console.css", get(css))
+        .route("/assets/console.js", get(js))
 }
 
 async fn css() -> impl IntoResponse {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::guard::{audit, Editor, Staff, Visitor};
 use super::page::{base, failure, render, when};
-use crate::AppState;
+use super::ConsoleState;
 
 #[derive(Deserialize, Default)]
 pub struct MessageQuery {
@@ -19,7 +19,7 @@ pub struct MessageQuery {
 }
 
 pub async fn messages(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     staff: Staff,
     visitor: Visitor,
     Query(query): Query<MessageQuery>,
@@ -45,7 +45,7 @@ pub async fn messages(
 }
 
 pub async fn retry(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Editor(editor): Editor,
     visitor: Visitor,
     Path(id): Path<String>,
@@ -61,7 +61,7 @@ pub async fn retry(
 }
 
 pub async fn diagnostics(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     _staff: Staff,
     visitor: Visitor,
 ) -> Response {

@@ -9,7 +9,7 @@ use countersign_domain::DomainError;
 use minijinja::{context, Environment, Value};
 
 use super::guard::Visitor;
-use crate::AppState;
+use super::ConsoleState;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -138,7 +138,7 @@ pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
 }
 
 /// The context every page of a signed-in visitor has: who, their csrf, the nav.
-pub fn base(state: &AppState, visitor: &Visitor, nav: &str) -> Value {
+pub fn base(state: &impl AsRef<ConsoleState>, visitor: &Visitor, nav: &str) -> Value {
     let me = visitor.live.as_ref().map(|live| {
         context! { name => live.admin.name.clone(), role => live.admin.role.as_str() }
     });

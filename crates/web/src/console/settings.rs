@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
-use crate::AppState;
+use super::ConsoleState;
 
 /// The settings form as typed.
 #[derive(Deserialize, Serialize, Default)]
@@ -76,18 +76,14 @@ const FIELDS: [&str; 6] = [
     "account_name",
 ];
 
-pub async fn show(State(state): State<AppState>, _owner: Owner, visitor: Visitor) -> Response {
+pub async fn show(State(state): State<ConsoleState>, _owner: Owner, visitor: Visitor) -> Response {
     let current = SettingsForm::of(&state.settings.current());
     page(&state, &visitor, &current, &Errors::new()).await
 }
 
 /// The directory card: configured or not, the last run.
-async fn directory_card(state: &AppState) -> minijinja::Value {
-    let last =
-        countersign_domain::sync::directory::DirectorySync::read_last_run(state.store.as_ref())
-            .await
-            .ok()
-            .flatten();
+async fn directory_card(state: &ConsoleState) -> minijinja::Value {
+    let last = state.directory_status.last_run().await.ok().flatten();
     let last = last.map(|r| {
         context! { at => super::page::when(r.at), status => r.status, seen => r.seen, added => r.added,
             updated => r.updated, disabled => r.disabled, removed => r.removed, errors => r.errors, ms => r.duration_ms }
@@ -97,7 +93,7 @@ async fn directory_card(state: &AppState) -> minijinja::Value {
 
 /// Runs the directory sync now; `approve` applies a run over the threshold.
 pub async fn directory_sync(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Form(form): Form<DirectoryForm>,
@@ -131,7 +127,7 @@ pub struct DirectoryForm {
 }
 
 async fn page(
-    state: &AppState,
+    state: &ConsoleState,
     visitor: &Visitor,
     form: &SettingsForm,
     errors: &Errors,
@@ -163,7 +159,7 @@ fn number(text: &str, field: &'static str, errors: &mut Errors) -> u32 {
 }
 
 pub async fn save(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Form(form): Form<SettingsForm>,
@@ -215,7 +211,7 @@ pub struct TestForm {
 
 /// Queues a test welcome email to the address typed.
 pub async fn welcome_test(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Owner(owner): Owner,
     visitor: Visitor,
     Form(form): Form<TestForm>,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::guard::{Editor, Staff, Visitor};
 use super::page::{base, failure, render};
 use super::users::encode;
-use crate::AppState;
+use super::ConsoleState;
 
 /// How long one poll waits for the phone before the page asks again.
 const POLL_WAIT: Duration = Duration::from_secs(2);
@@ -40,7 +40,7 @@ fn source(staff: &Staff, visitor: &Visitor) -> Source {
 }
 
 pub async fn start(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Editor(staff): Editor,
     visitor: Visitor,
     Path(username): Path<String>,
@@ -121,7 +121,12 @@ fn outcome(step: &Step) -> Value {
     }
 }
 
-fn outcome_page(state: &AppState, visitor: &Visitor, username: &str, outcome: Value) -> Response {
+fn outcome_page(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    username: &str,
+    outcome: Value,
+) -> Response {
     let ctx = context! { title => "Test sign-in", username => username, user_path => encode(username),
     outcome => outcome, ..base(state, visitor, "users") };
     render(StatusCode::OK, "test_signin.html", ctx)
@@ -129,7 +134,7 @@ fn outcome_page(state: &AppState, visitor: &Visitor, username: &str, outcome: Va
 
 /// The page's poll: where a pending push (or two-way SMS) stands now.
 pub async fn poll(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     _staff: Staff,
     visitor: Visitor,
     Path((username, transaction_id)): Path<(String, String)>,

@@ -9,10 +9,10 @@ use minijinja::context;
 use super::guard::{audit, Editor, Staff, Visitor};
 use super::page::{base, failure, render};
 use super::users::encode;
-use crate::AppState;
+use super::ConsoleState;
 
 pub async fn preview(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     staff: Staff,
     visitor: Visitor,
     Path(username): Path<String>,
@@ -36,7 +36,7 @@ pub async fn preview(
 }
 
 pub async fn send(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     Editor(staff): Editor,
     visitor: Visitor,
     Path(username): Path<String>,

@@ -6,12 +6,12 @@ use axum::Json;
 use countersign_device_proto::{ActivateBody, Activated, OathSeed, WebPushKey};
 use countersign_domain::methods::push::activation::{self, ActivationError, DeviceRegistration};
 
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::AppState;
+use super::DeviceState;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiJson;
 
 pub async fn activate(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     ApiJson(body): ApiJson<ActivateBody>,
 ) -> Result<(StatusCode, Json<Activated>), ApiError> {
     let registration = DeviceRegistration {
@@ -29,7 +29,7 @@ pub async fn activate(
 
 /// The activation answer, with the VAPID key when Web Push is on. Taken
 /// apart whole: a field the domain adds must be placed on the wire here.
-fn answer(state: &AppState, activated: activation::Activated) -> Activated {
+fn answer(state: &DeviceState, activated: activation::Activated) -> Activated {
     let activation::Activated {
         device_id,
         account_name,

@@ -22,7 +22,8 @@ use futures_core::Stream;
 use tokio::time::{Instant, Sleep};
 
 use super::signed::{authenticate, Signed};
-use crate::error::ApiError;
+use super::DeviceState;
+use crate::http::error::ApiError;
 use crate::push_hub::{event_text, Subscription};
 use crate::AppState;
 
@@ -30,7 +31,7 @@ use crate::AppState;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub async fn events(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<impl axum::response::IntoResponse, ApiError> {
     let requests = Requests::open(&state, &signed.device).await?;
@@ -44,6 +45,7 @@ pub async fn open_events(
     path_and_query: &str,
     headers: &HeaderMap,
 ) -> Result<Requests, ApiError> {
+    let state: &DeviceState = state.as_ref();
     let device = authenticate(state, "GET", path_and_query, headers, b"").await?;
     Requests::open(state, &device).await
 }
@@ -74,7 +76,7 @@ pub struct Requests {
 }
 
 impl Requests {
-    async fn open(state: &AppState, device: &Device) -> Result<Self, ApiError> {
+    async fn open(state: &DeviceState, device: &Device) -> Result<Self, ApiError> {
         // Subscribe first, then read what is pending: nothing falls in between.
         let live = state.hub.subscribe(&device.id);
         let pending = state.push.pending_for(device).await?;

@@ -7,12 +7,12 @@ use countersign_device_proto::{Answer as WireAnswer, AnswerBody, AnswerResult, P
 use countersign_domain::methods::push::{Answer, AnswerError};
 
 use super::signed::Signed;
-use crate::error::ApiError;
+use super::DeviceState;
+use crate::http::error::ApiError;
 use crate::push_hub::sign_in_request;
-use crate::AppState;
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<Json<PendingList>, ApiError> {
     let pending = state.push.pending_for(&signed.device).await?;
@@ -22,7 +22,7 @@ pub async fn list(
 }
 
 pub async fn answer(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     Path(id): Path<String>,
     signed: Signed,
 ) -> Result<Json<AnswerResult>, ApiError> {

@@ -9,7 +9,8 @@ use countersign_domain::methods::push::device_auth::{DeviceAuthError, SignedRequ
 use countersign_domain::model::push::Device;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use super::DeviceState;
+use crate::http::error::ApiError;
 use crate::AppState;
 
 pub struct Signed {
@@ -62,14 +63,14 @@ impl FromRequest<AppState> for Signed {
                 "the request body is larger than the server accepts",
             )
         })?;
-        let device = authenticate(state, &method, &path, &headers, &body).await?;
+        let device = authenticate(state.as_ref(), &method, &path, &headers, &body).await?;
         Ok(Signed { device, body })
     }
 }
 
 /// The device that signed this request (docs/device-api.md), or the refusal.
 pub(crate) async fn authenticate(
-    state: &AppState,
+    state: &DeviceState,
     method: &str,
     path_and_query: &str,
     headers: &HeaderMap,

@@ -7,10 +7,10 @@ use countersign_device_proto::WebPushSubscription;
 use countersign_domain::methods::webpush::{SubscriptionInput, WebPush, WebPushError};
 
 use super::signed::Signed;
-use crate::error::ApiError;
-use crate::AppState;
+use super::DeviceState;
+use crate::http::error::ApiError;
 
-fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
+fn enabled(state: &DeviceState) -> Result<&WebPush, ApiError> {
     state.web_push.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::CONFLICT,
@@ -21,7 +21,7 @@ fn enabled(state: &AppState) -> Result<&WebPush, ApiError> {
 }
 
 pub async fn subscribe(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
     let web_push = enabled(&state)?;
@@ -39,7 +39,7 @@ pub async fn subscribe(
 }
 
 pub async fn unsubscribe(
-    State(state): State<AppState>,
+    State(state): State<DeviceState>,
     signed: Signed,
 ) -> Result<StatusCode, ApiError> {
     let web_push = enabled(&state)?;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::guard::{Guest, Member};
 use super::pages::{failure, message, render, turned_off};
 use super::signin::CodeForm;
-use crate::AppState;
+use super::PortalState;
 
 #[derive(Deserialize, Default)]
 pub struct SecretForm {
@@ -42,7 +42,7 @@ fn secret_kind(kind: &str) -> Option<&'static str> {
 }
 
 pub async fn secret_page(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(_, guest): Member,
     Path(kind): Path<String>,
 ) -> Response {
@@ -59,13 +59,13 @@ pub async fn secret_page(
 }
 
 fn secret_answer(
-    state: &AppState,
+    state: &PortalState,
     guest: &Guest,
     kind: &str,
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let pages = &state.portal_pages;
+    let pages = &state.pages;
     let (field, text) = error.unzip();
     let ctx = context! { kind => kind, title => pages.word(guest.lang, &format!("{kind}_title")), csrf => guest.csrf(state),
     error_field => field, error => text, pin_min => state.settings.current().pin_min_length, signed_in => true };
@@ -73,7 +73,7 @@ fn secret_answer(
 }
 
 pub async fn secret_submit(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Path(kind): Path<String>,
     Form(form): Form<SecretForm>,
@@ -133,7 +133,7 @@ pub async fn secret_submit(
 /// `phone` or `email` when the settings let users change it; a page that
 /// does not exist is 404, one that is turned off 403.
 fn contact_kind(
-    state: &AppState,
+    state: &PortalState,
     lang: super::pages::Lang,
     kind: &str,
 ) -> Result<MessageKind, Box<Response>> {
@@ -166,7 +166,7 @@ fn contact_name(kind: MessageKind) -> &'static str {
 }
 
 pub async fn contact_page(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Path(kind): Path<String>,
 ) -> Response {
@@ -177,7 +177,7 @@ pub async fn contact_page(
 }
 
 fn contact_answer(
-    state: &AppState,
+    state: &PortalState,
     guest: &Guest,
     live: &PortalLive,
     kind: MessageKind,
@@ -194,14 +194,14 @@ fn contact_answer(
         MessageKind::Sms => live.user.phone.clone(),
         MessageKind::Email => live.user.email.clone(),
     };
-    let ctx = context! { kind => name, title => state.portal_pages.word(guest.lang, &format!("{name}_title")),
+    let ctx = context! { kind => name, title => state.pages.word(guest.lang, &format!("{name}_title")),
     csrf => guest.csrf(state), error => error, current => current,
     pending => pending.map(|p| p.address.clone()), signed_in => true };
     render(state, guest.lang, status, "contact.html", ctx)
 }
 
 pub async fn contact_submit(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(mut live, guest): Member,
     Path(kind): Path<String>,
     Form(form): Form<ContactForm>,
@@ -235,7 +235,7 @@ pub async fn contact_submit(
 }
 
 pub async fn contact_confirm(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(mut live, guest): Member,
     Path(kind): Path<String>,
     Form(form): Form<CodeForm>,

@@ -17,12 +17,15 @@ use minijinja::context;
 use super::guard::{with_session, Enroller, Guest};
 use super::pages::{failure, grouped, render, turned_off};
 use super::signin::{CodeForm, WaitQuery};
-use crate::AppState;
+use super::PortalState;
 
 const ACTIVATION_WAIT: Duration = Duration::from_secs(20);
 
 /// The first page of a user who has no method yet: what they can set up.
-pub async fn landing(State(state): State<AppState>, Enroller(live, guest): Enroller) -> Response {
+pub async fn landing(
+    State(state): State<PortalState>,
+    Enroller(live, guest): Enroller,
+) -> Response {
     if live.stage == PortalStage::SignedIn {
         return Redirect::to("/portal").into_response();
     }
@@ -30,7 +33,7 @@ pub async fn landing(State(state): State<AppState>, Enroller(live, guest): Enrol
     if !settings.allow_app_activation && !settings.allow_token_enrolment {
         return turned_off(&state, guest.lang, "nothing_to_enrol");
     }
-    let ctx = context! { title => state.portal_pages.word(guest.lang, "enrol_title"), csrf => guest.csrf(&state),
+    let ctx = context! { title => state.pages.word(guest.lang, "enrol_title"), csrf => guest.csrf(&state),
     allow => minijinja::value::Serde(&settings), enrolling => true,
     name => live.user.display_name.clone().unwrap_or_else(|| live.user.username.clone()) };
     render(&state, guest.lang, StatusCode::OK, "home.html", ctx)
@@ -44,7 +47,7 @@ fn no_store(mut response: Response) -> Response {
 }
 
 pub async fn totp_page(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Enroller(mut live, guest): Enroller,
 ) -> Response {
     if !state.settings.current().allow_token_enrolment {
@@ -68,7 +71,7 @@ pub async fn totp_page(
 }
 
 fn totp_answer(
-    state: &AppState,
+    state: &PortalState,
     guest: &Guest,
     live: &PortalLive,
     secret: &str,
@@ -93,14 +96,14 @@ fn totp_answer(
     } else {
         StatusCode::OK
     };
-    let ctx = context! { title => state.portal_pages.word(guest.lang, "totp_title"), csrf => guest.csrf(state),
+    let ctx = context! { title => state.pages.word(guest.lang, "totp_title"), csrf => guest.csrf(state),
     qr_svg => qr, secret => grouped, error => error, signed_in => true,
         back => if live.stage == PortalStage::SignedIn { "/portal" } else { "/portal/enrol" } };
     no_store(render(state, guest.lang, status, "totp.html", ctx))
 }
 
 pub async fn totp_submit(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Enroller(mut live, guest): Enroller,
     Form(form): Form<CodeForm>,
 ) -> Response {
@@ -112,7 +115,7 @@ pub async fn totp_submit(
     };
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        let error = state.portal_pages.word(guest.lang, "enter_six_digits");
+        let error = state.pages.word(guest.lang, "enter_six_digits");
         return totp_answer(&state, &guest, &live, &secret, Some(error));
     }
     match state
@@ -126,7 +129,7 @@ pub async fn totp_submit(
             enrolled(&state, &guest, &live, "token_added").await
         }
         Ok(None) => {
-            let error = state.portal_pages.word(guest.lang, "code_not_right");
+            let error = state.pages.word(guest.lang, "code_not_right");
             totp_answer(&state, &guest, &live, &secret, Some(error))
         }
         Err(e) => failure(&state, guest.lang, e),
@@ -134,7 +137,7 @@ pub async fn totp_submit(
 }
 
 /// A method was set up: an enrol-only session becomes a full one.
-async fn enrolled(state: &AppState, guest: &Guest, live: &PortalLive, notice: &str) -> Response {
+async fn enrolled(state: &PortalState, guest: &Guest, live: &PortalLive, notice: &str) -> Response {
     let target = format!("/portal?notice={notice}");
     if live.stage == PortalStage::Enrol {
         return match state
@@ -153,7 +156,7 @@ async fn enrolled(state: &AppState, guest: &Guest, live: &PortalLive, notice: &s
 }
 
 pub async fn app_start(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Enroller(mut live, guest): Enroller,
 ) -> Response {
     if !state.settings.current().allow_app_activation {
@@ -161,7 +164,7 @@ pub async fn app_start(
     }
     let result = async {
         let grant = state.push.create_activation(&live.user.username).await?;
-        live.data.devices_before = Some(state.store.devices_of_user(&live.user.id).await?.len());
+        live.data.devices_before = Some(state.push.devices_of(&live.user).await?.len());
         live.data.activation_code = Some(grant.code);
         live.data.activation_expires_at = Some(grant.expires_at);
         state.portal.save_session_data(&live).await
@@ -174,7 +177,7 @@ pub async fn app_start(
 }
 
 pub async fn app_page(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Enroller(mut live, guest): Enroller,
     Query(q): Query<WaitQuery>,
     headers: HeaderMap,
@@ -201,25 +204,25 @@ pub async fn app_page(
         Ok(false) => {}
         Err(e) => return failure(&state, guest.lang, e),
     }
-    let url = crate::activations::service_url(&state, &headers);
+    let url = state.address.url(&headers);
     let app_link = countersign_domain::methods::push::activation::app_url(&url, &code);
     let grouped = grouped(&code);
     let ctx = context! {
-        title => state.portal_pages.word(guest.lang, "app_title"), csrf => guest.csrf(&state),
+        title => state.pages.word(guest.lang, "app_title"), csrf => guest.csrf(&state),
         qr_svg => countersign_otp::qr::svg(&app_link).unwrap_or_default(), code => grouped, url => url.clone(),
-        app_link => app_link, cli_uri => crate::activation_uri(&url, &code, state.tls_pin.as_deref()),
+        app_link => app_link, cli_uri => state.address.activation_uri(&url, &code),
         expires => live.data.activation_expires_at.map(crate::console::when), signed_in => true,
     };
     no_store(render(&state, guest.lang, StatusCode::OK, "app.html", ctx))
 }
 
-async fn device_count(state: &AppState, live: &PortalLive) -> Result<usize, DomainError> {
-    Ok(state.store.devices_of_user(&live.user.id).await?.len())
+async fn device_count(state: &PortalState, live: &PortalLive) -> Result<usize, DomainError> {
+    Ok(state.push.devices_of(&live.user).await?.len())
 }
 
 /// Looks for the new device for a while (the page then reloads itself).
 async fn wait_for_device(
-    state: &AppState,
+    state: &PortalState,
     live: &PortalLive,
     before: usize,
 ) -> Result<bool, DomainError> {

@@ -15,10 +15,11 @@ use countersign_domain::portal::{PortalLive, PortalStage};
 use countersign_domain::sessions::console::Closed;
 
 use super::pages::{self, Lang};
+use super::PortalState;
 use crate::console::guard::{
     checked_body, cookie, read_cookie, run_guarded, secure_headers, Refusal,
 };
-use crate::extract::ClientAddr;
+use crate::http::extract::ClientAddr;
 use crate::AppState;
 
 /// Who is asking, as the guard found out.
@@ -34,10 +35,10 @@ pub struct Guest {
 }
 
 impl Guest {
-    pub fn csrf(&self, state: &AppState) -> String {
+    pub fn csrf(&self, state: &impl AsRef<PortalState>) -> String {
         match &self.live {
             Some(live) => live.csrf.clone(),
-            None => state.portal.login_csrf(&self.pre_token),
+            None => state.as_ref().portal.login_csrf(&self.pre_token),
         }
     }
 

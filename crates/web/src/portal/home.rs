@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::model::audit::AuditQuery;
 use countersign_domain::signin::{Holdings, Method, Methods};
 use countersign_domain::{DomainError, UserPatch};
 use minijinja::{context, Value};
@@ -15,8 +14,8 @@ use serde::Deserialize;
 use super::guard::{with_session, Member};
 use super::pages::{failure, message, render, turned_off};
 use super::signin::attempt;
+use super::PortalState;
 use crate::console::when;
-use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -50,7 +49,7 @@ const NOTICES: &[&str] = &[
 ];
 
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Query(q): Query<Notice>,
 ) -> Response {
@@ -61,17 +60,17 @@ pub async fn show(
 }
 
 async fn page(
-    state: &AppState,
+    state: &PortalState,
     live: &countersign_domain::portal::PortalLive,
     guest: &super::guard::Guest,
     notice: Option<&str>,
 ) -> Result<Response, DomainError> {
     let user = &live.user;
-    let pages = &state.portal_pages;
+    let pages = &state.pages;
     let lang = guest.lang;
-    let tokens = state.store.tokens_of_user(&user.id).await?;
+    let tokens = state.accounts.tokens_of(user).await?;
     let labels = state.portal.token_labels(&user.id).await?;
-    let devices = state.store.devices_of_user(&user.id).await?;
+    let devices = state.push.devices_of(user).await?;
     let (methods, default) = state.signin.methods_for(user).await?;
     let settings = state.settings.current();
     let word = |key: &str| pages.word(lang, key);
@@ -113,17 +112,12 @@ async fn page(
 }
 
 async fn recent_sign_ins(
-    state: &AppState,
+    state: &PortalState,
     user: &countersign_domain::User,
     lang: super::pages::Lang,
 ) -> Result<Vec<Value>, DomainError> {
-    let query = AuditQuery {
-        username: Some(user.username.clone()),
-        limit: 10,
-        ..AuditQuery::default()
-    };
-    let records = state.store.query_audit(&query).await?;
-    let pages = &state.portal_pages;
+    let records = state.audit.recent(&user.username, 10).await?;
+    let pages = &state.pages;
     Ok(records.into_iter().filter(|r| r.result == "accepted" || r.result == "rejected").map(|r| {
         let door = r.api_key.clone().unwrap_or_else(|| "-".into());
         let reported = r.reason.as_deref() == Some("fraud_reported");
@@ -138,7 +132,7 @@ async fn recent_sign_ins(
 
 /// The user picks their default method (when method choice is allowed).
 pub async fn set_method(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Form(form): Form<MethodForm>,
 ) -> Response {
@@ -171,7 +165,7 @@ pub async fn set_method(
 
 /// Whether removing one token or device would leave the user no method.
 async fn would_be_last(
-    state: &AppState,
+    state: &PortalState,
     user: &countersign_domain::User,
     tokens_less: usize,
     devices_less: usize,
@@ -179,8 +173,8 @@ async fn would_be_last(
     if state.settings.current().allow_remove_last_method {
         return Ok(false);
     }
-    let tokens = state.store.tokens_of_user(&user.id).await?.len();
-    let devices = state.store.devices_of_user(&user.id).await?.len();
+    let tokens = state.accounts.tokens_of(user).await?.len();
+    let devices = state.push.devices_of(user).await?.len();
     let after = Holdings {
         tokens: tokens.saturating_sub(tokens_less),
         devices: devices.saturating_sub(devices_less),
@@ -207,7 +201,7 @@ impl Thing {
     }
 }
 
-fn no_such_thing(state: &AppState, guest: &super::guard::Guest) -> Response {
+fn no_such_thing(state: &PortalState, guest: &super::guard::Guest) -> Response {
     message(
         state,
         guest.lang,
@@ -219,7 +213,7 @@ fn no_such_thing(state: &AppState, guest: &super::guard::Guest) -> Response {
 
 /// Removes a token or phone, unless it is the last method and the policy keeps it.
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Path((thing, id)): Path<(String, String)>,
 ) -> Response {
@@ -250,7 +244,7 @@ pub async fn remove(
 }
 
 pub async fn rename(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Path((thing, id)): Path<(String, String)>,
     Form(form): Form<NameForm>,
@@ -269,17 +263,12 @@ pub async fn rename(
 
 /// "This wasn't me": reported through the engine as a push's fraud report is.
 pub async fn report(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let query = AuditQuery {
-            username: Some(live.user.username.clone()),
-            limit: 50,
-            ..AuditQuery::default()
-        };
-        let records = state.store.query_audit(&query).await?;
+        let records = state.audit.recent(&live.user.username, 50).await?;
         let reported = records
             .into_iter()
             .find(|r| r.id == id)

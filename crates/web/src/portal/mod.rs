@@ -3,7 +3,8 @@
 //! one stylesheet, no JavaScript. Every request passes
 //! [`guard::portal_guard`] (session, CSRF, security headers, language);
 //! every sign-in goes through the engine; the rules are the domain's
-//! (`countersign_domain::portal`).
+//! (`countersign_domain::portal`). The pages take [`PortalState`]: the
+//! services of this door only.
 
 mod account;
 mod enrol;
@@ -11,6 +12,7 @@ mod guard;
 mod home;
 mod pages;
 mod signin;
+mod state;
 mod test_method;
 
 use axum::middleware::from_fn_with_state;
@@ -21,48 +23,51 @@ use axum::Router;
 use crate::AppState;
 
 pub use pages::{Lang, Pages};
+pub use state::{PortalServices, PortalState};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/portal", get(home::show))
+        .nest("/portal", pages())
+        // Nested, `/` is `/portal` only: the home page answers `/portal/` too.
         .route("/portal/", get(home::show))
-        .route("/portal/login", get(signin::form).post(signin::submit))
+        // Outside the nest: the guard sees the full path.
+        .layer(from_fn_with_state(state, guard::portal_guard))
+}
+
+/// The portal's route table, under `/portal`.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(signin::form).post(signin::submit))
         .route(
-            "/portal/link/{token}",
+            "/link/{token}",
             get(signin::link_page).post(signin::link_submit),
         )
         .route(
-            "/portal/verify",
+            "/verify",
             get(signin::verify_page).post(signin::verify_submit),
         )
-        .route("/portal/verify/method", post(signin::switch_method))
-        .route("/portal/logout", post(signin::logout))
-        .route("/portal/enrol", get(enrol::landing))
+        .route("/verify/method", post(signin::switch_method))
+        .route("/logout", post(signin::logout))
+        .route("/enrol", get(enrol::landing))
+        .route("/totp", get(enrol::totp_page).post(enrol::totp_submit))
+        .route("/app", get(enrol::app_page).post(enrol::app_start))
+        .route("/method", post(home::set_method))
+        .route("/{thing}/{id}/remove", post(home::remove))
+        .route("/{thing}/{id}/rename", post(home::rename))
+        .route("/activity/{id}/report", post(home::report))
         .route(
-            "/portal/totp",
-            get(enrol::totp_page).post(enrol::totp_submit),
-        )
-        .route("/portal/app", get(enrol::app_page).post(enrol::app_start))
-        .route("/portal/method", post(home::set_method))
-        .route("/portal/{thing}/{id}/remove", post(home::remove))
-        .route("/portal/{thing}/{id}/rename", post(home::rename))
-        .route("/portal/activity/{id}/report", post(home::report))
-        .route(
-            "/portal/secret/{kind}",
+            "/secret/{kind}",
             get(account::secret_page).post(account::secret_submit),
         )
         .route(
-            "/portal/{kind}",
+            "/{kind}",
             get(account::contact_page).post(account::contact_submit),
         )
-        .route("/portal/{kind}/confirm", post(account::contact_confirm))
-        .route(
-            "/portal/test",
-            get(test_method::page).post(test_method::start),
-        )
-        .route("/portal/test/code", post(test_method::submit))
-        .route("/portal/assets/portal.css", get(css))
-        .layer(from_fn_with_state(state, guard::portal_guard))
+        .route("/{kind}/confirm", post(account::contact_confirm))
+        .route("/test", get(test_method::page).post(test_method::start))
+        .route("/test/code", post(test_method::submit))
+        .route("/assets/portal.css", get(css))
 }
 
 async fn css() -> impl IntoResponse {

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use countersign_domain::DomainError;
 use minijinja::{context, Environment, Value};
 
-use crate::AppState;
+use super::PortalState;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -210,35 +210,35 @@ fn parse_catalogue(text: &str) -> HashMap<String, String> {
 }
 
 pub fn render(
-    state: &AppState,
+    state: &impl AsRef<PortalState>,
     lang: Lang,
     status: StatusCode,
     name: &str,
     ctx: Value,
 ) -> Response {
-    state.portal_pages.render(lang, status, name, ctx)
+    state.as_ref().pages.render(lang, status, name, ctx)
 }
 
 /// A page with a title and a message, both catalogue keys.
 pub fn message(
-    state: &AppState,
+    state: &impl AsRef<PortalState>,
     lang: Lang,
     status: StatusCode,
     title: &str,
     text: &str,
 ) -> Response {
-    let pages = &state.portal_pages;
+    let pages = &state.as_ref().pages;
     let ctx = context! { title => pages.word(lang, title), message => pages.word(lang, text) };
     render(state, lang, status, "message.html", ctx)
 }
 
 /// 403 for a feature the settings turn off, `why` naming the setting in words.
-pub fn turned_off(state: &AppState, lang: Lang, why: &str) -> Response {
+pub fn turned_off(state: &impl AsRef<PortalState>, lang: Lang, why: &str) -> Response {
     message(state, lang, StatusCode::FORBIDDEN, "not_allowed", why)
 }
 
 /// A domain failure on a page: in words, with the right status.
-pub fn failure(state: &AppState, lang: Lang, e: DomainError) -> Response {
+pub fn failure(state: &impl AsRef<PortalState>, lang: Lang, e: DomainError) -> Response {
     let status = match &e {
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
         DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -249,7 +249,7 @@ pub fn failure(state: &AppState, lang: Lang, e: DomainError) -> Response {
         tracing::error!(error = %e, "portal request failed");
         return message(state, lang, status, "server_problem", "server_problem_text");
     }
-    let pages = &state.portal_pages;
+    let pages = &state.as_ref().pages;
     let ctx = context! { title => pages.word(lang, "not_accepted"), message => e.to_string() };
     render(state, lang, status, "message.html", ctx)
 }

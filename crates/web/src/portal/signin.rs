@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use super::guard::{login_path, with_session, Guest};
 use super::pages::{failure, render, Lang};
+use super::PortalState;
 use crate::AppState;
 
 /// How long one page load waits for the phone before the page reloads itself.
@@ -58,15 +59,15 @@ pub struct WaitQuery {
 
 /// The portal's door rules: unenrolled users pass the second factor only
 /// to enrol, and only while enrolment is allowed.
-pub fn door_rules(state: &AppState) -> DoorRules {
+pub fn door_rules(state: &impl AsRef<PortalState>) -> DoorRules {
     DoorRules {
-        require_user_match: !state.settings.current().allow_user_enrolment,
+        require_user_match: !state.as_ref().settings.current().allow_user_enrolment,
         fallback_otp: false,
     }
 }
 
 pub fn attempt(
-    state: &AppState,
+    state: &impl AsRef<PortalState>,
     guest: &Guest,
     username: &str,
     method: Option<Method>,
@@ -372,13 +373,14 @@ pub async fn verify_submit(
 /// A code typed for what is under way: a texted or emailed code answers its
 /// challenge, anything else is an OATH code (with the PIN, if the user has one).
 pub async fn answer_code(
-    state: &AppState,
+    state: &impl AsRef<PortalState>,
     guest: &Guest,
     username: &str,
     underway: &Underway,
     code: String,
 ) -> Result<Step, countersign_domain::DomainError> {
     use countersign_domain::signin::AnswerError;
+    let state = state.as_ref();
     match (&underway.transaction_id, underway.method) {
         (Some(txn), Method::Sms | Method::Email) => {
             let source = attempt(state, guest, username, None, None).source;

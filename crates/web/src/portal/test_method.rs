@@ -15,9 +15,9 @@ use minijinja::context;
 use super::guard::{Guest, Member};
 use super::pages::{failure, render};
 use super::signin::{answer_code, attempt, door_rules, underway_of, CodeForm, WaitQuery};
-use crate::AppState;
+use super::PortalState;
 
-pub async fn start(State(state): State<AppState>, Member(mut live, guest): Member) -> Response {
+pub async fn start(State(state): State<PortalState>, Member(mut live, guest): Member) -> Response {
     let step = state
         .signin
         .start(&attempt(&state, &guest, &live.user.username, None, None))
@@ -36,7 +36,7 @@ pub async fn start(State(state): State<AppState>, Member(mut live, guest): Membe
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Query(q): Query<WaitQuery>,
 ) -> Response {
@@ -57,14 +57,14 @@ pub async fn page(
             Err(e) => return failure(&state, guest.lang, e),
         }
     }
-    let ctx = context! { title => state.portal_pages.word(guest.lang, "test_title"), csrf => guest.csrf(&state),
+    let ctx = context! { title => state.pages.word(guest.lang, "test_title"), csrf => guest.csrf(&state),
     method => test.method.as_str(), number => test.number, prompt => test.prompt, test => true,
     waiting => matches!(test.method, Method::Push | Method::SmsReply) };
     render(&state, guest.lang, StatusCode::OK, "verify.html", ctx)
 }
 
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Member(live, guest): Member,
     Form(form): Form<CodeForm>,
 ) -> Response {
@@ -79,7 +79,7 @@ pub async fn submit(
     }
 }
 
-async fn finish(state: &AppState, guest: &Guest, mut live: PortalLive, step: &Step) -> Response {
+async fn finish(state: &PortalState, guest: &Guest, mut live: PortalLive, step: &Step) -> Response {
     live.data.test = None;
     if let Err(e) = state.portal.save_session_data(&live).await {
         return failure(state, guest.lang, e);
@@ -87,8 +87,8 @@ async fn finish(state: &AppState, guest: &Guest, mut live: PortalLive, step: &St
     outcome(state, guest, &live, step)
 }
 
-fn outcome(state: &AppState, guest: &Guest, _live: &PortalLive, step: &Step) -> Response {
-    let pages = &state.portal_pages;
+fn outcome(state: &PortalState, guest: &Guest, _live: &PortalLive, step: &Step) -> Response {
+    let pages = &state.pages;
     let (ok, text) = match step {
         Step::Accepted { .. } => (true, pages.word(guest.lang, "test_worked")),
         Step::Rejected { reason } => (false, reason.message().to_string()),

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::AppState;
 
 /// Scripts, styles, workers and the manifest from this origin only. The

@@ -13,7 +13,12 @@ use crate::model::user::User;
 impl Accounts {
     pub async fn tokens(&self, username: &str) -> Result<Vec<Token>, DomainError> {
         let found = self.user(username).await?;
-        let rows = self.store.tokens_of_user(&found.id).await?;
+        self.tokens_of(&found).await
+    }
+
+    /// The tokens of a user already read (the portal's own user).
+    pub async fn tokens_of(&self, owner: &User) -> Result<Vec<Token>, DomainError> {
+        let rows = self.store.tokens_of_user(&owner.id).await?;
         Ok(rows.iter().map(StoredToken::view).collect())
     }
 

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod device_auth;
+mod devices;
 pub mod policy;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use crate::methods::push::policy::PushPolicy;
 use crate::model::audit::Source;
 use crate::model::error::DomainError;
 use crate::model::ids::new_id;
-use crate::model::push::{Device, DeviceView, PushTransaction, TxStatus};
+use crate::model::push::{Device, PushTransaction, TxStatus};
 use crate::model::reason::Reason;
 use crate::model::user::User;
 use crate::ports::clock::Clock;
@@ -344,34 +345,6 @@ impl Push {
     /// node may: the delete is idempotent).
     pub async fn clean_nonces(&self) -> Result<u64, DomainError> {
         Ok(self.store.delete_expired_nonces(self.clock.now()).await?)
-    }
-
-    pub async fn pending_for(&self, device: &Device) -> Result<Vec<PushTransaction>, DomainError> {
-        Ok(self
-            .store
-            .pending_transactions(&device.user_id, self.clock.now())
-            .await?)
-    }
-
-    pub async fn devices(&self, username: &str) -> Result<Vec<DeviceView>, DomainError> {
-        let user = self.accounts.user(username).await?;
-        Ok(self
-            .store
-            .devices_of_user(&user.id)
-            .await?
-            .iter()
-            .map(Device::view)
-            .collect())
-    }
-
-    pub async fn remove_device(&self, username: &str, id: &str) -> Result<(), DomainError> {
-        let user = self.accounts.user(username).await?;
-        if self.store.delete_device(&user.id, id).await? {
-            tracing::info!(user = %user.username, device = %id, "device removed");
-            Ok(())
-        } else {
-            Err(DomainError::not_found("device", id))
-        }
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

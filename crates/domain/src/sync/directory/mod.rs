@@ -25,6 +25,9 @@ use crate::ports::clock::Clock;
 use crate::ports::{DirectorySyncPorts, MetaStore};
 
 mod apply;
+mod status;
+
+pub use status::SyncStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,8 +106,7 @@ impl DirectorySync {
 
     /// The last run's summary from `store` (the API's status).
     pub async fn read_last_run(store: &dyn MetaStore) -> Result<Option<SyncReport>, DomainError> {
-        let stored = store.get_meta(LAST_RUN_KEY).await?;
-        Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+        status::read(store).await
     }
 
     /// The last run's summary, if any ran.

@@ -7,9 +7,9 @@ use countersign_domain::admin::settings::Settings;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiJson};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiJson};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettingsView {
@@ -89,14 +89,14 @@ pub struct SettingsPatch {
 
 #[utoipa::path(get, path = "/api/v1/settings", operation_id = "get_settings", security(("bearer" = [])),
     responses((status = 200, body = SettingsView)))]
-pub async fn show(State(state): State<AppState>, _key: AdminKey) -> Json<SettingsView> {
+pub async fn show(State(state): State<ApiState>, _key: AdminKey) -> Json<SettingsView> {
     Json(state.settings.current().into())
 }
 
 #[utoipa::path(patch, path = "/api/v1/settings", operation_id = "update_settings", request_body = SettingsPatch, security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 422, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> Result<Json<SettingsView>, ApiError> {

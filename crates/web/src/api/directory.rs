@@ -3,13 +3,12 @@
 
 use axum::extract::State;
 use axum::Json;
-use countersign_domain::sync::directory::DirectorySync;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::AdminKey;
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::AdminKey;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DirectoryStatus {
@@ -36,12 +35,12 @@ pub struct SyncRun {
 #[utoipa::path(get, path = "/api/v1/directory/status", operation_id = "get_directory_status", security(("bearer" = [])),
     responses((status = 200, body = DirectoryStatus), (status = 401, body = ErrorBody)))]
 pub async fn status(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
 ) -> Result<Json<DirectoryStatus>, ApiError> {
-    let last = DirectorySync::read_last_run(state.store.as_ref()).await?;
+    let last = state.directory_status.last_run().await?;
     Ok(Json(DirectoryStatus {
-        configured: state.directory_sync.is_some(),
+        configured: state.directory_configured,
         last_run: last.map(|r| SyncRun {
             at: countersign_domain::ports::clock::rfc3339(r.at),
             status: r.status,

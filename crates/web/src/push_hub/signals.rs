@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use countersign_domain::ports::Signals;
 
-use crate::push_hub::Hub;
+use super::Hub;
 
 impl Signals for Hub {
     fn listen(

@@ -7,10 +7,10 @@ use countersign_domain::TokenSpec;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiJson};
-use crate::views::{TokenList, TokenView};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiJson};
+use crate::http::views::{TokenList, TokenView};
 
 /// A new token; every field is optional (default: TOTP, SHA1, 6 digits, 30 s, server-generated seed).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,7 +47,7 @@ pub struct Resync {
 #[utoipa::path(post, path = "/api/v1/users/{username}/tokens", operation_id = "create_token", request_body = CreateToken, security(("bearer" = [])),
     responses((status = 201, body = TokenView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
     ApiJson(spec): ApiJson<TokenSpec>,
@@ -74,7 +74,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", operation_id = "list_user_tokens", security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 404, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<TokenList>, ApiError> {
@@ -87,7 +87,7 @@ pub async fn list(
 #[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", operation_id = "delete_token", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
@@ -99,7 +99,7 @@ pub async fn remove(
 #[utoipa::path(post, path = "/api/v1/users/{username}/tokens/{id}/resync", operation_id = "resync_token", request_body = Resync, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn resync(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path((username, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<Resync>,

@@ -10,8 +10,9 @@ use axum::Json;
 use countersign_domain::{ApiKey, Scope, Source};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
-use crate::proxy::PeerAddr;
+use super::error::ApiError;
+use super::proxy::PeerAddr;
+use crate::api::ApiState;
 use crate::AppState;
 
 /// A JSON body; syntax errors are 400, wrong fields 422, too large 413.
@@ -71,18 +72,22 @@ pub struct VerifyKey(pub ApiKey);
 impl FromRequestParts<AppState> for AdminKey {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authorize(parts, state, Scope::Admin).await.map(AdminKey)
+        authorize(parts, state.as_ref(), Scope::Admin)
+            .await
+            .map(AdminKey)
     }
 }
 
 impl FromRequestParts<AppState> for VerifyKey {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authorize(parts, state, Scope::Verify).await.map(VerifyKey)
+        authorize(parts, state.as_ref(), Scope::Verify)
+            .await
+            .map(VerifyKey)
     }
 }
 
-async fn authorize(parts: &Parts, state: &AppState, scope: Scope) -> Result<ApiKey, ApiError> {
+async fn authorize(parts: &Parts, state: &ApiState, scope: Scope) -> Result<ApiKey, ApiError> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)

@@ -4,15 +4,15 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use countersign_domain::methods::push::activation::app_url;
 use countersign_domain::ports::clock::rfc3339;
 use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::AdminKey;
-use crate::AppState;
-pub use countersign_domain::methods::push::activation::{activation_uri, app_url};
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::AdminKey;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationView {
@@ -37,14 +37,14 @@ pub struct ActivationView {
 #[utoipa::path(post, path = "/api/v1/users/{username}/activations", operation_id = "create_activation", security(("bearer" = [])),
     responses((status = 201, body = ActivationView), (status = 404, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     Path(username): Path<String>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<ActivationView>), ApiError> {
     let grant = state.push.create_activation(&username).await?;
-    let url = service_url(&state, &headers);
-    let uri = activation_uri(&url, &grant.code, state.tls_pin.as_deref());
+    let url = state.address.url(&headers);
+    let uri = state.address.activation_uri(&url, &grant.code);
     let qr_svg = countersign_otp::qr::svg(&uri)
         .map_err(|e| ApiError::invalid(format!("the QR code could not be drawn: {e}")))?;
     let app_url = app_url(&url, &grant.code);
@@ -71,39 +71,12 @@ pub async fn create(
     ))
 }
 
-/// `public_url`, or else the address this request came to.
-pub(crate) fn service_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.public_url {
-        return if url.ends_with('/') {
-            url.clone()
-        } else {
-            format!("{url}/")
-        };
-    }
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if state.tls_pin.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/")
-}
-
 pub async fn list_devices(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let devices = state.push.devices(&username).await?;
-    let user = state.accounts.user(&username).await?;
-    let subscriptions = state
-        .store
-        .subscriptions_of_user(&user.id)
-        .await
-        .map_err(countersign_domain::DomainError::from)?;
+    let (devices, subscriptions) = state.push.devices_with_subscriptions(&username).await?;
     let shown: Vec<Value> = devices
         .into_iter()
         .map(|d| {
@@ -119,7 +92,7 @@ pub async fn list_devices(
 }
 
 pub async fn remove_device(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path((username, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {

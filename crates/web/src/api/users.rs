@@ -7,10 +7,10 @@ use countersign_domain::{NewUser, UserPatch, UserQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiJson, ApiQuery};
-use crate::views::{CreateUser, PatchUser, UserPage, UserView};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiJson, ApiQuery};
+use crate::http::views::{CreateUser, PatchUser, UserPage, UserView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -27,7 +27,7 @@ pub struct ListParams {
 #[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", request_body = CreateUser, security(("bearer" = [])),
     responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
@@ -46,7 +46,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = UserPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<UserPage>, ApiError> {
@@ -78,7 +78,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/users/{username}", operation_id = "get_user", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
@@ -88,7 +88,7 @@ pub async fn show(
 #[utoipa::path(patch, path = "/api/v1/users/{username}", operation_id = "update_user", request_body = PatchUser, security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
     ApiJson(body): ApiJson<PatchUser>,
@@ -113,7 +113,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/users/{username}", operation_id = "delete_user", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -125,7 +125,7 @@ pub async fn remove(
 #[utoipa::path(post, path = "/api/v1/users/{username}/unlock", operation_id = "unlock_user", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn unlock(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
@@ -153,7 +153,7 @@ fn default_bypass_seconds() -> i64 {
 #[utoipa::path(post, path = "/api/v1/users/{username}/bypass", operation_id = "grant_bypass", request_body = GrantBypass, security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn grant_bypass(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     Path(username): Path<String>,
     ApiJson(body): ApiJson<GrantBypass>,
@@ -170,7 +170,7 @@ pub async fn grant_bypass(
 #[utoipa::path(delete, path = "/api/v1/users/{username}/bypass", operation_id = "revoke_bypass", security(("bearer" = [])),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn revoke_bypass(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
@@ -189,7 +189,7 @@ pub struct SetPin {
 #[utoipa::path(put, path = "/api/v1/users/{username}/pin", operation_id = "set_pin", request_body = SetPin, security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_pin(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     AdminKey(key): AdminKey,
     Path(username): Path<String>,
     ApiJson(body): ApiJson<SetPin>,
@@ -202,7 +202,7 @@ pub async fn set_pin(
 #[utoipa::path(delete, path = "/api/v1/users/{username}/pin", operation_id = "clear_pin", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn clear_pin(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<StatusCode, ApiError> {

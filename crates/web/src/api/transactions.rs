@@ -9,10 +9,10 @@ use countersign_domain::signin::DoorRules;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::ApiError;
-use crate::extract::{ApiQuery, VerifyKey};
-use crate::verify::transaction_json;
-use crate::AppState;
+use super::verify::transaction_json;
+use super::ApiState;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiQuery, VerifyKey};
 
 /// The longest a long-poll is held.
 pub const MAX_WAIT: u64 = 60;
@@ -24,7 +24,7 @@ pub struct WaitParams {
 }
 
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: VerifyKey,
     Path(id): Path<String>,
     ApiQuery(params): ApiQuery<WaitParams>,

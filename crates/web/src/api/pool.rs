@@ -14,10 +14,10 @@ use countersign_otp::import::{self, Format, MAX_FILE_BYTES};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiQuery};
-use crate::views::{TokenList, TokenView};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiQuery};
+use crate::http::views::{TokenList, TokenView};
 
 /// The header with the pre-shared key (hex) of an encrypted PSKC file.
 pub const KEY_HEADER: &str = "countersign-import-key";
@@ -71,7 +71,7 @@ pub struct ImportProblem {
     reason: String,
 }
 
-pub fn import_route() -> MethodRouter<AppState> {
+pub fn import_route() -> MethodRouter<crate::AppState> {
     // The file may be larger than other requests' bodies.
     post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES))
 }
@@ -80,7 +80,7 @@ pub fn import_route() -> MethodRouter<AppState> {
     request_body(content((String = "text/csv"), (String = "application/pskc+xml")), description = "A CSV or PSKC (RFC 6030) file of token seeds"),
     responses((status = 200, body = ImportSummary), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
@@ -191,7 +191,7 @@ fn summary(report: ImportReport) -> ImportSummary {
 #[utoipa::path(get, path = "/api/v1/tokens", operation_id = "list_pool_tokens", params(PoolParams), security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<PoolParams>,
 ) -> Result<Json<TokenList>, ApiError> {
@@ -218,7 +218,7 @@ pub async fn list(
     params(("serial" = String, Path, description = "The token's serial number")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn unassign(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(serial): Path<String>,
 ) -> Result<StatusCode, ApiError> {

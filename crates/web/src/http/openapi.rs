@@ -3,9 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{
-    activations, audit, diagnostics, directory, error, pool, settings, tokens, user_import, users,
-    verify, views,
+use super::{error, views};
+use crate::api::{
+    activations, audit, diagnostics, directory, pool, settings, tokens, user_import, users, verify,
 };
 
 #[derive(OpenApi)]
@@ -36,6 +36,6 @@ impl Modify for BearerAuth {
 pub fn openapi_json() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    crate::openapi_errors::describe(&mut doc);
+    super::openapi_errors::describe(&mut doc);
     serde_json::to_value(doc).unwrap_or_default()
 }

@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use countersign_domain::ports::PushNotifier;
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::ApiError;
 
 pub async fn inbound(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     RawQuery(query): RawQuery,
     body: String,
 ) -> Result<(StatusCode, String), ApiError> {

@@ -6,9 +6,9 @@ use countersign_domain::ports::diagnostics::Status;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ErrorBody;
-use crate::extract::AdminKey;
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::ErrorBody;
+use crate::http::extract::AdminKey;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FindingView {
@@ -33,7 +33,7 @@ fn status_text(status: Status) -> String {
 
 #[utoipa::path(get, path = "/api/v1/diagnostics", operation_id = "get_diagnostics", security(("bearer" = [])),
     responses((status = 200, body = DiagnosticsReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn report(State(state): State<AppState>, _key: AdminKey) -> Json<DiagnosticsReport> {
+pub async fn report(State(state): State<ApiState>, _key: AdminKey) -> Json<DiagnosticsReport> {
     let findings = state.diagnostics.run().await;
     let worst = findings
         .iter()

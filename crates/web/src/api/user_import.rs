@@ -10,9 +10,9 @@ use countersign_otp::import::MAX_FILE_BYTES;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiQuery};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,22 +46,22 @@ pub struct UserImportProblem {
 
 /// `POST` imports; the other methods still reach a user named `import`
 /// (the static path would otherwise hide `/users/{username}` for it).
-pub fn route() -> MethodRouter<AppState> {
+pub fn route() -> MethodRouter<crate::AppState> {
     use axum::extract::Path;
     post(import)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FILE_BYTES))
-        .get(|state: State<AppState>, key: AdminKey| async move {
-            crate::users::show(state, key, Path(NAME.into())).await
+        .get(|state: State<ApiState>, key: AdminKey| async move {
+            super::users::show(state, key, Path(NAME.into())).await
         })
         .patch(
-            |state: State<AppState>,
+            |state: State<ApiState>,
              key: AdminKey,
-             body: crate::extract::ApiJson<crate::views::PatchUser>| async move {
-                crate::users::update(state, key, Path(NAME.into()), body).await
+             body: crate::http::extract::ApiJson<crate::http::views::PatchUser>| async move {
+                super::users::update(state, key, Path(NAME.into()), body).await
             },
         )
-        .delete(|state: State<AppState>, key: AdminKey| async move {
-            crate::users::remove(state, key, Path(NAME.into())).await
+        .delete(|state: State<ApiState>, key: AdminKey| async move {
+            super::users::remove(state, key, Path(NAME.into())).await
         })
 }
 
@@ -72,16 +72,16 @@ const NAME: &str = "import";
     request_body(content((String = "text/csv")), description = "CSV of user records with a header row"),
     responses((status = 200, body = UserImportSummary), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<UserImportParams>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<UserImportSummary>, ApiError> {
-    crate::pool::refuse_declared_too_large(&headers)?;
+    super::pool::refuse_declared_too_large(&headers)?;
     let data = axum::body::to_bytes(body, MAX_FILE_BYTES)
         .await
-        .map_err(|_| crate::pool::too_large())?;
+        .map_err(|_| super::pool::too_large())?;
     let rows = parse::parse(&data).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ClientAddr, VerifyKey};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, ClientAddr, VerifyKey};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +69,7 @@ pub struct VerifyResponse {
     responses((status = 200, body = VerifyResponse), (status = 404, body = ErrorBody, description = "unknown_user"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn verify(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     VerifyKey(key): VerifyKey,
     client: ClientAddr,
     ApiJson(body): ApiJson<VerifyRequest>,
@@ -124,7 +124,7 @@ pub async fn verify(
             ..
         } if body.wait == Some(true) => {
             let wait = match method {
-                Some(Method::SmsReply) => crate::transactions::MAX_WAIT,
+                Some(Method::SmsReply) => super::transactions::MAX_WAIT,
                 _ => state.signin.push_timeout_seconds() + 1,
             };
             let wait = Duration::from_secs(wait);

@@ -7,10 +7,10 @@ use countersign_domain::AuditQuery;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminKey, ApiQuery};
-use crate::views::{AuditPage, AuditView};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{AdminKey, ApiQuery};
+use crate::http::views::{AuditPage, AuditView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,7 +28,7 @@ pub struct AuditParams {
 #[utoipa::path(get, path = "/api/v1/audit", operation_id = "list_audit", params(AuditParams), security(("bearer" = [])),
     responses((status = 200, body = AuditPage), (status = 400, body = ErrorBody)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditPage>, ApiError> {
@@ -65,11 +65,7 @@ pub async fn list(
         limit,
         ..AuditQuery::default()
     };
-    let records = state
-        .store
-        .query_audit(&query)
-        .await
-        .map_err(countersign_domain::DomainError::from)?;
+    let records = state.audit.query(&query).await?;
     Ok(Json(AuditPage {
         records: records.into_iter().map(AuditView::from).collect(),
     }))

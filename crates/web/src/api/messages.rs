@@ -8,9 +8,9 @@ use countersign_domain::ports::clock::rfc3339;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::ApiError;
-use crate::extract::{AdminKey, ApiQuery};
-use crate::AppState;
+use super::ApiState;
+use crate::http::error::ApiError;
+use crate::http::extract::{AdminKey, ApiQuery};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +21,7 @@ pub struct ListParams {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
@@ -53,7 +53,7 @@ pub async fn list(
 }
 
 pub async fn retry(
-    State(state): State<AppState>,
+    State(state): State<ApiState>,
     _key: AdminKey,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
