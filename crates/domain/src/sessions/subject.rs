@@ -1,0 +1,73 @@
+//! Who a session is for, what it carries, and a live session as the doors see it.
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::model::admin::Admin;
+use crate::model::session::{Level, SessionKind};
+use crate::model::user::User;
+use crate::ports::{Store, StoreResult};
+
+/// The one a session is for: an administrator or a user.
+#[async_trait]
+pub trait Subject: Clone + Send + Sync + 'static {
+    const KIND: SessionKind;
+
+    fn id(&self) -> &str;
+
+    /// The subject by id, while they may still hold a session.
+    async fn load(store: &dyn Store, id: &str) -> StoreResult<Option<Self>>;
+}
+
+#[async_trait]
+impl Subject for Admin {
+    const KIND: SessionKind = SessionKind::Administrator;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    async fn load(store: &dyn Store, id: &str) -> StoreResult<Option<Admin>> {
+        store.admin_by_id(id).await
+    }
+}
+
+#[async_trait]
+impl Subject for User {
+    const KIND: SessionKind = SessionKind::User;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A user who is disabled meanwhile has no session any more.
+    async fn load(store: &dyn Store, id: &str) -> StoreResult<Option<User>> {
+        Ok(store.user_by_id(id).await?.filter(|u| u.enabled))
+    }
+}
+
+/// A session's working state, sealed in its row; the default is no state.
+pub trait WorkingState:
+    Serialize + DeserializeOwned + Default + PartialEq + Clone + Send + Sync + 'static
+{
+}
+
+impl<T> WorkingState for T where
+    T: Serialize + DeserializeOwned + Default + PartialEq + Clone + Send + Sync + 'static
+{
+}
+
+/// A session that is still valid, with its subject and working state.
+#[derive(Debug, Clone)]
+pub struct Live<S, D = ()> {
+    /// Keyed hash of the cookie's token (hex): the session's id in the store.
+    pub id_hash: String,
+    pub level: Level,
+    /// The token every form of this session carries in its `csrf` field.
+    pub csrf: String,
+    pub created_at: i64,
+    pub address: Option<String>,
+    pub subject: S,
+    pub data: D,
+}
