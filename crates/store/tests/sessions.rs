@@ -307,10 +307,7 @@ async fn signing_out_everywhere_ends_one_subject_only(store: SqlStore) {
     }
     assert_eq!(user_alive, [false, false, true]);
     w.admins.remove("ops").await.expect("remove");
-    assert_eq!(
-        admins_alive(&w, &admin_tokens).await,
-        [false, false, false]
-    );
+    assert_eq!(admins_alive(&w, &admin_tokens).await, [false, false, false]);
 }
 
 async fn admins_alive(w: &World, tokens: &[String]) -> Vec<bool> {

@@ -50,7 +50,7 @@ pub struct SessionData {
 }
 
 /// A live portal session: a user's, with its working state.
-pub type PortalLive = Live<User, SessionData>;
+pub type PortalLive = Live<User>;
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -21,14 +21,13 @@ use crate::crypto::SecretKey;
 use crate::model::admin::Admin;
 use crate::model::error::DomainError;
 use crate::model::user::User;
-use crate::portal::SessionData;
 use crate::ports::clock::Clock;
 use crate::ports::Store;
 
 /// Administrators' sessions (the console).
 pub type AdminSessions = SessionsOf<Admin>;
 /// Users' sessions, with the sign-in's working state (the portal).
-pub type UserSessions = SessionsOf<User, SessionData>;
+pub type UserSessions = SessionsOf<User>;
 
 /// Every kind of session.
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 
 use super::expiry::{Closed, SessionPolicy};
-use super::subject::{Live, Subject, WorkingState};
+use super::subject::{Live, Subject};
 use crate::crypto::SecretKey;
 use crate::model::error::DomainError;
 use crate::model::ids::random_text;
@@ -21,17 +21,17 @@ use crate::ports::Store;
 /// minute is enough for idle limits counted in minutes.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
-/// The sessions of one kind of subject `S`, each with a working state `D`.
+/// The sessions of one kind of subject `S`.
 #[derive(Clone)]
-pub struct SessionsOf<S, D = ()> {
+pub struct SessionsOf<S> {
     pub(super) store: Arc<dyn Store>,
     pub(super) clock: Arc<dyn Clock>,
     key: SecretKey,
     policy: SessionPolicy,
-    kind: PhantomData<fn() -> (S, D)>,
+    kind: PhantomData<fn() -> S>,
 }
 
-impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
+impl<S: Subject> SessionsOf<S> {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -56,9 +56,9 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
         &self,
         subject: &S,
         level: Level,
-        data: D,
+        data: S::Data,
         address: Option<String>,
-    ) -> Result<(String, Live<S, D>), DomainError> {
+    ) -> Result<(String, Live<S>), DomainError> {
         let live = Live {
             id_hash: String::new(),
             level,
@@ -72,7 +72,7 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
     }
 
     /// Stores `live` under a new token and a new `csrf`.
-    async fn insert(&self, mut live: Live<S, D>) -> Result<(String, Live<S, D>), DomainError> {
+    async fn insert(&self, mut live: Live<S>) -> Result<(String, Live<S>), DomainError> {
         let token = random_text(32);
         live.id_hash = self.hash(&token);
         live.csrf = random_text(32);
@@ -93,7 +93,7 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
 
     /// The live session of a cookie's token; an expired one, or one whose
     /// subject is gone (or disabled), is removed.
-    pub async fn find(&self, token: &str) -> Result<Result<Live<S, D>, Closed>, DomainError> {
+    pub async fn find(&self, token: &str) -> Result<Result<Live<S>, Closed>, DomainError> {
         let id_hash = self.hash(token);
         let Some(row) = self.store.session(S::KIND, &id_hash).await? else {
             return Ok(Err(Closed::Unknown));
@@ -127,20 +127,20 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
     /// working state starts afresh.
     pub async fn advance(
         &self,
-        live: &Live<S, D>,
+        live: &Live<S>,
         level: Level,
-    ) -> Result<(String, Live<S, D>), DomainError> {
+    ) -> Result<(String, Live<S>), DomainError> {
         self.store.delete_session(&live.id_hash).await?;
         let next = Live {
             level,
-            data: D::default(),
+            data: S::Data::default(),
             ..live.clone()
         };
         self.insert(next).await
     }
 
     /// Saves the session's working state.
-    pub async fn save_data(&self, live: &Live<S, D>) -> Result<(), DomainError> {
+    pub async fn save_data(&self, live: &Live<S>) -> Result<(), DomainError> {
         let sealed = self.seal_data(&live.id_hash, &live.data)?;
         Ok(self
             .store
@@ -174,7 +174,9 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
     /// The `csrf` value for the sign-in forms, bound to the browser's
     /// pre-session cookie: no row is written for a page view.
     pub fn login_csrf(&self, pre_token: &str) -> String {
-        let mac = self.key.mac(&self.purpose("login-csrf"), pre_token.as_bytes());
+        let mac = self
+            .key
+            .mac(&self.purpose("login-csrf"), pre_token.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
     }
 
@@ -189,8 +191,8 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
     }
 
     /// The sealed state; none for the default state.
-    fn seal_data(&self, id_hash: &str, data: &D) -> Result<Option<String>, DomainError> {
-        if *data == D::default() {
+    fn seal_data(&self, id_hash: &str, data: &S::Data) -> Result<Option<String>, DomainError> {
+        if *data == S::Data::default() {
             return Ok(None);
         }
         let plain =
@@ -202,7 +204,7 @@ impl<S: Subject, D: WorkingState> SessionsOf<S, D> {
     }
 
     /// A state that no longer opens (a key change) is simply empty.
-    fn open_data(&self, id_hash: &str, sealed: Option<&str>) -> D {
+    fn open_data(&self, id_hash: &str, sealed: Option<&str>) -> S::Data {
         sealed
             .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
             .and_then(|bytes| self.key.open("sessions", id_hash, "data", &bytes).ok())

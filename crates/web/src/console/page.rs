@@ -140,7 +140,7 @@ pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
 /// The context every page of a signed-in visitor has: who, their csrf, the nav.
 pub fn base(state: &AppState, visitor: &Visitor, nav: &str) -> Value {
     let me = visitor.live.as_ref().map(|live| {
-        context! { name => live.admin.name.clone(), role => live.admin.role.as_str() }
+        context! { name => live.subject.name.clone(), role => live.subject.role.as_str() }
     });
     context! { me => me, csrf => visitor.csrf(state), nav => nav }
 }
