@@ -73,6 +73,7 @@ on_both!(
     console_sessions_expire_and_end_everywhere,
     portal_sessions_keep_sealed_state_and_expire,
     kinds_share_the_table_and_stay_apart,
+    each_kind_keeps_its_limits,
     signing_out_everywhere_ends_one_subject_only,
 );
 
@@ -193,73 +194,62 @@ async fn portal_sessions_keep_sealed_state_and_expire(store: SqlStore) {
     );
 }
 
-/// Both kinds live in one table; a token of one kind opens nothing as the
-/// other, and each kind expires by its own limits.
+/// An administrator and a user, each signed in: `(administrator's token
+/// and hash, user's token and hash)`.
+async fn both_signed_in(w: &World) -> ((String, String), (String, String)) {
+    let (root, pat) = (admin(w, "root").await, user(w, "pat").await);
+    let level = Level::SignedIn;
+    let admins = &w.sessions.admins;
+    let (admin_token, admin_live) = admins.open(&root, level, (), None).await.expect("open");
+    let users = &w.sessions.users;
+    let data = SessionData::default();
+    let (user_token, user_live) = users.open(&pat, level, data, None).await.expect("open");
+    (
+        (admin_token, admin_live.id_hash),
+        (user_token, user_live.id_hash),
+    )
+}
+
+/// The row's kind and subject when the store finds it as `kind`.
+async fn row(w: &World, kind: SessionKind, id_hash: &str) -> Option<(SessionKind, String)> {
+    let row = w.store.session(kind, id_hash).await.expect("row");
+    row.map(|r| (r.kind, r.subject_id))
+}
+
+/// Both kinds live in one table; a token of one kind opens nothing as the other.
 async fn kinds_share_the_table_and_stay_apart(store: SqlStore) {
     let w = world(store);
-    let (root, pat) = (admin(&w, "root").await, user(&w, "pat").await);
-    let (admin_token, admin_live) = w
-        .sessions
-        .admins
-        .open(&root, Level::SignedIn, (), None)
-        .await
-        .expect("open");
-    let (user_token, user_live) = w
-        .sessions
-        .users
-        .open(&pat, Level::SignedIn, SessionData::default(), None)
-        .await
-        .expect("open");
-    let users = &w.sessions.users;
-    let admins = &w.sessions.admins;
+    let ((admin_token, admin_hash), (user_token, user_hash)) = both_signed_in(&w).await;
+    let (admins, users) = (&w.sessions.admins, &w.sessions.users);
+    let unknown = Some(Closed::Unknown);
+    assert_eq!(admins.find(&user_token).await.expect("find").err(), unknown);
+    assert_eq!(users.find(&admin_token).await.expect("find").err(), unknown);
+    let root = w.admins.get("root").await.expect("root");
+    let pat = w.accounts.user("pat").await.expect("pat");
+    let (as_admin, as_user) = (SessionKind::Administrator, SessionKind::User);
     assert_eq!(
-        admins.find(&user_token).await.expect("find").err(),
-        Some(Closed::Unknown)
+        row(&w, as_admin, &admin_hash).await,
+        Some((as_admin, root.id))
     );
-    assert_eq!(
-        users.find(&admin_token).await.expect("find").err(),
-        Some(Closed::Unknown)
-    );
-    let (admin_hash, user_hash) = (&admin_live.id_hash, &user_live.id_hash);
-    let store = &w.store;
-    let row = store
-        .session(SessionKind::Administrator, admin_hash)
-        .await
-        .expect("row");
-    assert_eq!(
-        row.map(|r| (r.kind, r.subject_id)),
-        Some((SessionKind::Administrator, root.id.clone()))
-    );
-    let row = store
-        .session(SessionKind::User, user_hash)
-        .await
-        .expect("row");
-    assert_eq!(
-        row.map(|r| (r.kind, r.subject_id)),
-        Some((SessionKind::User, pat.id.clone()))
-    );
-    assert!(store
-        .session(SessionKind::User, admin_hash)
-        .await
-        .expect("row")
-        .is_none());
-    assert!(store
-        .session(SessionKind::Administrator, user_hash)
-        .await
-        .expect("row")
-        .is_none());
+    assert_eq!(row(&w, as_user, &user_hash).await, Some((as_user, pat.id)));
+    assert_eq!(row(&w, as_user, &admin_hash).await, None);
+    assert_eq!(row(&w, as_admin, &user_hash).await, None);
+}
+
+/// Each kind expires by its own limits, in the one table.
+async fn each_kind_keeps_its_limits(store: SqlStore) {
+    let w = world(store);
+    let ((_, admin_hash), (user_token, user_hash)) = both_signed_in(&w).await;
+    let (admins, users) = (&w.sessions.admins, &w.sessions.users);
     // Eleven quiet minutes: past the administrators' idle limit, within the users'.
     w.clock.advance(11 * 60);
     assert_eq!(admins.sweep().await.expect("sweep"), 1);
     assert_eq!(users.sweep().await.expect("sweep"), 0);
+    assert_eq!(row(&w, SessionKind::Administrator, &admin_hash).await, None);
     assert!(users.find(&user_token).await.expect("find").is_ok());
     w.clock.advance(15 * 60);
     assert_eq!(w.sessions.sweep().await.expect("sweep"), 1);
-    assert!(store
-        .session(SessionKind::User, user_hash)
-        .await
-        .expect("row")
-        .is_none());
+    assert_eq!(row(&w, SessionKind::User, &user_hash).await, None);
 }
 
 /// Signing out everywhere ends every session of one subject, and only

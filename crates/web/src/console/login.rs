@@ -141,7 +141,8 @@ async fn sign_in_password(
     Ok(visitor.with_session(Some(&token), next))
 }
 
-/// The session at `level`, or the way back to the start.
+/// The session at `level`, or the way back to the start (unlike
+/// `Visit::at`, a session at another level starts again at the sign-in page).
 fn at_level(visitor: &Visitor, level: Level) -> Result<Live<Admin>, Redirect> {
     match &visitor.live {
         Some(live) if live.level == level => Ok(live.clone()),

@@ -104,11 +104,11 @@ pub struct Visit<K: Door> {
     /// Why the cookie's session is over, to say so on the sign-in page.
     pub closed: Option<Closed>,
     /// The pre-session cookie that the sign-in form's `csrf` is bound to.
-    pub pre_token: String,
+    pre_token: String,
     /// Set when `pre_token` is new and the answer must set its cookie.
-    pub new_pre_token: bool,
+    new_pre_token: bool,
     pub address: Option<String>,
-    pub https: bool,
+    https: bool,
 }
 
 // By hand: a derived Clone would want the door's marker type to be Clone too.
@@ -134,7 +134,7 @@ impl<K: Door> Visit<K> {
         }
     }
 
-    pub fn session_cookie_name(&self) -> &'static str {
+    fn session_cookie_name(&self) -> &'static str {
         K::PLACES.cookies(self.https).0
     }
 
