@@ -44,7 +44,8 @@ pub struct App {
     /// Web Push to the web app (`[web_push] enabled`), and its counters.
     pub web_push: Option<WebPush>,
     pub webpush_metrics: Arc<WebPushMetrics>,
-    pub sessions: countersign_domain::sessions::console::Sessions,
+    /// Administrators' and users' sessions, each kind with its limits.
+    pub sessions: countersign_domain::sessions::Sessions,
     pub portal: countersign_domain::portal::Portal,
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     /// The directory client (`[directory] url`), shared by the doors that
@@ -127,11 +128,12 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            sessions: countersign_domain::sessions::console::Sessions::new(
+            sessions: countersign_domain::sessions::Sessions::new(
                 base.store.clone(),
                 base.clock.clone(),
                 base.key.clone(),
                 config.console_sessions,
+                config.portal.sessions,
             ),
             radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,

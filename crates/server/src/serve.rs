@@ -118,13 +118,9 @@ fn run_outbox(app: &App) {
 }
 
 /// Other nodes' settings changes reach this one within seconds; expired
-/// console and portal sessions are swept now and then (they are refused anyway).
+/// sessions (console and portal) are swept now and then (they are refused anyway).
 fn refresh_settings(app: &App) {
-    let (settings, sessions, portal) = (
-        app.settings.clone(),
-        app.sessions.clone(),
-        app.portal.clone(),
-    );
+    let (settings, sessions) = (app.settings.clone(), app.sessions.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SETTINGS_REFRESH);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -135,10 +131,7 @@ fn refresh_settings(app: &App) {
             }
             if round % 120 == 0 {
                 if let Err(e) = sessions.sweep().await {
-                    tracing::warn!(error = %e, "cannot remove expired console sessions");
-                }
-                if let Err(e) = portal.sweep_sessions().await {
-                    tracing::warn!(error = %e, "cannot remove expired portal sessions");
+                    tracing::warn!(error = %e, "cannot remove expired sessions");
                 }
             }
         }

@@ -260,7 +260,7 @@ async fn sessions_hold_across_two_nodes() {
         .args([
             &url,
             "-qc",
-            "UPDATE console_sessions SET last_seen_at = last_seen_at - 3600",
+            "UPDATE sessions SET last_seen_at = last_seen_at - 3600",
         ])
         .output()
         .expect("psql runs");

@@ -71,11 +71,13 @@ pub async fn list(pool: &AnyPool) -> StoreResult<Vec<Admin>> {
 
 pub async fn delete(pool: &AnyPool, name: &str) -> StoreResult<bool> {
     // SQLite does not enforce the cascade: end the sessions first.
-    sqlx::query("DELETE FROM console_sessions WHERE admin_id IN (SELECT id FROM admins WHERE name_key = $1)")
-        .bind(outside_text(&name_key(name)))
-        .execute(pool)
-        .await
-        .map_err(db_error("ending administrator's sessions"))?;
+    sqlx::query(
+        "DELETE FROM sessions WHERE admin_id IN (SELECT id FROM admins WHERE name_key = $1)",
+    )
+    .bind(outside_text(&name_key(name)))
+    .execute(pool)
+    .await
+    .map_err(db_error("ending administrator's sessions"))?;
     let done = sqlx::query("DELETE FROM admins WHERE name_key = $1")
         .bind(outside_text(&name_key(name)))
         .execute(pool)
@@ -118,6 +120,9 @@ impl AdminStore for SqlStore {
     async fn admin_by_name(&self, name: &str) -> StoreResult<Option<Admin>> {
         by_name(&self.pool, name).await
     }
+    async fn admin_by_id(&self, admin_id: &str) -> StoreResult<Option<Admin>> {
+        by_id(&self.pool, admin_id).await
+    }
     async fn list_admins(&self) -> StoreResult<Vec<Admin>> {
         list(&self.pool).await
     }
@@ -126,5 +131,8 @@ impl AdminStore for SqlStore {
     }
     async fn set_admin_password(&self, id: &str, hash: &str, now: i64) -> StoreResult<bool> {
         set_password(&self.writer, id, hash, now).await
+    }
+    async fn set_admin_second_factor(&self, admin_id: &str, at: Option<i64>) -> StoreResult<()> {
+        set_second_factor(&self.writer, admin_id, at).await
     }
 }

@@ -112,6 +112,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_directory.sql"),
         postgres: include_str!("../migrations/postgres/0017_directory.sql"),
     },
+    Migration {
+        version: 18,
+        description: "one sessions table for administrators and users",
+        sqlite: include_str!("../migrations/sqlite/0018_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0018_sessions.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

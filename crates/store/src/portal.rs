@@ -1,126 +1,23 @@
-//! The portal's tables: `portal_sessions`, `enrolment_links`,
-//! `portal_accounts` and `token_labels`.
+//! The portal's tables: `enrolment_links`, `portal_accounts` and
+//! `token_labels` (its sessions are in `sessions`).
 
 use crate::SqlStore;
 use async_trait::async_trait;
-use countersign_domain::model::portal::{EnrolmentLinkRow, PortalAccount, PortalSessionRow};
+use countersign_domain::model::portal::{EnrolmentLinkRow, PortalAccount};
 use countersign_domain::ports::PortalStore;
 use countersign_domain::ports::StoreResult;
-use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::{db_error, outside_text};
 
-const SESSION_COLUMNS: &str =
-    "id_hash, user_id, stage, csrf, data, created_at, last_seen_at, address";
-
-pub async fn insert_session(pool: &AnyPool, s: &PortalSessionRow) -> StoreResult<()> {
-    sqlx::query(&format!(
-        "INSERT INTO portal_sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    ))
-    .bind(&s.id_hash)
-    .bind(&s.user_id)
-    .bind(&s.stage)
-    .bind(&s.csrf)
-    .bind(&s.data)
-    .bind(s.created_at)
-    .bind(s.last_seen_at)
-    .bind(&s.address)
-    .execute(pool)
-    .await
-    .map_err(db_error("portal session"))?;
-    Ok(())
-}
-
-pub async fn session(pool: &AnyPool, id_hash: &str) -> StoreResult<Option<PortalSessionRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {SESSION_COLUMNS} FROM portal_sessions WHERE id_hash = $1"
-    ))
-    .bind(outside_text(id_hash))
-    .fetch_optional(pool)
-    .await
-    .map_err(db_error("reading portal session"))?;
-    row.as_ref().map(session_from_row).transpose()
-}
-
-fn session_from_row(row: &AnyRow) -> StoreResult<PortalSessionRow> {
-    let err = db_error("reading portal session");
-    Ok(PortalSessionRow {
-        id_hash: row.try_get("id_hash").map_err(&err)?,
-        user_id: row.try_get("user_id").map_err(&err)?,
-        stage: row.try_get("stage").map_err(&err)?,
-        csrf: row.try_get("csrf").map_err(&err)?,
-        data: row.try_get("data").map_err(&err)?,
-        created_at: row.try_get("created_at").map_err(&err)?,
-        last_seen_at: row.try_get("last_seen_at").map_err(&err)?,
-        address: row.try_get("address").map_err(&err)?,
-    })
-}
-
-/// One statement with one or two text/number parameters, affecting rows.
-async fn run(pool: &AnyPool, sql: &str, binds: &[Bind<'_>], what: &str) -> StoreResult<u64> {
+/// One statement with text parameters; how many rows it changed.
+async fn run(pool: &AnyPool, sql: &str, binds: &[&str], what: &str) -> StoreResult<u64> {
     let mut query = sqlx::query(sql);
     for bind in binds {
-        query = match bind {
-            Bind::Text(text) => query.bind(text.to_string()),
-            Bind::OptText(text) => query.bind(text.map(str::to_string)),
-            Bind::Int(n) => query.bind(*n),
-        };
+        query = query.bind(bind.to_string());
     }
     let done = query.execute(pool).await.map_err(db_error(what))?;
     Ok(done.rows_affected())
-}
-
-enum Bind<'a> {
-    Text(&'a str),
-    OptText(Option<&'a str>),
-    Int(i64),
-}
-
-pub async fn touch_session(pool: &AnyPool, id_hash: &str, now: i64) -> StoreResult<()> {
-    let sql = "UPDATE portal_sessions SET last_seen_at = $1 WHERE id_hash = $2";
-    run(
-        pool,
-        sql,
-        &[Bind::Int(now), Bind::Text(id_hash)],
-        "touching portal session",
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn save_data(pool: &AnyPool, id_hash: &str, data: Option<&str>) -> StoreResult<()> {
-    let sql = "UPDATE portal_sessions SET data = $1 WHERE id_hash = $2";
-    let binds = [Bind::OptText(data), Bind::Text(id_hash)];
-    run(pool, sql, &binds, "saving portal session").await?;
-    Ok(())
-}
-
-pub async fn delete_session(pool: &AnyPool, id_hash: &str) -> StoreResult<()> {
-    let sql = "DELETE FROM portal_sessions WHERE id_hash = $1";
-    run(pool, sql, &[Bind::Text(id_hash)], "ending portal session").await?;
-    Ok(())
-}
-
-pub async fn delete_user_sessions(pool: &AnyPool, user_id: &str) -> StoreResult<u64> {
-    let sql = "DELETE FROM portal_sessions WHERE user_id = $1";
-    run(
-        pool,
-        sql,
-        &[Bind::Text(user_id)],
-        "ending user's portal sessions",
-    )
-    .await
-}
-
-pub async fn delete_stale_sessions(
-    pool: &AnyPool,
-    idle_before: i64,
-    created_before: i64,
-) -> StoreResult<u64> {
-    let sql = "DELETE FROM portal_sessions WHERE last_seen_at <= $1 OR created_at <= $2";
-    let binds = [Bind::Int(idle_before), Bind::Int(created_before)];
-    run(pool, sql, &binds, "removing expired portal sessions").await
 }
 
 pub(crate) fn insert_link_query(link: &EnrolmentLinkRow) -> crate::users::AnyQuery<'_> {
@@ -243,13 +140,7 @@ pub async fn token_labels(pool: &AnyPool, user_id: &str) -> StoreResult<Vec<(Str
 pub async fn set_token_label(pool: &AnyPool, token_id: &str, label: &str) -> StoreResult<()> {
     let sql = "INSERT INTO token_labels (token_id, label) VALUES ($1, $2) \
                ON CONFLICT (token_id) DO UPDATE SET label = excluded.label";
-    run(
-        pool,
-        sql,
-        &[Bind::Text(token_id), Bind::Text(label)],
-        "naming token",
-    )
-    .await?;
+    run(pool, sql, &[token_id, label], "naming token").await?;
     Ok(())
 }
 
@@ -260,37 +151,12 @@ pub async fn rename_device(
     name: &str,
 ) -> StoreResult<bool> {
     let sql = "UPDATE devices SET name = $1 WHERE user_id = $2 AND id = $3";
-    let binds = [Bind::Text(name), Bind::Text(user_id), Bind::Text(device_id)];
+    let binds = [name, user_id, device_id];
     Ok(run(pool, sql, &binds, "renaming device").await? == 1)
 }
 
 #[async_trait]
 impl PortalStore for SqlStore {
-    async fn insert_portal_session(&self, row: &PortalSessionRow) -> StoreResult<()> {
-        insert_session(&self.writer, row).await
-    }
-    async fn portal_session(&self, id_hash: &str) -> StoreResult<Option<PortalSessionRow>> {
-        session(&self.pool, id_hash).await
-    }
-    async fn touch_portal_session(&self, id_hash: &str, now: i64) -> StoreResult<()> {
-        touch_session(&self.writer, id_hash, now).await
-    }
-    async fn save_portal_session_data(&self, id_hash: &str, data: Option<&str>) -> StoreResult<()> {
-        save_data(&self.writer, id_hash, data).await
-    }
-    async fn delete_portal_session(&self, id_hash: &str) -> StoreResult<()> {
-        delete_session(&self.writer, id_hash).await
-    }
-    async fn delete_user_portal_sessions(&self, user_id: &str) -> StoreResult<u64> {
-        delete_user_sessions(&self.writer, user_id).await
-    }
-    async fn delete_stale_portal_sessions(
-        &self,
-        idle_before: i64,
-        created_before: i64,
-    ) -> StoreResult<u64> {
-        delete_stale_sessions(&self.writer, idle_before, created_before).await
-    }
     async fn insert_enrolment_link(&self, link: &EnrolmentLinkRow) -> StoreResult<()> {
         insert_link(&self.writer, link).await
     }

@@ -70,11 +70,9 @@ on_both!(
     challenges_are_taken_once,
     emailed_codes_expire,
     push_counts_and_expired_nonces,
-    console_sessions_expire_and_end_everywhere,
     bypass_is_taken_once,
     settings_are_stored_and_reread,
     enrolment_links_are_single_use_and_expire,
-    portal_sessions_keep_sealed_state_and_expire,
     portal_pins_follow_the_policy_and_history,
     leases_go_to_one_holder_at_a_time,
 );
@@ -670,80 +668,6 @@ async fn push_counts_and_expired_nonces(store: SqlStore) {
         .expect("use"));
 }
 
-async fn console_sessions_expire_and_end_everywhere(store: SqlStore) {
-    use countersign_domain::admin::admins::{Admins, NewPassword};
-    use countersign_domain::model::admin::Role;
-    use countersign_domain::model::session::Stage;
-    use countersign_domain::sessions::console::{Closed, SessionPolicy, Sessions};
-    let w = world(store);
-    let admins = Admins::new(w.store.clone(), w.clock.clone());
-    let (admin, _) = admins
-        .add("root", Role::Admin, NewPassword::Generate)
-        .await
-        .expect("admin");
-    let (key, _) = SecretKey::generate();
-    let policy = SessionPolicy {
-        idle_seconds: 600,
-        absolute_seconds: 3600,
-    };
-    let sessions = Sessions::new(w.store.clone(), w.clock.clone(), key, policy);
-    let (token, _) = sessions
-        .open(&admin, Stage::Code, Some("192.0.2.1".into()))
-        .await
-        .expect("open");
-    let live = sessions.find(&token).await.expect("find").expect("live");
-    assert_eq!(live.admin.name, "root");
-    // Moving on changes the token: the old one is worth nothing.
-    let (signed_in, _) = sessions
-        .advance(&live, Stage::SignedIn)
-        .await
-        .expect("advance");
-    assert_eq!(
-        sessions.find(&token).await.expect("find").err(),
-        Some(Closed::Unknown)
-    );
-    // Used within the idle limit it lives; past the absolute limit it ends.
-    for _ in 0..5 {
-        w.clock.advance(590);
-        assert!(sessions.find(&signed_in).await.expect("find").is_ok());
-    }
-    w.clock.advance(700);
-    assert_eq!(
-        sessions.find(&signed_in).await.expect("find").err(),
-        Some(Closed::TooOld)
-    );
-    // Idle; and signing out everywhere.
-    let (idle, _) = sessions
-        .open(&admin, Stage::SignedIn, None)
-        .await
-        .expect("open");
-    w.clock.advance(601);
-    assert_eq!(
-        sessions.find(&idle).await.expect("find").err(),
-        Some(Closed::Idle)
-    );
-    let (a, _) = sessions
-        .open(&admin, Stage::SignedIn, None)
-        .await
-        .expect("open");
-    let (b, _) = sessions
-        .open(&admin, Stage::SignedIn, None)
-        .await
-        .expect("open");
-    assert_eq!(sessions.close_all(&admin.id).await.expect("close all"), 2);
-    for token in [a, b] {
-        assert_eq!(
-            sessions.find(&token).await.expect("find").err(),
-            Some(Closed::Unknown)
-        );
-    }
-    assert_eq!(
-        sessions.sweep().await.expect("sweep"),
-        0,
-        "expired ones were removed on sight"
-    );
-}
-
 async fn bypass_is_taken_once(store: SqlStore) {
     let w = world(store);
     w.accounts.create_user(user("alice")).await.expect("alice");
@@ -882,72 +806,6 @@ async fn enrolment_links_are_single_use_and_expire(store: SqlStore) {
     assert_eq!(
         portal.take_link(&token).await.expect("take").err(),
         Some(LinkState::Expired)
-    );
-}
-
-async fn portal_sessions_keep_sealed_state_and_expire(store: SqlStore) {
-    use countersign_domain::portal::{PortalStage, SessionData};
-    use countersign_domain::sessions::console::Closed;
-    let w = world(store);
-    let (portal, _) = portal_of(&w);
-    let pat = w.accounts.create_user(user("pat")).await.expect("create");
-    let (token, mut live) = portal
-        .open_session(&pat, PortalStage::Enrol, SessionData::default(), None)
-        .await
-        .expect("open");
-    live.data.totp_secret = Some("JBSWY3DPEHPK3PXPJBSWY3DP".into());
-    portal.save_session_data(&live).await.expect("save");
-    let found = portal
-        .find_session(&token)
-        .await
-        .expect("find")
-        .expect("live");
-    assert_eq!(
-        found.data.totp_secret.as_deref(),
-        Some("JBSWY3DPEHPK3PXPJBSWY3DP")
-    );
-    let row = w
-        .store
-        .portal_session(&found.id_hash)
-        .await
-        .expect("row")
-        .expect("row");
-    assert!(
-        !row.data.unwrap_or_default().contains("JBSWY3DP"),
-        "the state is sealed"
-    );
-    // Moving on changes the token and clears the working state.
-    let (next, _) = portal
-        .advance_session(&found, PortalStage::SignedIn)
-        .await
-        .expect("advance");
-    assert_eq!(
-        portal.find_session(&token).await.expect("old").err(),
-        Some(Closed::Unknown)
-    );
-    let moved = portal
-        .find_session(&next)
-        .await
-        .expect("find")
-        .expect("live");
-    assert_eq!(
-        (moved.stage, moved.data.totp_secret),
-        (PortalStage::SignedIn, None)
-    );
-    // Idle for 15 minutes (the default) ends it; so does a disabled user.
-    w.clock.advance(15 * 60);
-    assert_eq!(
-        portal.find_session(&next).await.expect("idle").err(),
-        Some(Closed::Idle)
-    );
-    let (again, _) = portal
-        .open_session(&pat, PortalStage::SignedIn, SessionData::default(), None)
-        .await
-        .expect("open");
-    w.accounts.set_enabled("pat", false).await.expect("disable");
-    assert_eq!(
-        portal.find_session(&again).await.expect("disabled").err(),
-        Some(Closed::Unknown)
     );
 }
 

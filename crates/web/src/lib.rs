@@ -12,6 +12,7 @@ mod http;
 mod monitoring;
 pub mod portal;
 pub mod push_hub;
+mod sessions;
 mod state;
 pub mod webapp;
 

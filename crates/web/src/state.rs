@@ -150,9 +150,9 @@ pub struct Services {
     pub inbound_secret: Option<String>,
     /// The checks of `countersign doctor`.
     pub diagnostics: Arc<dyn countersign_domain::ports::diagnostics::Diagnostics>,
-    /// Console administrators and their sessions.
+    /// Console administrators; the sessions of administrators and users.
     pub admins: countersign_domain::admin::admins::Admins,
-    pub sessions: countersign_domain::sessions::console::Sessions,
+    pub sessions: countersign_domain::sessions::Sessions,
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,

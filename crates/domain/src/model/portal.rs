@@ -1,20 +1,6 @@
-//! What the portal keeps: its sessions, enrolment links, users' portal
-//! passwords and PIN history, and the names users give their tokens.
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortalSessionRow {
-    /// Keyed hash of the cookie's token (hex).
-    pub id_hash: String,
-    pub user_id: String,
-    /// [`super::PortalStage`] as text.
-    pub stage: String,
-    pub csrf: String,
-    /// The sealed working state (base64), if any.
-    pub data: Option<String>,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub address: Option<String>,
-}
+//! What the portal keeps: enrolment links, users' portal passwords and PIN
+//! history, and the names users give their tokens (its sessions are
+//! [`super::session::Session`]s of users).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrolmentLinkRow {

@@ -60,7 +60,7 @@ impl Portal {
         let code: String = (0..6)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
             .collect();
-        let content = self.confirmation(kind, &live.user, &code)?;
+        let content = self.confirmation(kind, &live.subject, &code)?;
         self.outbox
             .enqueue(kind, "confirm", &address, &content)
             .await?;
@@ -72,7 +72,7 @@ impl Portal {
             expires_at: self.clock.now() + self.policy.contact_code_seconds,
             attempts: 0,
         });
-        tracing::info!(user = %live.user.username, channel = kind.as_str(), "contact change: code sent");
+        tracing::info!(user = %live.subject.username, channel = kind.as_str(), "contact change: code sent");
         Ok(match kind {
             MessageKind::Sms => mask_phone(&address),
             MessageKind::Email => mask_email(&address),
@@ -112,9 +112,9 @@ impl Portal {
         };
         let mut user = self
             .store
-            .user_by_id(&live.user.id)
+            .user_by_id(&live.subject.id)
             .await?
-            .ok_or_else(|| DomainError::not_found("user", &live.user.username))?;
+            .ok_or_else(|| DomainError::not_found("user", &live.subject.username))?;
         match pending.channel.as_str() {
             "sms" => user.phone = Some(pending.address),
             _ => user.email = Some(pending.address),
@@ -122,7 +122,7 @@ impl Portal {
         user.updated_at = self.clock.now();
         self.store.update_user(&user).await?;
         tracing::info!(user = %user.username, channel = %pending.channel, "contact changed in the portal");
-        live.user = user.clone();
+        live.subject = user.clone();
         Ok(Ok(user))
     }
 

@@ -1,7 +1,7 @@
-//! The user self-service portal's rules: sessions for users, one-time
-//! enrolment links, the portal password (the first factor when no
-//! directory is configured), the PIN policy, contact changes confirmed by a
-//! code, and the names users give their tokens and devices. The web pages
+//! The user self-service portal's rules: the working state of its sessions
+//! (users' sessions in [`crate::sessions`]), one-time enrolment links, the
+//! portal password (the first factor when no directory is configured), the
+//! PIN policy, contact changes confirmed by a code, and the names users give their tokens and devices. The web pages
 //! (`crates/web/src/portal/`) only map forms to these calls and the
 //! sign-in engine.
 
@@ -17,7 +17,7 @@ pub use contact::ContactError;
 pub use links::{LinkState, LINK_PURPOSE};
 pub use password::PasswordDirectory;
 pub use pin_policy::check_pin_policy;
-pub use session::{PendingContact, PortalLive, PortalStage, SessionData, Underway};
+pub use session::{PendingContact, PortalLive, SessionData, Underway};
 
 use crate::admin::settings::SettingsHandle;
 use crate::crypto::SecretKey;
@@ -25,8 +25,8 @@ use crate::methods::outbox::Outbox;
 use crate::model::error::DomainError;
 use crate::ports::clock::Clock;
 use crate::ports::Composer;
-use crate::ports::Store;
-use crate::sessions::console::SessionPolicy;
+use crate::ports::PortalPorts;
+use crate::sessions::SessionPolicy;
 
 /// `[portal]` in the configuration.
 #[derive(Debug, Clone)]
@@ -35,6 +35,7 @@ pub struct PortalPolicy {
     pub link_seconds: i64,
     /// The address users reach the portal at, for links (`https://mfa.example.com`).
     pub public_url: String,
+    /// Users' session limits (the sessions are [`crate::sessions::Sessions::users`]).
     pub sessions: SessionPolicy,
     /// How long a code sent to confirm a new phone or email works.
     pub contact_code_seconds: i64,
@@ -57,13 +58,12 @@ impl Default for PortalPolicy {
 
 #[derive(Clone)]
 pub struct Portal {
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn PortalPorts>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) key: SecretKey,
     pub(crate) outbox: Outbox,
     pub(crate) composer: Arc<dyn Composer>,
     pub(crate) settings: SettingsHandle,
-    pub(crate) sessions: SessionPolicy,
     pub(crate) policy: PortalPolicy,
     /// Users' passwords are the directory's (the first factor in order: the directory, else the portal's own).
     pub(crate) directory: Option<Arc<dyn PasswordDirectory>>,
@@ -71,7 +71,7 @@ pub struct Portal {
 
 impl Portal {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn PortalPorts>,
         clock: Arc<dyn Clock>,
         key: SecretKey,
         outbox: Outbox,
@@ -86,7 +86,6 @@ impl Portal {
             outbox,
             composer,
             settings,
-            sessions: policy.sessions,
             policy,
             directory: None,
         }

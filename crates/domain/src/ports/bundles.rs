@@ -5,8 +5,8 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PushStore, TokenStore,
-    UserStore, WebPushStore, WelcomeStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PortalStore,
+    PushStore, SessionStore, TokenStore, UserStore, WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {
@@ -50,4 +50,14 @@ bundle!(
 bundle!(
     /// `Welcome`: the rows of a welcome email and what decides who gets one.
     WelcomePorts: WelcomeStore, UserStore, TokenStore, PushStore
+);
+bundle!(
+    /// Browser sessions: the sessions, whose they are (administrators,
+    /// users) and the audit of administrators' actions.
+    SessionsPorts: SessionStore, AdminStore, UserStore, AuditStore
+);
+bundle!(
+    /// The portal's rules: its links and passwords, the user's PIN, tokens'
+    /// labels and devices' names.
+    PortalPorts: PortalStore, UserStore, TokenStore, PushStore
 );

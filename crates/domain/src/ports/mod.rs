@@ -34,8 +34,8 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::AuditStore;
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PushPorts, SignInPorts, VerifierPorts,
-    WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, PortalPorts, PushPorts, SessionsPorts,
+    SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
@@ -87,6 +87,8 @@ pub trait Store:
     + WebPushPorts
     + DirectorySyncPorts
     + WelcomePorts
+    + SessionsPorts
+    + PortalPorts
     + Send
     + Sync
 {

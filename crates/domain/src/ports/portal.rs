@@ -1,24 +1,10 @@
 use crate::model::portal::EnrolmentLinkRow;
 use crate::model::portal::PortalAccount;
-use crate::model::portal::PortalSessionRow;
 use crate::ports::StoreResult;
 use async_trait::async_trait;
 
 #[async_trait]
 pub trait PortalStore: Send + Sync {
-    async fn insert_portal_session(&self, row: &PortalSessionRow) -> StoreResult<()>;
-    async fn portal_session(&self, id_hash: &str) -> StoreResult<Option<PortalSessionRow>>;
-    async fn touch_portal_session(&self, id_hash: &str, now: i64) -> StoreResult<()>;
-    async fn save_portal_session_data(&self, id_hash: &str, data: Option<&str>) -> StoreResult<()>;
-    async fn delete_portal_session(&self, id_hash: &str) -> StoreResult<()>;
-    /// Signs the user out of the portal everywhere; returns how many sessions ended.
-    async fn delete_user_portal_sessions(&self, user_id: &str) -> StoreResult<u64>;
-    async fn delete_stale_portal_sessions(
-        &self,
-        idle_before: i64,
-        created_before: i64,
-    ) -> StoreResult<u64>;
-
     async fn insert_enrolment_link(&self, link: &EnrolmentLinkRow) -> StoreResult<()>;
     async fn enrolment_link(&self, id_hash: &str) -> StoreResult<Option<EnrolmentLinkRow>>;
     /// Marks an unused, unexpired link used (one conditional UPDATE); its user when it was.

@@ -1,3 +1,58 @@
-//! Signed-in browser sessions.
+//! Signed-in browser sessions, one system for every kind: administrators
+//! in the console and users in the portal. A session has a level (second
+//! factor due, enrolment only, signed in), idle and absolute limits of its
+//! kind, a new token once the second factor is passed, a sealed working
+//! state, and "sign out everywhere". The doors keep the kinds apart: each
+//! has its own cookie, and the store finds a session only as its own kind.
 
-pub mod console;
+mod admin;
+mod expiry;
+mod service;
+mod subject;
+
+pub use admin::ADMIN_RESULT;
+pub use expiry::{Closed, SessionPolicy};
+pub use service::SessionsOf;
+pub use subject::{Live, Subject, WorkingState};
+
+use std::sync::Arc;
+
+use crate::crypto::SecretKey;
+use crate::model::admin::Admin;
+use crate::model::error::DomainError;
+use crate::model::user::User;
+use crate::ports::clock::Clock;
+use crate::ports::SessionsPorts;
+
+/// Administrators' sessions (the console).
+pub type AdminSessions = SessionsOf<Admin>;
+/// Users' sessions, with the sign-in's working state (the portal).
+pub type UserSessions = SessionsOf<User>;
+
+/// Every kind of session.
+#[derive(Clone)]
+pub struct Sessions {
+    pub admins: AdminSessions,
+    pub users: UserSessions,
+}
+
+impl Sessions {
+    /// Each kind with its own limits (`[console]`, `[portal]`).
+    pub fn new(
+        store: Arc<dyn SessionsPorts>,
+        clock: Arc<dyn Clock>,
+        key: SecretKey,
+        admins: SessionPolicy,
+        users: SessionPolicy,
+    ) -> Self {
+        Self {
+            admins: SessionsOf::new(store.clone(), clock.clone(), key.clone(), admins),
+            users: SessionsOf::new(store, clock, key, users),
+        }
+    }
+
+    /// Removes the expired sessions of every kind; returns how many.
+    pub async fn sweep(&self) -> Result<u64, DomainError> {
+        Ok(self.admins.sweep().await? + self.users.sweep().await?)
+    }
+}

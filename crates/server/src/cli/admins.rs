@@ -86,7 +86,7 @@ pub async fn admin(app: &App, command: AdminCommand, out: &Output) -> Result<Exi
             let admin = admins.get(&name).await?;
             app.accounts.reset_principal(&name).await?;
             app.store.set_admin_second_factor(&admin.id, None).await?;
-            let ended = app.sessions.close_all(&admin.id).await?;
+            let ended = app.sessions.admins.close_all(&admin.id).await?;
             out.show(&json!({"second_factor_reset": name, "sessions_ended": ended}), || {
                 format!("second factor of '{name}' forgotten, {ended} session(s) ended: the next sign-in enrols a new authenticator")
             });

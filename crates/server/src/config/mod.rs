@@ -29,7 +29,7 @@ pub struct Config {
     pub idle_timeout_seconds: u64,
     pub max_connections_per_address: usize,
     /// Console session limits (`[console]`).
-    pub console_sessions: countersign_domain::sessions::console::SessionPolicy,
+    pub console_sessions: countersign_domain::sessions::SessionPolicy,
     /// The portal (`[portal]`); its public URL is filled in from `public_url`.
     pub portal: countersign_domain::portal::PortalPolicy,
     pub portal_templates: Option<PathBuf>,

@@ -1,7 +1,7 @@
 //! The `[console]` and `[portal]` sections: session limits and enrolment links.
 
 use countersign_domain::portal::PortalPolicy;
-use countersign_domain::sessions::console::SessionPolicy;
+use countersign_domain::sessions::SessionPolicy;
 
 use super::reader::Reader;
 

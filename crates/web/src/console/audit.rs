@@ -153,7 +153,7 @@ pub async fn csv(
             )
         }
     };
-    tracing::info!(admin = %staff.0.admin.name, filters = %filters.encoded(), "audit export started");
+    tracing::info!(admin = %staff.0.subject.name, filters = %filters.encoded(), "audit export started");
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let trail = state.audit.clone();
     tokio::spawn(async move {

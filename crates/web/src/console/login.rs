@@ -2,20 +2,22 @@
 //! factor through the sign-in engine (enrolled first if they have none).
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use countersign_domain::model::admin::Admin;
 use countersign_domain::model::audit::Source;
-use countersign_domain::model::session::Stage;
+use countersign_domain::model::session::Level;
 use countersign_domain::model::user::PRINCIPAL_PREFIX;
-use countersign_domain::sessions::console::{Closed, Live};
+use countersign_domain::sessions::{Closed, Live};
 use countersign_domain::signin::{Attempt, Method, Step};
 use countersign_domain::Reason;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::guard::{cookie, login_path, Visitor};
+use super::guard::Visitor;
 use super::page::{base, failure, render};
+use crate::sessions::CONSOLE;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -49,12 +51,11 @@ pub async fn form(
 ) -> Response {
     let ended = query.ended.as_deref().and_then(Closed::parse);
     let error = ended.or(visitor.closed).map(|c| c.message());
-    let mut page = login_page(&state, &visitor, "", error, StatusCode::OK);
-    if visitor.closed.is_some() {
-        let value = cookie(visitor.session_cookie_name(), "", visitor.https, true);
-        page.headers_mut().append(header::SET_COOKIE, value);
+    let page = login_page(&state, &visitor, "", error, StatusCode::OK);
+    match visitor.closed {
+        Some(_) => visitor.with_session(None, page),
+        None => page,
     }
-    page
 }
 
 fn login_page(
@@ -89,8 +90,7 @@ pub async fn submit(
     visitor: Visitor,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let name = form.username.trim();
-    match sign_in_password(&state, &visitor, name, &form.password).await {
+    match sign_in_password(&state, &visitor, &form).await {
         Ok(response) => response,
         Err(e) => failure(e),
     }
@@ -99,9 +99,9 @@ pub async fn submit(
 async fn sign_in_password(
     state: &AppState,
     visitor: &Visitor,
-    name: &str,
-    password: &str,
+    form: &LoginForm,
 ) -> Result<Response, countersign_domain::DomainError> {
+    let (name, password) = (form.username.trim(), form.password.as_str());
     let known = state.store.admin_by_name(name).await?;
     if known.is_some() {
         // The principal carries the lockout and the second factor.
@@ -128,39 +128,31 @@ async fn sign_in_password(
             StatusCode::UNAUTHORIZED,
         ));
     };
-    let stage = match admin.second_factor_at {
-        Some(_) => Stage::Code,
-        None => Stage::Enrol,
+    let level = match admin.second_factor_at {
+        Some(_) => Level::SecondFactor,
+        None => Level::Enrol,
     };
     let (token, _) = state
         .sessions
-        .open(&admin, stage, visitor.address.clone())
+        .admins
+        .open(&admin, level, (), visitor.address.clone())
         .await?;
-    let next = match stage {
-        Stage::Enrol => "/admin/enrol",
-        _ => "/admin/login/code",
-    };
-    Ok(with_session_cookie(visitor, &token, Redirect::to(next)))
+    let next = Redirect::to(CONSOLE.landing(level));
+    Ok(visitor.with_session(Some(&token), next))
 }
 
-fn with_session_cookie(visitor: &Visitor, token: &str, answer: impl IntoResponse) -> Response {
-    let mut response = answer.into_response();
-    let value = cookie(visitor.session_cookie_name(), token, visitor.https, false);
-    response.headers_mut().append(header::SET_COOKIE, value);
-    response
-}
-
-/// The session at `stage`, or the way back to the start.
-fn at_stage(visitor: &Visitor, stage: Stage) -> Result<Live, Redirect> {
+/// The session at `level`, or the way back to the start (unlike
+/// `Visit::at`, a session at another level starts again at the sign-in page).
+fn at_level(visitor: &Visitor, level: Level) -> Result<Live<Admin>, Redirect> {
     match &visitor.live {
-        Some(live) if live.session.stage == stage => Ok(live.clone()),
-        Some(live) if live.session.stage == Stage::SignedIn => Err(Redirect::to("/admin")),
-        _ => Err(Redirect::to(&login_path(visitor.closed))),
+        Some(live) if live.level == level => Ok(live.clone()),
+        Some(live) if live.level == Level::SignedIn => Err(Redirect::to("/admin")),
+        _ => Err(Redirect::to(&visitor.login_path())),
     }
 }
 
 pub async fn code_form(State(state): State<AppState>, visitor: Visitor) -> Response {
-    match at_stage(&visitor, Stage::Code) {
+    match at_level(&visitor, Level::SecondFactor) {
         Ok(live) => code_page(&state, &visitor, &live, None, None),
         Err(back) => back.into_response(),
     }
@@ -169,15 +161,15 @@ pub async fn code_form(State(state): State<AppState>, visitor: Visitor) -> Respo
 fn code_page(
     state: &AppState,
     visitor: &Visitor,
-    live: &Live,
+    live: &Live<Admin>,
     enrolment: Option<(String, String)>,
     error: Option<&str>,
 ) -> Response {
-    let enrol = live.session.stage == Stage::Enrol;
+    let enrol = live.level == Level::Enrol;
     let (qr_svg, secret) = enrolment.unzip();
     let ctx = context! {
         enrol => enrol, qr_svg => qr_svg, secret => secret, error => error,
-        name => live.admin.name.clone(), title => if enrol { "Set up your second factor" } else { "Enter your code" },
+        name => live.subject.name.clone(), title => if enrol { "Set up your second factor" } else { "Enter your code" },
         ..base(state, visitor, "")
     };
     let status = match error {
@@ -192,41 +184,42 @@ pub async fn code_submit(
     visitor: Visitor,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    match at_stage(&visitor, Stage::Code) {
+    match at_level(&visitor, Level::SecondFactor) {
         Ok(live) => finish(&state, &visitor, live, &form.code).await,
         Err(back) => back.into_response(),
     }
 }
 
 /// Sends the code through the engine; accepted: fully signed in under a new token.
-async fn finish(state: &AppState, visitor: &Visitor, live: Live, code: &str) -> Response {
+async fn finish(state: &AppState, visitor: &Visitor, live: Live<Admin>, code: &str) -> Response {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let attempt = attempt_for(&live.admin.name, visitor, Some(code));
+    let attempt = attempt_for(&live.subject.name, visitor, Some(code));
     let step = match state.signin.start(&attempt).await {
         Ok(step) => step,
         Err(e) => return failure(e),
     };
     match step {
         Step::Accepted { .. } => {
-            if live.session.stage == Stage::Enrol {
-                if let Err(e) = state.sessions.second_factor_enrolled(&live.admin.id).await {
+            let sessions = &state.sessions.admins;
+            if live.level == Level::Enrol {
+                if let Err(e) = sessions.second_factor_enrolled(&live.subject.id).await {
                     return failure(e);
                 }
             }
-            match state.sessions.advance(&live, Stage::SignedIn).await {
+            match sessions.advance(&live, Level::SignedIn).await {
                 Ok((token, _)) => {
-                    tracing::info!(admin = %live.admin.name, "administrator signed in to the console");
-                    with_session_cookie(visitor, &token, Redirect::to("/admin"))
+                    tracing::info!(admin = %live.subject.name, "administrator signed in to the console");
+                    visitor.with_session(Some(&token), Redirect::to("/admin"))
                 }
                 Err(e) => failure(e),
             }
         }
         Step::Rejected { reason } if reason == Reason::UserLockedOut => {
-            let _ = state.sessions.close_all(&live.admin.id).await;
+            let _ = state.sessions.admins.close_all(&live.subject.id).await;
             login_page(
                 state,
                 visitor,
-                &live.admin.name,
+                &live.subject.name,
                 Some(reason.message()),
                 StatusCode::UNAUTHORIZED,
             )
@@ -247,11 +240,11 @@ pub async fn enrol_form(
     visitor: Visitor,
     Query(query): Query<EnrolQuery>,
 ) -> Response {
-    let live = match at_stage(&visitor, Stage::Enrol) {
+    let live = match at_level(&visitor, Level::Enrol) {
         Ok(live) => live,
         Err(back) => return back.into_response(),
     };
-    let principal = match state.accounts.principal(&live.admin.name).await {
+    let principal = match state.accounts.principal(&live.subject.name).await {
         Ok(user) => user,
         Err(e) => return failure(e),
     };
@@ -262,7 +255,7 @@ pub async fn enrol_form(
     if has_token && query.new.is_none() {
         return code_page(&state, &visitor, &live, None, None);
     }
-    let enrolment = match state.accounts.enrol_principal(&live.admin.name).await {
+    let enrolment = match state.accounts.enrol_principal(&live.subject.name).await {
         Ok(enrolment) => enrolment,
         Err(e) => return failure(e),
     };
@@ -275,22 +268,19 @@ pub async fn enrol_submit(
     visitor: Visitor,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    match at_stage(&visitor, Stage::Enrol) {
+    match at_level(&visitor, Level::Enrol) {
         Ok(live) => finish(&state, &visitor, live, &form.code).await,
         Err(back) => back.into_response(),
     }
 }
 
 fn signed_out(visitor: &Visitor) -> Response {
-    let mut response = Redirect::to("/admin/login").into_response();
-    let value = cookie(visitor.session_cookie_name(), "", visitor.https, true);
-    response.headers_mut().append(header::SET_COOKIE, value);
-    response
+    visitor.with_session(None, Redirect::to("/admin/login"))
 }
 
 pub async fn logout(State(state): State<AppState>, visitor: Visitor) -> Response {
     if let Some(live) = &visitor.live {
-        if let Err(e) = state.sessions.end(&live.session.id_hash).await {
+        if let Err(e) = state.sessions.admins.end(&live.id_hash).await {
             return failure(e);
         }
     }
@@ -299,9 +289,9 @@ pub async fn logout(State(state): State<AppState>, visitor: Visitor) -> Response
 
 pub async fn logout_everywhere(State(state): State<AppState>, visitor: Visitor) -> Response {
     if let Some(live) = &visitor.live {
-        match state.sessions.close_all(&live.admin.id).await {
+        match state.sessions.admins.close_all(&live.subject.id).await {
             Ok(n) => {
-                tracing::info!(admin = %live.admin.name, sessions = n, "signed out everywhere")
+                tracing::info!(admin = %live.subject.name, sessions = n, "signed out everywhere")
             }
             Err(e) => return failure(e),
         }

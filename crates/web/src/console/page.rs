@@ -140,9 +140,9 @@ pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
 /// The context every page of a signed-in visitor has: who, their csrf, the nav.
 pub fn base(state: &impl AsRef<ConsoleState>, visitor: &Visitor, nav: &str) -> Value {
     let me = visitor.live.as_ref().map(|live| {
-        context! { name => live.admin.name.clone(), role => live.admin.role.as_str() }
+        context! { name => live.subject.name.clone(), role => live.subject.role.as_str() }
     });
-    context! { me => me, csrf => visitor.csrf(state), nav => nav }
+    context! { me => me, csrf => visitor.csrf(state.as_ref()), nav => nav }
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {

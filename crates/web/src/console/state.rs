@@ -12,7 +12,7 @@ use countersign_domain::methods::push::Push;
 use countersign_domain::portal::Portal;
 use countersign_domain::ports::diagnostics::Diagnostics;
 use countersign_domain::ports::SyncTrigger;
-use countersign_domain::sessions::console::Sessions;
+use countersign_domain::sessions::Sessions;
 use countersign_domain::sync::directory::SyncStatus;
 use countersign_domain::sync::welcome::Welcome;
 use countersign_domain::{Accounts, ApiKeys, SignIn};

@@ -34,7 +34,7 @@ pub struct TestForm {
 
 fn source(staff: &Staff, visitor: &Visitor) -> Source {
     Source {
-        client: Some(format!("console:{}", staff.0.admin.name)),
+        client: Some(format!("console:{}", staff.0.subject.name)),
         address: visitor.address.clone(),
     }
 }
@@ -71,7 +71,7 @@ pub async fn start(
             context: PushContext {
                 application: Some(format!(
                     "Countersign console test by {}",
-                    staff.0.admin.name
+                    staff.0.subject.name
                 )),
                 client_address: visitor.address.clone(),
                 number_matching: None,

@@ -91,13 +91,13 @@ pub async fn secret_submit(
         "pin" => {
             state
                 .portal
-                .set_pin(&live.user, form.value.trim(), form.again.trim())
+                .set_pin(&live.subject, form.value.trim(), form.again.trim())
                 .await
         }
         _ => {
             state
                 .portal
-                .set_password(&live.user, &form.value, &form.again)
+                .set_password(&live.subject, &form.value, &form.again)
                 .await
         }
     };
@@ -191,8 +191,8 @@ fn contact_answer(
         .as_ref()
         .filter(|c| c.channel == kind.as_str());
     let current = match kind {
-        MessageKind::Sms => live.user.phone.clone(),
-        MessageKind::Email => live.user.email.clone(),
+        MessageKind::Sms => live.subject.phone.clone(),
+        MessageKind::Email => live.subject.email.clone(),
     };
     let ctx = context! { kind => name, title => state.pages.word(guest.lang, &format!("{name}_title")),
     csrf => guest.csrf(state), error => error, current => current,
@@ -215,7 +215,7 @@ pub async fn contact_submit(
         .start_contact_change(&mut live, kind, &form.address)
         .await
     {
-        Ok(_) => match state.portal.save_session_data(&live).await {
+        Ok(_) => match state.sessions.users.save_data(&live).await {
             Ok(()) => Redirect::to(&format!("/portal/{}", contact_name(kind))).into_response(),
             Err(e) => failure(&state, guest.lang, e),
         },
@@ -248,7 +248,7 @@ pub async fn contact_confirm(
         Ok(outcome) => outcome,
         Err(e) => return failure(&state, guest.lang, e),
     };
-    if let Err(e) = state.portal.save_session_data(&live).await {
+    if let Err(e) = state.sessions.users.save_data(&live).await {
         return failure(&state, guest.lang, e);
     }
     match outcome {

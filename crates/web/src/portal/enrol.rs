@@ -10,11 +10,12 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use countersign_domain::portal::{PortalLive, PortalStage};
+use countersign_domain::model::session::Level;
+use countersign_domain::portal::PortalLive;
 use countersign_domain::DomainError;
 use minijinja::context;
 
-use super::guard::{with_session, Enroller, Guest};
+use super::guard::{Enroller, Guest};
 use super::pages::{failure, grouped, render, turned_off};
 use super::signin::{CodeForm, WaitQuery};
 use super::PortalState;
@@ -26,7 +27,7 @@ pub async fn landing(
     State(state): State<PortalState>,
     Enroller(live, guest): Enroller,
 ) -> Response {
-    if live.stage == PortalStage::SignedIn {
+    if live.level == Level::SignedIn {
         return Redirect::to("/portal").into_response();
     }
     let settings = state.settings.current();
@@ -35,7 +36,7 @@ pub async fn landing(
     }
     let ctx = context! { title => state.pages.word(guest.lang, "enrol_title"), csrf => guest.csrf(&state),
     allow => minijinja::value::Serde(&settings), enrolling => true,
-    name => live.user.display_name.clone().unwrap_or_else(|| live.user.username.clone()) };
+    name => live.subject.display_name.clone().unwrap_or_else(|| live.subject.username.clone()) };
     render(&state, guest.lang, StatusCode::OK, "home.html", ctx)
 }
 
@@ -56,10 +57,10 @@ pub async fn totp_page(
     // A reload shows the same seed: the app may already have it.
     let secret = match live.data.totp_secret.clone() {
         Some(secret) => secret,
-        None => match state.accounts.propose_totp(&live.user) {
+        None => match state.accounts.propose_totp(&live.subject) {
             Ok(enrolment) => {
                 live.data.totp_secret = Some(enrolment.secret.clone());
-                if let Err(e) = state.portal.save_session_data(&live).await {
+                if let Err(e) = state.sessions.users.save_data(&live).await {
                     return failure(&state, guest.lang, e);
                 }
                 enrolment.secret
@@ -81,7 +82,7 @@ fn totp_answer(
     let uri = countersign_otp::uri::KeyUri {
         kind: countersign_otp::Kind::Totp,
         issuer: Some(issuer),
-        account: live.user.username.clone(),
+        account: live.subject.username.clone(),
         secret: countersign_otp::base32::decode(secret).unwrap_or_default(),
         algorithm: countersign_otp::Algorithm::Sha1,
         digits: 6,
@@ -98,7 +99,7 @@ fn totp_answer(
     };
     let ctx = context! { title => state.pages.word(guest.lang, "totp_title"), csrf => guest.csrf(state),
     qr_svg => qr, secret => grouped, error => error, signed_in => true,
-        back => if live.stage == PortalStage::SignedIn { "/portal" } else { "/portal/enrol" } };
+        back => if live.level == Level::SignedIn { "/portal" } else { "/portal/enrol" } };
     no_store(render(state, guest.lang, status, "totp.html", ctx))
 }
 
@@ -120,11 +121,11 @@ pub async fn totp_submit(
     }
     match state
         .accounts
-        .confirm_totp(&live.user, &secret, &code)
+        .confirm_totp(&live.subject, &secret, &code)
         .await
     {
         Ok(Some(_)) => {
-            tracing::info!(user = %live.user.username, "TOTP token added in the portal");
+            tracing::info!(user = %live.subject.username, "TOTP token added in the portal");
             live.data.totp_secret = None;
             enrolled(&state, &guest, &live, "token_added").await
         }
@@ -139,17 +140,13 @@ pub async fn totp_submit(
 /// A method was set up: an enrol-only session becomes a full one.
 async fn enrolled(state: &PortalState, guest: &Guest, live: &PortalLive, notice: &str) -> Response {
     let target = format!("/portal?notice={notice}");
-    if live.stage == PortalStage::Enrol {
-        return match state
-            .portal
-            .advance_session(live, PortalStage::SignedIn)
-            .await
-        {
-            Ok((token, _)) => with_session(guest, Some(&token), Redirect::to(&target)),
+    if live.level == Level::Enrol {
+        return match state.sessions.users.advance(live, Level::SignedIn).await {
+            Ok((token, _)) => guest.with_session(Some(&token), Redirect::to(&target)),
             Err(e) => failure(state, guest.lang, e),
         };
     }
-    match state.portal.save_session_data(live).await {
+    match state.sessions.users.save_data(live).await {
         Ok(()) => Redirect::to(&target).into_response(),
         Err(e) => failure(state, guest.lang, e),
     }
@@ -163,11 +160,11 @@ pub async fn app_start(
         return turned_off(&state, guest.lang, "app_activation_off");
     }
     let result = async {
-        let grant = state.push.create_activation(&live.user.username).await?;
-        live.data.devices_before = Some(state.push.devices_of(&live.user).await?.len());
+        let grant = state.push.create_activation(&live.subject.username).await?;
+        live.data.devices_before = Some(state.push.devices_of(&live.subject).await?.len());
         live.data.activation_code = Some(grant.code);
         live.data.activation_expires_at = Some(grant.expires_at);
-        state.portal.save_session_data(&live).await
+        state.sessions.users.save_data(&live).await
     }
     .await;
     match result {
@@ -184,7 +181,7 @@ pub async fn app_page(
 ) -> Response {
     let (Some(code), Some(before)) = (live.data.activation_code.clone(), live.data.devices_before)
     else {
-        return Redirect::to(if live.stage == PortalStage::Enrol {
+        return Redirect::to(if live.level == Level::Enrol {
             "/portal/enrol"
         } else {
             "/portal"
@@ -217,7 +214,7 @@ pub async fn app_page(
 }
 
 async fn device_count(state: &PortalState, live: &PortalLive) -> Result<usize, DomainError> {
-    Ok(state.push.devices_of(&live.user).await?.len())
+    Ok(state.push.devices_of(&live.subject).await?.len())
 }
 
 /// Looks for the new device for a while (the page then reloads itself).

@@ -11,7 +11,7 @@ use countersign_domain::{DomainError, UserPatch};
 use minijinja::{context, Value};
 use serde::Deserialize;
 
-use super::guard::{with_session, Member};
+use super::guard::Member;
 use super::pages::{failure, message, render, turned_off};
 use super::signin::attempt;
 use super::PortalState;
@@ -65,7 +65,7 @@ async fn page(
     guest: &super::guard::Guest,
     notice: Option<&str>,
 ) -> Result<Response, DomainError> {
-    let user = &live.user;
+    let user = &live.subject;
     let pages = &state.pages;
     let lang = guest.lang;
     let tokens = state.accounts.tokens_of(user).await?;
@@ -143,7 +143,7 @@ pub async fn set_method(
         return Redirect::to("/portal").into_response();
     };
     let result = async {
-        let (methods, _) = state.signin.methods_for(&live.user).await?;
+        let (methods, _) = state.signin.methods_for(&live.subject).await?;
         if !methods.contains(method) {
             return Err(DomainError::invalid(
                 "method",
@@ -154,7 +154,10 @@ pub async fn set_method(
             default_method: Some(Some(method)),
             ..UserPatch::default()
         };
-        state.accounts.update_user(&live.user.username, patch).await
+        state
+            .accounts
+            .update_user(&live.subject.username, patch)
+            .await
     }
     .await;
     match result {
@@ -225,10 +228,10 @@ pub async fn remove(
             Thing::Token => (1, 0),
             Thing::Device => (0, 1),
         };
-        if would_be_last(&state, &live.user, tokens_less, devices_less).await? {
+        if would_be_last(&state, &live.subject, tokens_less, devices_less).await? {
             return Ok(false);
         }
-        let username = &live.user.username;
+        let username = &live.subject.username;
         match thing {
             Thing::Token => state.accounts.delete_token(username, &id).await?,
             Thing::Device => state.push.remove_device(username, &id).await?,
@@ -249,7 +252,7 @@ pub async fn rename(
     Path((thing, id)): Path<(String, String)>,
     Form(form): Form<NameForm>,
 ) -> Response {
-    let user_id = &live.user.id;
+    let user_id = &live.subject.id;
     let renamed = match Thing::of(&thing) {
         Some(Thing::Token) => state.portal.label_token(user_id, &id, &form.name).await,
         Some(Thing::Device) => state.portal.rename_device(user_id, &id, &form.name).await,
@@ -268,25 +271,24 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let records = state.audit.recent(&live.user.username, 50).await?;
+        let records = state.audit.recent(&live.subject.username, 50).await?;
         let reported = records
             .into_iter()
             .find(|r| r.id == id)
             .ok_or_else(|| DomainError::not_found("sign-in", &id))?;
-        let source = attempt(&state, &guest, &live.user.username, None, None).source;
+        let source = attempt(&state, &guest, &live.subject.username, None, None).source;
         let blocked = state
             .signin
-            .report_fraud(&live.user, &reported, &source)
+            .report_fraud(&live.subject, &reported, &source)
             .await?;
         if blocked {
-            state.portal.end_all_sessions(&live.user.id).await?;
+            state.sessions.users.close_all(&live.subject.id).await?;
         }
         Ok::<bool, DomainError>(blocked)
     }
     .await;
     match result {
-        Ok(true) => with_session(
-            &guest,
+        Ok(true) => guest.with_session(
             None,
             message(
                 &state,

@@ -7,6 +7,7 @@ use countersign_domain::admin::audit_trail::AuditTrail;
 use countersign_domain::admin::settings::SettingsService;
 use countersign_domain::methods::push::Push;
 use countersign_domain::portal::Portal;
+use countersign_domain::sessions::Sessions;
 use countersign_domain::{Accounts, SignIn};
 
 use super::Pages;
@@ -17,6 +18,8 @@ use crate::state::{Door, Services};
 pub type PortalState = Door<PortalServices>;
 
 pub struct PortalServices {
+    /// The users' sessions (and the administrators', never opened here).
+    pub sessions: Sessions,
     /// The portal's rules: sessions, links, secrets, contacts, labels.
     pub portal: Portal,
     /// Templates and words.
@@ -37,6 +40,7 @@ pub struct PortalServices {
 impl From<&Services> for PortalServices {
     fn from(s: &Services) -> Self {
         Self {
+            sessions: s.sessions.clone(),
             portal: s.portal.clone(),
             pages: s.portal_pages.clone(),
             settings: s.settings.clone(),

@@ -20,7 +20,7 @@ use super::PortalState;
 pub async fn start(State(state): State<PortalState>, Member(mut live, guest): Member) -> Response {
     let step = state
         .signin
-        .start(&attempt(&state, &guest, &live.user.username, None, None))
+        .start(&attempt(&state, &guest, &live.subject.username, None, None))
         .await;
     match step {
         Ok(step) => match underway_of(step) {
@@ -29,7 +29,7 @@ pub async fn start(State(state): State<PortalState>, Member(mut live, guest): Me
         },
         Err(e) => return failure(&state, guest.lang, e),
     }
-    match state.portal.save_session_data(&live).await {
+    match state.sessions.users.save_data(&live).await {
         Ok(()) => Redirect::to("/portal/test").into_response(),
         Err(e) => failure(&state, guest.lang, e),
     }
@@ -72,7 +72,7 @@ pub async fn submit(
         return Redirect::to("/portal").into_response();
     };
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let step = answer_code(&state, &guest, &live.user.username, &test, code).await;
+    let step = answer_code(&state, &guest, &live.subject.username, &test, code).await;
     match step {
         Ok(step) => finish(&state, &guest, live, &step).await,
         Err(e) => failure(&state, guest.lang, e),
@@ -81,7 +81,7 @@ pub async fn submit(
 
 async fn finish(state: &PortalState, guest: &Guest, mut live: PortalLive, step: &Step) -> Response {
     live.data.test = None;
-    if let Err(e) = state.portal.save_session_data(&live).await {
+    if let Err(e) = state.sessions.users.save_data(&live).await {
         return failure(state, guest.lang, e);
     }
     outcome(state, guest, &live, step)

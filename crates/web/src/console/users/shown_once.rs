@@ -76,7 +76,7 @@ pub async fn enrol_link(
 ) -> Response {
     let made = async {
         let user = state.accounts.user(&username).await?;
-        let by = format!("console:{}", staff.0.admin.name);
+        let by = format!("console:{}", staff.0.subject.name);
         state.portal.create_link(&user, &by).await
     }
     .await;

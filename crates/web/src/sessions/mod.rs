@@ -1,0 +1,219 @@
+//! One session guard for every door with browser sessions: the console
+//! under `/admin` (administrators) and the portal under `/portal` (users).
+//! A [`Door`] says which sessions, cookies and pages are its own; the
+//! guard ([`guard()`]) does the rest the same way for all: the session
+//! cookie read once, a `csrf` field required on every POST, the security
+//! headers on every answer. Each door has its own cookie names, and the
+//! domain finds a session only as its own kind, so a portal cookie never
+//! opens `/admin` nor the other way round.
+
+mod guard;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use countersign_domain::model::session::Level;
+use countersign_domain::sessions::{Closed, Live, Sessions, SessionsOf, Subject};
+use countersign_domain::DomainError;
+
+pub use guard::{guard, Refusal};
+
+use crate::AppState;
+
+/// A door with browser sessions of its own kind.
+pub trait Door: Send + Sync + 'static {
+    /// Whose sessions: [`countersign_domain::model::admin::Admin`] or
+    /// [`countersign_domain::User`].
+    type Subject: Subject;
+    /// Its cookies and pages: [`CONSOLE`] or [`PORTAL`].
+    const PLACES: &'static Places;
+
+    /// The page for a form refused before its handler ran.
+    fn refused(state: &AppState, headers: &HeaderMap, why: Refusal) -> Response;
+    /// The page when the session cannot be read (the database is away).
+    fn failure(state: &AppState, headers: &HeaderMap, e: DomainError) -> Response;
+    /// What the door adds to every answer besides the security headers.
+    fn finish(_headers: &mut HeaderMap) {}
+}
+
+/// A door's cookies and pages.
+pub struct Places {
+    /// The door's name in the log.
+    pub name: &'static str,
+    /// `(session, pre-session)` cookie names over HTTP, and over HTTPS
+    /// (`__Host-` names; HTTPS when the server serves TLS itself).
+    pub http: (&'static str, &'static str),
+    pub https: (&'static str, &'static str),
+    /// The sign-in page.
+    pub login: &'static str,
+    /// Where a session belongs at each level.
+    pub second_factor: &'static str,
+    pub enrol: &'static str,
+    pub signed_in: &'static str,
+}
+
+/// The console under `/admin`: administrators' sessions.
+pub const CONSOLE: Places = Places {
+    name: "console",
+    http: ("countersign_session", "countersign_login"),
+    https: ("__Host-countersign_session", "__Host-countersign_login"),
+    login: "/admin/login",
+    second_factor: "/admin/login/code",
+    enrol: "/admin/enrol",
+    signed_in: "/admin",
+};
+
+/// The portal under `/portal`: users' sessions.
+pub const PORTAL: Places = Places {
+    name: "portal",
+    http: ("countersign_portal", "countersign_portal_login"),
+    https: (
+        "__Host-countersign_portal",
+        "__Host-countersign_portal_login",
+    ),
+    login: "/portal/login",
+    second_factor: "/portal/verify",
+    enrol: "/portal/enrol",
+    signed_in: "/portal",
+};
+
+impl Places {
+    /// Where a session at `level` belongs.
+    pub fn landing(&self, level: Level) -> &'static str {
+        match level {
+            Level::SecondFactor => self.second_factor,
+            Level::Enrol => self.enrol,
+            Level::SignedIn => self.signed_in,
+        }
+    }
+
+    fn cookies(&self, https: bool) -> (&'static str, &'static str) {
+        if https {
+            self.https
+        } else {
+            self.http
+        }
+    }
+}
+
+/// Who is asking at door `K`, as the guard found out.
+pub struct Visit<K: Door> {
+    pub live: Option<Live<K::Subject>>,
+    /// Why the cookie's session is over, to say so on the sign-in page.
+    pub closed: Option<Closed>,
+    /// The pre-session cookie that the sign-in form's `csrf` is bound to.
+    pre_token: String,
+    /// Set when `pre_token` is new and the answer must set its cookie.
+    new_pre_token: bool,
+    pub address: Option<String>,
+    https: bool,
+}
+
+// By hand: a derived Clone would want the door's marker type to be Clone too.
+impl<K: Door> Clone for Visit<K> {
+    fn clone(&self) -> Self {
+        Visit {
+            live: self.live.clone(),
+            closed: self.closed,
+            pre_token: self.pre_token.clone(),
+            new_pre_token: self.new_pre_token,
+            address: self.address.clone(),
+            https: self.https,
+        }
+    }
+}
+
+impl<K: Door> Visit<K> {
+    /// The `csrf` value this visitor's forms carry.
+    pub fn csrf(&self, state: &impl HoldsSessions) -> String {
+        match &self.live {
+            Some(live) => live.csrf.clone(),
+            None => sessions::<K>(state).login_csrf(&self.pre_token),
+        }
+    }
+
+    fn session_cookie_name(&self) -> &'static str {
+        K::PLACES.cookies(self.https).0
+    }
+
+    /// The sign-in page, saying why the session ended when it did.
+    pub fn login_path(&self) -> String {
+        match self.closed {
+            Some(closed) => format!("{}?ended={}", K::PLACES.login, closed.as_str()),
+            None => K::PLACES.login.to_string(),
+        }
+    }
+
+    /// The live session when it is at one of `levels`; else the way to
+    /// where the visitor belongs.
+    pub fn at(&self, levels: &[Level]) -> Result<Live<K::Subject>, Redirect> {
+        match &self.live {
+            Some(live) if levels.contains(&live.level) => Ok(live.clone()),
+            Some(live) => Err(Redirect::to(K::PLACES.landing(live.level))),
+            None => Err(Redirect::to(&self.login_path())),
+        }
+    }
+
+    /// Sets (or, with `token` `None`, removes) the session cookie on `answer`.
+    pub fn with_session(&self, token: Option<&str>, answer: impl IntoResponse) -> Response {
+        let mut response = answer.into_response();
+        let value = cookie(
+            self.session_cookie_name(),
+            token.unwrap_or(""),
+            self.https,
+            token.is_none(),
+        );
+        response.headers_mut().append(header::SET_COOKIE, value);
+        response
+    }
+}
+
+impl<K: Door> FromRequestParts<AppState> for Visit<K> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
+        parts
+            .extensions
+            .get::<Visit<K>>()
+            .cloned()
+            .ok_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// A door's state that holds the sessions of every kind (the whole app's,
+/// the console's, the portal's).
+pub trait HoldsSessions {
+    fn all_sessions(&self) -> &Sessions;
+}
+
+impl HoldsSessions for AppState {
+    fn all_sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+impl HoldsSessions for crate::console::ConsoleState {
+    fn all_sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+impl HoldsSessions for crate::portal::PortalState {
+    fn all_sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+/// The sessions of door `K`'s kind.
+fn sessions<K: Door>(state: &impl HoldsSessions) -> &SessionsOf<K::Subject> {
+    K::Subject::sessions_in(state.all_sessions())
+}
+
+/// A `Set-Cookie` value with the flags every session cookie has.
+fn cookie(name: &str, value: &str, https: bool, remove: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
+    let age = if remove { "; Max-Age=0" } else { "" };
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
