@@ -182,3 +182,7 @@ fn verify_packed(
         chain: packed.x5c.iter().map(|c| c.to_vec()).collect(),
     })
 }
+
+#[cfg(test)]
+#[path = "attestation_tests.rs"]
+mod tests;

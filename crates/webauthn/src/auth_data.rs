@@ -148,3 +148,7 @@ fn parse_extensions<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8], WebauthnError> 
     let used = d.position();
     take(rest, used, "the extension outputs are cut short")
 }
+
+#[cfg(test)]
+#[path = "auth_data_tests.rs"]
+mod tests;

@@ -70,3 +70,7 @@ impl ClientData {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "client_data_tests.rs"]
+mod tests;

@@ -244,3 +244,7 @@ fn validate_rsa(n: &[u8], e: &[u8]) -> Result<(), WebauthnError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "cose_tests.rs"]
+mod tests;

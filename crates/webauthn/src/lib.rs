@@ -30,6 +30,9 @@ mod rp;
 mod types;
 mod verify;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::{ConfigError, WebauthnError};
 pub use options::{
     AuthenticatorSelectionJson, CreationExtensionsJson, CreationOptionsJson,

@@ -172,3 +172,7 @@ impl RelyingParty {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "options_tests.rs"]
+mod tests;

@@ -196,3 +196,7 @@ pub fn check_origin(origin: &str, rp_id: &str) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "rp_tests.rs"]
+mod tests;

@@ -171,3 +171,7 @@ fn transports(reported: &[String]) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

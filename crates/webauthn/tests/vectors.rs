@@ -29,7 +29,9 @@ fn party(doc: &Value, policy: &Value) -> RelyingParty {
         p.attestation = AttestationPreference::Direct;
     }
     if let Some(list) = policy["aaguid_allow_list"].as_array() {
-        let parsed = list.iter().map(|a| Aaguid::parse(a.as_str().unwrap()).unwrap());
+        let parsed = list
+            .iter()
+            .map(|a| Aaguid::parse(a.as_str().unwrap()).unwrap());
         p.aaguid_allow_list = Some(parsed.collect());
     }
     let origins: Vec<String> = serde_json::from_value(doc["origins"].clone()).unwrap();
@@ -91,7 +93,10 @@ fn registered_credentials_carry_what_the_authenticator_said() {
     let creds = registered(&doc);
     let es = &creds["es256_none"];
     assert_eq!(es.algorithm, Algorithm::Es256);
-    assert_eq!(es.aaguid.to_string(), "ee882879-721c-4913-9775-3dfcce97072a");
+    assert_eq!(
+        es.aaguid.to_string(),
+        "ee882879-721c-4913-9775-3dfcce97072a"
+    );
     assert_eq!(es.sign_count, 0);
     assert_eq!(es.transports, ["usb", "nfc"]);
     assert_eq!(es.discoverable, Some(true));
@@ -101,10 +106,20 @@ fn registered_credentials_carry_what_the_authenticator_said() {
     assert_eq!(creds["rs256_none"].algorithm, Algorithm::Rs256);
     let synced = &creds["es256_synced_passkey"];
     assert!(synced.backup_eligible && synced.backup_state);
-    assert_eq!(creds["es256_packed_self"].attestation, Attestation::SelfAttestation);
-    assert_eq!(creds["eddsa_packed_self"].attestation, Attestation::SelfAttestation);
-    assert!(matches!(&creds["es256_packed_x5c"].attestation, Attestation::Certified { chain } if chain.len() == 1));
-    let tpm = Attestation::Unverified { format: "tpm".into() };
+    assert_eq!(
+        creds["es256_packed_self"].attestation,
+        Attestation::SelfAttestation
+    );
+    assert_eq!(
+        creds["eddsa_packed_self"].attestation,
+        Attestation::SelfAttestation
+    );
+    assert!(
+        matches!(&creds["es256_packed_x5c"].attestation, Attestation::Certified { chain } if chain.len() == 1)
+    );
+    let tpm = Attestation::Unverified {
+        format: "tpm".into(),
+    };
     assert_eq!(creds["tpm_when_none_asked"].attestation, tpm);
     assert!(!creds["uv_missing_but_preferred"].user_verified);
 }
@@ -153,7 +168,13 @@ fn a_cloned_credential_is_reported_with_both_counters() {
     let err = party(&doc, &Value::Null)
         .verify_authentication(&response, &challenge(case), &credential, None)
         .unwrap_err();
-    assert_eq!(err, WebauthnError::CounterWentBackwards { stored: 42, received: 41 });
+    assert_eq!(
+        err,
+        WebauthnError::CounterWentBackwards {
+            stored: 42,
+            received: 41
+        }
+    );
     assert_eq!(err.code(), "credential_cloned");
 }
 
@@ -172,7 +193,10 @@ fn soft_webauthn_registers_and_signs_in_twice() {
     for (i, step) in soft["assertions"].as_array().unwrap().iter().enumerate() {
         let response = AuthenticationResponse::from_json(&step["response"].to_string()).unwrap();
         assert_eq!(response.credential_id().unwrap(), credential.id);
-        assert_eq!(response.user_handle().unwrap().as_deref(), Some(handle.as_slice()));
+        assert_eq!(
+            response.user_handle().unwrap().as_deref(),
+            Some(handle.as_slice())
+        );
         let auth = rp
             .verify_authentication(&response, &challenge(step), &credential, Some(&handle))
             .unwrap();
@@ -185,10 +209,18 @@ fn soft_webauthn_registers_and_signs_in_twice() {
     let err = rp
         .verify_authentication(&response, &challenge(first), &credential, Some(&handle))
         .unwrap_err();
-    assert_eq!(err, WebauthnError::CounterWentBackwards { stored: 2, received: 1 });
+    assert_eq!(
+        err,
+        WebauthnError::CounterWentBackwards {
+            stored: 2,
+            received: 1
+        }
+    );
     // And with user verification required (the default), it is refused for that.
     let strict = party(&doc, &Value::Null);
-    let err = strict.verify_registration(&response_of(reg), &challenge(reg)).unwrap_err();
+    let err = strict
+        .verify_registration(&response_of(reg), &challenge(reg))
+        .unwrap_err();
     assert_eq!(err, WebauthnError::UserVerificationMissing);
 }
 
