@@ -139,7 +139,7 @@ async fn chromium_virtual_authenticator_registers_and_signs_in() {
     let rp = RelyingParty::new(
         "localhost",
         "Countersign",
-        &[origin.clone()],
+        std::slice::from_ref(&origin),
         Policy::default(),
     )
     .unwrap();
