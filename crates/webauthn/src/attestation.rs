@@ -5,7 +5,7 @@ use minicbor::Decoder;
 use rustls_pki_types::CertificateDer;
 
 use crate::cose::PublicKey;
-use crate::error::WebauthnError;
+use crate::error::{clip, WebauthnError};
 use crate::rp::AttestationPreference;
 use crate::types::{Algorithm, Attestation};
 
@@ -142,11 +142,9 @@ pub(crate) fn verify_statement(
             verify_packed(&packed, credential_key, &signed)
         }
         other if preference == AttestationPreference::None => Ok(Attestation::Unverified {
-            format: other.chars().take(32).collect(),
+            format: clip(other),
         }),
-        other => Err(WebauthnError::UnsupportedAttestationFormat(
-            other.chars().take(32).collect(),
-        )),
+        other => Err(WebauthnError::UnsupportedAttestationFormat(clip(other))),
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::b64;
-use crate::error::WebauthnError;
+use crate::error::{clip, WebauthnError};
 use crate::types::Challenge;
 
 /// The members of `clientDataJSON` a relying party checks.
@@ -54,7 +54,7 @@ impl ClientData {
         if self.kind != ceremony.kind() {
             return Err(WebauthnError::WrongType {
                 expected: ceremony.kind(),
-                found: self.kind.clone(),
+                found: clip(&self.kind),
             });
         }
         let received = b64::decode(&self.challenge, "client data challenge")?;
@@ -62,10 +62,12 @@ impl ClientData {
             return Err(WebauthnError::ChallengeMismatch);
         }
         if !origins.contains(&self.origin) {
-            return Err(WebauthnError::WrongOrigin(self.origin.clone()));
+            return Err(WebauthnError::WrongOrigin(clip(&self.origin)));
         }
         if self.cross_origin == Some(true) || self.top_origin.is_some() {
-            return Err(WebauthnError::CrossOrigin(self.top_origin.clone()));
+            return Err(WebauthnError::CrossOrigin(
+                self.top_origin.as_deref().map(clip),
+            ));
         }
         Ok(())
     }

@@ -72,6 +72,11 @@ pub enum WebauthnError {
     Random,
 }
 
+/// At most 128 characters of a value the client sent, for an error message.
+pub(crate) fn clip(text: &str) -> String {
+    text.chars().take(128).collect()
+}
+
 impl WebauthnError {
     /// A stable snake_case code for audit records and API errors.
     pub fn code(&self) -> &'static str {

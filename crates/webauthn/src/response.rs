@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::b64;
-use crate::error::WebauthnError;
+use crate::error::{clip, WebauthnError};
 
 /// `AuthenticatorAttestationResponseJSON`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, WebauthnEr
 /// The credential id, checked: `id` and `rawId` are the same base64url bytes.
 fn credential_id(id: &str, raw_id: &str, kind: &str) -> Result<Vec<u8>, WebauthnError> {
     if kind != "public-key" {
-        return Err(WebauthnError::WrongCredentialType(kind.to_owned()));
+        return Err(WebauthnError::WrongCredentialType(clip(kind)));
     }
     let raw = b64::decode(raw_id, "rawId")?;
     if b64::decode(id, "id")? != raw {

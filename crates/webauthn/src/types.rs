@@ -53,10 +53,14 @@ pub struct Aaguid(pub [u8; 16]);
 impl Aaguid {
     /// Reads the UUID form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (any case).
     pub fn parse(text: &str) -> Option<Self> {
-        let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
-        if hex.len() != 32 || text.len() != 36 {
+        let hyphens = text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| (b == b'-') == matches!(i, 8 | 13 | 18 | 23));
+        if text.len() != 36 || !hyphens {
             return None;
         }
+        let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
         let mut out = [0u8; 16];
         for (i, pair) in hex.chunks(2).enumerate() {
             let digits = std::str::from_utf8(pair).ok()?;
@@ -191,4 +195,30 @@ pub struct Authentication {
     pub backup_state: bool,
     /// The user handle the authenticator returned (discoverable sign-in).
     pub user_handle: Option<Vec<u8>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aaguids_read_and_write_the_uuid_form() {
+        let text = "ee882879-721c-4913-9775-3dfcce97072a";
+        let aaguid = Aaguid::parse(text).unwrap();
+        assert_eq!(aaguid.to_string(), text);
+        assert_eq!(Aaguid::parse(&text.to_uppercase()), Some(aaguid));
+        for bad in [
+            "",
+            "ee882879721c491397753dfcce97072a",
+            "ee882879-721c-4913-9775-3dfcce97072",
+            "ee88287-9721c-4913-9775-3dfcce97072a",
+            "ee882879-721c-4913-9775-3dfcce97072g",
+            "ee882879-721c-4913-9775-3dfcce9707é",
+        ] {
+            assert_eq!(Aaguid::parse(bad), None, "{bad}");
+        }
+        let json = serde_json::to_string(&aaguid).unwrap();
+        assert_eq!(serde_json::from_str::<Aaguid>(&json).unwrap(), aaguid);
+        assert!(Aaguid::default().is_zero());
+    }
 }
