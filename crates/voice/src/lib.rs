@@ -1,0 +1,19 @@
+//! Countersign's phone call: an outbound SIP call that plays a prompt and
+//! reads the keys the callee presses.
+//!
+//! SIP (transactions, dialogs, 401/407 digest, INFO) is `rsipstack`'s
+//! (docs/decisions/0003-sip-library.md); the media is this crate's own and
+//! small: G.711 ([`g711`]), RTP ([`rtp`]), the SDP offer and answer
+//! ([`sdp`]), RFC 4733 events ([`rfc4733`]) and SIP INFO bodies ([`info`]),
+//! each pure and fuzzed. [`Caller`] places a call and returns a
+//! [`CallOutcome`].
+
+pub mod dial;
+pub mod g711;
+pub mod info;
+pub mod keys;
+pub mod prompts;
+pub mod rfc4733;
+pub mod rtp;
+pub mod sdp;
+pub mod wav;
