@@ -17,3 +17,17 @@ pub mod rfc4733;
 pub mod rtp;
 pub mod sdp;
 pub mod wav;
+pub mod config;
+pub mod media;
+pub mod outcome;
+
+mod agent;
+mod call;
+mod error;
+
+pub use agent::RegistrationState;
+pub use call::Caller;
+pub use config::{SipConfig, SipTransport};
+pub use error::VoiceError;
+pub use outcome::{CallOutcome, CallReport, MediaStats};
+pub use prompts::{Language, Prompt, Prompts};
