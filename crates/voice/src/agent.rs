@@ -9,7 +9,8 @@ use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::registration::Registration;
 use rsipstack::sip::{Method, StatusCode};
-use rsipstack::transaction::{Endpoint, EndpointBuilder, TransactionReceiver};
+use rsipstack::transaction::endpoint::EndpointOption;
+use rsipstack::transaction::{CallIdFormat, Endpoint, EndpointBuilder, TransactionReceiver};
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::TransportLayer;
 use std::net::{IpAddr, SocketAddr};
@@ -66,15 +67,24 @@ impl Agent {
         let ip = advertised_ip(&config).await;
         let advertised = SocketAddr::new(ip, port);
         let cancel = CancellationToken::new();
-        let udp = UdpConnection::from_socket(Arc::new(socket), Some(advertised), Some(cancel.child_token()))
-            .await
-            .map_err(|e| bind_error(&e))?;
+        let udp = UdpConnection::from_socket(
+            Arc::new(socket),
+            Some(advertised),
+            Some(cancel.child_token()),
+        )
+        .await
+        .map_err(|e| bind_error(&e))?;
         let transport = TransportLayer::new(cancel.child_token());
         transport.add_transport(udp.into());
         let endpoint = EndpointBuilder::new()
             .with_user_agent(concat!("Countersign/", env!("CARGO_PKG_VERSION")))
             .with_transport_layer(transport)
             .with_cancel_token(cancel.child_token())
+            .with_option(EndpointOption {
+                // A bare UUID: the default appends rsipstack's own domain.
+                callid_format: CallIdFormat::Uuid,
+                ..EndpointOption::default()
+            })
             .build();
         let serving = endpoint.inner.clone();
         tokio::spawn(async move {
@@ -86,7 +96,11 @@ impl Agent {
         let incoming = endpoint
             .incoming_transactions()
             .map_err(|e| VoiceError::Sip(e.to_string()))?;
-        tokio::spawn(dispatch(incoming, dialog_layer.clone(), cancel.child_token()));
+        tokio::spawn(dispatch(
+            incoming,
+            dialog_layer.clone(),
+            cancel.child_token(),
+        ));
         let registration = start_registration(&config, &endpoint, cancel.child_token());
         info!(%advertised, trunk = %config.trunk, "SIP user agent started");
         Ok(Agent {
@@ -126,7 +140,11 @@ async fn advertised_ip(config: &SipConfig) -> IpAddr {
 
 /// Hands each incoming request to its dialog; answers OPTIONS (the trunk's
 /// keep-alive) and refuses what belongs to no call.
-async fn dispatch(mut incoming: TransactionReceiver, layer: Arc<DialogLayer>, cancel: CancellationToken) {
+async fn dispatch(
+    mut incoming: TransactionReceiver,
+    layer: Arc<DialogLayer>,
+    cancel: CancellationToken,
+) {
     loop {
         let mut tx = tokio::select! {
             tx = incoming.recv() => match tx { Some(tx) => tx, None => return },
@@ -161,9 +179,11 @@ fn start_registration(
     cancel: CancellationToken,
 ) -> watch::Receiver<RegistrationState> {
     let (tx, rx) = watch::channel(RegistrationState::NotConfigured);
-    let (Some(registrar), Some(username), Some(password)) =
-        (config.registrar.clone(), config.username.clone(), config.password.clone())
-    else {
+    let (Some(registrar), Some(username), Some(password)) = (
+        config.registrar.clone(),
+        config.username.clone(),
+        config.password.clone(),
+    ) else {
         return rx;
     };
     let _ = tx.send(RegistrationState::Pending);
@@ -175,7 +195,13 @@ fn start_registration(
     };
     let registration = Registration::new(endpoint.inner.clone(), Some(credential));
     let expires = config.register_expires.max(60);
-    tokio::spawn(keep_registered(registration, registrar, expires, tx, cancel));
+    tokio::spawn(keep_registered(
+        registration,
+        registrar,
+        expires,
+        tx,
+        cancel,
+    ));
     rx
 }
 
@@ -208,7 +234,9 @@ async fn keep_registered(
                 Duration::from_secs(30)
             }
             Err(e) => {
-                let _ = state.send(RegistrationState::Failed { reason: e.to_string() });
+                let _ = state.send(RegistrationState::Failed {
+                    reason: e.to_string(),
+                });
                 Duration::from_secs(30)
             }
         };

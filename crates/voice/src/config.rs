@@ -140,12 +140,18 @@ mod tests {
             rtp_ports: 10001..=10001,
             codecs: vec![],
             registrar: Some("pbx:5060".into()),
-            dial_rewrite: vec![DialRule { pattern: "(".into(), replace: String::new() }],
+            dial_rewrite: vec![DialRule {
+                pattern: "(".into(),
+                replace: String::new(),
+            }],
             ..SipConfig::default()
         };
         let p = c.problems();
         assert_eq!(p.len(), 5, "{p:#?}");
-        let ok = SipConfig { trunk: "127.0.0.1:5080".into(), ..SipConfig::default() };
+        let ok = SipConfig {
+            trunk: "127.0.0.1:5080".into(),
+            ..SipConfig::default()
+        };
         assert!(ok.problems().is_empty());
     }
 

@@ -8,18 +8,18 @@
 //! each pure and fuzzed. [`Caller`] places a call and returns a
 //! [`CallOutcome`].
 
+pub mod config;
 pub mod dial;
 pub mod g711;
 pub mod info;
 pub mod keys;
+pub mod media;
+pub mod outcome;
 pub mod prompts;
 pub mod rfc4733;
 pub mod rtp;
 pub mod sdp;
 pub mod wav;
-pub mod config;
-pub mod media;
-pub mod outcome;
 
 mod agent;
 mod call;

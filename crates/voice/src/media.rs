@@ -183,8 +183,15 @@ impl Session {
             self.playback.next_frame(&mut frame);
         }
         self.answer.codec.encode_into(&frame, &mut self.payload);
-        self.sender.next(&self.payload, FRAME as u32, &mut self.packet);
-        if self.socket.socket.send_to(&self.packet, self.remote).await.is_ok() {
+        self.sender
+            .next(&self.payload, FRAME as u32, &mut self.packet);
+        if self
+            .socket
+            .socket
+            .send_to(&self.packet, self.remote)
+            .await
+            .is_ok()
+        {
             self.stats.packets_sent += 1;
         }
         self.stats.prompt_plays = self.playback.plays;
@@ -276,11 +283,20 @@ mod tests {
     #[tokio::test]
     async fn binds_an_even_port_in_range_or_says_none_is_free() {
         let ip: IpAddr = "127.0.0.1".parse().expect("ip");
-        let a = MediaSocket::bind(ip, &(41000..=41003)).await.expect("a port");
+        let a = MediaSocket::bind(ip, &(41000..=41003))
+            .await
+            .expect("a port");
         assert!(a.port() % 2 == 0 && (41000..=41003).contains(&a.port()));
-        let b = MediaSocket::bind(ip, &(41000..=41003)).await.expect("the other port");
+        let b = MediaSocket::bind(ip, &(41000..=41003))
+            .await
+            .expect("the other port");
         assert_ne!(a.port(), b.port());
-        let err = MediaSocket::bind(ip, &(41000..=41003)).await.expect_err("full");
-        assert!(err.to_string().contains("no free RTP port in 41000-41003"), "{err}");
+        let err = MediaSocket::bind(ip, &(41000..=41003))
+            .await
+            .expect_err("full");
+        assert!(
+            err.to_string().contains("no free RTP port in 41000-41003"),
+            "{err}"
+        );
     }
 }

@@ -88,13 +88,19 @@ mod tests {
 
     #[test]
     fn statuses() {
-        assert_eq!(CallOutcome::from_status(486, "Busy Here"), CallOutcome::Busy);
+        assert_eq!(
+            CallOutcome::from_status(486, "Busy Here"),
+            CallOutcome::Busy
+        );
         assert_eq!(CallOutcome::from_status(600, ""), CallOutcome::Busy);
         assert_eq!(CallOutcome::from_status(603, ""), CallOutcome::Declined);
         assert_eq!(CallOutcome::from_status(487, ""), CallOutcome::Unanswered);
         assert_eq!(
             CallOutcome::from_status(404, "Not Found"),
-            CallOutcome::Failed { status: Some(404), reason: "Not Found".into() }
+            CallOutcome::Failed {
+                status: Some(404),
+                reason: "Not Found".into()
+            }
         );
         assert_eq!(CallOutcome::Busy.label(), "busy");
     }

@@ -12,7 +12,9 @@ const NUMBER: &str = "+15550001111";
 
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "countersign_voice=info".into()))
+        .with_env_filter(
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "countersign_voice=info".into()),
+        )
         .with_test_writer()
         .try_init();
 }
@@ -27,7 +29,11 @@ async fn pound_after_the_whole_prompt_and_the_phone_heard_speech() {
     let prompt_ms = prompt.duration_ms();
     // The phone answers after 500 ms and presses # once the prompt has been said in full.
     let dtmf_after = prompt_ms + 500;
-    let phone = peers.phone("phone", USER, &format!("--answer-after 500 --dtmf '#' --dtmf-after {dtmf_after}"));
+    let phone = peers.phone(
+        "phone",
+        USER,
+        &format!("--answer-after 500 --dtmf '#' --dtmf-after {dtmf_after}"),
+    );
     let caller = caller(config(&phone)).await;
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
     assert_eq!(report.outcome, CallOutcome::Keys("#".into()), "{report:#?}");
@@ -35,7 +41,10 @@ async fn pound_after_the_whole_prompt_and_the_phone_heard_speech() {
     assert_eq!(report.target, format!("sip:{USER}@{phone}"));
     assert_eq!(report.media.codec, "PCMU");
     assert!(report.media.dtmf_packets >= 3, "{report:#?}");
-    assert!(report.talk >= Duration::from_millis(prompt_ms), "{report:#?}");
+    assert!(
+        report.talk >= Duration::from_millis(prompt_ms),
+        "{report:#?}"
+    );
 
     peers.wait_phone("phone", "\"CALL_CLOSED\"", 10);
     let wav = peers.phone_recording("phone");
@@ -43,13 +52,26 @@ async fn pound_after_the_whole_prompt_and_the_phone_heard_speech() {
     // The prompt itself: RMS about 0.08 at -3 dBFS peak; silence is 0.00002.
     let sent = rms_of(prompt.samples());
     println!("prompt {prompt_ms} ms rms {sent:.4}; the phone recorded {seconds:.2} s rms {rms:.4}; talk {:?}", report.talk);
-    assert!(rms > 0.5 * sent && rms > 0.02, "the phone heard no speech: rms {rms} vs {sent}");
-    assert!(seconds * 1000.0 >= prompt_ms as f64, "recording {seconds} s shorter than the prompt");
-    assert!(seconds < report.talk.as_secs_f64() + 2.0, "recording {seconds} s, talk {:?}", report.talk);
+    assert!(
+        rms > 0.5 * sent && rms > 0.02,
+        "the phone heard no speech: rms {rms} vs {sent}"
+    );
+    assert!(
+        seconds * 1000.0 >= prompt_ms as f64,
+        "recording {seconds} s shorter than the prompt"
+    );
+    assert!(
+        seconds < report.talk.as_secs_f64() + 2.0,
+        "recording {seconds} s, talk {:?}",
+        report.talk
+    );
 }
 
 fn rms_of(samples: &[i16]) -> f64 {
-    let sum: f64 = samples.iter().map(|&s| (f64::from(s) / 32768.0).powi(2)).sum();
+    let sum: f64 = samples
+        .iter()
+        .map(|&s| (f64::from(s) / 32768.0).powi(2))
+        .sum();
     (sum / samples.len().max(1) as f64).sqrt()
 }
 
@@ -58,17 +80,35 @@ async fn a_pin_over_pcma_and_the_fraud_code() {
     init_logs();
     let _one = serial().await;
     let peers = Peers::new("pin");
-    let prompt = Prompts::builtin().expect("prompts").get(Language::De, "pin");
-    let phone = peers.phone("phone", USER, "--codecs PCMA --answer-after 300 --dtmf '1234#' --dtmf-after 1000");
+    let prompt = Prompts::builtin()
+        .expect("prompts")
+        .get(Language::De, "pin");
+    let phone = peers.phone(
+        "phone",
+        USER,
+        "--codecs PCMA --answer-after 300 --dtmf '1234#' --dtmf-after 1000",
+    );
     let caller = caller(config(&phone)).await;
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
-    assert_eq!(report.outcome, CallOutcome::Keys("1234#".into()), "{report:#?}");
+    assert_eq!(
+        report.outcome,
+        CallOutcome::Keys("1234#".into()),
+        "{report:#?}"
+    );
     assert_eq!(report.media.codec, "PCMA");
 
-    let fraud = peers.phone("fraud", USER, "--answer-after 300 --dtmf '0#' --dtmf-after 800");
+    let fraud = peers.phone(
+        "fraud",
+        USER,
+        "--answer-after 300 --dtmf '0#' --dtmf-after 800",
+    );
     let caller = common::caller(config(&fraud)).await;
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
-    assert_eq!(report.outcome, CallOutcome::Keys("0#".into()), "{report:#?}");
+    assert_eq!(
+        report.outcome,
+        CallOutcome::Keys("0#".into()),
+        "{report:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,7 +118,9 @@ async fn busy_when_the_phone_rejects() {
     let peers = Peers::new("busy");
     let phone = peers.phone("phone", USER, "--answer reject --answer-after 300");
     let caller = caller(config(&phone)).await;
-    let prompt = Prompts::builtin().expect("prompts").get(Language::En, "approve");
+    let prompt = Prompts::builtin()
+        .expect("prompts")
+        .get(Language::En, "approve");
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
     assert_eq!(report.outcome, CallOutcome::Busy, "{report:#?}");
     assert_eq!(report.status, Some(486));
@@ -93,12 +135,17 @@ async fn unanswered_within_the_ring_timeout_and_cancelled() {
     let mut cfg = config(&phone);
     cfg.ring_timeout = Duration::from_secs(3);
     let caller = caller(cfg).await;
-    let prompt = Prompts::builtin().expect("prompts").get(Language::En, "approve");
+    let prompt = Prompts::builtin()
+        .expect("prompts")
+        .get(Language::En, "approve");
     let started = Instant::now();
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
     let took = started.elapsed();
     assert_eq!(report.outcome, CallOutcome::Unanswered, "{report:#?}");
-    assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
     // The phone stops ringing: the CANCEL reached it.
     let closed = peers.wait_phone("phone", "\"CALL_CLOSED\"", 10);
     assert!(!closed.is_empty());
@@ -113,18 +160,33 @@ async fn no_key_after_the_key_timeout_and_a_hang_up_mid_input() {
     let mut cfg = config(&phone);
     cfg.key_timeout = Duration::from_secs(4);
     let caller = caller(cfg).await;
-    let prompt = Prompts::builtin().expect("prompts").get(Language::En, "approve");
+    let prompt = Prompts::builtin()
+        .expect("prompts")
+        .get(Language::En, "approve");
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
-    let expected = CallOutcome::NoKey { partial: String::new(), hung_up: false };
+    let expected = CallOutcome::NoKey {
+        partial: String::new(),
+        hung_up: false,
+    };
     assert_eq!(report.outcome, expected, "{report:#?}");
-    assert!(report.talk >= Duration::from_secs(4) && report.talk < Duration::from_secs(5), "{report:#?}");
+    assert!(
+        report.talk >= Duration::from_secs(4) && report.talk < Duration::from_secs(5),
+        "{report:#?}"
+    );
     assert!(report.media.packets_sent >= 190, "{report:#?}");
     peers.wait_phone("phone", "\"CALL_CLOSED\"", 10);
 
-    let quitter = peers.phone("quitter", USER, "--answer-after 200 --dtmf 12 --dtmf-after 500 --hangup-after 2500");
+    let quitter = peers.phone(
+        "quitter",
+        USER,
+        "--answer-after 200 --dtmf 12 --dtmf-after 500 --hangup-after 2500",
+    );
     let caller = common::caller(config(&quitter)).await;
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
-    let expected = CallOutcome::NoKey { partial: "12".into(), hung_up: true };
+    let expected = CallOutcome::NoKey {
+        partial: "12".into(),
+        hung_up: true,
+    };
     assert_eq!(report.outcome, expected, "{report:#?}");
 }
 
@@ -133,13 +195,22 @@ async fn without_telephone_event_in_the_offer_baresip_sends_no_keys() {
     init_logs();
     let _one = serial().await;
     let peers = Peers::new("notelev");
-    let phone = peers.phone("phone", USER, "--answer-after 200 --dtmf '#' --dtmf-after 500");
+    let phone = peers.phone(
+        "phone",
+        USER,
+        "--answer-after 200 --dtmf '#' --dtmf-after 500",
+    );
     let mut cfg = config(&phone);
     cfg.telephone_event = false;
     cfg.key_timeout = Duration::from_secs(3);
     let caller = caller(cfg).await;
-    let prompt = Prompts::builtin().expect("prompts").get(Language::En, "approve");
+    let prompt = Prompts::builtin()
+        .expect("prompts")
+        .get(Language::En, "approve");
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
-    assert!(matches!(report.outcome, CallOutcome::NoKey { .. }), "{report:#?}");
+    assert!(
+        matches!(report.outcome, CallOutcome::NoKey { .. }),
+        "{report:#?}"
+    );
     assert_eq!(report.media.dtmf_packets, 0);
 }

@@ -74,7 +74,10 @@ impl Peers {
 
     /// baresip as the phone `user`; `args` for sip_phone_start. Returns host:port.
     pub fn phone(&self, name: &str, user: &str, args: &str) -> String {
-        let uri = self.sh(&format!("sip_phone_start '{}' --user {user} {args}", self.sub(name)));
+        let uri = self.sh(&format!(
+            "sip_phone_start '{}' --user {user} {args}",
+            self.sub(name)
+        ));
         uri.rsplit('@').next().unwrap_or_default().to_string()
     }
 
@@ -94,7 +97,9 @@ impl Peers {
             "sox '{0}' -n stat 2>&1 | awk '/^RMS +amplitude/ {{r=$3}} /^Length/ {{l=$3}} END {{print r, l}}'",
             wav.display()
         ));
-        let mut it = out.split_whitespace().map(|v| v.parse::<f64>().unwrap_or(-1.0));
+        let mut it = out
+            .split_whitespace()
+            .map(|v| v.parse::<f64>().unwrap_or(-1.0));
         (it.next().unwrap_or(-1.0), it.next().unwrap_or(-1.0))
     }
 
@@ -108,7 +113,10 @@ impl Peers {
 
     /// Waits until a line of a phone's events matches `regex` (grep -E).
     pub fn wait_phone(&self, name: &str, regex: &str, seconds: u32) -> String {
-        self.sh(&format!("sip_phone_wait '{}' '{regex}' {seconds}", self.sub(name)))
+        self.sh(&format!(
+            "sip_phone_wait '{}' '{regex}' {seconds}",
+            self.sub(name)
+        ))
     }
 }
 
@@ -117,9 +125,15 @@ impl Drop for Peers {
         let sip_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/sip.sh");
         let _ = Command::new("bash")
             .arg("-c")
-            .arg(format!("source '{}'; sip_stop_all '{}'", sip_sh.display(), self.dir.display()))
+            .arg(format!(
+                "source '{}'; sip_stop_all '{}'",
+                sip_sh.display(),
+                self.dir.display()
+            ))
             .status();
-        if !std::thread::panicking() {
+        if std::thread::panicking() {
+            eprintln!("peer files kept in {}", self.dir.display());
+        } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
@@ -138,5 +152,7 @@ pub fn config(trunk: &str) -> SipConfig {
 }
 
 pub async fn caller(config: SipConfig) -> Caller {
-    Caller::start(config).await.expect("the SIP user agent starts")
+    Caller::start(config)
+        .await
+        .expect("the SIP user agent starts")
 }

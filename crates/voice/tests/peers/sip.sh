@@ -1,5 +1,8 @@
 # Copied from shared/recipes/sip.sh (verified recipes for baresip, SIPp and Kamailio);
 # kept here so the tests run from a clone alone. Used by tests/common/mod.rs.
+# One change: the SIPp UAS scenario waits for the BYE right after its last key
+# (no trailing pause), because Countersign hangs up as soon as '#' arrives and
+# SIPp aborts a call on a BYE that comes during a pause ("unexpected BYE").
 # sip.sh -- real SIP peers for testing a phone-call second factor, loopback only.
 #
 #   source sip.sh        (bash; needs: baresip-core sip-tester kamailio tcpdump sox espeak-ng)
@@ -575,8 +578,7 @@ for i, d in enumerate(digits):
 
     ]]>
   </send>
-  <recv response="200"/>
-  <pause milliseconds="300"/>""")
+  <recv response="200"/>{'' if i == len(digits) - 1 else chr(10) + '  <pause milliseconds="300"/>'}""")
     elif shipped:
         f = f"{pcapdir}/dtmf_2833_{names.get(d, d)}.pcap"
         steps.append(f"""
@@ -584,8 +586,7 @@ for i, d in enumerate(digits):
   <pause milliseconds="300"/>""")
 if not info and not shipped:
     steps = [f"""
-  <nop><action><exec play_pcap_audio="{mypcap}"/></action></nop>
-  <pause milliseconds="{len(digits) * 320 + 300}"/>"""]
+  <nop><action><exec play_pcap_audio="{mypcap}"/></action></nop>"""]
 ereg = """
     <action>
       <ereg regexp="[^ ].*" search_in="hdr" header="From:" check_it="true" assign_to="remote_party"/>
