@@ -67,31 +67,9 @@ impl Agent {
         let ip = advertised_ip(&config).await;
         let advertised = SocketAddr::new(ip, port);
         let cancel = CancellationToken::new();
-        let udp = UdpConnection::from_socket(
-            Arc::new(socket),
-            Some(advertised),
-            Some(cancel.child_token()),
-        )
-        .await
-        .map_err(|e| bind_error(&e))?;
-        let transport = TransportLayer::new(cancel.child_token());
-        transport.add_transport(udp.into());
-        let endpoint = EndpointBuilder::new()
-            .with_user_agent(concat!("Countersign/", env!("CARGO_PKG_VERSION")))
-            .with_transport_layer(transport)
-            .with_cancel_token(cancel.child_token())
-            .with_option(EndpointOption {
-                // A bare UUID: the default appends rsipstack's own domain.
-                callid_format: CallIdFormat::Uuid,
-                ..EndpointOption::default()
-            })
-            .build();
-        let serving = endpoint.inner.clone();
-        tokio::spawn(async move {
-            if let Err(e) = serving.serve().await {
-                warn!(error = %e, "SIP endpoint stopped");
-            }
-        });
+        let endpoint = endpoint(socket, advertised, &cancel)
+            .await
+            .map_err(|e| bind_error(&e))?;
         let dialog_layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let incoming = endpoint
             .incoming_transactions()
@@ -114,6 +92,39 @@ impl Agent {
             _endpoint: endpoint,
         })
     }
+}
+
+/// The rsipstack endpoint on `socket`, serving in the background.
+async fn endpoint(
+    socket: tokio::net::UdpSocket,
+    advertised: SocketAddr,
+    cancel: &CancellationToken,
+) -> rsipstack::Result<Endpoint> {
+    let udp = UdpConnection::from_socket(
+        Arc::new(socket),
+        Some(advertised),
+        Some(cancel.child_token()),
+    )
+    .await?;
+    let transport = TransportLayer::new(cancel.child_token());
+    transport.add_transport(udp.into());
+    let endpoint = EndpointBuilder::new()
+        .with_user_agent(concat!("Countersign/", env!("CARGO_PKG_VERSION")))
+        .with_transport_layer(transport)
+        .with_cancel_token(cancel.child_token())
+        .with_option(EndpointOption {
+            // A bare UUID: the default appends rsipstack's own domain.
+            callid_format: CallIdFormat::Uuid,
+            ..EndpointOption::default()
+        })
+        .build();
+    let serving = endpoint.inner.clone();
+    tokio::spawn(async move {
+        if let Err(e) = serving.serve().await {
+            warn!(error = %e, "SIP endpoint stopped");
+        }
+    });
+    Ok(endpoint)
 }
 
 /// The IP to advertise: the configured public one, the bound one, or (for

@@ -13,7 +13,8 @@ use rand::Rng;
 use rsipstack::dialog::authenticate::Credential;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invitation::InviteOption;
-use rsipstack::sip::{HeadersExt, StatusCode};
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{HeadersExt, Response, StatusCode};
 use rsipstack::transport::SipAddr;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,37 +74,58 @@ impl Caller {
         let (state_tx, state_rx) = a.dialog_layer.new_dialog_state_channel();
         let started = Instant::now();
         log!(%target, "calling");
-        let invite = a.dialog_layer.do_invite(option, state_tx);
-        let invited = tokio::time::timeout(a.config.ring_timeout, invite).await;
         let mut report = CallReport {
             outcome: CallOutcome::Unanswered,
             target,
             status: None,
-            setup: started.elapsed(),
+            setup: Duration::ZERO,
             talk: Duration::ZERO,
             media: MediaStats::default(),
         };
-        let (dialog, response) = match invited {
-            // Dropping the INVITE sends the CANCEL (rsipstack's guard).
-            Err(_) => return Ok(report),
-            Ok(Err(e)) => return Ok(failed(report, None, format!("the INVITE failed: {e}"))),
-            Ok(Ok((_, None))) => {
-                return Ok(failed(report, None, "no final answer to the INVITE".into()))
-            }
-            Ok(Ok((dialog, Some(response)))) => (dialog, response),
+        let invite = a.dialog_layer.do_invite(option, state_tx);
+        // On the ring timeout the INVITE future is dropped: rsipstack's guard sends the CANCEL.
+        let invited = tokio::time::timeout(a.config.ring_timeout, invite).await;
+        report.setup = started.elapsed();
+        let answered = match invited {
+            Err(_) => None,
+            Ok(result) => answered(result, &mut report),
         };
-        let status = response.status_code.code();
-        report.status = Some(status);
-        if !(200..300).contains(&status) {
-            report.outcome = CallOutcome::from_status(status, &response.status_code.to_string());
-            return Ok(report);
+        if let Some((dialog, response)) = answered {
+            self.talk(
+                dialog,
+                &response.body,
+                socket,
+                state_rx,
+                prompt,
+                &mut report,
+            )
+            .await;
         }
-        let answer = match sdp::parse_answer(&response.body, &a.config.codecs) {
+        log!(target = %report.target, outcome = report.outcome.label(), "call ended");
+        Ok(report)
+    }
+
+    /// The answered part: media and keys until done, then BYE.
+    async fn talk(
+        &self,
+        dialog: InviteDialog,
+        sdp_answer: &[u8],
+        socket: MediaSocket,
+        states: DialogStateReceiver,
+        prompt: &Prompt,
+        report: &mut CallReport,
+    ) {
+        let a = &self.agent;
+        let answer = match sdp::parse_answer(sdp_answer, &a.config.codecs) {
             Ok(answer) => answer,
             Err(e) => {
                 bye(&dialog).await;
                 a.dialog_layer.remove_dialog(&dialog.id());
-                return Ok(failed(report, Some(status), e.to_string()));
+                report.outcome = CallOutcome::Failed {
+                    status: report.status,
+                    reason: e.to_string(),
+                };
+                return;
             }
         };
         let plan = MediaPlan {
@@ -115,7 +137,7 @@ impl Caller {
         };
         let (info_tx, info_rx) = mpsc::unbounded_channel();
         let hangup = CancellationToken::new();
-        let watcher = tokio::spawn(watch_dialog(state_rx, info_tx, hangup.clone()));
+        let watcher = tokio::spawn(watch_dialog(states, info_tx, hangup.clone()));
         let talk_start = Instant::now();
         let result = media::converse(socket, plan, info_rx, hangup).await;
         report.talk = talk_start.elapsed();
@@ -132,8 +154,6 @@ impl Caller {
                 hung_up: end == MediaEnd::HungUp,
             },
         };
-        log!(target = %report.target, outcome = report.outcome.label(), "call ended");
-        Ok(report)
     }
 
     fn invite_option(&self, target: &str, sdp: String) -> Result<InviteOption, VoiceError> {
@@ -174,12 +194,40 @@ impl Caller {
     }
 }
 
-fn failed(mut report: CallReport, status: Option<u16>, reason: String) -> CallReport {
-    report.outcome = CallOutcome::Failed { status, reason };
-    report
+/// The dialog and the 2xx of an answered INVITE; otherwise the outcome goes into `report`.
+fn answered(
+    result: rsipstack::Result<(InviteDialog, Option<Response>)>,
+    report: &mut CallReport,
+) -> Option<(InviteDialog, Response)> {
+    let (dialog, response) = match result {
+        Ok((dialog, Some(response))) => (dialog, response),
+        Ok((_, None)) => {
+            let reason = "no final answer to the INVITE".to_string();
+            report.outcome = CallOutcome::Failed {
+                status: None,
+                reason,
+            };
+            return None;
+        }
+        Err(e) => {
+            let reason = format!("the INVITE failed: {e}");
+            report.outcome = CallOutcome::Failed {
+                status: None,
+                reason,
+            };
+            return None;
+        }
+    };
+    let status = response.status_code.code();
+    report.status = Some(status);
+    if (200..300).contains(&status) {
+        return Some((dialog, response));
+    }
+    report.outcome = CallOutcome::from_status(status, &response.status_code.to_string());
+    None
 }
 
-async fn bye(dialog: &rsipstack::dialog::invite_dialog::InviteDialog) {
+async fn bye(dialog: &InviteDialog) {
     match tokio::time::timeout(Duration::from_secs(5), dialog.bye()).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => debug!(error = %e, "BYE failed"),
@@ -201,15 +249,19 @@ async fn watch_dialog(
                     .header_value("Content-Type")
                     .or_else(|| request.header_value("c"))
                     .unwrap_or_default();
-                let status = match info::key(&content_type, &request.body) {
-                    Some(key) => {
-                        let _ = keys.send(key);
-                        StatusCode::OK
-                    }
+                let key = info::key(&content_type, &request.body);
+                let status = match key {
+                    Some(_) => StatusCode::OK,
                     None if info::is_dtmf(&content_type) => StatusCode::BadRequest,
                     None => StatusCode::UnsupportedMediaType,
                 };
+                // Answer first: the last key ends the call, and its BYE must not overtake
+                // this 200 (rsipstack's transaction task sends it: give it a moment).
                 let _ = handle.reply(status).await;
+                if let Some(key) = key {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let _ = keys.send(key);
+                }
             }
             DialogState::Options(_, _, handle) => {
                 let _ = handle.reply(StatusCode::OK).await;
