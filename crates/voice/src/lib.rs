@@ -13,6 +13,7 @@ pub mod dial;
 pub mod g711;
 pub mod info;
 pub mod keys;
+#[cfg(feature = "sip")]
 pub mod media;
 pub mod outcome;
 pub mod prompts;
@@ -21,11 +22,15 @@ pub mod rtp;
 pub mod sdp;
 pub mod wav;
 
+#[cfg(feature = "sip")]
 mod agent;
+#[cfg(feature = "sip")]
 mod call;
 mod error;
 
+#[cfg(feature = "sip")]
 pub use agent::RegistrationState;
+#[cfg(feature = "sip")]
 pub use call::Caller;
 pub use config::{SipConfig, SipTransport};
 pub use error::VoiceError;
