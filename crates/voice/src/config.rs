@@ -8,31 +8,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-/// How SIP messages travel to the trunk (or the outbound proxy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SipTransport {
-    #[default]
-    Udp,
-    Tcp,
-}
-
-impl SipTransport {
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "udp" => Some(SipTransport::Udp),
-            "tcp" => Some(SipTransport::Tcp),
-            _ => None,
-        }
-    }
-}
-
 /// Everything a [`crate::Caller`] needs.
 #[derive(Debug, Clone)]
 pub struct SipConfig {
     /// `host:port` the INVITEs go to (the PBX or trunk); the Request-URI is
-    /// `sip:<dialled>@<trunk>`.
+    /// `sip:<dialled>@<trunk>`. SIP goes over UDP (TCP and TLS: not yet).
     pub trunk: String,
-    pub transport: SipTransport,
     /// Local SIP address (UDP); port 0 picks one.
     pub bind: SocketAddr,
     /// The address to advertise in Via, Contact and SDP when it differs from
@@ -71,7 +52,6 @@ impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
             trunk: String::new(),
-            transport: SipTransport::Udp,
             bind: SocketAddr::from(([0, 0, 0, 0], 5060)),
             public_address: None,
             registrar: None,
@@ -162,7 +142,5 @@ mod tests {
         assert_eq!(parse_port_range("20000-10000"), None);
         assert_eq!(parse_port_range("0-10"), None);
         assert_eq!(parse_port_range("x"), None);
-        assert_eq!(SipTransport::from_name("TCP"), Some(SipTransport::Tcp));
-        assert_eq!(SipTransport::from_name("sctp"), None);
     }
 }

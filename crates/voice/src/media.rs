@@ -121,6 +121,7 @@ pub async fn converse(
         s.keys.push(key, Source::Rtp, now);
     }
     s.stats.jitter_ms = s.jitter.value() / 8.0;
+    s.stats.send_jitter_ms = s.send_jitter.value() / 8.0;
     s.stats.remote = Some(s.remote);
     MediaResult {
         keys: s.keys.keys().to_string(),
@@ -140,6 +141,7 @@ struct Session {
     decoder: Decoder,
     keys: Collector,
     jitter: Jitter,
+    send_jitter: Jitter,
     stats: MediaStats,
     start: Instant,
     packet: Vec<u8>,
@@ -159,6 +161,7 @@ impl Session {
             decoder: Decoder::new(),
             keys: Collector::new(plan.keys),
             jitter: Jitter::default(),
+            send_jitter: Jitter::default(),
             stats: MediaStats {
                 codec: answer.codec.name(),
                 ..MediaStats::default()

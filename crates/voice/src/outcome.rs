@@ -59,6 +59,9 @@ pub struct MediaStats {
     pub dtmf_packets: u64,
     /// RFC 3550 interarrival jitter of the callee's audio, milliseconds.
     pub jitter_ms: f64,
+    /// RFC 3550 jitter of our own stream as it left (send time against RTP
+    /// timestamp): what a receiver next to us would measure, milliseconds.
+    pub send_jitter_ms: f64,
     /// The latest a 20 ms frame left after its time, milliseconds.
     pub max_send_lateness_ms: f64,
     /// Where RTP was sent in the end (the SDP's address, or the source of
