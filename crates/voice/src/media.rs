@@ -196,6 +196,9 @@ impl Session {
             .is_ok()
         {
             self.stats.packets_sent += 1;
+            let sent = (self.start.elapsed().as_micros() as i64) * 8 / 1000;
+            let n = self.stats.packets_sent as u32;
+            self.send_jitter.record(n.wrapping_mul(FRAME as u32), sent);
         }
         self.stats.prompt_plays = self.playback.plays;
         if let Some(key) = self.decoder.tick(self.now_ms()) {
