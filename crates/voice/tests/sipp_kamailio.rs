@@ -125,3 +125,36 @@ async fn through_kamailio_with_digest_registration_and_invite_challenge() {
     assert_eq!(report.outcome.label(), "failed", "{report:#?}");
     assert_eq!(report.status, Some(407), "{report:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_an_outbound_proxy_when_the_trunk_itself_is_unreachable() {
+    let _one = serial().await;
+    let peers = Peers::new("proxy");
+    let kam = peers.kamailio("kam", "");
+    peers.phone(
+        "phone",
+        "1001",
+        &format!("--registrar {kam} --answer-after 300 --dtmf '#' --dtmf-after 800"),
+    );
+    peers.wait_phone("phone", "\"REGISTER_OK\"", 10);
+    // Nothing listens on the trunk's port: only the proxy can carry the call
+    // (Kamailio finds 1001 by its user part).
+    let cfg = SipConfig {
+        outbound_proxy: Some(kam.clone()),
+        caller_id: Some("4930123456".into()),
+        ..config("127.0.0.1:9")
+    };
+    let caller = caller(cfg).await;
+    let report = caller.call("1001", &prompt()).await.expect("call placed");
+    assert_eq!(report.outcome, CallOutcome::Keys("#".into()), "{report:#?}");
+    assert_eq!(report.target, "sip:1001@127.0.0.1:9");
+    let log = std::fs::read_to_string(peers.dir().join("kam/kamailio.log")).unwrap_or_default();
+    let invite = format!(
+        "REQ INVITE sip:1001@127.0.0.1:9 from {}",
+        caller.local_addr()
+    );
+    assert!(log.contains(&invite), "{log}");
+    // The phone saw the caller id (baresip's CALL_INCOMING names the peer).
+    let events = peers.phone_events("phone");
+    assert!(events.contains("sip:4930123456@"), "{events}");
+}
