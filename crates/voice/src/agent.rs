@@ -2,7 +2,7 @@
 //! the loop that hands in-dialog requests (BYE, INFO) to their dialogs, and
 //! the optional registration kept fresh in the background.
 
-use crate::config::SipConfig;
+use crate::config::{SipConfig, SipTransport};
 use crate::dial::DialPlan;
 use crate::error::VoiceError;
 use rsipstack::dialog::authenticate::Credential;
@@ -12,7 +12,7 @@ use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, Endpoint, EndpointBuilder, TransactionReceiver};
 use rsipstack::transport::udp::UdpConnection;
-use rsipstack::transport::TransportLayer;
+use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,7 +67,8 @@ impl Agent {
         let ip = advertised_ip(&config).await;
         let advertised = SocketAddr::new(ip, port);
         let cancel = CancellationToken::new();
-        let endpoint = endpoint(socket, advertised, &cancel)
+        let tcp = (config.transport == SipTransport::Tcp).then_some(config.bind.ip());
+        let endpoint = endpoint(socket, advertised, tcp, &cancel)
             .await
             .map_err(|e| bind_error(&e))?;
         let dialog_layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
@@ -98,8 +99,10 @@ impl Agent {
 async fn endpoint(
     socket: tokio::net::UdpSocket,
     advertised: SocketAddr,
+    tcp: Option<IpAddr>,
     cancel: &CancellationToken,
 ) -> rsipstack::Result<Endpoint> {
+    let port = advertised.port();
     let udp = UdpConnection::from_socket(
         Arc::new(socket),
         Some(advertised),
@@ -108,6 +111,12 @@ async fn endpoint(
     .await?;
     let transport = TransportLayer::new(cancel.child_token());
     transport.add_transport(udp.into());
+    if let Some(ip) = tcp {
+        // Listens on the UDP port's number: Via and Contact name it for requests back to us.
+        let listener =
+            TcpListenerConnection::new(SocketAddr::new(ip, port), Some(advertised)).await?;
+        transport.add_transport(listener.into());
+    }
     let endpoint = EndpointBuilder::new()
         .with_user_agent(concat!("Countersign/", env!("CARGO_PKG_VERSION")))
         .with_transport_layer(transport)
@@ -206,9 +215,14 @@ fn start_registration(
     };
     let registration = Registration::new(endpoint.inner.clone(), Some(credential));
     let expires = config.register_expires.max(60);
+    let transport = match config.transport {
+        SipTransport::Udp => "",
+        SipTransport::Tcp => ";transport=tcp",
+    };
     tokio::spawn(keep_registered(
         registration,
         registrar,
+        transport,
         expires,
         tx,
         cancel,
@@ -220,11 +234,12 @@ fn start_registration(
 async fn keep_registered(
     mut registration: Registration,
     registrar: String,
+    transport: &'static str,
     expires: u32,
     state: watch::Sender<RegistrationState>,
     cancel: CancellationToken,
 ) {
-    let uri = match format!("sip:{registrar}").parse::<rsipstack::sip::Uri>() {
+    let uri = match format!("sip:{registrar}{transport}").parse::<rsipstack::sip::Uri>() {
         Ok(uri) => uri,
         Err(e) => {
             let reason = format!("voice.sip.registrar {registrar:?} is not host:port: {e}");

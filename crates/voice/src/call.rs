@@ -2,7 +2,7 @@
 //! ring timeout, the answer's SDP, the media and DTMF, then BYE.
 
 use crate::agent::{Agent, RegistrationState};
-use crate::config::SipConfig;
+use crate::config::{SipConfig, SipTransport};
 use crate::error::VoiceError;
 use crate::info;
 use crate::media::{self, MediaEnd, MediaPlan, MediaSocket};
@@ -178,8 +178,12 @@ impl Caller {
             _ => None,
         };
         let next_hop = c.outbound_proxy.as_deref().unwrap_or(&c.trunk);
-        let destination = SipAddr::try_from(&uri(format!("sip:{next_hop}"))?)
+        let mut destination = SipAddr::try_from(&uri(format!("sip:{next_hop}"))?)
             .map_err(|e| VoiceError::Sip(format!("{next_hop}: {e}")))?;
+        destination.r#type = Some(match c.transport {
+            SipTransport::Udp => rsipstack::sip::Transport::Udp,
+            SipTransport::Tcp => rsipstack::sip::Transport::Tcp,
+        });
         Ok(InviteOption {
             caller_display_name: c.caller_name.clone(),
             caller: uri(format!("sip:{user}@{domain}"))?,

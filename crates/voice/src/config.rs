@@ -8,12 +8,34 @@ use std::net::{IpAddr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
+/// How SIP messages travel to the trunk, the proxy and the registrar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SipTransport {
+    #[default]
+    Udp,
+    /// TCP, with a listener on the same port as UDP for requests back to us.
+    Tcp,
+}
+
+impl SipTransport {
+    /// `udp` or `tcp` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "udp" => Some(SipTransport::Udp),
+            "tcp" => Some(SipTransport::Tcp),
+            _ => None,
+        }
+    }
+}
+
 /// Everything a [`crate::Caller`] needs.
 #[derive(Debug, Clone)]
 pub struct SipConfig {
     /// `host:port` the INVITEs go to (the PBX or trunk); the Request-URI is
-    /// `sip:<dialled>@<trunk>`. SIP goes over UDP (TCP and TLS: not yet).
+    /// `sip:<dialled>@<trunk>`.
     pub trunk: String,
+    /// UDP (the default) or TCP; TLS is not wired yet.
+    pub transport: SipTransport,
     /// Local SIP address (UDP); port 0 picks one.
     pub bind: SocketAddr,
     /// The address to advertise in Via, Contact and SDP when it differs from
@@ -52,6 +74,7 @@ impl Default for SipConfig {
     fn default() -> Self {
         SipConfig {
             trunk: String::new(),
+            transport: SipTransport::Udp,
             bind: SocketAddr::from(([0, 0, 0, 0], 5060)),
             public_address: None,
             registrar: None,
@@ -142,5 +165,7 @@ mod tests {
         assert_eq!(parse_port_range("20000-10000"), None);
         assert_eq!(parse_port_range("0-10"), None);
         assert_eq!(parse_port_range("x"), None);
+        assert_eq!(SipTransport::from_name("TCP"), Some(SipTransport::Tcp));
+        assert_eq!(SipTransport::from_name("tls"), None);
     }
 }

@@ -32,7 +32,7 @@ mod error;
 pub use agent::RegistrationState;
 #[cfg(feature = "sip")]
 pub use call::Caller;
-pub use config::SipConfig;
+pub use config::{SipConfig, SipTransport};
 pub use error::VoiceError;
 pub use outcome::{CallOutcome, CallReport, MediaStats};
 pub use prompts::{Language, Prompt, Prompts};

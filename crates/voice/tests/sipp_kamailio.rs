@@ -5,7 +5,9 @@
 mod common;
 
 use common::{caller, config, serial, Peers};
-use countersign_voice::{CallOutcome, Language, Prompts, RegistrationState, SipConfig};
+use countersign_voice::{
+    CallOutcome, Language, Prompts, RegistrationState, SipConfig, SipTransport,
+};
 use std::time::Duration;
 
 fn prompt() -> countersign_voice::Prompt {
@@ -38,6 +40,37 @@ async fn sipp_sends_the_keys_as_sip_info() {
         peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
         "0"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tcp_to_sipp() {
+    let _one = serial().await;
+    let peers = Peers::new("tcp");
+    let uas = peers.sipp_uas(
+        "uas",
+        "--tcp --info --digits '0#' --answer-after 300 --dtmf-after 800 --calls 1",
+    );
+    let cfg = SipConfig {
+        transport: SipTransport::Tcp,
+        ..config(&uas)
+    };
+    let caller = caller(cfg).await;
+    let report = caller
+        .call("+15550001111", &prompt())
+        .await
+        .expect("call placed");
+    assert_eq!(
+        report.outcome,
+        CallOutcome::Keys("0#".into()),
+        "{report:#?}"
+    );
+    assert_eq!(
+        peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
+        "0"
+    );
+    let messages =
+        std::fs::read_to_string(peers.dir().join("uas/messages.log")).unwrap_or_default();
+    assert!(messages.contains("Via: SIP/2.0/TCP"), "{messages}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

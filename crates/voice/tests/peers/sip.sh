@@ -3,6 +3,7 @@
 # One change: the SIPp UAS scenario waits for the BYE right after its last key
 # (no trailing pause), because Countersign hangs up as soon as '#' arrives and
 # SIPp aborts a call on a BYE that comes during a pause ("unexpected BYE").
+# And sip_sipp_uas_start takes --tcp (SIPp -t t1 instead of -t u1).
 # sip.sh -- real SIP peers for testing a phone-call second factor, loopback only.
 #
 #   source sip.sh        (bash; needs: baresip-core sip-tester kamailio tcpdump sox espeak-ng)
@@ -530,14 +531,14 @@ PYEOF
 # Writes DIR/{uas.xml,port,sipp.pid,sipp.out,messages.log,errors.log,stat.csv}; prints 127.0.0.1:PORT.
 sip_sipp_uas_start() {
   local dir=$1; shift
-  local digits="#" info="" shipped="" answer_after=500 dtmf_after=1000 calls="" timeout=120 port=""
+  local digits="#" info="" shipped="" answer_after=500 dtmf_after=1000 calls="" timeout=120 port="" transport=u1
   while [ $# -gt 0 ]; do
     case $1 in
       --digits) digits=$2; shift 2;;   --info) info=1; shift;;
       --shipped-pcaps) shipped=1; shift;;
       --answer-after) answer_after=$2; shift 2;;  --dtmf-after) dtmf_after=$2; shift 2;;
       --calls) calls=$2; shift 2;;     --timeout) timeout=$2; shift 2;;
-      --port) port=$2; shift 2;;
+      --port) port=$2; shift 2;;       --tcp) transport=t1; shift;;
       *) echo "sip_sipp_uas_start: unknown option $1" >&2; return 2;;
     esac
   done
@@ -668,12 +669,12 @@ PYEOF
   rm -f "$dir"/messages.log "$dir"/errors.log "$dir"/stat.csv
   # -nostdin: no keyboard UI; -timeout: stops by itself; -timeout_error: exit non-zero on it.
   _sip_spawn "$dir" sipp bash -c 'exec "$@" > "$0/sipp.out" 2>&1' "$dir" \
-    sipp -sf "$dir/uas.xml" -i 127.0.0.1 -p "$port" -mi 127.0.0.1 -mp "$mport" -t u1 \
+    sipp -sf "$dir/uas.xml" -i 127.0.0.1 -p "$port" -mi 127.0.0.1 -mp "$mport" -t "$transport" \
     ${calls:+-m "$calls"} -timeout "${timeout}s" -nostdin \
     -trace_msg -message_file "$dir/messages.log" -trace_err -error_file "$dir/errors.log" \
     -trace_stat -stf "$dir/stat.csv" -fd 1 || return 1
   local end=$((SECONDS + 10))
-  until ss -Hlun "sport = :$port" | grep -q .; do
+  until ss -Hlun "sport = :$port" | grep -q . || ss -Hltn "sport = :$port" | grep -q .; do
     _sip_pid_alive "$dir/sipp.pid" || { echo "sipp died:" >&2; tail -5 "$dir/sipp.out" >&2; return 1; }
     (( SECONDS < end )) || { echo "sipp not up" >&2; sip_sipp_stop "$dir"; return 1; }
     sleep 0.1
