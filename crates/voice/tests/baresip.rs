@@ -4,7 +4,8 @@
 mod common;
 
 use common::{caller, config, serial, Peers};
-use countersign_voice::{CallOutcome, Language, Prompts};
+use countersign_voice::dial::DialRule;
+use countersign_voice::{CallOutcome, Language, Prompts, SipConfig};
 use std::time::{Duration, Instant};
 
 const USER: &str = "15550001111";
@@ -116,14 +117,24 @@ async fn busy_when_the_phone_rejects() {
     init_logs();
     let _one = serial().await;
     let peers = Peers::new("busy");
-    let phone = peers.phone("phone", USER, "--answer reject --answer-after 300");
-    let caller = caller(config(&phone)).await;
+    // The phone is 9 + the national number: reached only through the dial_rewrite rule.
+    let phone = peers.phone("phone", "95550001111", "--answer reject --answer-after 300");
+    let rule = DialRule {
+        pattern: r"^\+1(\d{10})$".into(),
+        replace: "9$1".into(),
+    };
+    let cfg = SipConfig {
+        dial_rewrite: vec![rule],
+        ..config(&phone)
+    };
+    let caller = caller(cfg).await;
     let prompt = Prompts::builtin()
         .expect("prompts")
         .get(Language::En, "approve");
     let report = caller.call(NUMBER, &prompt).await.expect("call placed");
     assert_eq!(report.outcome, CallOutcome::Busy, "{report:#?}");
     assert_eq!(report.status, Some(486));
+    assert_eq!(report.target, format!("sip:95550001111@{phone}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
