@@ -154,7 +154,7 @@ async fn unanswered_within_the_ring_timeout_and_cancelled() {
     let took = started.elapsed();
     assert_eq!(report.outcome, CallOutcome::Unanswered, "{report:#?}");
     assert!(
-        took >= Duration::from_secs(3) && took < Duration::from_secs(5),
+        took >= Duration::from_secs(3) && took < Duration::from_secs(6),
         "{took:?}"
     );
     // The phone stops ringing: the CANCEL reached it.
@@ -181,7 +181,7 @@ async fn no_key_after_the_key_timeout_and_a_hang_up_mid_input() {
     };
     assert_eq!(report.outcome, expected, "{report:#?}");
     assert!(
-        report.talk >= Duration::from_secs(4) && report.talk < Duration::from_secs(5),
+        report.talk >= Duration::from_secs(4) && report.talk < Duration::from_millis(5500),
         "{report:#?}"
     );
     assert!(report.media.packets_sent >= 190, "{report:#?}");
