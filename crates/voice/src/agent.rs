@@ -151,11 +151,13 @@ async fn advertised_ip(config: &SipConfig) -> IpAddr {
         probe.connect(trunk).ok()?;
         probe.local_addr().ok().map(|a| a.ip())
     };
-    tokio::time::timeout(Duration::from_secs(5), route)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+    match tokio::time::timeout(Duration::from_secs(5), route).await {
+        Ok(Some(ip)) => ip,
+        _ => {
+            warn!(trunk = %config.trunk, "no local address towards the trunk found; advertising 127.0.0.1: set voice.sip.public_address or bind to an address");
+            IpAddr::from([127, 0, 0, 1])
+        }
+    }
 }
 
 /// Hands each incoming request to its dialog; answers OPTIONS (the trunk's
