@@ -25,6 +25,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::http::page::nest_door;
 use crate::AppState;
 
 pub use dashboard::{chart_svg, DoctorCache};
@@ -32,11 +33,7 @@ pub use page::when;
 pub use state::{ConsoleServices, ConsoleState};
 
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .nest("/admin", pages())
-        // Nested, `/` is `/admin` only: the dashboard answers `/admin/` too.
-        .route("/admin/", get(dashboard::show))
-        // Outside the nest: the guard sees the full path.
+    nest_door("/admin", pages(), get(dashboard::show))
         .layer(from_fn_with_state(state, guard::console_guard))
 }
 

@@ -4,7 +4,9 @@
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
+
+use crate::http::page::page_or_error;
 use countersign_domain::DomainError;
 use minijinja::{context, Environment, Value};
 
@@ -124,17 +126,7 @@ fn environment() -> &'static Environment<'static> {
 /// Renders `name` with `ctx`; a template error is logged and answered 500.
 pub fn render(status: StatusCode, name: &str, ctx: Value) -> Response {
     let rendered = environment().get_template(name).and_then(|t| t.render(ctx));
-    match rendered {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(template = name, error = %e, "console page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!doctype html><title>Error</title><p>The page failed to render; the server log says why.</p>"),
-            )
-                .into_response()
-        }
-    }
+    page_or_error("console", status, name, rendered)
 }
 
 /// The context every page of a signed-in visitor has: who, their csrf, the nav.

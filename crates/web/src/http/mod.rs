@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 mod openapi_errors;
+pub mod page;
 pub mod proxy;
 pub mod views;
 

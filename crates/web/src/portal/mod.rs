@@ -20,17 +20,14 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::http::page::nest_door;
 use crate::AppState;
 
 pub use pages::{Lang, Pages};
 pub use state::{PortalServices, PortalState};
 
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .nest("/portal", pages())
-        // Nested, `/` is `/portal` only: the home page answers `/portal/` too.
-        .route("/portal/", get(home::show))
-        // Outside the nest: the guard sees the full path.
+    nest_door("/portal", pages(), get(home::show))
         .layer(from_fn_with_state(state, guard::portal_guard))
 }
 

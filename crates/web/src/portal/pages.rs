@@ -8,7 +8,9 @@ use std::path::Path;
 
 use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
+
+use crate::http::page::page_or_error;
 use countersign_domain::DomainError;
 use minijinja::{context, Environment, Value};
 
@@ -169,17 +171,7 @@ impl Pages {
     pub fn render(&self, lang: Lang, status: StatusCode, name: &str, ctx: Value) -> Response {
         let ctx = context! { t => self.words_of(lang), lang => lang.code(), ..ctx };
         let rendered = self.env.get_template(name).and_then(|t| t.render(ctx));
-        match rendered {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(e) => {
-                tracing::error!(template = name, error = %e, "portal page failed to render");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Html("<!doctype html><title>Error</title><p>The page failed to render; the server log says why.</p>"),
-                )
-                    .into_response()
-            }
-        }
+        page_or_error("portal", status, name, rendered)
     }
 }
 
