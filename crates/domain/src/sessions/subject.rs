@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::{Sessions, SessionsOf};
 use crate::model::admin::Admin;
+use crate::model::session::SessionData;
 use crate::model::session::{Level, SessionKind};
 use crate::model::user::User;
-use crate::portal::SessionData;
 use crate::ports::{SessionsPorts, StoreResult};
 
 /// The one a session is for, which makes the session's kind: an
