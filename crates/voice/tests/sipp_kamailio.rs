@@ -6,7 +6,7 @@ mod common;
 
 use common::{caller, config, serial, Peers};
 use countersign_voice::{
-    CallOutcome, Language, Prompts, RegistrationState, SipConfig, SipTransport,
+    CallOutcome, CallReport, Language, Prompts, RegistrationState, SipConfig, SipTransport,
 };
 use std::time::Duration;
 
@@ -16,57 +16,55 @@ fn prompt() -> countersign_voice::Prompt {
         .get(Language::En, "pin")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sipp_sends_the_keys_as_sip_info() {
-    let _one = serial().await;
-    let peers = Peers::new("info");
-    let uas = peers.sipp_uas(
-        "uas",
-        "--info --digits '1234#' --answer-after 300 --dtmf-after 800 --calls 1",
-    );
-    let caller = caller(config(&uas)).await;
+/// One call to a SIPp answering machine started with `args`, from a caller
+/// configured for it and changed by `adjust`; SIPp must count it successful
+/// (it got our BYE).
+async fn call_sipp(
+    name: &str,
+    args: &str,
+    adjust: impl FnOnce(SipConfig) -> SipConfig,
+) -> (Peers, CallReport) {
+    let peers = Peers::new(name);
+    let uas = peers.sipp_uas("uas", args);
+    let caller = caller(adjust(config(&uas))).await;
     let report = caller
         .call("+15550001111", &prompt())
         .await
         .expect("call placed");
+    assert_eq!(
+        peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
+        "0",
+        "SIPp counted the call as failed: {report:#?}"
+    );
+    (peers, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_sends_the_keys_as_sip_info() {
+    let _one = serial().await;
+    let args = "--info --digits '1234#' --answer-after 300 --dtmf-after 800 --calls 1";
+    let (_peers, report) = call_sipp("info", args, |cfg| cfg).await;
     assert_eq!(
         report.outcome,
         CallOutcome::Keys("1234#".into()),
         "{report:#?}"
     );
     assert_eq!(report.media.dtmf_packets, 0, "the keys came by INFO only");
-    // SIPp got its BYE and counts the call as successful.
-    assert_eq!(
-        peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
-        "0"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_tcp_to_sipp() {
     let _one = serial().await;
-    let peers = Peers::new("tcp");
-    let uas = peers.sipp_uas(
-        "uas",
-        "--tcp --info --digits '0#' --answer-after 300 --dtmf-after 800 --calls 1",
-    );
-    let cfg = SipConfig {
+    let args = "--tcp --info --digits '0#' --answer-after 300 --dtmf-after 800 --calls 1";
+    let tcp = |cfg| SipConfig {
         transport: SipTransport::Tcp,
-        ..config(&uas)
+        ..cfg
     };
-    let caller = caller(cfg).await;
-    let report = caller
-        .call("+15550001111", &prompt())
-        .await
-        .expect("call placed");
+    let (peers, report) = call_sipp("tcp", args, tcp).await;
     assert_eq!(
         report.outcome,
         CallOutcome::Keys("0#".into()),
         "{report:#?}"
-    );
-    assert_eq!(
-        peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
-        "0"
     );
     let messages =
         std::fs::read_to_string(peers.dir().join("uas/messages.log")).unwrap_or_default();
@@ -76,16 +74,8 @@ async fn over_tcp_to_sipp() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sipp_sends_the_keys_as_rfc4733_from_a_pcap() {
     let _one = serial().await;
-    let peers = Peers::new("pcap");
-    let uas = peers.sipp_uas(
-        "uas",
-        "--digits '0#' --answer-after 300 --dtmf-after 800 --calls 1",
-    );
-    let caller = caller(config(&uas)).await;
-    let report = caller
-        .call("+15550001111", &prompt())
-        .await
-        .expect("call placed");
+    let args = "--digits '0#' --answer-after 300 --dtmf-after 800 --calls 1";
+    let (_peers, report) = call_sipp("pcap", args, |cfg| cfg).await;
     assert_eq!(
         report.outcome,
         CallOutcome::Keys("0#".into()),
@@ -93,10 +83,6 @@ async fn sipp_sends_the_keys_as_rfc4733_from_a_pcap() {
     );
     // 8 packets per key and at least one of the end packets of #.
     assert!(report.media.dtmf_packets > 2 * 8, "{report:#?}");
-    assert_eq!(
-        peers.sh(&format!("sip_sipp_wait '{}' 15; echo $?", peers.sub("uas"))),
-        "0"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
