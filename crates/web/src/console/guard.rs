@@ -14,13 +14,13 @@ use countersign_domain::model::session::Level;
 use countersign_domain::sessions::Live;
 use countersign_domain::DomainError;
 
-use crate::sessions::{Door, Places, Refusal, Visit, CONSOLE};
+use crate::sessions::{Places, Refusal, SessionDoor, Visit, CONSOLE};
 use crate::AppState;
 
 /// The console under `/admin`.
 pub struct ConsoleDoor;
 
-impl Door for ConsoleDoor {
+impl SessionDoor for ConsoleDoor {
     type Subject = Admin;
     const PLACES: &'static Places = &CONSOLE;
 

@@ -15,13 +15,13 @@ use countersign_domain::portal::PortalLive;
 use countersign_domain::{DomainError, User};
 
 use super::pages::{self, Lang};
-use crate::sessions::{Door, Places, Refusal, Visit, PORTAL};
+use crate::sessions::{Places, Refusal, SessionDoor, Visit, PORTAL};
 use crate::AppState;
 
 /// The portal under `/portal`.
 pub struct PortalDoor;
 
-impl Door for PortalDoor {
+impl SessionDoor for PortalDoor {
     type Subject = User;
     const PLACES: &'static Places = &PORTAL;
 

@@ -14,7 +14,7 @@ use countersign_domain::model::ids::random_text;
 use countersign_domain::DomainError;
 use subtle::ConstantTimeEq;
 
-use super::{cookie, sessions, Door, Visit};
+use super::{cookie, sessions, SessionDoor, Visit};
 use crate::http::extract::ClientAddr;
 use crate::AppState;
 
@@ -42,7 +42,7 @@ impl Refusal {
 
 /// The middleware of door `K`: finds the visit, checks the form, runs the
 /// handler with the [`Visit`] in the request, and finishes the answer.
-pub async fn guard<K: Door>(
+pub async fn guard<K: SessionDoor>(
     State(state): State<AppState>,
     request: Request,
     next: Next,
@@ -80,7 +80,10 @@ pub async fn guard<K: Door>(
 
 /// Who is asking: the session of the cookie (or why it is over), the
 /// pre-session cookie (a new one when there is none) and the address.
-async fn visit<K: Door>(state: &AppState, parts: &mut Parts) -> Result<Visit<K>, DomainError> {
+async fn visit<K: SessionDoor>(
+    state: &AppState,
+    parts: &mut Parts,
+) -> Result<Visit<K>, DomainError> {
     let https = state.tls_pin.is_some();
     let (session_name, pre_name) = K::PLACES.cookies(https);
     let address = match ClientAddr::from_request_parts(parts, state).await {
@@ -144,7 +147,7 @@ fn csrf_matches(form: &[u8], expected: &str) -> bool {
         .is_some_and(|(_, value)| bool::from(value.as_bytes().ct_eq(expected.as_bytes())))
 }
 
-fn finished<K: Door>(mut response: Response) -> Response {
+fn finished<K: SessionDoor>(mut response: Response) -> Response {
     secure_headers(response.headers_mut());
     K::finish(response.headers_mut());
     response

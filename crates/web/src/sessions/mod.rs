@@ -1,6 +1,6 @@
 //! One session guard for every door with browser sessions: the console
 //! under `/admin` (administrators) and the portal under `/portal` (users).
-//! A [`Door`] says which sessions, cookies and pages are its own; the
+//! A [`SessionDoor`] says which sessions, cookies and pages are its own; the
 //! guard ([`guard()`]) does the rest the same way for all: the session
 //! cookie read once, a `csrf` field required on every POST, the security
 //! headers on every answer. Each door has its own cookie names, and the
@@ -23,7 +23,7 @@ pub use guard::{guard, Refusal};
 use crate::AppState;
 
 /// A door with browser sessions of its own kind.
-pub trait Door: Send + Sync + 'static {
+pub trait SessionDoor: Send + Sync + 'static {
     /// Whose sessions: [`countersign_domain::model::admin::Admin`] or
     /// [`countersign_domain::User`].
     type Subject: Subject;
@@ -99,7 +99,7 @@ impl Places {
 }
 
 /// Who is asking at door `K`, as the guard found out.
-pub struct Visit<K: Door> {
+pub struct Visit<K: SessionDoor> {
     pub live: Option<Live<K::Subject>>,
     /// Why the cookie's session is over, to say so on the sign-in page.
     pub closed: Option<Closed>,
@@ -112,7 +112,7 @@ pub struct Visit<K: Door> {
 }
 
 // By hand: a derived Clone would want the door's marker type to be Clone too.
-impl<K: Door> Clone for Visit<K> {
+impl<K: SessionDoor> Clone for Visit<K> {
     fn clone(&self) -> Self {
         Visit {
             live: self.live.clone(),
@@ -125,7 +125,7 @@ impl<K: Door> Clone for Visit<K> {
     }
 }
 
-impl<K: Door> Visit<K> {
+impl<K: SessionDoor> Visit<K> {
     /// The `csrf` value this visitor's forms carry.
     pub fn csrf(&self, state: &impl HoldsSessions) -> String {
         match &self.live {
@@ -170,7 +170,7 @@ impl<K: Door> Visit<K> {
     }
 }
 
-impl<K: Door> FromRequestParts<AppState> for Visit<K> {
+impl<K: SessionDoor> FromRequestParts<AppState> for Visit<K> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
         parts
@@ -206,7 +206,7 @@ impl HoldsSessions for crate::portal::PortalState {
 }
 
 /// The sessions of door `K`'s kind.
-fn sessions<K: Door>(state: &impl HoldsSessions) -> &SessionsOf<K::Subject> {
+fn sessions<K: SessionDoor>(state: &impl HoldsSessions) -> &SessionsOf<K::Subject> {
     K::Subject::sessions_in(state.all_sessions())
 }
 
