@@ -14,11 +14,17 @@ use serde_json::json;
 
 /// A node behind a proxy at `trusted`, with alice and an HOTP token.
 async fn behind_proxy(trusted: &str) -> (Server, Api) {
+    behind_proxy_with(trusted, "x-forwarded-for").await
+}
+
+/// The same, believing only `header` (`http.forwarded_header`).
+async fn behind_proxy_with(trusted: &str, header: &str) -> (Server, Api) {
     let server = Server::start_with(
         &Db::sqlite(),
         &[
             ("COUNTERSIGN_HTTP_BEHIND_PROXY", "true"),
             ("COUNTERSIGN_HTTP_TRUSTED_PROXIES", trusted),
+            ("COUNTERSIGN_HTTP_FORWARDED_HEADER", header),
         ],
     )
     .await;
@@ -38,12 +44,20 @@ async fn behind_proxy(trusted: &str) -> (Server, Api) {
 /// A verify sent with the header `name: value`; returns the source address
 /// the audit trail recorded for it.
 async fn audited_address(api: &Api, name: &str, value: &str) -> String {
-    let request = api
-        .request(reqwest::Method::POST, "/api/v1/verify")
-        .header(name, value)
-        .json(&json!({"username": "alice", "code": hotp(RFC_SECRET, 0)}));
+    audited_address_of(api, &[(name, value)], 0).await
+}
+
+/// A verify with alice's HOTP code at `counter` (each call on one server
+/// needs the next), sent with `headers`; returns the audited source address.
+async fn audited_address_of(api: &Api, headers: &[(&str, &str)], counter: u64) -> String {
+    let mut request = api.request(reqwest::Method::POST, "/api/v1/verify");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let code = hotp(RFC_SECRET, counter);
+    let request = request.json(&json!({"username": "alice", "code": code}));
     let reply = api.send(request).await;
-    let body = reply.expect(200, &format!("verify with {name}: {value}"));
+    let body = reply.expect(200, &format!("verify with {headers:?}"));
     assert_eq!(body["result"], "accepted", "the code is right: {body}");
     let audit = api.get("/api/v1/audit?limit=1").await;
     let audit = audit.expect(200, "GET /api/v1/audit");
@@ -76,12 +90,45 @@ async fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
 }
 
 #[tokio::test]
-async fn forwarded_header_with_an_ipv6_client_is_honoured() {
+async fn a_forged_forwarded_header_behind_an_xff_proxy_is_ignored() {
+    // What nginx with `proxy_set_header X-Forwarded-For
+    // $proxy_add_x_forwarded_for` sends on for a client that forged
+    // `Forwarded`: the client's header untouched, and XFF with the address
+    // nginx saw. The proxy here is this test at 127.0.0.1.
     let (_server, api) = behind_proxy("127.0.0.1").await;
-    let address = audited_address(&api, "Forwarded", "for=\"[2001:db8::7]:4711\"").await;
+    let forged = [
+        ("Forwarded", "for=203.0.113.9"),
+        ("X-Forwarded-For", "198.51.100.4"),
+    ];
+    let address = audited_address_of(&api, &forged, 0).await;
+    assert_eq!(
+        address, "198.51.100.4",
+        "http.forwarded_header = x-forwarded-for: the proxy's X-Forwarded-For is audited, \
+         never the client's own Forwarded header"
+    );
+    let address = audited_address_of(&api, &[("Forwarded", "for=203.0.113.9")], 1).await;
+    assert_eq!(
+        address, "127.0.0.1",
+        "a Forwarded header alone is not believed when X-Forwarded-For is the named header"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_header_with_an_ipv6_client_is_honoured() {
+    let (_server, api) = behind_proxy_with("127.0.0.1", "forwarded").await;
+    let address = audited_address_of(
+        &api,
+        &[
+            ("Forwarded", "for=\"[2001:db8::7]:4711\""),
+            ("X-Forwarded-For", "198.51.100.4"),
+        ],
+        0,
+    )
+    .await;
     assert_eq!(
         address, "2001:db8::7",
-        "RFC 7239 Forwarded for= from the trusted proxy is audited without brackets or port"
+        "RFC 7239 Forwarded for= from the trusted proxy is audited without brackets or port, \
+         and X-Forwarded-For is ignored when forwarded is the named header"
     );
 }
 

@@ -64,6 +64,7 @@ impl App {
                 } else {
                     Vec::new()
                 },
+                header: self.config.forwarded_header,
             }),
         })
     }

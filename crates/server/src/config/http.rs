@@ -1,7 +1,7 @@
 //! The `[http]` and `[tls]` sections and `public_url`: where and how the
 //! web doors listen.
 
-use countersign_web::proxy::IpNet;
+use countersign_web::proxy::{ForwardedHeader, IpNet};
 
 use super::reader::Reader;
 use super::Config;
@@ -26,6 +26,20 @@ pub fn trusted_proxies(r: &mut Reader) -> Vec<IpNet> {
         }
     }
     nets
+}
+
+/// `http.forwarded_header`: the one header believed from trusted proxies.
+pub fn forwarded_header(r: &mut Reader) -> ForwardedHeader {
+    let text = r
+        .text("http.forwarded_header")
+        .unwrap_or_else(|| "x-forwarded-for".into());
+    ForwardedHeader::parse(&text).unwrap_or_else(|| {
+        r.problems.push(format!(
+            "http.forwarded_header: '{text}' is not x-forwarded-for or forwarded; \
+             name the header your proxy sets (nginx: X-Forwarded-For)"
+        ));
+        ForwardedHeader::default()
+    })
 }
 
 /// The rules between keys: a certificate needs its key, `public_url` must

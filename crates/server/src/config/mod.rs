@@ -47,6 +47,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub behind_proxy: bool,
     pub trusted_proxies: Vec<countersign_web::proxy::IpNet>,
+    /// `http.forwarded_header`: the one header believed from those proxies.
+    pub forwarded_header: countersign_web::proxy::ForwardedHeader,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub ntp_server: Option<String>,

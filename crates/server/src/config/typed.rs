@@ -39,6 +39,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         public_url: r.text("public_url"),
         behind_proxy: r.flag("http.behind_proxy"),
         trusted_proxies: http::trusted_proxies(&mut r),
+        forwarded_header: http::forwarded_header(&mut r),
         tls_cert: r.path("tls.cert"),
         tls_key: r.path("tls.key"),
         ntp_server: r.text("doctor.ntp_server"),

@@ -1,19 +1,44 @@
 //! The real client address behind trusted reverse proxies.
 //!
 //! Forwarded headers are believed only when the TCP peer is one of the
-//! configured proxies; the client is then the right-most address in the
-//! chain that is not itself a trusted proxy (the left part of the chain is
-//! whatever the client sent and cannot be trusted).
+//! configured proxies, and only the one header the operator named
+//! (`http.forwarded_header`): a proxy that appends to `X-Forwarded-For`
+//! passes a client's own `Forwarded` header through untouched, so believing
+//! both would let the client choose its address. The client is then the
+//! right-most address in the chain that is not itself a trusted proxy (the
+//! left part of the chain is whatever the client sent and cannot be trusted).
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::http::HeaderMap;
 pub use countersign_domain::model::net::{canonical, IpNet};
 
-/// Which peers may tell us the client's address.
+/// The one header trusted proxies tell the client's address in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For` (nginx, HAProxy, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=...`.
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    /// The setting's words: `x-forwarded-for` or `forwarded`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Some(Self::XForwardedFor),
+            "forwarded" => Some(Self::Forwarded),
+            _ => None,
+        }
+    }
+}
+
+/// Which peers may tell us the client's address, and in which header.
 #[derive(Debug, Clone, Default)]
 pub struct ProxyPolicy {
     pub trusted: Vec<IpNet>,
+    pub header: ForwardedHeader,
 }
 
 impl ProxyPolicy {
@@ -26,7 +51,10 @@ impl ProxyPolicy {
         if !self.trusts(peer) {
             return canonical(peer);
         }
-        let chain = forwarded_chain(headers);
+        let chain = match self.header {
+            ForwardedHeader::Forwarded => forwarded_chain(headers),
+            ForwardedHeader::XForwardedFor => x_forwarded_for_chain(headers),
+        };
         chain
             .iter()
             .rev()
@@ -37,9 +65,9 @@ impl ProxyPolicy {
     }
 }
 
-/// Addresses from `Forwarded: for=...` (RFC 7239) or else `X-Forwarded-For`, left to right.
+/// Addresses from `Forwarded: for=...` (RFC 7239), left to right.
 fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
-    let forwarded: Vec<IpAddr> = headers
+    headers
         .get_all("forwarded")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -51,10 +79,11 @@ fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
                     .then(|| parse_node(value))?
             })
         })
-        .collect();
-    if !forwarded.is_empty() {
-        return forwarded;
-    }
+        .collect()
+}
+
+/// Addresses from `X-Forwarded-For`, left to right.
+fn x_forwarded_for_chain(headers: &HeaderMap) -> Vec<IpAddr> {
     headers
         .get_all("x-forwarded-for")
         .iter()
@@ -107,32 +136,46 @@ mod tests {
         map
     }
 
-    fn policy(nets: &[&str]) -> ProxyPolicy {
+    fn policy(nets: &[&str], header: ForwardedHeader) -> ProxyPolicy {
         ProxyPolicy {
             trusted: nets.iter().map(|n| n.parse().expect("net")).collect(),
+            header,
         }
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
     }
 
     #[test]
     fn forwarded_headers_count_only_from_trusted_proxies() {
-        let p = policy(&["127.0.0.1", "10.0.0.0/8"]);
+        let p = policy(&["127.0.0.1", "10.0.0.0/8"], ForwardedHeader::XForwardedFor);
         let xff = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7, 10.0.0.2")]);
-        assert_eq!(
-            p.client_ip("127.0.0.1".parse().expect("ip"), &xff),
-            "203.0.113.7".parse::<IpAddr>().expect("ip")
-        );
-        assert_eq!(
-            p.client_ip("192.0.2.1".parse().expect("ip"), &xff),
-            "192.0.2.1".parse::<IpAddr>().expect("ip")
-        );
+        assert_eq!(p.client_ip(ip("127.0.0.1"), &xff), ip("203.0.113.7"));
+        assert_eq!(p.client_ip(ip("192.0.2.1"), &xff), ip("192.0.2.1"));
+        assert_eq!(p.client_ip(ip("10.0.0.1"), &headers(&[])), ip("10.0.0.1"));
+        let p = policy(&["10.0.0.0/8"], ForwardedHeader::Forwarded);
         let fwd = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")]);
+        assert_eq!(p.client_ip(ip("10.0.0.1"), &fwd), ip("2001:db8::7"));
+    }
+
+    #[test]
+    fn only_the_configured_header_is_believed() {
+        // What an XFF-appending proxy passes on from a client forging `Forwarded`.
+        let both = headers(&[
+            ("forwarded", "for=203.0.113.9"),
+            ("x-forwarded-for", "198.51.100.4"),
+        ]);
+        let xff = policy(&["127.0.0.1"], ForwardedHeader::XForwardedFor);
+        assert_eq!(xff.client_ip(ip("127.0.0.1"), &both), ip("198.51.100.4"));
+        let fwd = policy(&["127.0.0.1"], ForwardedHeader::Forwarded);
+        assert_eq!(fwd.client_ip(ip("127.0.0.1"), &both), ip("203.0.113.9"));
+        let only_xff = headers(&[("x-forwarded-for", "198.51.100.4")]);
+        assert_eq!(fwd.client_ip(ip("127.0.0.1"), &only_xff), ip("127.0.0.1"));
         assert_eq!(
-            p.client_ip("10.0.0.1".parse().expect("ip"), &fwd),
-            "2001:db8::7".parse::<IpAddr>().expect("ip")
+            ForwardedHeader::parse("Forwarded"),
+            Some(ForwardedHeader::Forwarded)
         );
-        assert_eq!(
-            p.client_ip("10.0.0.1".parse().expect("ip"), &headers(&[])),
-            "10.0.0.1".parse::<IpAddr>().expect("ip")
-        );
+        assert_eq!(ForwardedHeader::parse("x-real-ip"), None);
     }
 }
