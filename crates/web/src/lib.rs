@@ -28,6 +28,7 @@ pub use device::{DeviceServices, DeviceState};
 pub use http::error::ApiError;
 pub use http::openapi::openapi_json;
 pub use http::proxy;
+pub use http::transport::Transport;
 pub use monitoring::{MonitoringServices, MonitoringState};
 pub use portal::{PortalServices, PortalState};
 pub use state::{AppState, Door, Services};
@@ -39,6 +40,7 @@ pub struct WebOptions {
 }
 
 pub fn router(state: AppState, options: WebOptions) -> Router {
+    let hsts = state.transport.hsts();
     Router::new()
         .merge(console::router(state.clone()))
         .merge(portal::router(state.clone()))
@@ -52,5 +54,8 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .layer(axum::middleware::from_fn(device::cors::cors))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(axum::middleware::from_fn(http::log_request))
+        .layer(axum::middleware::map_response(move |r| {
+            std::future::ready(http::transport::with_hsts(r, hsts.as_ref()))
+        }))
         .with_state(state)
 }

@@ -142,6 +142,8 @@ pub struct Services {
     pub public_url: Option<String>,
     /// SHA-256 pin of the served certificate's key, when serving TLS.
     pub tls_pin: Option<String>,
+    /// Whether browsers come over HTTPS (here or through a TLS proxy), and HSTS.
+    pub transport: crate::http::transport::Transport,
     /// The message outbox, codes by SMS and email, welcome emails.
     pub outbox: countersign_domain::methods::outbox::Outbox,
     pub codes: countersign_domain::methods::codes::Codes,

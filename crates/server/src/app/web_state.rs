@@ -36,6 +36,10 @@ impl App {
             web_push: self.web_push.clone(),
             public_url: self.config.public_url.clone(),
             tls_pin,
+            transport: countersign_web::Transport {
+                https: self.config.browsers_use_https(),
+                hsts_max_age: self.config.hsts_max_age_seconds,
+            },
             diagnostics: Arc::new(crate::doctor::Doctor::new(self.config.clone())),
             admins: countersign_domain::admin::admins::Admins::new(
                 self.store.clone(),

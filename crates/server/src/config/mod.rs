@@ -47,6 +47,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub behind_proxy: bool,
     pub trusted_proxies: Vec<countersign_web::proxy::IpNet>,
+    /// `http.hsts_max_age_seconds`: `Strict-Transport-Security` over HTTPS (0: off).
+    pub hsts_max_age_seconds: u64,
     /// `http.forwarded_header`: the one header believed from those proxies.
     pub forwarded_header: countersign_web::proxy::ForwardedHeader,
     pub tls_cert: Option<PathBuf>,
@@ -121,6 +123,19 @@ impl Config {
             account_name: self.push.account_name.clone(),
             ..countersign_domain::admin::settings::Settings::default()
         }
+    }
+
+    /// Browsers reach this server over HTTPS: it serves TLS itself, or a
+    /// TLS proxy sits in front (`http.behind_proxy`) and `public_url` is
+    /// https. Session cookies are then `Secure` with `__Host-` names.
+    pub fn browsers_use_https(&self) -> bool {
+        let served = self.tls_cert.is_some() && self.tls_key.is_some();
+        let proxied = self.behind_proxy
+            && self
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"));
+        served || proxied
     }
 
     pub fn signin_policy(&self) -> countersign_domain::SignInPolicy {

@@ -92,6 +92,8 @@ pub const KEYS: &[Key] = &[
         "Open connections one client address may hold; more are answered 503 (0: no cap). Behind a reverse proxy every client shares the proxy's address: raise it or set 0."),
     key("http.trusted_proxies", Kind::List, Some("[]"),
         "Addresses or CIDR blocks of the proxies whose forwarded client address (http.forwarded_header) is believed."),
+    key("http.hsts_max_age_seconds", Kind::Int, Some("31536000"),
+        "Strict-Transport-Security max-age sent when browsers come over HTTPS (tls.cert set, or http.behind_proxy with an https public_url), 0-63072000; 0 sends none."),
     key("http.forwarded_header", Kind::Str, Some("\"x-forwarded-for\""),
         "The one header the trusted proxies set the client's address in: x-forwarded-for or forwarded (RFC 7239). The other is ignored: a client can send it through a proxy that does not strip it."),
     key("console.idle_minutes", Kind::Int, Some("30"),

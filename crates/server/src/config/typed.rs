@@ -40,6 +40,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         behind_proxy: r.flag("http.behind_proxy"),
         trusted_proxies: http::trusted_proxies(&mut r),
         forwarded_header: http::forwarded_header(&mut r),
+        hsts_max_age_seconds: r.int("http.hsts_max_age_seconds", 0, 63_072_000) as u64,
         tls_cert: r.path("tls.cert"),
         tls_key: r.path("tls.key"),
         ntp_server: r.text("doctor.ntp_server"),

@@ -1,5 +1,5 @@
 //! What every door stands on: the API's error shape and extractors, the
-//! client address behind proxies, the service address, the OpenAPI
+//! client address behind proxies, the service address, HTTPS and HSTS, the OpenAPI
 //! document, request logging and the answers for unknown paths.
 
 pub mod address;
@@ -9,6 +9,7 @@ pub mod openapi;
 mod openapi_errors;
 pub mod page;
 pub mod proxy;
+pub mod transport;
 pub mod views;
 
 use std::time::Instant;

@@ -84,7 +84,7 @@ async fn visit<K: SessionDoor>(
     state: &AppState,
     parts: &mut Parts,
 ) -> Result<Visit<K>, DomainError> {
-    let https = state.tls_pin.is_some();
+    let https = state.transport.https;
     let (session_name, pre_name) = K::PLACES.cookies(https);
     let address = match ClientAddr::from_request_parts(parts, state).await {
         Ok(ClientAddr(ip)) => ip.map(|ip| ip.to_string()),

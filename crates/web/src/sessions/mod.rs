@@ -43,7 +43,8 @@ pub struct Places {
     /// The door's name in the log.
     pub name: &'static str,
     /// `(session, pre-session)` cookie names over HTTP, and over HTTPS
-    /// (`__Host-` names; HTTPS when the server serves TLS itself).
+    /// (`__Host-` names; HTTPS when the server serves TLS itself or sits
+    /// behind a TLS proxy with an https `public_url`).
     pub http: (&'static str, &'static str),
     pub https: (&'static str, &'static str),
     /// The sign-in page.
