@@ -59,6 +59,9 @@ pub async fn run(app: App) -> Result<()> {
             .schedule(countersign_domain::model::ids::new_id("node"));
     }
     let state = app.web_state(door_metrics, served_pin(config));
+    if let Some(listen) = &config.metrics_listen {
+        http::metrics_listener::start(listen, state.clone()).await?;
+    }
     let router = countersign_web::router(state.clone(), options);
     let served = http::Served::new(router, state, http_limits(config), http_metrics);
     let shutdown = shutdown_signal(app.hub.clone());

@@ -29,9 +29,17 @@ pub use http::error::ApiError;
 pub use http::openapi::openapi_json;
 pub use http::proxy;
 pub use http::transport::Transport;
-pub use monitoring::{MonitoringServices, MonitoringState};
+pub use monitoring::{MetricsAccess, MonitoringServices, MonitoringState};
 pub use portal::{PortalServices, PortalState};
 pub use state::{AppState, Door, Services};
+
+/// `/metrics` alone, for its own listener (`metrics.listen`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(monitoring::metrics_on_own_listener))
+        .fallback(http::not_found)
+        .with_state(state)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct WebOptions {

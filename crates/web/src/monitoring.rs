@@ -1,17 +1,20 @@
 //! Monitoring: `/healthz` (liveness and readiness) and `/metrics`
-//! (Prometheus text), with [`MonitoringState`]: nothing else.
+//! (Prometheus text), with [`MonitoringState`]: nothing else. `/metrics`
+//! may ask for a bearer token (`metrics.token`) and may live on its own
+//! listener (`metrics.listen`) instead of the main one.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use countersign_domain::health::Health;
 use countersign_domain::metrics::MetricsSource;
 use countersign_domain::Verifier;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use crate::state::{Door, Services};
 
@@ -24,6 +27,34 @@ pub struct MonitoringServices {
     pub verifier: Verifier,
     /// Metrics of other doors (RADIUS), appended to `/metrics`.
     pub metrics: Vec<Arc<dyn MetricsSource>>,
+    pub access: MetricsAccess,
+}
+
+/// Who may read `/metrics`, and where.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsAccess {
+    /// `metrics.token`: scrapers send `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// `metrics.listen` is set: the main listener does not serve `/metrics`.
+    pub own_listener: bool,
+}
+
+impl MetricsAccess {
+    /// The token is not needed, or `headers` carry it.
+    fn admits(&self, headers: &HeaderMap) -> bool {
+        let Some(token) = &self.token else {
+            return true;
+        };
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .unwrap_or("");
+        bool::from(given.trim().as_bytes().ct_eq(token.as_bytes()))
+    }
 }
 
 impl From<&Services> for MonitoringServices {
@@ -33,6 +64,7 @@ impl From<&Services> for MonitoringServices {
             started: s.started,
             verifier: s.verifier.clone(),
             metrics: s.metrics.clone(),
+            access: s.metrics_access.clone(),
         }
     }
 }
@@ -54,8 +86,32 @@ pub async fn healthz(State(state): State<MonitoringState>) -> Response {
     (StatusCode::from_u16(status).unwrap_or_default(), Json(body)).into_response()
 }
 
+/// `/metrics` on the main listener: not there when it has its own listener.
+pub async fn metrics(State(state): State<MonitoringState>, headers: HeaderMap) -> Response {
+    if state.access.own_listener {
+        return crate::http::not_found().await.into_response();
+    }
+    metrics_on_own_listener(State(state), headers).await
+}
+
+/// `/metrics` where it is served: the token checked, then the text.
+pub async fn metrics_on_own_listener(
+    State(state): State<MonitoringState>,
+    headers: HeaderMap,
+) -> Response {
+    if !state.access.admits(&headers) {
+        tracing::debug!("GET /metrics refused: missing or wrong bearer token");
+        let body = json!({"error": {"code": "unauthorized",
+            "message": "/metrics needs the bearer token set in metrics.token: \
+                        configure the scraper's authorization credentials"}});
+        let challenge = [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")];
+        return (StatusCode::UNAUTHORIZED, challenge, Json(body)).into_response();
+    }
+    exposition(&state)
+}
+
 /// Prometheus text exposition.
-pub async fn metrics(State(state): State<MonitoringState>) -> Response {
+fn exposition(state: &MonitoringState) -> Response {
     let mut text = String::new();
     text.push_str("# HELP countersign_up The server is running.\n# TYPE countersign_up gauge\ncountersign_up 1\n");
     text.push_str(&format!(

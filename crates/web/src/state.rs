@@ -133,6 +133,8 @@ pub struct Services {
     pub proxy: Arc<proxy::ProxyPolicy>,
     /// Metrics of other doors (RADIUS), appended to `/metrics`.
     pub metrics: Vec<Arc<dyn countersign_domain::metrics::MetricsSource>>,
+    /// Who may read `/metrics` (a bearer token), and whether it has its own listener.
+    pub metrics_access: crate::monitoring::MetricsAccess,
     /// Push approval, and this node's live device streams and waiters.
     pub push: countersign_domain::methods::push::Push,
     pub hub: Arc<push_hub::Hub>,

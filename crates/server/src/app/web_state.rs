@@ -27,6 +27,10 @@ impl App {
             issuer: self.config.issuer.clone(),
             started: Instant::now(),
             metrics,
+            metrics_access: countersign_web::MetricsAccess {
+                token: self.config.metrics_token.clone(),
+                own_listener: self.config.metrics_listen.is_some(),
+            },
             push: self.push.clone(),
             outbox: self.outbox.clone(),
             codes: self.codes.clone(),

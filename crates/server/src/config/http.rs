@@ -28,6 +28,17 @@ pub fn trusted_proxies(r: &mut Reader) -> Vec<IpNet> {
     nets
 }
 
+/// `metrics.listen`, an address:port when set.
+pub fn metrics_listen(r: &mut Reader) -> Option<String> {
+    let listen = r.text("metrics.listen")?;
+    if listen.parse::<std::net::SocketAddr>().is_err() {
+        r.problems.push(format!(
+            "metrics.listen: '{listen}' is not an address:port like 127.0.0.1:9464"
+        ));
+    }
+    Some(listen)
+}
+
 /// `http.forwarded_header`: the one header believed from trusted proxies.
 pub fn forwarded_header(r: &mut Reader) -> ForwardedHeader {
     let text = r

@@ -53,6 +53,9 @@ pub struct Config {
     pub forwarded_header: countersign_web::proxy::ForwardedHeader,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `[metrics]`: `/metrics` on its own listener, and its bearer token.
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
     pub ntp_server: Option<String>,
     pub time_url: Option<String>,
     pub push: countersign_domain::methods::push::policy::PushPolicy,

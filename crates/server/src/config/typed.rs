@@ -43,6 +43,8 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         hsts_max_age_seconds: r.int("http.hsts_max_age_seconds", 0, 63_072_000) as u64,
         tls_cert: r.path("tls.cert"),
         tls_key: r.path("tls.key"),
+        metrics_listen: http::metrics_listen(&mut r),
+        metrics_token: r.text("metrics.token"),
         ntp_server: r.text("doctor.ntp_server"),
         time_url: r.text("doctor.time_url"),
         push: push::policy(&mut r),

@@ -7,6 +7,7 @@ mod clock;
 mod directory;
 mod ldap;
 mod mail;
+mod metrics;
 mod radius;
 mod served;
 mod store;
@@ -45,6 +46,7 @@ impl Doctor {
         radius::register(&mut doctor);
         directory::register(&mut doctor);
         ldap::register(&mut doctor);
+        metrics::register(&mut doctor);
         doctor
     }
 

@@ -7,6 +7,7 @@
 
 mod lean;
 pub mod limits;
+pub mod metrics_listener;
 mod rewind;
 
 use std::future::Future;
