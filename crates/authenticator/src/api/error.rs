@@ -74,6 +74,8 @@ impl ClientError {
 /// What to do about an API error code.
 fn hint(code: &str) -> &'static str {
     match code {
+        "activation_refused" => ": check the digits (each wrong try counts; after 10 the code is locked), or ask an administrator for a new activation code",
+        // Servers before issue 24 told these apart.
         "activation_not_found" | "activation_used" | "activation_expired" | "activation_locked" => {
             ": ask an administrator for a new activation code"
         }

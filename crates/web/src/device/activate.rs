@@ -58,17 +58,23 @@ fn answer(state: &DeviceState, activated: activation::Activated) -> Activated {
     }
 }
 
+/// The one answer for every code that does not activate: whether a code's
+/// first half names a live activation (a wrong second half) or a dead or
+/// missing one must not show, or the first half could be enumerated.
+const REFUSED: &str = "this activation code does not work (wrong, already used, expired, \
+    or locked after 10 wrong tries): check the digits, or ask your administrator for a new activation code";
+
 fn activation_error(e: ActivationError) -> ApiError {
     let message = e.to_string();
     match e {
-        ActivationError::NotFound => {
-            ApiError::new(StatusCode::NOT_FOUND, "activation_not_found", message)
-        }
-        ActivationError::Used => ApiError::new(StatusCode::GONE, "activation_used", message),
-        ActivationError::Expired => ApiError::new(StatusCode::GONE, "activation_expired", message),
-        ActivationError::Locked => ApiError::new(StatusCode::GONE, "activation_locked", message),
-        ActivationError::Wrong { .. } => {
-            ApiError::new(StatusCode::FORBIDDEN, "activation_code_wrong", message)
+        ActivationError::NotFound
+        | ActivationError::Used
+        | ActivationError::Expired
+        | ActivationError::Locked
+        | ActivationError::Wrong { .. } => {
+            // The exact reason is for the operator's log only.
+            tracing::info!(reason = %message, "device activation refused");
+            ApiError::new(StatusCode::FORBIDDEN, "activation_refused", REFUSED)
         }
         ActivationError::DeviceLimit(_) => {
             ApiError::new(StatusCode::CONFLICT, "device_limit", message)
