@@ -8,6 +8,7 @@ pub mod admins;
 pub mod apikeys;
 pub mod audit_trail;
 pub mod bulk;
+pub mod csv;
 pub mod pool;
 pub mod radius_clients;
 pub mod settings;

@@ -196,7 +196,7 @@ pub async fn csv(
 }
 
 fn csv_line(r: &AuditRecord) -> String {
-    let fields = [
+    countersign_domain::admin::csv::line(&[
         rfc3339(r.at),
         r.username.clone(),
         r.result.clone(),
@@ -205,28 +205,7 @@ fn csv_line(r: &AuditRecord) -> String {
         r.api_key.clone().unwrap_or_default(),
         r.source_address.clone().unwrap_or_default(),
         r.token_id.clone().unwrap_or_default(),
-    ];
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push('\n');
-    line
-}
-
-/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
-/// that a spreadsheet does not run a username as a formula.
-fn csv_field(text: &str) -> String {
-    let text = match text.starts_with(['=', '+', '-', '@']) {
-        true => format!("'{text}"),
-        false => text.to_string(),
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
+    ])
 }
 
 struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
@@ -235,18 +214,5 @@ impl futures_core::Stream for Chunks {
     type Item = Result<Bytes, std::io::Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.0.poll_recv(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("alice"), "alice");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=cmd()"), "'=cmd()");
     }
 }
