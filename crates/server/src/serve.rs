@@ -87,6 +87,8 @@ fn http_limits(config: &Config) -> http::limits::Limits {
     http::limits::Limits {
         header_read: Duration::from_secs(config.header_read_timeout_seconds),
         idle: Duration::from_secs(config.idle_timeout_seconds),
+        body_idle: Duration::from_secs(config.body_idle_timeout_seconds),
+        write_idle: Duration::from_secs(config.write_idle_timeout_seconds),
         per_address: config.max_connections_per_address,
     }
 }

@@ -27,6 +27,8 @@ pub struct Config {
     pub body_limit: usize,
     pub header_read_timeout_seconds: u64,
     pub idle_timeout_seconds: u64,
+    pub body_idle_timeout_seconds: u64,
+    pub write_idle_timeout_seconds: u64,
     pub max_connections_per_address: usize,
     /// Console session limits (`[console]`).
     pub console_sessions: countersign_domain::sessions::SessionPolicy,

@@ -20,6 +20,8 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         body_limit: r.int("http.body_limit", 1024, 10 * 1024 * 1024) as usize,
         header_read_timeout_seconds: r.int("http.header_read_timeout_seconds", 1, 3600) as u64,
         idle_timeout_seconds: r.int("http.idle_timeout_seconds", 1, 86_400) as u64,
+        body_idle_timeout_seconds: r.int("http.body_idle_timeout_seconds", 1, 3600) as u64,
+        write_idle_timeout_seconds: r.int("http.write_idle_timeout_seconds", 1, 3600) as u64,
         max_connections_per_address: r.int("http.max_connections_per_address", 0, 1_000_000)
             as usize,
         console_sessions: portal::console_sessions(&mut r),

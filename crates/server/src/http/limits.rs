@@ -1,8 +1,10 @@
 //! The limits an internet-facing listener needs: a deadline for every
 //! request head (from the connection's start, or from the first byte of a
-//! later request), a deadline for an idle kept-alive connection, and a cap
-//! on the connections one client address holds open. A response being
-//! written (an event stream included) has no deadline.
+//! later request), a deadline for an idle kept-alive connection, idle
+//! deadlines for reading a body (`body`) and writing an answer the client
+//! does not take, and a cap on the connections one client address holds
+//! open. An answer being computed has no deadline, and an event stream's
+//! writes have none either.
 //!
 //! hyper's own `header_read_timeout` is not used: it starts when a
 //! connection turns idle, so it would close kept-alive connections after
@@ -10,15 +12,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::body::Body;
 use countersign_domain::metrics::{LabelledCounter, MetricsSource};
-use hyper::body::{Frame, SizeHint};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -27,6 +24,11 @@ use tokio::time::Instant;
 pub struct Limits {
     pub header_read: Duration,
     pub idle: Duration,
+    /// Longest wait for the next bytes of a body the handler is reading.
+    pub body_idle: Duration,
+    /// Longest time an answer's write may stay blocked on a client that
+    /// does not read.
+    pub write_idle: Duration,
     /// 0: no cap.
     pub per_address: usize,
 }
@@ -36,6 +38,8 @@ pub struct Limits {
 pub enum Expiry {
     HeaderTimeout,
     IdleTimeout,
+    BodyTimeout,
+    WriteTimeout,
 }
 
 impl Expiry {
@@ -43,6 +47,8 @@ impl Expiry {
         match self {
             Expiry::HeaderTimeout => "header_timeout",
             Expiry::IdleTimeout => "idle_timeout",
+            Expiry::BodyTimeout => "body_timeout",
+            Expiry::WriteTimeout => "write_timeout",
         }
     }
 }
@@ -56,7 +62,12 @@ pub struct HttpMetrics {
 impl Default for HttpMetrics {
     fn default() -> Self {
         Self {
-            closed: LabelledCounter::new(&["header_timeout", "idle_timeout"]),
+            closed: LabelledCounter::new(&[
+                "header_timeout",
+                "idle_timeout",
+                "body_timeout",
+                "write_timeout",
+            ]),
             refused: LabelledCounter::new(&["per_address_limit"]),
         }
     }
@@ -141,9 +152,21 @@ enum State {
     Idle(Instant),
 }
 
+/// A connection's phase, and what else bears on its deadline.
+#[derive(Debug, Clone, Copy)]
+struct Inner {
+    state: State,
+    /// Since when a write has been blocked (the client does not read).
+    write_blocked: Option<Instant>,
+    /// The answer is an event stream: its writes have no deadline.
+    streaming: bool,
+    /// Closed for a reason found elsewhere (a body read deadline).
+    closed: Option<Expiry>,
+}
+
 /// Where one connection is between requests, and its deadline.
 pub struct Phase {
-    state: Mutex<State>,
+    inner: Mutex<Inner>,
     changed: Notify,
 }
 
@@ -151,50 +174,114 @@ impl Phase {
     /// A connection accepted at `accepted`: its first head is due.
     pub fn new(accepted: Instant) -> Arc<Self> {
         Arc::new(Self {
-            state: Mutex::new(State::Head(accepted)),
+            inner: Mutex::new(Inner {
+                state: State::Head(accepted),
+                write_blocked: None,
+                streaming: false,
+                closed: None,
+            }),
             changed: Notify::new(),
         })
     }
 
-    fn set(&self, to: impl FnOnce(State) -> Option<State>) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(next) = to(*state) {
-            *state = next;
-            drop(state);
+    /// Changes the phase; `to` answers whether the deadline may have moved.
+    fn set(&self, to: impl FnOnce(&mut Inner) -> bool) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if to(&mut inner) {
+            drop(inner);
             self.changed.notify_one();
         }
     }
 
     /// A request head was read completely.
     pub fn busy(&self) {
-        self.set(|_| Some(State::Busy));
+        self.set(|inner| {
+            inner.state = State::Busy;
+            inner.streaming = false;
+            true
+        });
+    }
+
+    /// The answer is an event stream: no write deadline while it lasts.
+    pub fn streaming(&self) {
+        self.set(|inner| {
+            inner.streaming = true;
+            inner.write_blocked = None;
+            true
+        });
     }
 
     /// The answer was written.
     pub fn idle(&self) {
-        self.set(|_| Some(State::Idle(Instant::now())));
+        self.set(|inner| {
+            inner.state = State::Idle(Instant::now());
+            inner.streaming = false;
+            true
+        });
+    }
+
+    /// Closes the connection now, for `why`.
+    pub fn expire(&self, why: Expiry) {
+        self.set(|inner| {
+            inner.closed = Some(why);
+            true
+        });
     }
 
     /// Bytes arrived: on an idle connection, a new head has begun.
-    fn bytes_arrived(&self) {
-        self.set(|state| match state {
-            State::Idle(_) => Some(State::Head(Instant::now())),
-            _ => None,
+    pub(super) fn bytes_arrived(&self) {
+        self.set(|inner| match inner.state {
+            State::Idle(_) => {
+                inner.state = State::Head(Instant::now());
+                true
+            }
+            _ => false,
         });
+    }
+
+    /// A write could not go out (the client's window is full), or went out.
+    pub(super) fn write_blocked(&self, blocked: bool) {
+        self.set(|inner| match (blocked, inner.write_blocked) {
+            (true, None) if !inner.streaming => {
+                inner.write_blocked = Some(Instant::now());
+                true
+            }
+            // No wake-up needed: a deadline that passes finds it unblocked.
+            (false, Some(_)) => {
+                inner.write_blocked = None;
+                false
+            }
+            _ => false,
+        });
+    }
+
+    /// The deadline now, and why; `None` while an answer is being computed.
+    fn deadline(inner: &Inner, limits: Limits) -> Option<(Instant, Expiry)> {
+        let phase = match inner.state {
+            State::Head(since) => Some((since + limits.header_read, Expiry::HeaderTimeout)),
+            State::Idle(since) => Some((since + limits.idle, Expiry::IdleTimeout)),
+            State::Busy => None,
+        };
+        let write = inner
+            .write_blocked
+            .map(|since| (since + limits.write_idle, Expiry::WriteTimeout));
+        match (phase, write) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Resolves when the connection has overrun its deadline.
     pub async fn expired(&self, limits: Limits) -> Expiry {
         loop {
             let changed = self.changed.notified();
-            let state = *self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let (deadline, why) = match state {
-                State::Head(since) => (since + limits.header_read, Expiry::HeaderTimeout),
-                State::Idle(since) => (since + limits.idle, Expiry::IdleTimeout),
-                State::Busy => {
-                    changed.await;
-                    continue;
-                }
+            let inner = *self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(why) = inner.closed {
+                return why;
+            }
+            let Some((deadline, why)) = Self::deadline(&inner, limits) else {
+                changed.await;
+                continue;
             };
             if Instant::now() >= deadline {
                 return why;
@@ -204,102 +291,6 @@ impl Phase {
                 () = changed => {}
             }
         }
-    }
-}
-
-/// A connection's I/O that tells its [`Phase`] when bytes arrive.
-pub struct Watched<I> {
-    io: I,
-    phase: Arc<Phase>,
-}
-
-impl<I> Watched<I> {
-    pub fn new(io: I, phase: Arc<Phase>) -> Self {
-        Self { io, phase }
-    }
-}
-
-impl<I: AsyncRead + Unpin> AsyncRead for Watched<I> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.phase.bytes_arrived();
-        }
-        polled
-    }
-}
-
-impl<I: AsyncWrite + Unpin> AsyncWrite for Watched<I> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-/// A response body that marks its connection idle once it is written
-/// (hyper drops a body when its last frame is taken).
-pub struct Tracked {
-    body: Body,
-    phase: Arc<Phase>,
-}
-
-impl Tracked {
-    pub fn wrap(body: Body, phase: Arc<Phase>) -> Body {
-        Body::new(Tracked { body, phase })
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.phase.idle();
-    }
-}
-
-impl hyper::body::Body for Tracked {
-    type Data = axum::body::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 
@@ -341,6 +332,8 @@ mod tests {
         let limits = Limits {
             header_read: Duration::from_millis(50),
             idle: Duration::from_millis(200),
+            body_idle: Duration::from_millis(50),
+            write_idle: Duration::from_millis(50),
             per_address: 0,
         };
         let phase = Phase::new(Instant::now());
@@ -359,5 +352,17 @@ mod tests {
         phase.busy();
         let waiting = tokio::time::timeout(Duration::from_millis(400), phase.expired(limits));
         assert!(waiting.await.is_err(), "no deadline while busy");
+        phase.write_blocked(true);
+        assert_eq!(phase.expired(limits).await, Expiry::WriteTimeout);
+        phase.write_blocked(false);
+        phase.streaming();
+        phase.write_blocked(true);
+        let waiting = tokio::time::timeout(Duration::from_millis(200), phase.expired(limits));
+        assert!(
+            waiting.await.is_err(),
+            "an event stream's writes have no deadline"
+        );
+        phase.expire(Expiry::BodyTimeout);
+        assert_eq!(phase.expired(limits).await, Expiry::BodyTimeout);
     }
 }

@@ -9,6 +9,7 @@ mod lean;
 pub mod limits;
 pub mod metrics_listener;
 mod rewind;
+mod watched;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,8 +28,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tower_service::Service;
 
-use limits::{Addresses, Admitted, HttpMetrics, Limits, Phase, Tracked, Watched};
+use limits::{Addresses, Admitted, HttpMetrics, Limits, Phase};
 use rewind::Rewind;
+use watched::{Deadlined, Tracked, Watched};
 
 /// The largest buffer hyper grows for one connection (headers, body reads).
 const MAX_BUF: usize = 64 * 1024;
@@ -162,13 +164,18 @@ async fn with_hyper<I>(
 {
     let router = served.router.clone();
     let answering = phase.clone();
+    let body_idle = served.limits.body_idle;
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
         answering.busy();
         let phase = answering.clone();
+        let request = request.map(|body| Deadlined::wrap(body, phase.clone(), body_idle));
         let answer = router.clone().call(request);
         async move {
             let response = answer.await?;
+            if is_event_stream(&response) {
+                phase.streaming();
+            }
             Ok::<_, std::convert::Infallible>(response.map(|body| Tracked::wrap(body, phase)))
         }
     });
@@ -193,6 +200,16 @@ async fn with_hyper<I>(
     if let Err(e) = result {
         tracing::trace!(%peer, error = %e, "connection ended with an error");
     }
+}
+
+/// Event streams (device events, Web Push's app) write when there is
+/// something to say, to clients that may be slow: no write deadline.
+fn is_event_stream(response: &axum::response::Response) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
 }
 
 /// Resolves when the server starts stopping.
