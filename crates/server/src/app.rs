@@ -368,6 +368,7 @@ async fn open_web_push(
     let policy = WebPushPolicy {
         subject: config.web_push.subject.clone(),
         allow_http: config.web_push.allow_http,
+        allowed_networks: config.web_push.allowed_networks.clone(),
         account_name: config.push.account_name.clone(),
     };
     let web_push = WebPush::open(store.clone(), clock.clone(), key.clone(), policy)

@@ -160,6 +160,8 @@ async fn messages_reach_the_receiver(db: Db) {
         &db,
         &[
             ("COUNTERSIGN_WEB_PUSH_ALLOW_HTTP", "true"),
+            // The receiver is on the loopback, which endpoints may not reach otherwise.
+            ("COUNTERSIGN_WEB_PUSH_ALLOWED_NETWORKS", "127.0.0.1"),
             ("COUNTERSIGN_WEB_PUSH_SUBJECT", "mailto:ops@example.org"),
             ("COUNTERSIGN_PUSH_TIMEOUT_SECONDS", "30"),
             ("COUNTERSIGN_PUSH_PER_MINUTE", "60"),
@@ -238,6 +240,8 @@ async fn gone_drops_the_subscription_and_too_many_requests_is_retried() {
         &db,
         &[
             ("COUNTERSIGN_WEB_PUSH_ALLOW_HTTP", "true"),
+            // The receiver is on the loopback, which endpoints may not reach otherwise.
+            ("COUNTERSIGN_WEB_PUSH_ALLOWED_NETWORKS", "127.0.0.1"),
             ("COUNTERSIGN_PUSH_TIMEOUT_SECONDS", "30"),
         ],
     )
@@ -394,6 +398,8 @@ async fn no_retry_wakes_the_phone_for_a_request_already_answered() {
         &db,
         &[
             ("COUNTERSIGN_WEB_PUSH_ALLOW_HTTP", "true"),
+            // The receiver is on the loopback, which endpoints may not reach otherwise.
+            ("COUNTERSIGN_WEB_PUSH_ALLOWED_NETWORKS", "127.0.0.1"),
             ("COUNTERSIGN_PUSH_TIMEOUT_SECONDS", "30"),
             ("COUNTERSIGN_PUSH_NUMBER_MATCHING", "false"),
         ],

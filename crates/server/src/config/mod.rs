@@ -175,6 +175,8 @@ pub struct WebPushConfig {
     /// The VAPID `sub` (mailto: or https:).
     pub subject: String,
     pub allow_http: bool,
+    /// `web_push.allowed_networks`: internal addresses endpoints may reach.
+    pub allowed_networks: Vec<countersign_domain::model::net::IpNet>,
 }
 
 /// All the problems found in a configuration, each naming its key.

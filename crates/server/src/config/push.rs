@@ -38,5 +38,18 @@ pub fn web_push(r: &mut Reader<'_>) -> WebPushConfig {
         enabled: r.flag("web_push.enabled"),
         subject,
         allow_http: r.flag("web_push.allow_http"),
+        allowed_networks: allowed_networks(r),
     }
+}
+
+/// `web_push.allowed_networks`: internal addresses endpoints may reach.
+fn allowed_networks(r: &mut Reader<'_>) -> Vec<countersign_domain::model::net::IpNet> {
+    let mut nets = Vec::new();
+    for text in r.list("web_push.allowed_networks") {
+        match text.parse() {
+            Ok(net) => nets.push(net),
+            Err(e) => r.problems.push(format!("web_push.allowed_networks: {e}")),
+        }
+    }
+    nets
 }

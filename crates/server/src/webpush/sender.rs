@@ -62,9 +62,15 @@ enum Attempt {
 
 impl Sender {
     pub fn new(web_push: WebPush, metrics: Arc<WebPushMetrics>) -> anyhow::Result<Sender> {
+        let resolver = super::resolver::PublicOnly {
+            web_push: web_push.clone(),
+        };
         let http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            // Straight to the push service: a proxy would resolve the name itself.
+            .no_proxy()
+            .dns_resolver(Arc::new(resolver))
             .build()?;
         Ok(Sender {
             web_push,
@@ -149,6 +155,12 @@ impl Sender {
     }
 
     async fn attempt(&self, message: &Message, ttl: i64) -> Attempt {
+        // Literal addresses do not go through the resolver; the allowed
+        // networks may have changed since the device subscribed.
+        if let Err(e) = self.web_push.endpoint_allowed(&message.endpoint) {
+            tracing::warn!(error = %e, "web push: refused to post to the endpoint");
+            return Attempt::Done("rejected");
+        }
         let reply = self
             .http
             .post(&message.endpoint)
@@ -163,6 +175,10 @@ impl Sender {
         let reply = match reply {
             Ok(reply) => reply,
             Err(e) => {
+                if let Some(refusal) = super::resolver::internal_address(&e) {
+                    tracing::warn!(error = %refusal, "web push: refused to post to the endpoint");
+                    return Attempt::Done("rejected");
+                }
                 // Without the URL: the endpoint is the subscription's capability.
                 let e = e.without_url();
                 tracing::warn!(error = %e, "web push: the push service could not be reached");

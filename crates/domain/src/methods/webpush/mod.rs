@@ -5,6 +5,7 @@
 //! server posts them (`crates/server/src/webpush/`).
 
 mod ece;
+pub mod endpoint;
 mod service;
 mod vapid;
 

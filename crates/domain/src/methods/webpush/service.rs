@@ -22,8 +22,12 @@ const VAPID_META: &str = "webpush.vapid_key";
 pub struct WebPushPolicy {
     /// The VAPID `sub` claim: `mailto:` or `https:` contact of the operator.
     pub subject: String,
-    /// Lets endpoints be `http://` on the loopback (tests only).
+    /// Lets endpoints be `http://` (tests only; their addresses are still
+    /// held to `allowed_networks`).
     pub allow_http: bool,
+    /// Internal addresses (private, loopback, link-local...) that endpoints
+    /// may nonetheless reach (`web_push.allowed_networks`).
+    pub allowed_networks: Vec<crate::model::net::IpNet>,
     /// Shown in the notification.
     pub account_name: String,
 }
@@ -100,23 +104,32 @@ impl WebPush {
         &self.policy
     }
 
-    /// Whether a message may be posted to this endpoint.
+    /// Whether a message may be posted to this endpoint: https (or http
+    /// when allowed, in tests), and not at an internal address literally
+    /// (names are checked once resolved, by the sender).
     pub fn endpoint_allowed(&self, endpoint: &str) -> Result<(), WebPushError> {
         let audience = super::audience(endpoint)?;
-        if audience.starts_with("https://") {
-            return Ok(());
+        let authority = match audience.split_once("://") {
+            Some(("https", authority)) => authority,
+            Some(("http", authority)) if self.policy.allow_http => authority,
+            _ => {
+                return Err(WebPushError::BadSubscription(
+                    "the endpoint must be https (push services are)",
+                ))
+            }
+        };
+        match super::endpoint::literal_address(authority) {
+            Some(ip) if !self.address_allowed(ip) => Err(WebPushError::BadSubscription(
+                "the endpoint is a private, loopback or link-local address; \
+                 push services are on the internet (web_push.allowed_networks lets an internal one through)",
+            )),
+            _ => Ok(()),
         }
-        let host = audience.trim_start_matches("http://");
-        let loopback = host.starts_with("127.0.0.1")
-            || host.starts_with("localhost")
-            || host.starts_with("[::1]");
-        if self.policy.allow_http && loopback {
-            Ok(())
-        } else {
-            Err(WebPushError::BadSubscription(
-                "the endpoint must be https (push services are)",
-            ))
-        }
+    }
+
+    /// Whether a post may go to `ip` (a literal or resolved endpoint address).
+    pub fn address_allowed(&self, ip: std::net::IpAddr) -> bool {
+        super::endpoint::address_allowed(ip, &self.policy.allowed_networks)
     }
 
     /// Registers (or replaces) the device's subscription.
