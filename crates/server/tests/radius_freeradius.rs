@@ -206,3 +206,78 @@ async fn challenge_flow_through_a_freeradius_proxy() {
     .expect("Access-Accept", "the code with the State through the proxy");
     assert_eq!(node.audit("carol").await.len(), 1);
 }
+
+/// A node whose one client takes its first factor from `upstream_address`;
+/// `relaxed`: with `--allow-upstream-without-message-authenticator`.
+async fn node_with_upstream(
+    upstream_address: &str,
+    secret_file: &str,
+    relaxed: bool,
+) -> RadiusNode {
+    let mut args = vec![
+        "--name",
+        "vpn",
+        "--address",
+        "127.0.0.1",
+        "--secret",
+        SECRET,
+        "--flow",
+        "challenge",
+        "--first-factor",
+        "radius",
+        "--upstream",
+        upstream_address,
+        "--upstream-secret-file",
+        secret_file,
+    ];
+    if relaxed {
+        args.push("--allow-upstream-without-message-authenticator");
+    }
+    let node = RadiusNode::start(&Db::sqlite(), &[&args]).await;
+    node.user_with_token("bob", "hotp").await;
+    node
+}
+
+/// An upstream whose answers lack Message-Authenticator (FreeRADIUS before
+/// 3.2.5 by default): refused, so the NAS gets no answer and the log says
+/// why; with `--allow-upstream-without-message-authenticator` the client is
+/// let through, and the start-up log warns about it.
+#[tokio::test]
+async fn upstream_answers_must_carry_message_authenticator() {
+    let upstream = FreeRadius::with_users_unsigned(UPSTREAM_SECRET, BOB);
+    let secrets = TempDir::new("radius-secrets");
+    let upstream_secret = secret_file(secrets.path(), "upstream.secret", UPSTREAM_SECRET);
+    let upstream_address = format!("127.0.0.1:{}", upstream.port);
+    let password = signed("User-Name = \"bob\", User-Password = \"bob-first-factor\"");
+
+    let strict = node_with_upstream(&upstream_address, &upstream_secret, false).await;
+    let refused = radclient(strict.port, SECRET, &password).await;
+    assert!(
+        !refused.output.contains("Access-Challenge") && !refused.output.contains("Access-Accept"),
+        "an unsigned upstream answer must not pass:\n{}",
+        refused.output
+    );
+    assert!(
+        upstream.log().contains("Login OK: [bob"),
+        "FreeRADIUS did answer (Accept):\n{}",
+        upstream.log()
+    );
+    let log = strict.server.stderr();
+    assert!(
+        log.contains("upstream RADIUS answer refused: it carries no Message-Authenticator"),
+        "the log says why:\n{log}"
+    );
+    drop(strict);
+
+    let relaxed = node_with_upstream(&upstream_address, &upstream_secret, true).await;
+    let challenged = radclient(relaxed.port, SECRET, &password).await;
+    challenged.expect(
+        "Access-Challenge",
+        "the relaxed client lets the answer through",
+    );
+    let log = relaxed.server.stderr();
+    assert!(
+        log.contains("upstream_require_message_authenticator back on"),
+        "the relaxed client is warned about at start:\n{log}"
+    );
+}

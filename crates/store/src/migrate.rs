@@ -118,6 +118,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0018_sessions.sql"),
     },
+    Migration {
+        version: 22,
+        description: "upstream RADIUS answers must carry Message-Authenticator (per client)",
+        sqlite: include_str!("../migrations/sqlite/0022_upstream_message_authenticator.sql"),
+        postgres: include_str!("../migrations/postgres/0022_upstream_message_authenticator.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

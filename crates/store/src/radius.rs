@@ -16,8 +16,8 @@ use crate::{db_error, outside_text};
 pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO radius_clients (id, name, address, secret, flow, first_factor, upstream, upstream_secret, \
-         require_message_auth, created_at, require_user_match, fallback_otp) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         require_message_auth, created_at, require_user_match, fallback_otp, upstream_require_message_auth) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&c.id)
     .bind(&c.name)
@@ -31,6 +31,7 @@ pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
     .bind(c.created_at)
     .bind(i64::from(c.rules.require_user_match))
     .bind(i64::from(c.rules.fallback_otp))
+    .bind(i64::from(c.upstream_require_message_authenticator))
     .execute(pool)
     .await
     .map_err(db_error("RADIUS client"))?;
@@ -40,7 +41,8 @@ pub async fn insert_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
 pub async fn update_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResult<()> {
     sqlx::query(
         "UPDATE radius_clients SET address = $1, secret = $2, flow = $3, first_factor = $4, upstream = $5, \
-         upstream_secret = $6, require_message_auth = $7, require_user_match = $8, fallback_otp = $9 WHERE id = $10",
+         upstream_secret = $6, require_message_auth = $7, require_user_match = $8, fallback_otp = $9, \
+         upstream_require_message_auth = $10 WHERE id = $11",
     )
     .bind(&c.address)
     .bind(c.sealed_secret.clone())
@@ -51,6 +53,7 @@ pub async fn update_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
     .bind(i64::from(c.require_message_authenticator))
     .bind(i64::from(c.rules.require_user_match))
     .bind(i64::from(c.rules.fallback_otp))
+    .bind(i64::from(c.upstream_require_message_authenticator))
     .bind(&c.id)
     .execute(pool)
     .await
@@ -61,7 +64,7 @@ pub async fn update_client(pool: &AnyPool, c: &StoredRadiusClient) -> StoreResul
 pub async fn list_clients(pool: &AnyPool) -> StoreResult<Vec<StoredRadiusClient>> {
     let rows = sqlx::query(
         "SELECT id, name, address, secret, flow, first_factor, upstream, upstream_secret, require_message_auth, created_at, \
-         require_user_match, fallback_otp FROM radius_clients ORDER BY name",
+         require_user_match, fallback_otp, upstream_require_message_auth FROM radius_clients ORDER BY name",
     )
     .fetch_all(pool)
     .await
@@ -139,6 +142,10 @@ fn client_from_row(row: &AnyRow) -> StoreResult<StoredRadiusClient> {
         sealed_upstream_secret: row.try_get("upstream_secret").map_err(&err)?,
         require_message_authenticator: row
             .try_get::<i64, _>("require_message_auth")
+            .map_err(&err)?
+            != 0,
+        upstream_require_message_authenticator: row
+            .try_get::<i64, _>("upstream_require_message_auth")
             .map_err(&err)?
             != 0,
         created_at: row.try_get("created_at").map_err(&err)?,

@@ -28,6 +28,9 @@ pub struct RadiusClientSpec {
     pub upstream: Option<String>,
     pub upstream_secret: Option<String>,
     pub require_message_authenticator: bool,
+    /// The upstream's answers must carry Message-Authenticator (BlastRADIUS);
+    /// false only for an upstream that cannot add it.
+    pub upstream_require_message_authenticator: bool,
     pub rules: DoorRules,
 }
 
@@ -48,6 +51,8 @@ pub struct RadiusClient {
 pub struct Upstream {
     pub address: String,
     pub secret: Vec<u8>,
+    /// Answers without Message-Authenticator are refused.
+    pub require_message_authenticator: bool,
 }
 
 /// What `list` shows: never the secrets.
@@ -59,6 +64,7 @@ pub struct RadiusClientView {
     pub first_factor: FirstFactor,
     pub upstream: Option<String>,
     pub require_message_authenticator: bool,
+    pub upstream_require_message_authenticator: bool,
     #[serde(flatten)]
     pub rules: DoorRules,
 }
@@ -123,6 +129,7 @@ impl RadiusClientSpec {
                 .map(|(address, secret)| Upstream {
                     address,
                     secret: secret.into_bytes(),
+                    require_message_authenticator: self.upstream_require_message_authenticator,
                 }),
             require_message_authenticator: self.require_message_authenticator,
             rules: self.rules,
@@ -188,6 +195,7 @@ impl RadiusClients {
             first_factor: spec.first_factor,
             upstream: spec.upstream.clone(),
             require_message_authenticator: spec.require_message_authenticator,
+            upstream_require_message_authenticator: spec.upstream_require_message_authenticator,
             rules: spec.rules,
             created_at,
         }
@@ -296,7 +304,12 @@ impl RadiusClients {
                 upstream: stored
                     .upstream
                     .zip(upstream_secret)
-                    .map(|(address, secret)| Upstream { address, secret }),
+                    .map(|(address, secret)| Upstream {
+                        address,
+                        secret,
+                        require_message_authenticator: stored
+                            .upstream_require_message_authenticator,
+                    }),
                 require_message_authenticator: stored.require_message_authenticator,
                 rules: stored.rules,
             });
@@ -313,6 +326,7 @@ fn view(c: &StoredRadiusClient) -> RadiusClientView {
         first_factor: c.first_factor,
         upstream: c.upstream.clone(),
         require_message_authenticator: c.require_message_authenticator,
+        upstream_require_message_authenticator: c.upstream_require_message_authenticator,
         rules: c.rules,
     }
 }

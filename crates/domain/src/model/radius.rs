@@ -75,6 +75,8 @@ pub struct StoredRadiusClient {
     pub upstream: Option<String>,
     pub sealed_upstream_secret: Option<Vec<u8>>,
     pub require_message_authenticator: bool,
+    /// The upstream's answers must carry Message-Authenticator.
+    pub upstream_require_message_authenticator: bool,
     pub rules: crate::model::door::DoorRules,
     pub created_at: i64,
 }

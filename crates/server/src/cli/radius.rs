@@ -58,6 +58,10 @@ pub struct AddArgs {
     /// Accept requests without Message-Authenticator (old equipment; open to BlastRADIUS).
     #[arg(long)]
     allow_missing_message_authenticator: bool,
+    /// Accept the upstream's answers without Message-Authenticator (an
+    /// upstream that cannot add it; open to BlastRADIUS, logged at start).
+    #[arg(long)]
+    allow_upstream_without_message_authenticator: bool,
     /// false: users who are unknown or have no method are let through
     /// (audited as not_enrolled), for a staged roll-out.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -121,6 +125,7 @@ fn client_spec(args: AddArgs) -> Result<RadiusClientSpec> {
             .map(read_secret)
             .transpose()?,
         require_message_authenticator: !args.allow_missing_message_authenticator,
+        upstream_require_message_authenticator: !args.allow_upstream_without_message_authenticator,
         rules: DoorRules {
             require_user_match: args.require_user_match,
             fallback_otp: args.fallback_otp,

@@ -16,6 +16,7 @@ const FIELDS: &[&str] = &[
     "upstream",
     "upstream_secret",
     "require_message_authenticator",
+    "upstream_require_message_authenticator",
     "require_user_match",
     "fallback_otp",
 ];
@@ -64,6 +65,12 @@ fn spec(table: &toml::Table, at: &str) -> Result<RadiusClientSpec, String> {
             .get("require_message_authenticator")
             .and_then(Value::as_bool)
             .unwrap_or(true),
+        upstream_require_message_authenticator: flag(
+            table,
+            at,
+            "upstream_require_message_authenticator",
+            true,
+        )?,
         rules: DoorRules {
             require_user_match: flag(table, at, "require_user_match", true)?,
             fallback_otp: flag(table, at, "fallback_otp", false)?,

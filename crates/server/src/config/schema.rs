@@ -195,6 +195,7 @@ pub const KEYS: &[Key] = &[
     key("radius.clients", Kind::Tables, Some("[]"),
         "Clients as [[radius.clients]] tables: name, address (IP or CIDR), secret, flow (otp|challenge), \
          first_factor (none|radius), upstream, upstream_secret, require_message_authenticator, \
+         upstream_require_message_authenticator (default true; false accepts the upstream's answers without Message-Authenticator, logged), \
          require_user_match (default true; false lets unknown or unenrolled users through as not_enrolled), \
          fallback_otp (default false; a push timeout or no device asks for an OATH code instead). \
          Also `countersign radius client add`."),

@@ -70,6 +70,15 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         tracing::warn!(client = %client.name, "RADIUS client may send requests without Message-Authenticator: \
             it is open to BlastRADIUS (CVE-2024-3596); upgrade the equipment and turn require_message_authenticator back on");
     }
+    for (client, upstream) in registry
+        .all()
+        .iter()
+        .filter_map(|c| c.upstream.as_ref().map(|u| (c, u)))
+        .filter(|(_, u)| !u.require_message_authenticator)
+    {
+        tracing::warn!(client = %client.name, upstream = %upstream.address, "answers of this upstream RADIUS server are accepted without Message-Authenticator: \
+            they are open to BlastRADIUS (CVE-2024-3596); make the upstream add it and turn upstream_require_message_authenticator back on");
+    }
     let metrics = Arc::new(RadiusMetrics::default());
     let key = crate::secret_key::load_or_create(&app.config)?;
     let ctx = Arc::new(Context {

@@ -86,7 +86,10 @@ pub async fn check(upstream: &Upstream, request: &Packet, password: &[u8]) -> Fi
         };
         match verify_response(raw, &authenticator, &upstream.secret) {
             Ok(reply) if reply.identifier == identifier => {
-                return judge(&reply, &upstream.secret, &authenticator)
+                if let Some(refusal) = unsigned(&reply, upstream) {
+                    return refusal;
+                }
+                return judge(&reply, &upstream.secret, &authenticator);
             }
             Ok(_) => continue,
             Err(e) => {
@@ -96,6 +99,26 @@ pub async fn check(upstream: &Upstream, request: &Packet, password: &[u8]) -> Fi
         }
     }
     FirstFactor::Unreachable(format!("{} did not answer {TRIES} tries", upstream.address))
+}
+
+/// A verified answer without Message-Authenticator is refused unless the
+/// upstream is allowed to omit it: its Response Authenticator is MD5 only,
+/// which BlastRADIUS (CVE-2024-3596) forges.
+fn unsigned(reply: &Packet, upstream: &Upstream) -> Option<FirstFactor> {
+    if reply.attr(attr::MESSAGE_AUTHENTICATOR).is_some() {
+        return None;
+    }
+    if !upstream.require_message_authenticator {
+        tracing::debug!(upstream = %upstream.address, "upstream answer without Message-Authenticator accepted (upstream_require_message_authenticator = false)");
+        return None;
+    }
+    tracing::warn!(upstream = %upstream.address, "upstream RADIUS answer refused: it carries no Message-Authenticator \
+        (BlastRADIUS, CVE-2024-3596); make the upstream add it to every answer, or, for an upstream that cannot, \
+        set upstream_require_message_authenticator = false for this client");
+    Some(FirstFactor::Unreachable(format!(
+        "{} answered without Message-Authenticator",
+        upstream.address
+    )))
 }
 
 fn judge(reply: &Packet, secret: &[u8], authenticator: &[u8; 16]) -> FirstFactor {

@@ -23,8 +23,10 @@ pub struct FreeRadius {
 
 /// What the instance does besides answering its client on 127.0.0.1.
 enum Role<'a> {
-    /// Checks passwords against this `users` file.
-    Users(&'a str),
+    /// Checks passwords against this `users` file; `signed`: every answer
+    /// carries Message-Authenticator (as FreeRADIUS 3.2.5 and later do by
+    /// default; older ones add it when told to).
+    Users { users: &'a str, signed: bool },
     /// Forwards every request to the home server at 127.0.0.1:port with its secret.
     Proxy {
         home_port: u16,
@@ -36,7 +38,25 @@ impl FreeRadius {
     /// A server for client 127.0.0.1 with `secret` that checks passwords
     /// against `users` (FreeRADIUS `users` file syntax).
     pub fn with_users(secret: &str, users: &str) -> FreeRadius {
-        Self::start(secret, Role::Users(users))
+        Self::start(
+            secret,
+            Role::Users {
+                users,
+                signed: true,
+            },
+        )
+    }
+
+    /// Like [`FreeRadius::with_users`], answering without Message-Authenticator
+    /// (FreeRADIUS before 3.2.5 by default, and other old servers).
+    pub fn with_users_unsigned(secret: &str, users: &str) -> FreeRadius {
+        Self::start(
+            secret,
+            Role::Users {
+                users,
+                signed: false,
+            },
+        )
     }
 
     /// A proxy for client 127.0.0.1 with `secret` (which must send
@@ -114,8 +134,14 @@ fn write_config(dir: &Path, port: u16, secret: &str, role: &Role) {
         std::fs::create_dir_all(dir.join(sub)).expect("create a FreeRADIUS directory");
     }
     let d = dir.display();
+    let mut post_auth = "";
     let (users, proxy, realm, first, require) = match role {
-        Role::Users(users) => (*users, "proxy_requests = no", "", "", "no"),
+        Role::Users { users, signed } => {
+            if *signed {
+                post_auth = SIGNED_ANSWERS;
+            }
+            (*users, "proxy_requests = no", "", "", "no")
+        }
         Role::Proxy {
             home_port,
             home_secret,
@@ -224,12 +250,23 @@ server default {{
 		}}
 	}}
 	post-auth {{
+		{post_auth}
 	}}
 }}
 "#
     );
     std::fs::write(dir.join("radiusd.conf"), conf).expect("write radiusd.conf");
 }
+
+/// FreeRADIUS computes a Message-Authenticator it is given in a reply.
+const SIGNED_ANSWERS: &str = "update reply {
+			Message-Authenticator := 0x00
+		}
+		Post-Auth-Type REJECT {
+			update reply {
+				Message-Authenticator := 0x00
+			}
+		}";
 
 fn proxy_conf(home_port: u16, home_secret: &str) -> String {
     format!(

@@ -37,6 +37,7 @@ pub struct ClientForm {
     #[serde(default, skip_serializing)]
     upstream_secret: String,
     allow_missing_message_authenticator: Option<String>,
+    allow_upstream_without_message_authenticator: Option<String>,
     let_unenrolled_through: Option<String>,
     fallback_otp: Option<String>,
 }
@@ -95,6 +96,9 @@ fn spec_of(form: &ClientForm, errors: &mut Errors) -> Option<RadiusClientSpec> {
         upstream: given(&form.upstream),
         upstream_secret: given(&form.upstream_secret),
         require_message_authenticator: form.allow_missing_message_authenticator.is_none(),
+        upstream_require_message_authenticator: form
+            .allow_upstream_without_message_authenticator
+            .is_none(),
         rules: DoorRules {
             require_user_match: form.let_unenrolled_through.is_none(),
             fallback_otp: form.fallback_otp.is_some(),
@@ -180,6 +184,9 @@ pub async fn edit_form(
         first_factor: client.first_factor.as_str().into(),
         upstream: client.upstream.clone().unwrap_or_default(),
         allow_missing_message_authenticator: on(!client.require_message_authenticator),
+        allow_upstream_without_message_authenticator: on(
+            !client.upstream_require_message_authenticator
+        ),
         let_unenrolled_through: on(!client.rules.require_user_match),
         fallback_otp: on(client.rules.fallback_otp),
         ..ClientForm::default()
