@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
 
 use crate::error::describe;
 use crate::{DirEntry, DirError, DirectoryKind, DirectorySettings};
@@ -21,6 +19,8 @@ pub(crate) const AD_IN_CHAIN: &str = "1.2.840.113556.1.4.1941";
 pub struct Directory {
     settings: Arc<DirectorySettings>,
     tls: Arc<rustls::ClientConfig>,
+    /// Set once a server was trusted by its certificate pinned in `ca_file`.
+    pinned_used: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Directory {
@@ -37,10 +37,11 @@ impl Directory {
                 )));
             }
         }
-        let tls = Arc::new(tls_config(&settings)?);
+        let tls = crate::tls::tls_config(&settings)?;
         Ok(Directory {
             settings: Arc::new(settings),
-            tls,
+            tls: tls.config,
+            pinned_used: tls.pinned_used,
         })
     }
 
@@ -73,7 +74,7 @@ impl Directory {
             .set_config(self.tls.clone());
         let (conn, ldap) = LdapConnAsync::with_settings(conn_settings, url)
             .await
-            .map_err(|e| connect_error(url, e))?;
+            .map_err(|e| connect_error(&self.settings, url, e))?;
         tokio::spawn(async move {
             if let Err(e) = conn.drive().await {
                 tracing::debug!(error = %e, "directory connection ended");
@@ -268,6 +269,17 @@ impl Directory {
         Ok(entries)
     }
 
+    /// Whether a server was trusted because `ca_file` holds exactly its
+    /// (self-signed) certificate, rather than its issuer.
+    pub fn trusted_by_pin(&self) -> bool {
+        self.pinned_used.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// What to tell an operator whose directory's certificate was refused.
+    pub fn tls_advice(&self) -> String {
+        crate::tls::advice(&self.settings)
+    }
+
     /// The TLS set-up for connections to the directory (the LDAP proxy's
     /// own connections use it too).
     pub fn tls_config(&self) -> Arc<rustls::ClientConfig> {
@@ -370,43 +382,14 @@ pub fn looks_like_dn(name: &str) -> bool {
         .is_some_and(|rdn| rdn.contains('=') && !rdn.starts_with('='))
 }
 
-fn connect_error(url: &str, e: LdapError) -> DirError {
+fn connect_error(settings: &DirectorySettings, url: &str, e: LdapError) -> DirError {
     let text = e.to_string();
     if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
-        return DirError::Tls(format!("{url}: {text}"));
+        let advice = crate::tls::advice(settings);
+        return DirError::Tls(format!("{url}: {text}; {advice}"));
     }
     DirError::Unreachable {
         url: url.to_string(),
         reason: text,
     }
-}
-
-/// TLS 1.2+ trusting `ca_file` when given, else the system's roots.
-fn tls_config(settings: &DirectorySettings) -> Result<rustls::ClientConfig, DirError> {
-    let mut roots = rustls::RootCertStore::empty();
-    match &settings.ca_file {
-        Some(path) => {
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|e| DirError::Tls(format!("directory.ca_file {}: {e}", path.display())))?;
-            for cert in certs {
-                let cert = cert.map_err(|e| {
-                    DirError::Tls(format!("directory.ca_file {}: {e}", path.display()))
-                })?;
-                roots.add(cert).map_err(|e| {
-                    DirError::Tls(format!("directory.ca_file {}: {e}", path.display()))
-                })?;
-            }
-        }
-        None => {
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
-            }
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| DirError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }

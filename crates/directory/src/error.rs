@@ -8,7 +8,8 @@ pub enum DirError {
     Unreachable { url: String, reason: String },
     #[error("{url}: plain LDAP without StartTLS sends passwords in the clear; use ldaps://, or a server with StartTLS, or set directory.allow_plain = true if you must")]
     PlainRefused { url: String },
-    #[error("TLS to the directory: {0}; set directory.ca_file to the CA that issued the directory's certificate")]
+    /// The text says what to do (it depends on whether `ca_file` is set).
+    #[error("TLS to the directory: {0}")]
     Tls(String),
     #[error("bind as {dn} refused: {reason}; check directory.bind_dn and its password")]
     ServiceBind { dn: String, reason: String },

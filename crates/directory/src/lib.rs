@@ -10,6 +10,7 @@ mod entry;
 mod error;
 mod password;
 mod settings;
+mod tls;
 
 pub use client::{looks_like_dn, BindUser, Directory};
 pub use entry::DirEntry;

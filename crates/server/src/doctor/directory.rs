@@ -11,6 +11,7 @@ use crate::config::Config;
 
 const BIND: &str = "directory.bind";
 const SYNC: &str = "directory.sync";
+const TLS_PIN: &str = "directory.tls_pin";
 
 pub fn register(doctor: &mut Doctor) {
     doctor.register(Box::new(DirectoryCheck));
@@ -24,7 +25,7 @@ impl Check for DirectoryCheck {
         let Some(directory) = &config.directory else {
             return Vec::new();
         };
-        let mut findings = vec![bind(directory).await];
+        let mut findings = bind(directory).await;
         if let Some(finding) = last_run(config, directory.interval_seconds).await {
             findings.push(finding);
         }
@@ -32,15 +33,35 @@ impl Check for DirectoryCheck {
     }
 }
 
-async fn bind(directory: &crate::config::DirectoryConfig) -> Finding {
-    let checked = match Directory::new(directory.settings.clone()) {
-        Ok(client) => client.check_service().await,
-        Err(e) => Err(e),
+/// The service account's bind, and a note when the directory's certificate
+/// is trusted as a pin (`ca_file` holds exactly its self-signed certificate).
+async fn bind(directory: &crate::config::DirectoryConfig) -> Vec<Finding> {
+    let client = match Directory::new(directory.settings.clone()) {
+        Ok(client) => client,
+        Err(e) => return vec![bind_failed(e)],
     };
-    match checked {
-        Ok(url) => Finding::pass(BIND, format!("bound as {} at {url}", directory.settings.bind_dn)),
-        Err(e) => Finding::fail(BIND, e.to_string(), "fix the [directory] settings named above; `countersign directory sync --dry-run` tries again"),
+    let url = match client.check_service().await {
+        Ok(url) => url,
+        Err(e) => return vec![bind_failed(e)],
+    };
+    let mut findings = vec![Finding::pass(
+        BIND,
+        format!("bound as {} at {url}", directory.settings.bind_dn),
+    )];
+    if client.trusted_by_pin() {
+        findings.push(Finding::pass(
+            TLS_PIN,
+            format!(
+                "{url} is trusted because directory.ca_file holds exactly its self-signed certificate (a pin): \
+                 when the directory gets a new certificate, put the new one in directory.ca_file, or use a CA"
+            ),
+        ));
     }
+    findings
+}
+
+fn bind_failed(e: countersign_directory::DirError) -> Finding {
+    Finding::fail(BIND, e.to_string(), "fix the [directory] settings named above; `countersign directory sync --dry-run` tries again")
 }
 
 async fn last_run(config: &Config, interval: u64) -> Option<Finding> {

@@ -79,9 +79,10 @@ async fn tls(directory: &Directory, host: &str, wire: Wire) -> Result<Wire, Stri
     };
     let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
     let connector = tokio_rustls::TlsConnector::from(directory.tls_config());
-    let stream = connector.connect(name, tcp).await.map_err(|e| {
-        format!("TLS: {e} (directory.ca_file must hold the CA of the directory's certificate)")
-    })?;
+    let stream = connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS: {e} ({})", directory.tls_advice()))?;
     Ok(Wire::new(
         Stream::Tls(Box::new(tokio_rustls::TlsStream::Client(stream))),
         UPSTREAM_LIMIT,

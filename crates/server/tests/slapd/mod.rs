@@ -99,13 +99,51 @@ fn issue_certificate(t: &std::path::Path) {
     );
 }
 
+/// One self-signed certificate (OpenSSL's default: basicConstraints
+/// CA:TRUE, as directories' generated certificates often are) as both
+/// slapd's certificate (`server.pem`) and what clients trust (`cert.pem`).
+fn self_signed_certificate(t: &std::path::Path) {
+    run(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.pem",
+            ])
+            .current_dir(t),
+        "openssl self-signed",
+    );
+    std::fs::copy(t.join("server.pem"), t.join("cert.pem")).expect("cert.pem");
+}
+
 impl Slapd {
     pub fn start() -> Slapd {
+        Self::start_with(issue_certificate)
+    }
+
+    /// A slapd whose certificate is self-signed; `cert()` is that certificate.
+    pub fn start_self_signed() -> Slapd {
+        Self::start_with(self_signed_certificate)
+    }
+
+    fn start_with(certificate: fn(&std::path::Path)) -> Slapd {
         let dir = TempDir::new("slapd");
         let t = dir.path().to_path_buf();
         std::fs::create_dir_all(t.join("slapd.d")).expect("dir");
         std::fs::create_dir_all(t.join("db")).expect("dir");
-        issue_certificate(&t);
+        certificate(&t);
         let root_pw = run(
             Command::new("/usr/sbin/slappasswd").args(["-s", ADMIN_PW]),
             "slappasswd",
