@@ -36,19 +36,19 @@ pub struct Limits {
 /// Why a connection was closed by the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expiry {
-    HeaderTimeout,
-    IdleTimeout,
-    BodyTimeout,
-    WriteTimeout,
+    Header,
+    Idle,
+    Body,
+    Write,
 }
 
 impl Expiry {
     pub fn label(self) -> &'static str {
         match self {
-            Expiry::HeaderTimeout => "header_timeout",
-            Expiry::IdleTimeout => "idle_timeout",
-            Expiry::BodyTimeout => "body_timeout",
-            Expiry::WriteTimeout => "write_timeout",
+            Expiry::Header => "header_timeout",
+            Expiry::Idle => "idle_timeout",
+            Expiry::Body => "body_timeout",
+            Expiry::Write => "write_timeout",
         }
     }
 }
@@ -258,13 +258,13 @@ impl Phase {
     /// The deadline now, and why; `None` while an answer is being computed.
     fn deadline(inner: &Inner, limits: Limits) -> Option<(Instant, Expiry)> {
         let phase = match inner.state {
-            State::Head(since) => Some((since + limits.header_read, Expiry::HeaderTimeout)),
-            State::Idle(since) => Some((since + limits.idle, Expiry::IdleTimeout)),
+            State::Head(since) => Some((since + limits.header_read, Expiry::Header)),
+            State::Idle(since) => Some((since + limits.idle, Expiry::Idle)),
             State::Busy => None,
         };
         let write = inner
             .write_blocked
-            .map(|since| (since + limits.write_idle, Expiry::WriteTimeout));
+            .map(|since| (since + limits.write_idle, Expiry::Write));
         match (phase, write) {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
@@ -337,14 +337,14 @@ mod tests {
             per_address: 0,
         };
         let phase = Phase::new(Instant::now());
-        assert_eq!(phase.expired(limits).await, Expiry::HeaderTimeout);
+        assert_eq!(phase.expired(limits).await, Expiry::Header);
         phase.idle();
         let start = Instant::now();
-        assert_eq!(phase.expired(limits).await, Expiry::IdleTimeout);
+        assert_eq!(phase.expired(limits).await, Expiry::Idle);
         assert!(start.elapsed() >= Duration::from_millis(200));
         phase.bytes_arrived();
         let start = Instant::now();
-        assert_eq!(phase.expired(limits).await, Expiry::HeaderTimeout);
+        assert_eq!(phase.expired(limits).await, Expiry::Header);
         assert!(
             start.elapsed() < Duration::from_millis(200),
             "a new head's deadline"
@@ -353,7 +353,7 @@ mod tests {
         let waiting = tokio::time::timeout(Duration::from_millis(400), phase.expired(limits));
         assert!(waiting.await.is_err(), "no deadline while busy");
         phase.write_blocked(true);
-        assert_eq!(phase.expired(limits).await, Expiry::WriteTimeout);
+        assert_eq!(phase.expired(limits).await, Expiry::Write);
         phase.write_blocked(false);
         phase.streaming();
         phase.write_blocked(true);
@@ -362,7 +362,7 @@ mod tests {
             waiting.await.is_err(),
             "an event stream's writes have no deadline"
         );
-        phase.expire(Expiry::BodyTimeout);
-        assert_eq!(phase.expired(limits).await, Expiry::BodyTimeout);
+        phase.expire(Expiry::Body);
+        assert_eq!(phase.expired(limits).await, Expiry::Body);
     }
 }

@@ -124,7 +124,7 @@ async fn connection<I>(
             served
                 .metrics
                 .closed
-                .add(limits::Expiry::HeaderTimeout.label());
+                .add(limits::Expiry::Header.label());
         }
         lean::First::Gone => {}
     }

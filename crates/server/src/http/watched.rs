@@ -156,7 +156,7 @@ impl hyper::body::Body for Deadlined {
         if waiting.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        this.phase.expire(super::limits::Expiry::BodyTimeout);
+        this.phase.expire(super::limits::Expiry::Body);
         Poll::Ready(Some(Err(format!(
             "no bytes of the request body for {} s (http.body_idle_timeout_seconds)",
             idle.as_secs()
