@@ -137,3 +137,31 @@ async fn served_tls_keeps_secure_cookies_and_sends_hsts() {
         "{session}"
     );
 }
+
+#[tokio::test]
+async fn doctor_warns_behind_a_proxy_without_an_https_public_url() {
+    let server = Server::with_env(
+        &Db::sqlite(),
+        &[
+            ("COUNTERSIGN_HTTP_BEHIND_PROXY", "true"),
+            ("COUNTERSIGN_HTTP_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    );
+    let output = server.cli(&["--json", "doctor"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("doctor --json prints JSON");
+    let chain = report
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["check"] == "certificate.chain"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(chain["status"], "warn", "{chain}");
+    assert!(
+        chain["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("without Secure")
+            && chain["fix"].as_str().unwrap_or("").contains("public_url"),
+        "{chain}"
+    );
+}

@@ -61,10 +61,17 @@ impl Check for CertificateCheck {
 }
 
 fn without_tls(config: &Config) -> Finding {
-    if config.behind_proxy {
+    if config.behind_proxy && config.browsers_use_https() {
         Finding::pass(
             "certificate.chain",
-            "TLS is terminated by the proxy in front of Countersign (checked at public_url below)",
+            "TLS is terminated by the proxy in front of Countersign (checked at public_url below); \
+             session cookies are Secure and HSTS is sent",
+        )
+    } else if config.behind_proxy {
+        Finding::warn(
+            "certificate.chain",
+            "behind a proxy, but public_url is not https: session cookies are sent without Secure and no HSTS",
+            "set public_url to the https address the proxy serves, e.g. https://mfa.example.org",
         )
     } else {
         Finding::warn(

@@ -121,10 +121,7 @@ async fn connection<I>(
             Box::pin(with_hyper(io, phase, peer, &served, stopping)).await;
         }
         lean::First::Gone if Instant::now() >= deadline => {
-            served
-                .metrics
-                .closed
-                .add(limits::Expiry::Header.label());
+            served.metrics.closed.add(limits::Expiry::Header.label());
         }
         lean::First::Gone => {}
     }
