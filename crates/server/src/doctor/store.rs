@@ -70,6 +70,7 @@ pub(super) async fn open_for_check(
     let options = StoreOptions {
         url: url.to_string(),
         max_connections: 1,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: false,
     };
     tokio::time::timeout(
