@@ -172,9 +172,11 @@ fn listen_to_other_nodes(app: &App) {
     tokio::spawn(async move {
         while let Some(heard) = receiver.recv().await {
             match heard {
+                // Catch up first: a stream opened once the node says it is
+                // ready again was opened while listening, and stays open.
                 Heard::Listening => {
-                    hearing.set(true);
                     hub.catch_up();
+                    hearing.set(true);
                 }
                 Heard::Interrupted => hearing.set(false),
                 Heard::Notification(payload) => hub.on_remote(&payload).await,
