@@ -55,6 +55,8 @@ pub struct App {
     pub settings: countersign_domain::admin::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
     pub pool: countersign_domain::admin::pool::TokenPool,
+    /// Whether this node hears the other nodes (PostgreSQL): part of readiness.
+    pub hearing: countersign_domain::health::Hearing,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -142,6 +144,10 @@ impl App {
             signin,
             push: push.push,
             hub: push.hub,
+            hearing: match base.store.backend() {
+                "postgres" => countersign_domain::health::Hearing::needed(),
+                _ => countersign_domain::health::Hearing::default(),
+            },
             clock: base.clock,
             web_push: push.web_push,
             webpush_metrics: push.webpush_metrics,
@@ -166,6 +172,7 @@ async fn open_base(config: &Config) -> Result<Base> {
     let options = StoreOptions {
         url: config.database_url.clone(),
         max_connections: config.max_connections,
+        acquire_timeout: std::time::Duration::from_secs(config.acquire_timeout_seconds),
         migrate: true,
     };
     let sql = countersign_store::open(&options).await?;

@@ -118,6 +118,7 @@ pub(crate) async fn open_existing(config: &Config) -> Result<SqlStore> {
     let options = StoreOptions {
         url: config.database_url.clone(),
         max_connections: 2,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: false,
     };
     Ok(countersign_store::open(&options).await?)

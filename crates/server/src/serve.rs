@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use axum::serve::ListenerExt;
 use countersign_domain::metrics::MetricsSource;
 use countersign_store::keys::KeyEvent;
+use countersign_store::push_listener::Heard;
 use tokio::net::TcpListener;
 
 use crate::app::App;
@@ -42,6 +43,7 @@ pub async fn run(app: App) -> Result<()> {
         http_metrics.clone(),
         app.webpush_metrics.clone(),
         app.directory_metrics.clone(),
+        Arc::new(app.hearing.clone()),
     ];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
@@ -162,17 +164,28 @@ fn clean_nonces(app: &App) {
 }
 
 /// With PostgreSQL, pushes and their answers may be handled by different
-/// nodes: each node listens for the others' notifications.
+/// nodes: each node listens for the others' notifications. While it does
+/// not (the database restarted), the node is not ready; once it listens
+/// again it catches up on what it may have missed.
 fn listen_to_other_nodes(app: &App) {
     if app.store.backend() != "postgres" {
         return;
     }
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(1024);
-    countersign_store::push::spawn_listener(app.config.database_url.clone(), sender);
-    let hub = app.hub.clone();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Heard>(1024);
+    countersign_store::push_listener::spawn(app.config.database_url.clone(), sender);
+    let (hub, hearing) = (app.hub.clone(), app.hearing.clone());
     tokio::spawn(async move {
-        while let Some(payload) = receiver.recv().await {
-            hub.on_remote(&payload).await;
+        while let Some(heard) = receiver.recv().await {
+            match heard {
+                // Catch up first: a stream opened once the node says it is
+                // ready again was opened while listening, and stays open.
+                Heard::Listening => {
+                    hub.catch_up();
+                    hearing.set(true);
+                }
+                Heard::Interrupted => hearing.set(false),
+                Heard::Notification(payload) => hub.on_remote(&payload).await,
+            }
         }
     });
 }

@@ -517,3 +517,27 @@ async fn diagnostics_api_returns_what_the_doctor_finds() {
         "with a verify-only key",
     );
 }
+
+/// While the database is away every request waits
+/// `database.acquire_timeout_seconds`: longer than a NAS waits is a WARN.
+#[test]
+fn a_database_wait_longer_than_radius_clients_wait_warns() {
+    let pki = Pki::new();
+    let server = Server::new(&Db::sqlite());
+    let radius = (
+        "COUNTERSIGN_RADIUS_LISTEN",
+        format!("127.0.0.1:{}", free_port()),
+    );
+    let default = doctor(&server, &pki.trusted, std::slice::from_ref(&radius));
+    default.expect("store.acquire_timeout", "pass", &["3 s"]);
+    let slow = (
+        "COUNTERSIGN_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+        "10".to_string(),
+    );
+    let report = doctor(&server, &pki.trusted, &[radius, slow]);
+    report.expect(
+        "store.acquire_timeout",
+        "warn",
+        &["10 s", "database.acquire_timeout_seconds"],
+    );
+}

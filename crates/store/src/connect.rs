@@ -33,11 +33,18 @@ impl Backend {
     }
 }
 
+/// The default of [`StoreOptions::acquire_timeout`] (`database.acquire_timeout_seconds`).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// `sqlite://PATH` or `postgres://...`.
     pub url: String,
     pub max_connections: u32,
+    /// How long a query waits for a connection before it fails. While the
+    /// database is unreachable every query waits this long, so it bounds how
+    /// long a client waits for its error.
+    pub acquire_timeout: Duration,
     /// Run pending migrations while opening.
     pub migrate: bool,
 }
@@ -59,14 +66,14 @@ async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
         Backend::Sqlite if !options.url.contains('?') => format!("{}?mode=rwc", options.url),
         _ => options.url.clone(),
     };
-    let pool = pool_options(backend, options.max_connections)
+    let pool = pool_options(backend, options.max_connections, options.acquire_timeout)
         .connect(&url)
         .await
         .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?;
     // SQLite has one writer at a time: one writing connection makes writers
     // queue here, in order, instead of sleeping in SQLite's busy handler.
     let writer = match backend {
-        Backend::Sqlite => pool_options(backend, 1)
+        Backend::Sqlite => pool_options(backend, 1, options.acquire_timeout)
             .connect(&url)
             .await
             .map_err(|e| StoreError::Backend(connect_advice(backend, &options.url, &e)))?,
@@ -88,10 +95,13 @@ async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
     Ok(store)
 }
 
-fn pool_options(backend: Backend, connections: u32) -> AnyPoolOptions {
+fn pool_options(backend: Backend, connections: u32, acquire_timeout: Duration) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections.max(1))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(acquire_timeout)
+        // A connection that PostgreSQL ended (a restart, a failover) is
+        // found dead here and replaced, instead of failing a request.
+        .test_before_acquire(true)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

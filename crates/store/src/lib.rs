@@ -18,6 +18,7 @@ pub mod migrate;
 mod pool;
 mod portal;
 pub mod push;
+pub mod push_listener;
 mod radius;
 pub mod radius_drops;
 mod sessions;
@@ -31,7 +32,7 @@ use sqlx::AnyPool;
 
 mod codes;
 pub mod connect;
-pub use connect::{open, Backend, StoreOptions};
+pub use connect::{open, Backend, StoreOptions, ACQUIRE_TIMEOUT};
 
 /// A boxed future: the store's entry points return one so callers inside
 /// `async_trait` methods can prove `Send` (sqlx's executors otherwise trip

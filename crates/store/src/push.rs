@@ -297,36 +297,6 @@ fn tx_from_row(r: &AnyRow) -> StoreResult<PushTransaction> {
     })
 }
 
-/// Forwards every notification on [`CHANNEL`] to `sink`, reconnecting when
-/// the connection drops (PostgreSQL only; SQLite has one node).
-pub fn spawn_listener(url: String, sink: tokio::sync::mpsc::Sender<String>) {
-    tokio::spawn(async move {
-        loop {
-            match listen_once(&url, &sink).await {
-                Ok(()) => return, // the receiver is gone: the server is stopping
-                Err(e) => {
-                    tracing::warn!(error = %e, "push notifications from other nodes interrupted; reconnecting");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-            }
-        }
-    });
-}
-
-async fn listen_once(
-    url: &str,
-    sink: &tokio::sync::mpsc::Sender<String>,
-) -> Result<(), sqlx::Error> {
-    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
-    loop {
-        let notification = listener.recv().await?;
-        if sink.send(notification.payload().to_string()).await.is_err() {
-            return Ok(());
-        }
-    }
-}
-
 #[async_trait]
 impl PushStore for SqlStore {
     async fn insert_activation(&self, activation: &Activation) -> StoreResult<()> {

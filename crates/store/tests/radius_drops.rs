@@ -10,6 +10,7 @@ async fn open_url(url: &str) -> SqlStore {
     let options = StoreOptions {
         url: url.to_string(),
         max_connections: 2,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: true,
     };
     open(&options).await.expect("open store")

@@ -2,12 +2,14 @@
 //! directories and PostgreSQL databases that clean up after themselves,
 //! free ports and polling, a private PKI, the real `countersign` binary as
 //! a process, and real peers (an SMTP sink, Kannel, headless Chromium over
-//! WebDriver), each stopped on drop.
+//! WebDriver, HAProxy, a PostgreSQL server of the test's own), each stopped on drop.
 
 pub mod browser;
+pub mod haproxy;
 pub mod kannel;
 mod peer;
 mod pg;
+mod pg_server;
 pub mod pki;
 mod ports;
 pub mod server;
@@ -18,6 +20,7 @@ mod wait;
 
 pub use peer::{python, Peer};
 pub use pg::{postgres_admin_url, TempPostgres};
+pub use pg_server::PgServer;
 pub use ports::{free_port, free_udp_port, try_free_port};
 pub use tempdir::TempDir;
 pub use wait::{wait_until, wait_until_async};

@@ -162,8 +162,14 @@ impl Countersign {
     /// Spawns `serve` on a port of 127.0.0.1 that was free a moment ago,
     /// without waiting ([`Countersign::startup`] tells how it goes).
     pub fn launch(&mut self) {
+        self.launch_on(free_port());
+    }
+
+    /// Spawns `serve` on `port` without waiting: after a crash, the node
+    /// comes back where its load balancer expects it.
+    pub fn launch_on(&mut self, port: u16) {
         assert!(self.serving.is_none(), "the server is already running");
-        self.port = free_port();
+        self.port = port;
         let serving = Serving::launch(
             self.command(),
             self.log_path(),

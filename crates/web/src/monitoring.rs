@@ -4,7 +4,7 @@
 //! listener (`metrics.listen`) instead of the main one.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -69,21 +69,38 @@ impl From<&Services> for MonitoringServices {
     }
 }
 
-/// Liveness and readiness: answers 200 when the database answers.
+/// How long `/healthz` waits for the database: a load balancer's check
+/// must get its answer (not ready) before its own timeout, even while
+/// connecting to the database hangs.
+const PROBE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Liveness and readiness: answers 200 when the database answers and, with
+/// several nodes, this node hears the others; else 503 with what is wrong.
 pub async fn healthz(State(state): State<MonitoringState>) -> Response {
-    let database = match state.health.database_answers().await {
-        true => "ok",
-        false => "unavailable",
+    let answers = tokio::time::timeout(PROBE_DEADLINE, state.health.database_answers()).await;
+    let database = match answers {
+        Ok(true) => "ok",
+        Ok(false) => "unavailable",
+        Err(_) => "timeout",
     };
-    let status = if database == "ok" { 200 } else { 503 };
-    let body = json!({
-        "status": if database == "ok" { "ok" } else { "degraded" },
+    let hearing = state.health.hears_other_nodes();
+    let ready = database == "ok" && hearing != Some(false);
+    let mut body = json!({
+        "status": if ready { "ok" } else { "degraded" },
         "version": env!("CARGO_PKG_VERSION"),
         "database": state.health.backend(),
         "database_status": database,
         "uptime_seconds": state.started.elapsed().as_secs(),
     });
-    (StatusCode::from_u16(status).unwrap_or_default(), Json(body)).into_response()
+    if let Some(hearing) = hearing {
+        body["other_nodes"] = json!(if hearing { "listening" } else { "interrupted" });
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 /// `/metrics` on the main listener: not there when it has its own listener.

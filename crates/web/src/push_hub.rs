@@ -52,6 +52,22 @@ impl Hub {
         self.streams.close_all();
     }
 
+    /// After this node could not hear the others for a while (their
+    /// notifications are lost, not queued): its devices' streams end, so
+    /// that they reconnect and get their pending requests first, and its
+    /// waiters wake to read their transactions again.
+    pub fn catch_up(&self) {
+        let streams = self.streams.open();
+        self.streams.close_all();
+        self.waiters.wake_all();
+        if streams > 0 {
+            tracing::info!(
+                streams,
+                "hearing the other nodes again: device streams reopen to catch up"
+            );
+        }
+    }
+
     pub fn open_streams(&self) -> usize {
         self.streams.open()
     }

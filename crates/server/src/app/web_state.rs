@@ -61,7 +61,7 @@ impl App {
             pool: self.pool.clone(),
             audit: AuditTrail::new(self.store.clone()),
             bulk: BulkChanges::new(self.store.clone(), self.accounts.clone()),
-            health: Health::new(self.store.clone()),
+            health: Health::new(self.store.clone(), self.hearing.clone()),
             directory_status: SyncStatus::new(self.store.clone()),
             radius_clients: self.radius_clients.clone(),
             doctor_cache: Arc::default(),

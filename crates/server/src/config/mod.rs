@@ -23,6 +23,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub max_connections: u32,
+    /// How long a query waits for a database connection (`database.acquire_timeout_seconds`).
+    pub acquire_timeout_seconds: u64,
     pub listen: String,
     pub body_limit: usize,
     pub header_read_timeout_seconds: u64,

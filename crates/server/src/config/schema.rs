@@ -81,6 +81,7 @@ pub const KEYS: &[Key] = &[
     key("database.url", Kind::Str, None,
         "sqlite://PATH or postgres://USER@HOST:PORT/DB. Unset: SQLite at DATA_DIR/countersign.db."),
     key("database.max_connections", Kind::Int, Some("16"), "Connections in the pool (1-1000). On PostgreSQL every decision waits for its commit to reach the disk; more connections let more commits share one flush (8 served ~2,200 verifications/s on 2 cores, 16 ~2,700). Keep nodes x this below PostgreSQL's max_connections."),
+    key("database.acquire_timeout_seconds", Kind::Int, Some("3"), "How long a request waits for a database connection before it fails with a clear error (1-60). While the database is unreachable every request waits this long: keep it below your RADIUS clients' timeout."),
     key("http.listen", Kind::Str, Some("\"127.0.0.1:8080\""), "Address and port to listen on (also --listen)."),
     key("http.body_limit", Kind::Int, Some("65536"), "Largest request body accepted, in bytes (1024-10485760)."),
     key("http.behind_proxy", Kind::Bool, Some("false"),

@@ -17,6 +17,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
     let listen = http::listen(&mut r);
     let config = Config {
         max_connections: r.int("database.max_connections", 1, 1000) as u32,
+        acquire_timeout_seconds: r.int("database.acquire_timeout_seconds", 1, 60) as u64,
         body_limit: r.int("http.body_limit", 1024, 10 * 1024 * 1024) as usize,
         header_read_timeout_seconds: r.int("http.header_read_timeout_seconds", 1, 3600) as u64,
         idle_timeout_seconds: r.int("http.idle_timeout_seconds", 1, 86_400) as u64,

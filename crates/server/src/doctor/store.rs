@@ -21,7 +21,7 @@ struct StoreCheck;
 #[async_trait]
 impl Check for StoreCheck {
     async fn run(&self, config: &Config) -> Vec<Finding> {
-        let mut findings = vec![key_file(config)];
+        let mut findings = vec![key_file(config), acquire_timeout(config)];
         if let Some(problem) = precheck(&config.database_url).await {
             findings.push(problem);
             return findings;
@@ -70,6 +70,7 @@ pub(super) async fn open_for_check(
     let options = StoreOptions {
         url: url.to_string(),
         max_connections: 1,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: false,
     };
     tokio::time::timeout(
@@ -221,4 +222,22 @@ fn unix_now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// While the database is unreachable every request waits
+/// `database.acquire_timeout_seconds` for its error: past a NAS's timeout
+/// (3-5 s), RADIUS clients give up on the node instead of hearing it fail.
+fn acquire_timeout(config: &Config) -> Finding {
+    let seconds = config.acquire_timeout_seconds;
+    if config.radius_listen.is_some() && seconds >= 5 {
+        return Finding::warn(
+            "store.acquire_timeout",
+            format!("requests wait up to {seconds} s for a database connection; RADIUS clients usually give up after 3 to 5 s"),
+            "set database.acquire_timeout_seconds to 3 (COUNTERSIGN_DATABASE_ACQUIRE_TIMEOUT_SECONDS)",
+        );
+    }
+    Finding::pass(
+        "store.acquire_timeout",
+        format!("requests wait up to {seconds} s for a database connection, then fail with a clear error"),
+    )
 }

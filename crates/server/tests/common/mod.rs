@@ -45,6 +45,8 @@ pub const RFC_SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 /// Where a test's servers keep their state.
 pub struct Db {
     pg: Option<TempPostgres>,
+    /// A PostgreSQL database the test runs itself (see [`Db::at`]).
+    external: Option<String>,
     /// The encryption key every node on this PostgreSQL database shares.
     key: String,
 }
@@ -54,7 +56,18 @@ impl Db {
     pub fn sqlite() -> Db {
         Db {
             pg: None,
+            external: None,
             key: String::new(),
+        }
+    }
+
+    /// The PostgreSQL database at `url`, run by the test itself (a
+    /// [`countersign_testkit::PgServer`]); nodes share a fresh key as in [`Db::postgres`].
+    pub fn at(url: String) -> Db {
+        Db {
+            pg: None,
+            external: Some(url),
+            key: base64(&countersign_otp::generate_secret(32)),
         }
     }
 
@@ -65,22 +78,26 @@ impl Db {
         let key = base64(&countersign_otp::generate_secret(32));
         Db {
             pg: Some(TempPostgres::new().await),
+            external: None,
             key,
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.pg.is_some()
+        self.url().is_some()
     }
 
     pub fn url(&self) -> Option<&str> {
-        self.pg.as_ref().map(TempPostgres::url)
+        self.pg
+            .as_ref()
+            .map(TempPostgres::url)
+            .or(self.external.as_deref())
     }
 
     pub(crate) fn env(&self) -> Vec<(String, String)> {
-        match &self.pg {
-            Some(pg) => vec![
-                ("COUNTERSIGN_DATABASE_URL".into(), pg.url().to_string()),
+        match self.url() {
+            Some(url) => vec![
+                ("COUNTERSIGN_DATABASE_URL".into(), url.to_string()),
                 (
                     "COUNTERSIGN_SECURITY_ENCRYPTION_KEY".into(),
                     self.key.clone(),

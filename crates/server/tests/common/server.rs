@@ -71,6 +71,14 @@ impl Server {
         self.wait_started().await;
     }
 
+    /// Starts `serve` again on the port it had (after a crash: where the
+    /// load balancer expects it) and waits until it is ready.
+    pub async fn respawn(&mut self) {
+        let port = self.node.port();
+        self.node.launch_on(port);
+        self.wait_started().await;
+    }
+
     /// Starts `count` nodes on `db` at the same moment, as a cluster coming
     /// up does, and waits until every one is ready.
     pub async fn start_together(db: &Db, count: usize, extra: &[(&str, &str)]) -> Vec<Server> {

@@ -25,6 +25,7 @@ async fn open_url(url: &str) -> SqlStore {
     let options = StoreOptions {
         url: url.to_string(),
         max_connections: 8,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: true,
     };
     open(&options).await.expect("open store")

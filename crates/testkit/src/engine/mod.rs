@@ -345,6 +345,7 @@ async fn open_sqlite(dir: &TempDir) -> SqlStore {
     let options = StoreOptions {
         url: format!("sqlite://{}", dir.path().join("engine.db").display()),
         max_connections: 4,
+        acquire_timeout: countersign_store::ACQUIRE_TIMEOUT,
         migrate: true,
     };
     countersign_store::open(&options)

@@ -46,6 +46,13 @@ impl Waiters {
         }
     }
 
+    /// Wakes every waiter (each reads its transaction again).
+    pub(crate) fn wake_all(&self) {
+        if let Ok(map) = self.0.lock() {
+            map.values().for_each(|entry| entry.notify.notify_waiters());
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.0.lock().map(|map| map.len()).unwrap_or(0)
     }
@@ -133,5 +140,19 @@ mod tests {
         assert_eq!(waiters.len(), 1);
         drop(new);
         assert_eq!(waiters.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn wake_all_reaches_every_transactions_waiters() {
+        let waiters = Arc::new(Waiters::default());
+        let a = waiters.waiter("txn_a").into_notified();
+        let b = waiters.waiter("txn_b").into_notified();
+        waiters.wake_all();
+        tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            a.await;
+            b.await;
+        })
+        .await
+        .expect("both waiters woke");
     }
 }

@@ -2,8 +2,8 @@
 //! the user or updates what differs, so a rerun changes nothing; a line
 //! that is wrong fails alone, before anything of it is written.
 
-mod desired;
-mod group;
+pub mod desired;
+pub mod group;
 pub mod parse;
 
 use std::sync::Mutex;
