@@ -20,6 +20,7 @@ mod portal;
 pub mod push;
 mod radius;
 pub mod radius_drops;
+mod sends;
 mod sessions;
 mod tokens;
 mod users;

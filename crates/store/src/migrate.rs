@@ -118,6 +118,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0018_sessions.sql"),
     },
+    Migration {
+        version: 19,
+        description: "the log of codes sent, behind the send limits",
+        sqlite: include_str!("../migrations/sqlite/0019_code_sends.sql"),
+        postgres: include_str!("../migrations/postgres/0019_code_sends.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.
