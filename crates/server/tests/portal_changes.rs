@@ -155,3 +155,40 @@ async fn password_changes_need_the_current_one_and_contact_changes_tell_the_old_
         ended.location()
     );
 }
+
+#[tokio::test]
+async fn contact_codes_count_towards_the_send_limits_across_sessions() {
+    let limit = [
+        ("COUNTERSIGN_CODES_PER_DESTINATION_PER_HOUR", "1"),
+        ("COUNTERSIGN_EMAIL_WELCOME", "false"),
+    ];
+    let server = Server::start_with(&Db::sqlite(), &limit).await;
+    let admin = server.api(&server.create_key("limits", "verify,admin"));
+    admin
+        .post("/api/v1/users", json!({"username": "pat"}))
+        .await
+        .expect(201, "pat");
+    let token = json!({"type": "hotp", "secret": RFC_SECRET_B32});
+    admin
+        .post("/api/v1/users/pat/tokens", token)
+        .await
+        .expect(201, "hotp");
+    let mut first = by_link(&server).await;
+    set_password(&mut first, &[("value", PASSWORD), ("again", PASSWORD)]).await;
+    // A new sign-in starts a new session's count; the store's does not.
+    let mut second = by_password(&server, 1).await;
+    for (visitor, status) in [(&mut first, 303), (&mut second, 422)] {
+        let page = visitor.get("/portal/phone").await;
+        let form = [("csrf", page.csrf()), ("address", "+441632960777".into())];
+        let sent = visitor.post_owned("/portal/phone", &form).await;
+        assert_eq!(sent.status, status, "{}", sent.body);
+        if status == 422 {
+            assert!(sent.body.contains("too many codes"), "{}", sent.body);
+        }
+    }
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics.contains("countersign_code_sends_refused_total{limit=\"per_destination\"} 1"),
+        "{metrics}"
+    );
+}
