@@ -40,6 +40,18 @@ const BUILTIN: &[(&str, &str)] = &[
         "confirm_email.txt",
         include_str!("../templates/confirm_email.txt"),
     ),
+    (
+        "changed_sms.txt",
+        include_str!("../templates/changed_sms.txt"),
+    ),
+    (
+        "changed_email.subject",
+        include_str!("../templates/changed_email.subject"),
+    ),
+    (
+        "changed_email.txt",
+        include_str!("../templates/changed_email.txt"),
+    ),
 ];
 
 /// A template that cannot be loaded or rendered.

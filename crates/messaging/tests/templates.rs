@@ -4,7 +4,7 @@ use countersign_messaging::{TemplateError, Templates};
 use countersign_testkit::TempDir;
 use serde_json::{json, Value};
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 13] = [
     "welcome.subject",
     "welcome.txt",
     "welcome.html",
@@ -15,6 +15,9 @@ const NAMES: [&str; 10] = [
     "confirm_sms.txt",
     "confirm_email.subject",
     "confirm_email.txt",
+    "changed_sms.txt",
+    "changed_email.subject",
+    "changed_email.txt",
 ];
 
 fn context() -> Value {
@@ -29,6 +32,8 @@ fn context() -> Value {
         "issuer": "Example Corp",
         "account_name": "alice@example.org",
         "phone_masked": "+44 ••••• 123",
+        "what": "phone number",
+        "new_masked": "+44 ••••• 456",
     })
 }
 

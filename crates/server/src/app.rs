@@ -112,7 +112,9 @@ impl App {
             messaging.codes.clone(),
             push.hub.clone(),
             config.signin_policy(),
-        );
+        )
+        .with_refusals(config.refusals.clone())
+        .with_channels(config.messaging.channels());
         let directory = open_directory(&config)?;
         let portal = build_portal(&config, &base, &messaging, &verifier, directory.as_ref());
         let welcome = build_welcome(&config, &base, &messaging, &push, &portal);
@@ -243,6 +245,8 @@ async fn open_push(
 
 /// The email and SMS gateways, the message templates, the outbox and the
 /// one-time codes sent through it.
+use countersign_domain::methods::sends::SendGate;
+
 fn open_messaging(config: &Config, base: &Base, verifier: &Verifier) -> Result<MessagingParts> {
     let gateways = Arc::new(Gateways::new(config)?);
     let templates = Templates::new(config.messaging.templates.as_deref())
@@ -266,6 +270,14 @@ fn open_messaging(config: &Config, base: &Base, verifier: &Verifier) -> Result<M
         verifier.clone(),
         code_policy,
     );
+    // One gate for every code sent (sign-in codes, two-way SMS, the
+    // portal's contact codes), its counts in the store.
+    let gate = SendGate::new(
+        base.store.clone(),
+        base.clock.clone(),
+        config.messaging.sends.clone(),
+    );
+    let codes = codes.with_send_gate(gate);
     Ok(MessagingParts {
         gateways,
         composer,
@@ -301,7 +313,8 @@ fn build_portal(
         messaging.composer.clone(),
         verifier.settings().clone(),
         config.portal.clone(),
-    );
+    )
+    .with_send_gate(messaging.codes.send_gate().clone());
     match directory {
         Some(directory) => portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(
             directory.clone(),

@@ -40,6 +40,7 @@ pub async fn run(app: App) -> Result<()> {
     let http_metrics = Arc::new(http::limits::HttpMetrics::default());
     let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![
         app.outbox.metrics(),
+        app.codes.send_gate().metrics(),
         http_metrics.clone(),
         app.webpush_metrics.clone(),
         app.directory_metrics.clone(),

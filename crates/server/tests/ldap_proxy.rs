@@ -71,6 +71,16 @@ struct Proxy {
 }
 
 async fn proxy(db: &Db, slapd: &Slapd, tls: &str, require_user_match: bool) -> Proxy {
+    proxy_with(db, slapd, tls, require_user_match, &[]).await
+}
+
+async fn proxy_with(
+    db: &Db,
+    slapd: &Slapd,
+    tls: &str,
+    require_user_match: bool,
+    extra: &[(&str, &str)],
+) -> Proxy {
     let pki = pki();
     let port = free_port();
     let config = TempDir::new("ldap-proxy-config");
@@ -87,7 +97,8 @@ async fn proxy(db: &Db, slapd: &Slapd, tls: &str, require_user_match: bool) -> P
     .expect("config file");
     let mut directory = slapd.server_env();
     directory.push(("COUNTERSIGN_CONFIG", file.display().to_string()));
-    let env: Vec<(&str, &str)> = directory.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, &str)> = directory.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.extend_from_slice(extra);
     let mut server = Server::with_env(db, &env);
     server.spawn().await;
     let key = server.create_key("ldap-tests", "verify,admin");
@@ -307,6 +318,62 @@ async fn authenticator(store: &Path, args: &[&str]) -> Output {
         .output()
         .await
         .expect("authenticator runs")
+}
+
+/// With generic refusals on (the shipped default), a wrong code, a wrong
+/// password, an unknown name and a disabled account get one diagnostic
+/// message; the audit trail keeps the reasons.
+#[tokio::test]
+async fn every_refused_bind_has_the_same_diagnostic_message() {
+    let slapd = directory();
+    let db = Db::sqlite();
+    let generic = [("COUNTERSIGN_VERIFY_GENERIC_REFUSALS", "true")];
+    let proxy = proxy_with(&db, &slapd, "ldaps", true, &generic).await;
+    proxy.user_with_hotp("alice").await;
+    proxy.user_with_hotp("bob").await;
+    proxy
+        .api
+        .patch("/api/v1/users/bob", json!({"enabled": false}))
+        .await
+        .expect(200, "bob disabled");
+    let url = proxy.url("ldaps");
+    let words = |o: &Output| {
+        stderr(o)
+            .lines()
+            .filter(|l| l.contains("additional info"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let tries = [
+        (
+            "alice",
+            format!("alice-password{}", wrong_code(RFC_SECRET, 3)),
+        ),
+        ("alice", format!("nope{}", hotp(RFC_SECRET, 0))),
+        ("mallory", "whatever123456".to_string()),
+        ("bob", format!("bob-password{}", hotp(RFC_SECRET, 0))),
+    ];
+    let mut seen = Vec::new();
+    for (name, password) in &tries {
+        let out = proxy.whoami(&url, name, password, &[]).await;
+        assert_eq!(exit_code(&out), 49, "{name}: {}", stderr(&out));
+        seen.push(words(&out));
+    }
+    assert!(seen[0].contains("Sign-in failed."), "{seen:?}");
+    assert!(seen.iter().all(|w| *w == seen[0]), "one message: {seen:#?}");
+    let reasons = |audit: Vec<Value>| -> Vec<String> {
+        audit
+            .iter()
+            .filter_map(|r| r["reason"].as_str().map(String::from))
+            .collect()
+    };
+    let alice = reasons(proxy.audit("alice").await);
+    assert!(alice.contains(&"code_invalid".to_string()), "{alice:?}");
+    assert!(
+        alice.contains(&"password_incorrect".to_string()),
+        "{alice:?}"
+    );
+    assert_eq!(reasons(proxy.audit("bob").await), vec!["user_disabled"]);
 }
 
 async fn push_held_bind(proxy: &Proxy, url: &str) {

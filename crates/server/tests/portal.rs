@@ -216,6 +216,35 @@ async fn portal_in_a_browser() {
     wait_for_url(&browser, "/portal", 5).await;
     assert!(browser.text("#default-method").await.is_ok(), "signed in");
 
+    // Signed in by password: changing it asks for the current one.
+    browser
+        .click_and_load("#change-password")
+        .await
+        .expect("password page");
+    browser
+        .fill("#current", "not my password")
+        .await
+        .expect("current");
+    browser.fill("#value", PASSWORD).await.expect("pw");
+    browser.fill("#again", PASSWORD).await.expect("pw again");
+    browser
+        .click_and_load("#save-password")
+        .await
+        .expect("save");
+    assert!(
+        browser.text("#current-error").await.is_ok(),
+        "told next to the field"
+    );
+    shoot(&browser, "password-change").await;
+    browser.fill("#current", PASSWORD).await.expect("current");
+    browser.fill("#value", PASSWORD).await.expect("pw");
+    browser.fill("#again", PASSWORD).await.expect("pw again");
+    browser
+        .click_and_load("#save-password")
+        .await
+        .expect("save");
+    wait_for_url(&browser, "notice=password_set", 5).await;
+
     // The authenticator, activated from the code and URL the portal shows.
     browser
         .click_and_load("#activate-app")

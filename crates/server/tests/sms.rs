@@ -185,18 +185,24 @@ async fn sms_reply_completes_from_the_right_number_only() {
                 .body
         })
     };
-    assert_eq!(
-        anonymous
-            .get(&inbound(
-                "inbound-secret-for-tests",
-                "%2B441632960123",
-                &reply
-            ))
-            .await
-            .status,
-        200
-    );
+    // The secret in the header (the URL form above is deprecated, and logged).
+    let path = format!("/api/v1/sms/inbound?from=%2B441632960123&text={reply}");
+    let wrong_header = anonymous.request(reqwest::Method::GET, &path);
+    anonymous
+        .send(wrong_header.header("X-Countersign-Secret", "wrong"))
+        .await
+        .expect_error(401, "unauthorized", "wrong secret in the header");
+    let with_header = anonymous
+        .request(reqwest::Method::GET, &path)
+        .header("X-Countersign-Secret", "inbound-secret-for-tests");
+    assert_eq!(anonymous.send(with_header).await.status, 200);
     assert_eq!(waiter.await.expect("join")["result"], "accepted");
+    assert!(
+        server
+            .stderr()
+            .contains("send it in the X-Countersign-Secret header"),
+        "the URL form is logged as deprecated"
+    );
 }
 
 #[tokio::test]

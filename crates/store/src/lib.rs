@@ -21,6 +21,7 @@ pub mod push;
 pub mod push_listener;
 mod radius;
 pub mod radius_drops;
+mod sends;
 mod sessions;
 mod tokens;
 mod users;

@@ -119,6 +119,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_sessions.sql"),
     },
     Migration {
+        version: 19,
+        description: "the log of codes sent, behind the send limits",
+        sqlite: include_str!("../migrations/sqlite/0019_code_sends.sql"),
+        postgres: include_str!("../migrations/postgres/0019_code_sends.sql"),
+    },
+    Migration {
         version: 22,
         description: "upstream RADIUS answers must carry Message-Authenticator (per client)",
         sqlite: include_str!("../migrations/sqlite/0022_upstream_message_authenticator.sql"),

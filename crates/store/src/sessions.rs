@@ -103,6 +103,26 @@ pub async fn delete_of(pool: &AnyPool, kind: SessionKind, subject_id: &str) -> S
     Ok(done.rows_affected())
 }
 
+pub async fn delete_others(
+    pool: &AnyPool,
+    kind: SessionKind,
+    subject_id: &str,
+    keep: &str,
+) -> StoreResult<u64> {
+    let sql = format!(
+        "DELETE FROM sessions WHERE kind = $1 AND {} = $2 AND id_hash <> $3",
+        subject_column(kind)
+    );
+    let done = sqlx::query(&sql)
+        .bind(kind.as_str())
+        .bind(subject_id)
+        .bind(keep)
+        .execute(pool)
+        .await
+        .map_err(db_error("ending the other sessions"))?;
+    Ok(done.rows_affected())
+}
+
 pub async fn delete_stale(
     pool: &AnyPool,
     kind: SessionKind,
@@ -161,6 +181,14 @@ impl SessionStore for SqlStore {
     }
     async fn delete_sessions_of(&self, kind: SessionKind, subject_id: &str) -> StoreResult<u64> {
         delete_of(&self.writer, kind, subject_id).await
+    }
+    async fn delete_other_sessions(
+        &self,
+        kind: SessionKind,
+        subject_id: &str,
+        keep: &str,
+    ) -> StoreResult<u64> {
+        delete_others(&self.writer, kind, subject_id, keep).await
     }
     async fn delete_stale_sessions(
         &self,

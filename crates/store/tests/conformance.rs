@@ -4,6 +4,7 @@ mod harness;
 
 use std::sync::Arc;
 
+use countersign_domain::portal::PasswordProof;
 use countersign_domain::{
     Accounts, ApiKeys, AuditQuery, AuditRecord, FixedClock, Method, NewUser, Outcome, Reason,
     Scope, SecretKey, Source, Store, TokenSpec, UserPatch, UserQuery, Verification, Verifier,
@@ -840,9 +841,17 @@ async fn portal_pins_follow_the_policy_and_history(store: SqlStore) {
         .await
         .expect("old enough");
     assert!(portal.has_password(&pat.id).await.expect("has").eq(&false));
-    assert!(portal.set_password(&pat, "short", "short").await.is_err());
+    assert!(portal
+        .set_password(&pat, PasswordProof::Link, "short", "short")
+        .await
+        .is_err());
     portal
-        .set_password(&pat, "a long portal password", "a long portal password")
+        .set_password(
+            &pat,
+            PasswordProof::Link,
+            "a long portal password",
+            "a long portal password",
+        )
         .await
         .expect("password");
     let found = portal

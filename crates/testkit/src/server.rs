@@ -75,7 +75,14 @@ impl Countersign {
     }
 
     /// A node (not started) of the binary `bin`.
-    pub fn with_binary(bin: impl Into<PathBuf>, env: Vec<(String, String)>) -> Countersign {
+    pub fn with_binary(bin: impl Into<PathBuf>, mut env: Vec<(String, String)>) -> Countersign {
+        // Most tests read the reason from a door's words, so they run with
+        // the reasons told; the tests of the generic words (the shipped
+        // default) set this to true.
+        const GENERIC: &str = "COUNTERSIGN_VERIFY_GENERIC_REFUSALS";
+        if !env.iter().any(|(k, _)| k == GENERIC) {
+            env.push((GENERIC.into(), "false".into()));
+        }
         let tls = env.iter().any(|(k, _)| k == "COUNTERSIGN_TLS_CERT");
         Countersign {
             bin: bin.into(),

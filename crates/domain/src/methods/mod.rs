@@ -6,4 +6,5 @@
 pub mod codes;
 pub mod outbox;
 pub mod push;
+pub mod sends;
 pub mod webpush;

@@ -106,6 +106,28 @@ pub struct SendFailure {
     pub error: String,
 }
 
+/// One code sent (or about to be), for the send limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    pub id: String,
+    /// `None` for a send to no known user (none today).
+    pub user_id: Option<String>,
+    /// The phone number or email address.
+    pub destination: String,
+    pub kind: MessageKind,
+    /// `code`, `sms_reply`, `confirm`.
+    pub purpose: String,
+    pub at: i64,
+}
+
+/// Sends counted since the start of a window, the new one included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendCounts {
+    pub user: i64,
+    pub destination: i64,
+    pub global: i64,
+}
+
 /// `+44 ••••• 123`: enough for the user to recognise, not to learn.
 pub fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().collect();

@@ -165,6 +165,11 @@ impl Methods {
         &self.0
     }
 
+    /// The methods for which `keep` holds, in the same order.
+    pub fn filtered(&self, keep: impl Fn(Method) -> bool) -> Methods {
+        Methods(self.0.iter().copied().filter(|m| keep(*m)).collect())
+    }
+
     /// The user's default: the one set for them when they can use it, else
     /// push if they have a device, else otp if a token, else sms, else email.
     /// Two-way SMS is never chosen by itself: it must be set or asked for.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod apikey;
 pub mod audit;
+pub mod channels;
 pub mod code;
 pub mod decision;
 pub mod directory;

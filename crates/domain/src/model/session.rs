@@ -114,4 +114,6 @@ pub struct SessionData {
     pub activation_expires_at: Option<i64>,
     /// Codes sent for contact changes in this session (a per-session limit).
     pub contact_codes_sent: u32,
+    /// Opened by a one-time link: the password may be set without the current one.
+    pub by_link: bool,
 }

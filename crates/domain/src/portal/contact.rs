@@ -57,6 +57,16 @@ impl Portal {
                 "too many codes were sent in this session; sign out, wait a while and try again",
             ));
         }
+        // The server-wide limits, shared by every node and every path: a
+        // new sign-in (a fresh session count) or parallel requests pass
+        // the session's cap, not these.
+        let admitted = self
+            .gate
+            .admit(&live.subject.id, kind, &address, "confirm")
+            .await?;
+        if let Err(why) = admitted {
+            return Err(DomainError::invalid(field, why.message()));
+        }
         let code: String = (0..6)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
             .collect();
@@ -115,15 +125,66 @@ impl Portal {
             .user_by_id(&live.subject.id)
             .await?
             .ok_or_else(|| DomainError::not_found("user", &live.subject.username))?;
-        match pending.channel.as_str() {
-            "sms" => user.phone = Some(pending.address),
-            _ => user.email = Some(pending.address),
-        }
+        let (kind, old) = match pending.channel.as_str() {
+            "sms" => (
+                MessageKind::Sms,
+                user.phone.replace(pending.address.clone()),
+            ),
+            _ => (
+                MessageKind::Email,
+                user.email.replace(pending.address.clone()),
+            ),
+        };
         user.updated_at = self.clock.now();
         self.store.update_user(&user).await?;
         tracing::info!(user = %user.username, channel = %pending.channel, "contact changed in the portal");
+        if let Some(old) = old.filter(|old| *old != pending.address) {
+            self.notify_old(kind, &user, &old, &pending.address).await?;
+        }
         live.subject = user.clone();
         Ok(Ok(user))
+    }
+
+    /// Tells the old phone or address that it was replaced, so that an
+    /// account taken over through the portal does not go unnoticed.
+    async fn notify_old(
+        &self,
+        kind: MessageKind,
+        user: &User,
+        old: &str,
+        new: &str,
+    ) -> Result<(), DomainError> {
+        let (what, masked) = match kind {
+            MessageKind::Sms => ("phone number", mask_phone(new)),
+            MessageKind::Email => ("email address", mask_email(new)),
+        };
+        let context = serde_json::json!({
+            "user": user.username,
+            "display_name": user.display_name,
+            "what": what,
+            "new_masked": masked,
+            "issuer": self.settings.read(|s| s.account_name.clone()),
+        });
+        let language = user.language.as_deref();
+        let render = |name: &str| {
+            self.composer
+                .render(name, language, &context)
+                .map_err(|e| DomainError::invalid("template", e))
+        };
+        let content = match kind {
+            MessageKind::Sms => MessageContent {
+                text: render("changed_sms.txt")?,
+                ..MessageContent::default()
+            },
+            MessageKind::Email => MessageContent {
+                subject: Some(render("changed_email.subject")?.trim().to_string()),
+                text: render("changed_email.txt")?,
+                ..MessageContent::default()
+            },
+        };
+        self.outbox.enqueue(kind, "changed", old, &content).await?;
+        tracing::info!(user = %user.username, channel = kind.as_str(), "contact change: the old address was told");
+        Ok(())
     }
 
     fn code_mac(&self, session: &str, code: &str) -> String {

@@ -15,13 +15,14 @@ use std::sync::Arc;
 
 pub use contact::ContactError;
 pub use links::{LinkState, LINK_PURPOSE};
-pub use password::PasswordDirectory;
+pub use password::{PasswordDirectory, PasswordProof};
 pub use pin_policy::check_pin_policy;
 pub use session::{PendingContact, PortalLive, SessionData, Underway};
 
 use crate::admin::settings::SettingsHandle;
 use crate::crypto::SecretKey;
 use crate::methods::outbox::Outbox;
+use crate::methods::sends::{SendGate, SendPolicy};
 use crate::model::error::DomainError;
 use crate::ports::clock::Clock;
 use crate::ports::Composer;
@@ -67,6 +68,8 @@ pub struct Portal {
     pub(crate) policy: PortalPolicy,
     /// Users' passwords are the directory's (the first factor in order: the directory, else the portal's own).
     pub(crate) directory: Option<Arc<dyn PasswordDirectory>>,
+    /// The send limits the contact codes pass (shared with sign-in codes).
+    pub(crate) gate: SendGate,
 }
 
 impl Portal {
@@ -79,6 +82,7 @@ impl Portal {
         settings: SettingsHandle,
         policy: PortalPolicy,
     ) -> Self {
+        let gate = SendGate::new(store.clone(), clock.clone(), SendPolicy::default());
         Self {
             store,
             clock,
@@ -88,7 +92,14 @@ impl Portal {
             settings,
             policy,
             directory: None,
+            gate,
         }
+    }
+
+    /// The send limits, shared with the sign-in codes ([`crate::methods::codes::Codes::send_gate`]).
+    pub fn with_send_gate(mut self, gate: SendGate) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// Passwords are checked against the directory.

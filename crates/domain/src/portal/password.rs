@@ -27,6 +27,15 @@ pub trait PasswordDirectory: Send + Sync {
     ) -> Result<Option<String>, DomainError>;
 }
 
+/// What proves a password change.
+#[derive(Debug, Clone, Copy)]
+pub enum PasswordProof<'a> {
+    /// The current password as typed (ignored when there is none yet).
+    Current(&'a str),
+    /// The session was opened by a one-time link (a reset).
+    Link,
+}
+
 impl Portal {
     /// The user when the password is theirs; `None` for every other case.
     pub async fn check_password(
@@ -72,10 +81,14 @@ impl Portal {
         Ok(account.is_some_and(|a| a.password_hash.is_some()))
     }
 
-    /// Sets the user's portal password; both fields must match.
+    /// Sets the user's portal password; both fields must match. A user who
+    /// already has one proves it first, unless the session was opened by a
+    /// one-time link (an administrator's reset): a session left open on a
+    /// shared computer cannot take the account over.
     pub async fn set_password(
         &self,
         user: &User,
+        proof: PasswordProof<'_>,
         password: &str,
         again: &str,
     ) -> Result<(), DomainError> {
@@ -110,6 +123,17 @@ impl Portal {
             ));
         }
         let mut account = self.account(&user.id).await?;
+        if let (Some(hash), PasswordProof::Current(current)) =
+            (account.password_hash.as_deref(), proof)
+        {
+            if !argon2id_matches(current, hash) {
+                tracing::info!(user = %user.username, "portal password change refused: the current password was wrong");
+                return Err(DomainError::invalid(
+                    "current",
+                    "your current password is not right; type it again",
+                ));
+            }
+        }
         account.password_hash = Some(argon2id(password, "password")?);
         account.updated_at = self.clock.now();
         self.store.put_portal_account(&account).await?;

@@ -6,7 +6,7 @@
 
 use super::{
     AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PortalStore,
-    PushStore, SessionStore, TokenStore, UserStore, WebPushStore, WelcomeStore,
+    PushStore, SendStore, SessionStore, TokenStore, UserStore, WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {
@@ -31,8 +31,9 @@ bundle!(
     SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore
 );
 bundle!(
-    /// `Codes` (SMS, email, two-way SMS): challenges and the users they go to.
-    CodesPorts: CodeStore, UserStore
+    /// `Codes` (SMS, email, two-way SMS): challenges, the users they go to
+    /// and the log of sends behind the send limits.
+    CodesPorts: CodeStore, UserStore, SendStore
 );
 bundle!(
     /// `Push`: devices, activations and transactions, their users, and
@@ -58,6 +59,6 @@ bundle!(
 );
 bundle!(
     /// The portal's rules: its links and passwords, the user's PIN, tokens'
-    /// labels and devices' names.
-    PortalPorts: PortalStore, UserStore, TokenStore, PushStore
+    /// labels and devices' names, and the log of sends (contact codes).
+    PortalPorts: PortalStore, UserStore, TokenStore, PushStore, SendStore
 );

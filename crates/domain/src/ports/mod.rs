@@ -20,6 +20,7 @@ pub mod pool;
 pub mod portal;
 pub mod push;
 pub mod radius;
+pub mod sends;
 pub mod sessions;
 pub mod signals;
 pub mod tokens;
@@ -48,6 +49,7 @@ pub use pool::PoolStore;
 pub use portal::PortalStore;
 pub use push::PushStore;
 pub use radius::RadiusStore;
+pub use sends::SendStore;
 pub use sessions::SessionStore;
 pub use signals::Signals;
 pub use tokens::TokenStore;
@@ -74,6 +76,7 @@ pub trait Store:
     + AdminStore
     + WebPushStore
     + SessionStore
+    + SendStore
     + PortalStore
     + DirectoryStore
     + WelcomeStore

@@ -14,6 +14,13 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Signs one administrator or user out everywhere; returns how many sessions ended.
     async fn delete_sessions_of(&self, kind: SessionKind, subject_id: &str) -> StoreResult<u64>;
+    /// Signs one subject out everywhere but the session `keep` (its hash).
+    async fn delete_other_sessions(
+        &self,
+        kind: SessionKind,
+        subject_id: &str,
+        keep: &str,
+    ) -> StoreResult<u64>;
     /// Removes sessions of `kind` idle since `idle_before` or made before `created_before`.
     async fn delete_stale_sessions(
         &self,

@@ -158,6 +158,15 @@ impl<S: Subject> SessionsOf<S> {
         Ok(self.store.delete_sessions_of(S::KIND, subject_id).await?)
     }
 
+    /// Signs the subject out everywhere but in `live` (after a change to
+    /// how they are reached, the other sessions may be someone else's).
+    pub async fn close_others(&self, live: &Live<S>) -> Result<u64, DomainError> {
+        Ok(self
+            .store
+            .delete_other_sessions(S::KIND, live.subject.id(), &live.id_hash)
+            .await?)
+    }
+
     /// Removes expired sessions (run now and then; `find` refuses them anyway).
     pub async fn sweep(&self) -> Result<u64, DomainError> {
         let now = self.clock.now();

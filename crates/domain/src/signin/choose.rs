@@ -6,6 +6,7 @@ use countersign_otp::Kind;
 
 use crate::methods::codes::CodeStart;
 use crate::methods::push::PushStart;
+use crate::model::channels::Channels;
 use crate::model::error::DomainError;
 use crate::model::messages::MessageKind;
 use crate::model::method::{allowed_for, Holdings, Method, Methods};
@@ -89,9 +90,12 @@ impl SignIn {
             }
         }
         let Some(method) = named else {
-            let default = methods.as_ref().and_then(|m| m.default_for(user));
-            return Ok(default.ok_or(Choice::Refused(None, Reason::NoMethod)));
+            return Ok(self.default_method(user, methods.as_ref()));
         };
+        if !self.channels.delivers(method) {
+            undeliverable(user, method);
+            return Ok(Err(Choice::Refused(Some(method), Reason::NoMethod)));
+        }
         if !allowed_for(user, method) {
             return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
         }
@@ -103,6 +107,24 @@ impl SignIn {
             }
         }
         Ok(Ok(method))
+    }
+
+    /// The user's default among the methods this server can deliver: a
+    /// phone-only user without an SMS gateway gets `no_method`, and the
+    /// log says what the operator sets.
+    fn default_method(&self, user: &User, methods: Option<&Methods>) -> Result<Method, Choice> {
+        let Some(methods) = methods else {
+            return Err(Choice::Refused(None, Reason::NoMethod));
+        };
+        let usable = self.channels.usable(methods);
+        match (usable.default_for(user), methods.default_for(user)) {
+            (Some(method), _) => Ok(method),
+            (None, Some(wanted)) => {
+                undeliverable(user, wanted);
+                Err(Choice::Refused(Some(wanted), Reason::NoMethod))
+            }
+            (None, None) => Err(Choice::Refused(None, Reason::NoMethod)),
+        }
     }
 
     pub(crate) async fn methods_of(
@@ -207,6 +229,12 @@ enum Choice {
     /// No method, and the door lets such users through.
     Unenrolled,
     Refused(Option<Method>, Reason),
+}
+
+/// Logged when a user's method cannot be delivered on this server.
+fn undeliverable(user: &User, method: Method) {
+    tracing::warn!(user = %user.username, method = method.as_str(), fix = Channels::fix(method),
+        "no_method: the user's method cannot be delivered because its channel is not configured");
 }
 
 fn push_prompt(number: Option<i64>) -> String {

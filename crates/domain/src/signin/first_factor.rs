@@ -13,9 +13,11 @@ use crate::signin::{Attempt, SignIn, Step};
 const ADMIN_CODE_PROMPT: &str = "Enter the code from your authenticator app.";
 
 impl SignIn {
-    /// `password_ok` is the console's check of the password. A disabled or
-    /// locked principal is refused whatever the password (so a locked
-    /// account tells a guesser nothing); a wrong password counts a failure;
+    /// `password_ok` is the door's check of the password (which costs the
+    /// same for unknown names). A wrong password is refused as such before
+    /// a lock or a disabled account is revealed; a right one for a locked
+    /// or disabled account is refused with that reason; a wrong password
+    /// for an open account counts a failure;
     /// a right one asks an administrator for the code (answered with
     /// [`SignIn::start`]) and starts a user's method (or lets a user with
     /// none, or one the directory knows and Countersign does not, through
@@ -44,19 +46,28 @@ impl SignIn {
             let reason = Reason::PasswordIncorrect;
             return self.refuse(attempt, None, None, reason, started).await;
         };
-        let refusal = if !user.enabled {
+        // The password first: a wrong one is told `password_incorrect`
+        // whether or not the account is locked or disabled, so only the
+        // account's owner learns its state. The audit keeps the exact
+        // reason, and a locked or disabled account counts no failure.
+        let state = if !user.enabled {
             Some(Reason::UserDisabled)
         } else if user.is_locked(self.clock.now()) {
             Some(Reason::UserLockedOut)
-        } else if !password_ok {
-            Some(Reason::PasswordIncorrect)
         } else {
             None
         };
+        let refusal = match (password_ok, state) {
+            (false, Some(audited)) => Some((audited, Reason::PasswordIncorrect)),
+            (false, None) => Some((Reason::PasswordIncorrect, Reason::PasswordIncorrect)),
+            (true, Some(reason)) => Some((reason, reason)),
+            (true, None) => None,
+        };
         match refusal {
-            Some(reason) => {
-                self.refuse(attempt, Some(&user), None, reason, started)
-                    .await
+            Some((audited, told)) => {
+                self.refuse(attempt, Some(&user), None, audited, started)
+                    .await?;
+                Ok(Step::rejected(told))
             }
             None if attempt.administrator => Ok(Step::otp_challenge(ADMIN_CODE_PROMPT)),
             // A user's second factor is the user's method, started now.

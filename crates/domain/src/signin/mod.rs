@@ -27,6 +27,7 @@ mod first_factor;
 mod follow;
 pub mod matching;
 mod record;
+mod refusal;
 mod self_service;
 pub mod verifier;
 
@@ -34,6 +35,7 @@ use std::sync::Arc;
 
 use crate::methods::codes::Codes;
 use crate::methods::push::Push;
+use crate::model::channels::Channels;
 use crate::ports::clock::Clock;
 use crate::ports::SignInPorts;
 use crate::signin::verifier::Verifier;
@@ -43,6 +45,7 @@ pub use crate::model::method::{Holdings, Method, Methods};
 pub use crate::ports::Signals;
 pub use attempt::{Attempt, Step};
 pub use follow::AnswerError;
+pub use refusal::{Refusal, RefusalPolicy, GENERIC_REFUSAL};
 
 /// Server-wide sign-in policy (`[verify]` in the configuration).
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +72,10 @@ pub struct SignIn {
     push: Push,
     codes: Codes,
     signals: Arc<dyn Signals>,
+    /// How doors tell refusals (generic words by default).
+    refusals: RefusalPolicy,
+    /// The channels this server can deliver on (every one by default).
+    channels: Channels,
 }
 
 impl SignIn {
@@ -87,6 +94,8 @@ impl SignIn {
             push,
             codes,
             signals,
+            refusals: RefusalPolicy::default(),
+            channels: Channels::default(),
         }
         .with_initial(policy)
     }
@@ -96,6 +105,13 @@ impl SignIn {
         self.verifier
             .settings()
             .update(|s| s.allow_method_choice = choice);
+        self
+    }
+
+    /// Sets the channels configured (`[sms]`, `[smtp]`): methods that need
+    /// a missing one are never chosen.
+    pub fn with_channels(mut self, channels: Channels) -> Self {
+        self.channels = channels;
         self
     }
 

@@ -50,6 +50,11 @@ fn no_file_gives_sqlite_in_the_data_dir() {
     assert_eq!(config.listen, "127.0.0.1:8080");
     assert_eq!(config.lockout_threshold, 10);
     assert_eq!(config.totp_window, 1);
+    // Shipped on: no door tells which of name, lock or password was wrong.
+    assert!(config.refusals.generic);
+    assert!(config.refusals.message.is_none());
+    assert_eq!(config.messaging.sends.per_destination, 5);
+    assert!(config.messaging.sends.allowed_prefixes.is_empty());
 }
 
 #[test]

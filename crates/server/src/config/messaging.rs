@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use countersign_domain::methods::codes::CodePolicy;
+use countersign_domain::methods::sends::SendPolicy;
 use countersign_messaging::{HttpGatewayConfig, KannelConfig, SmsConfig, SmtpConfig, SmtpTls};
 
 use super::reader::Reader;
@@ -15,7 +16,19 @@ pub struct MessagingConfig {
     pub attachments: Vec<PathBuf>,
     pub templates: Option<PathBuf>,
     pub codes: CodePolicy,
+    /// The send limits every code passes (`codes.*`).
+    pub sends: SendPolicy,
     pub inbound_secret: Option<String>,
+}
+
+impl MessagingConfig {
+    /// The channels that can deliver: methods needing another are never chosen.
+    pub fn channels(&self) -> countersign_domain::model::channels::Channels {
+        countersign_domain::model::channels::Channels {
+            sms: self.sms.is_some(),
+            email: self.smtp.is_some(),
+        }
+    }
 }
 
 pub fn read(r: &mut Reader) -> MessagingConfig {
@@ -37,6 +50,26 @@ pub fn read(r: &mut Reader) -> MessagingConfig {
             pin_mode: r.flag("codes.pin_mode"),
             account_name: "Countersign".into(),
         },
+        sends: sends(r),
+    }
+}
+
+fn sends(r: &mut Reader) -> SendPolicy {
+    let mut prefixes = Vec::new();
+    for prefix in r.list("codes.allowed_country_prefixes") {
+        let digits = prefix.trim().trim_start_matches('+');
+        match !digits.is_empty() && digits.len() <= 4 && digits.chars().all(|c| c.is_ascii_digit()) {
+            true => prefixes.push(format!("+{digits}")),
+            false => r.problems.push(format!(
+                "codes.allowed_country_prefixes: '{prefix}' is not a calling code like \"+44\" or \"+1\""
+            )),
+        }
+    }
+    SendPolicy {
+        per_user: r.int("codes.per_hour", 1, 100),
+        per_destination: r.int("codes.per_destination_per_hour", 1, 100),
+        global: r.int("codes.global_per_hour", 1, 1_000_000),
+        allowed_prefixes: prefixes,
     }
 }
 

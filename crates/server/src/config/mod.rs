@@ -47,6 +47,8 @@ pub struct Config {
     pub lockout_threshold: u32,
     pub lockout_minutes: u32,
     pub allow_method_choice: bool,
+    /// `verify.generic_refusals` and `verify.refusal_message`.
+    pub refusals: countersign_domain::signin::RefusalPolicy,
     pub issuer: String,
     pub public_url: Option<String>,
     pub behind_proxy: bool,

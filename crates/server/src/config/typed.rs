@@ -38,6 +38,10 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         lockout_threshold: r.int("verify.lockout_threshold", 1, 1000) as u32,
         lockout_minutes: r.int("verify.lockout_minutes", 1, 10_080) as u32,
         allow_method_choice: r.flag("verify.allow_method_choice"),
+        refusals: countersign_domain::signin::RefusalPolicy {
+            generic: r.flag("verify.generic_refusals"),
+            message: r.text("verify.refusal_message").map(Into::into),
+        },
         issuer: r.text("otp.issuer").unwrap_or_else(|| "Countersign".into()),
         public_url: r.text("public_url"),
         behind_proxy: r.flag("http.behind_proxy"),

@@ -3,6 +3,7 @@
 
 mod backup;
 mod certificate;
+mod channels;
 mod clock;
 mod directory;
 mod ldap;
@@ -43,6 +44,7 @@ impl Doctor {
         served::register(&mut doctor);
         clock::register(&mut doctor);
         mail::register(&mut doctor);
+        channels::register(&mut doctor);
         radius::register(&mut doctor);
         directory::register(&mut doctor);
         ldap::register(&mut doctor);

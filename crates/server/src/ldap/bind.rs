@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use countersign_directory::{looks_like_dn, BindUser, Directory};
 use countersign_domain::methods::push::PushContext;
-use countersign_domain::signin::{Attempt, Step};
+use countersign_domain::signin::{Attempt, Refusal, Step};
 use countersign_domain::{Reason, Source};
 use countersign_ldap::ResultCode;
 
@@ -43,7 +43,7 @@ pub async fn bind(
         return Bound::No(ResultCode::Unavailable, "no directory is configured".into());
     };
     if name.is_empty() || name.len() > MAX_NAME {
-        return Bound::No(ResultCode::InvalidCredentials, INVALID.into());
+        return refused(ctx, Reason::PasswordIncorrect);
     }
     let user = match identify(directory, name).await {
         Ok(user) => user,
@@ -51,6 +51,10 @@ pub async fn bind(
     };
     let (wire, code) = match try_passwords(directory, client, &user, msgid, password).await {
         Ok(tried) => tried,
+        // A bind the directory refused: worded like every refusal.
+        Err(Bound::No(ResultCode::InvalidCredentials, _)) => {
+            return refused(ctx, Reason::PasswordIncorrect)
+        }
         Err(no) => return no,
     };
     let attempt = attempt(client, peer, &user.username, code.clone().flatten());
@@ -132,19 +136,25 @@ async fn decide(
     };
     match held(ctx, client, step).await {
         Step::Accepted { .. } if password_right => Bound::Yes(wire),
-        Step::Rejected {
-            reason: Reason::PasswordIncorrect,
-        } => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
-        Step::Rejected { reason } => Bound::No(
-            ResultCode::InvalidCredentials,
-            format!("second factor: {} ({})", reason.message(), reason.as_str()),
-        ),
+        Step::Rejected { reason } => refused(ctx, reason),
         Step::Challenge { prompt, .. } => Bound::No(
             ResultCode::InvalidCredentials,
             format!("second factor: {prompt} Bind again with the code right after the password."),
         ),
-        _ => Bound::No(ResultCode::InvalidCredentials, INVALID.into()),
+        _ => refused(ctx, Reason::PasswordIncorrect),
     }
+}
+
+/// A refused bind's diagnostic message: the engine's generic words for
+/// every reason (the default), else the reason after "second factor:"
+/// ("invalid credentials" for a wrong password, never which of the two).
+fn refused(ctx: &Context, reason: Reason) -> Bound {
+    let words = match ctx.signin.refusal(reason) {
+        Refusal::Told(Reason::PasswordIncorrect) => INVALID.to_string(),
+        told @ Refusal::Told(_) => format!("second factor: {}", told.words_with_code()),
+        generic => generic.words(),
+    };
+    Bound::No(ResultCode::InvalidCredentials, words)
 }
 
 /// A pending push held while the phone is answered (`ldap.hold_seconds`).

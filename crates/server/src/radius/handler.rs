@@ -114,10 +114,7 @@ async fn first_round(
             Upstream::Accepted(attributes) => passed = attributes,
             Upstream::Rejected(why) => {
                 tracing::info!(user = %attempt.username, client = %client.name, why = %why, "first factor rejected upstream");
-                return Ok(reply(
-                    Code::AccessReject,
-                    format!("The password was not accepted ({why})."),
-                ));
+                return Ok(rejection(ctx, Reason::PasswordIncorrect));
             }
             Upstream::Unreachable(why) => {
                 tracing::warn!(client = %client.name, why = %why, "upstream RADIUS server unreachable");
@@ -264,14 +261,14 @@ async fn answer(
             attributes.extend(passed.for_answer(&client.secret, answered));
             Decision::Answer(Code::AccessAccept, attributes)
         }
-        Step::Rejected { reason } => rejection(reason),
+        Step::Rejected { reason } => rejection(ctx, reason),
         Step::Challenge {
             transaction_id,
             prompt,
             ..
         } => challenge(ctx, client, attempt, transaction_id, prompt, &passed).await?,
         // Still unanswered at the end of the hold.
-        Step::Pending { .. } => rejection(Reason::PushTimeout),
+        Step::Pending { .. } => rejection(ctx, Reason::PushTimeout),
     })
 }
 
@@ -304,10 +301,12 @@ async fn challenge(
     ))
 }
 
-fn rejection(reason: Reason) -> Decision {
+/// An Access-Reject: the engine's words (by default the same for every
+/// reason, so an unknown name answers like a wrong code).
+fn rejection(ctx: &Context, reason: Reason) -> Decision {
     reply(
         Code::AccessReject,
-        format!("{} ({})", reason.message(), reason.as_str()),
+        ctx.signin.refusal(reason).words_with_code(),
     )
 }
 

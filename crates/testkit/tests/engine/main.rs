@@ -11,6 +11,8 @@ mod first_factor;
 mod gate;
 mod otp;
 mod push;
+mod refusals;
+mod sends;
 
 use countersign_domain::{Attempt, DoorRules, Method, Reason, Step};
 

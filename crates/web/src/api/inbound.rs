@@ -1,8 +1,10 @@
-//! `GET|POST /api/v1/sms/inbound?secret=..&from=..&text=..`: replies from
-//! the SMS gateway (Kannel's sms-service get-url), for two-way SMS.
+//! `GET|POST /api/v1/sms/inbound?from=..&text=..`: replies from the SMS
+//! gateway (Kannel's sms-service get-url), for two-way SMS. The secret comes
+//! in the `X-Countersign-Secret` header; `secret=` in the query (where
+//! proxies and access logs keep it) is still accepted, deprecated, logged.
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use countersign_domain::ports::PushNotifier;
 use subtle::ConstantTimeEq;
 
@@ -12,6 +14,7 @@ use crate::http::error::ApiError;
 pub async fn inbound(
     State(state): State<ApiState>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     body: String,
 ) -> Result<(StatusCode, String), ApiError> {
     // Kannel sends the parameters in the URL; a form body works too.
@@ -28,9 +31,21 @@ pub async fn inbound(
             "inbound SMS is off: set sms.inbound_secret and point the gateway at this URL",
         ));
     };
-    let given = get("secret").unwrap_or_default();
+    let header = headers
+        .get(SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let given = match (header, get("secret")) {
+        (Some(header), _) => header,
+        (None, Some(query)) => {
+            tracing::warn!("inbound SMS: the secret came in the URL (secret=), where proxies and access logs keep it; \
+                send it in the X-Countersign-Secret header instead (the URL form is deprecated)");
+            query
+        }
+        (None, None) => String::new(),
+    };
     if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        return Err(ApiError::unauthorized("the inbound SMS secret is wrong: the gateway's URL must carry secret=<sms.inbound_secret>"));
+        return Err(ApiError::unauthorized("the inbound SMS secret is wrong or missing: the gateway must send the header X-Countersign-Secret: <sms.inbound_secret>"));
     }
     let (Some(from), Some(text)) = (get("from"), get("text")) else {
         return Err(ApiError::bad_request(
@@ -44,6 +59,9 @@ pub async fn inbound(
     // An empty answer: the gateway sends nothing back to the phone.
     Ok((StatusCode::OK, String::new()))
 }
+
+/// The header the gateway sends the secret in.
+pub const SECRET_HEADER: &str = "x-countersign-secret";
 
 fn url_pairs(text: &str) -> Vec<(String, String)> {
     text.split('&')

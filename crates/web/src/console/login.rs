@@ -119,12 +119,12 @@ async fn sign_in_password(
             _ => Reason::PasswordIncorrect,
         };
         tracing::info!(admin = %name, reason = %reason, "console sign-in refused");
-        let message = reason.message();
+        let words = state.signin.refusal(reason).words();
         return Ok(login_page(
             state,
             visitor,
             name,
-            Some(message),
+            Some(&words),
             StatusCode::UNAUTHORIZED,
         ));
     };

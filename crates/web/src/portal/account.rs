@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::model::messages::MessageKind;
-use countersign_domain::portal::PortalLive;
+use countersign_domain::portal::{PasswordProof, PortalLive};
 use countersign_domain::DomainError;
 use minijinja::context;
 use serde::Deserialize;
@@ -20,6 +20,9 @@ use super::PortalState;
 
 #[derive(Deserialize, Default)]
 pub struct SecretForm {
+    /// The current password (asked for a change, not for the first one).
+    #[serde(default)]
+    current: String,
     #[serde(default)]
     value: String,
     #[serde(default)]
@@ -43,11 +46,14 @@ fn secret_kind(kind: &str) -> Option<&'static str> {
 
 pub async fn secret_page(
     State(state): State<PortalState>,
-    Member(_, guest): Member,
+    Member(live, guest): Member,
     Path(kind): Path<String>,
 ) -> Response {
     match secret_kind(&kind) {
-        Some(kind) => secret_answer(&state, &guest, kind, None, StatusCode::OK),
+        Some(kind) => {
+            let has = has_password(&state, &live).await;
+            secret_answer(&state, &guest, (&live, has), kind, None, StatusCode::OK)
+        }
         None => message(
             &state,
             guest.lang,
@@ -61,14 +67,19 @@ pub async fn secret_page(
 fn secret_answer(
     state: &PortalState,
     guest: &Guest,
+    (live, has_password): (&PortalLive, bool),
     kind: &str,
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> Response {
     let pages = &state.pages;
     let (field, text) = error.unzip();
+    // A change asks for the current password; the first one (or a reset
+    // by link) does not. The portal's own passwords only.
+    let ask_current = kind == "password" && !live.data.by_link && has_password;
     let ctx = context! { kind => kind, title => pages.word(guest.lang, &format!("{kind}_title")), csrf => guest.csrf(state),
-    error_field => field, error => text, pin_min => state.settings.current().pin_min_length, signed_in => true };
+    error_field => field, error => text, pin_min => state.settings.current().pin_min_length, signed_in => true,
+    ask_current => ask_current };
     render(state, guest.lang, status, "secret.html", ctx)
 }
 
@@ -95,9 +106,13 @@ pub async fn secret_submit(
                 .await
         }
         _ => {
+            let proof = match live.data.by_link {
+                true => PasswordProof::Link,
+                false => PasswordProof::Current(&form.current),
+            };
             state
                 .portal
-                .set_password(&live.subject, &form.value, &form.again)
+                .set_password(&live.subject, proof, &form.value, &form.again)
                 .await
         }
     };
@@ -112,14 +127,16 @@ pub async fn secret_submit(
         ))
         .into_response(),
         Err(DomainError::Invalid { field, message }) => {
-            let field = if field.ends_with("_again") {
-                "again"
-            } else {
-                "value"
+            let field = match field.as_str() {
+                "current" => "current",
+                f if f.ends_with("_again") => "again",
+                _ => "value",
             };
+            let has = has_password(&state, &live).await;
             secret_answer(
                 &state,
                 &guest,
+                (&live, has),
                 kind,
                 Some((field.into(), message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -129,7 +146,17 @@ pub async fn secret_submit(
     }
 }
 
-/// `phone` or `email`, when the settings let users change it.
+/// Whether the user has a portal password of their own (a failed read
+/// shows the field: asking too much is the safe side).
+async fn has_password(state: &PortalState, live: &PortalLive) -> bool {
+    state.portal.own_passwords()
+        && state
+            .portal
+            .has_password(&live.subject.id)
+            .await
+            .unwrap_or(true)
+}
+
 /// `phone` or `email` when the settings let users change it; a page that
 /// does not exist is 404, one that is turned off 403.
 fn contact_kind(
@@ -253,6 +280,13 @@ pub async fn contact_confirm(
     }
     match outcome {
         Ok(_) => {
+            // Whoever else is signed in as this user is signed out.
+            match state.sessions.users.close_others(&live).await {
+                Ok(ended) => {
+                    tracing::info!(user = %live.subject.username, sessions = ended, "contact change: the user's other portal sessions ended")
+                }
+                Err(e) => return failure(&state, guest.lang, e),
+            }
             Redirect::to(&format!("/portal?notice={}_changed", contact_name(kind))).into_response()
         }
         Err(problem) => contact_answer(

@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::crypto::SecretKey;
 use crate::methods::outbox::Outbox;
+use crate::methods::sends::{SendGate, SendPolicy, SendRefused};
 use crate::model::audit::Source;
 use crate::model::error::DomainError;
 use crate::model::ids::new_id;
@@ -107,6 +108,8 @@ pub struct Codes {
     pub(crate) composer: Arc<dyn Composer>,
     pub(crate) verifier: Verifier,
     pub(crate) policy: CodePolicy,
+    /// The send limits every code passes.
+    pub(crate) gate: SendGate,
 }
 
 impl Codes {
@@ -119,6 +122,15 @@ impl Codes {
         verifier: Verifier,
         policy: CodePolicy,
     ) -> Self {
+        let per_user = policy.per_hour;
+        let gate = SendGate::new(
+            store.clone(),
+            clock.clone(),
+            SendPolicy {
+                per_user,
+                ..SendPolicy::default()
+            },
+        );
         Self {
             store,
             clock,
@@ -127,7 +139,46 @@ impl Codes {
             composer,
             verifier,
             policy,
+            gate,
         }
+    }
+
+    /// The send limits shared with the portal's contact codes.
+    pub fn with_send_gate(mut self, gate: SendGate) -> Self {
+        self.gate = gate;
+        self
+    }
+
+    pub fn send_gate(&self) -> &SendGate {
+        &self.gate
+    }
+
+    /// Asks the send limits; a refusal is audited (`code_rate_limited`,
+    /// or `no_method` for a country texts may not go to).
+    pub(crate) async fn admitted(
+        &self,
+        (user, address): (&User, &str),
+        kind: MessageKind,
+        method: &str,
+        source: &Source,
+    ) -> Result<Result<(), Reason>, DomainError> {
+        let started = Instant::now();
+        let Err(why) = self.gate.admit(&user.id, kind, address, method).await? else {
+            return Ok(Ok(()));
+        };
+        let reason = match why {
+            SendRefused::Country => Reason::NoMethod,
+            _ => Reason::CodeRateLimited,
+        };
+        let entry = Entry {
+            username: &user.username,
+            user: Some(user),
+            method,
+            token_id: None,
+            source,
+        };
+        self.verifier.record(entry, Some(reason), started).await?;
+        Ok(Err(reason))
     }
 
     /// Sends a code to the user's phone or email address.
@@ -144,6 +195,10 @@ impl Codes {
             Ok(found) => found,
             Err(reason) => return Ok(CodeStart::Rejected(reason)),
         };
+        let admitted = self.admitted((&user, &address), kind, kind.as_str(), source);
+        if let Err(reason) = admitted.await? {
+            return Ok(CodeStart::Rejected(reason));
+        }
         let code: String = (0..6)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
             .collect();

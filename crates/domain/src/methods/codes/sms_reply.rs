@@ -39,6 +39,10 @@ impl Codes {
             Ok(found) => found,
             Err(reason) => return Ok(CodeStart::Rejected(reason)),
         };
+        let admitted = self.admitted((&user, &phone), MessageKind::Sms, CHANNEL, source);
+        if let Err(reason) = admitted.await? {
+            return Ok(CodeStart::Rejected(reason));
+        }
         let code: String = (0..4)
             .map(|_| char::from(b'0' + rand::rngs::OsRng.gen_range(0..10u8)))
             .collect();
@@ -89,20 +93,27 @@ impl Codes {
         let phone = format!("+{}", digits.trim_start_matches("00"));
         let reply = text.split_whitespace().next().unwrap_or_default();
         let now = self.clock.now();
+        let mut wrong = Vec::new();
         for user in self.store.users_by_phone(&phone).await? {
             for challenge in self
                 .store
                 .pending_code_challenges(&user.id, CHANNEL, now)
                 .await?
             {
+                if challenge.attempts >= self.policy.max_attempts {
+                    continue;
+                }
                 let expected = self
                     .key
                     .mac("code", format!("{}:{reply}", challenge.id).as_bytes());
-                if bool::from(expected.ct_eq(challenge.code_hash.as_slice()))
-                    && self
-                        .store
-                        .settle_code_challenge(&challenge.id, "accepted")
-                        .await?
+                if !bool::from(expected.ct_eq(challenge.code_hash.as_slice())) {
+                    wrong.push(challenge.id.clone());
+                    continue;
+                }
+                if self
+                    .store
+                    .settle_code_challenge(&challenge.id, "accepted")
+                    .await?
                 {
                     let source = Source {
                         client: Some("sms".into()),
@@ -120,8 +131,23 @@ impl Codes {
                 }
             }
         }
+        self.count_wrong_replies(&wrong).await?;
         tracing::info!(from = %phone, "an inbound SMS matched no pending sign-in");
         Ok(None)
+    }
+
+    /// A reply that matched none of the sender's pending codes counts one
+    /// attempt against each; at `codes.max_attempts` the code is rejected,
+    /// so four digits cannot be guessed by texting them all.
+    async fn count_wrong_replies(&self, challenges: &[String]) -> Result<(), DomainError> {
+        for id in challenges {
+            let attempts = self.store.count_code_attempt(id).await?;
+            if attempts >= self.policy.max_attempts {
+                self.store.settle_code_challenge(id, "rejected").await?;
+                tracing::warn!(challenge = %id, "two-way SMS: too many wrong replies, the sign-in is rejected");
+            }
+        }
+        Ok(())
     }
 
     /// The state of a two-way SMS sign-in; `None` when there is no such challenge.

@@ -13,7 +13,7 @@ use countersign_domain::model::audit::Source;
 use countersign_domain::model::session::Level;
 use countersign_domain::portal::{LinkState, SessionData};
 use countersign_domain::sessions::Closed;
-use countersign_domain::signin::{Attempt, DoorRules, Method, Step};
+use countersign_domain::signin::{Attempt, DoorRules, Method, Refusal, Step};
 use countersign_domain::{Reason, User};
 use minijinja::context;
 use serde::Deserialize;
@@ -138,16 +138,17 @@ pub async fn submit(
         .map_or(username.to_string(), |u| u.username.clone());
     let attempt = attempt(&state, &guest, &name, None, None);
     match state.signin.first_factor(&attempt, checked.is_some()).await {
-        Ok(step) => after_first_factor(&state, &guest, checked, step).await,
+        Ok(step) => after_first_factor(&state, &guest, (checked, false), step).await,
         Err(e) => failure(&state, guest.lang, e),
     }
 }
 
-/// Where the engine's answer to the first factor leads.
+/// Where the engine's answer to the first factor leads; `by_link` when
+/// the first factor was a one-time link.
 async fn after_first_factor(
     state: &AppState,
     guest: &Guest,
-    user: Option<User>,
+    (user, by_link): (Option<User>, bool),
     step: Step,
 ) -> Response {
     let (Some(user), false) = (user, matches!(step, Step::Rejected { .. })) else {
@@ -175,6 +176,7 @@ async fn after_first_factor(
     };
     let data = SessionData {
         underway,
+        by_link,
         ..SessionData::default()
     };
     match state
@@ -188,14 +190,17 @@ async fn after_first_factor(
     }
 }
 
-/// What a refused user is told: unknown names and wrong passwords alike.
+/// What a refused user is told: the engine's generic words by default
+/// (translated when the operator set none), else the reason in words.
 fn refusal(state: &AppState, lang: Lang, reason: Reason) -> String {
-    let key = match reason {
-        Reason::PasswordIncorrect | Reason::UnknownUser => "wrong_name_or_password",
-        Reason::UserLockedOut => "locked_out",
-        Reason::UserDisabled | Reason::FraudReported => "account_blocked",
-        Reason::NoMethod => "no_method_enrolment_off",
-        _ => return reason.message().to_string(),
+    let key = match state.signin.refusal(reason) {
+        Refusal::Generic(None) => "sign_in_failed",
+        Refusal::Generic(Some(words)) => return words.to_string(),
+        Refusal::Told(Reason::PasswordIncorrect | Reason::UnknownUser) => "wrong_name_or_password",
+        Refusal::Told(Reason::UserLockedOut) => "locked_out",
+        Refusal::Told(Reason::UserDisabled | Reason::FraudReported) => "account_blocked",
+        Refusal::Told(Reason::NoMethod) => "no_method_enrolment_off",
+        Refusal::Told(reason) => return reason.message().to_string(),
     };
     state.portal_pages.word(lang, key)
 }
@@ -247,7 +252,7 @@ pub async fn link_submit(
     };
     let attempt = attempt(&state, &guest, &user.username, None, None);
     match state.signin.first_factor(&attempt, true).await {
-        Ok(step) => after_first_factor(&state, &guest, Some(user), step).await,
+        Ok(step) => after_first_factor(&state, &guest, (Some(user), true), step).await,
         Err(e) => failure(&state, guest.lang, e),
     }
 }
