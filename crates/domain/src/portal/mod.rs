@@ -67,6 +67,8 @@ pub struct Portal {
     pub(crate) policy: PortalPolicy,
     /// Users' passwords are the directory's (the first factor in order: the directory, else the portal's own).
     pub(crate) directory: Option<Arc<dyn PasswordDirectory>>,
+    /// Where password checks run (bounded, off the async workers).
+    pub(crate) pool: crate::throttle::WorkPool,
 }
 
 impl Portal {
@@ -88,7 +90,14 @@ impl Portal {
             settings,
             policy,
             directory: None,
+            pool: crate::throttle::WorkPool::default(),
         }
+    }
+
+    /// Checks passwords on the node's shared work pool.
+    pub fn with_pool(mut self, pool: crate::throttle::WorkPool) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// Passwords are checked against the directory.

@@ -4,7 +4,7 @@
 //! password, so the time of the answer tells a guesser nothing.
 
 use super::Portal;
-use crate::crypto::pin::{argon2id, argon2id_matches, dummy_hash};
+use crate::crypto::pin::{argon2id, argon2id_matches_pooled, dummy_hash};
 use crate::model::error::DomainError;
 use crate::model::portal::PortalAccount;
 use crate::model::user::{is_principal, User};
@@ -55,7 +55,8 @@ impl Portal {
             .as_ref()
             .and_then(|a| a.password_hash.as_deref())
             .unwrap_or(dummy_hash());
-        let matches = argon2id_matches(password, hash) && account.is_some();
+        let matches =
+            argon2id_matches_pooled(&self.pool, password, hash).await? && account.is_some();
         Ok(user.filter(|_| matches))
     }
 

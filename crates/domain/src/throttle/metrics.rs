@@ -37,7 +37,10 @@ struct LogGate {
 impl LogGate {
     /// `Some(unlogged before this one)` when a line may be written now.
     fn pass(&mut self, now: Instant) -> Option<u64> {
-        if self.last.is_some_and(|at| now.duration_since(at) < LOG_EVERY) {
+        if self
+            .last
+            .is_some_and(|at| now.duration_since(at) < LOG_EVERY)
+        {
             self.unlogged += 1;
             return None;
         }

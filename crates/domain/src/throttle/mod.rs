@@ -189,12 +189,16 @@ mod tests {
         let door = Door::PortalSignIn;
         assert!(throttle.admit_at(door, "192.0.2.1", now).is_ok());
         assert!(throttle.admit_at(door, "192.0.2.1", now).is_ok());
-        let refused = throttle.admit_at(door, "192.0.2.1", now).expect_err("third");
+        let refused = throttle
+            .admit_at(door, "192.0.2.1", now)
+            .expect_err("third");
         assert_eq!(refused.scope, Scope::Key);
         assert_eq!(refused.retry_after_seconds, 30);
         assert!(throttle.admit_at(door, "192.0.2.2", now).is_ok());
         // The console's sign-in has buckets of its own.
-        assert!(throttle.admit_at(Door::ConsoleSignIn, "192.0.2.1", now).is_ok());
+        assert!(throttle
+            .admit_at(Door::ConsoleSignIn, "192.0.2.1", now)
+            .is_ok());
         assert_eq!(throttle.metrics().refusals(door, Scope::Key), 1);
     }
 

@@ -188,7 +188,10 @@ mod tests {
         }
         // The third is refused without waiting.
         let refused = pool.hash(|| 0).await;
-        assert!(matches!(refused, Err(DomainError::Busy { what: "hash", .. })));
+        assert!(matches!(
+            refused,
+            Err(DomainError::Busy { what: "hash", .. })
+        ));
         release.send(()).expect("the job waits");
         assert!(running.await.expect("joined").expect("ran"));
         assert_eq!(queued.await.expect("joined").expect("ran"), 7);

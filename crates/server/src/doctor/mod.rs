@@ -6,6 +6,7 @@ mod certificate;
 mod clock;
 mod directory;
 mod ldap;
+mod limits;
 mod mail;
 mod radius;
 mod served;
@@ -45,6 +46,7 @@ impl Doctor {
         radius::register(&mut doctor);
         directory::register(&mut doctor);
         ldap::register(&mut doctor);
+        limits::register(&mut doctor);
         doctor
     }
 

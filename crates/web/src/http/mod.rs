@@ -9,6 +9,7 @@ pub mod openapi;
 mod openapi_errors;
 pub mod page;
 pub mod proxy;
+pub mod throttle;
 pub mod views;
 
 use std::time::Instant;
