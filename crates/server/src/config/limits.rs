@@ -75,3 +75,65 @@ pub fn shown(limits: &Limits) -> Vec<(String, String)> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::{load_with_env, Overrides};
+    use countersign_domain::throttle::{cores, Door};
+
+    #[test]
+    fn defaults_file_and_environment() {
+        let none = |_: &str| None;
+        let config = load_with_env(&Overrides::default(), &none).expect("defaults");
+        assert_eq!(
+            config.limits,
+            countersign_domain::throttle::Limits::default()
+        );
+        assert_eq!(config.limits.hash.workers, cores(), "0 is one per core");
+
+        let dir = std::env::temp_dir().join(format!(
+            "cs-limits-{}",
+            countersign_domain::model::ids::random_text(10)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("countersign.toml");
+        std::fs::write(
+            &file,
+            "[limits]\nsignin_per_address = 3\nhash_workers = 1\nverify_per_key = 0\n",
+        )
+        .expect("write");
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Overrides::default()
+        };
+        let env =
+            |name: &str| (name == "COUNTERSIGN_LIMITS_SIGNIN_PER_ADDRESS").then(|| "4".to_string());
+        let config = load_with_env(&overrides, &env).expect("valid");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(config.limits.of(Door::PortalSignIn).per_key, 4, "env wins");
+        assert_eq!(config.limits.of(Door::ConsoleSignIn).per_key, 4);
+        assert_eq!(config.limits.hash.workers, 1);
+        assert_eq!(config.limits.of(Door::Verify).per_key, 0);
+        assert_eq!(
+            config
+                .sources
+                .get("limits.signin_per_address")
+                .map(String::as_str),
+            Some("environment COUNTERSIGN_LIMITS_SIGNIN_PER_ADDRESS")
+        );
+        let shown = config.server_settings();
+        assert!(shown
+            .iter()
+            .any(|(k, v, _)| k == "limits.signin_per_address" && v == "4 a minute"));
+    }
+
+    #[test]
+    fn out_of_range_is_a_problem() {
+        let env = |name: &str| (name == "COUNTERSIGN_LIMITS_HASH_WORKERS").then(|| "999".into());
+        let problems = load_with_env(&Overrides::default(), &env).expect_err("refused");
+        assert!(problems
+            .0
+            .iter()
+            .any(|p| p.starts_with("limits.hash_workers: 999 is out of range")));
+    }
+}
