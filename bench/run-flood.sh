@@ -100,7 +100,7 @@ echo "== server: refusals counted on /metrics =="
 curl -s "$url/metrics" | grep -E '^countersign_(rate_limited_total\{door="(portal|console)_signin"|work_pool_refused_total)' || true
 
 # The verdict, from the JSON the generators wrote.
-verdict="$(jq -n --slurpfile a "$results/alone.json" --slurpfile d "$results/during.json" \
+verdict="$(jq -rn --slurpfile a "$results/alone.json" --slurpfile d "$results/during.json" \
   --slurpfile f "$results/flood.json" '
   ($a[0].latency_ms) as $al | ($d[0].latency_ms) as $dl |
   ([$f[0].statuses[] | .["429"] // 0] | add) as $limited |

@@ -84,10 +84,16 @@ async fn flood(options: &Options) -> Result<Report> {
     let until = started + Duration::from_secs_f64(options.duration);
     let mut tasks = Vec::new();
     for i in 0..options.connections {
-        let page = if i % 2 == 0 { "/portal/login" } else { "/admin/login" };
+        let page = if i % 2 == 0 {
+            "/portal/login"
+        } else {
+            "/admin/login"
+        };
         let url = format!("{}{page}", options.url.trim_end_matches('/'));
         let shared = shared.clone();
-        tasks.push(tokio::spawn(async move { connection(url, page, until, shared).await }));
+        tasks.push(tokio::spawn(async move {
+            connection(url, page, until, shared).await
+        }));
     }
     for task in tasks {
         task.await??;
@@ -131,7 +137,11 @@ async fn connection(url: String, page: &str, until: Instant, shared: Arc<Shared>
         let answer = http
             .post(&url)
             .header("cookie", cookie)
-            .form(&[("csrf", csrf.as_str()), ("username", "flood"), ("password", "wrong password")])
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "flood"),
+                ("password", "wrong password"),
+            ])
             .send()
             .await;
         let elapsed = sent.elapsed().as_micros() as u64;

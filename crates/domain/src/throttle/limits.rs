@@ -79,6 +79,11 @@ pub struct Limits {
     pub activation: DoorLimit,
     pub verify: DoorLimit,
     pub contact: DoorLimit,
+    /// How long a try refused by a rate limit waits for its 429 (at most
+    /// its Retry-After): a refused client cannot turn refusals into a
+    /// flood of cheap answers. The wait is an async sleep and holds no
+    /// worker; 0 answers at once. Not for a full pool: "busy" is at once.
+    pub refusal_delay_ms: u64,
 }
 
 impl Default for Limits {
@@ -112,6 +117,7 @@ impl Default for Limits {
                 per_key: 5,
                 global: 120,
             },
+            refusal_delay_ms: 1000,
         }
     }
 }

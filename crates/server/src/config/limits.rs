@@ -37,6 +37,7 @@ pub fn read(r: &mut Reader) -> Limits {
             "limits.contact_per_address",
             Some("limits.contact_global"),
         ),
+        refusal_delay_ms: r.int("limits.refusal_delay_ms", 0, 10_000) as u64,
     }
 }
 
@@ -72,6 +73,10 @@ pub fn shown(limits: &Limits) -> Vec<(String, String)> {
         (
             "limits.contact_per_address".into(),
             per(limits.contact.per_key),
+        ),
+        (
+            "limits.refusal_delay_ms".into(),
+            limits.refusal_delay_ms.to_string(),
         ),
     ]
 }

@@ -214,6 +214,8 @@ pub const KEYS: &[Key] = &[
     key("limits.contact_per_address", Kind::Int, Some("5"),
         "Portal contact changes (a new phone or email, and its confirmation code) a minute from one address (0: no limit)."),
     key("limits.contact_global", Kind::Int, Some("120"), "Portal contact changes a minute on this node (0: no limit)."),
+    key("limits.refusal_delay_ms", Kind::Int, Some("1000"),
+        "A try refused by a rate limit waits this long (at most its Retry-After) for its 429, holding no thread, so a refused client cannot flood the server with cheap answers (0-10000; 0: at once). A full work pool is always answered at once."),
     key("directory.url", Kind::List, None,
         "One server or a list, tried in order: ldaps://dc1.example.org, or ldap://... (StartTLS unless allow_plain)."),
     key("directory.kind", Kind::Str, Some("\"ad\""),

@@ -4,6 +4,8 @@
 //! once, 429 with `Retry-After`. Which requests are which door is this
 //! one table ([`door_of`]), so the route tables stay as they are.
 
+use std::time::Duration;
+
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -61,7 +63,16 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     let key = key_of(door, &request, &state);
     match state.throttle.admit(door, &key) {
         Ok(()) => next.run(request).await,
-        Err(refused) => too_many(&refused),
+        Err(refused) => {
+            // The refused client waits (a sleep, no worker held): its
+            // connection cannot turn refusals into thousands of answers a second.
+            let pause = Duration::from_millis(state.throttle.limits().refusal_delay_ms)
+                .min(Duration::from_secs(refused.retry_after_seconds));
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            too_many(&refused)
+        }
     }
 }
 
