@@ -4,16 +4,18 @@
 //! timing: one address is refused 429 with Retry-After after its tries
 //! while another still gets through; a full directory lane (a directory
 //! that accepts connections and never answers holds the one place) is
-//! answered at once: HTTP 429, LDAP busy (51); `doctor` and `/metrics`
-//! show the limits and the refusals.
+//! answered at once: HTTP 429, LDAP busy (51), RADIUS no answer (dropped,
+//! cause `busy`); `doctor` and `/metrics` show the limits and the refusals.
 
 mod common;
+mod radius_peers;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
 use countersign_testkit::{free_port, pki, TempDir};
+use radius_peers::{radclient, RadiusNode};
 use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 
 /// A browser behind the test's trusted proxy, at `address` (X-Forwarded-For).
@@ -215,15 +217,30 @@ async fn a_full_directory_lane_answers_busy_at_once() {
     )
     .expect("config file");
     let path = file.display().to_string();
-    let server = Server::start_with(&Db::sqlite(), &[("COUNTERSIGN_CONFIG", path.as_str())]).await;
+    let secret = "vpn-shared-secret-0123";
+    let client: &[&str] = &[
+        "--name",
+        "vpn",
+        "--address",
+        "127.0.0.1",
+        "--secret",
+        secret,
+        "--flow",
+        "challenge",
+        "--first-factor",
+        "ldap",
+    ];
+    let env = [("COUNTERSIGN_CONFIG", path.as_str())];
+    let node = RadiusNode::start_with(&Db::sqlite(), &env, &[client]).await;
+    let server = &node.server;
 
     // The first sign-in takes the lane's one place and waits on the directory.
-    let mut first = Browser::new(&server, "127.0.0.1");
+    let mut first = Browser::new(server, "127.0.0.1");
     let held = tokio::spawn(async move { first.sign_in("/portal/login", "alice", "pw").await });
     let in_use = "countersign_work_pool_in_use{lane=\"directory\"}";
     let mut taken = false;
     for _ in 0..400 {
-        if metric(&metrics(&server).await, in_use) == Some(1) {
+        if metric(&metrics(server).await, in_use) == Some(1) {
             taken = true;
             break;
         }
@@ -231,7 +248,7 @@ async fn a_full_directory_lane_answers_busy_at_once() {
     }
     assert!(taken, "the first sign-in holds the directory lane");
 
-    let mut second = Browser::new(&server, "127.0.0.1");
+    let mut second = Browser::new(server, "127.0.0.1");
     let busy = second.sign_in("/portal/login", "bob", "pw").await;
     assert_eq!(busy.status, 429, "{}", busy.body);
     assert_eq!(busy.retry_after.as_deref(), Some("1"));
@@ -247,9 +264,16 @@ async fn a_full_directory_lane_answers_busy_at_once() {
         .expect("ldap-utils are installed (scripts/test installs ldap-utils)");
     assert_eq!(out.status.code(), Some(51), "busy: {}", stderr(&out));
 
-    let text = metrics(&server).await;
+    // RADIUS with the password checked by the directory: no answer (the NAS retries).
+    let pap = "User-Name = \"dave\", User-Password = \"pw\", Message-Authenticator = 0x00";
+    let dropped = radclient(node.port, secret, pap).await;
+    assert_eq!(dropped.code, None, "no answer: {}", dropped.output);
+
+    let text = metrics(server).await;
     let refused = "countersign_work_pool_refused_total{lane=\"directory\"}";
-    assert_eq!(metric(&text, refused), Some(2), "{text}");
+    assert_eq!(metric(&text, refused), Some(3), "{text}");
+    let busy = "countersign_radius_dropped_total{cause=\"busy\"}";
+    assert_eq!(metric(&text, busy), Some(1), "{text}");
     held.abort();
 }
 
