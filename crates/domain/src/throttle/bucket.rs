@@ -54,14 +54,22 @@ impl Bucket {
 #[derive(Debug)]
 pub struct Buckets {
     per_minute: u32,
-    keys: Mutex<HashMap<String, Bucket>>,
+    keys: Mutex<Keys>,
+}
+
+#[derive(Debug, Default)]
+struct Keys {
+    buckets: HashMap<String, Bucket>,
+    /// When full buckets were last forgotten: at most once a second, so a
+    /// flood of new keys does not scan the map on every request.
+    swept: Option<Instant>,
 }
 
 impl Buckets {
     pub fn new(per_minute: u32) -> Self {
         Buckets {
             per_minute,
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new(Keys::default()),
         }
     }
 
@@ -75,32 +83,39 @@ impl Buckets {
             return Ok(());
         }
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(bucket) = keys.get_mut(key) {
+        if let Some(bucket) = keys.buckets.get_mut(key) {
             return bucket.take(self.per_minute, now);
         }
-        if keys.len() >= MAX_KEYS {
-            keys.retain(|_, b| !b.is_full(self.per_minute, now));
-            if keys.len() >= MAX_KEYS {
-                return Err(Duration::from_secs(60));
+        if keys.buckets.len() >= MAX_KEYS {
+            let recently = keys
+                .swept
+                .is_some_and(|at| now.saturating_duration_since(at) < Duration::from_secs(1));
+            if !recently {
+                keys.swept = Some(now);
+                let per_minute = self.per_minute;
+                keys.buckets.retain(|_, b| !b.is_full(per_minute, now));
+            }
+            if keys.buckets.len() >= MAX_KEYS {
+                return Err(Duration::from_secs(1));
             }
         }
         let mut bucket = Bucket::full(self.per_minute, now);
         let taken = bucket.take(self.per_minute, now);
-        keys.insert(key.to_string(), bucket);
+        keys.buckets.insert(key.to_string(), bucket);
         taken
     }
 
     /// Gives a try back (a request the other limit refused).
     pub fn give_back(&self, key: &str) {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(bucket) = keys.get_mut(key) {
+        if let Some(bucket) = keys.buckets.get_mut(key) {
             bucket.tokens = (bucket.tokens + 1.0).min(f64::from(self.per_minute));
         }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.keys.lock().map(|k| k.len()).unwrap_or(0)
+        self.keys.lock().map(|k| k.buckets.len()).unwrap_or(0)
     }
 }
 
