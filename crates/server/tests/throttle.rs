@@ -313,3 +313,35 @@ async fn doctor_shows_the_limits() {
     let pool = finding("limits.pool");
     assert_eq!(pool["status"], "pass", "{pool}");
 }
+
+#[tokio::test]
+async fn links_and_activation_are_limited_per_address() {
+    let mut env = PROXY.to_vec();
+    env.push(("COUNTERSIGN_LIMITS_LINKS_PER_ADDRESS", "1"));
+    env.push(("COUNTERSIGN_LIMITS_ACTIVATION_PER_ADDRESS", "1"));
+    env.push(("COUNTERSIGN_LIMITS_REFUSAL_DELAY_MS", "0"));
+    let server = Server::start_with(&Db::sqlite(), &env).await;
+    let mut guesser = Browser::new(&server, "203.0.113.50");
+    let link = format!(
+        "{}/portal/link/not-a-link",
+        server.base().trim_end_matches('/')
+    );
+    let first = guesser.send(guesser.http.get(&link)).await;
+    assert_eq!(first.status, 410, "an unknown link: {}", first.body);
+    let second = guesser.send(guesser.http.get(&link)).await;
+    assert_eq!(second.status, 429, "{}", second.body);
+    assert_eq!(second.retry_after.as_deref(), Some("60"), "1 a minute");
+    let mut other = Browser::new(&server, "198.51.100.50");
+    assert_eq!(other.send(other.http.get(&link)).await.status, 410);
+
+    let activate = format!("{}/device/v1/activate", server.base().trim_end_matches('/'));
+    let body = serde_json::json!({"code": "not-a-code"});
+    let first = guesser.send(guesser.http.post(&activate).json(&body)).await;
+    assert_ne!(first.status, 429, "{}", first.body);
+    let second = guesser.send(guesser.http.post(&activate).json(&body)).await;
+    assert_eq!(second.status, 429, "{}", second.body);
+    let error: serde_json::Value =
+        serde_json::from_str(&second.body).expect("the JSON error shape");
+    assert_eq!(error["error"]["code"], "rate_limited", "{error}");
+    assert!(second.retry_after.is_some());
+}
