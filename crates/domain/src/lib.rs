@@ -16,6 +16,7 @@ pub mod ports;
 pub mod sessions;
 pub mod signin;
 pub mod sync;
+pub mod throttle;
 
 pub use admin::accounts::{Accounts, Enrolment, TokenSpec};
 pub use admin::apikeys::ApiKeys;

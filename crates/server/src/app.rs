@@ -57,6 +57,8 @@ pub struct App {
     pub pool: countersign_domain::admin::pool::TokenPool,
     /// Whether this node hears the other nodes (PostgreSQL): part of readiness.
     pub hearing: countersign_domain::health::Hearing,
+    /// Rate limits and the work pool (`[limits]`), shared by every door.
+    pub throttle: countersign_domain::throttle::Throttle,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -116,7 +118,16 @@ impl App {
         .with_refusals(config.refusals.clone())
         .with_channels(config.messaging.channels());
         let directory = open_directory(&config)?;
-        let portal = build_portal(&config, &base, &messaging, &verifier, directory.as_ref());
+        let throttle = countersign_domain::throttle::Throttle::new(config.limits.clone());
+        let portal = build_portal(
+            &config,
+            &base,
+            &messaging,
+            &verifier,
+            directory.as_ref(),
+            &throttle,
+        )
+        .with_pool(throttle.pool().clone());
         let welcome = build_welcome(&config, &base, &messaging, &push, &portal);
         let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
@@ -142,6 +153,7 @@ impl App {
             radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,
             pool,
+            throttle,
             verifier,
             signin,
             push: push.push,
@@ -304,6 +316,7 @@ fn build_portal(
     messaging: &MessagingParts,
     verifier: &Verifier,
     directory: Option<&countersign_directory::Directory>,
+    throttle: &countersign_domain::throttle::Throttle,
 ) -> countersign_domain::portal::Portal {
     let portal = countersign_domain::portal::Portal::new(
         base.store.clone(),
@@ -318,6 +331,7 @@ fn build_portal(
     match directory {
         Some(directory) => portal.with_directory(Arc::new(crate::directory::DirectoryPasswords(
             directory.clone(),
+            throttle.pool().clone(),
         ))),
         None => portal,
     }

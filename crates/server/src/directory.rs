@@ -323,7 +323,8 @@ impl Runner {
 }
 
 /// The portal's passwords are the directory's.
-pub struct DirectoryPasswords(pub Directory);
+/// Binds run in the work pool's directory lane (bounded; busy when full).
+pub struct DirectoryPasswords(pub Directory, pub countersign_domain::throttle::WorkPool);
 
 #[async_trait::async_trait]
 impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
@@ -333,7 +334,8 @@ impl countersign_domain::portal::PasswordDirectory for DirectoryPasswords {
         password: &str,
     ) -> Result<Option<String>, DomainError> {
         use countersign_directory::PasswordCheck;
-        match self.0.check_password(username, password).await {
+        let checked = self.1.directory(self.0.check_password(username, password));
+        match checked.await? {
             Ok(PasswordCheck::Right { username, .. }) => Ok(Some(username)),
             Ok(PasswordCheck::MustChange { dn, detail, .. }) => {
                 tracing::warn!(user = %username, dn = %dn, detail = %detail, "directory password expired or must change");

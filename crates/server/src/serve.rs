@@ -45,6 +45,7 @@ pub async fn run(app: App) -> Result<()> {
         app.webpush_metrics.clone(),
         app.directory_metrics.clone(),
         Arc::new(app.hearing.clone()),
+        Arc::new(app.throttle.clone()),
     ];
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);

@@ -67,6 +67,19 @@ pub struct Countersign {
     pub scheme: &'static str,
 }
 
+/// The `[limits]` rate limits a test node runs without (0: no limit).
+const UNLIMITED: &[&str] = &[
+    "COUNTERSIGN_LIMITS_SIGNIN_PER_ADDRESS",
+    "COUNTERSIGN_LIMITS_SIGNIN_GLOBAL",
+    "COUNTERSIGN_LIMITS_LINKS_PER_ADDRESS",
+    "COUNTERSIGN_LIMITS_LINKS_GLOBAL",
+    "COUNTERSIGN_LIMITS_ACTIVATION_PER_ADDRESS",
+    "COUNTERSIGN_LIMITS_ACTIVATION_GLOBAL",
+    "COUNTERSIGN_LIMITS_VERIFY_PER_KEY",
+    "COUNTERSIGN_LIMITS_CONTACT_PER_ADDRESS",
+    "COUNTERSIGN_LIMITS_CONTACT_GLOBAL",
+];
+
 impl Countersign {
     /// A node (not started) of [`countersign_binary`] with these `COUNTERSIGN_*` settings.
     pub fn new(env: &[(&str, &str)]) -> Countersign {
@@ -104,6 +117,10 @@ impl Countersign {
                 command.env_remove(name);
             }
         }
+        // Tests sign in, activate and verify from one address far more often
+        // than a person does: the rate limits are off unless a test sets them
+        // (by environment: it overrides these, and a file would not).
+        command.envs(UNLIMITED.iter().map(|k| (*k, "0")));
         command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         command.arg("--data-dir").arg(self.data.path());
         command.current_dir(self.logs.path());

@@ -59,6 +59,10 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .route("/metrics", get(monitoring::metrics))
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::throttle::limit,
+        ))
         .layer(axum::middleware::from_fn(device::cors::cors))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(axum::middleware::from_fn(http::log_request))

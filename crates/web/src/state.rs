@@ -181,6 +181,8 @@ pub struct Services {
     pub bulk: BulkChanges,
     /// Whether the database answers (`/healthz`).
     pub health: Health,
+    /// Rate limits of the guessable doors and the work pool (`[limits]`).
+    pub throttle: countersign_domain::throttle::Throttle,
 }
 
 impl Services {

@@ -8,11 +8,12 @@ use crate::ports::admins::AdminStore;
 
 use std::sync::Arc;
 
-use crate::crypto::pin::{argon2id, argon2id_matches};
+use crate::crypto::pin::{argon2id, argon2id_matches_pooled};
 use crate::model::error::DomainError;
 use crate::model::ids::{new_id, random_text};
 use crate::model::user::username_key;
 use crate::ports::clock::Clock;
+use crate::throttle::WorkPool;
 
 /// The shortest password accepted for an administrator.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -21,6 +22,8 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub struct Admins {
     store: Arc<dyn AdminStore>,
     clock: Arc<dyn Clock>,
+    /// Where password checks run (bounded, off the async workers).
+    pool: WorkPool,
 }
 
 /// A password given by the operator, or one generated to be shown once.
@@ -31,7 +34,17 @@ pub enum NewPassword {
 
 impl Admins {
     pub fn new(store: Arc<dyn AdminStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            pool: WorkPool::default(),
+        }
+    }
+
+    /// Checks passwords on the node's shared work pool.
+    pub fn with_pool(mut self, pool: WorkPool) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// Adds an administrator; returns it and the generated password, if one was made.
@@ -102,7 +115,7 @@ impl Admins {
             .as_ref()
             .map(|a| a.password_hash.as_str())
             .unwrap_or(crate::crypto::pin::dummy_hash());
-        let matches = argon2id_matches(password, hash);
+        let matches = argon2id_matches_pooled(&self.pool, password, hash).await?;
         Ok(found.filter(|_| matches))
     }
 }
@@ -166,7 +179,7 @@ mod tests {
     fn the_dummy_hash_parses_so_unknown_names_cost_a_hash() {
         let dummy = crate::crypto::pin::dummy_hash();
         assert!(argon2::password_hash::PasswordHash::new(dummy).is_ok());
-        assert!(!argon2id_matches("anything", dummy));
+        assert!(!crate::crypto::pin::argon2id_matches("anything", dummy));
     }
 
     #[test]

@@ -53,6 +53,17 @@ pub(crate) fn argon2id_matches(secret: &str, stored: &str) -> bool {
     })
 }
 
+/// [`argon2id_matches`] on the work pool's hash lane: off the async
+/// workers, bounded, and [`DomainError::Busy`] at once when the lane is full.
+pub(crate) async fn argon2id_matches_pooled(
+    pool: &crate::throttle::WorkPool,
+    secret: &str,
+    stored: &str,
+) -> Result<bool, DomainError> {
+    let (secret, stored) = (secret.to_string(), stored.to_string());
+    pool.hash(move || argon2id_matches(&secret, &stored)).await
+}
+
 /// Splits what the user typed into PIN and code: the code is the last
 /// `code_len` digits.
 pub fn split(typed: &str, code_len: usize) -> Option<(&str, &str)> {

@@ -27,6 +27,13 @@ pub enum DomainError {
     Decrypt,
     #[error(transparent)]
     Store(StoreError),
+    /// The work pool's lane (`hash`, `directory`) is full: answer "busy"
+    /// at once (HTTP 429, LDAP busy, RADIUS no answer); the client retries.
+    #[error("the server is busy checking other passwords ({what}); try again in {retry_after_seconds} second(s)")]
+    Busy {
+        what: &'static str,
+        retry_after_seconds: u64,
+    },
 }
 
 impl DomainError {

@@ -70,6 +70,8 @@ pub struct Portal {
     pub(crate) directory: Option<Arc<dyn PasswordDirectory>>,
     /// The send limits the contact codes pass (shared with sign-in codes).
     pub(crate) gate: SendGate,
+    /// Where password checks run (bounded, off the async workers).
+    pub(crate) pool: crate::throttle::WorkPool,
 }
 
 impl Portal {
@@ -93,12 +95,19 @@ impl Portal {
             policy,
             directory: None,
             gate,
+            pool: crate::throttle::WorkPool::default(),
         }
     }
 
     /// The send limits, shared with the sign-in codes ([`crate::methods::codes::Codes::send_gate`]).
     pub fn with_send_gate(mut self, gate: SendGate) -> Self {
         self.gate = gate;
+        self
+    }
+
+    /// Checks passwords on the node's shared work pool.
+    pub fn with_pool(mut self, pool: crate::throttle::WorkPool) -> Self {
+        self.pool = pool;
         self
     }
 

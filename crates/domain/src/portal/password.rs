@@ -4,7 +4,7 @@
 //! password, so the time of the answer tells a guesser nothing.
 
 use super::Portal;
-use crate::crypto::pin::{argon2id, argon2id_matches, dummy_hash};
+use crate::crypto::pin::{argon2id, argon2id_matches_pooled, dummy_hash};
 use crate::model::error::DomainError;
 use crate::model::portal::PortalAccount;
 use crate::model::user::{is_principal, User};
@@ -64,7 +64,8 @@ impl Portal {
             .as_ref()
             .and_then(|a| a.password_hash.as_deref())
             .unwrap_or(dummy_hash());
-        let matches = argon2id_matches(password, hash) && account.is_some();
+        let matches =
+            argon2id_matches_pooled(&self.pool, password, hash).await? && account.is_some();
         Ok(user.filter(|_| matches))
     }
 
@@ -126,7 +127,7 @@ impl Portal {
         if let (Some(hash), PasswordProof::Current(current)) =
             (account.password_hash.as_deref(), proof)
         {
-            if !argon2id_matches(current, hash) {
+            if !argon2id_matches_pooled(&self.pool, current, hash).await? {
                 tracing::info!(user = %user.username, "portal password change refused: the current password was wrong");
                 return Err(DomainError::invalid(
                     "current",
@@ -134,7 +135,9 @@ impl Portal {
                 ));
             }
         }
-        account.password_hash = Some(argon2id(password, "password")?);
+        // Hashing costs as much as checking: it takes a place in the hash lane too.
+        let new = password.to_string();
+        account.password_hash = Some(self.pool.hash(move || argon2id(&new, "password")).await??);
         account.updated_at = self.clock.now();
         self.store.put_portal_account(&account).await?;
         tracing::info!(user = %user.username, "portal password set");

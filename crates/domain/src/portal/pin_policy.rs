@@ -57,17 +57,26 @@ impl Portal {
         }
         let mut account = self.account(&user.id).await?;
         let current = self.store.pin_hash(&user.id).await?;
-        let earlier = current.iter().chain(account.pin_history.iter());
-        if earlier
+        let earlier: Vec<String> = current
+            .iter()
+            .chain(account.pin_history.iter())
             .take(PIN_HISTORY)
-            .any(|h| argon2id_matches(pin_text, h))
-        {
-            return Err(DomainError::invalid(
-                "pin",
-                format!("choose a PIN you have not used for your last {PIN_HISTORY} PINs"),
-            ));
-        }
-        let hashed = pin::hash(pin_text)?;
+            .cloned()
+            .collect();
+        // Up to six argon2id runs: on the work pool, off the async workers.
+        let typed = pin_text.to_string();
+        let hashed = self
+            .pool
+            .hash(
+                move || match earlier.iter().any(|h| argon2id_matches(&typed, h)) {
+                    true => Err(DomainError::invalid(
+                        "pin",
+                        format!("choose a PIN you have not used for your last {PIN_HISTORY} PINs"),
+                    )),
+                    false => pin::hash(&typed),
+                },
+            )
+            .await??;
         if let Some(old) = current {
             account.pin_history.insert(0, old);
             account.pin_history.truncate(PIN_HISTORY);

@@ -48,7 +48,9 @@ impl App {
             admins: countersign_domain::admin::admins::Admins::new(
                 self.store.clone(),
                 self.clock.clone(),
-            ),
+            )
+            .with_pool(self.throttle.pool().clone()),
+            throttle: self.throttle.clone(),
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),

@@ -4,6 +4,7 @@
 mod directory;
 mod http;
 mod ldap;
+mod limits;
 mod load;
 mod messaging;
 mod portal;
@@ -76,6 +77,8 @@ pub struct Config {
     pub ldap: Option<LdapConfig>,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
+    /// `[limits]`: rate limits of the guessable doors, the work pool.
+    pub limits: countersign_domain::throttle::Limits,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,
@@ -108,6 +111,7 @@ impl Config {
             ("data_dir".into(), self.data_dir.display().to_string()),
         ]
         .into_iter()
+        .chain(limits::shown(&self.limits))
         .map(|(key, value): (String, String)| {
             let source = self
                 .sources

@@ -7,6 +7,7 @@ mod channels;
 mod clock;
 mod directory;
 mod ldap;
+mod limits;
 mod mail;
 mod metrics;
 mod radius;
@@ -49,6 +50,7 @@ impl Doctor {
         directory::register(&mut doctor);
         ldap::register(&mut doctor);
         metrics::register(&mut doctor);
+        limits::register(&mut doctor);
         doctor
     }
 

@@ -28,6 +28,8 @@ pub enum Bound {
 
 /// What the proxy says for a wrong password: never which of name and password.
 const INVALID: &str = "invalid credentials";
+/// What the proxy says when the directory lane of the work pool is full.
+const BUSY: &str = "the server is busy checking other passwords; try again in a second";
 /// Longer bind names are refused before any lookup (a DN is rarely 300 bytes).
 pub const MAX_NAME: usize = 1024;
 
@@ -45,17 +47,26 @@ pub async fn bind(
     if name.is_empty() || name.len() > MAX_NAME {
         return refused(ctx, Reason::PasswordIncorrect);
     }
-    let user = match identify(directory, name).await {
-        Ok(user) => user,
-        Err(why) => return unavailable(client, &why),
-    };
-    let (wire, code) = match try_passwords(directory, client, &user, msgid, password).await {
-        Ok(tried) => tried,
+    // The lookup and the binds take one place in the directory lane; when
+    // it is full the application hears "busy" at once and may retry.
+    let checked = ctx
+        .pool
+        .directory(async {
+            let user = identify(directory, name)
+                .await
+                .map_err(|why| unavailable(client, &why))?;
+            let tried = try_passwords(directory, client, &user, msgid, password).await?;
+            Ok::<_, Bound>((user, tried))
+        })
+        .await;
+    let (user, (wire, code)) = match checked {
+        Ok(Ok(checked)) => checked,
         // A bind the directory refused: worded like every refusal.
-        Err(Bound::No(ResultCode::InvalidCredentials, _)) => {
+        Ok(Err(Bound::No(ResultCode::InvalidCredentials, _))) => {
             return refused(ctx, Reason::PasswordIncorrect)
         }
-        Err(no) => return no,
+        Ok(Err(no)) => return no,
+        Err(_) => return Bound::No(ResultCode::Busy, BUSY.into()),
     };
     let attempt = attempt(client, peer, &user.username, code.clone().flatten());
     decide(ctx, client, &attempt, wire, code.is_some()).await

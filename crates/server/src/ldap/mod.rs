@@ -40,6 +40,8 @@ pub struct Context {
     hold_seconds: u64,
     idle_seconds: u64,
     metrics: Arc<LdapMetrics>,
+    /// Bounds the directory binds (busy: LDAP result busy, at once).
+    pool: countersign_domain::throttle::WorkPool,
 }
 
 /// Binds the listener and starts serving; returns its metrics for `/metrics`.
@@ -66,6 +68,7 @@ pub async fn start(app: &App, config: &LdapConfig) -> Result<Arc<LdapMetrics>> {
         hold_seconds: config.hold_seconds,
         idle_seconds: config.idle_seconds,
         metrics: metrics.clone(),
+        pool: app.throttle.pool().clone(),
     });
     if config.clients.is_empty() {
         tracing::warn!("the LDAP proxy has no [[ldap.clients]]: every connection is refused; list the applications' addresses");

@@ -162,7 +162,15 @@ async fn ldap_first_round(
     };
     use countersign_directory::PasswordCheck;
     let text = String::from_utf8_lossy(password);
-    let (right, username) = match directory.check_password(&attempt.username, &text).await {
+    let checked = ctx
+        .pool
+        .directory(directory.check_password(&attempt.username, &text))
+        .await;
+    // The directory lane is full: no answer, the NAS retries (counted, logged by the pool).
+    let Ok(checked) = checked else {
+        return Ok(Decision::Drop("busy"));
+    };
+    let (right, username) = match checked {
         Ok(PasswordCheck::Right { username, .. }) => (true, Some(username)),
         Ok(PasswordCheck::MustChange {
             dn,

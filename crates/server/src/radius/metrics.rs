@@ -13,6 +13,7 @@ pub const DROP_CAUSES: &[&str] = &[
     "upstream_unreachable",
     "server_error",
     "overload",
+    "busy",
 ];
 
 pub struct RadiusMetrics {

@@ -50,6 +50,8 @@ pub struct Context {
     key: countersign_domain::crypto::SecretKey,
     /// Checks passwords for clients with `first_factor = "ldap"`.
     directory: Option<countersign_directory::Directory>,
+    /// Bounds the directory binds (busy: no answer, the NAS retries).
+    pool: countersign_domain::throttle::WorkPool,
 }
 
 /// Binds the listener and starts serving; returns its metrics for `/metrics`.
@@ -94,6 +96,7 @@ pub async fn start(app: &App, listen: &str) -> Result<Arc<RadiusMetrics>> {
         drops: Drops::new(app.sql.clone()),
         key,
         directory: app.directory.clone(),
+        pool: app.throttle.pool().clone(),
     });
     tracing::info!(address = %ctx.socket.local_addr()?, clients = ctx.registry.all().len(), "RADIUS listening");
     tokio::spawn(housekeeping(ctx.clone()));

@@ -147,6 +147,9 @@ pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&
 
 /// A domain failure on a page: what went wrong in words, with the right status.
 pub fn failure(e: DomainError) -> Response {
+    if let Some(busy) = crate::http::throttle::busy_page(&e) {
+        return busy;
+    }
     let (status, title) = match &e {
         DomainError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
         DomainError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),

@@ -25,6 +25,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// `Retry-After` in seconds, on a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -33,7 +35,12 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
@@ -60,7 +67,11 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            super::throttle::retry_after(&mut response, seconds);
+        }
+        response
     }
 }
 
@@ -72,6 +83,11 @@ impl From<DomainError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string())
             }
             DomainError::Invalid { .. } => ApiError::invalid(err.to_string()),
+            DomainError::Busy {
+                retry_after_seconds,
+                ..
+            } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", err.to_string())
+                .retry_after(*retry_after_seconds),
             DomainError::Decrypt | DomainError::Store(_) => {
                 tracing::error!(error = %err, "request failed inside the server");
                 ApiError::new(

@@ -9,6 +9,7 @@ pub mod openapi;
 mod openapi_errors;
 pub mod page;
 pub mod proxy;
+pub mod throttle;
 pub mod transport;
 pub mod views;
 

@@ -231,6 +231,9 @@ pub fn turned_off(state: &impl AsRef<PortalState>, lang: Lang, why: &str) -> Res
 
 /// A domain failure on a page: in words, with the right status.
 pub fn failure(state: &impl AsRef<PortalState>, lang: Lang, e: DomainError) -> Response {
+    if let Some(busy) = crate::http::throttle::busy_page(&e) {
+        return busy;
+    }
     let status = match &e {
         DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
         DomainError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
