@@ -99,12 +99,14 @@ impl App {
             config.issuer.clone(),
         );
         let pool = token_pool(&config, &base, &accounts);
+        let throttle = countersign_domain::throttle::Throttle::new(config.limits.clone());
         let verifier = Verifier::new(
             base.store.clone(),
             base.clock.clone(),
             base.key.clone(),
             config.verify_policy(),
-        );
+        )
+        .with_pool(throttle.pool().clone());
         let push = open_push(&config, &base, &accounts, &verifier).await?;
         let messaging = open_messaging(&config, &base, &verifier)?;
         let signin = SignIn::new(
@@ -118,7 +120,6 @@ impl App {
         .with_refusals(config.refusals.clone())
         .with_channels(config.messaging.channels());
         let directory = open_directory(&config)?;
-        let throttle = countersign_domain::throttle::Throttle::new(config.limits.clone());
         let portal = build_portal(
             &config,
             &base,

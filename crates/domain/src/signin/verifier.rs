@@ -87,6 +87,8 @@ pub struct Verifier {
     /// Lockout (and the engine's method choice) as currently stored.
     settings: SettingsHandle,
     metrics: Arc<VerifyMetrics>,
+    /// Where PINs (argon2id) are checked: bounded, off the async workers.
+    pool: crate::throttle::WorkPool,
 }
 
 impl Verifier {
@@ -107,7 +109,14 @@ impl Verifier {
             }),
             policy,
             metrics: Arc::default(),
+            pool: crate::throttle::WorkPool::default(),
         }
+    }
+
+    /// Checks PINs on the node's shared work pool.
+    pub fn with_pool(mut self, pool: crate::throttle::WorkPool) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// The settings this verifier (and the engine around it) obeys.
@@ -152,7 +161,10 @@ impl Verifier {
         };
         let decision = match &user {
             None => Decision::Rejected(Reason::UnknownUser),
-            Some(user) => self.decide(user, &tokens, &request.code, now)?,
+            Some(user) => {
+                let pin_ok = self.check_pin(user, &tokens, &request.code).await?;
+                self.decide(user, &tokens, &request.code, pin_ok, now)?
+            }
         };
         let yubico = countersign_otp::yubico::ends_like_otp(request.code.trim());
         let entry = Entry {
@@ -169,12 +181,40 @@ impl Verifier {
         Ok(outcome)
     }
 
-    /// The decision in memory, from the user and tokens as read.
+    /// Whether the PIN part of what was typed is the user's PIN (`None`: the
+    /// user has no PIN, or nothing can be split off). argon2id runs on the
+    /// work pool's hash lane; a full lane is [`DomainError::Busy`].
+    async fn check_pin(
+        &self,
+        user: &User,
+        tokens: &[StoredToken],
+        code: &str,
+    ) -> Result<Option<bool>, DomainError> {
+        let Some(stored) = &user.pin_hash else {
+            return Ok(None);
+        };
+        let (code, digits) = typed_code(tokens, code);
+        match crate::crypto::pin::split(&code, digits) {
+            Some((pin, _)) => Ok(Some(self.pin_matches(pin, stored).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A PIN against its argon2id hash, on the work pool's hash lane.
+    pub(crate) async fn pin_matches(&self, pin: &str, stored: &str) -> Result<bool, DomainError> {
+        let (pin, stored) = (pin.to_string(), stored.to_string());
+        let matches = move || crate::crypto::pin::matches(&pin, &stored);
+        self.pool.hash(matches).await
+    }
+
+    /// The decision in memory, from the user and tokens as read; `pin_ok`
+    /// from [`Verifier::check_pin`].
     fn decide(
         &self,
         user: &User,
         tokens: &[StoredToken],
         code: &str,
+        pin_ok: Option<bool>,
         now: i64,
     ) -> Result<Decision, DomainError> {
         let reject = |reason| Ok(Decision::Rejected(reason));
@@ -187,20 +227,17 @@ impl Verifier {
         if tokens.is_empty() {
             return reject(Reason::NoMethod);
         }
-        let mut code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let (mut code, digits) = typed_code(tokens, code);
         // A YubiKey types modhex letters; OATH codes are digits.
         let yubico = countersign_otp::yubico::ends_like_otp(&code);
         let tokens: Vec<&StoredToken> = tokens
             .iter()
             .filter(|t| (t.kind == Kind::Yubico) == yubico)
             .collect();
-        if let Some(stored) = &user.pin_hash {
+        if user.pin_hash.is_some() {
             // PIN + code: the code is the last digits (or OTP characters) of what was typed.
-            let digits = tokens.first().map_or(6, |t| t.digits as usize);
             match crate::crypto::pin::split(&code, digits) {
-                Some((pin, rest)) if crate::crypto::pin::matches(pin, stored) => {
-                    code = rest.to_string()
-                }
+                Some((_, rest)) if pin_ok == Some(true) => code = rest.to_string(),
                 Some(_) => return reject(Reason::PinIncorrect),
                 None => return reject(Reason::CodeMalformed),
             }
@@ -404,4 +441,17 @@ fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRec
         api_key: entry.source.client.clone(),
         source_address: entry.source.address.clone(),
     }
+}
+
+/// What was typed without spaces, and how many of its last characters are
+/// the code when a PIN comes first: the digits of the user's first token of
+/// the kind typed (a YubiKey types modhex letters; OATH codes are digits).
+fn typed_code(tokens: &[StoredToken], typed: &str) -> (String, usize) {
+    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let yubico = countersign_otp::yubico::ends_like_otp(&code);
+    let digits = tokens
+        .iter()
+        .find(|t| (t.kind == Kind::Yubico) == yubico)
+        .map_or(6, |t| t.digits as usize);
+    (code, digits)
 }

@@ -335,7 +335,7 @@ impl Codes {
             return Err(CodeCheckError::NotFound);
         };
         let user = self.store.user_by_id(&challenge.user_id).await?;
-        let verdict = match self.without_pin(user.as_ref(), code.trim()) {
+        let verdict = match self.without_pin(user.as_ref(), code.trim()).await? {
             Ok(code) => self.judge(&challenge, code).await?,
             Err(reason) => Some(reason),
         };
@@ -351,18 +351,24 @@ impl Codes {
     }
 
     /// In PIN mode, a user with a PIN types PIN + code: checks and strips the PIN.
-    fn without_pin<'a>(&self, user: Option<&User>, typed: &'a str) -> Result<&'a str, Reason> {
+    /// The PIN is checked on the work pool (argon2id); a full pool is
+    /// [`DomainError::Busy`].
+    async fn without_pin<'a>(
+        &self,
+        user: Option<&User>,
+        typed: &'a str,
+    ) -> Result<Result<&'a str, Reason>, DomainError> {
         let Some(stored) = user
             .and_then(|u| u.pin_hash.as_deref())
             .filter(|_| self.policy.pin_mode)
         else {
-            return Ok(typed);
+            return Ok(Ok(typed));
         };
-        match crate::crypto::pin::split(typed, 6) {
-            Some((pin, code)) if crate::crypto::pin::matches(pin, stored) => Ok(code),
+        Ok(match crate::crypto::pin::split(typed, 6) {
+            Some((pin, code)) if self.verifier.pin_matches(pin, stored).await? => Ok(code),
             Some(_) => Err(Reason::PinIncorrect),
             None => Err(Reason::CodeMalformed),
-        }
+        })
     }
 
     async fn judge(
