@@ -100,13 +100,7 @@ impl App {
         );
         let pool = token_pool(&config, &base, &accounts);
         let throttle = countersign_domain::throttle::Throttle::new(config.limits.clone());
-        let verifier = Verifier::new(
-            base.store.clone(),
-            base.clock.clone(),
-            base.key.clone(),
-            config.verify_policy(),
-        )
-        .with_pool(throttle.pool().clone());
+        let verifier = open_verifier(&config, &base, &throttle);
         let push = open_push(&config, &base, &accounts, &verifier).await?;
         let messaging = open_messaging(&config, &base, &verifier)?;
         let signin = SignIn::new(
@@ -423,4 +417,19 @@ fn api_keys(store: &Arc<dyn Store>, clock: &Arc<dyn Clock>) -> ApiKeys {
         "postgres" => keys.with_cache(Arc::new(KeyCache::new())),
         _ => keys,
     }
+}
+
+/// The verifier of codes, checking PINs on the node's work pool.
+fn open_verifier(
+    config: &Config,
+    base: &Base,
+    throttle: &countersign_domain::throttle::Throttle,
+) -> Verifier {
+    Verifier::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        config.verify_policy(),
+    )
+    .with_pool(throttle.pool().clone())
 }

@@ -26,6 +26,7 @@ mod choose;
 mod first_factor;
 mod follow;
 pub mod matching;
+mod pin_check;
 mod record;
 mod refusal;
 mod self_service;

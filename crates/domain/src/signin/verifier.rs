@@ -88,7 +88,7 @@ pub struct Verifier {
     settings: SettingsHandle,
     metrics: Arc<VerifyMetrics>,
     /// Where PINs (argon2id) are checked: bounded, off the async workers.
-    pool: crate::throttle::WorkPool,
+    pub(super) pool: crate::throttle::WorkPool,
 }
 
 impl Verifier {
@@ -181,32 +181,6 @@ impl Verifier {
         Ok(outcome)
     }
 
-    /// Whether the PIN part of what was typed is the user's PIN (`None`: the
-    /// user has no PIN, or nothing can be split off). argon2id runs on the
-    /// work pool's hash lane; a full lane is [`DomainError::Busy`].
-    async fn check_pin(
-        &self,
-        user: &User,
-        tokens: &[StoredToken],
-        code: &str,
-    ) -> Result<Option<bool>, DomainError> {
-        let Some(stored) = &user.pin_hash else {
-            return Ok(None);
-        };
-        let (code, digits) = typed_code(tokens, code);
-        match crate::crypto::pin::split(&code, digits) {
-            Some((pin, _)) => Ok(Some(self.pin_matches(pin, stored).await?)),
-            None => Ok(None),
-        }
-    }
-
-    /// A PIN against its argon2id hash, on the work pool's hash lane.
-    pub(crate) async fn pin_matches(&self, pin: &str, stored: &str) -> Result<bool, DomainError> {
-        let (pin, stored) = (pin.to_string(), stored.to_string());
-        let matches = move || crate::crypto::pin::matches(&pin, &stored);
-        self.pool.hash(matches).await
-    }
-
     /// The decision in memory, from the user and tokens as read; `pin_ok`
     /// from [`Verifier::check_pin`].
     fn decide(
@@ -227,7 +201,7 @@ impl Verifier {
         if tokens.is_empty() {
             return reject(Reason::NoMethod);
         }
-        let (mut code, digits) = typed_code(tokens, code);
+        let (mut code, digits) = super::pin_check::typed_code(tokens, code);
         // A YubiKey types modhex letters; OATH codes are digits.
         let yubico = countersign_otp::yubico::ends_like_otp(&code);
         let tokens: Vec<&StoredToken> = tokens
@@ -441,17 +415,4 @@ fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRec
         api_key: entry.source.client.clone(),
         source_address: entry.source.address.clone(),
     }
-}
-
-/// What was typed without spaces, and how many of its last characters are
-/// the code when a PIN comes first: the digits of the user's first token of
-/// the kind typed (a YubiKey types modhex letters; OATH codes are digits).
-fn typed_code(tokens: &[StoredToken], typed: &str) -> (String, usize) {
-    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    let yubico = countersign_otp::yubico::ends_like_otp(&code);
-    let digits = tokens
-        .iter()
-        .find(|t| (t.kind == Kind::Yubico) == yubico)
-        .map_or(6, |t| t.digits as usize);
-    (code, digits)
 }
