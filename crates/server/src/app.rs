@@ -55,11 +55,15 @@ pub struct App {
     pub settings: countersign_domain::admin::settings::SettingsService,
     /// Imported hardware tokens waiting for a user.
     pub pool: countersign_domain::admin::pool::TokenPool,
+    /// The audit trail's live streams (`[audit.syslog]`, `[audit.file]`),
+    /// tapped from the store; `serve` starts their senders.
+    pub audit_streams: Option<Arc<crate::audit_stream::Streams>>,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
 struct Base {
     sql: SqlStore,
+    streams: Option<Arc<crate::audit_stream::Streams>>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     key: countersign_domain::SecretKey,
@@ -146,6 +150,7 @@ impl App {
             web_push: push.web_push,
             webpush_metrics: push.webpush_metrics,
             sql: base.sql,
+            audit_streams: base.streams,
             store: base.store,
             config,
         })
@@ -169,11 +174,17 @@ async fn open_base(config: &Config) -> Result<Base> {
         migrate: true,
     };
     let sql = countersign_store::open(&options).await?;
+    // The streams hear of every audit record the store commits.
+    let (sql, streams) = match crate::audit_stream::Streams::build(&config.audit)? {
+        Some((streams, tap)) => (sql.with_audit_tap(tap), Some(streams)),
+        None => (sql, None),
+    };
     let store: Arc<dyn Store> = Arc::new(sql.clone());
     let key = secret_key::load_or_create(config)?;
     secret_key::check_against_store(&key, store.as_ref()).await?;
     Ok(Base {
         sql,
+        streams,
         store,
         clock: Arc::new(SystemClock),
         key,

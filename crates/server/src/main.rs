@@ -1,6 +1,8 @@
 //! `countersign`: the multi-factor authentication server and its operator CLI.
 
 mod app;
+mod audit_retention;
+mod audit_stream;
 mod backup;
 mod cli;
 mod config;

@@ -1,4 +1,5 @@
-//! The `audit` table: append-only, read newest first.
+//! The `audit` table: append-only, read newest first or, after a
+//! position, oldest first. Pruned from the oldest end (`audit_retention.rs`).
 
 use crate::SqlStore;
 use async_trait::async_trait;
@@ -71,7 +72,11 @@ pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, Audit
     if let Some(before) = q.before_seq {
         sql.push_str(&format!(" AND seq < {before}"));
     }
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit));
+    if let Some(after) = q.after_seq {
+        sql.push_str(&format!(" AND seq > {after}"));
+    }
+    let order = if q.ascending() { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
     let mut query = sqlx::query(&sql);
     for value in &texts {
         query = query.bind(value);
@@ -127,7 +132,9 @@ fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
-        append(&self.writer, record).await
+        append(&self.writer, record).await?;
+        self.tap.recorded(record);
+        Ok(())
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         self::query(&self.pool, query).await

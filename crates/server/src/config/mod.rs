@@ -1,6 +1,7 @@
 //! Configuration: one TOML file, overridden by `COUNTERSIGN_*` variables,
 //! then by command-line flags. Every problem is reported at once.
 
+pub mod audit;
 mod directory;
 mod http;
 mod ldap;
@@ -63,6 +64,8 @@ pub struct Config {
     pub ldap: Option<LdapConfig>,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
+    /// `[audit]`: retention and the live streams.
+    pub audit: audit::AuditConfig,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,

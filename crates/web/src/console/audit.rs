@@ -74,6 +74,7 @@ impl Filters {
             since: time_of(&self.from, "From")?,
             until: time_of(&self.to, "To")?,
             before_seq: self.before,
+            after_seq: None,
             limit,
         })
     }
@@ -217,7 +218,7 @@ fn csv_line(r: &AuditRecord) -> String {
 
 /// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
 /// that a spreadsheet does not run a username as a formula.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = match text.starts_with(['=', '+', '-', '@']) {
         true => format!("'{text}"),
         false => text.to_string(),
@@ -229,7 +230,7 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+pub(crate) struct Chunks(pub(crate) tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
 
 impl futures_core::Stream for Chunks {
     type Item = Result<Bytes, std::io::Error>;
