@@ -27,6 +27,7 @@ pub use device::events::{open_events, Frame, Requests};
 pub use device::{DeviceServices, DeviceState};
 pub use http::error::ApiError;
 pub use http::openapi::openapi_json;
+pub use api::audit_export::{csv_line as audit_csv_line, CSV_HEADER as AUDIT_CSV_HEADER};
 pub use http::views::AuditView;
 pub use http::proxy;
 pub use monitoring::{MonitoringServices, MonitoringState};

@@ -2,6 +2,7 @@
 //! People get readable text; `--json` gives scripts one JSON document.
 
 mod admins;
+mod audit;
 mod apikeys;
 mod devices;
 mod directory;
@@ -25,6 +26,7 @@ use crate::app::App;
 
 pub use admins::{admin, AdminCommand};
 pub use apikeys::{apikey, ApiKeyCommand};
+pub use audit::{audit, AuditCommand};
 pub use devices::{device, DeviceCommand};
 pub use directory::{directory, DirectoryCommand};
 pub use messages::{message, MessageCommand};

@@ -19,7 +19,7 @@ use crate::http::extract::{AdminKey, ApiQuery};
 use crate::http::views::AuditView;
 
 const PAGE: u32 = 1000;
-pub(crate) const CSV_HEADER: &str =
+pub const CSV_HEADER: &str =
     "seq,time,username,result,reason,method,client,address,token,id\n";
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -116,7 +116,7 @@ fn line(format: Format, seq: i64, r: &AuditRecord) -> String {
 }
 
 /// One CSV line, each field through the console's quoting and formula defusing.
-pub(crate) fn csv_line(seq: i64, r: &AuditRecord) -> String {
+pub fn csv_line(seq: i64, r: &AuditRecord) -> String {
     let fields = [
         seq.to_string(),
         rfc3339(r.at),
