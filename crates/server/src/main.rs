@@ -30,8 +30,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand, RadiusCommand,
-    SettingsCommand, TlsCommand, TokenCommand, UserCommand,
+    AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand,
+    RadiusCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::{Config, Overrides};
 

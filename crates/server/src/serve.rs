@@ -53,7 +53,11 @@ pub async fn run(app: App) -> Result<()> {
         streams.start(&app.sql, app.clock.clone());
         door_metrics.push(streams.clone());
     }
-    crate::audit_retention::schedule(app.sql.clone(), app.clock.clone(), config.audit.retention_days);
+    crate::audit_retention::schedule(
+        app.sql.clone(),
+        app.clock.clone(),
+        config.audit.retention_days,
+    );
     listen_to_other_nodes(&app);
     listen_for_key_revocations(&app);
     run_outbox(&app);

@@ -15,7 +15,10 @@ const RECORDS: u64 = 25_000;
 
 async fn refused(api: &Api, username: &str) {
     let reply = api
-        .post("/api/v1/verify", json!({"username": username, "code": "123456"}))
+        .post(
+            "/api/v1/verify",
+            json!({"username": username, "code": "123456"}),
+        )
         .await;
     assert_eq!(reply.status, 404, "{:?}", reply.body);
 }
@@ -57,14 +60,18 @@ async fn a_reader_paging_with_after_sees_every_record_once_while_they_arrive() {
         // Read the flag before the page: a page read after the writers
         // finished and coming back short is the end.
         let finished = done.load(Ordering::Relaxed);
-        let reply = api.get(&format!("/api/v1/audit?after={after}&limit=500")).await;
+        let reply = api
+            .get(&format!("/api/v1/audit?after={after}&limit=500"))
+            .await;
         let page = reply.expect(200, "a page");
         let records = page["records"].as_array().cloned().unwrap_or_default();
         pages += 1;
         let seqs: Vec<i64> = records.iter().filter_map(|r| r["seq"].as_i64()).collect();
         assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first");
         seen.extend(&seqs);
-        after = page["next"].as_i64().expect("next is always given with after");
+        after = page["next"]
+            .as_i64()
+            .expect("next is always given with after");
         if finished && records.len() < 500 {
             break;
         }
@@ -75,14 +82,22 @@ async fn a_reader_paging_with_after_sees_every_record_once_while_they_arrive() {
     let unique: BTreeSet<i64> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "no record seen twice");
     assert_eq!(seen.len() as u64, RECORDS, "every record seen");
-    assert!(pages > 10, "the reader paged while the writers wrote ({pages} pages)");
+    assert!(
+        pages > 10,
+        "the reader paged while the writers wrote ({pages} pages)"
+    );
     // Newest first with before walks the same records back.
     let newest = api.get("/api/v1/audit?limit=1000").await;
     let newest = newest.expect(200, "newest first");
     assert_eq!(newest["records"][0]["seq"].as_i64(), unique.last().copied());
     let before = newest["next"].as_i64().expect("a full page has next");
-    let older = api.get(&format!("/api/v1/audit?before={before}&limit=1")).await;
-    assert_eq!(older.expect(200, "older")["records"][0]["seq"].as_i64(), Some(before - 1));
+    let older = api
+        .get(&format!("/api/v1/audit?before={before}&limit=1"))
+        .await;
+    assert_eq!(
+        older.expect(200, "older")["records"][0]["seq"].as_i64(),
+        Some(before - 1)
+    );
     exports(&server, &api, RECORDS).await;
 }
 
@@ -92,14 +107,23 @@ async fn exports(server: &Server, api: &Api, count: u64) {
     assert_eq!(csv.status, 200);
     assert!(csv.content_type.starts_with("text/csv"));
     let mut lines = csv.text.lines();
-    assert_eq!(lines.next(), Some("seq,time,username,result,reason,method,client,address,token,id"));
+    assert_eq!(
+        lines.next(),
+        Some("seq,time,username,result,reason,method,client,address,token,id")
+    );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len() as u64, count);
     // Usernames starting with = are defused for spreadsheets.
     assert!(rows[0].contains(",'=user-"), "{}", rows[0]);
-    let jsonl = api.get("/api/v1/audit/export?format=jsonl&username==user-7").await;
+    let jsonl = api
+        .get("/api/v1/audit/export?format=jsonl&username==user-7")
+        .await;
     assert_eq!(jsonl.content_type, "application/x-ndjson");
-    let one: Vec<Value> = jsonl.text.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let one: Vec<Value> = jsonl
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0]["username"], "=user-7");
     let bad = api.get("/api/v1/audit/export?format=xml").await;
@@ -111,7 +135,11 @@ async fn exports(server: &Server, api: &Api, count: u64) {
     let text = std::fs::read_to_string(&file).expect("the export file");
     let seqs: Vec<i64> = text
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).expect("json")["seq"].as_i64().unwrap_or(-1))
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["seq"]
+                .as_i64()
+                .unwrap_or(-1)
+        })
         .collect();
     assert_eq!(seqs.len() as u64, count);
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
@@ -124,5 +152,11 @@ async fn exports(server: &Server, api: &Api, count: u64) {
         .cloned()
         .unwrap_or_default();
     assert_eq!(table["status"], "pass", "{doctor}");
-    assert!(table["message"].as_str().unwrap_or("").starts_with(&format!("{count} records")), "{table}");
+    assert!(
+        table["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&format!("{count} records")),
+        "{table}"
+    );
 }

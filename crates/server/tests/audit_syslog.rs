@@ -35,7 +35,10 @@ async fn node(db: &Db, r: &Rsyslog, transport: &str, port: u16, host: &str) -> S
 /// A verification that is refused (no such user): one audit record.
 async fn refused(api: &Api, username: &str) {
     let reply = api
-        .post("/api/v1/verify", json!({"username": username, "code": "123456"}))
+        .post(
+            "/api/v1/verify",
+            json!({"username": username, "code": "123456"}),
+        )
         .await;
     assert_eq!(reply.status, 404, "{:?}", reply.body);
 }
@@ -45,7 +48,9 @@ async fn all_seqs(api: &Api) -> Vec<i64> {
     let mut after = 0;
     let mut seqs = Vec::new();
     loop {
-        let page = api.get(&format!("/api/v1/audit?after={after}&limit=1000")).await;
+        let page = api
+            .get(&format!("/api/v1/audit?after={after}&limit=1000"))
+            .await;
         let page = page.expect(200, "a page of the audit trail");
         let records = page["records"].as_array().cloned().unwrap_or_default();
         if records.is_empty() {
@@ -57,7 +62,10 @@ async fn all_seqs(api: &Api) -> Vec<i64> {
 }
 
 fn from_host<'a>(received: &'a [Parsed], host: &str) -> Vec<&'a Parsed> {
-    received.iter().filter(|p| p.fields["host"] == host).collect()
+    received
+        .iter()
+        .filter(|p| p.fields["host"] == host)
+        .collect()
 }
 
 async fn wait_for(r: &Rsyslog, host: &str, count: usize, within: Duration) -> Vec<Parsed> {
@@ -87,9 +95,17 @@ async fn records_arrive_over_udp_tcp_and_tls_parsed_by_rsyslog() {
         let expected = all_seqs(&api).await;
         assert_eq!(expected.len(), 20);
         let got = wait_for(&r, &host, 20, Duration::from_secs(20)).await;
-        let mut seqs: Vec<i64> = got.iter().filter_map(|p| p.record["seq"].as_i64()).collect();
+        let mut seqs: Vec<i64> = got
+            .iter()
+            .filter_map(|p| p.record["seq"].as_i64())
+            .collect();
         seqs.sort();
-        assert_eq!(seqs, expected, "{transport}: every record once; rsyslog log:\n{}", server.stderr());
+        assert_eq!(
+            seqs,
+            expected,
+            "{transport}: every record once; rsyslog log:\n{}",
+            server.stderr()
+        );
         for p in &got {
             let f = &p.fields;
             assert_eq!(f["input"], transport, "{f}");
@@ -101,10 +117,21 @@ async fn records_arrive_over_udp_tcp_and_tls_parsed_by_rsyslog() {
             let seq = p.record["seq"].as_i64().unwrap_or(-1);
             let user = p.record["username"].as_str().unwrap_or("?");
             let sd = f["sd"].as_str().unwrap_or("");
-            assert!(sd.starts_with(&format!("[audit@32473 seq=\"{seq}\" result=\"rejected\" user=\"{user}\" method=")), "{sd}");
+            assert!(
+                sd.starts_with(&format!(
+                    "[audit@32473 seq=\"{seq}\" result=\"rejected\" user=\"{user}\" method="
+                )),
+                "{sd}"
+            );
             assert!(sd.contains("reason=\"unknown_user\""), "{sd}");
             assert_eq!(p.record["reason"], "unknown_user");
-            assert!(f["time"].as_str().unwrap_or("").starts_with(&p.record["at"].as_str().unwrap_or("?")[..19]), "{f}");
+            assert!(
+                f["time"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with(&p.record["at"].as_str().unwrap_or("?")[..19]),
+                "{f}"
+            );
         }
     }
 }
@@ -128,7 +155,10 @@ async fn collector_stopped_for_ten_seconds(transport: &str) {
     let server = node(&db, &r, transport, port, "node-restart").await;
     let api = server.api(&server.create_key("ops", "admin,verify"));
     let stop = Arc::new(AtomicBool::new(false));
-    let workers = [load(api.clone(), stop.clone(), "a"), load(api.clone(), stop.clone(), "b")];
+    let workers = [
+        load(api.clone(), stop.clone(), "a"),
+        load(api.clone(), stop.clone(), "b"),
+    ];
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before = all_seqs(&api).await.last().copied().unwrap_or(0);
     r.stop();
@@ -144,23 +174,52 @@ async fn collector_stopped_for_ten_seconds(transport: &str) {
     }
     let expected = all_seqs(&api).await;
     assert_eq!(expected.len() as u64, made);
-    assert!(during > before + 50, "records were made while the collector was away ({before}..{during})");
+    assert!(
+        during > before + 50,
+        "records were made while the collector was away ({before}..{during})"
+    );
     let got = wait_for(&r, "node-restart", expected.len(), Duration::from_secs(60)).await;
     let mut times: BTreeMap<i64, u32> = BTreeMap::new();
     for p in &got {
-        *times.entry(p.record["seq"].as_i64().unwrap_or(-1)).or_default() += 1;
+        *times
+            .entry(p.record["seq"].as_i64().unwrap_or(-1))
+            .or_default() += 1;
     }
-    let missing: Vec<i64> = expected.iter().filter(|s| !times.contains_key(s)).copied().collect();
-    let twice: Vec<(i64, u32)> = times.iter().filter(|(_, n)| **n > 1).map(|(s, n)| (*s, *n)).collect();
-    assert!(missing.is_empty(), "{transport}: {} records never arrived, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
-    assert!(twice.is_empty(), "{transport}: {} records arrived more than once, e.g. {:?}", twice.len(), &twice[..twice.len().min(10)]);
+    let missing: Vec<i64> = expected
+        .iter()
+        .filter(|s| !times.contains_key(s))
+        .copied()
+        .collect();
+    let twice: Vec<(i64, u32)> = times
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(s, n)| (*s, *n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{transport}: {} records never arrived, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(10)]
+    );
+    assert!(
+        twice.is_empty(),
+        "{transport}: {} records arrived more than once, e.g. {:?}",
+        twice.len(),
+        &twice[..twice.len().min(10)]
+    );
     assert_eq!(times.len(), expected.len());
     // While it was away, the stream said so.
     let text = &metrics.text;
-    assert!(text.contains("countersign_audit_stream_up{sink=\"syslog\"} 0"), "{text}");
+    assert!(
+        text.contains("countersign_audit_stream_up{sink=\"syslog\"} 0"),
+        "{text}"
+    );
     let log = server.stderr();
     assert!(log.contains("the audit stream cannot deliver"), "{log}");
-    assert!(log.contains("the audit stream's collector is back"), "{log}");
+    assert!(
+        log.contains("the audit stream's collector is back"),
+        "{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

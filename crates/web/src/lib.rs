@@ -20,6 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 
+pub use api::audit_export::{csv_line as audit_csv_line, CSV_HEADER as AUDIT_CSV_HEADER};
 pub use api::{ApiServices, ApiState};
 pub use console::{ConsoleServices, ConsoleState};
 pub use countersign_domain::methods::push::activation::{activation_uri, app_url};
@@ -27,9 +28,8 @@ pub use device::events::{open_events, Frame, Requests};
 pub use device::{DeviceServices, DeviceState};
 pub use http::error::ApiError;
 pub use http::openapi::openapi_json;
-pub use api::audit_export::{csv_line as audit_csv_line, CSV_HEADER as AUDIT_CSV_HEADER};
-pub use http::views::AuditView;
 pub use http::proxy;
+pub use http::views::AuditView;
 pub use monitoring::{MonitoringServices, MonitoringState};
 pub use portal::{PortalServices, PortalState};
 pub use state::{AppState, Door, Services};

@@ -35,7 +35,9 @@ impl Cursor {
                 continue;
             }
             match self.hole {
-                Some((hole, since)) if hole == expected && now.duration_since(since) >= self.wait => {
+                Some((hole, since))
+                    if hole == expected && now.duration_since(since) >= self.wait =>
+                {
                     self.hole = None;
                     expected = seq + 1;
                 }

@@ -52,7 +52,12 @@ impl FileSink {
                 .create(true)
                 .append(true)
                 .open(&self.path)
-                .with_context(|| format!("cannot open {} for appending (audit.file.path)", self.path.display()))?;
+                .with_context(|| {
+                    format!(
+                        "cannot open {} for appending (audit.file.path)",
+                        self.path.display()
+                    )
+                })?;
             let len = file.metadata().map(|m| m.len()).unwrap_or(0);
             self.file = Some((file, len));
         }
@@ -84,7 +89,9 @@ mod tests {
     use super::*;
 
     fn lines(n: usize, width: usize) -> Vec<String> {
-        (0..n).map(|i| format!("{:0>w$}\n", i, w = width - 1)).collect()
+        (0..n)
+            .map(|i| format!("{:0>w$}\n", i, w = width - 1))
+            .collect()
     }
 
     #[test]
@@ -93,7 +100,11 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join("audit.jsonl");
-        let mut sink = FileSink::new(&FileSinkConfig { path: path.clone(), max_bytes: 100, keep: 2 });
+        let mut sink = FileSink::new(&FileSinkConfig {
+            path: path.clone(),
+            max_bytes: 100,
+            keep: 2,
+        });
         for _ in 0..5 {
             sink.send(&lines(4, 20)).expect("send");
         }
@@ -102,7 +113,11 @@ mod tests {
         assert!(numbered(&path, 1).exists() && numbered(&path, 2).exists());
         assert!(!numbered(&path, 3).exists());
         // Reopening continues the file it finds.
-        let mut again = FileSink::new(&FileSinkConfig { path: path.clone(), max_bytes: 1000, keep: 2 });
+        let mut again = FileSink::new(&FileSinkConfig {
+            path: path.clone(),
+            max_bytes: 1000,
+            keep: 2,
+        });
         again.send(&lines(1, 20)).expect("send");
         assert_eq!(std::fs::read_to_string(&path).expect("current").len(), 100);
         let _ = std::fs::remove_dir_all(&dir);

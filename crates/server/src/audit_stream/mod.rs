@@ -38,7 +38,8 @@ impl Sink {
         let views = sender::views(batch);
         match self {
             Sink::Syslog(sink, header) => {
-                let messages: Vec<String> = views.iter().map(|v| rfc5424::message(header, v)).collect();
+                let messages: Vec<String> =
+                    views.iter().map(|v| rfc5424::message(header, v)).collect();
                 sink.send(&messages).await
             }
             Sink::File(sink) => {
@@ -83,7 +84,10 @@ impl Streams {
         let mut sinks: Vec<(&'static str, Sink)> = Vec::new();
         if let Some(syslog) = &config.syslog {
             let header = rfc5424::Header::new(syslog.facility, syslog.hostname.as_deref());
-            sinks.push(("syslog", Sink::Syslog(syslog::SyslogSink::new(syslog)?, header)));
+            sinks.push((
+                "syslog",
+                Sink::Syslog(syslog::SyslogSink::new(syslog)?, header),
+            ));
         }
         if let Some(file) = &config.file {
             sinks.push(("file", Sink::File(file::FileSink::new(file))));
@@ -96,9 +100,17 @@ impl Streams {
         let mut counters = Vec::new();
         for (name, sink) in sinks {
             let (tap, receiver) = queue::queue(config.queue);
-            counters.push((name, tap.counters.clone(), Arc::new(StreamMetrics::default())));
+            counters.push((
+                name,
+                tap.counters.clone(),
+                Arc::new(StreamMetrics::default()),
+            ));
             taps.push(tap);
-            pending.push(Pending { name, sink, receiver });
+            pending.push(Pending {
+                name,
+                sink,
+                receiver,
+            });
         }
         let streams = Arc::new(Streams {
             pending: Mutex::new(pending),
@@ -119,7 +131,8 @@ impl Streams {
             Backend::Sqlite => Duration::ZERO,
         };
         for p in pending {
-            let Some((_, counters, metrics)) = self.counters.iter().find(|(n, _, _)| *n == p.name) else {
+            let Some((_, counters, metrics)) = self.counters.iter().find(|(n, _, _)| *n == p.name)
+            else {
                 continue;
             };
             let sender = sender::Sender {
@@ -138,14 +151,47 @@ impl Streams {
     }
 }
 
+/// A metric family: name, type, help and how to read one stream's value.
+type Family = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&QueueCounters, &StreamMetrics) -> i64,
+);
+
 impl MetricsSource for Streams {
     fn render(&self, out: &mut String) {
-        let families: [(&str, &str, &str, fn(&QueueCounters, &StreamMetrics) -> i64); 5] = [
-            ("countersign_audit_stream_sent_total", "counter", "Audit records delivered by each stream.", |_, m| m.sent.load(Ordering::Relaxed) as i64),
-            ("countersign_audit_stream_dropped_total", "counter", "Audit records that found a stream's queue full (sent later from the store).", |q, _| q.dropped.load(Ordering::Relaxed) as i64),
-            ("countersign_audit_stream_failures_total", "counter", "Failed deliveries to a stream's collector or file.", |_, m| m.failures.load(Ordering::Relaxed) as i64),
-            ("countersign_audit_stream_up", "gauge", "1 while a stream's last delivery worked.", |_, m| m.up.load(Ordering::Relaxed)),
-            ("countersign_audit_stream_held", "gauge", "Audit records read but held back behind a commit still under way.", |_, m| m.lag.load(Ordering::Relaxed)),
+        let families: [Family; 5] = [
+            (
+                "countersign_audit_stream_sent_total",
+                "counter",
+                "Audit records delivered by each stream.",
+                |_, m| m.sent.load(Ordering::Relaxed) as i64,
+            ),
+            (
+                "countersign_audit_stream_dropped_total",
+                "counter",
+                "Audit records that found a stream's queue full (sent later from the store).",
+                |q, _| q.dropped.load(Ordering::Relaxed) as i64,
+            ),
+            (
+                "countersign_audit_stream_failures_total",
+                "counter",
+                "Failed deliveries to a stream's collector or file.",
+                |_, m| m.failures.load(Ordering::Relaxed) as i64,
+            ),
+            (
+                "countersign_audit_stream_up",
+                "gauge",
+                "1 while a stream's last delivery worked.",
+                |_, m| m.up.load(Ordering::Relaxed),
+            ),
+            (
+                "countersign_audit_stream_held",
+                "gauge",
+                "Audit records read but held back behind a commit still under way.",
+                |_, m| m.lag.load(Ordering::Relaxed),
+            ),
         ];
         for (name, kind, help, value) in families {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));

@@ -134,7 +134,8 @@ mod tests {
             "<36>1 2026-12-07T16:14:35Z mfa1 countersign 77 audit [audit@32473 seq=\"42\" result=\"rejected\" user=\"alice\" method=\"otp\" reason=\"code_invalid\" client=\"radius:vpn\"] {"
         ), "{text}");
         let json: serde_json::Value =
-            serde_json::from_str(text.split_once("] ").map(|(_, j)| j).unwrap_or("")).expect("json");
+            serde_json::from_str(text.split_once("] ").map(|(_, j)| j).unwrap_or(""))
+                .expect("json");
         assert_eq!(json["seq"], 42);
         assert_eq!(json["reason"], "code_invalid");
     }

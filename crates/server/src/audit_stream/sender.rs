@@ -100,7 +100,9 @@ impl Sender {
                 }
             }
             self.save(&mut st, &mut saved).await;
-            self.metrics.lag.store(seqs.len().saturating_sub(ready) as i64, Ordering::Relaxed);
+            self.metrics
+                .lag
+                .store(seqs.len().saturating_sub(ready) as i64, Ordering::Relaxed);
             if page.len() as u32 == PAGE && ready == page.len() {
                 continue; // catching up
             }
@@ -110,13 +112,20 @@ impl Sender {
 
     /// Waits for a wake-up (or the poll), then a moment more to gather a batch.
     async fn wait(&mut self, hole: bool) {
-        let limit = if hole { Duration::from_millis(100) } else { POLL };
+        let limit = if hole {
+            Duration::from_millis(100)
+        } else {
+            POLL
+        };
         let _ = tokio::time::timeout(limit, self.receiver.recv()).await;
         tokio::time::sleep(LINGER).await;
         drain(&mut self.receiver);
     }
 
-    async fn read(&self, after: i64) -> Result<Vec<(i64, AuditRecord)>, countersign_domain::StoreError> {
+    async fn read(
+        &self,
+        after: i64,
+    ) -> Result<Vec<(i64, AuditRecord)>, countersign_domain::StoreError> {
         let query = AuditQuery {
             after_seq: Some(after),
             limit: PAGE,
@@ -164,5 +173,8 @@ impl Sender {
 
 /// The records as the API shows them (the messages' JSON).
 pub fn views(batch: &[(i64, AuditRecord)]) -> Vec<AuditView> {
-    batch.iter().map(|(seq, r)| AuditView::new(*seq, r.clone())).collect()
+    batch
+        .iter()
+        .map(|(seq, r)| AuditView::new(*seq, r.clone()))
+        .collect()
 }

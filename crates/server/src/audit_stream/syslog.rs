@@ -76,8 +76,14 @@ impl SyslogSink {
 
     async fn send_udp(&mut self, messages: &[String]) -> Result<()> {
         if self.udp.is_none() {
-            let bind = if self.address.starts_with('[') { "[::]:0" } else { "0.0.0.0:0" };
-            let socket = UdpSocket::bind(bind).await.context("cannot open a UDP socket")?;
+            let bind = if self.address.starts_with('[') {
+                "[::]:0"
+            } else {
+                "0.0.0.0:0"
+            };
+            let socket = UdpSocket::bind(bind)
+                .await
+                .context("cannot open a UDP socket")?;
             // Connected, so an ICMP "port unreachable" comes back as an error.
             socket
                 .connect(&self.address)
@@ -100,12 +106,18 @@ impl SyslogSink {
 
 /// Writes the framed batch, ends our side and waits for the collector's
 /// close: the receipt (see the module's comment).
-async fn batch<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, messages: &[String]) -> Result<()> {
+async fn batch<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    messages: &[String],
+) -> Result<()> {
     let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 8).sum());
     for message in messages {
         bytes.extend_from_slice(rfc5424::octet_counted(message).as_bytes());
     }
-    stream.write_all(&bytes).await.context("writing to the collector failed")?;
+    stream
+        .write_all(&bytes)
+        .await
+        .context("writing to the collector failed")?;
     stream.shutdown().await.context("ending the batch failed")?;
     let mut sink = [0u8; 512];
     let wait = async {
@@ -115,13 +127,17 @@ async fn batch<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, messages: &[Str
                 Ok(_) => continue,
                 // A close without TLS close_notify still follows a full read.
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-                Err(e) => return Err(anyhow!("the collector dropped the connection before reading the batch: {e}")),
+                Err(e) => {
+                    return Err(anyhow!(
+                        "the collector dropped the connection before reading the batch: {e}"
+                    ))
+                }
             }
         }
     };
-    timeout(RECEIPT, wait)
-        .await
-        .map_err(|_| anyhow!("the collector did not close the batch's connection within {RECEIPT:?}"))?
+    timeout(RECEIPT, wait).await.map_err(|_| {
+        anyhow!("the collector did not close the batch's connection within {RECEIPT:?}")
+    })?
 }
 
 fn client_config(config: &SyslogConfig) -> Result<Arc<rustls::ClientConfig>> {
@@ -132,10 +148,12 @@ fn client_config(config: &SyslogConfig) -> Result<Arc<rustls::ClientConfig>> {
             for cert in CertificateDer::pem_file_iter(path)
                 .with_context(|| format!("audit.syslog.ca_file {shown}: cannot read it"))?
             {
-                let cert = cert.with_context(|| format!("audit.syslog.ca_file {shown}: not PEM certificates"))?;
-                roots
-                    .add(cert)
-                    .with_context(|| format!("audit.syslog.ca_file {shown}: a certificate is not usable"))?;
+                let cert = cert.with_context(|| {
+                    format!("audit.syslog.ca_file {shown}: not PEM certificates")
+                })?;
+                roots.add(cert).with_context(|| {
+                    format!("audit.syslog.ca_file {shown}: a certificate is not usable")
+                })?;
             }
         }
         None => {

@@ -62,7 +62,9 @@ pub enum AuditCommand {
 
 fn time(flag: &str, text: Option<&str>) -> Result<Option<i64>> {
     text.map(|t| {
-        parse_time(t).ok_or_else(|| anyhow!("--{flag} '{t}': use RFC 3339 (2026-05-01T12:00:00Z) or Unix seconds"))
+        parse_time(t).ok_or_else(|| {
+            anyhow!("--{flag} '{t}': use RFC 3339 (2026-05-01T12:00:00Z) or Unix seconds")
+        })
     })
     .transpose()
 }
@@ -70,7 +72,15 @@ fn time(flag: &str, text: Option<&str>) -> Result<Option<i64>> {
 pub async fn audit(app: &App, command: AuditCommand, out: &Output) -> Result<ExitCode> {
     let trail = AuditTrail::new(app.store.clone());
     match command {
-        AuditCommand::List { username, result, since, until, after, before, limit } => {
+        AuditCommand::List {
+            username,
+            result,
+            since,
+            until,
+            after,
+            before,
+            limit,
+        } => {
             if limit == 0 || limit > 10_000 {
                 bail!("--limit must be between 1 and 10000");
             }
@@ -84,12 +94,22 @@ pub async fn audit(app: &App, command: AuditCommand, out: &Output) -> Result<Exi
                 limit,
                 ..AuditQuery::default()
             };
-            let records: Vec<AuditView> =
-                trail.page(&query).await?.into_iter().map(|(s, r)| AuditView::new(s, r)).collect();
+            let records: Vec<AuditView> = trail
+                .page(&query)
+                .await?
+                .into_iter()
+                .map(|(s, r)| AuditView::new(s, r))
+                .collect();
             out.show(&records, || table(&records));
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Export { format, username, since, until, output } => {
+        AuditCommand::Export {
+            format,
+            username,
+            since,
+            until,
+            output,
+        } => {
             let query = AuditQuery {
                 username,
                 since: time("since", since.as_deref())?,
@@ -123,7 +143,12 @@ fn table(records: &[AuditView]) -> String {
     text
 }
 
-async fn export(trail: &AuditTrail, mut query: AuditQuery, format: &str, output: Option<PathBuf>) -> Result<ExitCode> {
+async fn export(
+    trail: &AuditTrail,
+    mut query: AuditQuery,
+    format: &str,
+    output: Option<PathBuf>,
+) -> Result<ExitCode> {
     let csv = match format {
         "csv" => true,
         "jsonl" => false,
@@ -131,7 +156,8 @@ async fn export(trail: &AuditTrail, mut query: AuditQuery, format: &str, output:
     };
     let mut sink: Box<dyn Write> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -147,7 +173,8 @@ async fn export(trail: &AuditTrail, mut query: AuditQuery, format: &str, output:
                 true => audit_csv_line(*seq, record),
                 false => serde_json::to_string(&AuditView::new(*seq, record.clone()))? + "\n",
             };
-            sink.write_all(line.as_bytes()).context("writing the export failed")?;
+            sink.write_all(line.as_bytes())
+                .context("writing the export failed")?;
         }
         written += page.len() as u64;
         if progress {
@@ -160,7 +187,12 @@ async fn export(trail: &AuditTrail, mut query: AuditQuery, format: &str, output:
     }
     sink.flush().context("writing the export failed")?;
     if progress {
-        eprintln!("\rexported {written} records{}", output.map(|p| format!(" to {}", p.display())).unwrap_or_default());
+        eprintln!(
+            "\rexported {written} records{}",
+            output
+                .map(|p| format!(" to {}", p.display()))
+                .unwrap_or_default()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,8 @@
 //! People get readable text; `--json` gives scripts one JSON document.
 
 mod admins;
-mod audit;
 mod apikeys;
+mod audit;
 mod devices;
 mod directory;
 mod messages;

@@ -16,7 +16,13 @@ const SLACK_DAYS: i64 = 2;
 pub(super) async fn findings(config: &Config, store: &SqlStore, now: i64) -> Vec<Finding> {
     let extent = match store.audit_extent().await {
         Ok(extent) => extent,
-        Err(e) => return vec![Finding::fail("audit.table", e.to_string(), "check the database")],
+        Err(e) => {
+            return vec![Finding::fail(
+                "audit.table",
+                e.to_string(),
+                "check the database",
+            )]
+        }
     };
     let mut out = vec![table(config.audit.retention_days, &extent, now)];
     let mut sinks = Vec::new();
@@ -88,6 +94,9 @@ fn stream(sink: &str, found: Option<&StreamStatus>, extent: &AuditExtent) -> Fin
     }
     Finding::pass(
         &check,
-        format!("delivering: up to seq {} ({behind} behind), {} sent since start", st.cursor, st.sent),
+        format!(
+            "delivering: up to seq {} ({behind} behind), {} sent since start",
+            st.cursor, st.sent
+        ),
     )
 }

@@ -128,7 +128,6 @@ action(type="omfile" file="{out}" template="fields")
         let text = std::fs::read_to_string(&self.out).unwrap_or_default();
         text.lines().filter_map(parse).collect()
     }
-
 }
 
 fn listening(port: u16) -> bool {

@@ -19,8 +19,7 @@ use crate::http::extract::{AdminKey, ApiQuery};
 use crate::http::views::AuditView;
 
 const PAGE: u32 = 1000;
-pub const CSV_HEADER: &str =
-    "seq,time,username,result,reason,method,client,address,token,id\n";
+pub const CSV_HEADER: &str = "seq,time,username,result,reason,method,client,address,token,id\n";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,7 +72,8 @@ pub async fn export(
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let trail = state.audit.clone();
     tokio::spawn(async move {
-        if matches!(format, Format::Csv) && sender.send(Ok(Bytes::from(CSV_HEADER))).await.is_err() {
+        if matches!(format, Format::Csv) && sender.send(Ok(Bytes::from(CSV_HEADER))).await.is_err()
+        {
             return;
         }
         loop {
@@ -100,7 +100,11 @@ pub async fn export(
         Format::Csv => "text/csv; charset=utf-8",
         Format::Jsonl => "application/x-ndjson",
     };
-    Ok(([(header::CONTENT_TYPE, content_type)], Body::from_stream(Chunks(receiver))).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(Chunks(receiver)),
+    )
+        .into_response())
 }
 
 fn line(format: Format, seq: i64, r: &AuditRecord) -> String {
@@ -129,7 +133,11 @@ pub fn csv_line(seq: i64, r: &AuditRecord) -> String {
         r.token_id.clone().unwrap_or_default(),
         r.id.clone(),
     ];
-    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push('\n');
     line
 }

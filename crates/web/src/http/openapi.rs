@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{error, views};
 use crate::api::{
-    activations, audit, audit_export, diagnostics, directory, pool, settings, tokens, user_import, users, verify,
+    activations, audit, audit_export, diagnostics, directory, pool, settings, tokens, user_import,
+    users, verify,
 };
 
 #[derive(OpenApi)]
