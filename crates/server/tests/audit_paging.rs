@@ -47,8 +47,16 @@ fn writers(api: &Api, done: Arc<AtomicBool>) -> Vec<tokio::task::JoinHandle<()>>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reader_paging_with_after_sees_every_record_once_while_they_arrive() {
-    let db = Db::sqlite();
+async fn a_reader_paging_with_after_sees_every_record_once_while_they_arrive_sqlite() {
+    paging(Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_paging_with_after_sees_every_record_once_while_they_arrive_postgres() {
+    paging(Db::postgres().await).await;
+}
+
+async fn paging(db: Db) {
     let server = Server::start(&db).await;
     let api = server.api(&server.create_key("ops", "admin,verify"));
     let done = Arc::new(AtomicBool::new(false));

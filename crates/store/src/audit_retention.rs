@@ -50,16 +50,14 @@ impl SqlStore {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(&err)?;
-                let n: i64 = row.try_get("n").map_err(&err)?;
+                let mut n: i64 = row.try_get("n").map_err(&err)?;
+                if n == 0 && last_seq.is_some() {
+                    // Not analysed yet: a young table, cheap to count.
+                    n = count(&self.pool).await?;
+                }
                 (n, Some(row.try_get::<i64, _>("bytes").map_err(&err)?))
             }
-            Backend::Sqlite => {
-                let row = sqlx::query("SELECT COUNT(*) AS n FROM audit")
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(&err)?;
-                (row.try_get::<i64, _>("n").map_err(&err)?, None)
-            }
+            Backend::Sqlite => (count(&self.pool).await?, None),
         };
         Ok(AuditExtent {
             rows,
@@ -68,4 +66,13 @@ impl SqlStore {
             last_seq,
         })
     }
+}
+
+async fn count(pool: &sqlx::AnyPool) -> Result<i64, StoreError> {
+    let err = db_error("counting audit records");
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM audit")
+        .fetch_one(pool)
+        .await
+        .map_err(&err)?;
+    row.try_get::<i64, _>("n").map_err(&err)
 }
