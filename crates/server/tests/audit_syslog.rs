@@ -148,9 +148,8 @@ fn load(api: Api, stop: Arc<AtomicBool>, tag: &'static str) -> tokio::task::Join
     })
 }
 
-async fn collector_stopped_for_ten_seconds(transport: &str) {
+async fn collector_stopped_for_ten_seconds(transport: &str, db: Db) {
     let mut r = Rsyslog::start();
-    let db = Db::sqlite();
     let port = if transport == "tls" { r.tls } else { r.tcp };
     let server = node(&db, &r, transport, port, "node-restart").await;
     let api = server.api(&server.create_key("ops", "admin,verify"));
@@ -224,10 +223,15 @@ async fn collector_stopped_for_ten_seconds(transport: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tcp_collector_stopped_under_load_misses_nothing_and_gets_nothing_twice() {
-    collector_stopped_for_ten_seconds("tcp").await;
+    collector_stopped_for_ten_seconds("tcp", Db::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tcp_collector_stopped_under_load_on_postgres_misses_nothing_and_gets_nothing_twice() {
+    collector_stopped_for_ten_seconds("tcp", Db::postgres().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_collector_stopped_under_load_misses_nothing_and_gets_nothing_twice() {
-    collector_stopped_for_ten_seconds("tls").await;
+    collector_stopped_for_ten_seconds("tls", Db::sqlite()).await;
 }
