@@ -42,16 +42,13 @@ impl Sender {
     pub async fn run(mut self) {
         let mut st = self.start_status().await;
         let mut cursor = Cursor::new(st.cursor, self.hole_wait);
-        let mut backoff = Duration::from_secs(1);
-        let mut saved = Instant::now();
-        let mut logged: Option<Instant> = None;
-        let mut failed_since_log = 0u64;
+        let mut trouble = Trouble::default();
         loop {
             let page = match self.read(cursor.at).await {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::warn!(sink = self.name, error = %e, "the audit stream cannot read the store; trying again");
-                    tokio::time::sleep(backoff).await;
+                    tokio::time::sleep(trouble.backoff).await;
                     continue;
                 }
             };
@@ -59,47 +56,15 @@ impl Sender {
             let ready = cursor.ready(&seqs, Instant::now());
             if ready > 0 {
                 let batch = &page[..ready];
-                match self.sink.send(batch).await {
-                    Ok(()) => {
-                        let last = batch[ready - 1].0;
-                        cursor.advance(last);
-                        st.cursor = last;
-                        st.sent += ready as u64;
-                        self.metrics.sent.fetch_add(ready as u64, Ordering::Relaxed);
-                        self.metrics.up.store(1, Ordering::Relaxed);
-                        if let Some(since) = st.down_since.take() {
-                            tracing::info!(sink = self.name, down_seconds = self.clock.now() - since, "the audit stream's collector is back; sending what it missed from the store");
-                            saved = Instant::now() - SAVE_EVERY;
-                        }
-                        backoff = Duration::from_secs(1);
-                    }
-                    Err(e) => {
-                        st.failures += 1;
-                        failed_since_log += 1;
-                        self.metrics.failures.fetch_add(1, Ordering::Relaxed);
-                        self.metrics.up.store(0, Ordering::Relaxed);
-                        let now = self.clock.now();
-                        let first = st.down_since.is_none();
-                        st.down_since.get_or_insert(now);
-                        st.last_error = Some(format!("{e:#}"));
-                        st.last_error_at = Some(now);
-                        if first || logged.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
-                            tracing::warn!(sink = self.name, error = %format!("{e:#}"), failures = failed_since_log, "the audit stream cannot deliver; records wait in the store and go out when the collector is back");
-                            logged = Some(Instant::now());
-                            failed_since_log = 0;
-                        }
-                        if first {
-                            saved = Instant::now() - SAVE_EVERY;
-                        }
-                        self.save(&mut st, &mut saved).await;
-                        drain(&mut self.receiver);
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(30));
-                        continue;
-                    }
+                if let Err(e) = self.sink.send(batch).await {
+                    self.failed(&mut st, &mut trouble, &e).await;
+                    continue;
                 }
+                let last = batch[ready - 1].0;
+                cursor.advance(last);
+                self.delivered(&mut st, &mut trouble, last, ready as u64);
             }
-            self.save(&mut st, &mut saved).await;
+            self.save(&mut st, &mut trouble).await;
             self.metrics
                 .lag
                 .store(seqs.len().saturating_sub(ready) as i64, Ordering::Relaxed);
@@ -108,6 +73,44 @@ impl Sender {
             }
             self.wait(ready < page.len()).await;
         }
+    }
+
+    fn delivered(&self, st: &mut StreamStatus, trouble: &mut Trouble, last: i64, n: u64) {
+        st.cursor = last;
+        st.sent += n;
+        self.metrics.sent.fetch_add(n, Ordering::Relaxed);
+        self.metrics.up.store(1, Ordering::Relaxed);
+        if let Some(since) = st.down_since.take() {
+            tracing::info!(
+                sink = self.name,
+                down_seconds = self.clock.now() - since,
+                "the audit stream's collector is back; sending what it missed from the store"
+            );
+        }
+        trouble.backoff = Duration::from_secs(1);
+    }
+
+    /// Counts and records the failure, logs it (the first, then at most
+    /// once a minute), and waits before trying again from the cursor.
+    async fn failed(&mut self, st: &mut StreamStatus, trouble: &mut Trouble, e: &anyhow::Error) {
+        st.failures += 1;
+        trouble.unlogged += 1;
+        self.metrics.failures.fetch_add(1, Ordering::Relaxed);
+        self.metrics.up.store(0, Ordering::Relaxed);
+        let now = self.clock.now();
+        let first = st.down_since.is_none();
+        st.down_since.get_or_insert(now);
+        st.last_error = Some(format!("{e:#}"));
+        st.last_error_at = Some(now);
+        if first || trouble.logged.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
+            tracing::warn!(sink = self.name, error = %format!("{e:#}"), failures = trouble.unlogged, "the audit stream cannot deliver; records wait in the store and go out when the collector is back");
+            trouble.logged = Some(Instant::now());
+            trouble.unlogged = 0;
+        }
+        self.save(st, trouble).await;
+        drain(&mut self.receiver);
+        tokio::time::sleep(trouble.backoff).await;
+        trouble.backoff = (trouble.backoff * 2).min(Duration::from_secs(30));
     }
 
     /// Waits for a wake-up (or the poll), then a moment more to gather a batch.
@@ -160,14 +163,45 @@ impl Sender {
         }
     }
 
-    async fn save(&self, st: &mut StreamStatus, saved: &mut Instant) {
-        if saved.elapsed() < SAVE_EVERY {
+    /// Saves the standing when it changed, at most once a second, except
+    /// that a change of state (down, back) is saved at once.
+    async fn save(&self, st: &mut StreamStatus, trouble: &mut Trouble) {
+        st.dropped = self.counters.dropped.load(Ordering::Relaxed);
+        let changed_state = trouble.saved.as_ref().map(|s| s.down_since) != Some(st.down_since);
+        let due = trouble.saved_at.is_none_or(|t| t.elapsed() >= SAVE_EVERY);
+        let same = trouble.saved.as_ref().is_some_and(|s| {
+            (s.cursor, s.dropped, s.failures, s.down_since)
+                == (st.cursor, st.dropped, st.failures, st.down_since)
+        });
+        if same || !(due || changed_state) {
             return;
         }
-        st.dropped = self.counters.dropped.load(Ordering::Relaxed);
         st.updated_at = self.clock.now();
         status::write(&self.store, self.name, st).await;
-        *saved = Instant::now();
+        trouble.saved = Some(st.clone());
+        trouble.saved_at = Some(Instant::now());
+    }
+}
+
+/// What the sender keeps between rounds besides the status.
+struct Trouble {
+    backoff: Duration,
+    logged: Option<Instant>,
+    /// Failures since the last log line.
+    unlogged: u64,
+    saved: Option<StreamStatus>,
+    saved_at: Option<Instant>,
+}
+
+impl Default for Trouble {
+    fn default() -> Self {
+        Self {
+            backoff: Duration::from_secs(1),
+            logged: None,
+            unlogged: 0,
+            saved: None,
+            saved_at: None,
+        }
     }
 }
 
