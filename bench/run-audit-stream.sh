@@ -50,7 +50,7 @@ for round in $(seq "$rounds"); do
     echo
     echo "#### round $round, $variant the syslog stream"
     if [ "$variant" = with ]; then
-      before=$(wc -l <"$work/received.log" 2>/dev/null || echo 0)
+      before=$( (wc -l <"$work/received.log") 2>/dev/null || echo 0)
       COUNTERSIGN_AUDIT_SYSLOG_ADDRESS="127.0.0.1:$port" COUNTERSIGN_AUDIT_SYSLOG_TRANSPORT=tcp \
         "$root/bench/run-verify.sh" --no-build --duration "$duration" | grep -E '^==|throughput|req/s|CPU|p99' || true
       sleep 3
