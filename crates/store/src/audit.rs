@@ -100,6 +100,19 @@ pub async fn page_settled(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i6
     }
 }
 
+/// `Some(after)` for a forward read with no filter and no end.
+fn unfiltered_forward(q: &AuditQuery) -> Option<i64> {
+    let filtered = q.username.is_some()
+        || q.result.is_some()
+        || q.reason.is_some()
+        || q.method.is_some()
+        || q.client.is_some()
+        || q.since.is_some()
+        || q.until.is_some()
+        || q.before_seq.is_some();
+    q.after_seq.filter(|_| !filtered)
+}
+
 /// Records with their position (`seq`), the cursor of the next page.
 pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
     let mut sql = String::from(
@@ -204,7 +217,19 @@ impl AuditStore for SqlStore {
         match self.backend {
             crate::Backend::Postgres => page_settled(&self.pool, query).await,
             // One writer at a time: positions are committed in order.
-            crate::Backend::Sqlite => page(&self.pool, query).await,
+            crate::Backend::Sqlite => match (&self.direct, unfiltered_forward(query)) {
+                // The audit stream's read: on a direct connection, off the async threads.
+                (Some(direct), Some(after)) => {
+                    let direct = direct.clone();
+                    let limit = query.limit;
+                    tokio::task::spawn_blocking(move || direct.reads.audit_after(after, limit))
+                        .await
+                        .map_err(|e| {
+                            countersign_domain::StoreError::Backend(format!("reading audit: {e}"))
+                        })?
+                }
+                _ => page(&self.pool, query).await,
+            },
         }
     }
     async fn audit_counts(&self, since: i64) -> StoreResult<Vec<AuditCount>> {
