@@ -24,26 +24,36 @@ async fn records_are_appended_as_json_lines_and_rotated() {
     let shown = path.display().to_string();
     let server = Server::start_with(
         &Db::sqlite(),
-        &[("COUNTERSIGN_AUDIT_FILE_PATH", &shown), ("COUNTERSIGN_AUDIT_FILE_MAX_MB", "1")],
+        &[
+            ("COUNTERSIGN_AUDIT_FILE_PATH", &shown),
+            ("COUNTERSIGN_AUDIT_FILE_MAX_MB", "1"),
+        ],
     )
     .await;
     let api = server.api(&server.create_key("ops", "admin,verify"));
-    // Long names: about 2 KiB a line, so 600 records pass 1 MiB.
+    // Long names: about 1.7 KiB a line, so 1000 records pass 1 MiB.
     let long = "x".repeat(1500);
-    for i in 0..600 {
+    for i in 0..1000 {
         let reply = api
-            .post("/api/v1/verify", json!({"username": format!("{long}{i}"), "code": "123456"}))
+            .post(
+                "/api/v1/verify",
+                json!({"username": format!("{long}{i}"), "code": "123456"}),
+            )
             .await;
         assert_eq!(reply.status, 404);
     }
     let rotated = dir.path().join("audit.jsonl.1");
+    // Oldest first: audit.jsonl.5 ... audit.jsonl.1, then audit.jsonl.
     let all = || {
-        let mut records = lines(&rotated);
+        let mut records = Vec::new();
+        for n in (1..=5).rev() {
+            records.extend(lines(&dir.path().join(format!("audit.jsonl.{n}"))));
+        }
         records.extend(lines(&path));
         records
     };
     assert!(
-        wait_until(Duration::from_secs(20), || all().len() == 600),
+        wait_until(Duration::from_secs(20), || all().len() == 1000),
         "{} lines; server log:\n{}",
         all().len(),
         server.stderr()
@@ -51,7 +61,11 @@ async fn records_are_appended_as_json_lines_and_rotated() {
     assert!(rotated.exists(), "rotated past 1 MiB");
     assert!(std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) <= 1024 * 1024);
     let seqs: Vec<i64> = all().iter().filter_map(|r| r["seq"].as_i64()).collect();
-    assert_eq!(seqs, (1..=600).collect::<Vec<i64>>(), "every record once, in order");
+    assert_eq!(
+        seqs,
+        (1..=1000).collect::<Vec<i64>>(),
+        "every record once, in order"
+    );
     let first = &all()[0];
     assert_eq!(first["reason"], "unknown_user");
     assert_eq!(first["result"], "rejected");
@@ -61,6 +75,12 @@ async fn records_are_appended_as_json_lines_and_rotated() {
         doctor
             .as_array()
             .and_then(|f| f.iter().find(|f| f["check"] == "audit.stream.file"))
-            .is_some_and(|f| f["status"] == "pass" && f["message"].as_str().unwrap_or("").contains("up to seq 600"))
+            .is_some_and(|f| {
+                f["status"] == "pass"
+                    && f["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("up to seq 1000")
+            })
     }));
 }
