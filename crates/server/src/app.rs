@@ -59,11 +59,15 @@ pub struct App {
     pub hearing: countersign_domain::health::Hearing,
     /// Rate limits and the work pool (`[limits]`), shared by every door.
     pub throttle: countersign_domain::throttle::Throttle,
+    /// The audit trail's live streams (`[audit.syslog]`, `[audit.file]`),
+    /// tapped from the store; `serve` starts their senders.
+    pub audit_streams: Option<Arc<crate::audit_stream::Streams>>,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
 struct Base {
     sql: SqlStore,
+    streams: Option<Arc<crate::audit_stream::Streams>>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     key: countersign_domain::SecretKey,
@@ -161,6 +165,7 @@ impl App {
             web_push: push.web_push,
             webpush_metrics: push.webpush_metrics,
             sql: base.sql,
+            audit_streams: base.streams,
             store: base.store,
             config,
         })
@@ -185,11 +190,17 @@ async fn open_base(config: &Config) -> Result<Base> {
         migrate: true,
     };
     let sql = countersign_store::open(&options).await?;
+    // The streams hear of every audit record the store commits.
+    let (sql, streams) = match crate::audit_stream::Streams::build(&config.audit)? {
+        Some((streams, tap)) => (sql.with_audit_tap(tap), Some(streams)),
+        None => (sql, None),
+    };
     let store: Arc<dyn Store> = Arc::new(sql.clone());
     let key = secret_key::load_or_create(config)?;
     secret_key::check_against_store(&key, store.as_ref()).await?;
     Ok(Base {
         sql,
+        streams,
         store,
         clock: Arc::new(SystemClock),
         key,

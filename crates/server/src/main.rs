@@ -1,6 +1,8 @@
 //! `countersign`: the multi-factor authentication server and its operator CLI.
 
 mod app;
+mod audit_retention;
+mod audit_stream;
 mod backup;
 mod cli;
 mod config;
@@ -28,8 +30,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::cli::{
-    AdminCommand, ApiKeyCommand, DeviceCommand, DirectoryCommand, MessageCommand, RadiusCommand,
-    SettingsCommand, TlsCommand, TokenCommand, UserCommand,
+    AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand,
+    RadiusCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::{Config, Overrides};
 
@@ -94,6 +96,9 @@ enum Command {
     /// The email and SMS outbox.
     #[command(subcommand)]
     Message(MessageCommand),
+    /// The audit trail: list it, export it (CSV or JSON lines).
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// RADIUS clients.
     #[command(subcommand)]
     Radius(RadiusCommand),
@@ -258,6 +263,7 @@ async fn run_with_app(
         Command::Directory(command) => cli::directory(&app, command, out).await,
         Command::Token(command) => cli::token(&app, command, out).await,
         Command::Message(command) => cli::message(&app, command, out).await,
+        Command::Audit(command) => cli::audit(&app, command, out).await,
         Command::Device(command) => cli::device(&app, command, out).await,
         Command::Radius(command) => cli::radius(&app, command, out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, out).await,

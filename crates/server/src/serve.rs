@@ -53,6 +53,15 @@ pub async fn run(app: App) -> Result<()> {
     if let Some(ldap) = &config.ldap {
         door_metrics.push(crate::ldap::start(&app, ldap).await?);
     }
+    if let Some(streams) = &app.audit_streams {
+        streams.start(&app.sql, app.clock.clone());
+        door_metrics.push(streams.clone());
+    }
+    crate::audit_retention::schedule(
+        app.sql.clone(),
+        app.clock.clone(),
+        config.audit.retention_days,
+    );
     listen_to_other_nodes(&app);
     listen_for_key_revocations(&app);
     run_outbox(&app);

@@ -1,4 +1,5 @@
-//! The `audit` table: append-only, read newest first.
+//! The `audit` table: append-only, read newest first or, after a
+//! position, oldest first. Pruned from the oldest end (`audit_retention.rs`).
 
 use crate::SqlStore;
 use async_trait::async_trait;
@@ -38,6 +39,80 @@ pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecor
     Ok(page(pool, q).await?.into_iter().map(|(_, r)| r).collect())
 }
 
+/// How long a hole in the positions may be a PostgreSQL commit still under way.
+const SETTLE_SECONDS: i64 = 5;
+
+/// PostgreSQL: two decisions can commit out of position order, so a reader
+/// walking forward could pass a position whose record is still committing.
+/// The highest position after `after` that no commit can land below: the
+/// first hole among the records of the last few seconds (older holes are
+/// rolled back inserts or sequence jumps, and stay holes), else the newest.
+async fn settled(pool: &AnyPool, after: i64) -> StoreResult<Option<i64>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let err = db_error("reading audit");
+    // The newest record old enough to be settled (a backward scan of the
+    // primary key that stops at the first such record).
+    let old: Option<i64> =
+        sqlx::query("SELECT seq FROM audit WHERE at < $1 ORDER BY seq DESC LIMIT 1")
+            .bind(now - SETTLE_SECONDS)
+            .fetch_optional(pool)
+            .await
+            .map_err(&err)?
+            .map(|row| row.try_get::<i64, _>(0))
+            .transpose()
+            .map_err(&err)?;
+    let from = after.max(old.unwrap_or(0));
+    let rows = sqlx::query("SELECT seq FROM audit WHERE seq > $1 ORDER BY seq")
+        .bind(from)
+        .fetch_all(pool)
+        .await
+        .map_err(&err)?;
+    let mut expected = from + 1;
+    for row in &rows {
+        let seq: i64 = row.try_get(0).map_err(&err)?;
+        if seq != expected {
+            return Ok(Some(expected - 1));
+        }
+        expected += 1;
+    }
+    // Records committed after this read are past the horizon too: the
+    // page's own read must not reach them before they were checked.
+    Ok(Some(expected - 1))
+}
+
+/// Records with their position (`seq`), the cursor of the next page.
+/// Forward pages on PostgreSQL stop before a commit that may still land.
+pub async fn page_settled(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
+    let Some(after) = q.after_seq else {
+        return page(pool, q).await;
+    };
+    match settled(pool, after).await? {
+        Some(horizon) => {
+            let limited = AuditQuery {
+                before_seq: Some(q.before_seq.map_or(horizon + 1, |b| b.min(horizon + 1))),
+                ..q.clone()
+            };
+            page(pool, &limited).await
+        }
+        None => page(pool, q).await,
+    }
+}
+
+/// `Some(after)` for a forward read with no filter and no end.
+fn unfiltered_forward(q: &AuditQuery) -> Option<i64> {
+    let filtered = q.username.is_some()
+        || q.result.is_some()
+        || q.reason.is_some()
+        || q.method.is_some()
+        || q.client.is_some()
+        || q.since.is_some()
+        || q.until.is_some()
+        || q.before_seq.is_some();
+    q.after_seq.filter(|_| !filtered)
+}
+
 /// Records with their position (`seq`), the cursor of the next page.
 pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
     let mut sql = String::from(
@@ -71,7 +146,11 @@ pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, Audit
     if let Some(before) = q.before_seq {
         sql.push_str(&format!(" AND seq < {before}"));
     }
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.limit));
+    if let Some(after) = q.after_seq {
+        sql.push_str(&format!(" AND seq > {after}"));
+    }
+    let order = if q.ascending() { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
     let mut query = sqlx::query(&sql);
     for value in &texts {
         query = query.bind(value);
@@ -127,13 +206,31 @@ fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
-        append(&self.writer, record).await
+        append(&self.writer, record).await?;
+        self.tap.recorded(record);
+        Ok(())
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
         self::query(&self.pool, query).await
     }
     async fn audit_page(&self, query: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
-        page(&self.pool, query).await
+        match self.backend {
+            crate::Backend::Postgres => page_settled(&self.pool, query).await,
+            // One writer at a time: positions are committed in order.
+            crate::Backend::Sqlite => match (&self.direct, unfiltered_forward(query)) {
+                // The audit stream's read: on a direct connection, off the async threads.
+                (Some(direct), Some(after)) => {
+                    let direct = direct.clone();
+                    let limit = query.limit;
+                    tokio::task::spawn_blocking(move || direct.reads.audit_after(after, limit))
+                        .await
+                        .map_err(|e| {
+                            countersign_domain::StoreError::Backend(format!("reading audit: {e}"))
+                        })?
+                }
+                _ => page(&self.pool, query).await,
+            },
+        }
     }
     async fn audit_counts(&self, since: i64) -> StoreResult<Vec<AuditCount>> {
         counts(&self.pool, since).await

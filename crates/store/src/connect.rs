@@ -84,6 +84,7 @@ async fn open_inner(options: &StoreOptions) -> Result<SqlStore, StoreError> {
         writer,
         backend,
         direct: None,
+        tap: crate::Tap::default(),
     };
     if options.migrate {
         migrate::run(&store).await?;

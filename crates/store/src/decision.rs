@@ -134,9 +134,20 @@ fn bind_audit<'q>(
 #[async_trait]
 impl DecisionStore for SqlStore {
     async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
-        match &self.direct {
+        // The record the outcome wrote, for the audit stream (only when it listens).
+        let records = self.tap.is_set().then(|| {
+            (
+                write.effects_for(true).audit.clone(),
+                write.effects_for(false).audit.clone(),
+            )
+        });
+        let result = match &self.direct {
             Some(direct) => direct.commit(write).await,
             None => commit(&self.writer, &write).await,
+        }?;
+        if let Some((won, lost)) = records {
+            self.tap.recorded(if result.cas_won { &won } else { &lost });
         }
+        Ok(result)
     }
 }

@@ -6,6 +6,7 @@
 
 mod admins;
 mod audit;
+mod audit_retention;
 pub mod backup;
 mod decision;
 mod directory;
@@ -49,9 +50,46 @@ pub struct SqlStore {
     backend: Backend,
     /// SQLite only: the direct binding for decisions and the hot reads.
     direct: Option<std::sync::Arc<sqlite::Direct>>,
+    /// Told of every audit record committed (the audit stream).
+    tap: Tap,
+}
+
+/// The audit tap, if any (`SqlStore::with_audit_tap`).
+#[derive(Clone, Default)]
+pub(crate) struct Tap(Option<std::sync::Arc<dyn countersign_domain::ports::AuditTap>>);
+
+impl Tap {
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub(crate) fn recorded(&self, record: &countersign_domain::AuditRecord) {
+        if let Some(tap) = &self.0 {
+            tap.recorded(record);
+        }
+    }
+}
+
+impl std::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Tap(set)"
+        } else {
+            "Tap(none)"
+        })
+    }
 }
 
 impl SqlStore {
+    /// Tells `tap` of every audit record this store commits from now on.
+    pub fn with_audit_tap(
+        mut self,
+        tap: std::sync::Arc<dyn countersign_domain::ports::AuditTap>,
+    ) -> Self {
+        self.tap = Tap(Some(tap));
+        self
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

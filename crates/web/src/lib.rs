@@ -20,6 +20,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 
+pub use api::audit_export::{csv_line as audit_csv_line, CSV_HEADER as AUDIT_CSV_HEADER};
 pub use api::{ApiServices, ApiState};
 pub use console::{ConsoleServices, ConsoleState};
 pub use countersign_domain::methods::push::activation::{activation_uri, app_url};
@@ -29,6 +30,7 @@ pub use http::error::ApiError;
 pub use http::openapi::openapi_json;
 pub use http::proxy;
 pub use http::transport::Transport;
+pub use http::views::AuditView;
 pub use monitoring::{MetricsAccess, MonitoringServices, MonitoringState};
 pub use portal::{PortalServices, PortalState};
 pub use state::{AppState, Door, Services};

@@ -51,4 +51,27 @@ pub struct AuditQuery {
     pub until: Option<i64>,
     /// The next page: records older than this position (`audit_page`'s cursor).
     pub before_seq: Option<i64>,
+    /// Records newer than this position, oldest first (a reader walking
+    /// forward while records arrive: the API's `after`, the audit stream).
+    pub after_seq: Option<i64>,
+}
+
+impl AuditQuery {
+    /// Oldest first (`after_seq` given) or newest first.
+    pub fn ascending(&self) -> bool {
+        self.after_seq.is_some()
+    }
+}
+
+/// How big the trail is (the doctor's `audit.table`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditExtent {
+    /// Rows, exact on SQLite, the planner's estimate on PostgreSQL.
+    pub rows: i64,
+    /// Bytes on disk (table and indexes) when the database tells.
+    pub bytes: Option<i64>,
+    /// The oldest record's time (Unix seconds).
+    pub oldest_at: Option<i64>,
+    /// The newest record's position.
+    pub last_seq: Option<i64>,
 }

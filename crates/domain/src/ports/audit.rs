@@ -13,3 +13,10 @@ pub trait AuditStore: Send + Sync {
     /// Records since `since` counted by hour, result and reason (the dashboard).
     async fn audit_counts(&self, since: i64) -> StoreResult<Vec<crate::model::audit::AuditCount>>;
 }
+
+/// Told that an audit record was committed, from wherever the store wrote
+/// it (a decision, an administrator's action): the audit stream's queue.
+/// Must return at once: it runs on the decision's path.
+pub trait AuditTap: Send + Sync {
+    fn recorded(&self, record: &AuditRecord);
+}

@@ -33,7 +33,7 @@ use crate::model::error::StoreError;
 pub use crate::model::user::FailureState;
 pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
-pub use audit::AuditStore;
+pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
     AccountsPorts, CodesPorts, DirectorySyncPorts, PortalPorts, PushPorts, SessionsPorts,
     SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,

@@ -3,6 +3,7 @@
 
 mod admins;
 mod apikeys;
+mod audit;
 mod devices;
 mod directory;
 mod messages;
@@ -25,6 +26,7 @@ use crate::app::App;
 
 pub use admins::{admin, AdminCommand};
 pub use apikeys::{apikey, ApiKeyCommand};
+pub use audit::{audit, AuditCommand};
 pub use devices::{device, DeviceCommand};
 pub use directory::{directory, DirectoryCommand};
 pub use messages::{message, MessageCommand};

@@ -107,14 +107,24 @@ fn read_file(path: &Path, values: &mut BTreeMap<&'static str, Value>, problems: 
         Err(e) => return problems.push(format!("{} is not valid TOML: {e}", path.display())),
     };
     for (name, value) in table {
-        match value {
-            Value::Table(section) => {
-                for (inner, value) in section {
-                    set(&format!("{name}.{inner}"), value, values, problems);
-                }
+        flatten(name, value, values, problems);
+    }
+}
+
+/// `[section]` and `[section.sub]` tables become `section.sub.key` paths.
+fn flatten(
+    path: String,
+    value: Value,
+    values: &mut BTreeMap<&'static str, Value>,
+    problems: &mut Vec<String>,
+) {
+    match value {
+        Value::Table(section) if schema::find(&path).is_none() => {
+            for (inner, value) in section {
+                flatten(format!("{path}.{inner}"), value, values, problems);
             }
-            value => set(&name, value, values, problems),
         }
+        value => set(&path, value, values, problems),
     }
 }
 

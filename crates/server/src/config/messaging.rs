@@ -73,6 +73,29 @@ fn sends(r: &mut Reader) -> SendPolicy {
     }
 }
 
+/// The send limits as the console shows them (read-only, with their source).
+pub fn shown_sends(sends: &SendPolicy) -> Vec<(String, String)> {
+    let countries = match sends.allowed_prefixes.is_empty() {
+        true => "every country".to_string(),
+        false => sends.allowed_prefixes.join(", "),
+    };
+    vec![
+        (
+            "codes.per_hour".into(),
+            format!("{} an hour per user", sends.per_user),
+        ),
+        (
+            "codes.per_destination_per_hour".into(),
+            format!("{} an hour per number or address", sends.per_destination),
+        ),
+        (
+            "codes.global_per_hour".into(),
+            format!("{} an hour in all", sends.global),
+        ),
+        ("codes.allowed_country_prefixes".into(), countries),
+    ]
+}
+
 fn smtp(r: &mut Reader) -> Option<SmtpConfig> {
     let host = r.text("smtp.host")?;
     let tls_text = r.one_of("smtp.tls", &["none", "starttls", "implicit"]);
@@ -130,4 +153,34 @@ fn headers(r: &mut Reader) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load::{load_with_env, Overrides};
+
+    #[test]
+    fn the_console_shows_the_send_limits_with_their_source() {
+        let env = |name: &str| match name {
+            "COUNTERSIGN_CODES_PER_DESTINATION_PER_HOUR" => Some("3".to_string()),
+            "COUNTERSIGN_CODES_ALLOWED_COUNTRY_PREFIXES" => Some("+44,+49".to_string()),
+            _ => None,
+        };
+        let config = load_with_env(&Overrides::default(), &env).expect("valid");
+        let shown = config.server_settings();
+        let row = |key: &str| shown.iter().find(|(k, _, _)| k == key).cloned();
+        let (_, value, source) = row("codes.per_destination_per_hour").expect("shown");
+        assert_eq!(value, "3 an hour per number or address");
+        assert!(
+            source.contains("COUNTERSIGN_CODES_PER_DESTINATION_PER_HOUR"),
+            "{source}"
+        );
+        let (_, countries, _) = row("codes.allowed_country_prefixes").expect("shown");
+        assert_eq!(countries, "+44, +49");
+        let (_, global, source) = row("codes.global_per_hour").expect("shown");
+        assert_eq!(
+            (global.as_str(), source.as_str()),
+            ("1000 an hour in all", "default")
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! Configuration: one TOML file, overridden by `COUNTERSIGN_*` variables,
 //! then by command-line flags. Every problem is reported at once.
 
+pub mod audit;
 mod directory;
 mod http;
 mod ldap;
@@ -79,6 +80,8 @@ pub struct Config {
     pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
     /// `[limits]`: rate limits of the guessable doors, the work pool.
     pub limits: countersign_domain::throttle::Limits,
+    /// `[audit]`: retention and the live streams.
+    pub audit: audit::AuditConfig,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,
@@ -112,6 +115,7 @@ impl Config {
         ]
         .into_iter()
         .chain(limits::shown(&self.limits))
+        .chain(messaging::shown_sends(&self.messaging.sends))
         .map(|(key, value): (String, String)| {
             let source = self
                 .sources

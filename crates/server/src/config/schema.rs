@@ -72,6 +72,9 @@ pub const SECTIONS: &[(&str, &str)] = &[
     ("ldap", "The LDAP bind proxy: a second factor in front of applications that sign users in by LDAP bind (see docs/directory.md). Needs [directory]. Off unless listen is set."),
     ("limits", "Holding under abuse: rate limits (token buckets in each node's memory, refilled evenly over the minute) on every door where something can be guessed, and the work pool that checks passwords off the async workers. Refusals are answered at once (HTTP 429 with Retry-After) and counted on /metrics (countersign_rate_limited_total, countersign_work_pool_refused_total)."),
     ("directory", "Users from Active Directory or LDAP (see docs/directory.md). Off unless url is set."),
+    ("audit", "The audit trail: how long it is kept, and the live stream to a SIEM (see docs/operations.md)."),
+    ("audit.syslog", "Every audit record as RFC 5424 syslog to a collector (UDP, TCP or TLS with RFC 5425 octet counting). Off unless address is set."),
+    ("audit.file", "Every audit record as a JSON line appended to a file, rotated by size (for Filebeat, Fluent Bit, Vector). Off unless path is set."),
 ];
 
 pub const KEYS: &[Key] = &[
@@ -271,6 +274,17 @@ pub const KEYS: &[Key] = &[
         "A run that would disable or remove more users than this waits for `countersign directory sync --approve`."),
     key("directory.timeout_seconds", Kind::Int, Some("10"), "How long one directory operation may take (1-300)."),
     key("directory.page_size", Kind::Int, Some("500"), "Entries per page of a search (10-5000; AD's MaxPageSize is 1000)."),
+    key("audit.retention_days", Kind::Int, Some("400"), "Records older than this many days are deleted, a small batch at a time (0-36500; 0 keeps them for ever)."),
+    key("audit.queue", Kind::Int, Some("10000"), "Records waiting for a stream before more are counted as dropped (100-10000000); dropped records are re-read from the store."),
+    key("audit.syslog.address", Kind::Str, None, "The collector, host:port, e.g. siem.example.org:6514."),
+    key("audit.syslog.transport", Kind::Str, Some("\"tcp\""), "udp (RFC 5426; nothing confirms delivery), tcp or tls (RFC 5425 octet-counted frames)."),
+    key("audit.syslog.facility", Kind::Str, Some("\"auth\""), "The syslog facility: auth, authpriv, daemon, user, syslog, kern or local0-local7."),
+    key("audit.syslog.hostname", Kind::Str, None, "The HOSTNAME field; default: this machine's host name."),
+    key("audit.syslog.ca_file", Kind::Str, None, "tls: PEM certificates to trust for the collector; default: the system's."),
+    key("audit.syslog.server_name", Kind::Str, None, "tls: the name the collector's certificate must carry; default: the host of address."),
+    key("audit.file.path", Kind::Str, None, "The file JSON lines are appended to, e.g. /var/log/countersign/audit.jsonl."),
+    key("audit.file.max_mb", Kind::Int, Some("100"), "The file is rotated (to PATH.1, PATH.2 ...) when it would grow past this many MiB (1-1000000)."),
+    key("audit.file.keep", Kind::Int, Some("5"), "Rotated files kept (1-1000)."),
 ];
 
 pub fn find(path: &str) -> Option<&'static Key> {

@@ -64,6 +64,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         radius_clients: super::radius_clients::read(values, r.problems),
         ldap: super::ldap::load(&mut r, values),
         limits: super::limits::read(&mut r),
+        audit: super::audit::read(&mut r),
         sources: BTreeMap::new(),
         data_dir,
         database_url,

@@ -1,6 +1,7 @@
 //! `countersign doctor`: every check a subsystem registers, run in order,
 //! each answering PASS, WARN or FAIL with one sentence on the fix.
 
+mod audit;
 mod backup;
 mod certificate;
 mod channels;

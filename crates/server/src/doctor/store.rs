@@ -55,6 +55,7 @@ impl Check for StoreCheck {
         findings.push(migrations(&store).await);
         findings.push(key_matches(config, &store).await);
         findings.push(super::backup::last_backup(&store, unix_now()).await);
+        findings.extend(super::audit::findings(config, &store, unix_now()).await);
         store.close().await;
         findings
     }

@@ -19,6 +19,7 @@
 //! Other statements stay on sqlx. Both share one libsqlite3-sys (bundled).
 
 mod apply;
+mod audit_reads;
 pub(crate) mod reads;
 mod writer;
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod activations;
 pub(crate) mod audit;
+pub(crate) mod audit_export;
 pub(crate) mod diagnostics;
 pub(crate) mod directory;
 pub(crate) mod inbound;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/verify", post(verify::verify))
         .route("/transactions/{id}", get(transactions::show))
         .route("/audit", get(audit::list))
+        .route("/audit/export", get(audit_export::export))
         .route("/settings", get(settings::show).patch(settings::update))
         .route("/directory/status", get(directory::status))
         .route("/diagnostics", get(diagnostics::report))

@@ -74,6 +74,7 @@ impl Filters {
             since: time_of(&self.from, "From")?,
             until: time_of(&self.to, "To")?,
             before_seq: self.before,
+            after_seq: None,
             limit,
         })
     }
@@ -208,7 +209,7 @@ fn csv_line(r: &AuditRecord) -> String {
     ])
 }
 
-struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+pub(crate) struct Chunks(pub(crate) tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
 
 impl futures_core::Stream for Chunks {
     type Item = Result<Bytes, std::io::Error>;

@@ -4,7 +4,7 @@
 //! CSRF, security headers); every sign-in goes through the engine. The
 //! pages take [`ConsoleState`]: the services of this door only.
 
-mod audit;
+pub(crate) mod audit;
 mod bulk;
 mod clients;
 mod dashboard;

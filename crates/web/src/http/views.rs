@@ -183,8 +183,13 @@ pub struct TokenList {
     pub tokens: Vec<TokenView>,
 }
 
+/// One audit record as the API, the exports and the audit stream show it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {
+    /// The record's position: increasing, never reused; the cursor of
+    /// `after` and `before`.
+    pub seq: i64,
+    pub id: String,
     pub at: String,
     pub username: String,
     pub method: String,
@@ -195,9 +200,11 @@ pub struct AuditView {
     pub source_address: Option<String>,
 }
 
-impl From<AuditRecord> for AuditView {
-    fn from(r: AuditRecord) -> Self {
+impl AuditView {
+    pub fn new(seq: i64, r: AuditRecord) -> Self {
         Self {
+            seq,
+            id: r.id,
             at: rfc3339(r.at),
             username: r.username,
             method: r.method,
@@ -213,4 +220,9 @@ impl From<AuditRecord> for AuditView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
     pub records: Vec<AuditView>,
+    /// The cursor of the next page: pass it as `after` (when this page was
+    /// read with `after`: the last record's `seq`, or `after` itself when
+    /// nothing newer is there yet) or as `before` (newest first; null at
+    /// the oldest end).
+    pub next: Option<i64>,
 }
