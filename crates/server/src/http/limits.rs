@@ -228,6 +228,12 @@ impl Phase {
         });
     }
 
+    /// Why the connection was expired, if it was: the connection may end by
+    /// itself first (hyper closes after answering a body it could not read).
+    pub fn closed_by(&self) -> Option<Expiry> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).closed
+    }
+
     /// Bytes arrived: on an idle connection, a new head has begun.
     pub(super) fn bytes_arrived(&self) {
         self.set(|inner| match inner.state {

@@ -194,6 +194,12 @@ async fn with_hyper<I>(
             }
         }
     };
+    // A body deadline ends the request with an error answer, after which
+    // hyper closes the connection: it may finish before `expired` is polled.
+    if let Some(why) = phase.closed_by() {
+        served.metrics.closed.add(why.label());
+        tracing::debug!(%peer, cause = why.label(), "connection closed");
+    }
     if let Err(e) = result {
         tracing::trace!(%peer, error = %e, "connection ended with an error");
     }
