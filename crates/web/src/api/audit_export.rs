@@ -2,7 +2,6 @@
 //! first, as CSV (the console's formula defusing applies) or JSON lines,
 //! streamed page by page from the store so it can be of any size.
 
-use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -13,8 +12,8 @@ use utoipa::IntoParams;
 
 use super::audit::filters;
 use super::ApiState;
-use crate::console::audit::Chunks;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::export::{self, Walk};
 use crate::http::extract::{AdminKey, ApiQuery};
 use crate::http::views::AuditView;
 
@@ -69,42 +68,20 @@ pub async fn export(
     let mut query = found.query(PAGE);
     query.after_seq = Some(0);
     tracing::info!(api_key = %key.0.name, "audit export started");
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let trail = state.audit.clone();
-    tokio::spawn(async move {
-        if matches!(format, Format::Csv) && sender.send(Ok(Bytes::from(CSV_HEADER))).await.is_err()
-        {
-            return;
-        }
-        loop {
-            let page = match trail.page(&query).await {
-                Ok(page) => page,
-                Err(e) => {
-                    tracing::error!(error = %e, "audit export stopped: the store failed");
-                    let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
-                    return;
-                }
-            };
-            let chunk: String = page.iter().map(|(seq, r)| line(format, *seq, r)).collect();
-            // The receiver is gone when the download was cancelled.
-            if !chunk.is_empty() && sender.send(Ok(Bytes::from(chunk))).await.is_err() {
-                return;
-            }
-            match page.last() {
-                Some((seq, _)) if page.len() as u32 == PAGE => query.after_seq = Some(*seq),
-                _ => return,
-            }
-        }
-    });
+    let header = matches!(format, Format::Csv).then_some(CSV_HEADER);
+    let render = move |seq: i64, r: &AuditRecord| line(format, seq, r);
+    let body = export::audit_records(
+        state.audit.clone(),
+        query,
+        Walk::OldestFirst,
+        header,
+        render,
+    );
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::Jsonl => "application/x-ndjson",
     };
-    Ok((
-        [(header::CONTENT_TYPE, content_type)],
-        Body::from_stream(Chunks(receiver)),
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
 fn line(format: Format, seq: i64, r: &AuditRecord) -> String {

@@ -1,10 +1,6 @@
 //! The audit page: filters, pages, and a CSV export of the filtered set,
 //! streamed page by page from the store so it can be of any size.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +15,7 @@ use super::guard::{Staff, Visitor};
 use super::page::{base, failure, render, when};
 use super::users::encode;
 use super::ConsoleState;
+use crate::http::export::{self, Walk};
 
 const PAGE: u32 = 100;
 const EXPORT_PAGE: u32 = 1000;
@@ -143,7 +140,7 @@ pub async fn csv(
     staff: Staff,
     Query(filters): Query<Filters>,
 ) -> Response {
-    let mut query = match filters.query(EXPORT_PAGE) {
+    let query = match filters.query(EXPORT_PAGE) {
         Ok(query) => query,
         Err(message) => {
             return super::page::error_page(
@@ -155,34 +152,15 @@ pub async fn csv(
         }
     };
     tracing::info!(admin = %staff.0.subject.name, filters = %filters.encoded(), "audit export started");
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let trail = state.audit.clone();
-    tokio::spawn(async move {
-        let header = "time,username,result,reason,method,client,address,token\n";
-        if sender.send(Ok(Bytes::from(header))).await.is_err() {
-            return;
-        }
-        loop {
-            let page = match trail.page(&query).await {
-                Ok(page) => page,
-                Err(e) => {
-                    tracing::error!(error = %e, "audit export stopped: the store failed");
-                    let _ = sender.send(Err(std::io::Error::other(e.to_string()))).await;
-                    return;
-                }
-            };
-            let chunk: String = page.iter().map(|(_, r)| csv_line(r)).collect();
-            // The receiver is gone when the download was cancelled.
-            if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
-                return;
-            }
-            match page.last() {
-                Some((seq, _)) if page.len() as u32 == EXPORT_PAGE => query.before_seq = Some(*seq),
-                _ => return,
-            }
-        }
-    });
-    let body = Body::from_stream(Chunks(receiver));
+    let header = "time,username,result,reason,method,client,address,token\n";
+    let render = |_: i64, r: &AuditRecord| csv_line(r);
+    let body = export::audit_records(
+        state.audit.clone(),
+        query,
+        Walk::NewestFirst,
+        Some(header),
+        render,
+    );
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -207,13 +185,4 @@ fn csv_line(r: &AuditRecord) -> String {
         r.source_address.clone().unwrap_or_default(),
         r.token_id.clone().unwrap_or_default(),
     ])
-}
-
-pub(crate) struct Chunks(pub(crate) tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
-
-impl futures_core::Stream for Chunks {
-    type Item = Result<Bytes, std::io::Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.poll_recv(cx)
-    }
 }

@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod error;
+pub(crate) mod export;
 pub mod extract;
 pub mod openapi;
 mod openapi_errors;
