@@ -5,8 +5,7 @@
 use crate::model::error::DomainError;
 use crate::model::token::StoredToken;
 use crate::model::user::User;
-use crate::signin::verifier::Verifier;
-use countersign_otp::Kind;
+use crate::signin::verifier::{typed_code, Verifier};
 
 impl Verifier {
     /// Whether the PIN part of what was typed is the user's PIN (`None`: the
@@ -34,17 +33,4 @@ impl Verifier {
         let matches = move || crate::crypto::pin::matches(&pin, &stored);
         self.pool.hash(matches).await
     }
-}
-
-/// What was typed without spaces, and how many of its last characters are
-/// the code when a PIN comes first: the digits of the user's first token of
-/// the kind typed (a YubiKey types modhex letters; OATH codes are digits).
-pub(super) fn typed_code(tokens: &[StoredToken], typed: &str) -> (String, usize) {
-    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    let yubico = countersign_otp::yubico::ends_like_otp(&code);
-    let digits = tokens
-        .iter()
-        .find(|t| (t.kind == Kind::Yubico) == yubico)
-        .map_or(6, |t| t.digits as usize);
-    (code, digits)
 }

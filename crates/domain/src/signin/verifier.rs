@@ -201,7 +201,7 @@ impl Verifier {
         if tokens.is_empty() {
             return reject(Reason::NoMethod);
         }
-        let (mut code, digits) = super::pin_check::typed_code(tokens, code);
+        let (mut code, digits) = typed_code(tokens, code);
         // A YubiKey types modhex letters; OATH codes are digits.
         let yubico = countersign_otp::yubico::ends_like_otp(&code);
         let tokens: Vec<&StoredToken> = tokens
@@ -415,4 +415,17 @@ fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRec
         api_key: entry.source.client.clone(),
         source_address: entry.source.address.clone(),
     }
+}
+
+/// What was typed without spaces, and how many of its last characters are
+/// the code when a PIN comes first: the digits of the user's first token of
+/// the kind typed (a YubiKey types modhex letters; OATH codes are digits).
+pub(super) fn typed_code(tokens: &[StoredToken], typed: &str) -> (String, usize) {
+    let code: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let yubico = countersign_otp::yubico::ends_like_otp(&code);
+    let digits = tokens
+        .iter()
+        .find(|t| (t.kind == Kind::Yubico) == yubico)
+        .map_or(6, |t| t.digits as usize);
+    (code, digits)
 }

@@ -60,6 +60,22 @@ pub struct DoorLimit {
     pub global: u32,
 }
 
+/// What a lane is for, in metrics and in the words of a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Hash,
+    Directory,
+}
+
+impl Lane {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Hash => "hash",
+            Lane::Directory => "directory",
+        }
+    }
+}
+
 /// A bounded pool: `workers` at once, `queue` more waiting; past that, busy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaneSize {

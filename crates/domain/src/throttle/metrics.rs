@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::limits::Door;
-use super::pool::Lane;
+use super::limits::Lane;
 
 /// Which limit refused: the client's own (address or API key) or the door's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,9 +18,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use bucket::{Buckets, MAX_KEYS};
-pub use limits::{cores, Door, DoorLimit, LaneSize, Limits};
+pub use limits::{cores, Door, DoorLimit, Lane, LaneSize, Limits};
 pub use metrics::{Scope, ThrottleMetrics};
-pub use pool::{Lane, WorkPool, BUSY_RETRY_SECONDS};
+pub use pool::{WorkPool, BUSY_RETRY_SECONDS};
 
 use crate::metrics::MetricsSource;
 

@@ -11,25 +11,9 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::limits::LaneSize;
+use super::limits::{Lane, LaneSize};
 use super::metrics::ThrottleMetrics;
 use crate::model::error::DomainError;
-
-/// What a lane is for, in metrics and in the words of a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lane {
-    Hash,
-    Directory,
-}
-
-impl Lane {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lane::Hash => "hash",
-            Lane::Directory => "directory",
-        }
-    }
-}
 
 /// How long a refused client is told to wait: the pool drains in well under this.
 pub const BUSY_RETRY_SECONDS: u64 = 1;
