@@ -135,18 +135,21 @@ fn bind_audit<'q>(
 impl DecisionStore for SqlStore {
     async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
         // The record the outcome wrote, for the audit stream (only when it listens).
+        // A second copy only when a lost compare-and-set writes another record.
         let records = self.tap.is_set().then(|| {
-            (
-                write.effects_for(true).audit.clone(),
-                write.effects_for(false).audit.clone(),
-            )
+            let lost = write.if_cas_lost.as_ref().map(|e| e.audit.clone());
+            (write.effects.audit.clone(), lost)
         });
         let result = match &self.direct {
             Some(direct) => direct.commit(write).await,
             None => commit(&self.writer, &write).await,
         }?;
         if let Some((won, lost)) = records {
-            self.tap.recorded(if result.cas_won { &won } else { &lost });
+            let written = match (result.cas_won, &lost) {
+                (false, Some(lost)) => lost,
+                _ => &won,
+            };
+            self.tap.recorded(written);
         }
         Ok(result)
     }

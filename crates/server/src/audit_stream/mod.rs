@@ -68,7 +68,7 @@ pub struct StreamMetrics {
 struct Pending {
     name: &'static str,
     sink: Sink,
-    receiver: mpsc::Receiver<AuditRecord>,
+    receiver: mpsc::Receiver<()>,
 }
 
 /// The configured streams: the tap for the store, the senders for `serve`.

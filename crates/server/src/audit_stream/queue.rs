@@ -1,5 +1,7 @@
 //! The bounded queue between the store's audit tap and one stream's sender.
-//! Putting a record in never waits: when the queue is full (the sender is
+//! It holds one mark per record, not the record: the sender reads records
+//! from the store by its cursor, so the queue only wakes it and counts what
+//! did not fit. Putting a mark in never waits: when the queue is full (the sender is
 //! slow or its collector is away) the record is counted as dropped, and the
 //! sender, which reads the store by its own cursor, sends it later anyway.
 
@@ -22,12 +24,12 @@ pub struct QueueCounters {
 /// The putting end.
 #[derive(Clone)]
 pub struct QueueTap {
-    sender: mpsc::Sender<AuditRecord>,
+    sender: mpsc::Sender<()>,
     pub counters: Arc<QueueCounters>,
 }
 
 /// Makes a queue of `capacity` records.
-pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<AuditRecord>) {
+pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<()>) {
     let (sender, receiver) = mpsc::channel(capacity.max(1));
     let tap = QueueTap {
         sender,
@@ -37,9 +39,9 @@ pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<AuditRecord>) {
 }
 
 impl QueueTap {
-    /// Puts a record in without waiting; false when it was dropped.
-    pub fn put(&self, record: &AuditRecord) -> bool {
-        match self.sender.try_send(record.clone()) {
+    /// Marks a record without waiting; false when it was dropped.
+    pub fn put(&self, _record: &AuditRecord) -> bool {
+        match self.sender.try_send(()) {
             Ok(()) => {
                 self.counters.queued.fetch_add(1, Ordering::Relaxed);
                 true
@@ -65,7 +67,7 @@ impl AuditTap for FanOut {
 }
 
 /// Takes what is waiting without waiting; how many records that was.
-pub fn drain(receiver: &mut mpsc::Receiver<AuditRecord>) -> usize {
+pub fn drain(receiver: &mut mpsc::Receiver<()>) -> usize {
     let mut n = 0;
     while receiver.try_recv().is_ok() {
         n += 1;

@@ -31,7 +31,7 @@ pub struct Sender {
     pub sink: Sink,
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    pub receiver: mpsc::Receiver<AuditRecord>,
+    pub receiver: mpsc::Receiver<()>,
     pub counters: Arc<QueueCounters>,
     pub metrics: Arc<StreamMetrics>,
     /// How long a hole in the positions may be a commit still under way.
