@@ -189,8 +189,10 @@ async fn handle(ctx: &Context, datagram: &[u8], peer: SocketAddr) {
             match encode_response(code, &request, attributes, &client.secret) {
                 Ok(bytes) => {
                     ctx.dedup.finish(key, bytes.clone());
-                    let _ = ctx.socket.send_to(&bytes, peer).await;
+                    // Counted before it leaves: a NAS that has the answer
+                    // must find it counted (the thread may pause after the send).
                     ctx.metrics.sent.add(sent_label(code));
+                    let _ = ctx.socket.send_to(&bytes, peer).await;
                     ctx.metrics.latency.record(started.elapsed());
                 }
                 Err(e) => {
@@ -241,8 +243,8 @@ async fn answer_status_server(
             .await;
     }
     if let Ok(bytes) = encode_response(Code::AccessAccept, request, Vec::new(), &client.secret) {
-        let _ = ctx.socket.send_to(&bytes, peer).await;
         ctx.metrics.sent.add("access_accept");
+        let _ = ctx.socket.send_to(&bytes, peer).await;
     }
 }
 
