@@ -83,6 +83,10 @@ pub struct Underway {
     pub transaction_id: Option<String>,
     pub number: Option<i64>,
     pub prompt: String,
+    /// A passkey's challenge: `{"options": PublicKeyCredentialRequestOptionsJSON}`
+    /// as text, for the page's script; `None` for every other method.
+    #[serde(default)]
+    pub options: Option<String>,
 }
 
 /// A phone number or email address waiting for the code sent to it.

@@ -8,6 +8,7 @@
 
 mod api;
 pub mod console;
+pub mod passkeys;
 mod server;
 
 use std::path::PathBuf;

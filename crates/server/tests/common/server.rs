@@ -71,6 +71,17 @@ impl Server {
         self.wait_started().await;
     }
 
+    /// Starts `serve` on `port` (chosen ahead, e.g. for a WebAuthn origin
+    /// in the settings) and waits until it is ready.
+    pub async fn spawn_on(&mut self, port: u16) {
+        self.node.launch_on(port);
+        assert!(
+            self.wait_ready().await,
+            "port {port} was taken; its log:\n{}",
+            self.stderr()
+        );
+    }
+
     /// Starts `serve` again on the port it had (after a crash: where the
     /// load balancer expects it) and waits until it is ready.
     pub async fn respawn(&mut self) {

@@ -58,20 +58,21 @@ pub async fn form(
     }
 }
 
-fn login_page(
+pub(super) fn login_page(
     state: &AppState,
     visitor: &Visitor,
     username: &str,
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let ctx = context! { username => username, error => error, title => "Sign in", ..base(state, visitor, "") };
+    let ctx = context! { username => username, error => error, title => "Sign in",
+    passkeys_on => state.signin.passkeys().is_some(), ..base(state, visitor, "") };
     // The sign-in page never shows the navigation, even to a signed-in visitor.
     let ctx = context! { me => (), ..ctx };
     render(status, "login.html", ctx)
 }
 
-fn attempt_for(name: &str, visitor: &Visitor, code: Option<String>) -> Attempt {
+pub(super) fn attempt_for(name: &str, visitor: &Visitor, code: Option<String>) -> Attempt {
     Attempt {
         username: format!("{PRINCIPAL_PREFIX}{name}"),
         method: code.as_ref().map(|_| Method::Otp),
@@ -143,7 +144,7 @@ async fn sign_in_password(
 
 /// The session at `level`, or the way back to the start (unlike
 /// `Visit::at`, a session at another level starts again at the sign-in page).
-fn at_level(visitor: &Visitor, level: Level) -> Result<Live<Admin>, Redirect> {
+pub(super) fn at_level(visitor: &Visitor, level: Level) -> Result<Live<Admin>, Redirect> {
     match &visitor.live {
         Some(live) if live.level == level => Ok(live.clone()),
         Some(live) if live.level == Level::SignedIn => Err(Redirect::to("/admin")),
@@ -158,7 +159,7 @@ pub async fn code_form(State(state): State<AppState>, visitor: Visitor) -> Respo
     }
 }
 
-fn code_page(
+pub(super) fn code_page(
     state: &AppState,
     visitor: &Visitor,
     live: &Live<Admin>,
@@ -170,6 +171,8 @@ fn code_page(
     let ctx = context! {
         enrol => enrol, qr_svg => qr_svg, secret => secret, error => error,
         name => live.subject.name.clone(), title => if enrol { "Set up your second factor" } else { "Enter your code" },
+        must_use => state.settings.current().admins_must_use_passkey,
+        passkeys_on => state.signin.passkeys().is_some(),
         ..base(state, visitor, "")
     };
     let status = match error {
@@ -199,21 +202,7 @@ async fn finish(state: &AppState, visitor: &Visitor, live: Live<Admin>, code: &s
         Err(e) => return failure(e),
     };
     match step {
-        Step::Accepted { .. } => {
-            let sessions = &state.sessions.admins;
-            if live.level == Level::Enrol {
-                if let Err(e) = sessions.second_factor_enrolled(&live.subject.id).await {
-                    return failure(e);
-                }
-            }
-            match sessions.advance(&live, Level::SignedIn).await {
-                Ok((token, _)) => {
-                    tracing::info!(admin = %live.subject.name, "administrator signed in to the console");
-                    visitor.with_session(Some(&token), Redirect::to("/admin"))
-                }
-                Err(e) => failure(e),
-            }
-        }
+        Step::Accepted { .. } => signed_in(state, visitor, live).await,
         Step::Rejected { reason } if reason == Reason::UserLockedOut => {
             let _ = state.sessions.admins.close_all(&live.subject.id).await;
             login_page(
@@ -224,6 +213,17 @@ async fn finish(state: &AppState, visitor: &Visitor, live: Live<Admin>, code: &s
                 StatusCode::UNAUTHORIZED,
             )
         }
+        // `admins_must_use_passkey`: the engine refuses the code of an
+        // administrator who has a passkey; the page says what to do.
+        Step::Rejected {
+            reason: Reason::MethodNotAllowed,
+        } if state.settings.current().admins_must_use_passkey => code_page(
+            state,
+            visitor,
+            &live,
+            None,
+            Some(MUST_USE_PASSKEY),
+        ),
         Step::Rejected { reason } => code_page(state, visitor, &live, None, Some(reason.message())),
         _ => code_page(
             state,
@@ -232,6 +232,27 @@ async fn finish(state: &AppState, visitor: &Visitor, live: Live<Admin>, code: &s
             None,
             Some("Enter the 6-digit code from your authenticator app."),
         ),
+    }
+}
+
+/// What an administrator with a passkey is told when their code is refused.
+const MUST_USE_PASSKEY: &str = "Your code is not accepted: administrators who have a passkey must \
+    sign in with it (the settings say so). Use your passkey below, or \"Sign in with a passkey\" on the sign-in page.";
+
+/// The second factor was accepted: fully signed in under a new token.
+pub(super) async fn signed_in(state: &AppState, visitor: &Visitor, live: Live<Admin>) -> Response {
+    let sessions = &state.sessions.admins;
+    if live.level == Level::Enrol {
+        if let Err(e) = sessions.second_factor_enrolled(&live.subject.id).await {
+            return failure(e);
+        }
+    }
+    match sessions.advance(&live, Level::SignedIn).await {
+        Ok((token, _)) => {
+            tracing::info!(admin = %live.subject.name, "administrator signed in to the console");
+            visitor.with_session(Some(&token), Redirect::to("/admin"))
+        }
+        Err(e) => failure(e),
     }
 }
 

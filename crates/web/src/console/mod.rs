@@ -1,6 +1,7 @@
 //! The admin console under `/admin`: server-rendered pages (templates in
 //! `templates/console/`, compiled in), one stylesheet, a little optional
-//! JavaScript. Every request passes [`guard::console_guard`] (session,
+//! JavaScript (`console.js`, and the passkey ceremonies' script shared with
+//! the portal). Every request passes [`guard::console_guard`] (session,
 //! CSRF, security headers); every sign-in goes through the engine. The
 //! pages take [`ConsoleState`]: the services of this door only.
 
@@ -11,8 +12,10 @@ mod dashboard;
 pub(crate) mod guard;
 mod keys;
 mod login;
+mod login_passkey;
 mod ops;
 mod page;
+pub(crate) mod passkeys;
 mod settings;
 mod state;
 mod test_signin;
@@ -46,6 +49,13 @@ fn pages() -> Router<AppState> {
             "/login/code",
             get(login::code_form).post(login::code_submit),
         )
+        .route("/login/passkey/begin", post(login_passkey::begin))
+        .route("/login/passkey", post(login_passkey::submit))
+        .route("/login/code/passkey/begin", post(login_passkey::code_begin))
+        .route("/login/code/passkey", post(login_passkey::code_submit))
+        .route("/passkeys", get(passkeys::own).post(passkeys::own_add))
+        .route("/passkeys/begin", post(passkeys::own_begin))
+        .route("/passkeys/{id}/remove", post(passkeys::own_remove))
         .route("/enrol", get(login::enrol_form).post(login::enrol_submit))
         .route("/logout", post(login::logout))
         .route("/logout-everywhere", post(login::logout_everywhere))
@@ -73,6 +83,12 @@ fn pages() -> Router<AppState> {
             get(test_signin::poll),
         )
         .route("/users/{username}/tokens", post(users::add_totp))
+        .route("/users/{username}/passkeys", post(passkeys::user_add))
+        .route("/users/{username}/passkeys/begin", post(passkeys::user_begin))
+        .route(
+            "/users/{username}/passkeys/{id}/remove",
+            post(passkeys::user_remove),
+        )
         .route("/users/{username}/enrol-link", post(users::enrol_link))
         .route("/users/{username}/activation", post(users::activation))
         .route("/keys", get(keys::list).post(keys::create))
@@ -93,6 +109,7 @@ fn pages() -> Router<AppState> {
         .route("/audit.csv", get(audit::csv))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
+        .route("/assets/passkeys.js", get(crate::portal::passkeys_js))
 }
 
 async fn css() -> impl IntoResponse {

@@ -134,7 +134,8 @@ pub fn base(state: &impl AsRef<ConsoleState>, visitor: &Visitor, nav: &str) -> V
     let me = visitor.live.as_ref().map(|live| {
         context! { name => live.subject.name.clone(), role => live.subject.role.as_str() }
     });
-    context! { me => me, csrf => visitor.csrf(state.as_ref()), nav => nav }
+    let passkeys_on = state.as_ref().passkeys.is_some();
+    context! { me => me, csrf => visitor.csrf(state.as_ref()), nav => nav, passkeys_on => passkeys_on }
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {

@@ -41,6 +41,7 @@ pub struct SettingsForm {
     allow_remove_last_method: Option<String>,
     #[serde(default)]
     pin_min_length: String,
+    admins_must_use_passkey: Option<String>,
 }
 
 impl SettingsForm {
@@ -61,6 +62,7 @@ impl SettingsForm {
             allow_email_change: s.allow_email_change.then(|| "on".into()),
             allow_remove_last_method: s.allow_remove_last_method.then(|| "on".into()),
             pin_min_length: s.pin_min_length.to_string(),
+            admins_must_use_passkey: s.admins_must_use_passkey.then(|| "on".into()),
         }
     }
 }
@@ -181,6 +183,9 @@ pub async fn save(
         allow_email_change: form.allow_email_change.is_some(),
         allow_remove_last_method: form.allow_remove_last_method.is_some(),
         pin_min_length: number(&form.pin_min_length, "pin_min_length", &mut errors),
+        admins_must_use_passkey: form.admins_must_use_passkey.is_some(),
+        // Kept in the store but not on this page (the API and the CLI set them).
+        ..state.settings.current()
     };
     if !errors.is_empty() {
         return page(&state, &visitor, &form, &errors).await;

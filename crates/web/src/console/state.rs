@@ -8,6 +8,7 @@ use countersign_domain::admin::bulk::BulkChanges;
 use countersign_domain::admin::radius_clients::RadiusClients;
 use countersign_domain::admin::settings::SettingsService;
 use countersign_domain::methods::outbox::Outbox;
+use countersign_domain::methods::passkeys::Passkeys;
 use countersign_domain::methods::push::Push;
 use countersign_domain::portal::Portal;
 use countersign_domain::ports::diagnostics::Diagnostics;
@@ -51,6 +52,9 @@ pub struct ConsoleServices {
     pub hub: Arc<Hub>,
     /// Activation links.
     pub address: ServiceAddress,
+    /// Users' and administrators' own passkeys (the console alone may name
+    /// principals); `None` while `[webauthn]` is not usable.
+    pub passkeys: Option<Passkeys>,
 }
 
 impl From<&Services> for ConsoleServices {
@@ -75,6 +79,7 @@ impl From<&Services> for ConsoleServices {
             doctor_cache: s.doctor_cache.clone(),
             hub: s.hub.clone(),
             address: s.address(),
+            passkeys: s.signin.passkeys().map(Passkeys::for_principals),
         }
     }
 }

@@ -31,11 +31,12 @@ pub async fn landing(
         return Redirect::to("/portal").into_response();
     }
     let settings = state.settings.current();
-    if !settings.allow_app_activation && !settings.allow_token_enrolment {
+    let passkeys_on = state.passkeys.is_some();
+    if !settings.allow_app_activation && !settings.allow_token_enrolment && !passkeys_on {
         return turned_off(&state, guest.lang, "nothing_to_enrol");
     }
     let ctx = context! { title => state.pages.word(guest.lang, "enrol_title"), csrf => guest.csrf(&state),
-    allow => minijinja::value::Serde(&settings), enrolling => true,
+    allow => minijinja::value::Serde(&settings), enrolling => true, passkeys_on => passkeys_on,
     name => live.subject.display_name.clone().unwrap_or_else(|| live.subject.username.clone()) };
     render(&state, guest.lang, StatusCode::OK, "home.html", ctx)
 }
@@ -127,7 +128,7 @@ pub async fn totp_submit(
         Ok(Some(_)) => {
             tracing::info!(user = %live.subject.username, "TOTP token added in the portal");
             live.data.totp_secret = None;
-            enrolled(&state, &guest, &live, "token_added").await
+            enrolled(&state, &guest, &live, "/portal?notice=token_added").await
         }
         Ok(None) => {
             let error = state.pages.word(guest.lang, "code_not_right");
@@ -137,17 +138,21 @@ pub async fn totp_submit(
     }
 }
 
-/// A method was set up: an enrol-only session becomes a full one.
-async fn enrolled(state: &PortalState, guest: &Guest, live: &PortalLive, notice: &str) -> Response {
-    let target = format!("/portal?notice={notice}");
+/// A method was set up: an enrol-only session becomes a full one; on to `target`.
+pub(super) async fn enrolled(
+    state: &PortalState,
+    guest: &Guest,
+    live: &PortalLive,
+    target: &str,
+) -> Response {
     if live.level == Level::Enrol {
         return match state.sessions.users.advance(live, Level::SignedIn).await {
-            Ok((token, _)) => guest.with_session(Some(&token), Redirect::to(&target)),
+            Ok((token, _)) => guest.with_session(Some(&token), Redirect::to(target)),
             Err(e) => failure(state, guest.lang, e),
         };
     }
     match state.sessions.users.save_data(live).await {
-        Ok(()) => Redirect::to(&target).into_response(),
+        Ok(()) => Redirect::to(target).into_response(),
         Err(e) => failure(state, guest.lang, e),
     }
 }
@@ -196,7 +201,7 @@ pub async fn app_page(
         Ok(true) => {
             live.data.activation_code = None;
             live.data.devices_before = None;
-            return enrolled(&state, &guest, &live, "app_activated").await;
+            return enrolled(&state, &guest, &live, "/portal?notice=app_activated").await;
         }
         Ok(false) => {}
         Err(e) => return failure(&state, guest.lang, e),

@@ -25,7 +25,7 @@ pub struct Notice {
 #[derive(Deserialize, Default)]
 pub struct NameForm {
     #[serde(default)]
-    name: String,
+    pub name: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -95,13 +95,15 @@ async fn page(
         context! { id => m.as_str(), name => pages.word(lang, &format!("method_{}", m.as_str())), default => Some(*m) == default }
     }).collect();
     let recent = recent_sign_ins(state, user, lang).await?;
+    let passkeys = super::passkeys::rows(state, &user.username).await?;
     let notice = notice
         .filter(|n| NOTICES.contains(n))
         .map(|n| pages.word(lang, &format!("notice_{n}")));
     let ctx = context! {
         title => pages.word(lang, "home_title"), csrf => guest.csrf(state), notice => notice,
         name => user.display_name.clone().unwrap_or_else(|| user.username.clone()), username => user.username.clone(),
-        things => things, methods => method_rows,
+        things => things, methods => method_rows, passkeys => passkeys,
+        passkeys_on => state.passkeys.is_some(),
         default_method => default.map(|m| pages.word(lang, &format!("method_{}", m.as_str()))),
         phone => user.phone.clone(), email => user.email.clone(), has_pin => user.pin_hash.is_some(),
         has_password => state.portal.has_password(&user.id).await?, recent => recent,
@@ -166,21 +168,22 @@ pub async fn set_method(
     }
 }
 
-/// Whether removing one token or device would leave the user no method.
+/// Whether removing `(tokens, devices)` would leave the user no method.
 async fn would_be_last(
     state: &PortalState,
     user: &countersign_domain::User,
-    tokens_less: usize,
-    devices_less: usize,
+    (tokens_less, devices_less): (usize, usize),
 ) -> Result<bool, DomainError> {
     if state.settings.current().allow_remove_last_method {
         return Ok(false);
     }
     let tokens = state.accounts.tokens_of(user).await?.len();
     let devices = state.push.devices_of(user).await?.len();
+    let passkeys = super::passkeys::rows(state, &user.username).await?.len();
     let after = Holdings {
         tokens: tokens.saturating_sub(tokens_less),
         devices: devices.saturating_sub(devices_less),
+        passkeys,
         // YubiKeys count with the tokens: only emptiness matters here.
         ..Holdings::default()
     };
@@ -224,11 +227,11 @@ pub async fn remove(
         return no_such_thing(&state, &guest);
     };
     let result = async {
-        let (tokens_less, devices_less) = match thing {
+        let less = match thing {
             Thing::Token => (1, 0),
             Thing::Device => (0, 1),
         };
-        if would_be_last(&state, &live.subject, tokens_less, devices_less).await? {
+        if would_be_last(&state, &live.subject, less).await? {
             return Ok(false);
         }
         let username = &live.subject.username;

@@ -1,6 +1,7 @@
 //! The user self-service portal under `/portal`: server-rendered pages
 //! (templates in `templates/portal/`, words in `templates/portal/i18n/`),
-//! one stylesheet, no JavaScript. Every request passes
+//! one stylesheet, and one script for the passkey ceremonies
+//! (`assets/portal/passkeys.js`; every other page works without it). Every request passes
 //! [`guard::portal_guard`] (session, CSRF, security headers, language);
 //! every sign-in goes through the engine; the rules are the domain's
 //! (`countersign_domain::portal`). The pages take [`PortalState`]: the
@@ -11,6 +12,7 @@ mod enrol;
 mod guard;
 mod home;
 mod pages;
+pub(crate) mod passkeys;
 mod signin;
 mod state;
 mod test_method;
@@ -24,6 +26,7 @@ use crate::http::page::nest_door;
 use crate::AppState;
 
 pub use pages::{Lang, Pages};
+pub use signin::AssertionForm;
 pub use state::{PortalServices, PortalState};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -45,6 +48,12 @@ fn pages() -> Router<AppState> {
             get(signin::verify_page).post(signin::verify_submit),
         )
         .route("/verify/method", post(signin::switch_method))
+        .route("/passkey/begin", post(signin::passkey_begin))
+        .route("/passkey", post(signin::passkey_submit))
+        .route("/passkeys", get(passkeys::page).post(passkeys::add))
+        .route("/passkeys/begin", post(passkeys::begin))
+        .route("/passkeys/{id}/rename", post(passkeys::rename))
+        .route("/passkeys/{id}/remove", post(passkeys::remove))
         .route("/logout", post(signin::logout))
         .route("/enrol", get(enrol::landing))
         .route("/totp", get(enrol::totp_page).post(enrol::totp_submit))
@@ -65,6 +74,21 @@ fn pages() -> Router<AppState> {
         .route("/test", get(test_method::page).post(test_method::start))
         .route("/test/code", post(test_method::submit))
         .route("/assets/portal.css", get(css))
+        .route("/assets/passkeys.js", get(passkeys_js))
+}
+
+/// The passkey ceremonies' script, shared with the console (`/admin/assets/passkeys.js`).
+pub async fn passkeys_js() -> impl IntoResponse {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/portal/passkeys.js"),
+    )
 }
 
 async fn css() -> impl IntoResponse {

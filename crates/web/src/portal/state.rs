@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use countersign_domain::admin::audit_trail::AuditTrail;
 use countersign_domain::admin::settings::SettingsService;
+use countersign_domain::methods::passkeys::Passkeys;
 use countersign_domain::methods::push::Push;
 use countersign_domain::portal::Portal;
 use countersign_domain::sessions::Sessions;
@@ -35,6 +36,8 @@ pub struct PortalServices {
     pub audit: AuditTrail,
     /// Activation links.
     pub address: ServiceAddress,
+    /// The user's passkeys (`None` while `[webauthn]` is not usable).
+    pub passkeys: Option<Passkeys>,
 }
 
 impl From<&Services> for PortalServices {
@@ -49,6 +52,7 @@ impl From<&Services> for PortalServices {
             push: s.push.clone(),
             audit: s.audit.clone(),
             address: s.address(),
+            passkeys: s.signin.passkeys().cloned(),
         }
     }
 }

@@ -14,7 +14,9 @@ use minijinja::context;
 
 use super::guard::{Guest, Member};
 use super::pages::{failure, render};
-use super::signin::{answer_code, attempt, door_rules, underway_of, CodeForm, WaitQuery};
+use super::signin::{
+    answer_code, answer_passkey, attempt, door_rules, underway_of, CodeForm, WaitQuery,
+};
 use super::PortalState;
 
 pub async fn start(State(state): State<PortalState>, Member(mut live, guest): Member) -> Response {
@@ -59,6 +61,7 @@ pub async fn page(
     }
     let ctx = context! { title => state.pages.word(guest.lang, "test_title"), csrf => guest.csrf(&state),
     method => test.method.as_str(), number => test.number, prompt => test.prompt, test => true,
+    passkey_options => test.options,
     waiting => matches!(test.method, Method::Push | Method::SmsReply) };
     render(&state, guest.lang, StatusCode::OK, "verify.html", ctx)
 }
@@ -71,8 +74,14 @@ pub async fn submit(
     let Some(test) = live.data.test.clone() else {
         return Redirect::to("/portal").into_response();
     };
-    let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
-    let step = answer_code(&state, &guest, &live.subject.username, &test, code).await;
+    let username = &live.subject.username;
+    let step = match test.method {
+        Method::Webauthn => answer_passkey(&state, &guest, username, &test, &form).await,
+        _ => {
+            let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
+            answer_code(&state, &guest, username, &test, code).await
+        }
+    };
     match step {
         Ok(step) => finish(&state, &guest, live, &step).await,
         Err(e) => failure(&state, guest.lang, e),

@@ -80,7 +80,7 @@ fn blank(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-fn see_user(username: &str) -> Response {
+pub(super) fn see_user(username: &str) -> Response {
     Redirect::to(&format!("/admin/users/{}", encode(username))).into_response()
 }
 

@@ -89,7 +89,9 @@ async fn user_context(state: &ConsoleState, username: &str) -> Result<Value, Dom
         })
         .collect();
     let records = state.audit.recent(&u.username, 10).await?;
+    let passkeys = crate::console::passkeys::rows(&state.passkeys, &u.username).await?;
     Ok(context! {
+        passkeys => passkeys, passkeys_on => state.passkeys.is_some(),
         title => u.username.clone(),
         locked_until => u.locked_until.filter(|t| *t > now).map(when),
         bypass_until => u.bypass_until.filter(|t| *t > now).map(when),

@@ -18,9 +18,13 @@ use countersign_domain::{Reason, User};
 use minijinja::context;
 use serde::Deserialize;
 
+mod passkey;
 mod verify;
 
-pub use verify::{answer_code, switch_method, underway_of, verify_page, verify_submit};
+pub use passkey::{begin as passkey_begin, submit as passkey_submit, AssertionForm};
+pub use verify::{
+    answer_code, answer_passkey, switch_method, underway_of, verify_page, verify_submit,
+};
 
 use super::guard::Guest;
 use super::pages::{failure, render, Lang};
@@ -45,6 +49,9 @@ pub struct Ended {
 pub struct CodeForm {
     #[serde(default)]
     pub code: String,
+    /// A passkey's assertion (`AuthenticationResponseJSON`), from the script.
+    #[serde(default)]
+    pub response: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +114,7 @@ pub fn login_page(
     status: StatusCode,
 ) -> Response {
     let ctx = context! { username => username, error => error, csrf => guest.csrf(state),
-    title => state.portal_pages.word(guest.lang, "sign_in") };
+    title => state.portal_pages.word(guest.lang, "sign_in"), passkeys_on => state.signin.passkeys().is_some() };
     render(state, guest.lang, status, "login.html", ctx)
 }
 
@@ -145,7 +152,7 @@ pub async fn submit(
 
 /// Where the engine's answer to the first factor leads; `by_link` when
 /// the first factor was a one-time link.
-async fn after_first_factor(
+pub(super) async fn after_first_factor(
     state: &AppState,
     guest: &Guest,
     (user, by_link): (Option<User>, bool),

@@ -14,6 +14,7 @@ use countersign_domain::signin::{Method, Step};
 use countersign_domain::Reason;
 use minijinja::context;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::{attempt, door_rules, login_page, refusal, CodeForm, WaitQuery};
 use crate::portal::guard::Guest;
@@ -83,6 +84,7 @@ async fn verify_answer(
     let ctx = context! {
         method => underway.method.as_str(), number => underway.number, prompt => underway.prompt.clone(),
         error => error.clone(), others => method_names, csrf => guest.csrf(state),
+        passkey_options => underway.options.clone(),
         waiting => underway.method == Method::Push || underway.method == Method::SmsReply,
         title => pages.word(guest.lang, "verify_title"),
     };
@@ -121,6 +123,13 @@ pub async fn verify_submit(
         Ok(found) => found,
         Err(back) => return back.into_response(),
     };
+    if underway.method == Method::Webauthn {
+        let step = answer_passkey(&state, &guest, &live.subject.username, &underway, &form).await;
+        return match step {
+            Ok(step) => settle(&state, &guest, live, step).await,
+            Err(e) => failure(&state, guest.lang, e),
+        };
+    }
     let code: String = form.code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.is_empty() {
         let error = state.portal_pages.word(guest.lang, "enter_code");
@@ -160,6 +169,34 @@ pub async fn answer_code(
     }
 }
 
+/// A passkey's assertion for the challenge under way (the form the script submitted).
+pub async fn answer_passkey(
+    state: &impl AsRef<PortalState>,
+    guest: &Guest,
+    username: &str,
+    underway: &Underway,
+    form: &CodeForm,
+) -> Result<Step, countersign_domain::DomainError> {
+    use countersign_domain::signin::AnswerError;
+    let state = state.as_ref();
+    let (Some(txn), Ok(assertion)) = (
+        &underway.transaction_id,
+        serde_json::from_str::<serde_json::Value>(&form.response),
+    ) else {
+        return Ok(Step::rejected(Reason::PasskeyMalformed));
+    };
+    let source = attempt(state, guest, username, None, None).source;
+    match state
+        .signin
+        .answer_assertion(username, txn, &assertion, &source)
+        .await
+    {
+        Ok(step) => Ok(step),
+        Err(AnswerError::NotFound) => Ok(Step::rejected(Reason::ChallengeExpired)),
+        Err(AnswerError::Domain(e)) => Err(e),
+    }
+}
+
 /// What a challenge or pending step leaves under way; any other step back.
 pub fn underway_of(step: Step) -> Result<Underway, Step> {
     match step {
@@ -167,11 +204,13 @@ pub fn underway_of(step: Step) -> Result<Underway, Step> {
             transaction_id,
             method,
             prompt,
+            options,
         } => Ok(Underway {
             method,
             transaction_id,
             number: None,
             prompt,
+            options: options.map(|o| json!({ "options": o }).to_string()),
         }),
         Step::Pending {
             transaction_id,
@@ -183,6 +222,7 @@ pub fn underway_of(step: Step) -> Result<Underway, Step> {
             transaction_id: Some(transaction_id),
             number,
             prompt,
+            options: None,
         }),
         other => Err(other),
     }
@@ -256,6 +296,7 @@ async fn settle(state: &AppState, guest: &Guest, live: PortalLive, step: Step) -
                 transaction_id: None,
                 number: None,
                 prompt: String::new(),
+                options: None,
             });
             verify_answer(
                 state,

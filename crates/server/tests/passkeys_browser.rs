@@ -1,0 +1,243 @@
+//! Passkeys in the portal and the console, in real headless Chromium with a
+//! CDP virtual authenticator (ctap2, internal, resident keys, user
+//! verification) on `http://localhost:PORT` with RP ID `localhost`.
+//!
+//! Portal: a user signs in with a one-time link, adds a passkey (named),
+//! sets a password, signs out and signs in with the passkey alone (no
+//! username); then with the password, and the second factor is the
+//! passkey; a second passkey is added through the script's hand-written
+//! base64url path (the browser's JSON helpers removed), renamed and removed;
+//! the last method cannot be removed. Screenshots of the passkey pages at
+//! 390 and 1440 px go to `docs/img/portal/`.
+//!
+//! Console: an administrator registers a passkey and signs in with it; with
+//! "administrators must use a passkey" on, their TOTP code is refused with
+//! the reason on the page; helpdesk registers a passkey for a user at the
+//! desk and removes it.
+
+mod common;
+
+use common::console::{add_admin, PASSWORD as ADMIN_PASSWORD};
+use common::passkeys::{have_chromium, local, passkey_server, shoot, wait_for_url, Passkeys};
+use common::*;
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The link the CLI prints, on localhost (WebAuthn wants a domain).
+fn link_for(server: &Server, user: &str) -> String {
+    let printed = server.cli_json(&["user", "enrol-link", user])["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    let at = printed.find("/portal/link/").expect("a portal link");
+    local(server, &printed[at..])
+}
+
+async fn audit_methods(admin: &Api, user: &str) -> Vec<(String, String, String)> {
+    let page = admin.get(&format!("/api/v1/audit?user={user}&limit=20")).await;
+    let records = page.body["records"].as_array().cloned().unwrap_or_default();
+    records
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (text("result"), text("method"), text("client"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn portal_passkeys_in_a_browser() {
+    if !have_chromium() {
+        return;
+    }
+    let db = Db::sqlite();
+    let server = passkey_server(&db, &[], &[]).await;
+    let admin = server.api(&server.create_key("passkeys", "verify,admin"));
+    admin
+        .post("/api/v1/users", json!({"username": "pat", "display_name": "Pat Lee"}))
+        .await
+        .expect(201, "pat");
+    let keys = Passkeys::start(1440, 900).await;
+    let browser = &keys.browser;
+
+    // A first sign-in by link: enrol-only, and a passkey may be the first method.
+    browser.goto(&link_for(&server, "pat")).await.expect("link");
+    browser.click_and_load("#use-link").await.expect("use link");
+    wait_for_url(browser, "/portal/enrol", 5).await;
+    browser.goto(&local(&server, "/portal/passkeys")).await.expect("passkeys page");
+    assert!(browser.find("#no-passkeys").await.is_ok(), "no passkey yet");
+    browser.fill("#passkey-name", "Work laptop").await.expect("name");
+    shoot(browser, "portal", "passkeys-add", &[390, 1440]).await;
+    keys.click_until("#add-passkey", "notice=passkey_added").await;
+    assert_eq!(keys.credentials().await.len(), 1, "one resident credential");
+    let listed = browser.text("#passkey-1 .passkey-name").await.expect("listed");
+    assert_eq!(listed, "Work laptop");
+    let api_list = admin.get("/api/v1/users/pat/passkeys").await;
+    assert_eq!(api_list.body["passkeys"].as_array().map(Vec::len), Some(1), "{:?}", api_list.body);
+
+    // A password for the second-factor walk later.
+    browser.goto(&local(&server, "/portal/secret/password")).await.expect("pw page");
+    browser.fill("#value", PASSWORD).await.expect("pw");
+    browser.fill("#again", PASSWORD).await.expect("again");
+    browser.click_and_load("#save-password").await.expect("save");
+    wait_for_url(browser, "notice=password_set", 5).await;
+    browser.goto(&local(&server, "/portal/passkeys")).await.expect("list");
+    shoot(browser, "portal", "passkeys-list", &[390, 1440]).await;
+    browser.click_and_load("#sign-out").await.expect("sign out");
+
+    // Sign in with the passkey alone: no username, no password.
+    wait_for_url(browser, "/portal/login", 5).await;
+    shoot(browser, "portal", "passkeys-sign-in", &[390, 1440]).await;
+    keys.click_until("#passkey-sign-in", "/portal").await;
+    let home = wait_for_url(browser, "localhost", 1).await;
+    assert!(!home.contains("/login"), "signed in: {home}");
+    browser.find("#passkeys").await.expect("the home page's passkey card");
+    let records = audit_methods(&admin, "pat").await;
+    assert!(
+        records.iter().any(|(result, method, _)| result == "accepted" && method == "webauthn"),
+        "the passkey sign-in is audited with method webauthn: {records:?}"
+    );
+    browser.click_and_load("#sign-out").await.expect("sign out");
+
+    // Password, then the passkey as the second factor.
+    browser.fill("#username", "pat").await.expect("name");
+    browser.fill("#password", PASSWORD).await.expect("password");
+    browser.click_and_load("#sign-in").await.expect("sign in");
+    wait_for_url(browser, "/portal/verify", 5).await;
+    browser.find("#use-passkey").await.expect("the passkey is offered");
+    keys.click_until("#use-passkey", "/portal").await;
+    browser.find("#passkeys").await.expect("signed in by password and passkey");
+
+    // The script's own base64url path, as in a browser without the JSON helpers.
+    browser.goto(&local(&server, "/portal/passkeys")).await.expect("list");
+    let removed = browser
+        .execute(
+            "delete PublicKeyCredential.parseCreationOptionsFromJSON; \
+             delete PublicKeyCredential.parseRequestOptionsFromJSON; \
+             delete PublicKeyCredential.prototype.toJSON; \
+             return typeof PublicKeyCredential.parseCreationOptionsFromJSON + typeof PublicKeyCredential.prototype.toJSON;",
+            vec![],
+        )
+        .await
+        .expect("remove the helpers");
+    assert_eq!(removed, json!("undefinedundefined"));
+    // A security key this time: a new authenticator without the first credential.
+    keys.browser
+        .cdp(
+            "WebAuthn.removeVirtualAuthenticator",
+            json!({"authenticatorId": keys.authenticator}),
+        )
+        .await
+        .expect("remove the first authenticator");
+    keys.browser
+        .cdp(
+            "WebAuthn.addVirtualAuthenticator",
+            json!({"options": {"protocol": "ctap2", "transport": "usb", "hasResidentKey": true,
+                "hasUserVerification": true, "isUserVerified": true, "automaticPresenceSimulation": true}}),
+        )
+        .await
+        .expect("a second authenticator (a security key)");
+    browser.fill("#passkey-name", "Blue key").await.expect("name");
+    keys.click_until("#add-passkey", "notice=passkey_added").await;
+    assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 2);
+
+    // Rename the first, remove the second; the last one stays.
+    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
+    browser.fill("#passkey-name-1", "Old laptop").await.expect("rename");
+    browser.click_and_load("#rename-passkey-1").await.expect("rename");
+    let names = browser.source().await.expect("page");
+    assert!(names.contains("Old laptop"), "renamed");
+    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
+    browser.click_and_load("#remove-passkey-2").await.expect("remove");
+    assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 1);
+    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
+    browser.click_and_load("#remove-passkey-1").await.expect("remove the last");
+    wait_for_url(browser, "cannot_remove_last", 5).await;
+    assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 1, "the last method stays");
+    keys.browser.close().await;
+}
+
+/// Signs in to the console with name, password and (enrolling) TOTP; returns the seed.
+async fn console_sign_in(keys: &Passkeys, server: &Server, name: &str) -> Vec<u8> {
+    let browser = &keys.browser;
+    browser.goto(&local(server, "/admin/login")).await.expect("login");
+    browser.fill("#username", name).await.expect("name");
+    browser.fill("#password", ADMIN_PASSWORD).await.expect("password");
+    browser.click_and_load("button[type=submit]").await.expect("continue");
+    wait_for_url(browser, "/admin/enrol", 5).await;
+    let secret = browser.text("#secret").await.expect("secret");
+    let seed = countersign_otp::base32::decode(&secret).expect("base32");
+    browser.fill("#code", &totp_now(&seed)).await.expect("code");
+    browser.click_and_load("form[action='/admin/enrol'] button").await.expect("sign in");
+    seed
+}
+
+async fn console_password(keys: &Passkeys, server: &Server, name: &str) {
+    let browser = &keys.browser;
+    browser.goto(&local(server, "/admin/login")).await.expect("login");
+    browser.fill("#username", name).await.expect("name");
+    browser.fill("#password", ADMIN_PASSWORD).await.expect("password");
+    browser.click_and_load("form[action='/admin/login'] button").await.expect("continue");
+}
+
+#[tokio::test]
+async fn console_passkeys_in_a_browser() {
+    if !have_chromium() {
+        return;
+    }
+    let db = Db::sqlite();
+    let server = passkey_server(&db, &[], &[]).await;
+    add_admin(&server, "ada", "admin");
+    add_admin(&server, "hal", "helpdesk");
+    let admin = server.api(&server.create_key("passkeys", "verify,admin"));
+    admin.post("/api/v1/users", json!({"username": "sam"})).await.expect(201, "sam");
+    let keys = Passkeys::start(1440, 900).await;
+    let browser = &keys.browser;
+
+    // The administrator's own passkey, then a sign-in with it alone.
+    let seed = console_sign_in(&keys, &server, "ada").await;
+    browser.goto(&local(&server, "/admin/passkeys")).await.expect("own passkeys");
+    browser.fill("#passkey-name", "Ada's laptop").await.expect("name");
+    keys.click_until("#register-passkey", "notice=").await;
+    assert!(browser.find("#passkey-1").await.is_ok(), "listed");
+    shoot(browser, "console", "passkeys", &[1440]).await;
+    browser.click_and_load(".signout button").await.expect("sign out");
+    keys.click_until("#passkey-sign-in", "/admin").await;
+    let url = browser.current_url().await.expect("url");
+    assert!(!url.contains("login"), "signed in with the passkey: {url}");
+    assert!(browser.source().await.expect("page").contains("ada"));
+
+    // Administrators must use a passkey: Ada's TOTP is refused, with the reason.
+    browser.goto(&local(&server, "/admin/settings")).await.expect("settings");
+    browser.click("#admins_must_use_passkey").await.expect("tick");
+    browser.click_and_load("#save-settings").await.expect("save");
+    wait_for_url(browser, "saved=1", 5).await;
+    let ticked = browser.attribute("#admins_must_use_passkey", "checked").await.expect("box");
+    assert_eq!(ticked.as_deref(), Some("true"), "the setting shows as on");
+    browser.click_and_load(".signout button").await.expect("sign out");
+    console_password(&keys, &server, "ada").await;
+    if browser.current_url().await.expect("url").contains("/admin/login/code") {
+        browser.fill("#code", &totp_now(&seed)).await.expect("code");
+        browser.click_and_load("form[action='/admin/login/code'] button").await.expect("code");
+    }
+    let refused = browser.text(".error").await.expect("the refusal on the page");
+    assert!(refused.to_lowercase().contains("passkey"), "{refused}");
+    let url = browser.current_url().await.expect("url");
+    assert!(url.contains("/admin/login"), "not signed in: {url}");
+
+    // Helpdesk registers a passkey for sam at the desk and removes it.
+    browser.delete_cookies().await.expect("a fresh browser");
+    console_sign_in(&keys, &server, "hal").await;
+    browser.goto(&local(&server, "/admin/users/sam")).await.expect("sam");
+    browser.fill("#passkey-name", "Sam's key").await.expect("name");
+    keys.click_until("#register-passkey", "/admin/users/sam").await;
+    browser.find("#passkey-1").await.expect("sam's passkey listed");
+    let listed = admin.get("/api/v1/users/sam/passkeys").await;
+    assert_eq!(listed.body["passkeys"].as_array().map(Vec::len), Some(1));
+    shoot(browser, "console", "user-passkeys", &[1440]).await;
+    browser.execute("window.confirm = () => true; return 1", vec![]).await.expect("confirm");
+    browser.click_and_load("#remove-passkey-1").await.expect("remove");
+    browser.find("#no-passkeys").await.expect("removed");
+    keys.browser.close().await;
+}
