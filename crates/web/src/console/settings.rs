@@ -181,6 +181,8 @@ pub async fn save(
         allow_email_change: form.allow_email_change.is_some(),
         allow_remove_last_method: form.allow_remove_last_method.is_some(),
         pin_min_length: number(&form.pin_min_length, "pin_min_length", &mut errors),
+        // Passkey settings are not on this form (yet): they keep their values.
+        ..state.settings.current()
     };
     if !errors.is_empty() {
         return page(&state, &visitor, &form, &errors).await;

@@ -167,6 +167,7 @@ pub fn underway_of(step: Step) -> Result<Underway, Step> {
             transaction_id,
             method,
             prompt,
+            ..
         } => Ok(Underway {
             method,
             transaction_id,
