@@ -47,6 +47,9 @@ pub async fn run(app: App) -> Result<()> {
         Arc::new(app.hearing.clone()),
         Arc::new(app.throttle.clone()),
     ];
+    if let Some(passkeys) = app.signin.passkeys() {
+        door_metrics.push(passkeys.metrics().clone());
+    }
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }

@@ -125,6 +125,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_code_sends.sql"),
     },
     Migration {
+        version: 20,
+        description: "passkeys: WebAuthn credentials and ceremony challenges",
+        sqlite: include_str!("../migrations/sqlite/0020_webauthn.sql"),
+        postgres: include_str!("../migrations/postgres/0020_webauthn.sql"),
+    },
+    Migration {
         version: 22,
         description: "upstream RADIUS answers must carry Message-Authenticator (per client)",
         sqlite: include_str!("../migrations/sqlite/0022_upstream_message_authenticator.sql"),

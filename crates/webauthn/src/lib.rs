@@ -30,8 +30,10 @@ mod rp;
 mod types;
 mod verify;
 
-#[cfg(test)]
-mod testutil;
+/// A software authenticator made of ring keys and hand-written CBOR, for
+/// tests of this crate and of the engine (feature `testutil`).
+#[cfg(any(test, feature = "testutil"))]
+pub mod testutil;
 
 pub use error::{ConfigError, WebauthnError};
 pub use options::{

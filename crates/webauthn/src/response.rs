@@ -86,6 +86,12 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, WebauthnEr
     serde_json::from_str(json).map_err(|e| WebauthnError::MalformedJson(e.to_string()))
 }
 
+fn from_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> Result<T, WebauthnError> {
+    T::deserialize(value).map_err(|e| WebauthnError::MalformedJson(e.to_string()))
+}
+
 /// The credential id, checked: `id` and `rawId` are the same base64url bytes.
 fn credential_id(id: &str, raw_id: &str, kind: &str) -> Result<Vec<u8>, WebauthnError> {
     if kind != "public-key" {
@@ -103,6 +109,11 @@ impl RegistrationResponse {
         from_json(json)
     }
 
+    /// The same from JSON already parsed (a field of a request body).
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, WebauthnError> {
+        from_value(value)
+    }
+
     /// The new credential's id (`rawId`, equal to `id`).
     pub fn credential_id(&self) -> Result<Vec<u8>, WebauthnError> {
         credential_id(&self.id, &self.raw_id, &self.kind)
@@ -112,6 +123,11 @@ impl RegistrationResponse {
 impl AuthenticationResponse {
     pub fn from_json(json: &str) -> Result<Self, WebauthnError> {
         from_json(json)
+    }
+
+    /// The same from JSON already parsed (a field of a request body).
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, WebauthnError> {
+        from_value(value)
     }
 
     /// The id of the credential that signed: find the stored credential by it.

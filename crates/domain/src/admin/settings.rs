@@ -47,6 +47,19 @@ pub struct Settings {
     pub allow_remove_last_method: bool,
     /// The fewest digits a PIN set in the portal may have.
     pub pin_min_length: u32,
+    /// Passkeys: only these authenticator models (AAGUIDs) may register;
+    /// empty lets any. Without `direct` attestation an AAGUID is the
+    /// authenticator's own word.
+    pub webauthn_aaguid_allow: Vec<String>,
+    /// Passkeys: the attestation asked for at registration, `none` or `direct`.
+    pub webauthn_attestation: String,
+    /// Passkeys: `required` (a passkey is then both factors), `preferred`
+    /// or `discouraged`. Discoverable sign-in always requires it.
+    pub webauthn_user_verification: String,
+    /// How long a passkey ceremony's challenge stays valid.
+    pub webauthn_challenge_seconds: u32,
+    /// Administrators who have a passkey must use it: their TOTP is refused.
+    pub admins_must_use_passkey: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +80,11 @@ impl Default for Settings {
             allow_email_change: true,
             allow_remove_last_method: false,
             pin_min_length: 4,
+            webauthn_aaguid_allow: Vec::new(),
+            webauthn_attestation: "none".into(),
+            webauthn_user_verification: "required".into(),
+            webauthn_challenge_seconds: 300,
+            admins_must_use_passkey: false,
         }
     }
 }
@@ -104,11 +122,49 @@ impl Settings {
                 "must be 4 to 12 digits",
             ));
         }
+        self.validate_webauthn()?;
         let name = self.account_name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
             return Err(DomainError::invalid(
                 "account_name",
                 "1 to 64 printable characters, e.g. the organisation's name",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_webauthn(&self) -> Result<(), DomainError> {
+        if !matches!(self.webauthn_attestation.as_str(), "none" | "direct") {
+            return Err(DomainError::invalid(
+                "webauthn_attestation",
+                "must be none or direct",
+            ));
+        }
+        if !matches!(
+            self.webauthn_user_verification.as_str(),
+            "required" | "preferred" | "discouraged"
+        ) {
+            return Err(DomainError::invalid(
+                "webauthn_user_verification",
+                "must be required, preferred or discouraged",
+            ));
+        }
+        if !(1..=3600).contains(&self.webauthn_challenge_seconds) {
+            return Err(DomainError::invalid(
+                "webauthn_challenge_seconds",
+                "must be 1 to 3600 seconds",
+            ));
+        }
+        if let Some(bad) = self
+            .webauthn_aaguid_allow
+            .iter()
+            .find(|a| countersign_webauthn::Aaguid::parse(a).is_none())
+        {
+            return Err(DomainError::invalid(
+                "webauthn_aaguid_allow",
+                format!(
+                    "'{bad}' is not an AAGUID (a UUID like cb69481e-8ff7-4039-93ec-0a2729a154a8)"
+                ),
             ));
         }
         Ok(())
@@ -120,7 +176,9 @@ impl Settings {
             "allow_method_choice={} lockout_threshold={} lockout_minutes={} push_number_matching={} \
              push_pin_required={} push_per_minute={} push_per_hour={} account_name={:?} \
              allow_user_enrolment={} allow_app_activation={} allow_token_enrolment={} \
-             allow_phone_change={} allow_email_change={} allow_remove_last_method={} pin_min_length={}",
+             allow_phone_change={} allow_email_change={} allow_remove_last_method={} pin_min_length={} \
+             webauthn_aaguid_allow={:?} webauthn_attestation={} webauthn_user_verification={} \
+             webauthn_challenge_seconds={} admins_must_use_passkey={}",
             self.allow_method_choice,
             self.lockout_threshold,
             self.lockout_minutes,
@@ -135,7 +193,12 @@ impl Settings {
             self.allow_phone_change,
             self.allow_email_change,
             self.allow_remove_last_method,
-            self.pin_min_length
+            self.pin_min_length,
+            self.webauthn_aaguid_allow,
+            self.webauthn_attestation,
+            self.webauthn_user_verification,
+            self.webauthn_challenge_seconds,
+            self.admins_must_use_passkey
         )
     }
 
@@ -187,6 +250,13 @@ impl Settings {
                 .map_err(|_| {
                     DomainError::invalid(name, format!("'{text}' is not a whole number"))
                 })?,
+            serde_json::Value::Array(_) => serde_json::Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(|w| serde_json::Value::String(w.to_string()))
+                    .collect(),
+            ),
             _ => serde_json::Value::String(text.trim().to_string()),
         };
         let mut patch = serde_json::Map::new();

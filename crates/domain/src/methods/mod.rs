@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod outbox;
+pub mod passkeys;
 pub mod push;
 pub mod sends;
 pub mod webpush;

@@ -31,7 +31,7 @@ impl Channels {
         match method {
             Method::Sms | Method::SmsReply => self.sms,
             Method::Email => self.email,
-            Method::Otp | Method::Yubico | Method::Push => true,
+            Method::Otp | Method::Yubico | Method::Push | Method::Webauthn => true,
         }
     }
 
@@ -42,7 +42,9 @@ impl Channels {
                 "configure an SMS gateway ([sms] gateway and url), or give the user another method"
             }
             Method::Email => "configure SMTP ([smtp] host), or give the user another method",
-            Method::Otp | Method::Yubico | Method::Push => "nothing: no channel is needed",
+            Method::Otp | Method::Yubico | Method::Push | Method::Webauthn => {
+                "nothing: no channel is needed"
+            }
         }
     }
 

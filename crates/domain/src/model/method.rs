@@ -22,14 +22,17 @@ pub enum Method {
     SmsReply,
     /// A code sent by email.
     Email,
+    /// A passkey (WebAuthn): the browser signs the challenge; only where a browser is.
+    Webauthn,
 }
 
 impl Method {
     /// In the order a default is chosen when the user has none set.
-    pub const ALL: [Method; 6] = [
+    pub const ALL: [Method; 7] = [
         Method::Push,
         Method::Otp,
         Method::Yubico,
+        Method::Webauthn,
         Method::Sms,
         Method::SmsReply,
         Method::Email,
@@ -43,6 +46,7 @@ impl Method {
             Method::Sms => "sms",
             Method::SmsReply => "sms_reply",
             Method::Email => "email",
+            Method::Webauthn => "webauthn",
         }
     }
 
@@ -77,7 +81,7 @@ impl Method {
 
     /// Methods whose code the user types at the door (as opposed to push).
     pub fn is_code(self) -> bool {
-        !matches!(self, Method::Push | Method::SmsReply)
+        !matches!(self, Method::Push | Method::SmsReply | Method::Webauthn)
     }
 }
 
@@ -129,6 +133,8 @@ pub struct Holdings {
     pub tokens: usize,
     pub devices: usize,
     pub yubikeys: usize,
+    /// Registered passkeys (WebAuthn credentials).
+    pub passkeys: usize,
 }
 
 /// The methods a user can use right now, in default order.
@@ -144,6 +150,7 @@ impl Methods {
             Method::Push => holdings.devices > 0,
             Method::Sms | Method::SmsReply => user.phone.is_some(),
             Method::Email => user.email.is_some() || user.username.contains('@'),
+            Method::Webauthn => holdings.passkeys > 0,
         };
         Methods(
             Method::ALL
@@ -171,7 +178,8 @@ impl Methods {
     }
 
     /// The user's default: the one set for them when they can use it, else
-    /// push if they have a device, else otp if a token, else sms, else email.
+    /// push if they have a device, else otp if a token, else yubico, else a
+    /// passkey, else sms, else email.
     /// Two-way SMS is never chosen by itself: it must be set or asked for.
     pub fn default_for(&self, user: &User) -> Option<Method> {
         if let Some(set) = user.default_method.filter(|m| self.contains(*m)) {

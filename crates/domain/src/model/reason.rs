@@ -55,10 +55,28 @@ pub enum Reason {
     Bypassed,
     /// The password (the console's first factor) was wrong.
     PasswordIncorrect,
+    /// A passkey's signature counter went backwards: the credential may have been cloned.
+    CredentialCloned,
+    /// The passkey is not registered to this user (unknown, or removed).
+    PasskeyUnknown,
+    /// The passkey's answer (AuthenticationResponseJSON) could not be read.
+    PasskeyMalformed,
+    /// The passkey signed another challenge than the one issued for this sign-in.
+    ChallengeMismatch,
+    /// The passkey was used on a web origin the server does not allow (webauthn.origins).
+    OriginMismatch,
+    /// The passkey belongs to another relying party (RP ID).
+    RpIdMismatch,
+    /// The authenticator did not verify the user (PIN or biometric) where required.
+    UserVerificationMissing,
+    /// The passkey's signature does not verify with the registered public key.
+    SignatureInvalid,
+    /// The passkey's answer failed another WebAuthn check (flags, user handle, key).
+    PasskeyInvalid,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 31] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -81,6 +99,15 @@ impl Reason {
         Reason::NotEnrolled,
         Reason::Bypassed,
         Reason::PasswordIncorrect,
+        Reason::CredentialCloned,
+        Reason::PasskeyUnknown,
+        Reason::PasskeyMalformed,
+        Reason::ChallengeMismatch,
+        Reason::OriginMismatch,
+        Reason::RpIdMismatch,
+        Reason::UserVerificationMissing,
+        Reason::SignatureInvalid,
+        Reason::PasskeyInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +134,15 @@ impl Reason {
             Reason::NotEnrolled => "not_enrolled",
             Reason::Bypassed => "bypassed",
             Reason::PasswordIncorrect => "password_incorrect",
+            Reason::CredentialCloned => "credential_cloned",
+            Reason::PasskeyUnknown => "passkey_unknown",
+            Reason::PasskeyMalformed => "passkey_malformed",
+            Reason::ChallengeMismatch => "challenge_mismatch",
+            Reason::OriginMismatch => "origin_mismatch",
+            Reason::RpIdMismatch => "rp_id_mismatch",
+            Reason::UserVerificationMissing => "user_verification_missing",
+            Reason::SignatureInvalid => "signature_invalid",
+            Reason::PasskeyInvalid => "passkey_invalid",
         }
     }
 
@@ -139,6 +175,15 @@ impl Reason {
             Reason::NotEnrolled => "No second factor is set up for this user yet; let through while enrolment is not required.",
             Reason::Bypassed => "Signed in without a second factor: an administrator granted a one-time bypass.",
             Reason::PasswordIncorrect => "The name or password is wrong.",
+            Reason::CredentialCloned => "This passkey looks copied (its counter went backwards) and was refused. Contact your administrator.",
+            Reason::PasskeyUnknown => "This passkey is not registered for this account. Use another one or register it first.",
+            Reason::PasskeyMalformed => "The passkey's answer could not be read. Try again.",
+            Reason::ChallengeMismatch => "The passkey answered another sign-in. Start again.",
+            Reason::OriginMismatch => "This page is not allowed to use passkeys for this server.",
+            Reason::RpIdMismatch => "This passkey belongs to another site.",
+            Reason::UserVerificationMissing => "Your passkey must check your PIN or fingerprint. Try again and confirm on the device.",
+            Reason::SignatureInvalid => "The passkey's signature is not valid. Try again.",
+            Reason::PasskeyInvalid => "The passkey's answer was not accepted. Try again or use another method.",
         }
     }
 
@@ -154,6 +199,15 @@ impl Reason {
                 | Reason::CodeExpired
                 | Reason::AttemptsExceeded
                 | Reason::PasswordIncorrect
+                | Reason::CredentialCloned
+                | Reason::PasskeyUnknown
+                | Reason::PasskeyMalformed
+                | Reason::ChallengeMismatch
+                | Reason::OriginMismatch
+                | Reason::RpIdMismatch
+                | Reason::UserVerificationMissing
+                | Reason::SignatureInvalid
+                | Reason::PasskeyInvalid
         )
     }
 }

@@ -5,8 +5,9 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PortalStore,
-    PushStore, SendStore, SessionStore, TokenStore, UserStore, WebPushStore, WelcomeStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PasskeyStore,
+    PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore, WebPushStore,
+    WelcomeStore,
 };
 
 macro_rules! bundle {
@@ -61,4 +62,9 @@ bundle!(
     /// The portal's rules: its links and passwords, the user's PIN, tokens'
     /// labels and devices' names, and the log of sends (contact codes).
     PortalPorts: PortalStore, UserStore, TokenStore, PushStore, SendStore
+);
+bundle!(
+    /// `Passkeys`: the credentials and challenges, the users they belong to
+    /// and what else they hold (the last method cannot be removed).
+    PasskeysPorts: PasskeyStore, UserStore, TokenStore, PushStore
 );

@@ -16,6 +16,7 @@ pub mod messaging;
 pub mod meta;
 pub mod notify;
 pub mod outbox;
+pub mod passkeys;
 pub mod pool;
 pub mod portal;
 pub mod push;
@@ -35,8 +36,8 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PortalPorts, PushPorts, SessionsPorts,
-    SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, PasskeysPorts, PortalPorts, PushPorts,
+    SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
@@ -45,6 +46,7 @@ pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
 pub use outbox::OutboxStore;
+pub use passkeys::PasskeyStore;
 pub use pool::PoolStore;
 pub use portal::PortalStore;
 pub use push::PushStore;
@@ -82,6 +84,8 @@ pub trait Store:
     + WelcomeStore
     + PoolStore
     + DecisionStore
+    + PasskeyStore
+    + PasskeysPorts
     + AccountsPorts
     + VerifierPorts
     + SignInPorts

@@ -48,11 +48,15 @@ pub enum Step {
         reason: Reason,
     },
     /// Ask the user for a code. `transaction_id` names the texted or
-    /// emailed code to answer; `None` for an OATH code.
+    /// emailed code to answer; `None` for an OATH code. For a passkey
+    /// (`webauthn`), `options` is the `PublicKeyCredentialRequestOptionsJSON`
+    /// to give the browser and `transaction_id` the challenge to answer
+    /// with the assertion; `None` for every other method.
     Challenge {
         transaction_id: Option<String>,
         method: Method,
         prompt: String,
+        options: Option<serde_json::Value>,
     },
     /// Waiting for the user's phone (push, two-way SMS).
     Pending {
@@ -75,6 +79,7 @@ impl Step {
             transaction_id: None,
             method: Method::Otp,
             prompt: prompt.to_string(),
+            options: None,
         }
     }
 }

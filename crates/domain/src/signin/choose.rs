@@ -55,7 +55,11 @@ impl SignIn {
                 .let_through(attempt, Some(&user), Reason::Bypassed, started)
                 .await;
         }
-        let method = match self.choose(attempt, &user, &tokens).await? {
+        let chosen = match self.choose(attempt, &user, &tokens).await? {
+            Ok(method) => self.admins_passkey_rule(attempt, &user, method).await?,
+            Err(choice) => Err(choice),
+        };
+        let method = match chosen {
             Ok(method) => method,
             Err(Choice::Unenrolled) => return self.unenrolled(attempt, Some(&user), started).await,
             Err(Choice::Refused(method, reason)) => {
@@ -109,6 +113,27 @@ impl SignIn {
         Ok(Ok(method))
     }
 
+    /// `admins_must_use_passkey`: an administrator's principal that holds a
+    /// passkey gets the passkey by default and is refused any other method.
+    async fn admins_passkey_rule(
+        &self,
+        attempt: &Attempt,
+        user: &User,
+        method: Method,
+    ) -> Result<Result<Method, Choice>, DomainError> {
+        let must = self.verifier.settings().read(|s| s.admins_must_use_passkey);
+        if !must || method == Method::Webauthn || !is_principal(&user.username) {
+            return Ok(Ok(method));
+        }
+        if self.passkey_count(user).await? == 0 {
+            return Ok(Ok(method));
+        }
+        Ok(match attempt.named_method() {
+            None => Ok(Method::Webauthn),
+            Some(named) => Err(Choice::Refused(Some(named), Reason::MethodNotAllowed)),
+        })
+    }
+
     /// The user's default among the methods this server can deliver: a
     /// phone-only user without an SMS gateway gets `no_method`, and the
     /// log says what the operator sets.
@@ -138,6 +163,7 @@ impl SignIn {
             tokens: tokens.len() - yubikeys,
             devices,
             yubikeys,
+            passkeys: self.passkey_count(user).await?,
         };
         Ok(Methods::of(user, holdings))
     }
@@ -184,6 +210,7 @@ impl SignIn {
                 code_step(method, self.codes.start(username, kind, source).await?)
             }
             Method::SmsReply => code_step(method, self.codes.start_reply(username, source).await?),
+            Method::Webauthn => self.passkey_challenge(attempt, &user).await,
         }
     }
 
@@ -253,6 +280,7 @@ fn code_step(method: Method, start: CodeStart) -> Result<Step, DomainError> {
             transaction_id: Some(transaction_id),
             method,
             prompt: message,
+            options: None,
         },
         CodeStart::Pending {
             transaction_id,

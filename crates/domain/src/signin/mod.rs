@@ -26,6 +26,7 @@ mod choose;
 mod first_factor;
 mod follow;
 pub mod matching;
+mod passkey;
 mod pin_check;
 mod record;
 mod refusal;
@@ -46,6 +47,7 @@ pub use crate::model::method::{Holdings, Method, Methods};
 pub use crate::ports::Signals;
 pub use attempt::{Attempt, Step};
 pub use follow::AnswerError;
+pub use passkey::PasskeySignIn;
 pub use refusal::{Refusal, RefusalPolicy, GENERIC_REFUSAL};
 
 /// Server-wide sign-in policy (`[verify]` in the configuration).
@@ -77,6 +79,8 @@ pub struct SignIn {
     refusals: RefusalPolicy,
     /// The channels this server can deliver on (every one by default).
     channels: Channels,
+    /// Passkeys (`webauthn`), when configured ([`SignIn::with_passkeys`]).
+    passkeys: Option<crate::methods::passkeys::Passkeys>,
 }
 
 impl SignIn {
@@ -97,6 +101,7 @@ impl SignIn {
             signals,
             refusals: RefusalPolicy::default(),
             channels: Channels::default(),
+            passkeys: None,
         }
         .with_initial(policy)
     }

@@ -14,11 +14,15 @@ mod radius_clients;
 mod reader;
 pub mod schema;
 mod typed;
+mod webauthn;
 
 use std::path::PathBuf;
 
 pub use ldap::{LdapClient, LdapConfig, LdapTls};
+#[cfg(test)]
+pub use load::load_with_env;
 pub use load::{load, Overrides};
+pub use webauthn::WebauthnConfig;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -82,6 +86,8 @@ pub struct Config {
     pub limits: countersign_domain::throttle::Limits,
     /// `[audit]`: retention and the live streams.
     pub audit: audit::AuditConfig,
+    /// `[webauthn]`: the relying party of passkeys.
+    pub webauthn: WebauthnConfig,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,

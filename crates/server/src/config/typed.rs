@@ -65,6 +65,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         ldap: super::ldap::load(&mut r, values),
         limits: super::limits::read(&mut r),
         audit: super::audit::read(&mut r),
+        webauthn: super::webauthn::read(&mut r, &listen),
         sources: BTreeMap::new(),
         data_dir,
         database_url,

@@ -153,6 +153,7 @@ async fn only_undeliverable(
         tokens: tokens.len() - yubikeys,
         devices: store.devices_of_user(&user.id).await?.len(),
         yubikeys,
+        passkeys: countersign_domain::ports::PasskeyStore::count_passkeys(store, &user.id).await?,
     };
     let methods = Methods::of(user, holdings);
     Ok(!methods.is_empty() && channels.usable(&methods).is_empty())

@@ -13,6 +13,7 @@
 
 mod doubles;
 mod enrol;
+pub mod passkey;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use countersign_domain::crypto::SecretKey;
 use countersign_domain::methods::codes::{CodePolicy, Codes};
 use countersign_domain::methods::outbox::Outbox;
+use countersign_domain::methods::passkeys::Passkeys;
 use countersign_domain::methods::push::policy::PushPolicy;
 use countersign_domain::methods::push::Push;
 use countersign_domain::model::audit::{AuditQuery, AuditRecord, Source};
@@ -81,6 +83,9 @@ pub struct EngineHarness {
     pub push: Push,
     pub codes: Codes,
     pub outbox: Outbox,
+    /// Passkeys on the relying party `example.com` (origin
+    /// `https://example.com`), as [`passkey::SoftKey`] answers.
+    pub passkeys: Passkeys,
     pub store: Arc<dyn Store>,
     pub sql: SqlStore,
     pub clock: Arc<FixedClock>,
@@ -133,8 +138,23 @@ impl EngineHarness {
             phones.clone(),
             policies.signin,
         );
+        let rp = countersign_webauthn::RelyingParty::new(
+            passkey::RP_ID,
+            "Countersign",
+            &[passkey::ORIGIN.to_string()],
+            countersign_webauthn::Policy::default(),
+        )
+        .expect("the test relying party");
+        let passkeys = Passkeys::new(
+            store.clone(),
+            base.clock.clone(),
+            rp,
+            verifier.settings().clone(),
+        );
+        let signin = signin.with_passkeys(passkeys.clone());
         EngineHarness {
             signin,
+            passkeys,
             accounts,
             verifier,
             push,

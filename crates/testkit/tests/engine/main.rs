@@ -10,6 +10,7 @@ mod codes;
 mod first_factor;
 mod gate;
 mod otp;
+mod passkeys;
 mod push;
 mod refusals;
 mod sends;

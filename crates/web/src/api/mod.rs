@@ -9,6 +9,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod directory;
 pub(crate) mod inbound;
 pub(crate) mod messages;
+pub(crate) mod passkeys;
 pub(crate) mod pool;
 pub(crate) mod settings;
 mod state;
@@ -49,6 +50,14 @@ pub fn router() -> Router<AppState> {
             post(tokens::create).get(tokens::list),
         )
         .route("/users/{username}/tokens/{id}", delete(tokens::remove))
+        .route(
+            "/users/{username}/passkeys",
+            post(passkeys::begin).get(passkeys::list),
+        )
+        .route(
+            "/users/{username}/passkeys/{id}",
+            post(passkeys::finish).delete(passkeys::remove),
+        )
         .route("/tokens", get(pool::list))
         .route("/tokens/import", pool::import_route())
         .route("/tokens/{serial}/unassign", post(pool::unassign))

@@ -42,6 +42,16 @@ pub struct SettingsView {
     pub allow_remove_last_method: bool,
     /// The fewest digits of a PIN set in the portal (4 to 12).
     pub pin_min_length: u32,
+    /// Passkeys: only these AAGUIDs may register (empty: any authenticator).
+    pub webauthn_aaguid_allow: Vec<String>,
+    /// Passkeys: `none` or `direct` attestation at registration.
+    pub webauthn_attestation: String,
+    /// Passkeys: `required`, `preferred` or `discouraged` user verification.
+    pub webauthn_user_verification: String,
+    /// Passkeys: how long a ceremony's challenge is valid (1 to 3600 seconds).
+    pub webauthn_challenge_seconds: u32,
+    /// Administrators who have a passkey must use it (their TOTP is refused).
+    pub admins_must_use_passkey: bool,
 }
 
 impl From<Settings> for SettingsView {
@@ -62,6 +72,11 @@ impl From<Settings> for SettingsView {
             allow_email_change: s.allow_email_change,
             allow_remove_last_method: s.allow_remove_last_method,
             pin_min_length: s.pin_min_length,
+            webauthn_aaguid_allow: s.webauthn_aaguid_allow,
+            webauthn_attestation: s.webauthn_attestation,
+            webauthn_user_verification: s.webauthn_user_verification,
+            webauthn_challenge_seconds: s.webauthn_challenge_seconds,
+            admins_must_use_passkey: s.admins_must_use_passkey,
         }
     }
 }
@@ -85,6 +100,11 @@ pub struct SettingsPatch {
     pub allow_email_change: Option<bool>,
     pub allow_remove_last_method: Option<bool>,
     pub pin_min_length: Option<u32>,
+    pub webauthn_aaguid_allow: Option<Vec<String>>,
+    pub webauthn_attestation: Option<String>,
+    pub webauthn_user_verification: Option<String>,
+    pub webauthn_challenge_seconds: Option<u32>,
+    pub admins_must_use_passkey: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", operation_id = "get_settings", security(("bearer" = [])),

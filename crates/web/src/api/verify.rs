@@ -25,7 +25,7 @@ pub struct VerifyRequest {
     /// `otp` or `yubico` when no method is named), or with `transaction_id`
     /// the texted or emailed code.
     pub code: Option<String>,
-    /// `otp`, `yubico`, `push`, `sms`, `sms_reply` or `email`. Absent: `otp`
+    /// `otp`, `yubico`, `push`, `sms`, `sms_reply`, `email` or `webauthn`. Absent: `otp`
     /// (`yubico` for a YubiKey's OTP) when a code is given, else the user's
     /// default method.
     pub method: Option<String>,
@@ -33,8 +33,14 @@ pub struct VerifyRequest {
     pub context: Option<SignInContext>,
     /// Push and two-way SMS: block until decided instead of answering `pending`.
     pub wait: Option<bool>,
-    /// SMS and email codes: the challenge the code answers.
+    /// SMS and email codes: the challenge the code answers; passkeys: the
+    /// challenge the assertion answers.
     pub transaction_id: Option<String>,
+    /// Passkeys (with `transaction_id`): the browser's
+    /// `AuthenticationResponseJSON` (`credential.toJSON()` after
+    /// `navigator.credentials.get` with the challenge's `options`).
+    #[schema(value_type = Option<Object>)]
+    pub assertion: Option<Value>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,6 +69,12 @@ pub struct VerifyResponse {
     /// Push with number matching: the number to show on the sign-in screen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<i64>,
+    /// A `webauthn` challenge: the `PublicKeyCredentialRequestOptionsJSON`
+    /// for `PublicKeyCredential.parseRequestOptionsFromJSON`; answer with
+    /// `transaction_id` and `assertion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
 }
 
 #[utoipa::path(post, path = "/api/v1/verify", operation_id = "verify", request_body = VerifyRequest, security(("bearer" = [])),
@@ -75,11 +87,25 @@ pub async fn verify(
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let source = client.source(&key);
+    if let (Some(transaction_id), Some(assertion)) = (&body.transaction_id, &body.assertion) {
+        if body.code.is_some() {
+            return Err(ApiError::invalid(
+                "give `code` or `assertion` with `transaction_id`, not both",
+            ));
+        }
+        let step = state
+            .signin
+            .answer_assertion(&body.username, transaction_id, assertion, &source)
+            .await
+            .map_err(answer_error)?;
+        return step_json(&body.username, step);
+    }
     if let Some(transaction_id) = &body.transaction_id {
-        let code = body
-            .code
-            .as_deref()
-            .ok_or_else(|| ApiError::invalid("missing field `code` with `transaction_id`"))?;
+        let code = body.code.as_deref().ok_or_else(|| {
+            ApiError::invalid(
+                "missing field `code` (or, for a passkey, `assertion`) with `transaction_id`",
+            )
+        })?;
         let step = state
             .signin
             .answer(&body.username, transaction_id, code, &source)
@@ -148,7 +174,7 @@ fn answer_error(e: AnswerError) -> ApiError {
         AnswerError::NotFound => ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_transaction",
-            "no code was sent with this transaction_id for this user: ask for a new code",
+            "no code or passkey challenge was issued with this transaction_id for this user: start a new sign-in",
         ),
         AnswerError::Domain(e) => e.into(),
     }
@@ -176,9 +202,10 @@ fn step_json(username: &str, step: Step) -> Result<Json<Value>, ApiError> {
             transaction_id,
             method,
             prompt,
+            options,
         } => json!({
             "result": "challenge", "method": method.as_str(),
-            "transaction_id": transaction_id, "message": prompt,
+            "transaction_id": transaction_id, "message": prompt, "options": options,
         }),
         Step::Pending {
             transaction_id,

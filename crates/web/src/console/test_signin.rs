@@ -105,6 +105,7 @@ fn outcome(step: &Step) -> Value {
             transaction_id,
             method,
             prompt,
+            ..
         } => context! {
             state => "challenge", method => method.as_str(), prompt => prompt,
             transaction_id => transaction_id.clone().unwrap_or_default(),
