@@ -122,7 +122,7 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     keys.set_counter(&cred, 0).await;
     let cloned = on_page(&keys, "signIn('alice')").await;
     assert_eq!(reason(&cloned), "credential_cloned", "{cloned}");
-    let audit = api.get("/api/v1/audit?user=alice&limit=50").await;
+    let audit = api.get("/api/v1/audit?username=alice&limit=50").await;
     let text = audit.body.to_string();
     assert!(text.contains("credential_cloned"), "audited: {text}");
 

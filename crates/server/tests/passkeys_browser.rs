@@ -35,13 +35,13 @@ fn link_for(server: &Server, user: &str) -> String {
 }
 
 async fn audit_methods(admin: &Api, user: &str) -> Vec<(String, String, String)> {
-    let page = admin.get(&format!("/api/v1/audit?user={user}&limit=20")).await;
+    let page = admin.get(&format!("/api/v1/audit?username={user}&limit=20")).await;
     let records = page.body["records"].as_array().cloned().unwrap_or_default();
     records
         .iter()
         .map(|r| {
             let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-            (text("result"), text("method"), text("client"))
+            (text("result"), text("method"), text("api_key"))
         })
         .collect()
 }
@@ -66,7 +66,8 @@ async fn portal_passkeys_in_a_browser() {
     browser.click_and_load("#use-link").await.expect("use link");
     wait_for_url(browser, "/portal/enrol", 5).await;
     browser.goto(&local(&server, "/portal/passkeys")).await.expect("passkeys page");
-    assert!(browser.find("#no-passkeys").await.is_ok(), "no passkey yet");
+    let page = browser.source().await.expect("page");
+    assert!(page.contains("id=\"no-passkeys\""), "no passkey yet: {page}");
     browser.fill("#passkey-name", "Work laptop").await.expect("name");
     shoot(browser, "portal", "passkeys-add", &[390, 1440]).await;
     keys.click_until("#add-passkey", "notice=passkey_added").await;

@@ -112,11 +112,26 @@ impl Passkeys {
         .expect("addCredential");
     }
 
-    /// Clicks `css` and waits until the URL contains `part` (a passkey form
-    /// submits itself after the ceremony).
+    /// Clicks `css` and waits until the page is another one whose URL
+    /// contains `part` (a passkey form submits itself after the ceremony).
     pub async fn click_until(&self, css: &str, part: &str) -> String {
+        const MARK: &str = "window.__passkey_old_page = true; return true";
+        self.browser.execute(MARK, vec![]).await.expect("mark");
         self.browser.click(css).await.expect(css);
-        wait_for_url(&self.browser, part, 15).await
+        for _ in 0..150 {
+            let left = self
+                .browser
+                .execute("return window.__passkey_old_page === undefined && document.readyState === 'complete'", vec![])
+                .await;
+            let url = self.browser.current_url().await.unwrap_or_default();
+            if left == Ok(Value::Bool(true)) && url.contains(part) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let url = self.browser.current_url().await.unwrap_or_default();
+        let page = self.browser.source().await.unwrap_or_default();
+        panic!("{css} did not lead to {part} in 15 s; at {url}:\n{page}");
     }
 }
 

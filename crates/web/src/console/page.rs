@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/login.html"),
     ),
     (
+        "passkeys.html",
+        include_str!("../../templates/console/passkeys.html"),
+    ),
+    (
         "code.html",
         include_str!("../../templates/console/code.html"),
     ),

@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/portal/secret.html"),
     ),
     (
+        "passkeys.html",
+        include_str!("../../templates/portal/passkeys.html"),
+    ),
+    (
         "message.html",
         include_str!("../../templates/portal/message.html"),
     ),
