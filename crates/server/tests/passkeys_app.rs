@@ -89,15 +89,24 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     let cred = keys.credentials().await.into_iter().next().expect("the credential");
     let mut copy = cred.clone();
     copy["rpId"] = json!("app.localhost");
-    keys.browser
-        .cdp("WebAuthn.addCredential", json!({"authenticatorId": keys.authenticator, "credential": copy}))
-        .await
-        .expect("the same key for app.localhost");
+    // One authenticator holds a credential id once: swap the copy in.
+    let put = |credential: Value| {
+        let params = json!({"authenticatorId": keys.authenticator, "credential": credential});
+        keys.browser.cdp("WebAuthn.addCredential", params)
+    };
+    let take = || {
+        let params = json!({"authenticatorId": keys.authenticator, "credentialId": cred["credentialId"]});
+        keys.browser.cdp("WebAuthn.removeCredential", params)
+    };
+    take().await.expect("remove the original");
+    put(copy).await.expect("the same key for app.localhost");
     keys.browser.goto(&format!("{other_rp}/")).await.expect("app.localhost");
     let other = on_page(&keys,
         "begin('alice').then(s => { s.body.options.rpId = 'app.localhost'; return assert(s).then(x => \
            call('verify', {username: 'alice', transaction_id: s.body.transaction_id, assertion: x})); })").await;
     assert_eq!(reason(&other), "rp_id_mismatch", "{other}");
+    take().await.expect("remove the copy");
+    put(cred.clone()).await.expect("the original back");
     keys.browser.goto(&format!("{app_origin}/")).await.expect("back");
 
     // An expired challenge (3 s for this part).
