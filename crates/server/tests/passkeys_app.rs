@@ -25,12 +25,19 @@ async fn on_page(keys: &Passkeys, script: &str) -> Value {
         "const done = arguments[arguments.length - 1]; \
          Promise.resolve().then(() => {script}).then(done, e => done({{error: e.name + ': ' + e.message}}));"
     );
-    keys.browser.execute_async(&wrapped, vec![]).await.expect(script)
+    keys.browser
+        .execute_async(&wrapped, vec![])
+        .await
+        .expect(script)
 }
 
 fn reason(answer: &Value) -> String {
     let body = &answer["body"];
-    body["reason"].as_str().or(body["error"]["code"].as_str()).unwrap_or_default().to_string()
+    body["reason"]
+        .as_str()
+        .or(body["error"]["code"].as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -47,25 +54,43 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     let server = passkey_server(&db, &[app_origin.clone(), other_rp.clone()], &[]).await;
     let key = server.create_key("shop", "verify,admin");
     let api = server.api(&key);
-    api.post("/api/v1/users", json!({"username": "alice"})).await.expect(201, "alice");
+    api.post("/api/v1/users", json!({"username": "alice"}))
+        .await
+        .expect(201, "alice");
     // A TOTP token too, so the passkey is not her last method and may be removed.
-    let token = api.post("/api/v1/users/alice/tokens", json!({"type": "totp"})).await;
+    let token = api
+        .post("/api/v1/users/alice/tokens", json!({"type": "totp"}))
+        .await;
     token.expect(201, "a token");
     App::start(app_port, server.base(), key.clone()).await;
     App::start(stranger_port, server.base(), key.clone()).await;
     let keys = Passkeys::start(1024, 768).await;
-    keys.browser.goto(&format!("{app_origin}/")).await.expect("the app's page");
+    keys.browser
+        .goto(&format!("{app_origin}/"))
+        .await
+        .expect("the app's page");
 
     // Registration through the API, from the application's origin.
     let registered = on_page(&keys, "register('alice', 'Phone')").await;
-    assert!(registered["status"].as_u64().is_some_and(|s| s < 300), "{registered}");
+    assert!(
+        registered["status"].as_u64().is_some_and(|s| s < 300),
+        "{registered}"
+    );
     let listed = api.get("/api/v1/users/alice/passkeys").await;
-    assert_eq!(listed.body["passkeys"].as_array().map(Vec::len), Some(1), "{:?}", listed.body);
+    assert_eq!(
+        listed.body["passkeys"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        listed.body
+    );
 
     // Sign-in: challenge with options, the browser's assertion, accepted.
     let done = on_page(&keys, "signIn('alice')").await;
     assert_eq!(done["body"]["result"], "accepted", "{done}");
-    assert_eq!(keys.browser.text("#result").await.expect("shown"), "accepted");
+    assert_eq!(
+        keys.browser.text("#result").await.expect("shown"),
+        "accepted"
+    );
 
     // The same assertion again: its transaction is used up.
     let replayed = on_page(&keys, "call('verify', window.last)").await;
@@ -80,13 +105,21 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     assert_eq!(reason(&crossed), "challenge_mismatch", "{crossed}");
 
     // A page on an origin that is not allowed.
-    keys.browser.goto(&format!("http://localhost:{stranger_port}/")).await.expect("stranger");
+    keys.browser
+        .goto(&format!("http://localhost:{stranger_port}/"))
+        .await
+        .expect("stranger");
     let stranger = on_page(&keys, "signIn('alice')").await;
     assert_eq!(reason(&stranger), "origin_mismatch", "{stranger}");
 
     // The same key registered for another RP ID (app.localhost): its
     // assertion names another relying party.
-    let cred = keys.credentials().await.into_iter().next().expect("the credential");
+    let cred = keys
+        .credentials()
+        .await
+        .into_iter()
+        .next()
+        .expect("the credential");
     let mut copy = cred.clone();
     copy["rpId"] = json!("app.localhost");
     // One authenticator holds a credential id once: swap the copy in.
@@ -95,23 +128,32 @@ async fn an_application_page_uses_passkeys_through_the_api() {
         keys.browser.cdp("WebAuthn.addCredential", params)
     };
     let take = || {
-        let params = json!({"authenticatorId": keys.authenticator, "credentialId": cred["credentialId"]});
+        let params =
+            json!({"authenticatorId": keys.authenticator, "credentialId": cred["credentialId"]});
         keys.browser.cdp("WebAuthn.removeCredential", params)
     };
     take().await.expect("remove the original");
     put(copy).await.expect("the same key for app.localhost");
-    keys.browser.goto(&format!("{other_rp}/")).await.expect("app.localhost");
+    keys.browser
+        .goto(&format!("{other_rp}/"))
+        .await
+        .expect("app.localhost");
     let other = on_page(&keys,
         "begin('alice').then(s => { s.body.options.rpId = 'app.localhost'; return assert(s).then(x => \
            call('verify', {username: 'alice', transaction_id: s.body.transaction_id, assertion: x})); })").await;
     assert_eq!(reason(&other), "rp_id_mismatch", "{other}");
     take().await.expect("remove the copy");
     put(cred.clone()).await.expect("the original back");
-    keys.browser.goto(&format!("{app_origin}/")).await.expect("back");
+    keys.browser
+        .goto(&format!("{app_origin}/"))
+        .await
+        .expect("back");
 
     // An expired challenge (3 s for this part).
     let short = json!({"webauthn_challenge_seconds": 3});
-    api.patch("/api/v1/settings", short).await.expect(200, "3 s challenges");
+    api.patch("/api/v1/settings", short)
+        .await
+        .expect(200, "3 s challenges");
     let late = on_page(&keys,
         "begin('alice').then(s => assert(s).then(x => new Promise(ok => setTimeout(ok, 4500)).then(() => \
            call('verify', {username: 'alice', transaction_id: s.body.transaction_id, assertion: x}))))").await;
@@ -119,7 +161,9 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     eprintln!("expired challenge: {late}");
     assert_eq!(reason(&late), "challenge_expired", "{late}");
     let back = json!({"webauthn_challenge_seconds": 300});
-    api.patch("/api/v1/settings", back).await.expect(200, "300 s again");
+    api.patch("/api/v1/settings", back)
+        .await
+        .expect(200, "300 s again");
 
     // A counter that goes backwards: a clone of the key that is behind.
     let cred = keys
@@ -136,9 +180,18 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     assert!(text.contains("credential_cloned"), "audited: {text}");
 
     // A removed credential: the challenge was issued, then the passkey removed.
-    let id = listed.body["passkeys"][0]["credential_id"].as_str().unwrap_or_default().to_string();
-    let started = on_page(&keys, "begin('alice').then(s => assert(s).then(x => ({s: s, x: x})))").await;
-    api.delete(&format!("/api/v1/users/alice/passkeys/{id}")).await.expect(204, "removed");
+    let id = listed.body["passkeys"][0]["credential_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let started = on_page(
+        &keys,
+        "begin('alice').then(s => assert(s).then(x => ({s: s, x: x})))",
+    )
+    .await;
+    api.delete(&format!("/api/v1/users/alice/passkeys/{id}"))
+        .await
+        .expect(204, "removed");
     let body = json!({"username": "alice", "transaction_id": started["s"]["body"]["transaction_id"],
         "assertion": started["x"]});
     let removed = api.post("/api/v1/verify", body).await;

@@ -35,7 +35,9 @@ fn link_for(server: &Server, user: &str) -> String {
 }
 
 async fn audit_methods(admin: &Api, user: &str) -> Vec<(String, String, String)> {
-    let page = admin.get(&format!("/api/v1/audit?username={user}&limit=20")).await;
+    let page = admin
+        .get(&format!("/api/v1/audit?username={user}&limit=20"))
+        .await;
     let records = page.body["records"].as_array().cloned().unwrap_or_default();
     records
         .iter()
@@ -55,7 +57,10 @@ async fn portal_passkeys_in_a_browser() {
     let server = passkey_server(&db, &[], &[]).await;
     let admin = server.api(&server.create_key("passkeys", "verify,admin"));
     admin
-        .post("/api/v1/users", json!({"username": "pat", "display_name": "Pat Lee"}))
+        .post(
+            "/api/v1/users",
+            json!({"username": "pat", "display_name": "Pat Lee"}),
+        )
         .await
         .expect(201, "pat");
     let keys = Passkeys::start(1440, 900).await;
@@ -65,23 +70,47 @@ async fn portal_passkeys_in_a_browser() {
     browser.goto(&link_for(&server, "pat")).await.expect("link");
     browser.click_and_load("#use-link").await.expect("use link");
     wait_for_url(browser, "/portal/enrol", 5).await;
-    browser.goto(&local(&server, "/portal/passkeys")).await.expect("passkeys page");
+    browser
+        .goto(&local(&server, "/portal/passkeys"))
+        .await
+        .expect("passkeys page");
     let page = browser.source().await.expect("page");
-    assert!(page.contains("id=\"no-passkeys\""), "no passkey yet: {page}");
-    browser.fill("#passkey-name", "Work laptop").await.expect("name");
+    assert!(
+        page.contains("id=\"no-passkeys\""),
+        "no passkey yet: {page}"
+    );
+    browser
+        .fill("#passkey-name", "Work laptop")
+        .await
+        .expect("name");
     shoot(browser, "portal", "passkeys-add", &[390, 1440]).await;
-    keys.click_until("#add-passkey", "notice=passkey_added").await;
+    keys.click_until("#add-passkey", "notice=passkey_added")
+        .await;
     assert_eq!(keys.credentials().await.len(), 1, "one resident credential");
-    let listed = browser.text("#passkey-1 .passkey-name").await.expect("listed");
+    let listed = browser
+        .text("#passkey-1 .passkey-name")
+        .await
+        .expect("listed");
     assert_eq!(listed, "Work laptop");
     let api_list = admin.get("/api/v1/users/pat/passkeys").await;
-    assert_eq!(api_list.body["passkeys"].as_array().map(Vec::len), Some(1), "{:?}", api_list.body);
+    assert_eq!(
+        api_list.body["passkeys"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        api_list.body
+    );
 
     // A password for the second-factor walk later.
-    browser.goto(&local(&server, "/portal/secret/password")).await.expect("pw page");
+    browser
+        .goto(&local(&server, "/portal/secret/password"))
+        .await
+        .expect("pw page");
     browser.fill("#value", PASSWORD).await.expect("pw");
     browser.fill("#again", PASSWORD).await.expect("again");
-    browser.click_and_load("#save-password").await.expect("save");
+    browser
+        .click_and_load("#save-password")
+        .await
+        .expect("save");
     wait_for_url(browser, "notice=password_set", 5).await;
     browser.click_and_load("#sign-out").await.expect("sign out");
 
@@ -91,10 +120,15 @@ async fn portal_passkeys_in_a_browser() {
     keys.click_until("#passkey-sign-in", "/portal").await;
     let home = wait_for_url(browser, "localhost", 1).await;
     assert!(!home.contains("/login"), "signed in: {home}");
-    browser.find("#passkeys").await.expect("the home page's passkey card");
+    browser
+        .find("#passkeys")
+        .await
+        .expect("the home page's passkey card");
     let records = audit_methods(&admin, "pat").await;
     assert!(
-        records.iter().any(|(result, method, _)| result == "accepted" && method == "webauthn"),
+        records
+            .iter()
+            .any(|(result, method, _)| result == "accepted" && method == "webauthn"),
         "the passkey sign-in is audited with method webauthn: {records:?}"
     );
     browser.click_and_load("#sign-out").await.expect("sign out");
@@ -104,12 +138,21 @@ async fn portal_passkeys_in_a_browser() {
     browser.fill("#password", PASSWORD).await.expect("password");
     browser.click_and_load("#sign-in").await.expect("sign in");
     wait_for_url(browser, "/portal/verify", 5).await;
-    browser.find("#use-passkey").await.expect("the passkey is offered");
+    browser
+        .find("#use-passkey")
+        .await
+        .expect("the passkey is offered");
     keys.click_until("#use-passkey", "/portal").await;
-    browser.find("#passkeys").await.expect("signed in by password and passkey");
+    browser
+        .find("#passkeys")
+        .await
+        .expect("signed in by password and passkey");
 
     // The script's own base64url path, as in a browser without the JSON helpers.
-    browser.goto(&local(&server, "/portal/passkeys")).await.expect("list");
+    browser
+        .goto(&local(&server, "/portal/passkeys"))
+        .await
+        .expect("list");
     let removed = browser
         .execute(
             "delete PublicKeyCredential.parseCreationOptionsFromJSON; \
@@ -137,48 +180,107 @@ async fn portal_passkeys_in_a_browser() {
         )
         .await
         .expect("a second authenticator (a security key)");
-    browser.fill("#passkey-name", "Blue key").await.expect("name");
-    keys.click_until("#add-passkey", "notice=passkey_added").await;
+    browser
+        .fill("#passkey-name", "Blue key")
+        .await
+        .expect("name");
+    keys.click_until("#add-passkey", "notice=passkey_added")
+        .await;
     assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 2);
     shoot(browser, "portal", "passkeys-list", &[390, 1440]).await;
 
     // Rename the first, remove the second; the last one stays.
-    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
-    browser.fill("#passkey-name-1", "Old laptop").await.expect("rename");
-    browser.click_and_load("#rename-passkey-1").await.expect("rename");
+    browser
+        .execute(
+            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
+            vec![],
+        )
+        .await
+        .expect("open");
+    browser
+        .fill("#passkey-name-1", "Old laptop")
+        .await
+        .expect("rename");
+    browser
+        .click_and_load("#rename-passkey-1")
+        .await
+        .expect("rename");
     let names = browser.source().await.expect("page");
     assert!(names.contains("Old laptop"), "renamed");
-    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
-    browser.click_and_load("#remove-passkey-2").await.expect("remove");
+    browser
+        .execute(
+            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
+            vec![],
+        )
+        .await
+        .expect("open");
+    browser
+        .click_and_load("#remove-passkey-2")
+        .await
+        .expect("remove");
     assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 1);
-    browser.execute("document.querySelectorAll('details').forEach(d => d.open = true); return 1", vec![]).await.expect("open");
-    browser.click_and_load("#remove-passkey-1").await.expect("remove the last");
+    browser
+        .execute(
+            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
+            vec![],
+        )
+        .await
+        .expect("open");
+    browser
+        .click_and_load("#remove-passkey-1")
+        .await
+        .expect("remove the last");
     wait_for_url(browser, "cannot_remove_last", 5).await;
-    assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 1, "the last method stays");
+    assert_eq!(
+        browser.find_all(".passkey").await.expect("rows").len(),
+        1,
+        "the last method stays"
+    );
     keys.browser.close().await;
 }
 
 /// Signs in to the console with name, password and (enrolling) TOTP; returns the seed.
 async fn console_sign_in(keys: &Passkeys, server: &Server, name: &str) -> Vec<u8> {
     let browser = &keys.browser;
-    browser.goto(&local(server, "/admin/login")).await.expect("login");
+    browser
+        .goto(&local(server, "/admin/login"))
+        .await
+        .expect("login");
     browser.fill("#username", name).await.expect("name");
-    browser.fill("#password", ADMIN_PASSWORD).await.expect("password");
-    browser.click_and_load("button[type=submit]").await.expect("continue");
+    browser
+        .fill("#password", ADMIN_PASSWORD)
+        .await
+        .expect("password");
+    browser
+        .click_and_load("button[type=submit]")
+        .await
+        .expect("continue");
     wait_for_url(browser, "/admin/enrol", 5).await;
     let secret = browser.text("#secret").await.expect("secret");
     let seed = countersign_otp::base32::decode(&secret).expect("base32");
     browser.fill("#code", &totp_now(&seed)).await.expect("code");
-    browser.click_and_load("form[action='/admin/enrol'] button").await.expect("sign in");
+    browser
+        .click_and_load("form[action='/admin/enrol'] button")
+        .await
+        .expect("sign in");
     seed
 }
 
 async fn console_password(keys: &Passkeys, server: &Server, name: &str) {
     let browser = &keys.browser;
-    browser.goto(&local(server, "/admin/login")).await.expect("login");
+    browser
+        .goto(&local(server, "/admin/login"))
+        .await
+        .expect("login");
     browser.fill("#username", name).await.expect("name");
-    browser.fill("#password", ADMIN_PASSWORD).await.expect("password");
-    browser.click_and_load("form[action='/admin/login'] button").await.expect("continue");
+    browser
+        .fill("#password", ADMIN_PASSWORD)
+        .await
+        .expect("password");
+    browser
+        .click_and_load("form[action='/admin/login'] button")
+        .await
+        .expect("continue");
 }
 
 #[tokio::test]
@@ -191,40 +293,80 @@ async fn console_passkeys_in_a_browser() {
     add_admin(&server, "ada", "admin");
     add_admin(&server, "hal", "helpdesk");
     let admin = server.api(&server.create_key("passkeys", "verify,admin"));
-    admin.post("/api/v1/users", json!({"username": "sam"})).await.expect(201, "sam");
+    admin
+        .post("/api/v1/users", json!({"username": "sam"}))
+        .await
+        .expect(201, "sam");
     // A token too: a passkey that is not sam's last method may be removed.
-    let token = admin.post("/api/v1/users/sam/tokens", json!({"type": "totp"})).await;
+    let token = admin
+        .post("/api/v1/users/sam/tokens", json!({"type": "totp"}))
+        .await;
     token.expect(201, "sam's token");
     let keys = Passkeys::start(1440, 900).await;
     let browser = &keys.browser;
 
     // The administrator's own passkey, then a sign-in with it alone.
     let seed = console_sign_in(&keys, &server, "ada").await;
-    browser.goto(&local(&server, "/admin/passkeys")).await.expect("own passkeys");
-    browser.fill("#passkey-name", "Ada's laptop").await.expect("name");
+    browser
+        .goto(&local(&server, "/admin/passkeys"))
+        .await
+        .expect("own passkeys");
+    browser
+        .fill("#passkey-name", "Ada's laptop")
+        .await
+        .expect("name");
     keys.click_until("#register-passkey", "notice=").await;
     assert!(browser.find("#passkey-1").await.is_ok(), "listed");
     shoot(browser, "console", "passkeys", &[1440]).await;
-    browser.click_and_load(".signout button").await.expect("sign out");
+    browser
+        .click_and_load(".signout button")
+        .await
+        .expect("sign out");
     keys.click_until("#passkey-sign-in", "/admin").await;
     let url = browser.current_url().await.expect("url");
     assert!(!url.contains("login"), "signed in with the passkey: {url}");
     assert!(browser.source().await.expect("page").contains("ada"));
 
     // Administrators must use a passkey: Ada's TOTP is refused, with the reason.
-    browser.goto(&local(&server, "/admin/settings")).await.expect("settings");
-    browser.click("#admins_must_use_passkey").await.expect("tick");
-    browser.click_and_load("#save-settings").await.expect("save");
+    browser
+        .goto(&local(&server, "/admin/settings"))
+        .await
+        .expect("settings");
+    browser
+        .click("#admins_must_use_passkey")
+        .await
+        .expect("tick");
+    browser
+        .click_and_load("#save-settings")
+        .await
+        .expect("save");
     wait_for_url(browser, "saved=1", 5).await;
-    let ticked = browser.attribute("#admins_must_use_passkey", "checked").await.expect("box");
+    let ticked = browser
+        .attribute("#admins_must_use_passkey", "checked")
+        .await
+        .expect("box");
     assert_eq!(ticked.as_deref(), Some("true"), "the setting shows as on");
-    browser.click_and_load(".signout button").await.expect("sign out");
+    browser
+        .click_and_load(".signout button")
+        .await
+        .expect("sign out");
     console_password(&keys, &server, "ada").await;
-    if browser.current_url().await.expect("url").contains("/admin/login/code") {
+    if browser
+        .current_url()
+        .await
+        .expect("url")
+        .contains("/admin/login/code")
+    {
         browser.fill("#code", &totp_now(&seed)).await.expect("code");
-        browser.click_and_load("form[action='/admin/login/code'] button").await.expect("code");
+        browser
+            .click_and_load("form[action='/admin/login/code'] button")
+            .await
+            .expect("code");
     }
-    let refused = browser.text(".error").await.expect("the refusal on the page");
+    let refused = browser
+        .text(".error")
+        .await
+        .expect("the refusal on the page");
     assert!(refused.to_lowercase().contains("passkey"), "{refused}");
     let url = browser.current_url().await.expect("url");
     assert!(url.contains("/admin/login"), "not signed in: {url}");
@@ -232,15 +374,31 @@ async fn console_passkeys_in_a_browser() {
     // Helpdesk registers a passkey for sam at the desk and removes it.
     browser.delete_cookies().await.expect("a fresh browser");
     console_sign_in(&keys, &server, "hal").await;
-    browser.goto(&local(&server, "/admin/users/sam")).await.expect("sam");
-    browser.fill("#passkey-name", "Sam's key").await.expect("name");
-    keys.click_until("#register-passkey", "/admin/users/sam").await;
-    browser.find("#passkey-1").await.expect("sam's passkey listed");
+    browser
+        .goto(&local(&server, "/admin/users/sam"))
+        .await
+        .expect("sam");
+    browser
+        .fill("#passkey-name", "Sam's key")
+        .await
+        .expect("name");
+    keys.click_until("#register-passkey", "/admin/users/sam")
+        .await;
+    browser
+        .find("#passkey-1")
+        .await
+        .expect("sam's passkey listed");
     let listed = admin.get("/api/v1/users/sam/passkeys").await;
     assert_eq!(listed.body["passkeys"].as_array().map(Vec::len), Some(1));
     shoot(browser, "console", "user-passkeys", &[1440]).await;
-    browser.execute("window.confirm = () => true; return 1", vec![]).await.expect("confirm");
-    browser.click_and_load("#remove-passkey-1").await.expect("remove");
+    browser
+        .execute("window.confirm = () => true; return 1", vec![])
+        .await
+        .expect("confirm");
+    browser
+        .click_and_load("#remove-passkey-1")
+        .await
+        .expect("remove");
     browser.find("#no-passkeys").await.expect("removed");
     keys.browser.close().await;
 }

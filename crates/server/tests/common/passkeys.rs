@@ -150,12 +150,17 @@ pub async fn wait_for_url(browser: &Browser, part: &str, seconds: u64) -> String
 
 /// Screenshots at 1440 and 390 px wide, copied to `docs/img/DIR/NAME-WIDTH.png`.
 pub async fn shoot(browser: &Browser, dir: &str, name: &str, widths: &[u32]) -> Vec<PathBuf> {
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/img").join(dir);
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/img")
+        .join(dir);
     std::fs::create_dir_all(&docs).expect("docs/img");
     let mut written = Vec::new();
     for &width in widths {
         let height = if width < 600 { 844 } else { 900 };
-        browser.set_window_size(width, height).await.expect("resize");
+        browser
+            .set_window_size(width, height)
+            .await
+            .expect("resize");
         tokio::time::sleep(Duration::from_millis(150)).await;
         let png = browser
             .screenshot(&format!("{dir}-{name}-{width}"))

@@ -217,13 +217,9 @@ async fn finish(state: &AppState, visitor: &Visitor, live: Live<Admin>, code: &s
         // administrator who has a passkey; the page says what to do.
         Step::Rejected {
             reason: Reason::MethodNotAllowed,
-        } if state.settings.current().admins_must_use_passkey => code_page(
-            state,
-            visitor,
-            &live,
-            None,
-            Some(MUST_USE_PASSKEY),
-        ),
+        } if state.settings.current().admins_must_use_passkey => {
+            code_page(state, visitor, &live, None, Some(MUST_USE_PASSKEY))
+        }
         Step::Rejected { reason } => code_page(state, visitor, &live, None, Some(reason.message())),
         _ => code_page(
             state,

@@ -16,7 +16,7 @@ use countersign_domain::{DomainError, Reason};
 use serde_json::json;
 
 use super::guard::Visitor;
-use super::login::{attempt_for, at_level, code_page, login_page, signed_in};
+use super::login::{at_level, attempt_for, code_page, login_page, signed_in};
 use super::page::failure;
 use crate::portal::passkeys::json_error;
 use crate::portal::AssertionForm;
@@ -119,7 +119,13 @@ pub async fn code_submit(
         Err(back) => return back.into_response(),
     };
     let Some(assertion) = form.assertion() else {
-        return code_page(&state, &visitor, &live, None, Some(Reason::PasskeyMalformed.message()));
+        return code_page(
+            &state,
+            &visitor,
+            &live,
+            None,
+            Some(Reason::PasskeyMalformed.message()),
+        );
     };
     let principal = format!("{PRINCIPAL_PREFIX}{}", live.subject.name);
     let source = attempt_for("", &visitor, None).source;
@@ -129,10 +135,16 @@ pub async fn code_submit(
         .await;
     match step {
         Ok(Step::Accepted { .. }) => signed_in(&state, &visitor, live).await,
-        Ok(Step::Rejected { reason }) => code_page(&state, &visitor, &live, None, Some(reason.message())),
-        Ok(_) | Err(AnswerError::NotFound) => {
-            code_page(&state, &visitor, &live, None, Some(Reason::ChallengeExpired.message()))
+        Ok(Step::Rejected { reason }) => {
+            code_page(&state, &visitor, &live, None, Some(reason.message()))
         }
+        Ok(_) | Err(AnswerError::NotFound) => code_page(
+            &state,
+            &visitor,
+            &live,
+            None,
+            Some(Reason::ChallengeExpired.message()),
+        ),
         Err(AnswerError::Domain(e)) => failure(e),
     }
 }

@@ -84,7 +84,10 @@ fn pages() -> Router<AppState> {
         )
         .route("/users/{username}/tokens", post(users::add_totp))
         .route("/users/{username}/passkeys", post(passkeys::user_add))
-        .route("/users/{username}/passkeys/begin", post(passkeys::user_begin))
+        .route(
+            "/users/{username}/passkeys/begin",
+            post(passkeys::user_begin),
+        )
         .route(
             "/users/{username}/passkeys/{id}/remove",
             post(passkeys::user_remove),

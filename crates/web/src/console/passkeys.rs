@@ -86,9 +86,8 @@ async fn begin_for(passkeys: &Option<Passkeys>, username: &str, display: Option<
         Err(e) => Err(e),
     };
     match begun {
-        Ok(begun) => {
-            Json(json!({"ceremony_id": begun.ceremony_id, "options": begun.options})).into_response()
-        }
+        Ok(begun) => Json(json!({"ceremony_id": begun.ceremony_id, "options": begun.options}))
+            .into_response(),
         Err(e) => json_error(e),
     }
 }
@@ -145,7 +144,14 @@ pub async fn own_remove(
     };
     match removed {
         Ok(()) => {
-            audit(&state, &staff, &visitor, "passkey_removed", &principal(&staff)).await;
+            audit(
+                &state,
+                &staff,
+                &visitor,
+                "passkey_removed",
+                &principal(&staff),
+            )
+            .await;
             Redirect::to("/admin/passkeys?notice=removed").into_response()
         }
         Err(e) => failure(e),

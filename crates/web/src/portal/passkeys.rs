@@ -104,13 +104,16 @@ async fn list_page(
 /// The creation options for the script (JSON), for the signed-in user.
 pub async fn begin(State(state): State<PortalState>, Enroller(live, _): Enroller) -> Response {
     let begun = match service(&state.passkeys) {
-        Ok(passkeys) => passkeys.begin_registration(&live.subject.username, None).await,
+        Ok(passkeys) => {
+            passkeys
+                .begin_registration(&live.subject.username, None)
+                .await
+        }
         Err(e) => Err(e),
     };
     match begun {
-        Ok(begun) => {
-            Json(json!({"ceremony_id": begun.ceremony_id, "options": begun.options})).into_response()
-        }
+        Ok(begun) => Json(json!({"ceremony_id": begun.ceremony_id, "options": begun.options}))
+            .into_response(),
         Err(e) => json_error(e),
     }
 }
@@ -152,9 +155,12 @@ pub async fn add(
         Ok(_) => {
             let target = "/portal/passkeys?notice=passkey_added";
             super::enrol::enrolled(&state, &guest, &live, target).await
-        },
+        }
         Err(DomainError::Invalid { message, .. }) => {
-            let words = format!("{} {message}", state.pages.word(guest.lang, "passkey_refused"));
+            let words = format!(
+                "{} {message}",
+                state.pages.word(guest.lang, "passkey_refused")
+            );
             list_page(&state, &guest, username, None, Some(words)).await
         }
         Err(e) => failure(&state, guest.lang, e),

@@ -52,7 +52,13 @@ pub async fn submit(
 ) -> Response {
     let Some(assertion) = form.assertion() else {
         let words = state.portal_pages.word(guest.lang, "passkey_failed");
-        return login_page(&state, &guest, "", Some(words), StatusCode::UNPROCESSABLE_ENTITY);
+        return login_page(
+            &state,
+            &guest,
+            "",
+            Some(words),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
     let source = attempt(&state, &guest, "", None, None).source;
     let finished = state
