@@ -12,8 +12,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::passkeys::{have_chromium, passkey_server, App, Passkeys};
 use common::*;
 use countersign_testkit::free_port;
@@ -70,8 +68,20 @@ async fn an_application_page_uses_passkeys_through_the_api() {
         .await
         .expect("the app's page");
 
+    let credential_id = register_and_sign_in(&keys, &api).await;
+    replayed_or_crossed(&keys).await;
+    wrong_origin_and_rp_id(&keys, &app_origin, &other_rp, stranger_port).await;
+    expired(&keys, &api).await;
+    counter_backwards(&keys, &api).await;
+    removed_credential(&keys, &api, &credential_id).await;
+    keys.browser.close().await;
+}
+
+/// Registers alice's passkey from the application's page and signs in with
+/// it; answers its credential id.
+async fn register_and_sign_in(keys: &Passkeys, api: &Api) -> String {
     // Registration through the API, from the application's origin.
-    let registered = on_page(&keys, "register('alice', 'Phone')").await;
+    let registered = on_page(keys, "register('alice', 'Phone')").await;
     assert!(
         registered["status"].as_u64().is_some_and(|s| s < 300),
         "{registered}"
@@ -85,31 +95,45 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     );
 
     // Sign-in: challenge with options, the browser's assertion, accepted.
-    let done = on_page(&keys, "signIn('alice')").await;
+    let done = on_page(keys, "signIn('alice')").await;
     assert_eq!(done["body"]["result"], "accepted", "{done}");
     assert_eq!(
         keys.browser.text("#result").await.expect("shown"),
         "accepted"
     );
 
+    listed.body["passkeys"][0]["credential_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn replayed_or_crossed(keys: &Passkeys) {
     // The same assertion again: its transaction is used up.
-    let replayed = on_page(&keys, "call('verify', window.last)").await;
+    let replayed = on_page(keys, "call('verify', window.last)").await;
     assert_ne!(replayed["body"]["result"], "accepted", "{replayed}");
     eprintln!("replayed assertion: {replayed}");
     assert!(!reason(&replayed).is_empty(), "a reason: {replayed}");
 
     // An assertion answering another transaction's challenge.
-    let crossed = on_page(&keys,
+    let crossed = on_page(keys,
         "begin('alice').then(a => begin('alice').then(b => assert(a).then(x => \
            call('verify', {username: 'alice', transaction_id: b.body.transaction_id, assertion: x}))))").await;
     assert_eq!(reason(&crossed), "challenge_mismatch", "{crossed}");
+}
 
+async fn wrong_origin_and_rp_id(
+    keys: &Passkeys,
+    app_origin: &str,
+    other_rp: &str,
+    stranger_port: u16,
+) {
     // A page on an origin that is not allowed.
     keys.browser
         .goto(&format!("http://localhost:{stranger_port}/"))
         .await
         .expect("stranger");
-    let stranger = on_page(&keys, "signIn('alice')").await;
+    let stranger = on_page(keys, "signIn('alice')").await;
     assert_eq!(reason(&stranger), "origin_mismatch", "{stranger}");
 
     // The same key registered for another RP ID (app.localhost): its
@@ -138,7 +162,7 @@ async fn an_application_page_uses_passkeys_through_the_api() {
         .goto(&format!("{other_rp}/"))
         .await
         .expect("app.localhost");
-    let other = on_page(&keys,
+    let other = on_page(keys,
         "begin('alice').then(s => { s.body.options.rpId = 'app.localhost'; return assert(s).then(x => \
            call('verify', {username: 'alice', transaction_id: s.body.transaction_id, assertion: x})); })").await;
     assert_eq!(reason(&other), "rp_id_mismatch", "{other}");
@@ -148,13 +172,15 @@ async fn an_application_page_uses_passkeys_through_the_api() {
         .goto(&format!("{app_origin}/"))
         .await
         .expect("back");
+}
 
+async fn expired(keys: &Passkeys, api: &Api) {
     // An expired challenge (3 s for this part).
     let short = json!({"webauthn_challenge_seconds": 3});
     api.patch("/api/v1/settings", short)
         .await
         .expect(200, "3 s challenges");
-    let late = on_page(&keys,
+    let late = on_page(keys,
         "begin('alice').then(s => assert(s).then(x => new Promise(ok => setTimeout(ok, 4500)).then(() => \
            call('verify', {username: 'alice', transaction_id: s.body.transaction_id, assertion: x}))))").await;
     assert_ne!(late["body"]["result"], "accepted", "{late}");
@@ -164,7 +190,9 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     api.patch("/api/v1/settings", back)
         .await
         .expect(200, "300 s again");
+}
 
+async fn counter_backwards(keys: &Passkeys, api: &Api) {
     // A counter that goes backwards: a clone of the key that is behind.
     let cred = keys
         .credentials()
@@ -173,19 +201,17 @@ async fn an_application_page_uses_passkeys_through_the_api() {
         .find(|c| c["rpId"] == "localhost")
         .expect("the credential");
     keys.set_counter(&cred, 0).await;
-    let cloned = on_page(&keys, "signIn('alice')").await;
+    let cloned = on_page(keys, "signIn('alice')").await;
     assert_eq!(reason(&cloned), "credential_cloned", "{cloned}");
     let audit = api.get("/api/v1/audit?username=alice&limit=50").await;
     let text = audit.body.to_string();
     assert!(text.contains("credential_cloned"), "audited: {text}");
+}
 
+async fn removed_credential(keys: &Passkeys, api: &Api, id: &str) {
     // A removed credential: the challenge was issued, then the passkey removed.
-    let id = listed.body["passkeys"][0]["credential_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let started = on_page(
-        &keys,
+        keys,
         "begin('alice').then(s => assert(s).then(x => ({s: s, x: x})))",
     )
     .await;
@@ -197,6 +223,4 @@ async fn an_application_page_uses_passkeys_through_the_api() {
     let removed = api.post("/api/v1/verify", body).await;
     let words = removed.body.to_string();
     assert!(words.contains("passkey_unknown"), "{words}");
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    keys.browser.close().await;
 }

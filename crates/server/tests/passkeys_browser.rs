@@ -1,23 +1,16 @@
-//! Passkeys in the portal and the console, in real headless Chromium with a
-//! CDP virtual authenticator (ctap2, internal, resident keys, user
-//! verification) on `http://localhost:PORT` with RP ID `localhost`.
-//!
-//! Portal: a user signs in with a one-time link, adds a passkey (named),
-//! sets a password, signs out and signs in with the passkey alone (no
-//! username); then with the password, and the second factor is the
-//! passkey; a second passkey is added through the script's hand-written
-//! base64url path (the browser's JSON helpers removed), renamed and removed;
-//! the last method cannot be removed. Screenshots of the passkey pages at
-//! 390 and 1440 px go to `docs/img/portal/`.
-//!
-//! Console: an administrator registers a passkey and signs in with it; with
-//! "administrators must use a passkey" on, their TOTP code is refused with
-//! the reason on the page; helpdesk registers a passkey for a user at the
-//! desk and removes it.
+//! Passkeys in the portal, in real headless Chromium with a CDP virtual
+//! authenticator (ctap2, internal, resident keys, user verification) on
+//! `http://localhost:PORT` with RP ID `localhost`: a user signs in with a
+//! one-time link, adds a passkey (named), sets a password, signs out and
+//! signs in with the passkey alone (no username); then with the password,
+//! and the second factor is the passkey; a second passkey is added through
+//! the script's hand-written base64url path (the browser's JSON helpers
+//! removed), renamed and removed; the last method cannot be removed.
+//! Screenshots of the passkey pages at 390 and 1440 px go to
+//! `docs/img/portal/`. The console's side is `passkeys_console.rs`.
 
 mod common;
 
-use common::console::{add_admin, PASSWORD as ADMIN_PASSWORD};
 use common::passkeys::{have_chromium, local, passkey_server, shoot, wait_for_url, Passkeys};
 use common::*;
 use serde_json::json;
@@ -64,14 +57,28 @@ async fn portal_passkeys_in_a_browser() {
         .await
         .expect(201, "pat");
     let keys = Passkeys::start(1440, 900).await;
-    let browser = &keys.browser;
+    first_passkey_by_link(&keys, &server, &admin).await;
+    set_password(&keys, &server).await;
+    passkey_alone(&keys, &admin).await;
+    password_then_passkey(&keys).await;
+    second_passkey_by_hand(&keys, &server).await;
+    rename_and_remove(&keys).await;
+    keys.browser.close().await;
+}
 
+async fn open_details(browser: &countersign_testkit::browser::Browser) {
+    let script = "document.querySelectorAll('details').forEach(d => d.open = true); return 1";
+    browser.execute(script, vec![]).await.expect("open");
+}
+
+async fn first_passkey_by_link(keys: &Passkeys, server: &Server, admin: &Api) {
+    let browser = &keys.browser;
     // A first sign-in by link: enrol-only, and a passkey may be the first method.
-    browser.goto(&link_for(&server, "pat")).await.expect("link");
+    browser.goto(&link_for(server, "pat")).await.expect("link");
     browser.click_and_load("#use-link").await.expect("use link");
     wait_for_url(browser, "/portal/enrol", 5).await;
     browser
-        .goto(&local(&server, "/portal/passkeys"))
+        .goto(&local(server, "/portal/passkeys"))
         .await
         .expect("passkeys page");
     let page = browser.source().await.expect("page");
@@ -99,10 +106,13 @@ async fn portal_passkeys_in_a_browser() {
         "{:?}",
         api_list.body
     );
+}
 
+async fn set_password(keys: &Passkeys, server: &Server) {
+    let browser = &keys.browser;
     // A password for the second-factor walk later.
     browser
-        .goto(&local(&server, "/portal/secret/password"))
+        .goto(&local(server, "/portal/secret/password"))
         .await
         .expect("pw page");
     browser.fill("#value", PASSWORD).await.expect("pw");
@@ -113,7 +123,10 @@ async fn portal_passkeys_in_a_browser() {
         .expect("save");
     wait_for_url(browser, "notice=password_set", 5).await;
     browser.click_and_load("#sign-out").await.expect("sign out");
+}
 
+async fn passkey_alone(keys: &Passkeys, admin: &Api) {
+    let browser = &keys.browser;
     // Sign in with the passkey alone: no username, no password.
     wait_for_url(browser, "/portal/login", 5).await;
     shoot(browser, "portal", "passkeys-sign-in", &[390, 1440]).await;
@@ -124,7 +137,7 @@ async fn portal_passkeys_in_a_browser() {
         .find("#passkeys")
         .await
         .expect("the home page's passkey card");
-    let records = audit_methods(&admin, "pat").await;
+    let records = audit_methods(admin, "pat").await;
     assert!(
         records
             .iter()
@@ -132,7 +145,10 @@ async fn portal_passkeys_in_a_browser() {
         "the passkey sign-in is audited with method webauthn: {records:?}"
     );
     browser.click_and_load("#sign-out").await.expect("sign out");
+}
 
+async fn password_then_passkey(keys: &Passkeys) {
+    let browser = &keys.browser;
     // Password, then the passkey as the second factor.
     browser.fill("#username", "pat").await.expect("name");
     browser.fill("#password", PASSWORD).await.expect("password");
@@ -147,10 +163,13 @@ async fn portal_passkeys_in_a_browser() {
         .find("#passkeys")
         .await
         .expect("signed in by password and passkey");
+}
 
+async fn second_passkey_by_hand(keys: &Passkeys, server: &Server) {
+    let browser = &keys.browser;
     // The script's own base64url path, as in a browser without the JSON helpers.
     browser
-        .goto(&local(&server, "/portal/passkeys"))
+        .goto(&local(server, "/portal/passkeys"))
         .await
         .expect("list");
     let removed = browser
@@ -188,15 +207,12 @@ async fn portal_passkeys_in_a_browser() {
         .await;
     assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 2);
     shoot(browser, "portal", "passkeys-list", &[390, 1440]).await;
+}
 
+async fn rename_and_remove(keys: &Passkeys) {
+    let browser = &keys.browser;
     // Rename the first, remove the second; the last one stays.
-    browser
-        .execute(
-            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
-            vec![],
-        )
-        .await
-        .expect("open");
+    open_details(browser).await;
     browser
         .fill("#passkey-name-1", "Old laptop")
         .await
@@ -207,25 +223,13 @@ async fn portal_passkeys_in_a_browser() {
         .expect("rename");
     let names = browser.source().await.expect("page");
     assert!(names.contains("Old laptop"), "renamed");
-    browser
-        .execute(
-            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
-            vec![],
-        )
-        .await
-        .expect("open");
+    open_details(browser).await;
     browser
         .click_and_load("#remove-passkey-2")
         .await
         .expect("remove");
     assert_eq!(browser.find_all(".passkey").await.expect("rows").len(), 1);
-    browser
-        .execute(
-            "document.querySelectorAll('details').forEach(d => d.open = true); return 1",
-            vec![],
-        )
-        .await
-        .expect("open");
+    open_details(browser).await;
     browser
         .click_and_load("#remove-passkey-1")
         .await
@@ -236,169 +240,4 @@ async fn portal_passkeys_in_a_browser() {
         1,
         "the last method stays"
     );
-    keys.browser.close().await;
-}
-
-/// Signs in to the console with name, password and (enrolling) TOTP; returns the seed.
-async fn console_sign_in(keys: &Passkeys, server: &Server, name: &str) -> Vec<u8> {
-    let browser = &keys.browser;
-    browser
-        .goto(&local(server, "/admin/login"))
-        .await
-        .expect("login");
-    browser.fill("#username", name).await.expect("name");
-    browser
-        .fill("#password", ADMIN_PASSWORD)
-        .await
-        .expect("password");
-    browser
-        .click_and_load("button[type=submit]")
-        .await
-        .expect("continue");
-    wait_for_url(browser, "/admin/enrol", 5).await;
-    let secret = browser.text("#secret").await.expect("secret");
-    let seed = countersign_otp::base32::decode(&secret).expect("base32");
-    browser.fill("#code", &totp_now(&seed)).await.expect("code");
-    browser
-        .click_and_load("form[action='/admin/enrol'] button")
-        .await
-        .expect("sign in");
-    seed
-}
-
-async fn console_password(keys: &Passkeys, server: &Server, name: &str) {
-    let browser = &keys.browser;
-    browser
-        .goto(&local(server, "/admin/login"))
-        .await
-        .expect("login");
-    browser.fill("#username", name).await.expect("name");
-    browser
-        .fill("#password", ADMIN_PASSWORD)
-        .await
-        .expect("password");
-    browser
-        .click_and_load("form[action='/admin/login'] button")
-        .await
-        .expect("continue");
-}
-
-#[tokio::test]
-async fn console_passkeys_in_a_browser() {
-    if !have_chromium() {
-        return;
-    }
-    let db = Db::sqlite();
-    let server = passkey_server(&db, &[], &[]).await;
-    add_admin(&server, "ada", "admin");
-    add_admin(&server, "hal", "helpdesk");
-    let admin = server.api(&server.create_key("passkeys", "verify,admin"));
-    admin
-        .post("/api/v1/users", json!({"username": "sam"}))
-        .await
-        .expect(201, "sam");
-    // A token too: a passkey that is not sam's last method may be removed.
-    let token = admin
-        .post("/api/v1/users/sam/tokens", json!({"type": "totp"}))
-        .await;
-    token.expect(201, "sam's token");
-    let keys = Passkeys::start(1440, 900).await;
-    let browser = &keys.browser;
-
-    // The administrator's own passkey, then a sign-in with it alone.
-    let seed = console_sign_in(&keys, &server, "ada").await;
-    browser
-        .goto(&local(&server, "/admin/passkeys"))
-        .await
-        .expect("own passkeys");
-    browser
-        .fill("#passkey-name", "Ada's laptop")
-        .await
-        .expect("name");
-    keys.click_until("#register-passkey", "notice=").await;
-    assert!(browser.find("#passkey-1").await.is_ok(), "listed");
-    shoot(browser, "console", "passkeys", &[1440]).await;
-    browser
-        .click_and_load(".signout button")
-        .await
-        .expect("sign out");
-    keys.click_until("#passkey-sign-in", "/admin").await;
-    let url = browser.current_url().await.expect("url");
-    assert!(!url.contains("login"), "signed in with the passkey: {url}");
-    assert!(browser.source().await.expect("page").contains("ada"));
-
-    // Administrators must use a passkey: Ada's TOTP is refused, with the reason.
-    browser
-        .goto(&local(&server, "/admin/settings"))
-        .await
-        .expect("settings");
-    browser
-        .click("#admins_must_use_passkey")
-        .await
-        .expect("tick");
-    browser
-        .click_and_load("#save-settings")
-        .await
-        .expect("save");
-    wait_for_url(browser, "saved=1", 5).await;
-    let ticked = browser
-        .attribute("#admins_must_use_passkey", "checked")
-        .await
-        .expect("box");
-    assert_eq!(ticked.as_deref(), Some("true"), "the setting shows as on");
-    browser
-        .click_and_load(".signout button")
-        .await
-        .expect("sign out");
-    console_password(&keys, &server, "ada").await;
-    if browser
-        .current_url()
-        .await
-        .expect("url")
-        .contains("/admin/login/code")
-    {
-        browser.fill("#code", &totp_now(&seed)).await.expect("code");
-        browser
-            .click_and_load("form[action='/admin/login/code'] button")
-            .await
-            .expect("code");
-    }
-    let refused = browser
-        .text(".error")
-        .await
-        .expect("the refusal on the page");
-    assert!(refused.to_lowercase().contains("passkey"), "{refused}");
-    let url = browser.current_url().await.expect("url");
-    assert!(url.contains("/admin/login"), "not signed in: {url}");
-
-    // Helpdesk registers a passkey for sam at the desk and removes it.
-    browser.delete_cookies().await.expect("a fresh browser");
-    console_sign_in(&keys, &server, "hal").await;
-    browser
-        .goto(&local(&server, "/admin/users/sam"))
-        .await
-        .expect("sam");
-    browser
-        .fill("#passkey-name", "Sam's key")
-        .await
-        .expect("name");
-    keys.click_until("#register-passkey", "/admin/users/sam")
-        .await;
-    browser
-        .find("#passkey-1")
-        .await
-        .expect("sam's passkey listed");
-    let listed = admin.get("/api/v1/users/sam/passkeys").await;
-    assert_eq!(listed.body["passkeys"].as_array().map(Vec::len), Some(1));
-    shoot(browser, "console", "user-passkeys", &[1440]).await;
-    browser
-        .execute("window.confirm = () => true; return 1", vec![])
-        .await
-        .expect("confirm");
-    browser
-        .click_and_load("#remove-passkey-1")
-        .await
-        .expect("remove");
-    browser.find("#no-passkeys").await.expect("removed");
-    keys.browser.close().await;
 }
