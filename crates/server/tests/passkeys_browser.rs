@@ -99,6 +99,21 @@ async fn first_passkey_by_link(keys: &Passkeys, server: &Server, admin: &Api) {
         .await
         .expect("listed");
     assert_eq!(listed, "Work laptop");
+    // The script's POSTs are forms checked by the guard: no right csrf, 403.
+    let forged = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             Promise.all(['', 'wrong'].map(c => fetch('/portal/passkeys/begin', {method: 'POST', \
+               body: new URLSearchParams(c ? {csrf: c} : {})}).then(r => r.status))).then(done);",
+            vec![],
+        )
+        .await
+        .expect("forged begins");
+    assert_eq!(
+        forged,
+        json!([403, 403]),
+        "begin without the session's csrf"
+    );
     let api_list = admin.get("/api/v1/users/pat/passkeys").await;
     assert_eq!(
         api_list.body["passkeys"].as_array().map(Vec::len),
