@@ -101,6 +101,12 @@ async fn settle(api: &Api, username: &str, id: &str, assertion: &Value) -> Value
         .clone()
 }
 
+async fn set(api: &Api, settings: Value) {
+    api.patch("/api/v1/settings", settings.clone())
+        .await
+        .expect(200, &format!("settings {settings}"));
+}
+
 #[tokio::test]
 async fn passkeys_with_soft_webauthn_sqlite() {
     passkeys(Db::sqlite()).await;
@@ -120,6 +126,16 @@ async fn passkeys(db: Db) {
     api.post("/api/v1/users", json!({"username": "alice"}))
         .await
         .expect(201, "create alice");
+
+    // soft-webauthn verifies no user: refused while it is required (the default).
+    let begun = api.post("/api/v1/users/alice/passkeys", json!({})).await;
+    let begun = begun.expect(201, "start a registration").clone();
+    let ceremony = begun["ceremony_id"].as_str().expect("ceremony_id");
+    let path = format!("/api/v1/users/alice/passkeys/{ceremony}");
+    let refused = api.post(&path, device.create(&begun["options"])).await;
+    let message = refused.expect_error(422, "invalid_request", "no user verification");
+    assert!(message.contains("user_verification_missing"), "{message}");
+    set(&api, json!({"webauthn_user_verification": "preferred"})).await;
 
     // Registration: options for parseCreationOptionsFromJSON, then the answer.
     let begun = api.post("/api/v1/users/alice/passkeys", json!({})).await;
@@ -153,17 +169,13 @@ async fn passkeys(db: Db) {
         credential
     );
 
-    // User verification is required by default; soft-webauthn does none.
+    // With user verification required again, its assertions are refused.
+    set(&api, json!({"webauthn_user_verification": "required"})).await;
     let (id, options) = challenge(&api, "alice").await;
     assert_eq!(options["allowCredentials"][0]["id"], credential);
     let refused = settle(&api, "alice", &id, &device.get(&options)).await;
     assert_eq!(refused["reason"], "user_verification_missing", "{refused}");
-    api.patch(
-        "/api/v1/settings",
-        json!({"webauthn_user_verification": "preferred"}),
-    )
-    .await
-    .expect(200, "user verification preferred");
+    set(&api, json!({"webauthn_user_verification": "preferred"})).await;
 
     // Accepted, then the same assertion again is a replay.
     let (id, options) = challenge(&api, "alice").await;
@@ -181,9 +193,7 @@ async fn passkeys(db: Db) {
     device.set_count(100);
 
     // An expired challenge.
-    api.patch("/api/v1/settings", json!({"webauthn_challenge_seconds": 1}))
-        .await
-        .expect(200, "one-second challenges");
+    set(&api, json!({"webauthn_challenge_seconds": 1})).await;
     let (id, options) = challenge(&api, "alice").await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let expired = settle(&api, "alice", &id, &device.get(&options)).await;
@@ -225,4 +235,13 @@ async fn passkeys(db: Db) {
         .collect();
     assert!(methods.iter().all(|m| *m == "webauthn"), "{methods:?}");
     assert_eq!(methods.len(), 6, "{audit}");
+    let metrics = server.anonymous().get("/metrics").await.text;
+    for line in [
+        "countersign_passkey_registrations_total{result=\"accepted\"} 1",
+        "countersign_passkey_registrations_total{result=\"refused\"} 2",
+        "countersign_passkey_verifications_total{result=\"accepted\"} 1",
+        "countersign_passkey_verifications_total{result=\"credential_cloned\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 }

@@ -299,7 +299,8 @@ impl Audited {
     }
 }
 
-fn source() -> Source {
+/// The source the harness's doors give (client [`CLIENT`]).
+pub fn source() -> Source {
     Source {
         client: Some(CLIENT.to_string()),
         address: Some("192.0.2.10".to_string()),
