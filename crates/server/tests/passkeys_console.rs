@@ -137,18 +137,13 @@ async fn must_use_passkey(keys: &Passkeys, server: &Server, seed: &[u8]) {
         .await
         .expect("sign out");
     console_password(keys, server, "ada").await;
-    if browser
-        .current_url()
+    // The password is right: the code page asks for the second factor.
+    wait_for_url(browser, "/admin/login/code", 5).await;
+    browser.fill("#code", &totp_now(seed)).await.expect("code");
+    browser
+        .click_and_load("form[action='/admin/login/code'] button")
         .await
-        .expect("url")
-        .contains("/admin/login/code")
-    {
-        browser.fill("#code", &totp_now(seed)).await.expect("code");
-        browser
-            .click_and_load("form[action='/admin/login/code'] button")
-            .await
-            .expect("code");
-    }
+        .expect("code");
     let refused = browser
         .text(".error")
         .await
@@ -156,6 +151,19 @@ async fn must_use_passkey(keys: &Passkeys, server: &Server, seed: &[u8]) {
     assert!(refused.to_lowercase().contains("passkey"), "{refused}");
     let url = browser.current_url().await.expect("url");
     assert!(url.contains("/admin/login"), "not signed in: {url}");
+    // The refusal is on the code page, which offers the passkey as the second factor.
+    assert!(url.contains("/admin/login/code"), "{url}");
+    shoot(browser, "console", "passkey-required", &[1440]).await;
+    keys.click_until("#use-passkey", "/admin").await;
+    let url = browser.current_url().await.expect("url");
+    assert!(
+        !url.contains("login"),
+        "signed in with password and passkey: {url}"
+    );
+    browser
+        .click_and_load(".signout button")
+        .await
+        .expect("sign out");
 }
 
 async fn helpdesk_at_the_desk(keys: &Passkeys, server: &Server, admin: &Api) {
