@@ -1,5 +1,6 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
+mod passkeys;
 mod web_state;
 
 use std::sync::Arc;
@@ -117,10 +118,7 @@ impl App {
         )
         .with_refusals(config.refusals.clone())
         .with_channels(config.messaging.channels());
-        let signin = match open_passkeys(&config, &base, &verifier) {
-            Some(passkeys) => signin.with_passkeys(passkeys),
-            None => signin,
-        };
+        let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
         let directory = open_directory(&config)?;
         let portal = build_portal(
             &config,
@@ -173,33 +171,6 @@ impl App {
             store: base.store,
             config,
         })
-    }
-}
-
-/// Passkeys on the relying party of `[webauthn]`; off (with a warning that
-/// `countersign doctor` repeats) when that cannot be a relying party.
-fn open_passkeys(
-    config: &Config,
-    base: &Base,
-    verifier: &countersign_domain::Verifier,
-) -> Option<countersign_domain::methods::passkeys::Passkeys> {
-    let w = &config.webauthn;
-    let name = w
-        .rp_name
-        .clone()
-        .unwrap_or_else(|| config.push.account_name.clone());
-    let policy = countersign_webauthn::Policy::default();
-    match countersign_webauthn::RelyingParty::new(&w.rp_id, &name, &w.origins, policy) {
-        Ok(rp) => Some(countersign_domain::methods::passkeys::Passkeys::new(
-            base.store.clone(),
-            base.clock.clone(),
-            rp,
-            verifier.settings().clone(),
-        )),
-        Err(e) => {
-            tracing::warn!(rp_id = %w.rp_id, origins = ?w.origins, "passkeys are off: {e} (set webauthn.rp_id and webauthn.origins, or an https public_url)");
-            None
-        }
     }
 }
 

@@ -88,17 +88,7 @@ pub async fn verify(
 ) -> Result<Json<Value>, ApiError> {
     let source = client.source(&key);
     if let (Some(transaction_id), Some(assertion)) = (&body.transaction_id, &body.assertion) {
-        if body.code.is_some() {
-            return Err(ApiError::invalid(
-                "give `code` or `assertion` with `transaction_id`, not both",
-            ));
-        }
-        let step = state
-            .signin
-            .answer_assertion(&body.username, transaction_id, assertion, &source)
-            .await
-            .map_err(answer_error)?;
-        return step_json(&body.username, step);
+        return answer_assertion(&state, &body, transaction_id, assertion, &source).await;
     }
     if let Some(transaction_id) = &body.transaction_id {
         let code = body.code.as_deref().ok_or_else(|| {
@@ -167,6 +157,27 @@ pub async fn verify(
         }
         step => step_json(&body.username, step),
     }
+}
+
+/// A passkey's assertion answering a `webauthn` challenge.
+async fn answer_assertion(
+    state: &ApiState,
+    body: &VerifyRequest,
+    transaction_id: &str,
+    assertion: &Value,
+    source: &countersign_domain::Source,
+) -> Result<Json<Value>, ApiError> {
+    if body.code.is_some() {
+        return Err(ApiError::invalid(
+            "give `code` or `assertion` with `transaction_id`, not both",
+        ));
+    }
+    let step = state
+        .signin
+        .answer_assertion(&body.username, transaction_id, assertion, source)
+        .await
+        .map_err(answer_error)?;
+    step_json(&body.username, step)
 }
 
 fn answer_error(e: AnswerError) -> ApiError {
