@@ -58,7 +58,7 @@ serve() {
   bench_api_key
   export COUNTERSIGN_LIMITS_VERIFY_PER_KEY=0
   local wrap=()
-  [ "$tool" = callgrind ] && wrap=(valgrind --tool=callgrind --collect-atstart=no
+  [ "$tool" = callgrind ] && wrap=(valgrind --tool=callgrind --instr-atstart=no
     "--callgrind-out-file=$out/callgrind.$1.out" --separate-threads=no)
   "${wrap[@]}" "$countersign" --data-dir "$data" serve --listen "127.0.0.1:$port" >"$out/server.$1.log" 2>&1 &
   server=$!
@@ -80,15 +80,16 @@ for variant in $variants; do
   "$verify_load" --url "$url" --setup --run-id "$run_id" --users 50 --concurrency 8 --requests 50 >/dev/null
   echo "== $variant the stream: $tool, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   if [ "$tool" = callgrind ]; then
-    callgrind_control -z "$server" >/dev/null
     callgrind_control -i on "$server" >/dev/null
+    callgrind_control -z "$server" >/dev/null
     "$verify_load" --url "$url" --run-id "$run_id" --users 50 --concurrency 16 --rate "$rate" \
       --requests "$requests" --duration 600 --invalid-ratio 0.1 | grep -E '^requests|PROBLEM' || true
     sleep 3 # the stream sends what the run wrote (it lingers 200 ms, polls every second)
     callgrind_control -d "$server" >/dev/null
     callgrind_control -i off "$server" >/dev/null
-    file="$(ls -t "$out"/callgrind."$variant".out* | head -1)"
-    total="$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')"
+    file="$out/callgrind.$variant.out.1" # the dump (.out: the rest, at exit)
+    total="$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
+    total="${total:-0}"
     echo "instructions $total for $requests verifications: $(( total / requests )) per verification ($file)"
   else
     perf record -F 499 --call-graph dwarf,32768 -p "$server" -o "$out/perf.$variant.data" -- sleep "$duration" 2>/dev/null &

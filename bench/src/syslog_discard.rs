@@ -140,7 +140,10 @@ fn seq_of(message: &[u8]) -> Option<i64> {
     let head = &message[..message.len().min(300)];
     let key = b"seq=\"";
     let start = head.windows(key.len()).position(|w| w == key)? + key.len();
-    let digits = head[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = head[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
     std::str::from_utf8(&head[start..start + digits])
         .ok()?
         .parse()
@@ -154,7 +157,8 @@ mod tests {
     #[test]
     fn frames_are_split_counted_and_checked() {
         let counts = Counts::default();
-        let m = |seq: i64| format!("<38>1 t h countersign 1 audit [audit@32473 seq=\"{seq}\"] {{}}");
+        let m =
+            |seq: i64| format!("<38>1 t h countersign 1 audit [audit@32473 seq=\"{seq}\"] {{}}");
         let mut bytes = String::new();
         for seq in [5, 6, 8, 8] {
             let msg = m(seq);

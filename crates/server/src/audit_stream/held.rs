@@ -149,7 +149,10 @@ mod tests {
         let mut held = Held::new(100);
         held.take(entries(&[6, 7]), 4);
         assert!(held.run(4).is_empty());
-        assert!(!held.stuck(4), "the first round may be a task still on its way");
+        assert!(
+            !held.stuck(4),
+            "the first round may be a task still on its way"
+        );
         held.take(entries(&[8]), 4);
         assert!(held.stuck(4), "the same gap a round later");
         // A gap filled in between is forgotten.

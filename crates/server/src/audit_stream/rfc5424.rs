@@ -106,6 +106,7 @@ pub fn write_message(out: &mut Vec<u8>, header: &Header, record: &AuditView) {
 }
 
 /// The message, without framing.
+#[cfg(test)]
 pub fn message(header: &Header, record: &AuditView) -> String {
     let mut out = Vec::with_capacity(512);
     write_message(&mut out, header, record);
@@ -194,7 +195,10 @@ mod tests {
 
     #[test]
     fn frames_are_octet_counted_messages_in_one_buffer() {
-        let records = [view("alice", "accepted", None), view("bob", "rejected", None)];
+        let records = [
+            view("alice", "accepted", None),
+            view("bob", "rejected", None),
+        ];
         let expected: Vec<String> = records.iter().map(|r| message(&header(), r)).collect();
         let frames = frames(&header(), records.into_iter(), 2);
         let joined: String = expected.iter().map(|m| octet_counted(m)).collect();

@@ -270,7 +270,5 @@ impl Default for Trouble {
 
 /// The records as the API shows them (the messages' JSON).
 pub fn views(batch: Vec<(i64, AuditRecord)>) -> impl Iterator<Item = AuditView> {
-    batch
-        .into_iter()
-        .map(|(seq, r)| AuditView::new(seq, r))
+    batch.into_iter().map(|(seq, r)| AuditView::new(seq, r))
 }
