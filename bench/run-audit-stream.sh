@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The audit stream's cost on verification (issue 29): bench/run-verify.sh
-# without a stream and with [audit.syslog] to a real rsyslog over TCP (its own
-# configuration on a free port, writing every message to a file), alternating
-# A and B for several rounds since the machine's load varies. Prints each
-# round's throughput lines and what rsyslog received. See docs/benchmarks.md.
+# without a stream and with [audit.syslog] over TCP to a collector on a free
+# port, alternating A and B for several rounds since the machine's load
+# varies. Prints each round's lines, then a summary: throughput without and
+# with, the ratio, the server's CPU per verification both ways (closed loop
+# and the open loop at 1,000/s), the load average, and what the collector
+# received. See docs/benchmarks.md.
 #
-# --collector discard swaps rsyslog for a sink that reads and counts the
-# octet-counted frames and keeps nothing: on a 2-core machine rsyslog's own
-# parsing and writing take CPU from the server, and the bench is about the
-# server's cost.
+# --collector rsyslog (default): a real rsyslog with its own configuration,
+# writing every message to a file. --collector discard: syslog-discard (bench
+# crate), which splits the octet-counted frames, counts them and checks the
+# seq continuity, keeping nothing: on a small machine the collector shares
+# the cores with the server, and the bench is about the server's cost.
 #
 # Usage: bench/run-audit-stream.sh [--rounds N] [--duration SECONDS] [--no-build] [--collector rsyslog|discard]
 set -euo pipefail
@@ -20,13 +23,14 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift ;;
     --no-build) build=0 ;;
     --collector) collector="$2"; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
 work="$(mktemp -d -t countersign-audit-bench.XXXXXX)"
 rsyslog=""
 cleanup() {
@@ -36,47 +40,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+if [ "$build" = 1 ]; then
+  (cd "$root" && cargo build --release -p countersign-server -p countersign-bench)
+fi
+
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 if [ "$collector" = discard ]; then
-  # One line per frame received ("<length> <message>"), counted, not kept.
-  python3 - "$port" "$work/received.log" <<'PY' &
-import socket, sys, threading
-port, out = int(sys.argv[1]), sys.argv[2]
-count, lock = 0, threading.Lock()
-def frames(conn):
-    global count
-    buf = b""
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-        while True:
-            space = buf.find(b" ")
-            if space < 0 or not buf[:space].isdigit():
-                break
-            end = space + 1 + int(buf[:space])
-            if len(buf) < end:
-                break
-            buf = buf[end:]
-            with lock:
-                count += 1
-                if count % 1000 == 0:
-                    open(out, "w").write(str(count))
-    conn.close()
-    with lock:
-        open(out, "w").write(str(count))
-listener = socket.socket()
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", port))
-listener.listen(512)
-open(out, "w").write("0")
-while True:
-    conn, _ = listener.accept()
-    threading.Thread(target=frames, args=(conn,), daemon=True).start()
-PY
+  "$target/release/syslog-discard" --listen "127.0.0.1:$port" --status "$work/received.status" &
   rsyslog=$!
-  received() { cat "$work/received.log"; }
+  counts() { cat "$work/received.status" 2>/dev/null || echo "received 0"; }
+  received() { counts | awk '$1 == "received" { print $2 }'; }
 else
   mkdir -p "$work/rsyslog"
   cat >"$work/rsyslog.conf" <<CONF
@@ -87,25 +60,57 @@ action(type="omfile" file="$work/received.log")
 CONF
   /usr/sbin/rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslogd.pid" &
   rsyslog=$!
+  counts() { echo "received $(received)"; }
   received() { ( (wc -l <"$work/received.log") 2>/dev/null || echo 0 ) | tr -d ' '; }
 fi
 sleep 1
 
-if [ "$build" = 1 ]; then
-  (cd "$root" && cargo build --release -p countersign-server -p countersign-bench)
-fi
+# From one run-verify.sh output: the throughput phase's req/s, server µs per
+# verification in both phases, and the load average before the throughput phase.
+numbers() {
+  awk '
+    /^== throughput/ { phase = "t" } /^== latency/ { phase = "l" }
+    /^load average before/ && phase == "t" { load = $4 }
+    /^requests/ && phase == "t" { rps = $(NF - 1) }
+    /^server CPU/ { us = $0; sub(/.*, /, "", us); sub(/ µs.*/, "", us); if (phase == "t") ct = us; else cl = us }
+    END { printf "%s %s %s %s\n", rps, ct, cl, load }' "$1"
+}
+
+summary="$work/summary"
 for round in $(seq "$rounds"); do
   for variant in without with; do
     echo
     echo "#### round $round, $variant the syslog stream"
+    out="$work/$round-$variant.txt"
     if [ "$variant" = with ]; then
       before=$(received)
       COUNTERSIGN_AUDIT_SYSLOG_ADDRESS="127.0.0.1:$port" COUNTERSIGN_AUDIT_SYSLOG_TRANSPORT=tcp \
-        "$root/bench/run-verify.sh" --no-build --duration "$duration" | grep -E '^==|throughput|req/s|CPU|p99' || true
+        "$root/bench/run-verify.sh" --no-build --duration "$duration" >"$out" || true
       sleep 3
-      echo "the collector ($collector) received $(( $(received) - before )) messages"
+      got=$(( $(received) - before ))
     else
-      "$root/bench/run-verify.sh" --no-build --duration "$duration" | grep -E '^==|throughput|req/s|CPU|p99' || true
+      "$root/bench/run-verify.sh" --no-build --duration "$duration" >"$out" || true
+      got=-
     fi
+    grep -E '^==|^load average|throughput|req/s|CPU|p99|PROBLEM' "$out" || true
+    [ "$got" = - ] || echo "the collector ($collector) received $got messages (all rounds: $(counts | tr '\n' ' '))"
+    echo "$round $variant $(numbers "$out") $got" >>"$summary"
   done
 done
+
+echo
+echo "#### summary ($collector collector, $rounds rounds of ${duration} s, $(nproc) cores, $(git -C "$root" describe --always --dirty 2>/dev/null))"
+awk '
+  { rps[$1, $2] = $3; ct[$1, $2] = $4; cl[$1, $2] = $5; load[$1, $2] = $6; got[$1] = $7; n = $1 }
+  END {
+    print "round | without req/s | with req/s | with/without | server µs/verification closed loop (without, with) | open loop 1,000/s (without, with) | load avg (without, with) | collector received"
+    for (r = 1; r <= n; r++) {
+      printf "%d | %.0f | %.0f | %.1f%% | %s, %s | %s, %s | %s, %s | %s\n", r, rps[r, "without"], rps[r, "with"],
+        100 * rps[r, "with"] / rps[r, "without"], ct[r, "without"], ct[r, "with"], cl[r, "without"], cl[r, "with"],
+        load[r, "without"], load[r, "with"], got[r]
+      sw += rps[r, "without"]; sh += rps[r, "with"]
+      cw += ct[r, "without"]; ch += ct[r, "with"]; lw += cl[r, "without"]; lh += cl[r, "with"]
+    }
+    printf "mean | %.0f | %.0f | %.1f%% | %.1f, %.1f (%+.1f%%) | %.1f, %.1f (%+.1f%%) | |\n", sw / n, sh / n, 100 * sh / sw,
+      cw / n, ch / n, 100 * (ch - cw) / cw, lw / n, lh / n, 100 * (lh - lw) / lw
+  }' "$summary"

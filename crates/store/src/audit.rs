@@ -13,10 +13,12 @@ use sqlx::{AnyPool, Row};
 
 use crate::{db_error, outside_text};
 
-pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
-    sqlx::query(
+/// Writes the record; its position (`seq`).
+pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<i64> {
+    let err = db_error("writing audit record");
+    let row = sqlx::query(
         "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
     )
     .bind(&r.id)
     .bind(r.at)
@@ -29,10 +31,10 @@ pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<()> {
     .bind(&r.reason)
     .bind(r.api_key.as_deref().map(outside_text))
     .bind(r.source_address.as_deref().map(outside_text))
-    .execute(pool)
+    .fetch_one(pool)
     .await
-    .map_err(db_error("writing audit record"))?;
-    Ok(())
+    .map_err(&err)?;
+    row.try_get("seq").map_err(&err)
 }
 
 pub async fn query(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {
@@ -206,8 +208,10 @@ fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, record: &AuditRecord) -> StoreResult<()> {
-        append(&self.writer, record).await?;
-        self.tap.recorded(record);
+        let seq = append(&self.writer, record).await?;
+        if self.tap.is_set() {
+            self.tap.recorded(seq, record.clone());
+        }
         Ok(())
     }
     async fn query_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditRecord>> {

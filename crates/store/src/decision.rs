@@ -50,10 +50,11 @@ const DECISION: &str = "WITH cas AS ( \
       (1, $24, $25::BIGINT, $26, $27, $28, $29, $30, $31, $32, $33, $34) \
     ) AS v (lost, id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
     JOIN outcome ON outcome.lost = v.lost \
-    RETURNING 1 \
+    RETURNING seq \
 ) \
 SELECT (SELECT lost FROM outcome)::BIGINT AS lost, \
        (SELECT count(*) FROM audited) AS audited, \
+       (SELECT max(seq) FROM audited) AS seq, \
        (SELECT m FROM fail) AS m, \
        (SELECT failed_attempts FROM fail) AS failed_attempts, \
        (SELECT locked_until FROM fail) AS locked_until";
@@ -83,6 +84,7 @@ pub async fn commit(pool: &AnyPool, w: &DecisionWrite) -> StoreResult<DecisionRe
             "committing a decision wrote {audited} audit records instead of 1"
         )));
     }
+    let audit_seq: i64 = row.try_get("seq").map_err(&err)?;
     let mode: Option<i64> = row.try_get("m").map_err(&err)?;
     let failure = match mode {
         Some(1) => Some(FailureState {
@@ -94,6 +96,7 @@ pub async fn commit(pool: &AnyPool, w: &DecisionWrite) -> StoreResult<DecisionRe
     Ok(DecisionResult {
         cas_won: lost == 0,
         failure,
+        audit_seq,
     })
 }
 
@@ -134,8 +137,9 @@ fn bind_audit<'q>(
 #[async_trait]
 impl DecisionStore for SqlStore {
     async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
-        // The record the outcome wrote, for the audit stream (only when it listens).
-        // A second copy only when a lost compare-and-set writes another record.
+        // The record the outcome wrote, for the audit stream (only when it
+        // listens), with its position: the stream sends it without reading
+        // it back. A second copy only when a lost compare-and-set writes another.
         let records = self.tap.is_set().then(|| {
             let lost = write.if_cas_lost.as_ref().map(|e| e.audit.clone());
             (write.effects.audit.clone(), lost)
@@ -145,11 +149,11 @@ impl DecisionStore for SqlStore {
             None => commit(&self.writer, &write).await,
         }?;
         if let Some((won, lost)) = records {
-            let written = match (result.cas_won, &lost) {
+            let written = match (result.cas_won, lost) {
                 (false, Some(lost)) => lost,
-                _ => &won,
+                _ => won,
             };
-            self.tap.recorded(written);
+            self.tap.recorded(result.audit_seq, written);
         }
         Ok(result)
     }

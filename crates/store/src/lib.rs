@@ -64,9 +64,9 @@ impl Tap {
         self.0.is_some()
     }
 
-    pub(crate) fn recorded(&self, record: &countersign_domain::AuditRecord) {
+    pub(crate) fn recorded(&self, seq: i64, record: countersign_domain::AuditRecord) {
         if let Some(tap) = &self.0 {
-            tap.recorded(record);
+            tap.recorded(seq, record);
         }
     }
 }

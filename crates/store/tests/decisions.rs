@@ -131,7 +131,8 @@ async fn the_compare_and_set_picks_the_effects(store: SqlStore) {
         won,
         DecisionResult {
             cas_won: true,
-            failure: None
+            failure: None,
+            audit_seq: first.audit_seq + 1,
         }
     );
     let user = store

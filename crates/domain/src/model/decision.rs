@@ -85,4 +85,6 @@ pub struct DecisionResult {
     pub cas_won: bool,
     /// The user's failure count and lock after a [`FailureChange::Count`].
     pub failure: Option<FailureState>,
+    /// The position (`seq`) of the audit record the decision wrote.
+    pub audit_seq: i64,
 }

@@ -14,9 +14,11 @@ pub trait AuditStore: Send + Sync {
     async fn audit_counts(&self, since: i64) -> StoreResult<Vec<crate::model::audit::AuditCount>>;
 }
 
-/// Told that an audit record was committed, from wherever the store wrote
-/// it (a decision, an administrator's action): the audit stream's queue.
-/// Must return at once: it runs on the decision's path.
+/// Told that an audit record was committed, with its position (`seq`),
+/// from wherever the store wrote it (a decision, an administrator's
+/// action): the audit stream's queue. Must return at once: it runs on the
+/// decision's path. Calls may come out of position order (two decisions'
+/// tasks race after their commits).
 pub trait AuditTap: Send + Sync {
-    fn recorded(&self, record: &AuditRecord);
+    fn recorded(&self, seq: i64, record: AuditRecord);
 }

@@ -1,13 +1,15 @@
 //! The audit trail's live streams (`[audit.syslog]`, `[audit.file]`): each
-//! record the store commits is put, without waiting, in each stream's
-//! bounded queue (`queue.rs`, the store's `AuditTap`); each stream's sender
-//! (`sender.rs`) reads the store after its own cursor (`cursor.rs`) and
-//! delivers in position order: RFC 5424 syslog (`rfc5424.rs`, `syslog.rs`)
-//! or JSON lines (`file.rs`). Its standing is kept in `meta` (`status.rs`)
+//! record the store commits is put, with its position and without waiting,
+//! in each stream's bounded queue (`queue.rs`, the store's `AuditTap`);
+//! each stream's sender (`sender.rs`) sends the gapless run after its own
+//! cursor (`cursor.rs`, `held.rs`) and reads the store only for what the
+//! queue does not have; it delivers in position order: RFC 5424 syslog
+//! (`rfc5424.rs`, `syslog.rs`) or JSON lines (`file.rs`). Its standing is kept in `meta` (`status.rs`)
 //! for the doctor and the console. Run by `serve` only.
 
 pub mod cursor;
 pub mod file;
+pub mod held;
 pub mod queue;
 pub mod rfc5424;
 pub mod sender;
@@ -34,18 +36,17 @@ pub enum Sink {
 }
 
 impl Sink {
-    async fn send(&mut self, batch: &[(i64, AuditRecord)]) -> Result<()> {
+    async fn send(&mut self, batch: Vec<(i64, AuditRecord)>) -> Result<()> {
+        let n = batch.len();
         let views = sender::views(batch);
         match self {
             Sink::Syslog(sink, header) => {
-                let messages: Vec<String> =
-                    views.iter().map(|v| rfc5424::message(header, v)).collect();
-                sink.send(&messages).await
+                let frames = rfc5424::frames(header, views, n);
+                sink.send(&frames).await
             }
             Sink::File(sink) => {
                 let lines: Vec<String> = views
-                    .iter()
-                    .map(|v| serde_json::to_string(v).unwrap_or_default() + "\n")
+                    .map(|v| serde_json::to_string(&v).unwrap_or_default() + "\n")
                     .collect();
                 sink.send(&lines)
             }
@@ -60,21 +61,24 @@ pub struct StreamMetrics {
     pub failures: AtomicU64,
     /// 1 while the last delivery worked.
     pub up: AtomicI64,
-    /// Records read but held back behind a hole.
+    /// Records held back behind a hole (read, or from the queue).
     pub lag: AtomicI64,
+    /// Pages read from the store (the queue did not have everything).
+    pub store_reads: AtomicU64,
 }
 
 /// A stream built, waiting for `serve` to start its sender.
 struct Pending {
     name: &'static str,
     sink: Sink,
-    receiver: mpsc::Receiver<()>,
+    receiver: mpsc::Receiver<queue::Entry>,
 }
 
 /// The configured streams: the tap for the store, the senders for `serve`.
 pub struct Streams {
     pending: Mutex<Vec<Pending>>,
     counters: Vec<(&'static str, Arc<QueueCounters>, Arc<StreamMetrics>)>,
+    capacity: usize,
 }
 
 impl Streams {
@@ -115,6 +119,7 @@ impl Streams {
         let streams = Arc::new(Streams {
             pending: Mutex::new(pending),
             counters,
+            capacity: config.queue,
         });
         Ok(Some((streams, Arc::new(FanOut(taps)))))
     }
@@ -144,6 +149,7 @@ impl Streams {
                 counters: counters.clone(),
                 metrics: metrics.clone(),
                 hole_wait,
+                capacity: self.capacity,
             };
             tracing::info!(sink = p.name, "audit stream started");
             tokio::spawn(sender.run());
@@ -161,7 +167,7 @@ type Family = (
 
 impl MetricsSource for Streams {
     fn render(&self, out: &mut String) {
-        let families: [Family; 5] = [
+        let families: [Family; 6] = [
             (
                 "countersign_audit_stream_sent_total",
                 "counter",
@@ -181,6 +187,12 @@ impl MetricsSource for Streams {
                 |_, m| m.failures.load(Ordering::Relaxed) as i64,
             ),
             (
+                "countersign_audit_stream_store_reads_total",
+                "counter",
+                "Pages an audit stream read from the store because its queue did not have every record.",
+                |_, m| m.store_reads.load(Ordering::Relaxed) as i64,
+            ),
+            (
                 "countersign_audit_stream_up",
                 "gauge",
                 "1 while a stream's last delivery worked.",
@@ -189,7 +201,7 @@ impl MetricsSource for Streams {
             (
                 "countersign_audit_stream_held",
                 "gauge",
-                "Audit records read but held back behind a commit still under way.",
+                "Audit records held back behind a gap in the positions (a commit still under way).",
                 |_, m| m.lag.load(Ordering::Relaxed),
             ),
         ];

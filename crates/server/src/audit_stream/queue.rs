@@ -1,9 +1,10 @@
 //! The bounded queue between the store's audit tap and one stream's sender.
-//! It holds one mark per record, not the record: the sender reads records
-//! from the store by its cursor, so the queue only wakes it and counts what
-//! did not fit. Putting a mark in never waits: when the queue is full (the sender is
-//! slow or its collector is away) the record is counted as dropped, and the
-//! sender, which reads the store by its own cursor, sends it later anyway.
+//! It holds each committed record with its position (`seq`), which the
+//! store hands over at commit: the sender formats and sends them without
+//! reading the store back. Putting a record in never waits: when the queue
+//! is full (the sender is slow or its collector is away) the record is
+//! counted as dropped, and the sender, which sees the gap in the positions,
+//! reads it from the store (the source of truth) and sends it anyway.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,6 +12,9 @@ use std::sync::Arc;
 use countersign_domain::ports::AuditTap;
 use countersign_domain::AuditRecord;
 use tokio::sync::mpsc;
+
+/// A committed record and its position.
+pub type Entry = (i64, AuditRecord);
 
 /// Counters one queue shares with its sender, the metrics and the doctor.
 #[derive(Debug, Default)]
@@ -24,12 +28,12 @@ pub struct QueueCounters {
 /// The putting end.
 #[derive(Clone)]
 pub struct QueueTap {
-    sender: mpsc::Sender<()>,
+    sender: mpsc::Sender<Entry>,
     pub counters: Arc<QueueCounters>,
 }
 
 /// Makes a queue of `capacity` records.
-pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<()>) {
+pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<Entry>) {
     let (sender, receiver) = mpsc::channel(capacity.max(1));
     let tap = QueueTap {
         sender,
@@ -39,9 +43,9 @@ pub fn queue(capacity: usize) -> (QueueTap, mpsc::Receiver<()>) {
 }
 
 impl QueueTap {
-    /// Marks a record without waiting; false when it was dropped.
-    pub fn put(&self, _record: &AuditRecord) -> bool {
-        match self.sender.try_send(()) {
+    /// Puts a record in without waiting; false when it was dropped.
+    pub fn put(&self, seq: i64, record: AuditRecord) -> bool {
+        match self.sender.try_send((seq, record)) {
             Ok(()) => {
                 self.counters.queued.fetch_add(1, Ordering::Relaxed);
                 true
@@ -55,21 +59,26 @@ impl QueueTap {
     }
 }
 
-/// Every stream's queue: what the store's tap puts each record in.
+/// Every stream's queue: what the store's tap puts each record in (a
+/// copy for each stream but the last).
 pub struct FanOut(pub Vec<QueueTap>);
 
 impl AuditTap for FanOut {
-    fn recorded(&self, record: &AuditRecord) {
-        for tap in &self.0 {
-            tap.put(record);
+    fn recorded(&self, seq: i64, record: AuditRecord) {
+        if let Some((last, others)) = self.0.split_last() {
+            for tap in others {
+                tap.put(seq, record.clone());
+            }
+            last.put(seq, record);
         }
     }
 }
 
-/// Takes what is waiting without waiting; how many records that was.
-pub fn drain(receiver: &mut mpsc::Receiver<()>) -> usize {
+/// Takes what is waiting without waiting, into `into`; how many records that was.
+pub fn drain(receiver: &mut mpsc::Receiver<Entry>, into: &mut Vec<Entry>) -> usize {
     let mut n = 0;
-    while receiver.try_recv().is_ok() {
+    while let Ok(entry) = receiver.try_recv() {
+        into.push(entry);
         n += 1;
     }
     n
@@ -99,21 +108,25 @@ mod tests {
         let (tap, mut receiver) = queue(3);
         let fan = FanOut(vec![tap.clone()]);
         for i in 0..5 {
-            fan.recorded(&record(&i.to_string()));
+            fan.recorded(i, record(&i.to_string()));
         }
         assert_eq!(tap.counters.queued.load(Ordering::Relaxed), 3);
         assert_eq!(tap.counters.dropped.load(Ordering::Relaxed), 2);
-        assert_eq!(drain(&mut receiver), 3);
+        let mut got = Vec::new();
+        assert_eq!(drain(&mut receiver, &mut got), 3);
+        let seqs: Vec<i64> = got.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [0, 1, 2]);
+        assert_eq!(got[2].1.id, "2");
         // Room again once the sender has taken what was there.
-        assert!(tap.put(&record("6")));
-        assert_eq!(drain(&mut receiver), 1);
+        assert!(tap.put(6, record("6")));
+        assert_eq!(drain(&mut receiver, &mut got), 1);
     }
 
     #[test]
     fn a_stopped_sender_drops_instead_of_blocking() {
         let (tap, receiver) = queue(10);
         drop(receiver);
-        assert!(!tap.put(&record("1")));
+        assert!(!tap.put(1, record("1")));
         assert_eq!(tap.counters.dropped.load(Ordering::Relaxed), 1);
     }
 
@@ -122,10 +135,12 @@ mod tests {
         let (a, mut ra) = queue(10);
         let (b, mut rb) = queue(1);
         let fan = FanOut(vec![a, b.clone()]);
-        fan.recorded(&record("1"));
-        fan.recorded(&record("2"));
-        assert_eq!(drain(&mut ra), 2);
-        assert_eq!(drain(&mut rb), 1);
+        fan.recorded(1, record("1"));
+        fan.recorded(2, record("2"));
+        let (mut ga, mut gb) = (Vec::new(), Vec::new());
+        assert_eq!(drain(&mut ra, &mut ga), 2);
+        assert_eq!(drain(&mut rb, &mut gb), 1);
+        assert_eq!(gb[0].1.id, "1");
         assert_eq!(b.counters.dropped.load(Ordering::Relaxed), 1);
     }
 }

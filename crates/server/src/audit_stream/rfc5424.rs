@@ -2,6 +2,8 @@
 //! structured data (SD-ID `audit@32473`, the documentation enterprise
 //! number of RFC 5612) and the whole record as JSON in MSG.
 
+use std::io::Write;
+
 use countersign_web::AuditView;
 
 /// What every message of this sender shares.
@@ -51,51 +53,95 @@ fn field(text: &str, max: usize) -> String {
     }
 }
 
-/// A PARAM-VALUE: `"`, `\` and `]` escaped (RFC 5424 6.3.3); control
-/// characters, which no sane collector keeps, replaced.
-fn value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' | '\\' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// A PARAM-VALUE, appended: `"`, `\` and `]` escaped (RFC 5424 6.3.3);
+/// control characters, which no sane collector keeps, replaced.
+fn value(out: &mut Vec<u8>, text: &str) {
+    let plain = |c: char| !matches!(c, '"' | '\\' | ']') && !c.is_control();
+    if text.chars().all(plain) {
+        out.extend_from_slice(text.as_bytes());
+        return;
     }
-    out
+    let mut utf8 = [0u8; 4];
+    for c in text.chars() {
+        let c = match c {
+            '"' | '\\' | ']' => {
+                out.push(b'\\');
+                c
+            }
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        };
+        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    }
 }
 
-/// The message, without framing.
-pub fn message(header: &Header, record: &AuditView) -> String {
+/// Appends the message, without framing.
+pub fn write_message(out: &mut Vec<u8>, header: &Header, record: &AuditView) {
     let pri = u16::from(header.facility) * 8 + u16::from(severity(&record.result));
-    let mut sd = format!(
-        "[audit@32473 seq=\"{}\" result=\"{}\" user=\"{}\" method=\"{}\"",
-        record.seq,
-        value(&record.result),
-        value(&record.username),
-        value(&record.method)
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "<{pri}>1 {} {} countersign {} audit [audit@32473 seq=\"{}\" result=\"",
+        record.at, header.hostname, header.procid, record.seq
     );
+    value(out, &record.result);
+    out.extend_from_slice(b"\" user=\"");
+    value(out, &record.username);
+    out.extend_from_slice(b"\" method=\"");
+    value(out, &record.method);
+    out.push(b'"');
     for (name, v) in [
         ("reason", &record.reason),
         ("client", &record.api_key),
         ("address", &record.source_address),
     ] {
         if let Some(v) = v {
-            sd.push_str(&format!(" {name}=\"{}\"", value(v)));
+            let _ = write!(out, " {name}=\"");
+            value(out, v);
+            out.push(b'"');
         }
     }
-    sd.push(']');
-    let json = serde_json::to_string(record).unwrap_or_default();
-    format!(
-        "<{pri}>1 {} {} countersign {} audit {sd} {json}",
-        record.at, header.hostname, header.procid
-    )
+    out.extend_from_slice(b"] ");
+    let _ = serde_json::to_writer(&mut *out, record);
+}
+
+/// The message, without framing.
+#[cfg(test)]
+pub fn message(header: &Header, record: &AuditView) -> String {
+    let mut out = Vec::with_capacity(512);
+    write_message(&mut out, header, record);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A batch of messages, each framed by RFC 5425 / RFC 6587 octet counting
+/// (`LEN SP MSG`) in one buffer, and where each message (without its
+/// length) lies in it, for UDP.
+#[derive(Debug, Default)]
+pub struct Frames {
+    pub bytes: Vec<u8>,
+    pub messages: Vec<std::ops::Range<usize>>,
+}
+
+/// Formats the records into frames (`n`: how many there are).
+pub fn frames(header: &Header, records: impl Iterator<Item = AuditView>, n: usize) -> Frames {
+    let mut frames = Frames {
+        bytes: Vec::with_capacity(n * 400),
+        messages: Vec::with_capacity(n),
+    };
+    let mut scratch = Vec::with_capacity(512);
+    for record in records {
+        scratch.clear();
+        write_message(&mut scratch, header, &record);
+        let _ = write!(frames.bytes, "{} ", scratch.len());
+        let start = frames.bytes.len();
+        frames.bytes.extend_from_slice(&scratch);
+        frames.messages.push(start..frames.bytes.len());
+    }
+    frames
 }
 
 /// RFC 5425 / RFC 6587 octet counting: `LEN SP MSG`.
+#[cfg(test)]
 pub fn octet_counted(message: &str) -> String {
     format!("{} {message}", message.len())
 }
@@ -145,6 +191,20 @@ mod tests {
         let text = message(&header(), &view("a\"b]c\\d\ne", "accepted", None));
         assert!(text.contains("user=\"a\\\"b\\]c\\\\d\u{FFFD}e\""), "{text}");
         assert!(text.starts_with("<38>1 "));
+    }
+
+    #[test]
+    fn frames_are_octet_counted_messages_in_one_buffer() {
+        let records = [
+            view("alice", "accepted", None),
+            view("bob", "rejected", None),
+        ];
+        let expected: Vec<String> = records.iter().map(|r| message(&header(), r)).collect();
+        let frames = frames(&header(), records.into_iter(), 2);
+        let joined: String = expected.iter().map(|m| octet_counted(m)).collect();
+        assert_eq!(String::from_utf8_lossy(&frames.bytes), joined);
+        let second = &frames.bytes[frames.messages[1].clone()];
+        assert_eq!(String::from_utf8_lossy(second), expected[1]);
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! One stream's sender: reads the store after its cursor, hands what is
-//! ready to the sink, and moves the cursor only past what was delivered.
-//! The queue only wakes it; the store is the source of truth, so records
-//! dropped from a full queue or sent while the collector was away go out
-//! once it is back, in order, each once.
+//! One stream's sender. In the normal case it sends what the queue gave
+//! it: the committed records with their positions, the run that follows
+//! its cursor without a gap, so nothing is read back. It reads the store
+//! after its cursor (the source of truth) when the queue cannot be trusted
+//! to hold everything: at start, after a drop from a full queue, after a
+//! failed delivery (collector away), when a gap stays a round (a record of
+//! another process or node), and when nothing came for a while. It moves
+//! the cursor only past what was delivered, so every record goes out once,
+//! in order.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,14 +18,15 @@ use countersign_web::AuditView;
 use tokio::sync::mpsc;
 
 use super::cursor::Cursor;
-use super::queue::{drain, QueueCounters};
+use super::held::Held;
+use super::queue::{drain, Entry, QueueCounters};
 use super::status::{self, StreamStatus};
 use super::{Sink, StreamMetrics};
 
 const PAGE: u32 = 500;
 /// Between batches when caught up, so a busy second is one batch.
 const LINGER: Duration = Duration::from_millis(200);
-/// Looked at even without a wake-up: records of other processes.
+/// The store is read when nothing came for this long: records of other processes.
 const POLL: Duration = Duration::from_secs(1);
 const SAVE_EVERY: Duration = Duration::from_secs(1);
 const LOG_EVERY: Duration = Duration::from_secs(60);
@@ -31,11 +36,13 @@ pub struct Sender {
     pub sink: Sink,
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    pub receiver: mpsc::Receiver<()>,
+    pub receiver: mpsc::Receiver<Entry>,
     pub counters: Arc<QueueCounters>,
     pub metrics: Arc<StreamMetrics>,
     /// How long a hole in the positions may be a commit still under way.
     pub hole_wait: Duration,
+    /// The queue's size: the most records held behind a gap.
+    pub capacity: usize,
 }
 
 impl Sender {
@@ -43,35 +50,85 @@ impl Sender {
         let mut st = self.start_status().await;
         let mut cursor = Cursor::new(st.cursor, self.hole_wait);
         let mut trouble = Trouble::default();
+        let mut held = Held::new(self.capacity);
+        let mut dropped = self.counters.dropped.load(Ordering::Relaxed);
+        // First what the store has after the cursor (written before the start).
+        let mut from_store = true;
         loop {
-            let page = match self.read(cursor.at).await {
+            if from_store {
+                match self.catch_up(&mut cursor, &mut st, &mut trouble).await {
+                    Some(caught_up) => from_store = !caught_up,
+                    None => {
+                        held.clear();
+                        continue;
+                    }
+                }
+                held.forget_through(cursor.at);
+            }
+            self.save(&mut st, &mut trouble).await;
+            let woke = self.wait(&mut held, from_store, cursor.at).await;
+            let batch = held.run(cursor.at);
+            if let Some(&(last, _)) = batch.last() {
+                let n = batch.len() as u64;
+                if let Err(e) = self.sink.send(batch).await {
+                    self.failed(&mut st, &mut trouble, &e).await;
+                    held.clear();
+                    from_store = true;
+                    continue;
+                }
+                cursor.advance(last);
+                self.delivered(&mut st, &mut trouble, last, n);
+            }
+            self.metrics.lag.store(held.len() as i64, Ordering::Relaxed);
+            let now_dropped = self.counters.dropped.load(Ordering::Relaxed);
+            if !woke || now_dropped != dropped || held.stuck(cursor.at) {
+                from_store = true;
+                dropped = now_dropped;
+            }
+        }
+    }
+
+    /// Sends what the store has after the cursor, page by page. Some(true)
+    /// when it is all sent, Some(false) when a hole holds the rest back or
+    /// the store could not be read, None when the delivery failed.
+    async fn catch_up(
+        &mut self,
+        cursor: &mut Cursor,
+        st: &mut StreamStatus,
+        trouble: &mut Trouble,
+    ) -> Option<bool> {
+        loop {
+            self.metrics.store_reads.fetch_add(1, Ordering::Relaxed);
+            let mut page = match self.read(cursor.at).await {
                 Ok(page) => page,
                 Err(e) => {
                     tracing::warn!(sink = self.name, error = %e, "the audit stream cannot read the store; trying again");
                     tokio::time::sleep(trouble.backoff).await;
-                    continue;
+                    return Some(false);
                 }
             };
             let seqs: Vec<i64> = page.iter().map(|(s, _)| *s).collect();
             let ready = cursor.ready(&seqs, Instant::now());
-            if ready > 0 {
-                let batch = &page[..ready];
-                if let Err(e) = self.sink.send(batch).await {
-                    self.failed(&mut st, &mut trouble, &e).await;
-                    continue;
-                }
-                let last = batch[ready - 1].0;
-                cursor.advance(last);
-                self.delivered(&mut st, &mut trouble, last, ready as u64);
-            }
-            self.save(&mut st, &mut trouble).await;
             self.metrics
                 .lag
-                .store(seqs.len().saturating_sub(ready) as i64, Ordering::Relaxed);
-            if page.len() as u32 == PAGE && ready == page.len() {
-                continue; // catching up
+                .store((seqs.len() - ready) as i64, Ordering::Relaxed);
+            if ready == 0 {
+                return Some(page.is_empty());
             }
-            self.wait(ready < page.len()).await;
+            let more = page.len() as u32 == PAGE && ready == page.len();
+            let all = ready == page.len();
+            page.truncate(ready);
+            let last = page[ready - 1].0;
+            if let Err(e) = self.sink.send(page).await {
+                self.failed(st, trouble, &e).await;
+                return None;
+            }
+            cursor.advance(last);
+            self.delivered(st, trouble, last, ready as u64);
+            if !more {
+                return Some(all);
+            }
+            self.save(st, trouble).await;
         }
     }
 
@@ -108,21 +165,27 @@ impl Sender {
             trouble.unlogged = 0;
         }
         self.save(st, trouble).await;
-        drain(&mut self.receiver);
+        // What waited is in the store: read from there once the collector is back.
+        drain(&mut self.receiver, &mut Vec::new());
         tokio::time::sleep(trouble.backoff).await;
         trouble.backoff = (trouble.backoff * 2).min(Duration::from_secs(30));
     }
 
-    /// Waits for a wake-up (or the poll), then a moment more to gather a batch.
-    async fn wait(&mut self, hole: bool) {
-        let limit = if hole {
+    /// Waits for records (or the poll), then a moment more to gather a
+    /// batch; hands them to `held`. False when nothing came in time.
+    async fn wait(&mut self, held: &mut Held, soon: bool, cursor: i64) -> bool {
+        let limit = if soon {
             Duration::from_millis(100)
         } else {
             POLL
         };
-        let _ = tokio::time::timeout(limit, self.receiver.recv()).await;
+        let mut fresh = Vec::new();
+        let recv = self.receiver.recv_many(&mut fresh, self.capacity.max(1));
+        let woke = matches!(tokio::time::timeout(limit, recv).await, Ok(n) if n > 0);
         tokio::time::sleep(LINGER).await;
-        drain(&mut self.receiver);
+        drain(&mut self.receiver, &mut fresh);
+        held.take(fresh, cursor);
+        woke
     }
 
     async fn read(
@@ -206,9 +269,6 @@ impl Default for Trouble {
 }
 
 /// The records as the API shows them (the messages' JSON).
-pub fn views(batch: &[(i64, AuditRecord)]) -> Vec<AuditView> {
-    batch
-        .iter()
-        .map(|(seq, r)| AuditView::new(*seq, r.clone()))
-        .collect()
+pub fn views(batch: Vec<(i64, AuditRecord)>) -> impl Iterator<Item = AuditView> {
+    batch.into_iter().map(|(seq, r)| AuditView::new(seq, r))
 }

@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
-use super::rfc5424;
+use super::rfc5424::Frames;
 use crate::config::audit::{SyslogConfig, Transport};
 
 const CONNECT: Duration = Duration::from_secs(5);
@@ -45,12 +45,12 @@ impl SyslogSink {
 
     /// Sends the messages; Ok only when they are known to have arrived
     /// (UDP: handed to the network, which is all UDP can tell).
-    pub async fn send(&mut self, messages: &[String]) -> Result<()> {
+    pub async fn send(&mut self, frames: &Frames) -> Result<()> {
         match self.transport {
-            Transport::Udp => self.send_udp(messages).await,
+            Transport::Udp => self.send_udp(frames).await,
             Transport::Tcp => {
                 let tcp = self.connect().await?;
-                batch(tcp, messages).await
+                batch(tcp, &frames.bytes).await
             }
             Transport::Tls => {
                 let tcp = self.connect().await?;
@@ -62,7 +62,7 @@ impl SyslogSink {
                     .await
                     .map_err(|_| anyhow!("the TLS handshake with {} timed out", self.address))?
                     .with_context(|| format!("the TLS handshake with {} failed", self.address))?;
-                batch(stream, messages).await
+                batch(stream, &frames.bytes).await
             }
         }
     }
@@ -74,7 +74,7 @@ impl SyslogSink {
             .with_context(|| format!("cannot connect to {}", self.address))
     }
 
-    async fn send_udp(&mut self, messages: &[String]) -> Result<()> {
+    async fn send_udp(&mut self, frames: &Frames) -> Result<()> {
         if self.udp.is_none() {
             let bind = if self.address.starts_with('[') {
                 "[::]:0"
@@ -94,8 +94,11 @@ impl SyslogSink {
         let Some(socket) = &self.udp else {
             return Err(anyhow!("no UDP socket"));
         };
-        for message in messages {
-            if let Err(e) = socket.send(message.as_bytes()).await {
+        for message in &frames.messages {
+            let Some(message) = frames.bytes.get(message.clone()) else {
+                continue;
+            };
+            if let Err(e) = socket.send(message).await {
                 self.udp = None;
                 return Err(anyhow!("sending to {} failed: {e}", self.address));
             }
@@ -106,16 +109,9 @@ impl SyslogSink {
 
 /// Writes the framed batch, ends our side and waits for the collector's
 /// close: the receipt (see the module's comment).
-async fn batch<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    messages: &[String],
-) -> Result<()> {
-    let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 8).sum());
-    for message in messages {
-        bytes.extend_from_slice(rfc5424::octet_counted(message).as_bytes());
-    }
+async fn batch<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, bytes: &[u8]) -> Result<()> {
     stream
-        .write_all(&bytes)
+        .write_all(bytes)
         .await
         .context("writing to the collector failed")?;
     stream.shutdown().await.context("ending the batch failed")?;

@@ -70,8 +70,12 @@ pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<Decisio
         }
         _ => None,
     };
-    insert_audit(conn, &effects.audit)?;
-    Ok(DecisionResult { cas_won, failure })
+    let audit_seq = insert_audit(conn, &effects.audit)?;
+    Ok(DecisionResult {
+        cas_won,
+        failure,
+        audit_seq,
+    })
 }
 
 fn count_failure(
@@ -97,7 +101,8 @@ fn count_failure(
         .map_err(sqlite_error("counting a failure"))
 }
 
-fn insert_audit(conn: &Connection, r: &AuditRecord) -> StoreResult<()> {
+/// Writes the record; its position (`seq`, the row id).
+fn insert_audit(conn: &Connection, r: &AuditRecord) -> StoreResult<i64> {
     conn.prepare_cached(AUDIT)
         .and_then(|mut s| {
             s.execute(params![
@@ -114,6 +119,6 @@ fn insert_audit(conn: &Connection, r: &AuditRecord) -> StoreResult<()> {
                 r.source_address.as_deref().map(outside_text),
             ])
         })
-        .map(|_| ())
+        .map(|_| conn.last_insert_rowid())
         .map_err(sqlite_error("writing audit record"))
 }
