@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use countersign_voice::{CallOutcome, RegistrationState};
+use countersign_voice::{CallOutcome, CallReport, RegistrationState};
 use serde_json::json;
 
 use super::VoiceTelephone;
@@ -57,6 +57,25 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         Ok(report) => report,
         Err(e) => bail!("the call could not be placed: {e}"),
     };
+    let ok = report_steps(&report, &mut steps);
+    let value = json!({
+        "steps": steps,
+        "outcome": report.outcome.label(),
+        "status": report.status,
+        "target": report.target,
+        "codec": report.media.codec,
+        "jitter_ms": report.media.jitter_ms,
+    });
+    out.show(&value, || steps.join("\n"));
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The call's steps after the registration; whether the keys came.
+fn report_steps(report: &CallReport, steps: &mut Vec<String>) -> bool {
     steps.push(format!("INVITE {}", report.target));
     steps.push(match report.status {
         Some(s) => format!(
@@ -102,18 +121,5 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         }
     };
     steps.push(format!("result: {result}"));
-    let value = json!({
-        "steps": steps,
-        "outcome": report.outcome.label(),
-        "status": report.status,
-        "target": report.target,
-        "codec": report.media.codec,
-        "jitter_ms": report.media.jitter_ms,
-    });
-    out.show(&value, || steps.join("\n"));
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    ok
 }
