@@ -236,6 +236,7 @@ async fn calls_decide_sign_ins_through_kamailio_at_the_api_and_radius() {
         "voice.rtp_ports",
         "voice.codecs",
         "voice.prompts",
+        "voice.holds",
     ] {
         let finding = findings
             .as_array()

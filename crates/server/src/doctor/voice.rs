@@ -33,6 +33,10 @@ impl Check for VoiceCheck {
             rtp_ports(sip),
             codecs(sip),
         ];
+        findings.push(holds(
+            config,
+            voice.policy.ring_seconds + voice.policy.key_seconds,
+        ));
         findings.push(match Prompts::load(voice.prompts_dir.as_deref()) {
             Ok(_) => Finding::pass(
                 "voice.prompts",
@@ -46,6 +50,37 @@ impl Check for VoiceCheck {
         });
         findings
     }
+}
+
+/// The RADIUS and LDAP holds must outlast a call's ring and key time.
+fn holds(config: &Config, call: i64) -> Finding {
+    let mut short = Vec::new();
+    if config.radius_listen.is_some() && (config.radius_hold_seconds as i64) < call {
+        short.push(format!(
+            "radius.hold_seconds {}",
+            config.radius_hold_seconds
+        ));
+    }
+    if let Some(ldap) = config
+        .ldap
+        .as_ref()
+        .filter(|l| (l.hold_seconds as i64) < call)
+    {
+        short.push(format!("ldap.hold_seconds {}", ldap.hold_seconds));
+    }
+    if short.is_empty() {
+        return Finding::pass(
+            "voice.holds",
+            format!(
+                "the doors hold a sign-in at least as long as a call ({call} s of ring and keys)"
+            ),
+        );
+    }
+    Finding::warn(
+        "voice.holds",
+        format!("{} is shorter than a call's ring and key time ({call} s): a call answered late is refused push_timeout", short.join(", ")),
+        "raise the hold to about 60 s, and the NAS's or application's timeout above it (docs/voice.md)",
+    )
 }
 
 async fn trunk(sip: &SipConfig) -> Finding {
