@@ -38,7 +38,11 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         bail!("[voice] is not configured: set voice.provider = \"sip\" and voice.sip.trunk");
     };
     let mut steps = Vec::new();
-    let telephone = VoiceTelephone::start(voice).await?;
+    // A port of its own: the server may hold voice.sip.listen's.
+    let mut voice = voice.clone();
+    let crate::config::voice::VoiceProvider::Sip(sip) = &mut voice.provider;
+    sip.bind.set_port(0);
+    let telephone = VoiceTelephone::start(&voice).await?;
     let caller = telephone.caller();
     steps.push(format!("SIP user agent on {}", caller.local_addr()));
     let registration = caller.registered(Duration::from_secs(10)).await;

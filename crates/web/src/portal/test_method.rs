@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::portal::PortalLive;
-use countersign_domain::signin::{Method, Step};
+use countersign_domain::signin::Step;
 use minijinja::context;
 
 use super::guard::{Guest, Member};
