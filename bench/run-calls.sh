@@ -9,17 +9,19 @@
 # the calls) and the RTP jitter the server measured (its /metrics).
 # Everything it made is removed on exit. See docs/benchmarks.md.
 #
-# Usage: bench/run-calls.sh [--calls N] [--port PORT] [--no-build]
+# Usage: bench/run-calls.sh [--calls N] [--port PORT] [--no-build] [--binary PATH]
+# --binary runs that countersign (e.g. a debug build) instead of building the release one.
 # Needs: sip-tester (sipp), sox, python3, curl. CARGO_TARGET_DIR is used.
 set -euo pipefail
 
-calls=100 port=18095 build=1
+calls=100 port=18095 build=1 binary=
 while [ $# -gt 0 ]; do
   case "$1" in
     --calls) calls="$2"; shift ;;
     --port) port="$2"; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --binary) binary="$2"; build=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -46,7 +48,7 @@ trap 'exit 130' INT TERM
 if [ "$build" = 1 ]; then
   (cd "$root" && cargo build --release -p countersign-server --bin countersign)
 fi
-countersign="$target/release/countersign"
+countersign="${binary:-$target/release/countersign}"
 bench_database calls
 bench_banner
 
