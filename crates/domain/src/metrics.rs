@@ -95,11 +95,22 @@ impl LabelledCounter {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct VerifyMetrics {
     accepted: AtomicU64,
     rejected: [AtomicU64; Reason::ALL.len()],
     latency: Histogram,
+}
+
+// By hand: `Default` is derived for arrays of at most 32, and there are more reasons.
+impl Default for VerifyMetrics {
+    fn default() -> Self {
+        Self {
+            accepted: AtomicU64::new(0),
+            rejected: std::array::from_fn(|_| AtomicU64::new(0)),
+            latency: Histogram::default(),
+        }
+    }
 }
 
 impl VerifyMetrics {

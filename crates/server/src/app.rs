@@ -117,7 +117,7 @@ impl App {
             config.signin_policy(),
         )
         .with_refusals(config.refusals.clone())
-        .with_channels(config.messaging.channels());
+        .with_channels(config.channels());
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
         let directory = open_directory(&config)?;
         let portal = build_portal(

@@ -24,11 +24,14 @@ pub enum Method {
     Email,
     /// A passkey (WebAuthn): the browser signs the challenge; only where a browser is.
     Webauthn,
+    /// A phone call: the user answers and presses `#` (or their PIN and `#`).
+    Call,
 }
 
 impl Method {
     /// In the order a default is chosen when the user has none set.
-    pub const ALL: [Method; 7] = [
+    /// Call comes last, so no existing user's default changes.
+    pub const ALL: [Method; 8] = [
         Method::Push,
         Method::Otp,
         Method::Yubico,
@@ -36,6 +39,7 @@ impl Method {
         Method::Sms,
         Method::SmsReply,
         Method::Email,
+        Method::Call,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Method {
             Method::SmsReply => "sms_reply",
             Method::Email => "email",
             Method::Webauthn => "webauthn",
+            Method::Call => "call",
         }
     }
 
@@ -72,7 +77,7 @@ impl Method {
         matches!(self, Method::Otp | Method::Yubico)
     }
 
-    /// The words for error messages: "push, otp, yubico, sms, sms_reply or email".
+    /// The words for error messages: "push, otp, yubico, sms, sms_reply, email or call".
     pub fn listed() -> String {
         let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
         let (last, rest) = names.split_last().unwrap_or((&"", &[]));
@@ -81,7 +86,15 @@ impl Method {
 
     /// Methods whose code the user types at the door (as opposed to push).
     pub fn is_code(self) -> bool {
-        !matches!(self, Method::Push | Method::SmsReply | Method::Webauthn)
+        !matches!(
+            self,
+            Method::Push | Method::SmsReply | Method::Call | Method::Webauthn
+        )
+    }
+
+    /// Methods the door waits for (a pending transaction settled later).
+    pub fn is_waited(self) -> bool {
+        matches!(self, Method::Push | Method::SmsReply | Method::Call)
     }
 }
 
@@ -151,6 +164,7 @@ impl Methods {
             Method::Sms | Method::SmsReply => user.phone.is_some(),
             Method::Email => user.email.is_some() || user.username.contains('@'),
             Method::Webauthn => holdings.passkeys > 0,
+            Method::Call => user.call_number().is_some(),
         };
         Methods(
             Method::ALL

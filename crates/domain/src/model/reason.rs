@@ -73,10 +73,18 @@ pub enum Reason {
     SignatureInvalid,
     /// The passkey's answer failed another WebAuthn check (flags, user handle, key).
     PasskeyInvalid,
+    /// The user pressed the deny key on the phone call.
+    CallDenied,
+    /// The call rang out, went to voicemail, or got no key in time.
+    CallUnanswered,
+    /// The phone was busy (SIP 486 or 600) or declined the call (603).
+    CallBusy,
+    /// The call could not be placed (the SIP status is in the audit record).
+    CallFailed,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 31] = [
+    pub const ALL: [Reason; 35] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -108,6 +116,10 @@ impl Reason {
         Reason::UserVerificationMissing,
         Reason::SignatureInvalid,
         Reason::PasskeyInvalid,
+        Reason::CallDenied,
+        Reason::CallUnanswered,
+        Reason::CallBusy,
+        Reason::CallFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -143,6 +155,10 @@ impl Reason {
             Reason::UserVerificationMissing => "user_verification_missing",
             Reason::SignatureInvalid => "signature_invalid",
             Reason::PasskeyInvalid => "passkey_invalid",
+            Reason::CallDenied => "call_denied",
+            Reason::CallUnanswered => "call_unanswered",
+            Reason::CallBusy => "call_busy",
+            Reason::CallFailed => "call_failed",
         }
     }
 
@@ -184,6 +200,10 @@ impl Reason {
             Reason::UserVerificationMissing => "Your passkey must check your PIN or fingerprint. Try again and confirm on the device.",
             Reason::SignatureInvalid => "The passkey's signature is not valid. Try again.",
             Reason::PasskeyInvalid => "The passkey's answer was not accepted. Try again or use another method.",
+            Reason::CallDenied => "The sign-in was denied on the phone call.",
+            Reason::CallUnanswered => "The phone call was not answered, or no key was pressed in time. Try again.",
+            Reason::CallBusy => "The phone was busy or declined the call. Try again later.",
+            Reason::CallFailed => "The phone call could not be placed. Try another method, or ask your administrator.",
         }
     }
 

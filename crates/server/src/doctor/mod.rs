@@ -15,6 +15,7 @@ mod radius;
 mod served;
 mod store;
 mod tls_probe;
+mod voice;
 mod webauthn;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        voice::register(&mut doctor);
         doctor
     }
 
