@@ -11,6 +11,7 @@ use rsipstack::dialog::registration::Registration;
 use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, Endpoint, EndpointBuilder, TransactionReceiver};
+use rsipstack::transport::tls::TlsConfig;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use std::net::{IpAddr, SocketAddr};
@@ -68,7 +69,11 @@ impl Agent {
         let advertised = SocketAddr::new(ip, port);
         let cancel = CancellationToken::new();
         let tcp = (config.transport == SipTransport::Tcp).then_some(config.bind.ip());
-        let endpoint = endpoint(socket, advertised, tcp, &cancel)
+        let roots = match config.transport {
+            SipTransport::Tls => Some(crate::tls::roots_pem(&config)?),
+            _ => None,
+        };
+        let endpoint = endpoint(socket, advertised, Streams { tcp, roots }, &cancel)
             .await
             .map_err(|e| bind_error(&e))?;
         let dialog_layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
@@ -95,11 +100,17 @@ impl Agent {
     }
 }
 
+/// The stream transports besides UDP: a TCP listener's address, TLS's roots (PEM).
+struct Streams {
+    tcp: Option<IpAddr>,
+    roots: Option<Vec<u8>>,
+}
+
 /// The rsipstack endpoint on `socket`, serving in the background.
 async fn endpoint(
     socket: tokio::net::UdpSocket,
     advertised: SocketAddr,
-    tcp: Option<IpAddr>,
+    streams: Streams,
     cancel: &CancellationToken,
 ) -> rsipstack::Result<Endpoint> {
     let port = advertised.port();
@@ -111,7 +122,15 @@ async fn endpoint(
     .await?;
     let transport = TransportLayer::new(cancel.child_token());
     transport.add_transport(udp.into());
-    if let Some(ip) = tcp {
+    if let Some(roots) = streams.roots {
+        // Client side only: rsipstack dials the trunk with these roots and
+        // the host name of the address dialled as SNI.
+        transport.set_tls_config(TlsConfig {
+            ca_certs: Some(roots),
+            ..TlsConfig::default()
+        });
+    }
+    if let Some(ip) = streams.tcp {
         // Listens on the UDP port's number: Via and Contact name it for requests back to us.
         let listener =
             TcpListenerConnection::new(SocketAddr::new(ip, port), Some(advertised)).await?;
@@ -220,9 +239,11 @@ fn start_registration(
     let transport = match config.transport {
         SipTransport::Udp => "",
         SipTransport::Tcp => ";transport=tcp",
+        SipTransport::Tls => ";transport=tls",
     };
     tokio::spawn(keep_registered(
         registration,
+        config.clone(),
         registrar,
         transport,
         expires,
@@ -235,6 +256,7 @@ fn start_registration(
 /// REGISTERs, then again at half the granted time; after a failure, every 30 s.
 async fn keep_registered(
     mut registration: Registration,
+    config: SipConfig,
     registrar: String,
     transport: &'static str,
     expires: u32,
@@ -263,7 +285,7 @@ async fn keep_registered(
             }
             Err(e) => {
                 let _ = state.send(RegistrationState::Failed {
-                    reason: e.to_string(),
+                    reason: crate::tls::explain(&config, &registrar, &e.to_string()),
                 });
                 Duration::from_secs(30)
             }

@@ -90,6 +90,11 @@ impl Caller {
             Err(_) => None,
             Ok(result) => answered(result, &mut report),
         };
+        if let CallOutcome::Failed { reason, .. } = &mut report.outcome {
+            let c = &a.config;
+            let hop = c.outbound_proxy.as_deref().unwrap_or(&c.trunk);
+            *reason = crate::tls::explain(c, hop, reason);
+        }
         if let Some((dialog, response)) = answered {
             self.talk(
                 dialog,
@@ -183,6 +188,7 @@ impl Caller {
         destination.r#type = Some(match c.transport {
             SipTransport::Udp => rsipstack::sip::Transport::Udp,
             SipTransport::Tcp => rsipstack::sip::Transport::Tcp,
+            SipTransport::Tls => rsipstack::sip::Transport::Tls,
         });
         Ok(InviteOption {
             caller_display_name: c.caller_name.clone(),

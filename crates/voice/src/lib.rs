@@ -11,6 +11,7 @@
 pub mod config;
 pub mod dial;
 pub mod g711;
+pub mod http;
 pub mod info;
 pub mod keys;
 #[cfg(feature = "sip")]
@@ -20,6 +21,7 @@ pub mod prompts;
 pub mod rfc4733;
 pub mod rtp;
 pub mod sdp;
+pub mod speech;
 pub mod wav;
 
 #[cfg(feature = "sip")]
@@ -27,6 +29,8 @@ mod agent;
 #[cfg(feature = "sip")]
 mod call;
 mod error;
+#[cfg(feature = "sip")]
+mod tls;
 
 #[cfg(feature = "sip")]
 pub use agent::RegistrationState;

@@ -51,6 +51,8 @@ impl App {
             )
             .with_pool(self.throttle.pool().clone()),
             throttle: self.throttle.clone(),
+            // Set once [voice] provider = "http" is wired (the call adapter builds the HttpCaller).
+            voice: None,
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),

@@ -1,0 +1,120 @@
+//! SIP over TLS: the roots the trunk's certificate is checked against
+//! (`voice.sip.ca_file`, else the system's), handed to rsipstack as PEM,
+//! and a refused handshake said in words.
+
+use crate::config::SipConfig;
+use crate::error::VoiceError;
+use base64::Engine;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+
+/// The PEM bundle of trusted roots for `config`: the CA file's certificates
+/// (every one must parse, at least one), or the system's store.
+pub(crate) fn roots_pem(config: &SipConfig) -> Result<Vec<u8>, VoiceError> {
+    let Some(file) = &config.ca_file else {
+        return system_roots();
+    };
+    let bytes = std::fs::read(file).map_err(|e| {
+        VoiceError::Config(vec![format!(
+            "voice.sip.ca_file {}: cannot read it: {e}",
+            file.display()
+        )])
+    })?;
+    let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&bytes).collect();
+    match certs {
+        Ok(certs) if !certs.is_empty() => Ok(bytes),
+        Ok(_) => Err(VoiceError::Config(vec![format!(
+            "voice.sip.ca_file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----): give the CA certificate that issued the trunk's",
+            file.display()
+        )])),
+        Err(e) => Err(VoiceError::Config(vec![format!(
+            "voice.sip.ca_file {}: not a PEM certificate file ({e})",
+            file.display()
+        )])),
+    }
+}
+
+fn system_roots() -> Result<Vec<u8>, VoiceError> {
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        let why = found
+            .errors
+            .first()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        return Err(VoiceError::Config(vec![format!(
+            "voice.sip.transport is tls but the system has no CA certificates{why}: install ca-certificates or set voice.sip.ca_file"
+        )]));
+    }
+    Ok(found.certs.iter().flat_map(|c| pem(c)).collect())
+}
+
+fn pem(cert: &CertificateDer<'_>) -> Vec<u8> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out.into_bytes()
+}
+
+/// A failed INVITE or REGISTER over TLS, said so the operator knows what to
+/// change; other errors as they are.
+pub(crate) fn explain(config: &SipConfig, hop: &str, error: &str) -> String {
+    let lower = error.to_ascii_lowercase();
+    let certificate = lower.contains("certificate") || lower.contains("unknownissuer");
+    if !certificate {
+        return error.to_string();
+    }
+    let trust = match &config.ca_file {
+        Some(f) => format!("the CA in voice.sip.ca_file ({})", f.display()),
+        None => "the system's CA certificates".into(),
+    };
+    format!(
+        "TLS to {hop}: its certificate was refused ({error}); it must chain to {trust} and name the host in voice.sip.trunk: fix voice.sip.ca_file or the trunk's name"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SipTransport;
+
+    #[test]
+    fn ca_files_are_checked() {
+        let dir = std::env::temp_dir().join(format!("countersign-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let cfg = |f: &str| SipConfig {
+            transport: SipTransport::Tls,
+            ca_file: Some(dir.join(f)),
+            ..SipConfig::default()
+        };
+        let missing = roots_pem(&cfg("none.pem")).expect_err("missing");
+        assert!(missing.to_string().contains("cannot read it"), "{missing}");
+        std::fs::write(dir.join("empty.pem"), "hello").expect("write");
+        let empty = roots_pem(&cfg("empty.pem")).expect_err("no cert");
+        assert!(
+            empty.to_string().contains("holds no PEM certificate"),
+            "{empty}"
+        );
+        let one = pem(&CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]));
+        std::fs::write(dir.join("one.pem"), &one).expect("write");
+        assert_eq!(roots_pem(&cfg("one.pem")).expect("one"), one);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+        let words = explain(
+            &cfg("ca.pem"),
+            "pbx:5061",
+            "invalid peer certificate: UnknownIssuer",
+        );
+        assert!(
+            words.contains("voice.sip.ca_file") && words.contains("pbx:5061"),
+            "{words}"
+        );
+        assert_eq!(
+            explain(&cfg("x"), "pbx", "connection refused"),
+            "connection refused"
+        );
+    }
+}
