@@ -41,7 +41,7 @@ pub(crate) struct Agent {
     pub media_ip: IpAddr,
     pub registration: watch::Receiver<RegistrationState>,
     pub cancel: CancellationToken,
-    _endpoint: Endpoint,
+    pub endpoint: Endpoint,
 }
 
 impl Drop for Agent {
@@ -95,7 +95,7 @@ impl Agent {
             advertised,
             registration,
             cancel,
-            _endpoint: endpoint,
+            endpoint,
         })
     }
 }
@@ -243,6 +243,7 @@ fn start_registration(
     };
     tokio::spawn(keep_registered(
         registration,
+        endpoint.inner.clone(),
         config.clone(),
         registrar,
         transport,
@@ -256,6 +257,7 @@ fn start_registration(
 /// REGISTERs, then again at half the granted time; after a failure, every 30 s.
 async fn keep_registered(
     mut registration: Registration,
+    endpoint: rsipstack::transaction::endpoint::EndpointInnerRef,
     config: SipConfig,
     registrar: String,
     transport: &'static str,
@@ -272,7 +274,15 @@ async fn keep_registered(
         }
     };
     loop {
-        let wait = match registration.register(uri.clone(), Some(expires)).await {
+        let ready = crate::tls::connect(&endpoint, &config, &registrar).await;
+        let result = match ready {
+            Ok(()) => registration
+                .register(uri.clone(), Some(expires))
+                .await
+                .map_err(|e| crate::tls::explain(&config, &registrar, &e.to_string())),
+            Err(reason) => Err(reason),
+        };
+        let wait = match result {
             Ok(resp) if resp.status_code == StatusCode::OK => {
                 let granted = registration.expires().clamp(60, expires.max(60));
                 let _ = state.send(RegistrationState::Registered { expires: granted });
@@ -283,10 +293,8 @@ async fn keep_registered(
                 let _ = state.send(RegistrationState::Failed { reason });
                 Duration::from_secs(30)
             }
-            Err(e) => {
-                let _ = state.send(RegistrationState::Failed {
-                    reason: crate::tls::explain(&config, &registrar, &e.to_string()),
-                });
+            Err(reason) => {
+                let _ = state.send(RegistrationState::Failed { reason });
                 Duration::from_secs(30)
             }
         };

@@ -82,6 +82,20 @@ impl Caller {
             talk: Duration::ZERO,
             media: MediaStats::default(),
         };
+        let hop = a
+            .config
+            .outbound_proxy
+            .as_deref()
+            .unwrap_or(&a.config.trunk);
+        if let Err(reason) = crate::tls::connect(&a.endpoint.inner, &a.config, hop).await {
+            report.setup = started.elapsed();
+            report.outcome = CallOutcome::Failed {
+                status: None,
+                reason,
+            };
+            log!(target = %report.target, outcome = "failed", "call ended");
+            return Ok(report);
+        }
         let invite = a.dialog_layer.do_invite(option, state_tx);
         // On the ring timeout the INVITE future is dropped: rsipstack's guard sends the CANCEL.
         let invited = tokio::time::timeout(a.config.ring_timeout, invite).await;

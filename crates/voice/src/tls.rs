@@ -60,9 +60,37 @@ fn pem(cert: &CertificateDer<'_>) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Opens (or finds) the TLS connection to `hop` before a request goes out:
+/// rsipstack treats a failed handshake as a lost packet and waits for its
+/// 32 s timer, so the refusal is caught here and said in words.
+pub(crate) async fn connect(
+    endpoint: &rsipstack::transaction::endpoint::EndpointInnerRef,
+    config: &SipConfig,
+    hop: &str,
+) -> Result<(), String> {
+    if config.transport != crate::config::SipTransport::Tls {
+        return Ok(());
+    }
+    let uri = format!("sip:{hop}")
+        .parse::<rsipstack::sip::Uri>()
+        .map_err(|e| format!("{hop} is not host:port: {e}"))?;
+    let mut addr =
+        rsipstack::transport::SipAddr::try_from(&uri).map_err(|e| format!("{hop}: {e}"))?;
+    addr.r#type = Some(rsipstack::sip::Transport::Tls);
+    let lookup = endpoint.transport_layer.lookup(&addr, None);
+    match tokio::time::timeout(std::time::Duration::from_secs(10), lookup).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(explain(config, hop, &format!("TLS to {hop} failed: {e}"))),
+        Err(_) => Err(format!("TLS to {hop}: no connection within 10 s; check voice.sip.trunk and that it serves SIP over TLS")),
+    }
+}
+
 /// A failed INVITE or REGISTER over TLS, said so the operator knows what to
 /// change; other errors as they are.
 pub(crate) fn explain(config: &SipConfig, hop: &str, error: &str) -> String {
+    if config.transport != crate::config::SipTransport::Tls {
+        return error.to_string();
+    }
     let lower = error.to_ascii_lowercase();
     let certificate = lower.contains("certificate") || lower.contains("unknownissuer");
     if !certificate {

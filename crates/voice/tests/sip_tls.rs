@@ -107,6 +107,7 @@ async fn a_trunk_certificate_from_another_ca_is_refused_in_words() {
         panic!("{report:#?}");
     };
     assert_eq!(*status, None, "{report:#?}");
+    println!("the call: {reason}");
     assert!(
         reason.contains("certificate was refused") && reason.contains("UnknownIssuer"),
         "{reason}"
