@@ -22,7 +22,7 @@ pub struct VoiceDoor {
 }
 
 /// The routes, ready to merge; empty without a provider.
-pub fn router(door: Option<VoiceDoor>) -> Router {
+pub fn router<S: Clone + Send + Sync + 'static>(door: Option<VoiceDoor>) -> Router<S> {
     let Some(door) = door else {
         return Router::new();
     };
