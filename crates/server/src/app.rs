@@ -116,7 +116,7 @@ impl App {
             config.signin_policy(),
         )
         .with_refusals(config.refusals.clone())
-        .with_channels(config.messaging.channels());
+        .with_channels(config.channels());
         let directory = open_directory(&config)?;
         let portal = build_portal(
             &config,

@@ -22,6 +22,7 @@ mod serve;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod tls;
+mod voice;
 mod webpush;
 
 use std::path::PathBuf;
@@ -105,6 +106,9 @@ enum Command {
     /// Certificates for HTTPS.
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// Phone calls: `voice test NUMBER` places one and reports it.
+    #[command(subcommand)]
+    Voice(voice::cli::VoiceCommand),
     /// Check the set-up: certificates, TLS, clock, database. Exits non-zero on FAIL.
     Doctor,
     /// Exit 0 when this node's listener answers /healthz (container health checks).
@@ -174,6 +178,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let out = cli::Output { json: cli.json };
     match cli.command {
         Command::Tls(command) => cli::tls(command, &config.data_dir, &out),
+        Command::Voice(command) => {
+            logging::init("warn", config.log_json);
+            voice::cli::voice(command, &config, &out).await
+        }
         Command::Health => health::check(&config).await,
         Command::Doctor => {
             logging::init("error", config.log_json);
@@ -270,6 +278,7 @@ async fn run_with_app(
         // Handled before the store is opened.
         Command::Config(_)
         | Command::Tls(_)
+        | Command::Voice(_)
         | Command::Doctor
         | Command::Health
         | Command::Backup { .. }

@@ -24,9 +24,11 @@ const NONCE_CLEANING: Duration = Duration::from_secs(60);
 /// How often the stored settings are read again (another node may have saved).
 const SETTINGS_REFRESH: Duration = Duration::from_secs(5);
 
-pub async fn run(app: App) -> Result<()> {
+pub async fn run(mut app: App) -> Result<()> {
+    refuse_exposed_plain_http(&app.config)?;
+    // Before any door copies the engine: calls go through the telephone started here.
+    let voice = crate::voice::start(&mut app).await?;
     let config = &app.config;
-    refuse_exposed_plain_http(config)?;
     let tcp = TcpListener::bind(&config.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (http.listen / --listen): is another program using it?",
@@ -47,6 +49,9 @@ pub async fn run(app: App) -> Result<()> {
         Arc::new(app.hearing.clone()),
         Arc::new(app.throttle.clone()),
     ];
+    if let Some(voice) = voice {
+        door_metrics.push(voice);
+    }
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }

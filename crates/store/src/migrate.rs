@@ -125,6 +125,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_code_sends.sql"),
     },
     Migration {
+        version: 21,
+        description: "users' voice_phone: the number a call dials",
+        sqlite: include_str!("../migrations/sqlite/0021_voice_phone.sql"),
+        postgres: include_str!("../migrations/postgres/0021_voice_phone.sql"),
+    },
+    Migration {
         version: 22,
         description: "upstream RADIUS answers must carry Message-Authenticator (per client)",
         sqlite: include_str!("../migrations/sqlite/0022_upstream_message_authenticator.sql"),

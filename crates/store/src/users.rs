@@ -16,7 +16,7 @@ use crate::{db_error, outside_text};
 const COLUMNS: &str =
     "id, username, display_name, email, phone, enabled, locked_until, failed_attempts, created_at, updated_at, \
      push_number_matching, push_pin_required, welcome_email, welcomed_at, pin_hash, default_method, allowed_methods, \
-     bypass_until, bypass_reason, language";
+     bypass_until, bypass_reason, language, voice_phone";
 
 /// A statement with its binds, run on a pool or inside a transaction.
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -91,7 +91,7 @@ pub(crate) fn update_query(user: &User) -> AnyQuery<'_> {
     sqlx::query(
         "UPDATE users SET display_name = $1, email = $2, phone = $3, enabled = $4, updated_at = $5, \
          push_number_matching = $6, push_pin_required = $7, welcome_email = $8, default_method = $9, \
-         allowed_methods = $10, language = $11 WHERE id = $12",
+         allowed_methods = $10, language = $11, voice_phone = $12 WHERE id = $13",
     )
     .bind(&user.display_name)
     .bind(&user.email)
@@ -104,6 +104,7 @@ pub(crate) fn update_query(user: &User) -> AnyQuery<'_> {
     .bind(user.default_method.map(|m| m.as_str()))
     .bind(user.allowed_methods.as_deref().map(join_list))
     .bind(&user.language)
+    .bind(&user.voice_phone)
     .bind(&user.id)
 }
 
@@ -262,6 +263,7 @@ fn from_row(row: &AnyRow) -> StoreResult<User> {
         bypass_until: row.try_get("bypass_until").map_err(&err)?,
         bypass_reason: row.try_get("bypass_reason").map_err(&err)?,
         language: row.try_get("language").map_err(&err)?,
+        voice_phone: row.try_get("voice_phone").map_err(&err)?,
     })
 }
 

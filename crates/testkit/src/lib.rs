@@ -14,6 +14,7 @@ pub mod pki;
 mod ports;
 pub mod server;
 pub mod serving;
+pub mod sip;
 pub mod smtp_sink;
 mod tempdir;
 mod wait;

@@ -3,6 +3,7 @@
 //! Web Push; codes sent by SMS or email and two-way SMS; and the outbox that
 //! delivers every message.
 
+pub mod call;
 pub mod codes;
 pub mod outbox;
 pub mod push;

@@ -12,6 +12,8 @@ pub struct Channels {
     pub sms: bool,
     /// SMTP (`[smtp]`): `email`.
     pub email: bool,
+    /// A voice provider (`[voice]`): `call`.
+    pub voice: bool,
 }
 
 impl Default for Channels {
@@ -19,6 +21,7 @@ impl Default for Channels {
         Self {
             sms: true,
             email: true,
+            voice: true,
         }
     }
 }
@@ -26,11 +29,12 @@ impl Default for Channels {
 impl Channels {
     /// Whether `method` can reach the user on this server. Methods that
     /// need no channel of ours (otp, yubico, push) always can. A method
-    /// that calls the user adds its own arm here (a voice provider).
+    /// that calls the user needs a voice provider.
     pub fn delivers(self, method: Method) -> bool {
         match method {
             Method::Sms | Method::SmsReply => self.sms,
             Method::Email => self.email,
+            Method::Call => self.voice,
             Method::Otp | Method::Yubico | Method::Push => true,
         }
     }
@@ -42,6 +46,9 @@ impl Channels {
                 "configure an SMS gateway ([sms] gateway and url), or give the user another method"
             }
             Method::Email => "configure SMTP ([smtp] host), or give the user another method",
+            Method::Call => {
+                "configure a voice provider ([voice] provider and [voice.sip] trunk), or give the user another method"
+            }
             Method::Otp | Method::Yubico | Method::Push => "nothing: no channel is needed",
         }
     }
@@ -65,16 +72,24 @@ mod tests {
         let methods = Methods::of(&user, Holdings::default());
         assert_eq!(
             methods.list(),
-            &[Method::Sms, Method::SmsReply, Method::Email]
+            &[Method::Sms, Method::SmsReply, Method::Email, Method::Call]
         );
         let no_sms = Channels {
             sms: false,
             email: true,
+            voice: false,
         };
         assert_eq!(no_sms.usable(&methods).list(), &[Method::Email]);
+        let voice_only = Channels {
+            sms: false,
+            email: false,
+            voice: true,
+        };
+        assert_eq!(voice_only.usable(&methods).list(), &[Method::Call]);
         let none = Channels {
             sms: false,
             email: false,
+            voice: false,
         };
         assert!(none.usable(&methods).is_empty());
         assert!(none.delivers(Method::Otp) && none.delivers(Method::Push));

@@ -22,17 +22,21 @@ pub enum Method {
     SmsReply,
     /// A code sent by email.
     Email,
+    /// A phone call: the user answers and presses `#` (or their PIN and `#`).
+    Call,
 }
 
 impl Method {
     /// In the order a default is chosen when the user has none set.
-    pub const ALL: [Method; 6] = [
+    /// Call comes last, so no existing user's default changes.
+    pub const ALL: [Method; 7] = [
         Method::Push,
         Method::Otp,
         Method::Yubico,
         Method::Sms,
         Method::SmsReply,
         Method::Email,
+        Method::Call,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl Method {
             Method::Sms => "sms",
             Method::SmsReply => "sms_reply",
             Method::Email => "email",
+            Method::Call => "call",
         }
     }
 
@@ -68,7 +73,7 @@ impl Method {
         matches!(self, Method::Otp | Method::Yubico)
     }
 
-    /// The words for error messages: "push, otp, yubico, sms, sms_reply or email".
+    /// The words for error messages: "push, otp, yubico, sms, sms_reply, email or call".
     pub fn listed() -> String {
         let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
         let (last, rest) = names.split_last().unwrap_or((&"", &[]));
@@ -77,7 +82,12 @@ impl Method {
 
     /// Methods whose code the user types at the door (as opposed to push).
     pub fn is_code(self) -> bool {
-        !matches!(self, Method::Push | Method::SmsReply)
+        !matches!(self, Method::Push | Method::SmsReply | Method::Call)
+    }
+
+    /// Methods the door waits for (a pending transaction settled later).
+    pub fn is_waited(self) -> bool {
+        matches!(self, Method::Push | Method::SmsReply | Method::Call)
     }
 }
 
@@ -144,6 +154,7 @@ impl Methods {
             Method::Push => holdings.devices > 0,
             Method::Sms | Method::SmsReply => user.phone.is_some(),
             Method::Email => user.email.is_some() || user.username.contains('@'),
+            Method::Call => user.call_number().is_some(),
         };
         Methods(
             Method::ALL

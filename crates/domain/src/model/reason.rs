@@ -55,10 +55,18 @@ pub enum Reason {
     Bypassed,
     /// The password (the console's first factor) was wrong.
     PasswordIncorrect,
+    /// The user pressed the deny key on the phone call.
+    CallDenied,
+    /// The call rang out, went to voicemail, or got no key in time.
+    CallUnanswered,
+    /// The phone was busy (SIP 486 or 600) or declined the call (603).
+    CallBusy,
+    /// The call could not be placed (the SIP status is in the audit record).
+    CallFailed,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 22] = [
+    pub const ALL: [Reason; 26] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -81,6 +89,10 @@ impl Reason {
         Reason::NotEnrolled,
         Reason::Bypassed,
         Reason::PasswordIncorrect,
+        Reason::CallDenied,
+        Reason::CallUnanswered,
+        Reason::CallBusy,
+        Reason::CallFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +119,10 @@ impl Reason {
             Reason::NotEnrolled => "not_enrolled",
             Reason::Bypassed => "bypassed",
             Reason::PasswordIncorrect => "password_incorrect",
+            Reason::CallDenied => "call_denied",
+            Reason::CallUnanswered => "call_unanswered",
+            Reason::CallBusy => "call_busy",
+            Reason::CallFailed => "call_failed",
         }
     }
 
@@ -139,6 +155,10 @@ impl Reason {
             Reason::NotEnrolled => "No second factor is set up for this user yet; let through while enrolment is not required.",
             Reason::Bypassed => "Signed in without a second factor: an administrator granted a one-time bypass.",
             Reason::PasswordIncorrect => "The name or password is wrong.",
+            Reason::CallDenied => "The sign-in was denied on the phone call.",
+            Reason::CallUnanswered => "The phone call was not answered, or no key was pressed in time. Try again.",
+            Reason::CallBusy => "The phone was busy or declined the call. Try again later.",
+            Reason::CallFailed => "The phone call could not be placed. Try another method, or ask your administrator.",
         }
     }
 

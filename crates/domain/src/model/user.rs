@@ -13,6 +13,9 @@ pub struct User {
     pub email: Option<String>,
     /// E.164, e.g. `+441632960123`.
     pub phone: Option<String>,
+    /// The number a phone call goes to when it is not `phone` (a desk
+    /// phone's extension, a landline): E.164 or an extension's digits.
+    pub voice_phone: Option<String>,
     pub enabled: bool,
     /// Unix seconds until which verifications are refused; `None` when not locked.
     pub locked_until: Option<i64>,
@@ -45,6 +48,11 @@ pub struct User {
 }
 
 impl User {
+    /// The number a phone call dials: `voice_phone`, else `phone`.
+    pub fn call_number(&self) -> Option<&str> {
+        self.voice_phone.as_deref().or(self.phone.as_deref())
+    }
+
     pub fn is_locked(&self, now: i64) -> bool {
         self.locked_until.is_some_and(|until| until > now)
     }
@@ -57,6 +65,7 @@ impl User {
             display_name: None,
             email: None,
             phone: None,
+            voice_phone: None,
             enabled: true,
             locked_until: None,
             failed_attempts: 0,
@@ -96,6 +105,8 @@ pub struct UserPatch {
     pub display_name: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub phone: Option<Option<String>>,
+    /// `Some(None)` clears it.
+    pub voice_phone: Option<Option<String>>,
     pub enabled: Option<bool>,
     /// `Some(None)` returns the setting to the global policy.
     pub push_number_matching: Option<Option<bool>>,
@@ -195,6 +206,31 @@ pub fn normalize_phone(phone: &str) -> Result<String, DomainError> {
     }
 }
 
+/// A number a call may dial: E.164 (as [`normalize_phone`]) or an
+/// internal extension of 2 to 15 digits (dialled as it is, through the
+/// dial plan's `dial_rewrite`).
+pub fn normalize_voice_phone(phone: &str) -> Result<String, DomainError> {
+    let cleaned: String = phone
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    if cleaned.starts_with('+') {
+        return normalize_phone(phone).map_err(|_| {
+            DomainError::invalid(
+                "voice_phone",
+                format!("'{phone}' is not an E.164 number: write it as + country code and number (+441632960123) or as an extension's digits (4711)"),
+            )
+        });
+    }
+    if (2..=15).contains(&cleaned.len()) && cleaned.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(cleaned);
+    }
+    Err(DomainError::invalid(
+        "voice_phone",
+        format!("'{phone}' is neither an E.164 number (+441632960123) nor an extension of 2 to 15 digits (4711)"),
+    ))
+}
+
 pub fn validate_email(email: &str) -> Result<(), DomainError> {
     let valid = match email.split_once('@') {
         Some((local, domain)) => {
@@ -230,6 +266,18 @@ pub fn validate_display_name(name: &str) -> Result<(), DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn voice_phones_are_e164_or_extensions() {
+        assert_eq!(
+            normalize_voice_phone("+44 1632 960123").ok().as_deref(),
+            Some("+441632960123")
+        );
+        assert_eq!(normalize_voice_phone("47-11").ok().as_deref(), Some("4711"));
+        assert!(normalize_voice_phone("1").is_err());
+        assert!(normalize_voice_phone("+0441632960123").is_err());
+        assert!(normalize_voice_phone("ext 12").is_err());
+    }
 
     #[test]
     fn phones_are_e164() {

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod signals;
 pub mod tokens;
 pub mod users;
+pub mod voice;
 pub mod webpush;
 pub mod welcome;
 
@@ -54,6 +55,7 @@ pub use sessions::SessionStore;
 pub use signals::Signals;
 pub use tokens::TokenStore;
 pub use users::UserStore;
+pub use voice::{CallEnd, CallOrder, Telephone};
 pub use webpush::WebPushStore;
 pub use welcome::WelcomeStore;
 

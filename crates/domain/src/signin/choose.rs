@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use countersign_otp::Kind;
 
+use crate::methods::call::CallStart;
 use crate::methods::codes::CodeStart;
 use crate::methods::push::PushStart;
 use crate::model::channels::Channels;
@@ -17,6 +18,8 @@ use crate::signin::verifier::Verification;
 use crate::signin::{Attempt, SignIn, Step};
 
 const OTP_PROMPT: &str = "Enter the code from your authenticator app.";
+const CALL_PROMPT: &str =
+    "Answer the phone call and press # (or your PIN and #) to approve the sign-in.";
 const NO_DEVICE_PROMPT: &str =
     "No phone is set up for push: enter the code from your authenticator app.";
 
@@ -184,7 +187,29 @@ impl SignIn {
                 code_step(method, self.codes.start(username, kind, source).await?)
             }
             Method::SmsReply => code_step(method, self.codes.start_reply(username, source).await?),
+            Method::Call => self.call(attempt, user).await,
         }
+    }
+
+    async fn call(&self, attempt: &Attempt, user: User) -> Result<Step, DomainError> {
+        let Some(calls) = &self.calls else {
+            undeliverable(&user, Method::Call);
+            return Ok(Step::rejected(Reason::NoMethod));
+        };
+        Ok(
+            match calls
+                .start(&user, &attempt.context, &attempt.source)
+                .await?
+            {
+                CallStart::Pending { transaction_id } => Step::Pending {
+                    transaction_id,
+                    method: Method::Call,
+                    number: None,
+                    prompt: CALL_PROMPT.to_string(),
+                },
+                CallStart::Rejected(reason) => Step::rejected(reason),
+            },
+        )
     }
 
     async fn otp(

@@ -130,7 +130,7 @@ impl SignIn {
                 number: t.number,
             },
             TxStatus::Accepted => Standing::Decided(Step::Accepted {
-                method: Some(Method::Push),
+                method: Some(method_of(id)),
                 credential: t.device_id,
                 reason: None,
             }),
@@ -173,10 +173,12 @@ impl SignIn {
     }
 }
 
-/// Texted-code transactions are `chl_...`; pushes are `txn_...`.
+/// Texted-code transactions are `chl_...`; calls `cal_...`; pushes are `txn_...`.
 fn method_of(transaction_id: &str) -> Method {
     if transaction_id.starts_with("chl_") {
         Method::SmsReply
+    } else if crate::methods::call::is_call(transaction_id) {
+        Method::Call
     } else {
         Method::Push
     }

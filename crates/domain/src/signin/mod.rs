@@ -34,6 +34,7 @@ pub mod verifier;
 
 use std::sync::Arc;
 
+use crate::methods::call::Calls;
 use crate::methods::codes::Codes;
 use crate::methods::push::Push;
 use crate::model::channels::Channels;
@@ -72,6 +73,8 @@ pub struct SignIn {
     verifier: Verifier,
     push: Push,
     codes: Codes,
+    /// Phone calls, when a voice provider is configured.
+    calls: Option<Calls>,
     signals: Arc<dyn Signals>,
     /// How doors tell refusals (generic words by default).
     refusals: RefusalPolicy,
@@ -94,6 +97,7 @@ impl SignIn {
             verifier,
             push,
             codes,
+            calls: None,
             signals,
             refusals: RefusalPolicy::default(),
             channels: Channels::default(),
@@ -114,6 +118,27 @@ impl SignIn {
     pub fn with_channels(mut self, channels: Channels) -> Self {
         self.channels = channels;
         self
+    }
+
+    /// Adds phone calls (`[voice]`): without them `call` is never delivered.
+    pub fn with_calls(mut self, calls: Calls) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// The longest a call can stay pending, for doors that wait for it.
+    pub fn call_timeout_seconds(&self) -> u64 {
+        self.calls
+            .as_ref()
+            .map_or(1, |c| c.policy().timeout_seconds().max(1) as u64)
+    }
+
+    /// The longest a pending `method` can take, for doors that wait for it.
+    pub fn pending_seconds(&self, method: Method) -> u64 {
+        match method {
+            Method::Call => self.call_timeout_seconds(),
+            _ => self.push_timeout_seconds(),
+        }
     }
 
     /// The policy as currently stored (settings change it while running).

@@ -98,7 +98,7 @@ pub struct UpdateArgs {
     /// PIN on pushes for this user: on, off, or default.
     #[arg(long)]
     push_pin: Option<String>,
-    /// The method used when a door names none: otp, yubico, push, sms, sms_reply, email, or default (automatic).
+    /// The method used when a door names none: otp, yubico, push, sms, sms_reply, email, call, or default (automatic).
     #[arg(long)]
     default_method: Option<String>,
     /// Comma-separated methods the user may use (e.g. push,otp), or all.
@@ -107,6 +107,9 @@ pub struct UpdateArgs {
     /// The language of the user's messages (de, pt-BR), or "" for the default.
     #[arg(long)]
     language: Option<String>,
+    /// The number phone calls dial (E.164 or an extension), or "" to call --phone.
+    #[arg(long)]
+    voice_phone: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +215,7 @@ async fn update(app: &App, args: UpdateArgs) -> Result<User> {
             .map(methods_setting)
             .transpose()?,
         language: args.language.map(|l| Some(l).filter(|l| !l.is_empty())),
+        voice_phone: args.voice_phone.map(|p| Some(p).filter(|p| !p.is_empty())),
     };
     Ok(app.accounts.update_user(&args.username, patch).await?)
 }
@@ -305,9 +309,9 @@ fn describe(u: &User) -> String {
         .as_deref()
         .map_or_else(|| "all they have".to_string(), join_list);
     format!(
-        "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nenabled:         {}\n\
+        "username:        {}\ndisplay name:    {}\nemail:           {}\nphone:           {}\nvoice phone:     {}\nenabled:         {}\n\
          locked until:    {}\nfailed attempts: {}\ndefault method:  {}\nallowed methods: {}\nbypass until:    {}\ncreated:         {}",
-        u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), if u.enabled { "yes" } else { "no" },
+        u.username, or_dash(&u.display_name), or_dash(&u.email), or_dash(&u.phone), or_dash(&u.voice_phone), if u.enabled { "yes" } else { "no" },
         locked, u.failed_attempts, default, allowed, bypass, rfc3339(u.created_at)
     )
 }

@@ -27,6 +27,8 @@ impl MessagingConfig {
         countersign_domain::model::channels::Channels {
             sms: self.sms.is_some(),
             email: self.smtp.is_some(),
+            // Set from `[voice]` by `Config::channels`.
+            voice: false,
         }
     }
 }

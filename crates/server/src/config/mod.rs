@@ -14,6 +14,7 @@ mod radius_clients;
 mod reader;
 pub mod schema;
 mod typed;
+pub mod voice;
 
 use std::path::PathBuf;
 
@@ -76,6 +77,8 @@ pub struct Config {
     pub radius_challenge_seconds: i64,
     /// `[ldap]`: the LDAP bind proxy, off unless ldap.listen is set.
     pub ldap: Option<LdapConfig>,
+    /// `[voice]`: phone calls, off unless voice.provider is set.
+    pub voice: Option<voice::VoiceConfig>,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
     /// `[limits]`: rate limits of the guessable doors, the work pool.
@@ -88,6 +91,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The channels that can deliver (`[sms]`, `[smtp]`, `[voice]`).
+    pub fn channels(&self) -> countersign_domain::model::channels::Channels {
+        let mut channels = self.messaging.channels();
+        channels.voice = self.voice.is_some();
+        channels
+    }
+
     /// What the console shows read-only: where it listens and what it uses,
     /// each with where its value came from.
     pub fn server_settings(&self) -> Vec<(String, String, String)> {

@@ -27,7 +27,7 @@ const SHOWN: usize = 20;
 impl Check for ChannelsCheck {
     async fn run(&self, config: &Config) -> Vec<Finding> {
         let mut findings = vec![limits(config), countries(config)];
-        let channels = config.messaging.channels();
+        let channels = config.channels();
         if channels.sms && channels.email {
             findings.push(Finding::pass(
                 "codes.undeliverable",

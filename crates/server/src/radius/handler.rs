@@ -129,6 +129,7 @@ async fn first_round(
     let method = match client.first_factor {
         FirstFactor::None => match text_of(password).to_lowercase().as_str() {
             "push" => Some(Method::Push),
+            "call" => Some(Method::Call),
             "code" => Some(Method::Otp),
             _ => None,
         },

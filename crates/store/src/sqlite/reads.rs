@@ -22,7 +22,7 @@ const USER_WITH_TOKENS: &str = "SELECT u.id, u.username, u.display_name, u.email
     u.locked_until, u.failed_attempts, u.created_at, u.updated_at, u.push_number_matching, \
     u.push_pin_required, u.welcome_email, u.welcomed_at, u.pin_hash, \
     t.id, t.kind, t.algorithm, t.digits, t.period, t.last_used, t.drift, t.secret, t.created_at, t.last_used_at, \
-    u.default_method, u.allowed_methods, u.bypass_until, u.bypass_reason, t.serial, t.issuer, u.language \
+    u.default_method, u.allowed_methods, u.bypass_until, u.bypass_reason, t.serial, t.issuer, u.language, u.voice_phone \
     FROM users u LEFT JOIN tokens t ON t.user_id = u.id WHERE u.username_key = ?1 ORDER BY t.created_at, t.id";
 
 const KEY_BY_PREFIX: &str =
@@ -138,6 +138,7 @@ fn user_of(row: &Row<'_>) -> rusqlite::Result<User> {
         bypass_reason: row.get(28)?,
         // After the token's serial and issuer (29, 30).
         language: row.get(31)?,
+        voice_phone: row.get(32)?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Stand-ins for the engine's outside I/O, and nothing else: a messenger
 //! that keeps the texts and emails the outbox would send, and the phones'
-//! side of push (the requests sent, the waiters woken on a decision).
+//! side of push (the requests sent, the waiters woken on a decision), and
+//! the telephone calls are placed through.
 //! Everything between them and the store is the real thing.
 
 use std::future::Future;
@@ -11,7 +12,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use countersign_domain::model::messages::{MessageContent, MessageKind, SendFailure};
 use countersign_domain::model::push::PushTransaction;
-use countersign_domain::ports::{Composer, Messenger, PushNotifier, Signals};
+use countersign_domain::ports::{
+    CallEnd, CallOrder, Composer, Messenger, PushNotifier, Signals, Telephone,
+};
 use countersign_messaging::Templates;
 use tokio::sync::broadcast;
 
@@ -148,5 +151,61 @@ impl Composer for BuiltInTemplates {
         self.0
             .render(template, language, context)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// The engine's telephone ([`Telephone`]) in memory: keeps every call
+/// order, and ends each call as the test scripted (`next`), else unanswered.
+/// A call scripted with [`Phones::hold`] stays ringing until [`Phones::end`].
+#[derive(Debug, Default)]
+pub struct Phones {
+    orders: Mutex<Vec<CallOrder>>,
+    script: Mutex<std::collections::VecDeque<CallEnd>>,
+    held: Mutex<Option<tokio::sync::oneshot::Sender<CallEnd>>>,
+    hold_next: std::sync::atomic::AtomicBool,
+}
+
+impl Phones {
+    /// How the next call placed ends.
+    pub fn next(&self, end: CallEnd) {
+        self.script.lock().expect("script lock").push_back(end);
+    }
+
+    /// The next call stays ringing until [`Phones::end`].
+    pub fn hold(&self) {
+        self.hold_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Ends the held call; false when none is held.
+    pub fn end(&self, end: CallEnd) -> bool {
+        let held = self.held.lock().expect("held lock").take();
+        held.is_some_and(|tx| tx.send(end).is_ok())
+    }
+
+    /// Every call placed, oldest first.
+    pub fn orders(&self) -> Vec<CallOrder> {
+        self.orders.lock().expect("orders lock").clone()
+    }
+}
+
+impl Telephone for Phones {
+    fn place(&self, order: CallOrder) -> Pin<Box<dyn Future<Output = CallEnd> + Send>> {
+        self.orders.lock().expect("orders lock").push(order);
+        if self
+            .hold_next
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            *self.held.lock().expect("held lock") = Some(tx);
+            return Box::pin(async move { rx.await.unwrap_or(CallEnd::Unanswered) });
+        }
+        let end = self
+            .script
+            .lock()
+            .expect("script lock")
+            .pop_front()
+            .unwrap_or(CallEnd::Unanswered);
+        Box::pin(async move { end })
     }
 }

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use countersign_domain::crypto::SecretKey;
+use countersign_domain::methods::call::{CallPolicy, Calls};
 use countersign_domain::methods::codes::{CodePolicy, Codes};
 use countersign_domain::methods::outbox::Outbox;
 use countersign_domain::methods::push::policy::PushPolicy;
@@ -33,7 +34,7 @@ use countersign_store::{SqlStore, StoreOptions};
 
 use crate::TempDir;
 
-pub use doubles::{BuiltInTemplates, CapturedMessages, PushChannel, SentMessage};
+pub use doubles::{BuiltInTemplates, CapturedMessages, Phones, PushChannel, SentMessage};
 pub use enrol::{TotpToken, YubiKey};
 
 /// Where every harness's clock starts (Unix seconds, 2025-06-15).
@@ -52,6 +53,7 @@ pub struct EnginePolicies {
     pub push: PushPolicy,
     pub codes: CodePolicy,
     pub signin: SignInPolicy,
+    pub calls: CallPolicy,
 }
 
 impl Default for EnginePolicies {
@@ -68,6 +70,7 @@ impl Default for EnginePolicies {
             },
             codes: CodePolicy::default(),
             signin: SignInPolicy::default(),
+            calls: CallPolicy::default(),
         }
     }
 }
@@ -88,6 +91,8 @@ pub struct EngineHarness {
     pub messages: Arc<CapturedMessages>,
     /// What was sent to the phones, and who is woken on a decision.
     pub phones: Arc<PushChannel>,
+    /// The calls placed, and how the test lets them end.
+    pub calls: Arc<Phones>,
     /// Last, so the store's file goes after everything that uses it.
     _dir: TempDir,
 }
@@ -125,6 +130,9 @@ impl EngineHarness {
         let push = base.push(policies.push, &accounts, &verifier, &phones);
         let messages = Arc::new(CapturedMessages::default());
         let (outbox, codes) = base.messaging(&verifier, &messages, policies.codes);
+        let calls = Arc::new(Phones::default());
+        let gate = Some(codes.send_gate().clone());
+        let call_service = Calls::new(push.clone(), calls.clone(), policies.calls, gate);
         let signin = SignIn::new(
             store.clone(),
             verifier.clone(),
@@ -132,7 +140,8 @@ impl EngineHarness {
             codes.clone(),
             phones.clone(),
             policies.signin,
-        );
+        )
+        .with_calls(call_service);
         EngineHarness {
             signin,
             accounts,
@@ -145,6 +154,7 @@ impl EngineHarness {
             clock,
             messages,
             phones,
+            calls,
             _dir: dir,
         }
     }

@@ -5,6 +5,7 @@
 //!
 //! Run: `cargo test -p countersign-testkit --test engine`.
 
+mod call;
 mod choice;
 mod codes;
 mod first_factor;

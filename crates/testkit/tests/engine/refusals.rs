@@ -86,6 +86,7 @@ async fn a_phone_only_user_without_an_sms_gateway_gets_no_method_and_no_text() {
     let signin = engine.signin.clone().with_channels(Channels {
         sms: false,
         email: true,
+        voice: false,
     });
     let attempt = engine.attempt("carol");
     let step = signin.start(&attempt).await.unwrap();
@@ -128,6 +129,7 @@ async fn an_undeliverable_default_gives_way_to_the_next_usable_method() {
     let signin = engine.signin.clone().with_channels(Channels {
         sms: false,
         email: false,
+        voice: false,
     });
     let step = signin.start(&engine.attempt("dave")).await.unwrap();
     assert!(is_otp_challenge(&step), "the token instead: {step:?}");

@@ -97,6 +97,7 @@ pub async fn update(
         display_name: body.display_name,
         email: body.email,
         phone: body.phone,
+        voice_phone: body.voice_phone,
         enabled: body.enabled,
         push_number_matching: body.push_number_matching,
         push_pin_required: body.push_pin_required,

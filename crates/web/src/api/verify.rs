@@ -121,11 +121,12 @@ pub async fn verify(
         Step::Pending {
             transaction_id,
             number,
+            method: step_method,
             ..
         } if body.wait == Some(true) => {
-            let wait = match method {
-                Some(Method::SmsReply) => super::transactions::MAX_WAIT,
-                _ => state.signin.push_timeout_seconds() + 1,
+            let wait = match step_method {
+                Method::SmsReply => super::transactions::MAX_WAIT,
+                m => state.signin.pending_seconds(m) + 1,
             };
             let wait = Duration::from_secs(wait);
             let decided = state

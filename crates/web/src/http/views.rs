@@ -11,6 +11,8 @@ pub struct UserView {
     pub display_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The number a phone call dials when it is not `phone` (E.164 or an extension).
+    pub voice_phone: Option<String>,
     pub enabled: bool,
     /// Set while the user is locked out after repeated failures (RFC 3339).
     pub locked_until: Option<String>,
@@ -42,6 +44,7 @@ impl From<User> for UserView {
             display_name: u.display_name,
             email: u.email,
             phone: u.phone,
+            voice_phone: u.voice_phone,
             enabled: u.enabled,
             locked_until: u.locked_until.map(rfc3339),
             failed_attempts: u.failed_attempts,
@@ -81,6 +84,10 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
+    /// The number a phone call dials (E.164 or an extension); null: calls go to `phone`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub voice_phone: Option<Option<String>>,
     pub enabled: Option<bool>,
     /// true or false for this user; null returns to the server's policy.
     #[serde(default, deserialize_with = "present")]
@@ -93,7 +100,7 @@ pub struct PatchUser {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<bool>)]
     pub welcome_email: Option<Option<bool>>,
-    /// `otp`, `yubico`, `push`, `sms`, `sms_reply` or `email`; null returns to the automatic choice.
+    /// `otp`, `yubico`, `push`, `sms`, `sms_reply`, `email` or `call`; null returns to the automatic choice.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub default_method: Option<Option<Method>>,

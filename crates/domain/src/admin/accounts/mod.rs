@@ -145,6 +145,14 @@ impl Accounts {
     pub async fn update_user(&self, username: &str, patch: UserPatch) -> Result<User, DomainError> {
         let mut found = self.user(username).await?;
         apply_profile(&mut found, patch.display_name, patch.email, patch.phone)?;
+        if let Some(voice_phone) = patch.voice_phone {
+            found.voice_phone = voice_phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(user::normalize_voice_phone)
+                .transpose()?;
+        }
         if let Some(enabled) = patch.enabled {
             found.enabled = enabled;
         }

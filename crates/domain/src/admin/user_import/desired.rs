@@ -12,7 +12,10 @@ pub struct Desired {
     pub email: Option<String>,
     /// E.164.
     pub phone: Option<String>,
-    /// `Some(None)`: automatic (MFA Server's phone call, which has no equivalent).
+    /// The number calls dial: MFA Server's extension (dialled on the PBX),
+    /// else its backup phone.
+    pub voice_phone: Option<String>,
+    /// `Some(None)`: automatic.
     pub default_method: Option<Option<Method>>,
     pub enabled: Option<bool>,
     pub language: Option<String>,
@@ -33,17 +36,17 @@ pub fn desired(row: &UserRow) -> Result<Desired, String> {
         user::validate_email(email).map_err(|e| e.to_string())?;
     }
     let main_phone = phone(row.country_code.as_deref(), row.phone.as_deref(), "phone")?;
-    // Read and checked, not kept: no method dials an extension or a backup phone yet.
-    phone(
+    let backup = phone(
         row.backup_country_code.as_deref(),
         row.backup_phone.as_deref(),
         "backup phone",
     )?;
     if let Some(ext) = &row.extension {
-        if ext.len() > 10 || !ext.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("the extension '{ext}' is not up to 10 digits"));
+        if ext.len() < 2 || ext.len() > 10 || !ext.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("the extension '{ext}' is not 2 to 10 digits"));
         }
     }
+    let voice_phone = row.extension.clone().or(backup);
     if let Some(tag) = &row.language {
         user::validate_language(tag).map_err(|e| e.to_string())?;
     }
@@ -51,6 +54,7 @@ pub fn desired(row: &UserRow) -> Result<Desired, String> {
         display_name,
         email: row.email.clone(),
         phone: main_phone,
+        voice_phone,
         default_method: row.default_method.as_deref().map(method).transpose()?,
         enabled: row.enabled.as_deref().map(enabled).transpose()?,
         language: row.language.clone(),
@@ -92,7 +96,8 @@ fn method(text: &str) -> Result<Option<Method>, String> {
         "oathtoken" | "oath" | "token" | "otp" => Ok(Some(Method::Otp)),
         "yubico" | "yubikey" => Ok(Some(Method::Yubico)),
         "email" => Ok(Some(Method::Email)),
-        "phonecall" | "call" | "voice" | "default" | "automatic" => Ok(None),
+        "phonecall" | "call" | "voice" => Ok(Some(Method::Call)),
+        "default" | "automatic" => Ok(None),
         _ => Err(format!(
             "the default method '{text}' is not {}",
             Method::listed()
@@ -130,6 +135,23 @@ mod tests {
         assert_eq!(want.phone.as_deref(), Some("+441632960123"));
         assert_eq!(want.default_method, Some(Some(Method::Sms)));
         assert_eq!(want.enabled, Some(false));
+        assert_eq!(want.voice_phone, None);
+        let calls = UserRow {
+            default_method: Some("Phone call".into()),
+            backup_phone: Some("+15550001111".into()),
+            ..row.clone()
+        };
+        let call = desired(&calls).expect("valid");
+        assert_eq!(call.default_method, Some(Some(Method::Call)));
+        assert_eq!(call.voice_phone.as_deref(), Some("+15550001111"));
+        let desk = UserRow {
+            extension: Some("4711".into()),
+            ..calls
+        };
+        assert_eq!(
+            desired(&desk).expect("valid").voice_phone.as_deref(),
+            Some("4711")
+        );
         let bad = UserRow {
             phone: Some("12345".into()),
             ..row.clone()

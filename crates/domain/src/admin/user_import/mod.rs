@@ -239,6 +239,7 @@ fn patch(found: Option<&User>, want: &Desired) -> UserPatch {
             enabled: want.enabled.filter(|e| !e),
             default_method: want.default_method.filter(Option::is_some),
             language: want.language.clone().map(Some),
+            voice_phone: want.voice_phone.clone().map(Some),
             ..UserPatch::default()
         };
     };
@@ -249,6 +250,7 @@ fn patch(found: Option<&User>, want: &Desired) -> UserPatch {
         enabled: want.enabled.filter(|e| *e != user.enabled),
         default_method: want.default_method.filter(|m| *m != user.default_method),
         language: differs(user.language.as_ref(), &want.language),
+        voice_phone: differs(user.voice_phone.as_ref(), &want.voice_phone),
         ..UserPatch::default()
     }
 }
@@ -260,4 +262,5 @@ fn patch_is_empty(patch: &UserPatch) -> bool {
         && patch.enabled.is_none()
         && patch.default_method.is_none()
         && patch.language.is_none()
+        && patch.voice_phone.is_none()
 }

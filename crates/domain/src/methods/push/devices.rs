@@ -13,7 +13,11 @@ impl Push {
         Ok(self
             .store
             .pending_transactions(&device.user_id, self.clock.now())
-            .await?)
+            .await?
+            .into_iter()
+            // A call's transaction is the telephone's to settle, not a device's.
+            .filter(|t| !crate::methods::call::is_call(&t.id))
+            .collect())
     }
 
     pub async fn devices(&self, username: &str) -> Result<Vec<DeviceView>, DomainError> {

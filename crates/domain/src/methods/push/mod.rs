@@ -32,7 +32,7 @@ pub struct Push {
     pub(crate) key: SecretKey,
     pub(crate) policy: PushPolicy,
     pub(crate) accounts: Accounts,
-    verifier: Verifier,
+    pub(crate) verifier: Verifier,
     notifier: Arc<dyn PushNotifier>,
 }
 
@@ -209,8 +209,15 @@ impl Push {
             return Ok(None);
         };
         if transaction.status == TxStatus::Pending && transaction.expires_at <= self.clock.now() {
-            self.decide(&transaction, Reason::PushTimeout.into(), None)
-                .await?;
+            if crate::methods::call::is_call(id) {
+                // The call's own end settles it; past its time it never will.
+                let verdict = Some(Reason::CallUnanswered);
+                self.decide_as(&transaction, verdict, "call", Some("expired".into()))
+                    .await?;
+            } else {
+                self.decide(&transaction, Reason::PushTimeout.into(), None)
+                    .await?;
+            }
             return Ok(self.store.transaction(id).await?);
         }
         Ok(Some(transaction))
@@ -228,7 +235,7 @@ impl Push {
         let transaction = self
             .status(id)
             .await?
-            .filter(|t| t.user_id == device.user_id)
+            .filter(|t| t.user_id == device.user_id && !crate::methods::call::is_call(&t.id))
             .ok_or(AnswerError::NotFound)?;
         if transaction.status != TxStatus::Pending {
             return Err(AnswerError::AlreadyAnswered);
@@ -296,8 +303,39 @@ impl Push {
         verdict: Verdict,
         device_id: Option<&str>,
     ) -> Result<bool, DomainError> {
+        self.decide_with(
+            transaction,
+            verdict.0,
+            device_id,
+            "push",
+            device_id.map(str::to_string),
+        )
+        .await
+    }
+
+    /// [`Push::decide`] for a transaction of another method (a call), the
+    /// audit record naming it and `credential` (a call's SIP status).
+    pub(crate) async fn decide_as(
+        &self,
+        transaction: &PushTransaction,
+        verdict: Option<Reason>,
+        method: &str,
+        credential: Option<String>,
+    ) -> Result<bool, DomainError> {
+        self.decide_with(transaction, verdict, None, method, credential)
+            .await
+    }
+
+    async fn decide_with(
+        &self,
+        transaction: &PushTransaction,
+        verdict: Option<Reason>,
+        device_id: Option<&str>,
+        method: &str,
+        credential: Option<String>,
+    ) -> Result<bool, DomainError> {
         let now = self.clock.now();
-        let (status, reason) = match verdict.0 {
+        let (status, reason) = match verdict {
             None => (TxStatus::Accepted, None),
             Some(r) => (TxStatus::Rejected, Some(r)),
         };
@@ -321,8 +359,8 @@ impl Push {
             let entry = Entry {
                 username: &transaction.username,
                 user: user.as_ref(),
-                method: "push",
-                token_id: device_id.map(str::to_string),
+                method,
+                token_id: credential,
                 source: &source,
             };
             self.verifier.record(entry, reason, Instant::now()).await?;
@@ -330,7 +368,7 @@ impl Push {
         Ok(won)
     }
 
-    async fn on_fraud(&self, transaction: &PushTransaction) -> Result<(), DomainError> {
+    pub(crate) async fn on_fraud(&self, transaction: &PushTransaction) -> Result<(), DomainError> {
         tracing::warn!(user = %transaction.username, transaction = %transaction.id, "sign-in reported as fraud");
         if self.policy.fraud_blocks_user {
             self.accounts

@@ -1,0 +1,85 @@
+//! `/metrics` of the calls: placed, answered, by result, by SIP status.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use countersign_domain::metrics::MetricsSource;
+use countersign_voice::{CallOutcome, CallReport};
+
+#[derive(Debug, Default)]
+pub struct VoiceMetrics {
+    placed: AtomicU64,
+    answered: AtomicU64,
+    by_result: Mutex<BTreeMap<&'static str, u64>>,
+    by_status: Mutex<BTreeMap<u16, u64>>,
+}
+
+impl VoiceMetrics {
+    pub fn placed(&self) {
+        self.placed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A call that could not even be sent (bad number, no RTP port).
+    pub fn not_placed(&self) {
+        self.count_result("not_placed");
+    }
+
+    pub fn ended(&self, report: &CallReport) {
+        if matches!(
+            report.outcome,
+            CallOutcome::Keys(_) | CallOutcome::NoKey { .. }
+        ) {
+            self.answered.fetch_add(1, Ordering::Relaxed);
+        }
+        self.count_result(report.outcome.label());
+        if let Some(status) = report.status {
+            if let Ok(mut map) = self.by_status.lock() {
+                *map.entry(status).or_default() += 1;
+            }
+        }
+    }
+
+    fn count_result(&self, label: &'static str) {
+        if let Ok(mut map) = self.by_result.lock() {
+            *map.entry(label).or_default() += 1;
+        }
+    }
+}
+
+impl MetricsSource for VoiceMetrics {
+    fn render(&self, out: &mut String) {
+        let placed = self.placed.load(Ordering::Relaxed);
+        let answered = self.answered.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP countersign_calls_placed_total Phone calls placed.\n# TYPE countersign_calls_placed_total counter\ncountersign_calls_placed_total {placed}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP countersign_calls_answered_total Phone calls answered.\n# TYPE countersign_calls_answered_total counter\ncountersign_calls_answered_total {answered}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP countersign_calls_total Phone calls ended, by how (keys, no_key, unanswered, busy, declined, failed, not_placed).\n# TYPE countersign_calls_total counter"
+        );
+        if let Ok(map) = self.by_result.lock() {
+            for (result, n) in map.iter() {
+                let _ = writeln!(out, "countersign_calls_total{{result=\"{result}\"}} {n}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP countersign_calls_sip_status_total Final SIP statuses of the calls' INVITEs.\n# TYPE countersign_calls_sip_status_total counter"
+        );
+        if let Ok(map) = self.by_status.lock() {
+            for (status, n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "countersign_calls_sip_status_total{{status=\"{status}\"}} {n}"
+                );
+            }
+        }
+    }
+}
