@@ -51,8 +51,13 @@ impl App {
             )
             .with_pool(self.throttle.pool().clone()),
             throttle: self.throttle.clone(),
-            // Set once [voice] provider = "http" is wired (the call adapter builds the HttpCaller).
-            voice: None,
+            voice: self
+                .voice_hooks
+                .clone()
+                .map(|hooks| countersign_web::voice::VoiceDoor {
+                    hooks,
+                    public_url: self.config.public_url.clone().unwrap_or_default(),
+                }),
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),

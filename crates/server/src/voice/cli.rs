@@ -39,7 +39,9 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
     };
     let mut steps = Vec::new();
     let telephone = VoiceTelephone::start(voice).await?;
-    let caller = telephone.caller();
+    let Some(caller) = telephone.caller() else {
+        bail!("countersign voice test places SIP calls only: with voice.provider = \"http\" the provider's callbacks go to the running server (countersign serve), so test with the console's \"send test sign-in\"");
+    };
     steps.push(format!("SIP user agent on {}", caller.local_addr()));
     let registration = caller.registered(Duration::from_secs(10)).await;
     steps.push(match &registration {
