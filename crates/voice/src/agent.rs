@@ -220,7 +220,7 @@ fn start_registration(
     cancel: CancellationToken,
 ) -> watch::Receiver<RegistrationState> {
     let (tx, rx) = watch::channel(RegistrationState::NotConfigured);
-    let (Some(registrar), Some(username), Some(password)) = (
+    let (Some(_), Some(username), Some(password)) = (
         config.registrar.clone(),
         config.username.clone(),
         config.password.clone(),
@@ -235,19 +235,10 @@ fn start_registration(
         auth_username: None,
     };
     let registration = Registration::new(endpoint.inner.clone(), Some(credential));
-    let expires = config.register_expires.max(60);
-    let transport = match config.transport {
-        SipTransport::Udp => "",
-        SipTransport::Tcp => ";transport=tcp",
-        SipTransport::Tls => ";transport=tls",
-    };
     tokio::spawn(keep_registered(
         registration,
         endpoint.inner.clone(),
         config.clone(),
-        registrar,
-        transport,
-        expires,
         tx,
         cancel,
     ));
@@ -259,12 +250,16 @@ async fn keep_registered(
     mut registration: Registration,
     endpoint: rsipstack::transaction::endpoint::EndpointInnerRef,
     config: SipConfig,
-    registrar: String,
-    transport: &'static str,
-    expires: u32,
     state: watch::Sender<RegistrationState>,
     cancel: CancellationToken,
 ) {
+    let registrar = config.registrar.clone().unwrap_or_default();
+    let expires = config.register_expires.max(60);
+    let transport = match config.transport {
+        SipTransport::Udp => "",
+        SipTransport::Tcp => ";transport=tcp",
+        SipTransport::Tls => ";transport=tls",
+    };
     let uri = match format!("sip:{registrar}{transport}").parse::<rsipstack::sip::Uri>() {
         Ok(uri) => uri,
         Err(e) => {
