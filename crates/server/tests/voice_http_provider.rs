@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::Engine;
 use common::*;
@@ -134,11 +135,23 @@ async fn calls_json(
     )
 }
 
+/// `GET .../Accounts/{sid}.json`: 200 for the right basic auth (doctor's check).
+async fn account(headers: HeaderMap) -> StatusCode {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"));
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if auth == Some(format!("Basic {basic}").as_str()) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_through_an_http_provider_decide_sign_ins() {
     let seen: Statuses = Arc::default();
     let fake = Router::new()
         .route("/2010-04-01/Accounts/{sid}/Calls.json", post(calls_json))
+        .route("/2010-04-01/Accounts/{sid}", get(account))
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -217,4 +230,28 @@ async fn calls_through_an_http_provider_decide_sign_ins() {
     let log = server.stderr();
     assert!(log.contains("voice callback refused (403)"), "{log}");
     assert!(!log.contains(TOKEN), "the auth token must not be logged");
+
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics.contains("countersign_voice_callbacks_total{result=\"refused\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("countersign_calls_total{result=\"busy\"} 1"),
+        "{metrics}"
+    );
+    let doctor = server.cli_json(&["doctor"]);
+    let finding = |check: &str| {
+        doctor
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["check"] == check))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(finding("voice.http.account")["status"], "pass", "{doctor}");
+    assert_eq!(
+        finding("voice.http.callbacks")["status"],
+        "warn",
+        "plain http public_url: {doctor}"
+    );
 }

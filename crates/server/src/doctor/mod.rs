@@ -15,6 +15,7 @@ mod radius;
 mod served;
 mod store;
 mod tls_probe;
+mod voice_http;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,7 @@ impl Doctor {
         ldap::register(&mut doctor);
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
+        voice_http::register(&mut doctor);
         doctor
     }
 

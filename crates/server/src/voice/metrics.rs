@@ -14,9 +14,17 @@ pub struct VoiceMetrics {
     answered: AtomicU64,
     by_result: Mutex<BTreeMap<&'static str, u64>>,
     by_status: Mutex<BTreeMap<u16, u64>>,
+    /// The HTTP provider's callbacks (accepted, refused), when it is the provider.
+    callbacks: Option<countersign_voice::http::Webhooks>,
 }
 
 impl VoiceMetrics {
+    /// Counts the HTTP provider's callbacks too.
+    pub fn with_callbacks(mut self, hooks: Option<countersign_voice::http::Webhooks>) -> Self {
+        self.callbacks = hooks;
+        self
+    }
+
     pub fn placed(&self) {
         self.placed.fetch_add(1, Ordering::Relaxed);
     }
@@ -80,6 +88,13 @@ impl MetricsSource for VoiceMetrics {
                     "countersign_calls_sip_status_total{{status=\"{status}\"}} {n}"
                 );
             }
+        }
+        if let Some(hooks) = &self.callbacks {
+            let (accepted, refused) = hooks.counts();
+            let _ = writeln!(
+                out,
+                "# HELP countersign_voice_callbacks_total The HTTP voice provider's callbacks, by whether their signature was right.\n# TYPE countersign_voice_callbacks_total counter\ncountersign_voice_callbacks_total{{result=\"accepted\"}} {accepted}\ncountersign_voice_callbacks_total{{result=\"refused\"}} {refused}"
+            );
         }
     }
 }

@@ -73,11 +73,15 @@ impl VoiceTelephone {
                 Provider::Http(caller)
             }
         };
+        let hooks = match &provider {
+            Provider::Http(caller) => Some(caller.webhooks()),
+            Provider::Sip(_) => None,
+        };
         Ok(VoiceTelephone {
             provider,
             prompts: Arc::new(prompts),
             account_name: config.account_name.as_str().into(),
-            metrics: Arc::new(VoiceMetrics::default()),
+            metrics: Arc::new(VoiceMetrics::default().with_callbacks(hooks)),
         })
     }
 

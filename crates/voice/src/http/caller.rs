@@ -64,6 +64,34 @@ impl HttpCaller {
         )
     }
 
+    /// Whether the API takes the account's credentials: `GET
+    /// {api_base}/2010-04-01/Accounts/{sid}.json` (for `doctor`).
+    pub async fn check_account(&self) -> Result<String, String> {
+        let c = &self.config;
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}.json",
+            c.api_base.trim_end_matches('/'),
+            c.account_sid
+        );
+        let response = self
+            .client
+            .get(&url)
+            .basic_auth(&c.account_sid, Some(&c.auth_token))
+            .send()
+            .await
+            .map_err(|e| format!("{} did not answer: {e}", c.api_base))?;
+        match response.status().as_u16() {
+            200 => Ok(format!("{} accepts account {}", c.api_base, c.account_sid)),
+            401 | 403 => Err(format!(
+                "{} refuses account {} (HTTP {}): check voice.http.account_sid and auth_token",
+                c.api_base,
+                c.account_sid,
+                response.status()
+            )),
+            _ => Err(format!("{url} answered HTTP {}", response.status())),
+        }
+    }
+
     /// Calls `number` (E.164), plays `prompt` until the keys are complete or
     /// the key timeout ends, and says what the callee did.
     pub async fn call(&self, number: &str, prompt: &Prompt) -> Result<CallReport, VoiceError> {

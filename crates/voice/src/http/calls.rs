@@ -6,6 +6,7 @@ use super::{form, signature, twiml, HttpConfig};
 use crate::outcome::CallOutcome;
 use crate::prompts::Prompt;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -87,6 +88,17 @@ struct InFlight {
 pub struct Webhooks {
     config: Arc<HttpConfig>,
     calls: Arc<Mutex<HashMap<String, InFlight>>>,
+    /// Callbacks whose signature was right, and those refused.
+    counts: Arc<[AtomicU64; 2]>,
+}
+
+impl std::fmt::Debug for Webhooks {
+    // Never the config: it holds the auth token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("in_flight", &self.in_flight())
+            .finish()
+    }
 }
 
 impl Webhooks {
@@ -94,6 +106,7 @@ impl Webhooks {
         Webhooks {
             config,
             calls: Arc::default(),
+            counts: Arc::default(),
         }
     }
 
@@ -120,6 +133,14 @@ impl Webhooks {
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(id);
         }
+    }
+
+    /// (callbacks accepted, callbacks refused for their signature) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts[0].load(Ordering::Relaxed),
+            self.counts[1].load(Ordering::Relaxed),
+        )
     }
 
     /// How many calls wait for their callbacks.
@@ -159,8 +180,10 @@ impl Webhooks {
                 "X-Twilio-Signature does not match"
             };
             warn!(call = id, hook = hook.segment(), %url, "voice callback refused (403): {why}; the provider must sign with voice.http.auth_token, and public_url must be the URL it calls");
+            self.counts[1].fetch_add(1, Ordering::Relaxed);
             return HookAnswer::text(403, "signature refused");
         }
+        self.counts[0].fetch_add(1, Ordering::Relaxed);
         match hook {
             Hook::Twiml => self.twiml(id),
             Hook::Gather => self.gather(id, &params),
