@@ -30,7 +30,7 @@ mod agent;
 mod call;
 mod error;
 #[cfg(feature = "sip")]
-mod tls;
+pub mod tls;
 
 #[cfg(feature = "sip")]
 pub use agent::RegistrationState;

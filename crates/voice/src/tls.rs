@@ -10,7 +10,7 @@ use rustls_pki_types::CertificateDer;
 
 /// The PEM bundle of trusted roots for `config`: the CA file's certificates
 /// (every one must parse, at least one), or the system's store.
-pub(crate) fn roots_pem(config: &SipConfig) -> Result<Vec<u8>, VoiceError> {
+pub fn roots_pem(config: &SipConfig) -> Result<Vec<u8>, VoiceError> {
     let Some(file) = &config.ca_file else {
         return system_roots();
     };
@@ -85,6 +85,62 @@ pub(crate) async fn connect(
     }
 }
 
+/// For `doctor`: a TLS handshake with the trunk (or outbound proxy) as a
+/// call makes it, its certificate checked against the configured roots for
+/// the configured host name. What was found, or what to fix.
+pub async fn check(config: &SipConfig) -> Result<String, String> {
+    let hop = config.outbound_proxy.as_deref().unwrap_or(&config.trunk);
+    let roots_pem = roots_pem(config).map_err(|e| e.to_string())?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&roots_pem).flatten() {
+        let _ = roots.add(cert);
+    }
+    let client = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let host = hop.rsplit_once(':').map_or(hop, |(h, _)| h);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let name = rustls_pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| format!("{host} is not a host name or address: {e}"))?;
+    let addr = if hop.contains(':') {
+        hop.to_string()
+    } else {
+        format!("{hop}:5061")
+    };
+    let connect = async {
+        let tcp = tokio::net::TcpStream::connect(&addr)
+            .await
+            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(client))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| explain(config, hop, &format!("TLS to {hop} failed: {e}")))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(10), connect).await {
+        Ok(Ok(tls)) => {
+            let version = tls
+                .get_ref()
+                .1
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default();
+            Ok(format!(
+                "{hop} speaks {version} with a certificate for {host} that chains to {}",
+                trust(config)
+            ))
+        }
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(format!("{addr}: no TLS handshake within 10 s")),
+    }
+}
+
+fn trust(config: &SipConfig) -> String {
+    match &config.ca_file {
+        Some(f) => format!("the CA in voice.sip.ca_file ({})", f.display()),
+        None => "the system's CA certificates".into(),
+    }
+}
+
 /// A failed INVITE or REGISTER over TLS, said so the operator knows what to
 /// change; other errors as they are.
 pub(crate) fn explain(config: &SipConfig, hop: &str, error: &str) -> String {
@@ -96,10 +152,7 @@ pub(crate) fn explain(config: &SipConfig, hop: &str, error: &str) -> String {
     if !certificate {
         return error.to_string();
     }
-    let trust = match &config.ca_file {
-        Some(f) => format!("the CA in voice.sip.ca_file ({})", f.display()),
-        None => "the system's CA certificates".into(),
-    };
+    let trust = trust(config);
     format!(
         "TLS to {hop}: its certificate was refused ({error}); it must chain to {trust} and name the host in voice.sip.trunk: fix voice.sip.ca_file or the trunk's name"
     )

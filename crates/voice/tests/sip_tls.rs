@@ -54,6 +54,14 @@ async fn a_call_over_tls_through_kamailio_checked_against_the_private_ca() {
         password: Some("unused".into()),
         ..tls(&tls_trunk, ca_file)
     };
+    // What doctor reports: a handshake as a call makes it.
+    let checked = countersign_voice::tls::check(&cfg)
+        .await
+        .expect("the trunk's certificate");
+    assert!(
+        checked.contains("TLSv1_3") && checked.contains("localhost"),
+        "{checked}"
+    );
     let caller = caller(cfg).await;
     let state = caller.registered(Duration::from_secs(10)).await;
     assert!(
@@ -90,6 +98,10 @@ async fn a_trunk_certificate_from_another_ca_is_refused_in_words() {
         password: Some("unused".into()),
         ..tls(&tls_trunk, ca_file)
     };
+    let checked = countersign_voice::tls::check(&cfg)
+        .await
+        .expect_err("another CA");
+    assert!(checked.contains("certificate was refused"), "{checked}");
     let caller = caller(cfg).await;
     let state = caller.registered(Duration::from_secs(10)).await;
     let RegistrationState::Failed { reason } = state else {
