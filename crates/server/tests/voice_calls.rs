@@ -226,6 +226,24 @@ async fn calls_decide_sign_ins_through_kamailio_at_the_api_and_radius() {
         metrics.contains("countersign_calls_sip_status_total{status=\"486\"} 1"),
         "{metrics}"
     );
+
+    // doctor: the trunk answers OPTIONS, the registration with Kamailio works.
+    let out = server.cli(&["--json", "doctor"]);
+    let findings: Value = serde_json::from_slice(&out.stdout).expect("doctor --json");
+    for check in [
+        "voice.trunk",
+        "voice.registration",
+        "voice.rtp_ports",
+        "voice.codecs",
+        "voice.prompts",
+        "voice.holds",
+    ] {
+        let finding = findings
+            .as_array()
+            .and_then(|all| all.iter().find(|f| f["check"] == check))
+            .unwrap_or_else(|| panic!("{check} missing: {findings}"));
+        assert_eq!(finding["status"], "pass", "{finding}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,8 @@ pub mod keys;
 #[cfg(feature = "sip")]
 pub mod media;
 pub mod outcome;
+#[cfg(feature = "sip")]
+pub mod probe;
 pub mod prompts;
 pub mod rfc4733;
 pub mod rtp;

@@ -15,6 +15,7 @@ mod radius;
 mod served;
 mod store;
 mod tls_probe;
+mod voice;
 mod voice_http;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         voice_http::register(&mut doctor);
+        voice::register(&mut doctor);
         doctor
     }
 

@@ -1,12 +1,10 @@
-//! The voice providers' links: SIP over TLS (`voice.sip.transport = "tls"`):
-//! the trunk's certificate as a call checks it; the HTTP provider
-//! (`provider = "http"`): the API takes the account, and `public_url` is
-//! one the provider can call back (https).
+//! The HTTP voice provider (`[voice] provider = "http"`): the API takes the
+//! account, and `public_url` is one the provider can call back (https).
+//! (SIP over TLS: `voice.trunk` in voice.rs handshakes with `tls::check`.)
 
 use async_trait::async_trait;
 use countersign_domain::ports::diagnostics::Finding;
 use countersign_voice::http::HttpCaller;
-use countersign_voice::SipTransport;
 
 use super::{Check, Doctor};
 use crate::config::voice::VoiceProvider;
@@ -23,16 +21,6 @@ impl Check for VoiceHttpCheck {
     async fn run(&self, config: &Config) -> Vec<Finding> {
         let http = match config.voice.as_ref().map(|v| &v.provider) {
             Some(VoiceProvider::Http(http)) => http,
-            Some(VoiceProvider::Sip(sip)) if sip.transport == SipTransport::Tls => {
-                return vec![match countersign_voice::tls::check(sip).await {
-                    Ok(words) => Finding::pass("voice.sip.tls", words),
-                    Err(words) => Finding::fail(
-                        "voice.sip.tls",
-                        words,
-                        "set voice.sip.ca_file to the CA of the trunk's certificate, and voice.sip.trunk to the name in it",
-                    ),
-                }];
-            }
             _ => return Vec::new(),
         };
         let mut findings = Vec::new();

@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use countersign_voice::{CallOutcome, RegistrationState};
+use countersign_voice::{CallOutcome, CallReport, RegistrationState};
 use serde_json::json;
 
 use super::VoiceTelephone;
@@ -38,10 +38,14 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         bail!("[voice] is not configured: set voice.provider = \"sip\" and voice.sip.trunk");
     };
     let mut steps = Vec::new();
-    let telephone = VoiceTelephone::start(voice).await?;
-    let Some(caller) = telephone.caller() else {
+    // A port of its own: the server may hold voice.sip.listen's.
+    let mut voice = voice.clone();
+    let crate::config::voice::VoiceProvider::Sip(sip) = &mut voice.provider else {
         bail!("countersign voice test places SIP calls only: with voice.provider = \"http\" the provider's callbacks go to the running server (countersign serve), so test with the console's \"send test sign-in\"");
     };
+    sip.bind.set_port(0);
+    let telephone = VoiceTelephone::start(&voice).await?;
+    let caller = telephone.caller().context("a SIP telephone")?;
     steps.push(format!("SIP user agent on {}", caller.local_addr()));
     let registration = caller.registered(Duration::from_secs(10)).await;
     steps.push(match &registration {
@@ -59,6 +63,25 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         Ok(report) => report,
         Err(e) => bail!("the call could not be placed: {e}"),
     };
+    let ok = report_steps(&report, &mut steps);
+    let value = json!({
+        "steps": steps,
+        "outcome": report.outcome.label(),
+        "status": report.status,
+        "target": report.target,
+        "codec": report.media.codec,
+        "jitter_ms": report.media.jitter_ms,
+    });
+    out.show(&value, || steps.join("\n"));
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The call's steps after the registration; whether the keys came.
+fn report_steps(report: &CallReport, steps: &mut Vec<String>) -> bool {
     steps.push(format!("INVITE {}", report.target));
     steps.push(match report.status {
         Some(s) => format!(
@@ -104,18 +127,5 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
         }
     };
     steps.push(format!("result: {result}"));
-    let value = json!({
-        "steps": steps,
-        "outcome": report.outcome.label(),
-        "status": report.status,
-        "target": report.target,
-        "codec": report.media.codec,
-        "jitter_ms": report.media.jitter_ms,
-    });
-    out.show(&value, || steps.join("\n"));
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    ok
 }

@@ -16,6 +16,17 @@ pub struct VoiceMetrics {
     by_status: Mutex<BTreeMap<u16, u64>>,
     /// The HTTP provider's callbacks (accepted, refused), when it is the provider.
     callbacks: Option<countersign_voice::http::Webhooks>,
+    /// RFC 3550 jitter of the answered calls' RTP, milliseconds: (sum, max)
+    /// of our stream as it left, and of the phone's stream as it came.
+    send_jitter: Mutex<(f64, f64)>,
+    receive_jitter: Mutex<(f64, f64)>,
+}
+
+fn add(cell: &Mutex<(f64, f64)>, value: f64) {
+    if let Ok(mut c) = cell.lock() {
+        c.0 += value;
+        c.1 = c.1.max(value);
+    }
 }
 
 impl VoiceMetrics {
@@ -40,6 +51,8 @@ impl VoiceMetrics {
             CallOutcome::Keys(_) | CallOutcome::NoKey { .. }
         ) {
             self.answered.fetch_add(1, Ordering::Relaxed);
+            add(&self.send_jitter, report.media.send_jitter_ms);
+            add(&self.receive_jitter, report.media.jitter_ms);
         }
         self.count_result(report.outcome.label());
         if let Some(status) = report.status {
@@ -68,6 +81,27 @@ impl MetricsSource for VoiceMetrics {
             out,
             "# HELP countersign_calls_answered_total Phone calls answered.\n# TYPE countersign_calls_answered_total counter\ncountersign_calls_answered_total {answered}"
         );
+        for (name, cell, what) in [
+            (
+                "send",
+                &self.send_jitter,
+                "our RTP as it left (send time against RTP timestamp)",
+            ),
+            (
+                "receive",
+                &self.receive_jitter,
+                "the phone's RTP as it came",
+            ),
+        ] {
+            let (sum, max) = cell.lock().map(|c| *c).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "# HELP countersign_calls_rtp_{name}_jitter_ms_sum RFC 3550 jitter of {what}, summed over answered calls (divide by countersign_calls_answered_total).\n\
+                 # TYPE countersign_calls_rtp_{name}_jitter_ms_sum counter\ncountersign_calls_rtp_{name}_jitter_ms_sum {sum:.3}\n\
+                 # HELP countersign_calls_rtp_{name}_jitter_ms_max The largest of those jitters.\n\
+                 # TYPE countersign_calls_rtp_{name}_jitter_ms_max gauge\ncountersign_calls_rtp_{name}_jitter_ms_max {max:.3}"
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP countersign_calls_total Phone calls ended, by how (keys, no_key, unanswered, busy, declined, failed, not_placed).\n# TYPE countersign_calls_total counter"

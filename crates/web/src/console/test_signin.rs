@@ -30,6 +30,9 @@ pub struct TestForm {
     /// The texted or emailed code's challenge, when answering one.
     #[serde(default)]
     transaction_id: String,
+    /// `call`: place a phone call instead of the user's default method.
+    #[serde(default)]
+    method: String,
 }
 
 fn source(staff: &Staff, visitor: &Visitor) -> Source {
@@ -66,7 +69,11 @@ pub async fn start(
     } else {
         let attempt = Attempt {
             username: username.clone(),
-            method: (!code.is_empty()).then_some(Method::Otp),
+            method: match (code.is_empty(), form.method.as_str()) {
+                (false, _) => Some(Method::Otp),
+                (true, "call") => Some(Method::Call),
+                (true, _) => None,
+            },
             code: (!code.is_empty()).then_some(code),
             context: PushContext {
                 application: Some(format!(

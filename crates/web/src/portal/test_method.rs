@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::portal::PortalLive;
-use countersign_domain::signin::{Method, Step};
+use countersign_domain::signin::Step;
 use minijinja::context;
 
 use super::guard::{Guest, Member};
@@ -43,9 +43,7 @@ pub async fn page(
     let Some(test) = live.data.test.clone() else {
         return Redirect::to("/portal").into_response();
     };
-    if let (Some(_), Some(txn), Method::Push | Method::SmsReply) =
-        (q.wait, &test.transaction_id, test.method)
-    {
+    if let (Some(_), Some(txn), true) = (q.wait, &test.transaction_id, test.method.is_waited()) {
         match state
             .signin
             .wait(txn, Duration::from_secs(20), &door_rules(&state))
@@ -59,7 +57,7 @@ pub async fn page(
     }
     let ctx = context! { title => state.pages.word(guest.lang, "test_title"), csrf => guest.csrf(&state),
     method => test.method.as_str(), number => test.number, prompt => test.prompt, test => true,
-    waiting => matches!(test.method, Method::Push | Method::SmsReply) };
+    waiting => test.method.is_waited() };
     render(&state, guest.lang, StatusCode::OK, "verify.html", ctx)
 }
 

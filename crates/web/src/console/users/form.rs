@@ -38,6 +38,7 @@ pub struct UserForm {
     allow_sms: Option<String>,
     allow_email: Option<String>,
     allow_sms_reply: Option<String>,
+    allow_call: Option<String>,
 }
 
 impl UserForm {
@@ -53,6 +54,7 @@ impl UserForm {
             allow_sms: has(Method::Sms),
             allow_email: has(Method::Email),
             allow_sms_reply: has(Method::SmsReply),
+            allow_call: has(Method::Call),
             ..Self::default()
         }
     }
@@ -65,6 +67,7 @@ impl UserForm {
             (&self.allow_sms, Method::Sms),
             (&self.allow_email, Method::Email),
             (&self.allow_sms_reply, Method::SmsReply),
+            (&self.allow_call, Method::Call),
         ];
         let list: Vec<Method> = ticked
             .iter()
@@ -120,7 +123,7 @@ fn form_page(
         true => StatusCode::OK,
         false => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let methods = ["", "otp", "push", "sms", "email", "sms_reply"];
+    let methods = ["", "otp", "push", "sms", "email", "sms_reply", "call"];
     let title = if editing { "Edit user" } else { "New user" };
     let ctx = context! { title => title, form => Serde(form),
     errors => Serde(errors), editing => editing,

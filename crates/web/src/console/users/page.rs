@@ -96,7 +96,7 @@ async fn user_context(state: &ConsoleState, username: &str) -> Result<Value, Dom
         pin_set => u.pin_hash.is_some(),
         tokens => tokens, devices => devices, records => record_rows(&records),
         user => context! { username => u.username.clone(), display_name => u.display_name.clone(),
-            email => u.email.clone(), phone => u.phone.clone(), enabled => u.enabled,
+            email => u.email.clone(), phone => u.phone.clone(), voice_phone => u.voice_phone.clone(), enabled => u.enabled,
             failed_attempts => u.failed_attempts, bypass_reason => u.bypass_reason.clone(),
             default_method => u.default_method.map(|m| m.as_str()),
             allowed_methods => u.allowed_methods.as_deref().map(countersign_domain::model::method::join_list) },

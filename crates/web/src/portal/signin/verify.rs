@@ -48,7 +48,7 @@ pub async fn verify_page(
         Ok(found) => found,
         Err(back) => return back.into_response(),
     };
-    let waiting = underway.method == Method::Push || underway.method == Method::SmsReply;
+    let waiting = underway.method.is_waited();
     if let (true, Some(_), Some(txn)) = (waiting, q.wait, &underway.transaction_id) {
         match state
             .signin
@@ -83,7 +83,7 @@ async fn verify_answer(
     let ctx = context! {
         method => underway.method.as_str(), number => underway.number, prompt => underway.prompt.clone(),
         error => error.clone(), others => method_names, csrf => guest.csrf(state),
-        waiting => underway.method == Method::Push || underway.method == Method::SmsReply,
+        waiting => underway.method.is_waited(),
         title => pages.word(guest.lang, "verify_title"),
     };
     let status = if error.is_some() {
