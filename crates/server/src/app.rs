@@ -63,6 +63,9 @@ pub struct App {
     /// The audit trail's live streams (`[audit.syslog]`, `[audit.file]`),
     /// tapped from the store; `serve` starts their senders.
     pub audit_streams: Option<Arc<crate::audit_stream::Streams>>,
+    /// The HTTP voice provider's callbacks (`[voice] provider = "http"`),
+    /// set when `serve` starts the telephone; the web door serves them.
+    pub voice_hooks: Option<countersign_voice::http::Webhooks>,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -168,6 +171,7 @@ impl App {
             webpush_metrics: push.webpush_metrics,
             sql: base.sql,
             audit_streams: base.streams,
+            voice_hooks: None,
             store: base.store,
             config,
         })

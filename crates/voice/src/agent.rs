@@ -11,6 +11,7 @@ use rsipstack::dialog::registration::Registration;
 use rsipstack::sip::{Method, StatusCode};
 use rsipstack::transaction::endpoint::EndpointOption;
 use rsipstack::transaction::{CallIdFormat, Endpoint, EndpointBuilder, TransactionReceiver};
+use rsipstack::transport::tls::TlsConfig;
 use rsipstack::transport::udp::UdpConnection;
 use rsipstack::transport::{TcpListenerConnection, TransportLayer};
 use std::net::{IpAddr, SocketAddr};
@@ -40,7 +41,7 @@ pub(crate) struct Agent {
     pub media_ip: IpAddr,
     pub registration: watch::Receiver<RegistrationState>,
     pub cancel: CancellationToken,
-    _endpoint: Endpoint,
+    pub endpoint: Endpoint,
 }
 
 impl Drop for Agent {
@@ -68,7 +69,11 @@ impl Agent {
         let advertised = SocketAddr::new(ip, port);
         let cancel = CancellationToken::new();
         let tcp = (config.transport == SipTransport::Tcp).then_some(config.bind.ip());
-        let endpoint = endpoint(socket, advertised, tcp, &cancel)
+        let roots = match config.transport {
+            SipTransport::Tls => Some(crate::tls::roots_pem(&config)?),
+            _ => None,
+        };
+        let endpoint = endpoint(socket, advertised, Streams { tcp, roots }, &cancel)
             .await
             .map_err(|e| bind_error(&e))?;
         let dialog_layer = Arc::new(DialogLayer::new(endpoint.inner.clone()));
@@ -90,16 +95,22 @@ impl Agent {
             advertised,
             registration,
             cancel,
-            _endpoint: endpoint,
+            endpoint,
         })
     }
+}
+
+/// The stream transports besides UDP: a TCP listener's address, TLS's roots (PEM).
+struct Streams {
+    tcp: Option<IpAddr>,
+    roots: Option<Vec<u8>>,
 }
 
 /// The rsipstack endpoint on `socket`, serving in the background.
 async fn endpoint(
     socket: tokio::net::UdpSocket,
     advertised: SocketAddr,
-    tcp: Option<IpAddr>,
+    streams: Streams,
     cancel: &CancellationToken,
 ) -> rsipstack::Result<Endpoint> {
     let port = advertised.port();
@@ -111,7 +122,15 @@ async fn endpoint(
     .await?;
     let transport = TransportLayer::new(cancel.child_token());
     transport.add_transport(udp.into());
-    if let Some(ip) = tcp {
+    if let Some(roots) = streams.roots {
+        // Client side only: rsipstack dials the trunk with these roots and
+        // the host name of the address dialled as SNI.
+        transport.set_tls_config(TlsConfig {
+            ca_certs: Some(roots),
+            ..TlsConfig::default()
+        });
+    }
+    if let Some(ip) = streams.tcp {
         // Listens on the UDP port's number: Via and Contact name it for requests back to us.
         let listener =
             TcpListenerConnection::new(SocketAddr::new(ip, port), Some(advertised)).await?;
@@ -201,7 +220,7 @@ fn start_registration(
     cancel: CancellationToken,
 ) -> watch::Receiver<RegistrationState> {
     let (tx, rx) = watch::channel(RegistrationState::NotConfigured);
-    let (Some(registrar), Some(username), Some(password)) = (
+    let (Some(_), Some(username), Some(password)) = (
         config.registrar.clone(),
         config.username.clone(),
         config.password.clone(),
@@ -216,16 +235,10 @@ fn start_registration(
         auth_username: None,
     };
     let registration = Registration::new(endpoint.inner.clone(), Some(credential));
-    let expires = config.register_expires.max(60);
-    let transport = match config.transport {
-        SipTransport::Udp => "",
-        SipTransport::Tcp => ";transport=tcp",
-    };
     tokio::spawn(keep_registered(
         registration,
-        registrar,
-        transport,
-        expires,
+        endpoint.inner.clone(),
+        config.clone(),
         tx,
         cancel,
     ));
@@ -235,12 +248,18 @@ fn start_registration(
 /// REGISTERs, then again at half the granted time; after a failure, every 30 s.
 async fn keep_registered(
     mut registration: Registration,
-    registrar: String,
-    transport: &'static str,
-    expires: u32,
+    endpoint: rsipstack::transaction::endpoint::EndpointInnerRef,
+    config: SipConfig,
     state: watch::Sender<RegistrationState>,
     cancel: CancellationToken,
 ) {
+    let registrar = config.registrar.clone().unwrap_or_default();
+    let expires = config.register_expires.max(60);
+    let transport = match config.transport {
+        SipTransport::Udp => "",
+        SipTransport::Tcp => ";transport=tcp",
+        SipTransport::Tls => ";transport=tls",
+    };
     let uri = match format!("sip:{registrar}{transport}").parse::<rsipstack::sip::Uri>() {
         Ok(uri) => uri,
         Err(e) => {
@@ -250,7 +269,15 @@ async fn keep_registered(
         }
     };
     loop {
-        let wait = match registration.register(uri.clone(), Some(expires)).await {
+        let ready = crate::tls::connect(&endpoint, &config, &registrar).await;
+        let result = match ready {
+            Ok(()) => registration
+                .register(uri.clone(), Some(expires))
+                .await
+                .map_err(|e| crate::tls::explain(&config, &registrar, &e.to_string())),
+            Err(reason) => Err(reason),
+        };
+        let wait = match result {
             Ok(resp) if resp.status_code == StatusCode::OK => {
                 let granted = registration.expires().clamp(60, expires.max(60));
                 let _ = state.send(RegistrationState::Registered { expires: granted });
@@ -261,10 +288,8 @@ async fn keep_registered(
                 let _ = state.send(RegistrationState::Failed { reason });
                 Duration::from_secs(30)
             }
-            Err(e) => {
-                let _ = state.send(RegistrationState::Failed {
-                    reason: e.to_string(),
-                });
+            Err(reason) => {
+                let _ = state.send(RegistrationState::Failed { reason });
                 Duration::from_secs(30)
             }
         };

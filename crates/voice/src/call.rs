@@ -82,6 +82,20 @@ impl Caller {
             talk: Duration::ZERO,
             media: MediaStats::default(),
         };
+        let hop = a
+            .config
+            .outbound_proxy
+            .as_deref()
+            .unwrap_or(&a.config.trunk);
+        if let Err(reason) = crate::tls::connect(&a.endpoint.inner, &a.config, hop).await {
+            report.setup = started.elapsed();
+            report.outcome = CallOutcome::Failed {
+                status: None,
+                reason,
+            };
+            log!(target = %report.target, outcome = "failed", "call ended");
+            return Ok(report);
+        }
         let invite = a.dialog_layer.do_invite(option, state_tx);
         // On the ring timeout the INVITE future is dropped: rsipstack's guard sends the CANCEL.
         let invited = tokio::time::timeout(a.config.ring_timeout, invite).await;
@@ -90,6 +104,11 @@ impl Caller {
             Err(_) => None,
             Ok(result) => answered(result, &mut report),
         };
+        if let CallOutcome::Failed { reason, .. } = &mut report.outcome {
+            let c = &a.config;
+            let hop = c.outbound_proxy.as_deref().unwrap_or(&c.trunk);
+            *reason = crate::tls::explain(c, hop, reason);
+        }
         if let Some((dialog, response)) = answered {
             self.talk(
                 dialog,
@@ -183,6 +202,7 @@ impl Caller {
         destination.r#type = Some(match c.transport {
             SipTransport::Udp => rsipstack::sip::Transport::Udp,
             SipTransport::Tcp => rsipstack::sip::Transport::Tcp,
+            SipTransport::Tls => rsipstack::sip::Transport::Tls,
         });
         Ok(InviteOption {
             caller_display_name: c.caller_name.clone(),

@@ -15,15 +15,29 @@ pub enum SipTransport {
     Udp,
     /// TCP, with a listener on the same port as UDP for requests back to us.
     Tcp,
+    /// TLS over TCP to the trunk, proxy and registrar (no listener: requests
+    /// back to us come over the connection we opened, RFC 5923 `alias`). The
+    /// trunk's certificate is checked against `ca_file` or the system's roots,
+    /// for the trunk's host name (SNI).
+    Tls,
 }
 
 impl SipTransport {
-    /// `udp` or `tcp` (any case).
+    /// `udp`, `tcp` or `tls` (any case).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "udp" => Some(SipTransport::Udp),
             "tcp" => Some(SipTransport::Tcp),
+            "tls" => Some(SipTransport::Tls),
             _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SipTransport::Udp => "udp",
+            SipTransport::Tcp => "tcp",
+            SipTransport::Tls => "tls",
         }
     }
 }
@@ -34,8 +48,11 @@ pub struct SipConfig {
     /// `host:port` the INVITEs go to (the PBX or trunk); the Request-URI is
     /// `sip:<dialled>@<trunk>`.
     pub trunk: String,
-    /// UDP (the default) or TCP; TLS is not wired yet.
+    /// UDP (the default), TCP or TLS.
     pub transport: SipTransport,
+    /// With TLS: a PEM file of the CA certificate(s) the trunk's certificate
+    /// must chain to; without it, the system's roots.
+    pub ca_file: Option<std::path::PathBuf>,
     /// Local SIP address (UDP); port 0 picks one.
     pub bind: SocketAddr,
     /// The address to advertise in Via, Contact and SDP when it differs from
@@ -75,6 +92,7 @@ impl Default for SipConfig {
         SipConfig {
             trunk: String::new(),
             transport: SipTransport::Udp,
+            ca_file: None,
             bind: SocketAddr::from(([0, 0, 0, 0], 5060)),
             public_address: None,
             registrar: None,
@@ -118,6 +136,9 @@ impl SipConfig {
         }
         if let Err(e) = DialPlan::new(&self.dial_rewrite) {
             out.push(e.to_string());
+        }
+        if self.ca_file.is_some() && self.transport != SipTransport::Tls {
+            out.push("voice.sip.ca_file is set but voice.sip.transport is not \"tls\": set transport = \"tls\" or remove ca_file".into());
         }
         if self.ring_timeout.is_zero() || self.key_timeout.is_zero() {
             out.push("voice ring and key timeouts must be longer than 0 seconds".into());
@@ -166,6 +187,8 @@ mod tests {
         assert_eq!(parse_port_range("0-10"), None);
         assert_eq!(parse_port_range("x"), None);
         assert_eq!(SipTransport::from_name("TCP"), Some(SipTransport::Tcp));
-        assert_eq!(SipTransport::from_name("tls"), None);
+        assert_eq!(SipTransport::from_name("tls"), Some(SipTransport::Tls));
+        assert_eq!(SipTransport::from_name("sctp"), None);
+        assert_eq!(SipTransport::Tls.name(), "tls");
     }
 }

@@ -11,6 +11,7 @@
 pub mod config;
 pub mod dial;
 pub mod g711;
+pub mod http;
 pub mod info;
 pub mod keys;
 #[cfg(feature = "sip")]
@@ -22,6 +23,7 @@ pub mod prompts;
 pub mod rfc4733;
 pub mod rtp;
 pub mod sdp;
+pub mod speech;
 pub mod wav;
 
 #[cfg(feature = "sip")]
@@ -29,6 +31,8 @@ mod agent;
 #[cfg(feature = "sip")]
 mod call;
 mod error;
+#[cfg(feature = "sip")]
+pub mod tls;
 
 #[cfg(feature = "sip")]
 pub use agent::RegistrationState;

@@ -50,6 +50,10 @@ pub async fn options(
                     }
                 }
             }
+            // The TLS trunk is checked by a handshake with the configured roots (`tls::check`).
+            SipTransport::Tls => Err(VoiceError::Sip(format!(
+                "{target}: OPTIONS is not probed over TLS; countersign_voice::tls::check handshakes instead"
+            ))),
             SipTransport::Tcp => {
                 let mut stream = TcpStream::connect(remote).await.map_err(sip)?;
                 let local = stream.local_addr().map_err(sip)?.to_string();

@@ -2,6 +2,7 @@
 //! espeak-ng and compiled in), and the operator's own recordings from
 //! `voice.prompts_dir/<lang>/<name>.wav`, which replace them one by one.
 
+use crate::speech::Speech;
 use crate::wav::{self, WavError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -74,8 +75,10 @@ impl Language {
     }
 }
 
-/// The prompts a call uses (file names without `.wav`).
-pub const NAMES: [&str; 15] = [
+/// The prompts a call uses (file names without `.wav`), each built in.
+pub const NAMES: [&str; 43] = [
+    "intro",
+    "countersign",
     "approve",
     "pin",
     "accepted",
@@ -91,23 +94,72 @@ pub const NAMES: [&str; 15] = [
     "digit_7",
     "digit_8",
     "digit_9",
+    "letter_a",
+    "letter_b",
+    "letter_c",
+    "letter_d",
+    "letter_e",
+    "letter_f",
+    "letter_g",
+    "letter_h",
+    "letter_i",
+    "letter_j",
+    "letter_k",
+    "letter_l",
+    "letter_m",
+    "letter_n",
+    "letter_o",
+    "letter_p",
+    "letter_q",
+    "letter_r",
+    "letter_s",
+    "letter_t",
+    "letter_u",
+    "letter_v",
+    "letter_w",
+    "letter_x",
+    "letter_y",
+    "letter_z",
 ];
 
+/// Prompts only the operator supplies: the organisation's account name said
+/// by a person (else it is spoken by espeak-ng or spelled).
+pub const OPERATOR_ONLY: [&str; 1] = ["account_name"];
+
 macro_rules! builtin {
-    ($($lang:literal => [$($name:literal),*]),*) => {
+    ($($lang:literal),*) => {
         /// (language, name, WAV bytes) of every built-in prompt.
-        static BUILTIN: &[(&str, &str, &[u8])] = &[$($(
-            ($lang, $name, include_bytes!(concat!("../prompts/", $lang, "/", $name, ".wav"))),
-        )*)*];
+        static BUILTIN: &[(&str, &str, &[u8])] = &[$(
+            builtin!(@one $lang, "intro"), builtin!(@one $lang, "countersign"),
+            builtin!(@one $lang, "approve"), builtin!(@one $lang, "pin"),
+            builtin!(@one $lang, "accepted"), builtin!(@one $lang, "refused"),
+            builtin!(@one $lang, "fraud_reported"),
+            builtin!(@one $lang, "digit_0"), builtin!(@one $lang, "digit_1"),
+            builtin!(@one $lang, "digit_2"), builtin!(@one $lang, "digit_3"),
+            builtin!(@one $lang, "digit_4"), builtin!(@one $lang, "digit_5"),
+            builtin!(@one $lang, "digit_6"), builtin!(@one $lang, "digit_7"),
+            builtin!(@one $lang, "digit_8"), builtin!(@one $lang, "digit_9"),
+            builtin!(@one $lang, "letter_a"), builtin!(@one $lang, "letter_b"),
+            builtin!(@one $lang, "letter_c"), builtin!(@one $lang, "letter_d"),
+            builtin!(@one $lang, "letter_e"), builtin!(@one $lang, "letter_f"),
+            builtin!(@one $lang, "letter_g"), builtin!(@one $lang, "letter_h"),
+            builtin!(@one $lang, "letter_i"), builtin!(@one $lang, "letter_j"),
+            builtin!(@one $lang, "letter_k"), builtin!(@one $lang, "letter_l"),
+            builtin!(@one $lang, "letter_m"), builtin!(@one $lang, "letter_n"),
+            builtin!(@one $lang, "letter_o"), builtin!(@one $lang, "letter_p"),
+            builtin!(@one $lang, "letter_q"), builtin!(@one $lang, "letter_r"),
+            builtin!(@one $lang, "letter_s"), builtin!(@one $lang, "letter_t"),
+            builtin!(@one $lang, "letter_u"), builtin!(@one $lang, "letter_v"),
+            builtin!(@one $lang, "letter_w"), builtin!(@one $lang, "letter_x"),
+            builtin!(@one $lang, "letter_y"), builtin!(@one $lang, "letter_z"),
+        )*];
+    };
+    (@one $lang:literal, $name:literal) => {
+        ($lang, $name, include_bytes!(concat!("../prompts/", $lang, "/", $name, ".wav")))
     };
 }
 
-builtin! {
-    "en" => ["approve", "pin", "accepted", "refused", "fraud_reported", "digit_0", "digit_1",
-             "digit_2", "digit_3", "digit_4", "digit_5", "digit_6", "digit_7", "digit_8", "digit_9"],
-    "de" => ["approve", "pin", "accepted", "refused", "fraud_reported", "digit_0", "digit_1",
-             "digit_2", "digit_3", "digit_4", "digit_5", "digit_6", "digit_7", "digit_8", "digit_9"]
-}
+builtin!("en", "de");
 
 #[derive(Debug, Error)]
 pub enum PromptError {
@@ -132,6 +184,8 @@ pub enum PromptError {
 #[derive(Debug, Clone)]
 pub struct Prompts {
     by_name: HashMap<(Language, String), Prompt>,
+    /// espeak-ng for the account name, when found and wanted.
+    speech: Option<Speech>,
 }
 
 impl Prompts {
@@ -148,7 +202,10 @@ impl Prompts {
                 by_name.insert((l, name.to_string()), prompt);
             }
         }
-        Ok(Prompts { by_name })
+        Ok(Prompts {
+            by_name,
+            speech: None,
+        })
     }
 
     /// The built-in prompts, replaced by `dir/<lang>/<name>.wav` where such
@@ -166,7 +223,7 @@ impl Prompts {
         }
         let mut errors = Vec::new();
         for lang in Language::ALL {
-            for name in NAMES {
+            for name in NAMES.iter().chain(&OPERATOR_ONLY) {
                 let file = dir.join(lang.code()).join(format!("{name}.wav"));
                 let bytes = match std::fs::read(&file) {
                     Ok(b) => b,
@@ -213,6 +270,90 @@ impl Prompts {
             .map(|d| self.get(lang, &format!("digit_{d}")))
             .collect();
         Prompt::concat(&clips.iter().collect::<Vec<_>>(), 150)
+    }
+
+    /// Says account names with espeak-ng when `speech` is given (see
+    /// [`Speech::find`]); else they are spelled.
+    pub fn with_speech(mut self, speech: Option<Speech>) -> Self {
+        self.speech = speech;
+        self
+    }
+
+    pub fn speech(&self) -> Option<&Speech> {
+        self.speech.as_ref()
+    }
+
+    /// Letters and digits said one by one, 120 ms apart, 400 ms between
+    /// words; anything else is skipped (`Ä` as `A`, as the keypad has it).
+    pub fn spell(&self, lang: Language, text: &str) -> Prompt {
+        let mut words = Vec::new();
+        for word in text.split_whitespace() {
+            let clips: Vec<Prompt> = word
+                .chars()
+                .filter_map(|c| {
+                    let c = fold(c);
+                    match c {
+                        '0'..='9' => Some(format!("digit_{c}")),
+                        'a'..='z' => Some(format!("letter_{c}")),
+                        _ => None,
+                    }
+                })
+                .map(|name| self.get(lang, &name))
+                .collect();
+            if !clips.is_empty() {
+                words.push(Prompt::concat(&clips.iter().collect::<Vec<_>>(), 120));
+            }
+        }
+        Prompt::concat(&words.iter().collect::<Vec<_>>(), 400)
+    }
+
+    /// The organisation's name as the call says it: the operator's
+    /// `account_name.wav`, else espeak-ng (when on), else spelled; the
+    /// built-in "Countersign" when the name is empty.
+    pub fn account_name(&self, lang: Language, name: &str) -> Prompt {
+        let own = self.get(lang, "account_name");
+        if !own.samples().is_empty() {
+            return own;
+        }
+        if name.trim().is_empty() {
+            return self.get(lang, "countersign");
+        }
+        if let Some(said) = self.speech.as_ref().and_then(|s| s.say(lang, name)) {
+            return said;
+        }
+        let spelled = self.spell(lang, name);
+        if spelled.samples().is_empty() {
+            self.get(lang, "countersign")
+        } else {
+            spelled
+        }
+    }
+
+    /// What the call says when answered: "This is <account name>." then
+    /// how to approve (press #, or the PIN and #) and to report fraud.
+    pub fn greeting(&self, lang: Language, account_name: &str, pin_mode: bool) -> Prompt {
+        let intro = self.get(lang, "intro");
+        let name = self.account_name(lang, account_name);
+        let ask = self.get(lang, if pin_mode { "pin" } else { "approve" });
+        let head = Prompt::concat(&[&intro, &name], 150);
+        Prompt::concat(&[&head, &ask], 600)
+    }
+}
+
+/// A letter without its accent, lower case (`Ä` → `a`, `ß` → `s`).
+fn fold(c: char) -> char {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    match lower {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ß' => 's',
+        other => other,
     }
 }
 

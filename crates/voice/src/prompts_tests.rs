@@ -13,8 +13,9 @@ fn every_builtin_prompt_is_speech_of_a_plausible_length() {
         for name in NAMES {
             let p = prompts.get(lang, name);
             let ms = p.duration_ms();
-            let (min, max) = if name.starts_with("digit_") {
-                (200, 1500)
+            let short = ["digit_", "letter_", "intro", "countersign"];
+            let (min, max) = if short.iter().any(|s| name.starts_with(s)) {
+                (150, 1500)
             } else {
                 (1000, 20_000)
             };
@@ -72,4 +73,54 @@ fn the_operator_replaces_prompts_and_hears_about_bad_files() {
 
     let missing = Prompts::load(Some(Path::new("/nonexistent/prompts"))).expect_err("no dir");
     assert!(missing.to_string().contains("cannot read it"), "{missing}");
+}
+
+#[test]
+fn the_greeting_says_the_account_name() {
+    let prompts = Prompts::builtin().expect("built-in prompts parse");
+    for lang in Language::ALL {
+        let len = |name: &str| prompts.get(lang, name).samples().len();
+        let spelled = prompts.spell(lang, "Ab 1");
+        // a, 120 ms, b, 400 ms, 1.
+        assert_eq!(
+            spelled.samples().len(),
+            len("letter_a") + 960 + len("letter_b") + 3200 + len("digit_1")
+        );
+        assert_eq!(
+            prompts.spell(lang, "Äß").samples().len(),
+            len("letter_a") + 960 + len("letter_s")
+        );
+        let g = prompts.greeting(lang, "Ab 1", false);
+        let expect = len("intro") + 1200 + spelled.samples().len() + 4800 + len("approve");
+        assert_eq!(g.samples().len(), expect, "{}", lang.code());
+        let pin = prompts.greeting(lang, "Ab 1", true);
+        assert_eq!(pin.samples().len(), expect - len("approve") + len("pin"));
+        // No name (or nothing to spell): the built-in "Countersign".
+        for empty in ["", " ", "!!"] {
+            let g = prompts.greeting(lang, empty, false);
+            assert_eq!(
+                g.samples().len(),
+                len("intro") + 1200 + len("countersign") + 4800 + len("approve")
+            );
+        }
+        assert!(rms(&g) > 0.03);
+    }
+}
+
+#[test]
+fn the_operators_account_name_recording_comes_first() {
+    let dir = std::env::temp_dir().join(format!("countersign-name-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("de")).expect("mkdir");
+    std::fs::write(dir.join("de/account_name.wav"), wav::write(&[700; 4000])).expect("write");
+    let prompts = Prompts::load(Some(&dir)).expect("loads");
+    assert_eq!(
+        prompts.account_name(Language::De, "Acme").samples(),
+        &[700; 4000][..]
+    );
+    // English has no recording: spelled (no espeak-ng asked for).
+    assert_eq!(
+        prompts.account_name(Language::En, "Acme"),
+        prompts.spell(Language::En, "Acme")
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
 }

@@ -1,6 +1,7 @@
-//! WAV files for prompts: RIFF/WAVE with a `fmt ` chunk of 16-bit PCM,
-//! 8000 Hz, one channel (what G.711 carries). Anything else is refused with
-//! the command that converts it.
+//! WAV files for prompts: RIFF/WAVE with a `fmt ` chunk of 16-bit PCM or
+//! 8-bit µ-law, 8000 Hz, one channel (what G.711 carries). Anything else is
+//! refused with the command that converts it. [`parse_any_rate`] reads a mono
+//! 16-bit file of another rate (espeak-ng's 22050 Hz) for [`resample`].
 
 use thiserror::Error;
 
@@ -24,7 +25,7 @@ pub enum WavError {
     NoFormat,
     #[error("the WAV file has no data chunk; {CONVERT}")]
     NoData,
-    #[error("the WAV file is {found}, a prompt must be 16-bit PCM, 8000 Hz, mono; {CONVERT}")]
+    #[error("the WAV file is {found}, a prompt must be 16-bit PCM or 8-bit µ-law, 8000 Hz, mono; {CONVERT}")]
     Format { found: String },
 }
 
@@ -36,8 +37,37 @@ struct Format {
     bits: u16,
 }
 
-/// The samples of an 8 kHz mono 16-bit PCM WAV file.
+/// The samples of an 8 kHz mono WAV file (16-bit PCM or 8-bit µ-law).
 pub fn parse(bytes: &[u8]) -> Result<Vec<i16>, WavError> {
+    let (format, data) = chunks(bytes)?;
+    check(format)?;
+    Ok(samples(format, data))
+}
+
+/// The rate and samples of a mono 16-bit PCM or µ-law WAV file of any rate.
+pub fn parse_any_rate(bytes: &[u8]) -> Result<(u32, Vec<i16>), WavError> {
+    let (format, data) = chunks(bytes)?;
+    check(Format {
+        rate: RATE,
+        ..format
+    })?;
+    Ok((format.rate, samples(format, data)))
+}
+
+fn samples(f: Format, data: &[u8]) -> Vec<i16> {
+    if f.tag == 7 {
+        return data
+            .iter()
+            .map(|&b| crate::g711::Law::Ulaw.decode(b))
+            .collect();
+    }
+    data.chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+/// The format and the data chunk's bytes.
+fn chunks(bytes: &[u8]) -> Result<(Format, &[u8]), WavError> {
     if bytes.len() > MAX_LEN {
         return Err(WavError::TooLong(bytes.len()));
     }
@@ -55,13 +85,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<i16>, WavError> {
             b"fmt " => format = Some(read_format(body.ok_or(WavError::Truncated(name))?)?),
             b"data" => {
                 let f = format.ok_or(WavError::NoFormat)?;
-                check(f)?;
                 // sox and others write 0 or too large a size when streaming: take what is there.
-                let data = body.unwrap_or(&rest[8..]);
-                return Ok(data
-                    .chunks_exact(2)
-                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
-                    .collect());
+                return Ok((f, body.unwrap_or(&rest[8..])));
             }
             _ => {}
         }
@@ -91,7 +116,9 @@ fn read_format(body: &[u8]) -> Result<Format, WavError> {
 }
 
 fn check(f: Format) -> Result<(), WavError> {
-    if f.tag == 1 && f.channels == 1 && f.rate == RATE && f.bits == 16 {
+    let pcm = f.tag == 1 && f.bits == 16;
+    let ulaw = f.tag == 7 && f.bits == 8;
+    if (pcm || ulaw) && f.channels == 1 && f.rate == RATE {
         return Ok(());
     }
     let kind = match f.tag {
@@ -131,6 +158,41 @@ pub fn write(samples: &[i16]) -> Vec<u8> {
     out
 }
 
+/// `samples` at `from` Hz to 8000 Hz: a windowed-sinc low-pass at 3.6 kHz
+/// evaluated at each output instant (espeak-ng's 22050 Hz speech to the
+/// phone's rate without aliasing).
+pub fn resample(samples: &[i16], from: u32) -> Vec<i16> {
+    if from == RATE || from == 0 || samples.is_empty() {
+        return samples.to_vec();
+    }
+    const HALF: i64 = 24;
+    let step = f64::from(from) / f64::from(RATE);
+    // The cutoff relative to the input rate (below the lower Nyquist).
+    let cutoff = 3600.0 / f64::from(from);
+    let out_len = (samples.len() as f64 / step) as usize;
+    let mut out = Vec::with_capacity(out_len);
+    for n in 0..out_len {
+        let t = n as f64 * step;
+        let centre = t.floor() as i64;
+        let mut acc = 0.0;
+        for k in centre - HALF + 1..=centre + HALF {
+            let Some(&x) = usize::try_from(k).ok().and_then(|i| samples.get(i)) else {
+                continue;
+            };
+            let d = t - k as f64;
+            let sinc = if d.abs() < 1e-9 {
+                2.0 * cutoff
+            } else {
+                (2.0 * std::f64::consts::PI * cutoff * d).sin() / (std::f64::consts::PI * d)
+            };
+            let window = 0.5 + 0.5 * (std::f64::consts::PI * d / HALF as f64).cos();
+            acc += f64::from(x) * sinc * window;
+        }
+        out.push(acc.round().clamp(-32768.0, 32767.0) as i16);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +225,56 @@ mod tests {
         let mut w = write(&[0; 10]);
         w[20] = 7;
         assert!(parse(&w).expect_err("µ-law").to_string().contains("µ-law"));
+    }
+
+    #[test]
+    fn ulaw_files_and_other_rates() {
+        // 8-bit µ-law as sox writes it (fmt of 18 bytes, a fact chunk).
+        let codes = [0xFFu8, 0x7F, 0x00, 0x80];
+        let mut w =
+            b"RIFF\0\0\0\0WAVEfmt \x12\0\0\0\x07\0\x01\0\x40\x1f\0\0\x40\x1f\0\0\x01\0\x08\0\0\0"
+                .to_vec();
+        w.extend_from_slice(b"fact\x04\0\0\0\x04\0\0\0data\x04\0\0\0");
+        w.extend_from_slice(&codes);
+        let expect: Vec<i16> = codes
+            .iter()
+            .map(|&c| crate::g711::Law::Ulaw.decode(c))
+            .collect();
+        assert_eq!(parse(&w), Ok(expect));
+        // 22050 Hz is refused as a prompt but read for resampling.
+        let mut w = write(&[100; 2205]);
+        w[24..28].copy_from_slice(&22_050u32.to_le_bytes());
+        assert!(matches!(parse(&w), Err(WavError::Format { .. })));
+        let (rate, samples) = parse_any_rate(&w).expect("any rate");
+        assert_eq!((rate, samples.len()), (22_050, 2205));
+    }
+
+    #[test]
+    fn resampling_keeps_speech_band_and_drops_what_aliases() {
+        let tone = |freq: f64, rate: u32| -> Vec<i16> {
+            (0..rate)
+                .map(|i| {
+                    (8000.0
+                        * (2.0 * std::f64::consts::PI * freq * f64::from(i) / f64::from(rate))
+                            .sin()) as i16
+                })
+                .collect()
+        };
+        let rms = |s: &[i16]| {
+            let mid = &s[s.len() / 4..3 * s.len() / 4];
+            (mid.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / mid.len() as f64).sqrt()
+        };
+        let low = resample(&tone(1000.0, 22_050), 22_050);
+        assert_eq!(low.len(), 8000);
+        let r = rms(&low);
+        assert!(
+            (r - 8000.0 / 2f64.sqrt()).abs() < 400.0,
+            "1 kHz kept: rms {r}"
+        );
+        // 7 kHz would fold to 1 kHz at 8 kHz: it must be gone.
+        let high = resample(&tone(7000.0, 22_050), 22_050);
+        assert!(rms(&high) < 150.0, "7 kHz removed: rms {}", rms(&high));
+        assert_eq!(resample(&[1, 2, 3], 8000), vec![1, 2, 3]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod portal;
 pub mod push_hub;
 mod sessions;
 mod state;
+pub mod voice;
 pub mod webapp;
 
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .nest("/api/v1", api::router())
         .nest("/device/v1", device::router())
         .merge(webapp::router())
+        .merge(voice::router(state.voice.clone()))
         .route("/healthz", get(monitoring::healthz))
         .route("/metrics", get(monitoring::metrics))
         .fallback(http::not_found)

@@ -183,6 +183,8 @@ pub struct Services {
     pub health: Health,
     /// Rate limits of the guessable doors and the work pool (`[limits]`).
     pub throttle: countersign_domain::throttle::Throttle,
+    /// The HTTP voice provider's callbacks (`[voice] provider = "http"`).
+    pub voice: Option<crate::voice::VoiceDoor>,
 }
 
 impl Services {

@@ -51,6 +51,13 @@ impl App {
             )
             .with_pool(self.throttle.pool().clone()),
             throttle: self.throttle.clone(),
+            voice: self
+                .voice_hooks
+                .clone()
+                .map(|hooks| countersign_web::voice::VoiceDoor {
+                    hooks,
+                    public_url: self.config.public_url.clone().unwrap_or_default(),
+                }),
             sessions: self.sessions.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),

@@ -1,5 +1,7 @@
 //! The `[voice]` section: phone calls (issue 25). `provider = "sip"` places
-//! them from the server itself through `[voice.sip]`; off unless provider is set.
+//! them from the server itself through `[voice.sip]`; `provider = "http"`
+//! through a cloud provider's REST API in the TwiML convention
+//! (`[voice.http]`, docs/decisions/0006); off unless provider is set.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use countersign_domain::methods::call::CallPolicy;
 use countersign_voice::config::parse_port_range;
 use countersign_voice::dial::DialRule;
 use countersign_voice::g711::Law;
+use countersign_voice::http::HttpConfig;
 use countersign_voice::{SipConfig, SipTransport};
 
 use super::reader::Reader;
@@ -17,6 +20,9 @@ use super::reader::Reader;
 pub enum VoiceProvider {
     /// The server is a SIP user agent calling through the PBX or trunk.
     Sip(Box<SipConfig>),
+    /// A cloud provider (Twilio, SignalWire, jambonz) calls; the keys come
+    /// back in signed callbacks to `/voice/v1`.
+    Http(Box<HttpConfig>),
 }
 
 #[derive(Debug, Clone)]
@@ -25,6 +31,10 @@ pub struct VoiceConfig {
     pub policy: CallPolicy,
     /// The operator's own prompts, `<dir>/<lang>/<name>.wav`.
     pub prompts_dir: Option<PathBuf>,
+    /// The organisation's name the greeting says ("This is ACME."); default `otp.issuer`.
+    pub account_name: String,
+    /// Say the account name with espeak-ng when it is on the PATH at start (else spelled).
+    pub speak_account_name: bool,
 }
 
 pub(super) fn load(r: &mut Reader) -> Option<VoiceConfig> {
@@ -40,17 +50,24 @@ pub(super) fn load(r: &mut Reader) -> Option<VoiceConfig> {
     };
     let provider = match provider.as_str() {
         "sip" => VoiceProvider::Sip(Box::new(sip(r, ring, key))),
+        "http" => VoiceProvider::Http(Box::new(http(r, ring, key))),
         other => {
             r.problems.push(format!(
-                "voice.provider: '{other}' is not a provider: use sip (or leave it unset for no calls)"
+                "voice.provider: '{other}' is not a provider: use sip or http (or leave it unset for no calls)"
             ));
             return None;
         }
     };
+    let account_name = r
+        .text("voice.account_name")
+        .or_else(|| r.text("otp.issuer"))
+        .unwrap_or_else(|| "Countersign".into());
     Some(VoiceConfig {
         provider,
         policy,
         prompts_dir: r.path("voice.prompts_dir"),
+        account_name,
+        speak_account_name: r.flag("voice.speak_account_name"),
     })
 }
 
@@ -90,9 +107,10 @@ fn sip(r: &mut Reader, ring: i64, key: i64) -> SipConfig {
     match SipTransport::from_name(&transport) {
         Some(t) => c.transport = t,
         None => r.problems.push(format!(
-            "voice.sip.transport: '{transport}' is not a transport: use udp or tcp"
+            "voice.sip.transport: '{transport}' is not a transport: use udp, tcp or tls"
         )),
     }
+    c.ca_file = r.path("voice.sip.ca_file");
     if let Some(listen) = r.text("voice.sip.listen") {
         match listen.parse() {
             Ok(addr) => c.bind = addr,
@@ -153,16 +171,42 @@ fn dial_rules(r: &mut Reader) -> Vec<DialRule> {
 
 /// `password` (or its environment variable, or _FILE), else `password_file`.
 fn password(r: &mut Reader) -> Option<String> {
-    if let Some(text) = r.text("voice.sip.password") {
+    secret(r, "voice.sip.password")
+}
+
+/// `KEY` (or its environment variable), else the file `KEY_file` names.
+fn secret(r: &mut Reader, key: &str) -> Option<String> {
+    if let Some(text) = r.text(key) {
         return Some(text);
     }
-    let path = r.text("voice.sip.password_file")?;
+    let path = r.text(&format!("{key}_file"))?;
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text.trim_end_matches(['\r', '\n']).to_string()),
         Err(e) => {
             r.problems
-                .push(format!("voice.sip.password_file: cannot read {path}: {e}"));
+                .push(format!("{key}_file: cannot read {path}: {e}"));
             None
         }
     }
+}
+
+/// `[voice.http]`, with `public_url` for the callbacks.
+fn http(r: &mut Reader, ring: i64, key: i64) -> HttpConfig {
+    let defaults = HttpConfig::default();
+    let c = HttpConfig {
+        api_base: r
+            .text("voice.http.api_base")
+            .unwrap_or(defaults.api_base.clone()),
+        account_sid: r.text("voice.http.account_sid").unwrap_or_default(),
+        auth_token: secret(r, "voice.http.auth_token").unwrap_or_default(),
+        from: r.text("voice.http.from").unwrap_or_default(),
+        public_url: r.text("public_url").unwrap_or_default(),
+        ring_timeout: Duration::from_secs(ring as u64),
+        key_timeout: Duration::from_secs(key as u64),
+        ..defaults
+    };
+    for problem in c.problems() {
+        r.problems.push(problem);
+    }
+    c
 }

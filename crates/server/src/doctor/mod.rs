@@ -16,6 +16,7 @@ mod served;
 mod store;
 mod tls_probe;
 mod voice;
+mod voice_http;
 mod webauthn;
 
 use std::process::ExitCode;
@@ -55,6 +56,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        voice_http::register(&mut doctor);
         voice::register(&mut doctor);
         doctor
     }

@@ -26,13 +26,16 @@ impl Check for VoiceCheck {
         let Some(voice) = &config.voice else {
             return Vec::new();
         };
-        let VoiceProvider::Sip(sip) = &voice.provider;
-        let mut findings = vec![
-            trunk(sip).await,
-            registration(sip).await,
-            rtp_ports(sip),
-            codecs(sip),
-        ];
+        // The HTTP provider's own checks are in voice_http.rs.
+        let mut findings = match &voice.provider {
+            VoiceProvider::Sip(sip) => vec![
+                trunk(sip).await,
+                registration(sip).await,
+                rtp_ports(sip),
+                codecs(sip),
+            ],
+            VoiceProvider::Http(_) => Vec::new(),
+        };
         findings.push(holds(
             config,
             voice.policy.ring_seconds + voice.policy.key_seconds,
@@ -85,6 +88,13 @@ fn holds(config: &Config, call: i64) -> Finding {
 
 async fn trunk(sip: &SipConfig) -> Finding {
     let target = sip.outbound_proxy.as_deref().unwrap_or(&sip.trunk);
+    if sip.transport == countersign_voice::SipTransport::Tls {
+        // A handshake as a call makes it: the certificate, the name, the roots.
+        return match countersign_voice::tls::check(sip).await {
+            Ok(words) => Finding::pass("voice.trunk", words),
+            Err(words) => Finding::fail("voice.trunk", words, "set voice.sip.ca_file to the CA of the trunk's certificate and voice.sip.trunk to the name in it"),
+        };
+    }
     match countersign_voice::probe::options(target, sip.transport, Duration::from_secs(4)).await {
         Ok(status) => Finding::pass(
             "voice.trunk",

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use countersign_voice::{CallOutcome, CallReport, RegistrationState};
 use serde_json::json;
@@ -40,10 +40,12 @@ pub async fn voice(command: VoiceCommand, config: &Config, out: &Output) -> Resu
     let mut steps = Vec::new();
     // A port of its own: the server may hold voice.sip.listen's.
     let mut voice = voice.clone();
-    let crate::config::voice::VoiceProvider::Sip(sip) = &mut voice.provider;
+    let crate::config::voice::VoiceProvider::Sip(sip) = &mut voice.provider else {
+        bail!("countersign voice test places SIP calls only: with voice.provider = \"http\" the provider's callbacks go to the running server (countersign serve), so test with the console's \"send test sign-in\"");
+    };
     sip.bind.set_port(0);
     let telephone = VoiceTelephone::start(&voice).await?;
-    let caller = telephone.caller();
+    let caller = telephone.caller().context("a SIP telephone")?;
     steps.push(format!("SIP user agent on {}", caller.local_addr()));
     let registration = caller.registered(Duration::from_secs(10)).await;
     steps.push(match &registration {

@@ -14,6 +14,8 @@ pub struct VoiceMetrics {
     answered: AtomicU64,
     by_result: Mutex<BTreeMap<&'static str, u64>>,
     by_status: Mutex<BTreeMap<u16, u64>>,
+    /// The HTTP provider's callbacks (accepted, refused), when it is the provider.
+    callbacks: Option<countersign_voice::http::Webhooks>,
     /// RFC 3550 jitter of the answered calls' RTP, milliseconds: (sum, max)
     /// of our stream as it left, and of the phone's stream as it came.
     send_jitter: Mutex<(f64, f64)>,
@@ -28,6 +30,12 @@ fn add(cell: &Mutex<(f64, f64)>, value: f64) {
 }
 
 impl VoiceMetrics {
+    /// Counts the HTTP provider's callbacks too.
+    pub fn with_callbacks(mut self, hooks: Option<countersign_voice::http::Webhooks>) -> Self {
+        self.callbacks = hooks;
+        self
+    }
+
     pub fn placed(&self) {
         self.placed.fetch_add(1, Ordering::Relaxed);
     }
@@ -114,6 +122,13 @@ impl MetricsSource for VoiceMetrics {
                     "countersign_calls_sip_status_total{{status=\"{status}\"}} {n}"
                 );
             }
+        }
+        if let Some(hooks) = &self.callbacks {
+            let (accepted, refused) = hooks.counts();
+            let _ = writeln!(
+                out,
+                "# HELP countersign_voice_callbacks_total The HTTP voice provider's callbacks, by whether their signature was right.\n# TYPE countersign_voice_callbacks_total counter\ncountersign_voice_callbacks_total{{result=\"accepted\"}} {accepted}\ncountersign_voice_callbacks_total{{result=\"refused\"}} {refused}"
+            );
         }
     }
 }

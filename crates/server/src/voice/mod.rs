@@ -1,7 +1,10 @@
 //! Phone calls (`[voice]`): the adapter behind the engine's [`Telephone`]
 //! port. `provider = "sip"` places calls with `countersign_voice::Caller`,
-//! started once by `serve` (its registration kept); the call's
-//! [`CallOutcome`] becomes the engine's [`CallEnd`].
+//! started once by `serve` (its registration kept); `provider = "http"`
+//! with `countersign_voice::http::HttpCaller`, whose callbacks the web
+//! door serves (`/voice/v1`). The call's [`CallOutcome`] becomes the
+//! engine's [`CallEnd`]. The greeting says the account name
+//! (`voice.account_name`), spoken by espeak-ng when it is installed.
 
 pub mod cli;
 mod metrics;
@@ -13,6 +16,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use countersign_domain::methods::call::Calls;
 use countersign_domain::ports::{CallEnd, CallOrder, Telephone};
+use countersign_voice::http::HttpCaller;
+use countersign_voice::speech::Speech;
 use countersign_voice::{CallOutcome, CallReport, Caller, Language, Prompt, Prompts};
 
 use crate::app::App;
@@ -24,19 +29,30 @@ pub use metrics::VoiceMetrics;
 pub struct VoiceTelephone {
     provider: Provider,
     prompts: Arc<Prompts>,
+    account_name: Arc<str>,
     metrics: Arc<VoiceMetrics>,
 }
 
 #[derive(Clone)]
 enum Provider {
     Sip(Caller),
+    Http(HttpCaller),
 }
 
 impl VoiceTelephone {
     /// Starts the provider (the SIP user agent binds and registers).
     pub async fn start(config: &VoiceConfig) -> Result<VoiceTelephone> {
-        let prompts =
-            Prompts::load(config.prompts_dir.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let speech = config.speak_account_name.then(Speech::find).flatten();
+        if let Some(s) = &speech {
+            tracing::info!(espeak = %s.program().display(), "voice: the account name is spoken by espeak-ng");
+        }
+        let prompts = Prompts::load(config.prompts_dir.as_deref())
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_speech(speech);
+        // Say the name once now (espeak-ng runs here, not during a call).
+        for lang in Language::ALL {
+            prompts.account_name(lang, &config.account_name);
+        }
         let provider = match &config.provider {
             VoiceProvider::Sip(sip) => {
                 let caller = Caller::start((**sip).clone())
@@ -50,11 +66,22 @@ impl VoiceTelephone {
                 tracing::info!(sip = %caller.local_addr(), trunk = %sip.trunk, "voice: SIP user agent started");
                 Provider::Sip(caller)
             }
+            VoiceProvider::Http(http) => {
+                let caller =
+                    HttpCaller::new((**http).clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                tracing::info!(api = %caller.calls_url(), "voice: calls through the HTTP provider");
+                Provider::Http(caller)
+            }
+        };
+        let hooks = match &provider {
+            Provider::Http(caller) => Some(caller.webhooks()),
+            Provider::Sip(_) => None,
         };
         Ok(VoiceTelephone {
             provider,
             prompts: Arc::new(prompts),
-            metrics: Arc::new(VoiceMetrics::default()),
+            account_name: config.account_name.as_str().into(),
+            metrics: Arc::new(VoiceMetrics::default().with_callbacks(hooks)),
         })
     }
 
@@ -62,9 +89,19 @@ impl VoiceTelephone {
         self.metrics.clone()
     }
 
-    pub fn caller(&self) -> &Caller {
+    /// The SIP caller (`voice test`, doctor); `None` for the HTTP provider.
+    pub fn caller(&self) -> Option<&Caller> {
         match &self.provider {
-            Provider::Sip(caller) => caller,
+            Provider::Sip(caller) => Some(caller),
+            Provider::Http(_) => None,
+        }
+    }
+
+    /// The HTTP provider's callbacks, for the web door.
+    pub fn webhooks(&self) -> Option<countersign_voice::http::Webhooks> {
+        match &self.provider {
+            Provider::Http(caller) => Some(caller.webhooks()),
+            Provider::Sip(_) => None,
         }
     }
 
@@ -73,8 +110,7 @@ impl VoiceTelephone {
         let lang = language
             .and_then(Language::from_code)
             .unwrap_or(Language::En);
-        self.prompts
-            .get(lang, if pin_mode { "pin" } else { "approve" })
+        self.prompts.greeting(lang, &self.account_name, pin_mode)
     }
 
     /// Places one call and waits for its end (what `voice test` reports).
@@ -82,6 +118,7 @@ impl VoiceTelephone {
         self.metrics.placed();
         let report = match &self.provider {
             Provider::Sip(caller) => caller.call(number, prompt).await,
+            Provider::Http(caller) => caller.call(number, prompt).await,
         };
         match report {
             Ok(report) => {
@@ -132,6 +169,7 @@ pub async fn start(app: &mut App) -> Result<Option<Arc<VoiceMetrics>>> {
     };
     let telephone = VoiceTelephone::start(&config).await?;
     let metrics = telephone.metrics();
+    app.voice_hooks = telephone.webhooks();
     let calls = Calls::new(
         app.push.clone(),
         Arc::new(telephone),

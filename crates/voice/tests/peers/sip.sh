@@ -353,16 +353,19 @@ sip_phone_stop() {
 
 # ---------------------------------------------------------------- Kamailio registrar/proxy
 
-# sip_kamailio_start DIR [--auth] [--invite-auth] [--password PW] [--port P]
+# sip_kamailio_start DIR [--auth] [--invite-auth] [--password PW] [--port P] [--tls CERT KEY]
 #   --auth          401 digest challenge on REGISTER (any user, password PW, default "secret")
 #   --invite-auth   407 digest challenge on initial INVITE (same password)
 #   --qop           challenges offer qop="auth" (then clients must send nc/cnonce)
+#   --tls CERT KEY  also SIP over TLS (kamailio-tls-modules) on 127.0.0.1:TLSPORT with this
+#                   server certificate chain and key (PEM); TLSPORT is written to DIR/tls_port
 # Writes DIR/{kamailio.cfg,port,kamailio.pid,kamailio.log,run/}; prints 127.0.0.1:PORT.
 sip_kamailio_start() {
   local dir=$1; shift
-  local port="" pw=secret defs=()
+  local port="" pw=secret defs=() tls_cert="" tls_key="" listen=()
   while [ $# -gt 0 ]; do
     case $1 in
+      --tls) tls_cert=$2; tls_key=$3; shift 3;;
       --auth) defs+=(-A WITH_AUTH); shift;;
       --invite-auth) defs+=(-A WITH_INVITE_AUTH); shift;;
       --qop) defs+=(-A WITH_QOP); shift;;
@@ -394,7 +397,13 @@ sip_kamailio_start() {
 debug=2
 log_stderror=yes
 children=1
+#!ifdef WITH_TLS
+disable_tcp=no
+enable_tls=yes
+tcp_children=1
+#!else
 disable_tcp=yes
+#!endif
 auto_aliases=no
 dns=no
 rev_dns=no
@@ -413,6 +422,10 @@ loadmodule "usrloc.so"
 loadmodule "registrar.so"
 loadmodule "auth.so"
 loadmodule "ctl.so"
+#!ifdef WITH_TLS
+loadmodule "tls.so"
+modparam("tls", "config", TLS_CFG)
+#!endif
 
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "max_expires", 3600)
@@ -422,6 +435,7 @@ modparam("ctl", "binrpc", CTL_SOCK)
 
 request_route {
     xlog("L_INFO", "REQ $rm $ru from $si:$sp\n");
+    xlog("L_INFO", "PROTO $rm over $pr\n");
     if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
     if (has_totag()) {
         if (loose_route()) { t_relay(); exit; }
@@ -455,9 +469,20 @@ onreply_route {
 }
 EOF
   echo "$port" > "$dir/port"
+  listen=(-l "udp:127.0.0.1:$port")
+  if [ -n "$tls_cert" ]; then
+    local tls_port; tls_port=$(sip_free_port)
+    echo "$tls_port" > "$dir/tls_port"
+    printf '%s\n' '[server:default]' 'method = TLSv1.2+' 'verify_certificate = no' \
+      'require_certificate = no' "certificate = $tls_cert" "private_key = $tls_key" '' \
+      '[client:default]' 'method = TLSv1.2+' 'verify_certificate = no' 'require_certificate = no' \
+      > "$dir/tls.cfg"
+    listen+=(-l "tls:127.0.0.1:$tls_port")
+    defs+=(-A WITH_TLS -A "TLS_CFG=\"$dir/tls.cfg\"")
+  fi
   # -DD: do not daemonize (the PID of this background job is the main process; its
   # children exit with it); -E: log to stderr; -n 1: one worker; -m/-M: small memory.
-  kamailio -f "$dir/kamailio.cfg" -DD -E -l "udp:127.0.0.1:$port" -Y "$dir/run" -w "$dir/run" \
+  kamailio -f "$dir/kamailio.cfg" -DD -E "${listen[@]}" -Y "$dir/run" -w "$dir/run" \
     -m 32 -M 4 -n 1 -A "CTL_SOCK=\"unix:$dir/run/kamailio_ctl\"" -A "AUTH_PASSWORD=\"$pw\"" "${defs[@]}" \
     > "$dir/kamailio.log" 2>&1 &
   echo $! > "$dir/kamailio.pid"
