@@ -2,6 +2,9 @@
 
 mod passkeys;
 mod web_state;
+mod welcome;
+
+use welcome::build_welcome;
 
 use std::sync::Arc;
 
@@ -10,7 +13,7 @@ use countersign_domain::admin::apikeys::cache::KeyCache;
 use countersign_domain::methods::codes::Codes;
 use countersign_domain::methods::outbox::Outbox;
 use countersign_domain::methods::push::Push;
-use countersign_domain::sync::welcome::{Welcome, WelcomePolicy};
+use countersign_domain::sync::welcome::Welcome;
 use countersign_messaging::Templates;
 
 use crate::messaging::{Gateways, TemplateComposer};
@@ -346,42 +349,6 @@ fn build_portal(
             throttle.pool().clone(),
         ))),
         None => portal,
-    }
-}
-
-/// The welcome messages new users get, with a portal link in them.
-fn build_welcome(
-    config: &Config,
-    base: &Base,
-    messaging: &MessagingParts,
-    push: &PushParts,
-    portal: &countersign_domain::portal::Portal,
-) -> Welcome {
-    Welcome::new(
-        base.store.clone(),
-        messaging.outbox.clone(),
-        messaging.composer.clone(),
-        push.push.clone(),
-        welcome_policy(config),
-    )
-    .with_portal(portal.clone())
-}
-
-fn welcome_policy(config: &Config) -> WelcomePolicy {
-    WelcomePolicy {
-        enabled: config.messaging.welcome,
-        attachments: config
-            .messaging
-            .attachments
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-        service_url: config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}/", config.listen)),
-        pin: crate::serve::served_pin(config),
-        account_name: config.push.account_name.clone(),
     }
 }
 
