@@ -134,6 +134,29 @@ fn bind_audit<'q>(
         .bind(r.source_address.as_deref().map(outside_text))
 }
 
+impl SqlStore {
+    /// Through sqlx: a passkey's compare-and-set runs first, on its own
+    /// (the decision's statement has only the token's); when it loses, the
+    /// lost outcome is what the decision writes.
+    async fn commit_apart(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
+        use countersign_domain::ports::PasskeyStore;
+        let Some(p) = write.passkey.clone() else {
+            return commit(&self.writer, &write).await;
+        };
+        let won = self
+            .take_webauthn_challenge(&p.challenge_id, write.now)
+            .await?
+            && (self.advance_passkey(&p.passkey_id, p.old, p.new, p.backup_state, write.now))
+                .await?;
+        let write = if won { write } else { write.into_lost() };
+        let result = commit(&self.writer, &write).await?;
+        Ok(DecisionResult {
+            cas_won: won,
+            ..result
+        })
+    }
+}
+
 #[async_trait]
 impl DecisionStore for SqlStore {
     async fn commit_decision(&self, write: DecisionWrite) -> StoreResult<DecisionResult> {
@@ -146,7 +169,7 @@ impl DecisionStore for SqlStore {
         });
         let result = match &self.direct {
             Some(direct) => direct.commit(write).await,
-            None => commit(&self.writer, &write).await,
+            None => self.commit_apart(write).await,
         }?;
         if let Some((won, lost)) = records {
             let written = match (result.cas_won, lost) {

@@ -12,49 +12,83 @@ use sqlx::Row;
 
 use crate::{db_error, outside_text, SqlStore};
 
-const COLUMNS: &str = "id, user_id, credential_id, public_key, alg, aaguid, transports, sign_count, \
+pub(crate) const COLUMNS: &str = "id, user_id, credential_id, public_key, alg, aaguid, transports, sign_count, \
     name, user_verified, backup_eligible, backup_state, discoverable, attestation, created_at, last_used_at";
+
+/// A passkey row's columns as read, by sqlx or (SQLite's hot path) rusqlite.
+pub(crate) struct PasskeyColumns {
+    pub id: String,
+    pub user_id: String,
+    pub credential_id: String,
+    pub public_key: Vec<u8>,
+    pub alg: i64,
+    pub aaguid: String,
+    pub transports: String,
+    pub sign_count: i64,
+    pub name: String,
+    pub user_verified: i64,
+    pub backup_eligible: i64,
+    pub backup_state: i64,
+    pub discoverable: Option<i64>,
+    pub attestation: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl PasskeyColumns {
+    pub(crate) fn into_stored(self) -> StoredPasskey {
+        let credential = Credential {
+            id: countersign_webauthn::parse::base64url_decode(&self.credential_id, "credential id")
+                .unwrap_or_default(),
+            public_key: self.public_key,
+            algorithm: algorithm_of(self.alg),
+            aaguid: Aaguid::parse(&self.aaguid).unwrap_or_default(),
+            sign_count: u32::try_from(self.sign_count).unwrap_or(u32::MAX),
+            transports: self
+                .transports
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            user_verified: self.user_verified != 0,
+            backup_eligible: self.backup_eligible != 0,
+            backup_state: self.backup_state != 0,
+            discoverable: self.discoverable.map(|v| v != 0),
+            attestation: serde_json::from_str(&self.attestation).unwrap_or(Attestation::None),
+        };
+        StoredPasskey {
+            id: self.id,
+            user_id: self.user_id,
+            credential_id: self.credential_id,
+            credential,
+            name: self.name,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+        }
+    }
+}
 
 fn from_row(r: &AnyRow) -> StoreResult<StoredPasskey> {
     let err = db_error("reading a passkey");
-    let flag = |name: &str| r.try_get::<i64, _>(name).map(|v| v != 0);
-    let transports: String = r.try_get("transports").map_err(&err)?;
-    let aaguid: String = r.try_get("aaguid").map_err(&err)?;
-    let attestation: String = r.try_get("attestation").map_err(&err)?;
-    let credential = Credential {
-        id: countersign_webauthn::parse::base64url_decode(
-            &r.try_get::<String, _>("credential_id").map_err(&err)?,
-            "credential id",
-        )
-        .unwrap_or_default(),
-        public_key: r.try_get("public_key").map_err(&err)?,
-        algorithm: algorithm_of(r.try_get("alg").map_err(&err)?),
-        aaguid: Aaguid::parse(&aaguid).unwrap_or_default(),
-        sign_count: u32::try_from(r.try_get::<i64, _>("sign_count").map_err(&err)?)
-            .unwrap_or(u32::MAX),
-        transports: transports
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect(),
-        user_verified: flag("user_verified").map_err(&err)?,
-        backup_eligible: flag("backup_eligible").map_err(&err)?,
-        backup_state: flag("backup_state").map_err(&err)?,
-        discoverable: r
-            .try_get::<Option<i64>, _>("discoverable")
-            .map_err(&err)?
-            .map(|v| v != 0),
-        attestation: serde_json::from_str(&attestation).unwrap_or(Attestation::None),
-    };
-    Ok(StoredPasskey {
+    let columns = PasskeyColumns {
         id: r.try_get("id").map_err(&err)?,
         user_id: r.try_get("user_id").map_err(&err)?,
         credential_id: r.try_get("credential_id").map_err(&err)?,
-        credential,
+        public_key: r.try_get("public_key").map_err(&err)?,
+        alg: r.try_get("alg").map_err(&err)?,
+        aaguid: r.try_get("aaguid").map_err(&err)?,
+        transports: r.try_get("transports").map_err(&err)?,
+        sign_count: r.try_get("sign_count").map_err(&err)?,
         name: r.try_get("name").map_err(&err)?,
+        user_verified: r.try_get("user_verified").map_err(&err)?,
+        backup_eligible: r.try_get("backup_eligible").map_err(&err)?,
+        backup_state: r.try_get("backup_state").map_err(&err)?,
+        discoverable: r.try_get("discoverable").map_err(&err)?,
+        attestation: r.try_get("attestation").map_err(&err)?,
         created_at: r.try_get("created_at").map_err(&err)?,
         last_used_at: r.try_get("last_used_at").map_err(&err)?,
-    })
+    };
+    Ok(columns.into_stored())
 }
 
 fn challenge_from_row(r: &AnyRow) -> StoreResult<WebauthnChallenge> {
@@ -62,12 +96,17 @@ fn challenge_from_row(r: &AnyRow) -> StoreResult<WebauthnChallenge> {
     let kind: String = r.try_get("kind").map_err(&err)?;
     Ok(WebauthnChallenge {
         id: r.try_get("id").map_err(&err)?,
-        kind: CeremonyKind::parse(&kind).unwrap_or(CeremonyKind::Assertion),
+        kind: ceremony_kind(&kind),
         user_id: r.try_get("user_id").map_err(&err)?,
         challenge: r.try_get("challenge").map_err(&err)?,
         expires_at: r.try_get("expires_at").map_err(&err)?,
         used: r.try_get::<i64, _>("used").map_err(&err)? != 0,
     })
+}
+
+/// A stored kind; an unknown word reads as an assertion's (never a registration).
+pub(crate) fn ceremony_kind(word: &str) -> CeremonyKind {
+    CeremonyKind::parse(word).unwrap_or(CeremonyKind::Assertion)
 }
 
 #[async_trait]
@@ -127,6 +166,9 @@ impl PasskeyStore for SqlStore {
         &self,
         credential_id: &str,
     ) -> StoreResult<Option<StoredPasskey>> {
+        if let Some(direct) = &self.direct {
+            return direct.reads.passkey_by_credential_id(credential_id);
+        }
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM webauthn_credentials WHERE credential_id = $1"
         ))
@@ -214,6 +256,9 @@ impl PasskeyStore for SqlStore {
     }
 
     async fn webauthn_challenge(&self, id: &str) -> StoreResult<Option<WebauthnChallenge>> {
+        if let Some(direct) = &self.direct {
+            return direct.reads.webauthn_challenge(id);
+        }
         let row = sqlx::query(
             "SELECT id, kind, user_id, challenge, expires_at, used FROM webauthn_challenges WHERE id = $1",
         )

@@ -89,6 +89,7 @@ fn matched(name: &str, user_id: &str, token_id: &str, used: i64) -> DecisionWrit
             used,
             drift: 0,
         }),
+        passkey: None,
         effects: Effects {
             failure: FailureChange::Clear,
             audit: audit(name, user_id, None),

@@ -21,6 +21,19 @@ pub struct TokenAdvance {
     pub drift: i64,
 }
 
+/// A passkey's answer made single-use, in the decision's one write: the
+/// challenge taken (unused and unexpired at the decision's time) and the
+/// signature counter moved from `old` to `new` only if it is still `old`.
+/// Either losing is a lost compare-and-set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyAdvance {
+    pub challenge_id: String,
+    pub passkey_id: String,
+    pub old: u32,
+    pub new: u32,
+    pub backup_state: bool,
+}
+
 /// What happens to the user's failure count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureChange {
@@ -50,6 +63,8 @@ pub struct DecisionWrite {
     /// The decision's time (Unix seconds): `last_used_at`, lock expiry.
     pub now: i64,
     pub cas: Option<TokenAdvance>,
+    /// A passkey's compare-and-set (never together with `cas`).
+    pub passkey: Option<PasskeyAdvance>,
     /// Written when there is no compare-and-set or it won.
     pub effects: Effects,
     /// Written instead of `effects` when the compare-and-set lost;
@@ -64,9 +79,17 @@ impl DecisionWrite {
             user_id,
             now,
             cas: None,
+            passkey: None,
             effects,
             if_cas_lost: None,
         }
+    }
+
+    /// The same decision once its compare-and-set is known to have lost
+    /// (a store that runs it apart): the lost outcome's effects, plainly.
+    pub fn into_lost(self) -> Self {
+        let effects = self.if_cas_lost.unwrap_or(self.effects);
+        Self::plain(self.user_id, self.now, effects)
     }
 
     /// The effects that hold given the compare-and-set's result.

@@ -9,11 +9,12 @@ use countersign_webauthn::{AuthenticationResponse, Challenge, WebauthnError};
 
 use crate::methods::passkeys::Passkeys;
 use crate::model::audit::Source;
+use crate::model::decision::{DecisionWrite, Effects, FailureChange, PasskeyAdvance};
 use crate::model::error::DomainError;
 use crate::model::passkey::{CeremonyKind, StoredPasskey, WebauthnChallenge};
 use crate::model::reason::Reason;
 use crate::model::user::{is_principal, User};
-use crate::signin::verifier::Entry;
+use crate::signin::verifier::{audit_record, Entry, Verifier};
 use crate::signin::{AnswerError, Attempt, Method, SignIn, Step};
 
 const PASSKEY_PROMPT: &str = "Use your passkey (security key, phone or this device).";
@@ -93,16 +94,15 @@ impl SignIn {
             .map_err(DomainError::from)?
             .filter(|c| c.kind == CeremonyKind::Assertion)
             .ok_or(AnswerError::NotFound)?;
-        let user = match &row.user_id {
-            Some(id) => passkeys
-                .store
-                .user_by_id(id)
-                .await
-                .map_err(DomainError::from)?,
-            None => None,
-        };
-        let user = user
-            .filter(|u| u.username.to_lowercase() == username.to_lowercase())
+        // By name: one indexed read (on SQLite a direct one), then the
+        // challenge must be this user's.
+        let user = passkeys
+            .store
+            .user_with_tokens(username)
+            .await
+            .map_err(DomainError::from)?
+            .map(|(user, _)| user)
+            .filter(|u| row.user_id.as_deref() == Some(u.id.as_str()))
             .ok_or(AnswerError::NotFound)?;
         let verdict = self
             .judge_assertion(passkeys, &row, &user, None, assertion)
@@ -194,9 +194,10 @@ impl SignIn {
         Ok(user.map(|u| (u, passkey)))
     }
 
-    /// The verdict on an assertion (`Ok(passkey id)` or the reason), with
-    /// the challenge taken (whatever the verdict) and, when accepted, the
-    /// counter advanced.
+    /// The verdict on an assertion: the challenge's take and the counter's
+    /// compare-and-set for the decision to write, or the reason. A refused
+    /// assertion leaves the challenge open (it expires; a replay of an
+    /// accepted one finds it taken).
     async fn judge_assertion(
         &self,
         passkeys: &Passkeys,
@@ -204,7 +205,7 @@ impl SignIn {
         user: &User,
         known: Option<StoredPasskey>,
         assertion: &serde_json::Value,
-    ) -> Result<Result<String, Reason>, DomainError> {
+    ) -> Result<Result<PasskeyAdvance, Reason>, DomainError> {
         let now = self.clock.now();
         if !user.enabled {
             return Ok(Err(Reason::UserDisabled));
@@ -234,10 +235,6 @@ impl SignIn {
         let Some(passkey) = passkey.filter(|p| p.user_id == user.id) else {
             return Ok(Err(Reason::PasskeyUnknown));
         };
-        if !passkeys.store.take_webauthn_challenge(&row.id, now).await? {
-            // Another answer took it first, or it ran out just now.
-            return Ok(Err(Reason::CodeReused));
-        }
         let rp = passkeys.rp_now(row.user_id.is_none())?;
         let checked = Challenge::from_bytes(&row.challenge).and_then(|challenge| {
             rp.verify_authentication(
@@ -251,51 +248,93 @@ impl SignIn {
             Ok(done) => done,
             Err(e) => return Ok(Err(reason_of(&e))),
         };
-        let old = passkey.credential.sign_count;
-        if !passkeys
-            .store
-            .advance_passkey(&passkey.id, old, done.sign_count, done.backup_state, now)
-            .await?
-        {
-            // Another sign-in moved the counter since it was read.
-            return Ok(Err(Reason::CredentialCloned));
-        }
-        Ok(Ok(passkey.id))
+        // Taken and counted in the decision's own write (single-use there).
+        Ok(Ok(PasskeyAdvance {
+            challenge_id: row.id.clone(),
+            passkey_id: passkey.id,
+            old: passkey.credential.sign_count,
+            new: done.sign_count,
+            backup_state: done.backup_state,
+        }))
     }
 
-    /// Audits the verdict (method `webauthn`) and answers the step.
+    /// Audits the verdict (method `webauthn`) in one write with the
+    /// challenge's take and the counter's compare-and-set, and answers the
+    /// step: a lost compare-and-set (a replay racing, or another sign-in
+    /// moving the counter) is `code_reused`.
     async fn settle_passkey(
         &self,
         passkeys: &Passkeys,
         user: &User,
-        verdict: Result<String, Reason>,
+        verdict: Result<PasskeyAdvance, Reason>,
         source: &Source,
         started: Instant,
     ) -> Result<Step, DomainError> {
-        let (token_id, reason) = match &verdict {
-            Ok(id) => (Some(id.clone()), None),
-            Err(reason) => (None, Some(*reason)),
-        };
-        if reason == Some(Reason::CredentialCloned) {
-            tracing::warn!(user = %user.username, "passkey counter went backwards: the credential may be cloned");
-        }
         let entry = Entry {
             username: &user.username,
             user: Some(user),
             method: Method::Webauthn.as_str(),
-            token_id: token_id.clone(),
+            token_id: None,
             source,
         };
-        self.verifier.record(entry, reason, started).await?;
+        let advance = match verdict {
+            Ok(advance) => advance,
+            Err(reason) => {
+                if reason == Reason::CredentialCloned {
+                    tracing::warn!(user = %user.username, "passkey counter went backwards: the credential may be cloned");
+                }
+                self.verifier.record(entry, Some(reason), started).await?;
+                passkeys.metrics.verified(Some(reason));
+                return Ok(Step::rejected(reason));
+            }
+        };
+        let passkey_id = advance.passkey_id.clone();
+        let reason = self
+            .verifier
+            .record_passkey(entry, advance, started)
+            .await?;
         passkeys.metrics.verified(reason);
-        Ok(match verdict {
-            Ok(id) => Step::Accepted {
+        Ok(match reason {
+            None => Step::Accepted {
                 method: Some(Method::Webauthn),
-                credential: Some(id),
+                credential: Some(passkey_id),
                 reason: None,
             },
-            Err(reason) => Step::rejected(reason),
+            Some(reason) => Step::rejected(reason),
         })
+    }
+}
+
+impl Verifier {
+    /// Commits an accepted passkey answer with its compare-and-set; `None`
+    /// when it won, `code_reused` (counted) when it lost.
+    async fn record_passkey(
+        &self,
+        entry: Entry<'_>,
+        advance: PasskeyAdvance,
+        started: Instant,
+    ) -> Result<Option<Reason>, DomainError> {
+        let now = self.clock.now();
+        let accepted = Entry {
+            token_id: Some(advance.passkey_id.clone()),
+            ..entry.clone()
+        };
+        let write = DecisionWrite {
+            user_id: entry.user.map(|u| u.id.clone()),
+            now,
+            cas: None,
+            passkey: Some(advance),
+            effects: Effects {
+                failure: FailureChange::Clear,
+                audit: audit_record(&accepted, None, now),
+            },
+            if_cas_lost: Some(self.effects(&entry, Some(Reason::CodeReused), now)),
+        };
+        let result = self.store.commit_decision(write).await?;
+        let reason = (!result.cas_won).then_some(Reason::CodeReused);
+        let logged = if reason.is_none() { accepted } else { entry };
+        self.after_commit(&logged, reason, result, started);
+        Ok(reason)
     }
 }
 

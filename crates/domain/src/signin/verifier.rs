@@ -80,8 +80,8 @@ impl Outcome {
 
 #[derive(Clone)]
 pub struct Verifier {
-    store: Arc<dyn VerifierPorts>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn VerifierPorts>,
+    pub(crate) clock: Arc<dyn Clock>,
     key: SecretKey,
     policy: VerifyPolicy,
     /// Lockout (and the engine's method choice) as currently stored.
@@ -261,6 +261,7 @@ impl Verifier {
                     user_id,
                     now,
                     cas: Some(advance.clone()),
+                    passkey: None,
                     effects: Effects {
                         failure: FailureChange::Clear,
                         audit: audit_record(&accepted, None, now),
@@ -272,7 +273,7 @@ impl Verifier {
     }
 
     /// The audit record and, when the reason counts, one more failure.
-    fn effects(&self, entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> Effects {
+    pub(crate) fn effects(&self, entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> Effects {
         let counts = entry.user.is_some() && reason.is_some_and(Reason::counts_as_failure);
         Effects {
             failure: if counts {
@@ -292,7 +293,7 @@ impl Verifier {
     }
 
     /// Logs the committed decision (and a lockout it caused); updates the metrics.
-    fn after_commit(
+    pub(crate) fn after_commit(
         &self,
         entry: &Entry<'_>,
         reason: Option<Reason>,
@@ -395,7 +396,7 @@ impl Decision {
     }
 }
 
-fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRecord {
+pub(crate) fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) -> AuditRecord {
     AuditRecord {
         id: new_id("aud"),
         at: now,

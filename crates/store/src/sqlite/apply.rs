@@ -1,7 +1,9 @@
 //! The statements of one decision, on the writer's connection, inside the
 //! writer's transaction. Prepared once per connection (`prepare_cached`).
 
-use countersign_domain::model::decision::{DecisionResult, DecisionWrite, FailureChange};
+use countersign_domain::model::decision::{
+    DecisionResult, DecisionWrite, FailureChange, PasskeyAdvance,
+};
 use countersign_domain::model::user::username_key;
 use countersign_domain::ports::{FailureState, StoreResult};
 use countersign_domain::AuditRecord;
@@ -29,6 +31,15 @@ const COUNT_FAILURE: &str = "UPDATE users SET \
 const CLEAR_FAILURES: &str = "UPDATE users SET failed_attempts = 0, locked_until = NULL \
     WHERE id = ?1 AND (failed_attempts <> 0 OR locked_until IS NOT NULL)";
 
+/// A passkey's challenge taken once, while unexpired.
+const TAKE_CHALLENGE: &str =
+    "UPDATE webauthn_challenges SET used = 1 WHERE id = ?1 AND used = 0 AND expires_at > ?2";
+
+/// A passkey's signature counter moved only from the value the decision read.
+const ADVANCE_PASSKEY: &str =
+    "UPDATE webauthn_credentials SET sign_count = ?1, backup_state = ?2, \
+    last_used_at = ?3 WHERE id = ?4 AND sign_count = ?5";
+
 const AUDIT: &str =
     "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, \
     result, reason, api_key, source_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -36,9 +47,8 @@ const AUDIT: &str =
 /// Applies one decision: the compare-and-set, then the effects that hold.
 pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<DecisionResult> {
     let err = sqlite_error("committing a decision");
-    let cas_won = match &write.cas {
-        None => true,
-        Some(advance) => {
+    let cas_won = match (&write.cas, &write.passkey) {
+        (Some(advance), _) => {
             let changed = conn
                 .prepare_cached(ADVANCE)
                 .and_then(|mut s| {
@@ -52,6 +62,8 @@ pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<Decisio
                 .map_err(&err)?;
             changed == 1
         }
+        (None, Some(passkey)) => passkey_cas(conn, passkey, write.now)?,
+        (None, None) => true,
     };
     let effects = write.effects_for(cas_won);
     let failure = match (effects.failure, write.user_id.as_deref()) {
@@ -76,6 +88,31 @@ pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<Decisio
         failure,
         audit_seq,
     })
+}
+
+/// The challenge's take, then the counter's compare-and-set: both must win.
+fn passkey_cas(conn: &Connection, p: &PasskeyAdvance, now: i64) -> StoreResult<bool> {
+    let err = sqlite_error("taking a passkey challenge");
+    let taken = conn
+        .prepare_cached(TAKE_CHALLENGE)
+        .and_then(|mut s| s.execute(params![p.challenge_id, now]))
+        .map_err(&err)?;
+    if taken != 1 {
+        return Ok(false);
+    }
+    let moved = conn
+        .prepare_cached(ADVANCE_PASSKEY)
+        .and_then(|mut s| {
+            s.execute(params![
+                i64::from(p.new),
+                i64::from(p.backup_state),
+                now,
+                p.passkey_id,
+                i64::from(p.old)
+            ])
+        })
+        .map_err(&err)?;
+    Ok(moved == 1)
 }
 
 fn count_failure(

@@ -20,6 +20,7 @@
 
 mod apply;
 mod audit_reads;
+mod passkey_reads;
 pub(crate) mod reads;
 mod writer;
 
