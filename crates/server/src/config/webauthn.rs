@@ -12,6 +12,9 @@ pub struct WebauthnConfig {
     /// `webauthn.origins`; default: `public_url`'s origin (else
     /// `http://localhost:PORT` of the listen address).
     pub origins: Vec<String>,
+    /// Whether `webauthn.rp_id` or `webauthn.origins` was set (rather than
+    /// derived from `public_url`): a wrong derived one only turns passkeys off.
+    pub configured: bool,
 }
 
 pub fn read(r: &mut Reader, listen: &str) -> WebauthnConfig {
@@ -22,21 +25,24 @@ pub fn read(r: &mut Reader, listen: &str) -> WebauthnConfig {
             let port = listen.rsplit_once(':').map_or("8080", |(_, p)| p);
             format!("http://localhost:{port}")
         });
-    let origins = match r.list("webauthn.origins") {
+    let listed = r.list("webauthn.origins");
+    let named = r.text("webauthn.rp_id");
+    let configured = !listed.is_empty() || named.is_some();
+    let origins = match listed {
         list if list.is_empty() => vec![public.clone()],
         list => list
             .into_iter()
             .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
             .collect(),
     };
-    let rp_id = r
-        .text("webauthn.rp_id")
+    let rp_id = named
         .map(|id| id.trim().to_ascii_lowercase())
         .unwrap_or_else(|| host_of(&public).to_string());
     WebauthnConfig {
         rp_id,
         rp_name: r.text("webauthn.rp_name"),
         origins,
+        configured,
     }
 }
 

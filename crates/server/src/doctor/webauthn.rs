@@ -46,12 +46,15 @@ fn judge(config: &Config) -> Finding {
             ),
         );
     }
-    Finding::fail(
-        CHECK,
-        format!("passkeys are off: {}", problems.join("; ")),
-        "set webauthn.rp_id to the domain users see (e.g. example.org) and webauthn.origins to the \
-         https origins under it (or an https public_url whose host is that domain)",
-    )
+    let message = format!("passkeys are off: {}", problems.join("; "));
+    let fix = "set webauthn.rp_id to the domain users see (e.g. example.org) and webauthn.origins to the \
+         https origins under it (or an https public_url whose host is that domain)";
+    // Derived from public_url (nothing set under [webauthn]): a server that
+    // does not use passkeys is not broken, so it is a warning.
+    match w.configured {
+        true => Finding::fail(CHECK, message, fix),
+        false => Finding::warn(CHECK, message, fix),
+    }
 }
 
 #[cfg(test)]
@@ -64,6 +67,7 @@ mod tests {
                 .expect("the default configuration");
         config.webauthn.rp_id = rp_id.into();
         config.webauthn.origins = origins.iter().map(|o| o.to_string()).collect();
+        config.webauthn.configured = true;
         config
     }
 
@@ -88,5 +92,9 @@ mod tests {
             Status::Fail
         );
         assert_eq!(judged("10.0.0.1", &["https://10.0.0.1"]), Status::Fail);
+        // Derived from an IP public_url, not set: passkeys are off, a warning.
+        let mut derived = config("10.0.0.1", &["https://10.0.0.1"]);
+        derived.webauthn.configured = false;
+        assert_eq!(judge(&derived).status, Status::Warn);
     }
 }
