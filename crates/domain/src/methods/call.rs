@@ -22,12 +22,7 @@ use crate::ports::voice::{CallEnd, CallOrder, Telephone};
 use crate::signin::verifier::Entry;
 
 /// Call transactions' ids start with this; pushes' with `txn_`.
-pub const PREFIX: &str = "cal_";
-
-/// Whether a transaction id names a call.
-pub fn is_call(transaction_id: &str) -> bool {
-    transaction_id.starts_with(PREFIX)
-}
+pub use crate::model::push::{is_call, CALL_PREFIX as PREFIX};
 
 /// The rules of a call (`[voice]` in the configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -101,3 +101,12 @@ pub struct PushTransaction {
     pub decided_at: Option<i64>,
     pub device_id: Option<String>,
 }
+
+/// Calls are kept as push transactions whose id starts with this (`cal_`):
+/// push's own lists and answers skip them.
+pub const CALL_PREFIX: &str = "cal_";
+
+/// Whether a transaction id names a call.
+pub fn is_call(transaction_id: &str) -> bool {
+    transaction_id.starts_with(CALL_PREFIX)
+}

@@ -16,7 +16,7 @@ impl Push {
             .await?
             .into_iter()
             // A call's transaction is the telephone's to settle, not a device's.
-            .filter(|t| !crate::methods::call::is_call(&t.id))
+            .filter(|t| !crate::model::push::is_call(&t.id))
             .collect())
     }
 

@@ -209,7 +209,7 @@ impl Push {
             return Ok(None);
         };
         if transaction.status == TxStatus::Pending && transaction.expires_at <= self.clock.now() {
-            if crate::methods::call::is_call(id) {
+            if crate::model::push::is_call(id) {
                 // The call's own end settles it; past its time it never will.
                 let verdict = Some(Reason::CallUnanswered);
                 self.decide_as(&transaction, verdict, "call", Some("expired".into()))
@@ -235,7 +235,7 @@ impl Push {
         let transaction = self
             .status(id)
             .await?
-            .filter(|t| t.user_id == device.user_id && !crate::methods::call::is_call(&t.id))
+            .filter(|t| t.user_id == device.user_id && !crate::model::push::is_call(&t.id))
             .ok_or(AnswerError::NotFound)?;
         if transaction.status != TxStatus::Pending {
             return Err(AnswerError::AlreadyAnswered);
