@@ -299,7 +299,7 @@ async fn an_expired_session_is_refused_and_audited() {
     let refused = admin
         .patch("/api/v1/settings", json!({"sso_idle_minutes": 0}))
         .await;
-    refused.expect_error(422, "invalid", "idle 0");
+    refused.expect_error(422, "invalid_request", "idle 0");
 }
 
 #[tokio::test]
