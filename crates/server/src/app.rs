@@ -142,14 +142,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let sessions = open_sessions(&config, &base, &settings);
-        let sso = countersign_domain::sso::Sso::new(
-            sessions.sso.clone(),
-            base.store.clone(),
-            config.sso.clone(),
-        )
-        .with_groups(Arc::new(countersign_domain::sso::StoredGroups(
-            base.store.clone(),
-        )));
+        let sso = open_sso(&config, &base, &sessions);
         Ok(App {
             sessions,
             sso,
@@ -202,6 +195,17 @@ fn open_sessions(
         config.portal.sessions,
     )
     .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
+}
+
+/// Single sign-on: the `/sso` sessions, `[sso]`, and users' groups from the store.
+fn open_sso(
+    config: &Config,
+    base: &Base,
+    sessions: &countersign_domain::sessions::Sessions,
+) -> countersign_domain::sso::Sso {
+    let groups = countersign_domain::sso::StoredGroups(base.store.clone());
+    countersign_domain::sso::Sso::new(sessions.sso.clone(), base.store.clone(), config.sso.clone())
+        .with_groups(Arc::new(groups))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key

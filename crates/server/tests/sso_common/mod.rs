@@ -2,6 +2,9 @@
 //! address, users with a portal password and an HOTP token, signing in at
 //! `/sso` as a browser does (cookies kept, redirects not followed), and
 //! asking forward auth with the headers nginx, Traefik and Caddy send.
+//!
+//! Each test file uses part of it, so unused items are expected.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 
