@@ -319,7 +319,7 @@ pub fn message(
     let pages = &state.portal_pages;
     let ctx = context! { title => pages.word(lang, title), message => pages.word(lang, text),
     ..more.unwrap_or_default() };
-    pages.render(lang, status, "sso_message.html", ctx)
+    render(state, lang, status, "sso_message.html", ctx)
 }
 
 /// A domain failure on a page: in words, with the right status.
