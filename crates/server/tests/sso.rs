@@ -423,3 +423,24 @@ async fn a_host_admits_the_groups_it_requires() {
     assert_eq!(answers[0].header("remote-groups"), Some("admins,users"));
     assert_eq!(answers[1].status, 403, "pat is in no group");
 }
+
+#[tokio::test]
+async fn password_guesses_at_sso_share_the_portal_sign_in_limit() {
+    let limit = [("COUNTERSIGN_LIMITS_SIGNIN_PER_ADDRESS", "3")];
+    let (server, _config) = start(&Db::sqlite(), "", &limit).await;
+    let mut browser = Visitor::new(&server.base());
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(password(&mut browser, "pat", "a guess", "").await.status);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 429],
+        "the fourth guess in a minute is refused"
+    );
+    let portal = browser.post("/portal/login", &[("username", "pat")]).await;
+    assert_eq!(
+        portal.status, 429,
+        "the same bucket as the portal's sign-in"
+    );
+}

@@ -21,7 +21,8 @@ pub fn door_of(method: &Method, path: &str) -> Option<Door> {
     let post = method == Method::POST;
     let path = path.trim_end_matches('/');
     match path {
-        "/portal/login" if post => Some(Door::PortalSignIn),
+        // /sso checks the same passwords as the portal: one bucket for both.
+        "/portal/login" | "/sso" if post => Some(Door::PortalSignIn),
         "/admin/login" if post => Some(Door::ConsoleSignIn),
         "/device/v1/activate" if post => Some(Door::Activation),
         "/api/v1/verify" if post => Some(Door::Verify),
