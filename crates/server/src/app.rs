@@ -69,6 +69,8 @@ pub struct App {
     /// The HTTP voice provider's callbacks (`[voice] provider = "http"`),
     /// set when `serve` starts the telephone; the web door serves them.
     pub voice_hooks: Option<countersign_voice::http::Webhooks>,
+    /// The OpenID Provider (issue 27); its issuer is `public_url`.
+    pub oidc: countersign_domain::oidc::OidcProvider,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -157,7 +159,17 @@ impl App {
                 config.console_sessions,
                 config.portal.sessions,
             ),
-            radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
+            radius_clients: RadiusClients::new(
+                base.store.clone(),
+                base.clock.clone(),
+                base.key.clone(),
+            ),
+            oidc: countersign_domain::oidc::OidcProvider::new(
+                base.store.clone(),
+                base.clock.clone(),
+                base.key,
+                &oidc_issuer(&config),
+            ),
             accounts,
             pool,
             throttle,
@@ -416,4 +428,12 @@ fn open_verifier(
         config.verify_policy(),
     )
     .with_pool(throttle.pool().clone())
+}
+
+/// The OpenID issuer: `public_url`, else the listen address over http.
+fn oidc_issuer(config: &Config) -> String {
+    match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => format!("http://{}", config.listen),
+    }
 }

@@ -15,6 +15,7 @@ pub mod directory;
 pub mod messaging;
 pub mod meta;
 pub mod notify;
+pub mod oidc;
 pub mod outbox;
 pub mod passkeys;
 pub mod pool;
@@ -37,8 +38,8 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PasskeysPorts, PortalPorts, PushPorts,
-    SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, OidcPorts, PasskeysPorts, PortalPorts,
+    PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
@@ -46,6 +47,7 @@ pub use directory::{DirectoryStore, SyncTrigger};
 pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
+pub use oidc::OidcStore;
 pub use outbox::OutboxStore;
 pub use passkeys::PasskeyStore;
 pub use pool::PoolStore;
@@ -87,7 +89,9 @@ pub trait Store:
     + PoolStore
     + DecisionStore
     + PasskeyStore
+    + OidcStore
     + PasskeysPorts
+    + OidcPorts
     + AccountsPorts
     + VerifierPorts
     + SignInPorts

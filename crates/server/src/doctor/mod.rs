@@ -11,6 +11,7 @@ mod ldap;
 mod limits;
 mod mail;
 mod metrics;
+mod oidc;
 mod radius;
 mod served;
 mod store;
@@ -56,6 +57,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        oidc::register(&mut doctor);
         voice_http::register(&mut doctor);
         voice::register(&mut doctor);
         doctor
