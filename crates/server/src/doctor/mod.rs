@@ -14,6 +14,7 @@ mod metrics;
 mod oidc;
 mod radius;
 mod served;
+mod sso;
 mod store;
 mod tls_probe;
 mod voice;
@@ -57,6 +58,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        sso::register(&mut doctor);
         oidc::register(&mut doctor);
         voice_http::register(&mut doctor);
         voice::register(&mut doctor);

@@ -3,8 +3,8 @@
 //! userinfo and end-session. They parse and answer; the domain's
 //! `OidcProvider` decides, writes and audits.
 
-// mod authorize;
-// mod end_session;
+mod authorize;
+mod end_session;
 mod endpoints;
 mod page;
 
