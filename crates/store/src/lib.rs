@@ -10,6 +10,7 @@ mod audit_retention;
 pub mod backup;
 mod decision;
 mod directory;
+mod groups;
 pub mod sqlite;
 
 pub mod keys;

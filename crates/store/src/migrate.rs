@@ -148,6 +148,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_oidc.sql"),
         postgres: include_str!("../migrations/postgres/0024_oidc.sql"),
     },
+    Migration {
+        version: 25,
+        description: "groups and their members; the rule an audit record names",
+        sqlite: include_str!("../migrations/sqlite/0025_groups_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0025_groups_rules.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

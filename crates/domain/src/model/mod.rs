@@ -10,6 +10,7 @@ pub mod decision;
 pub mod directory;
 pub mod door;
 pub mod error;
+pub mod group;
 pub mod ids;
 pub mod messages;
 pub mod method;

@@ -113,8 +113,8 @@ impl OidcProvider {
     }
 
     /// The user's group names (for `groups` and the clients' allowed groups).
-    pub(super) async fn groups(&self, _user: &User) -> Result<Vec<String>, Refusal> {
-        Ok(Vec::new())
+    pub(super) async fn groups(&self, user: &User) -> Result<Vec<String>, Refusal> {
+        Ok(self.store.groups_of_user(&user.id).await?)
     }
 
     /// Whether the user may use this client (its allowed groups).

@@ -5,7 +5,7 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, OidcStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore, OidcStore,
     PasskeyStore, PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore,
     WebPushStore, WelcomeStore,
 };
@@ -71,5 +71,5 @@ bundle!(
 bundle!(
     /// The OpenID Provider: grants and tokens, the users they are for, and
     /// the audit record of every token issued or refused.
-    OidcPorts: OidcStore, UserStore, AuditStore
+    OidcPorts: OidcStore, UserStore, AuditStore, GroupStore
 );

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod decision;
 pub mod diagnostics;
 pub mod directory;
+pub mod groups;
 pub mod messaging;
 pub mod meta;
 pub mod notify;
@@ -44,6 +45,7 @@ pub use bundles::{
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
 pub use directory::{DirectoryStore, SyncTrigger};
+pub use groups::GroupStore;
 pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
@@ -85,6 +87,7 @@ pub trait Store:
     + SendStore
     + PortalStore
     + DirectoryStore
+    + GroupStore
     + WelcomeStore
     + PoolStore
     + DecisionStore
