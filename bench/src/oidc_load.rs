@@ -155,6 +155,12 @@ async fn signed_in(o: &Options, http: &reqwest::Client, name: &str) -> Result<Br
     let link: Value = serde_json::from_slice(&out.stdout).context("enrol-link printed no JSON")?;
     let link = link["url"].as_str().context("no url")?;
     let link = &link[link.find("/portal/link/").context("no portal link")?..];
+    portal_password(o, http, link).await?;
+    sso_sign_in(o, http, name).await
+}
+
+/// The portal's one-time link, its code, and a portal password.
+async fn portal_password(o: &Options, http: &reqwest::Client, link: &str) -> Result<()> {
     let mut b = Browser {
         http: http.clone(),
         url: o.url.clone(),
@@ -186,6 +192,11 @@ async fn signed_in(o: &Options, http: &reqwest::Client, name: &str) -> Result<Br
             saved.location
         );
     }
+    Ok(())
+}
+
+/// Password and the next HOTP code at `/sso`.
+async fn sso_sign_in(o: &Options, http: &reqwest::Client, name: &str) -> Result<Browser> {
     let mut sso = Browser {
         http: http.clone(),
         url: o.url.clone(),
@@ -296,14 +307,33 @@ async fn run(o: Options) -> Result<()> {
         codes.len(),
         made.elapsed().as_secs_f64()
     );
-    let next = Arc::new(AtomicUsize::new(0));
-    let url = Arc::new(format!("{}/sso/token", o.url));
     let (cpu_self, cpu_server, cpu_machine) = (
         cpu::used_by_self(),
         o.server_pid.and_then(cpu::used_by),
         cpu::machine_busy(),
     );
     let started = Instant::now();
+    let (mut latencies, failed) = exchange_all(&o, &http, codes).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    report(
+        &o,
+        &mut latencies,
+        failed,
+        elapsed,
+        (cpu_self, cpu_server, cpu_machine),
+    )
+}
+
+type Cpu = (Option<Duration>, Option<Duration>, Option<Duration>);
+
+/// The timed part: every code exchanged, `--concurrency` at once.
+async fn exchange_all(
+    o: &Options,
+    http: &reqwest::Client,
+    codes: Arc<Vec<String>>,
+) -> Result<(Vec<Duration>, u64)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let url = Arc::new(format!("{}/sso/token", o.url));
     let mut tasks = Vec::new();
     for _ in 0..o.concurrency {
         let (http, codes, next, url) = (http.clone(), codes.clone(), next.clone(), url.clone());
@@ -349,7 +379,16 @@ async fn run(o: Options) -> Result<()> {
         latencies.extend(l);
         failed += f;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    Ok((latencies, failed))
+}
+
+fn report(
+    o: &Options,
+    latencies: &mut [Duration],
+    failed: u64,
+    elapsed: f64,
+    (cpu_self, cpu_server, cpu_machine): Cpu,
+) -> Result<()> {
     latencies.sort();
     let pct = |p: f64| {
         latencies

@@ -1,6 +1,7 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
 mod passkeys;
+mod sso;
 mod web_state;
 mod welcome;
 
@@ -144,14 +145,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let sessions = open_sessions(&config, &base, &settings);
-        let sso = countersign_domain::sso::Sso::new(
-            sessions.sso.clone(),
-            base.store.clone(),
-            config.sso.clone(),
-        )
-        .with_groups(Arc::new(countersign_domain::sso::StoredGroups(
-            base.store.clone(),
-        )));
+        let sso = sso::open_sso(&config, &base, &sessions);
         Ok(App {
             sessions,
             sso,
@@ -165,17 +159,8 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            radius_clients: RadiusClients::new(
-                base.store.clone(),
-                base.clock.clone(),
-                base.key.clone(),
-            ),
-            oidc: countersign_domain::oidc::OidcProvider::new(
-                base.store.clone(),
-                base.clock.clone(),
-                base.key,
-                &oidc_issuer(&config),
-            ),
+            oidc: sso::open_oidc(&config, &base),
+            radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,
             pool,
             throttle,
@@ -451,12 +436,4 @@ fn open_verifier(
         config.verify_policy(),
     )
     .with_pool(throttle.pool().clone())
-}
-
-/// The OpenID issuer: `public_url`, else the listen address over http.
-fn oidc_issuer(config: &Config) -> String {
-    match &config.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => format!("http://{}", config.listen),
-    }
 }

@@ -45,126 +45,17 @@ pub fn check(
     params: &[(String, String)],
     client: Option<StoredOidcClient>,
 ) -> Result<AuthorizeRequest, AuthorizeError> {
-    let Some(client) = client else {
-        return Err(AuthorizeError::NoRedirect(match get(params, "client_id") {
-            None => "the request names no client (client_id)".into(),
-            Some(_) => "this application is not registered here (unknown client_id)".into(),
-        }));
-    };
-    let redirect_uri = match get(params, "redirect_uri") {
-        Some(uri) if client.config.redirect_uris.iter().any(|r| r == uri) => uri.to_string(),
-        Some(_) => {
-            return Err(AuthorizeError::NoRedirect(
-                "the redirect_uri is not registered for this application".into(),
-            ))
-        }
-        None => {
-            return Err(AuthorizeError::NoRedirect(
-                "the request has no redirect_uri".into(),
-            ))
-        }
-    };
+    let (client, redirect_uri) = client_and_redirect(params, client)?;
     let state = get(params, "state").map(str::to_string);
-    let fail = |error, words: &str| AuthorizeError::Redirect {
+    let refused = |refusal: Refusal| AuthorizeError::Redirect {
         redirect_uri: redirect_uri.clone(),
         state: state.clone(),
-        refusal: Refusal::new(error, words),
+        refusal,
     };
-    if params.iter().any(|(_, v)| v.len() > MAX_VALUE) {
-        return Err(fail(OAuthError::InvalidRequest, "a parameter is too long"));
-    }
-    if get(params, "request").is_some() || get(params, "request_uri").is_some() {
-        return Err(fail(
-            OAuthError::InvalidRequest,
-            "request objects are not supported",
-        ));
-    }
-    match get(params, "response_type") {
-        Some("code") => {}
-        Some(_) => {
-            return Err(fail(
-                OAuthError::UnsupportedResponseType,
-                "only response_type=code (the code flow)",
-            ))
-        }
-        None => return Err(fail(OAuthError::InvalidRequest, "response_type is missing")),
-    }
-    if get(params, "response_mode").is_some_and(|m| m != "query") {
-        return Err(fail(OAuthError::InvalidRequest, "only response_mode=query"));
-    }
-    let asked: Vec<&str> = get(params, "scope")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !asked.contains(&"openid") {
-        return Err(fail(
-            OAuthError::InvalidScope,
-            "the scope must include openid",
-        ));
-    }
-    // Scopes the client was not given are left out (RFC 6749 §3.3).
-    let scope: Vec<String> = client
-        .config
-        .scopes
-        .iter()
-        .filter(|s| asked.contains(&s.as_str()))
-        .cloned()
-        .collect();
-    let code_challenge = match (
-        get(params, "code_challenge"),
-        get(params, "code_challenge_method"),
-    ) {
-        (Some(c), Some("S256")) if is_challenge(c) => Some(c.to_string()),
-        (Some(_), Some("S256")) => {
-            return Err(fail(
-                OAuthError::InvalidRequest,
-                "code_challenge must be 43 base64url characters",
-            ))
-        }
-        (Some(_), _) => {
-            return Err(fail(
-                OAuthError::InvalidRequest,
-                "code_challenge_method must be S256 (plain is refused)",
-            ))
-        }
-        (None, Some(_)) => {
-            return Err(fail(
-                OAuthError::InvalidRequest,
-                "code_challenge_method without code_challenge",
-            ))
-        }
-        (None, None) if client.config.public => {
-            return Err(fail(
-                OAuthError::InvalidRequest,
-                "a public client must use PKCE (code_challenge with S256)",
-            ))
-        }
-        (None, None) => None,
-    };
-    let prompt: Vec<&str> = get(params, "prompt")
-        .unwrap_or("")
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .collect();
-    if prompt.contains(&"none") && prompt.len() > 1 {
-        return Err(fail(
-            OAuthError::InvalidRequest,
-            "prompt=none cannot be combined",
-        ));
-    }
-    let max_age = match get(params, "max_age") {
-        None => None,
-        Some(text) => match text.parse::<i64>() {
-            Ok(v) if v >= 0 => Some(v),
-            _ => {
-                return Err(fail(
-                    OAuthError::InvalidRequest,
-                    "max_age must be a number of seconds",
-                ))
-            }
-        },
-    };
+    shape(params).map_err(refused)?;
+    let scope = scope(params, &client).map_err(refused)?;
+    let code_challenge = pkce(params, client.config.public).map_err(refused)?;
+    let (prompt, max_age) = prompt(params).map_err(refused)?;
     Ok(AuthorizeRequest {
         client,
         redirect_uri: redirect_uri.clone(),
@@ -172,11 +63,136 @@ pub fn check(
         nonce: get(params, "nonce").map(str::to_string),
         scope,
         code_challenge,
-        prompt_login: prompt.contains(&"login"),
-        prompt_none: prompt.contains(&"none"),
+        prompt_login: prompt.iter().any(|p| p == "login"),
+        prompt_none: prompt.iter().any(|p| p == "none"),
         max_age,
         acr_values: get(params, "acr_values").map(str::to_string),
     })
+}
+
+/// The client and its exact redirect URI: until both are known, nothing is redirected.
+fn client_and_redirect(
+    params: &[(String, String)],
+    client: Option<StoredOidcClient>,
+) -> Result<(StoredOidcClient, String), AuthorizeError> {
+    let no = |words: &str| Err(AuthorizeError::NoRedirect(words.to_string()));
+    let Some(client) = client else {
+        return match get(params, "client_id") {
+            None => no("the request names no client (client_id)"),
+            Some(_) => no("this application is not registered here (unknown client_id)"),
+        };
+    };
+    match get(params, "redirect_uri") {
+        Some(uri) if client.config.redirect_uris.iter().any(|r| r == uri) => {
+            let uri = uri.to_string();
+            Ok((client, uri))
+        }
+        Some(_) => no("the redirect_uri is not registered for this application"),
+        None => no("the request has no redirect_uri"),
+    }
+}
+
+fn refuse<T>(error: OAuthError, words: &str) -> Result<T, Refusal> {
+    Err(Refusal::new(error, words))
+}
+
+/// Lengths, request objects, `response_type`, `response_mode`.
+fn shape(params: &[(String, String)]) -> Result<(), Refusal> {
+    if params.iter().any(|(_, v)| v.len() > MAX_VALUE) {
+        return refuse(OAuthError::InvalidRequest, "a parameter is too long");
+    }
+    if get(params, "request").is_some() || get(params, "request_uri").is_some() {
+        return refuse(
+            OAuthError::InvalidRequest,
+            "request objects are not supported",
+        );
+    }
+    match get(params, "response_type") {
+        Some("code") => {}
+        Some(_) => {
+            return refuse(
+                OAuthError::UnsupportedResponseType,
+                "only response_type=code (the code flow)",
+            )
+        }
+        None => return refuse(OAuthError::InvalidRequest, "response_type is missing"),
+    }
+    if get(params, "response_mode").is_some_and(|m| m != "query") {
+        return refuse(OAuthError::InvalidRequest, "only response_mode=query");
+    }
+    Ok(())
+}
+
+/// `openid` required; scopes the client was not given are left out (RFC 6749 §3.3).
+fn scope(params: &[(String, String)], client: &StoredOidcClient) -> Result<Vec<String>, Refusal> {
+    let asked: Vec<&str> = get(params, "scope")
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !asked.contains(&"openid") {
+        return refuse(OAuthError::InvalidScope, "the scope must include openid");
+    }
+    Ok(client
+        .config
+        .scopes
+        .iter()
+        .filter(|s| asked.contains(&s.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// RFC 7636: S256 only; required for public clients.
+fn pkce(params: &[(String, String)], public: bool) -> Result<Option<String>, Refusal> {
+    match (
+        get(params, "code_challenge"),
+        get(params, "code_challenge_method"),
+    ) {
+        (Some(c), Some("S256")) if is_challenge(c) => Ok(Some(c.to_string())),
+        (Some(_), Some("S256")) => refuse(
+            OAuthError::InvalidRequest,
+            "code_challenge must be 43 base64url characters",
+        ),
+        (Some(_), _) => refuse(
+            OAuthError::InvalidRequest,
+            "code_challenge_method must be S256 (plain is refused)",
+        ),
+        (None, Some(_)) => refuse(
+            OAuthError::InvalidRequest,
+            "code_challenge_method without code_challenge",
+        ),
+        (None, None) if public => refuse(
+            OAuthError::InvalidRequest,
+            "a public client must use PKCE (code_challenge with S256)",
+        ),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `prompt` (none alone) and `max_age`.
+fn prompt(params: &[(String, String)]) -> Result<(Vec<String>, Option<i64>), Refusal> {
+    let prompt: Vec<String> = get(params, "prompt")
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
+        return refuse(OAuthError::InvalidRequest, "prompt=none cannot be combined");
+    }
+    let max_age = match get(params, "max_age") {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(v) if v >= 0 => Some(v),
+            _ => {
+                return refuse(
+                    OAuthError::InvalidRequest,
+                    "max_age must be a number of seconds",
+                )
+            }
+        },
+    };
+    Ok((prompt, max_age))
 }
 
 fn is_challenge(c: &str) -> bool {

@@ -10,7 +10,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use countersign_domain::oidc::form::{self, get};
-use countersign_domain::oidc::{authorize, AuthorizeError, OidcProvider, Refusal, SignedIn};
+use countersign_domain::oidc::{
+    authorize, AuthorizeError, AuthorizeRequest, OAuthError, OidcProvider, Refusal, SignedIn,
+};
 
 use super::page::error_page;
 use crate::sso::{current_login, sign_in_location};
@@ -61,31 +63,7 @@ pub async fn authorize(
     let now = provider.now();
     let login = match login {
         Some(l) if !req.needs_fresh(l.auth_time, now, after) => l,
-        other => {
-            if req.prompt_none {
-                let refusal = Refusal::new(
-                    countersign_domain::oidc::OAuthError::LoginRequired,
-                    "the user must sign in",
-                );
-                return back(
-                    provider,
-                    &req.redirect_uri,
-                    req.state.as_deref(),
-                    Err(&refusal),
-                );
-            }
-            let again: Vec<String> = params
-                .iter()
-                .filter(|(k, _)| k != MARKER)
-                .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
-                .collect();
-            let rd = format!(
-                "{}/sso/authorize?{}&{MARKER}={now}",
-                provider.issuer(),
-                again.join("&")
-            );
-            return found(&sign_in_location(&rd, other.is_some()));
-        }
+        other => return to_sign_in(provider, &req, &params, other.is_some()),
     };
     let signed = SignedIn {
         user: login.user,
@@ -103,6 +81,37 @@ pub async fn authorize(
             Err(&refusal),
         ),
     }
+}
+
+/// No fitting sign-in: `login_required` for `prompt=none`, else the
+/// sign-in page, which comes back to this request with the marker.
+fn to_sign_in(
+    provider: &OidcProvider,
+    req: &AuthorizeRequest,
+    params: &[(String, String)],
+    fresh: bool,
+) -> Response {
+    if req.prompt_none {
+        let refusal = Refusal::new(OAuthError::LoginRequired, "the user must sign in");
+        return back(
+            provider,
+            &req.redirect_uri,
+            req.state.as_deref(),
+            Err(&refusal),
+        );
+    }
+    let again: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k != MARKER)
+        .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
+        .collect();
+    let now = provider.now();
+    let rd = format!(
+        "{}/sso/authorize?{}&{MARKER}={now}",
+        provider.issuer(),
+        again.join("&")
+    );
+    found(&sign_in_location(&rd, fresh))
 }
 
 /// The redirect to the client: `code` or `error`, then `state`, then `iss`.
