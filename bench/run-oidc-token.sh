@@ -39,8 +39,9 @@ bench_trap
 if [ "$build" = 1 ]; then
   (cd "$root" && cargo build --release -p countersign-server -p countersign-bench)
 fi
-countersign="$target/release/countersign"
-oidc_load="$target/release/oidc-load"
+# BENCH_PROFILE=debug runs the debug binaries (with --no-build): a check that the bench works, not a number.
+countersign="$target/${BENCH_PROFILE:-release}/countersign"
+oidc_load="$target/${BENCH_PROFILE:-release}/oidc-load"
 
 bench_database oidc
 bench_api_key

@@ -225,6 +225,25 @@ mod tests {
     }
 
     #[test]
+    fn rs256_keys_are_made_sign_and_publish_n_and_e() {
+        let signer =
+            Signer::from_pkcs8(SigningAlg::RS256, &generate(SigningAlg::RS256).unwrap()).unwrap();
+        let token = signer.sign("JWT", &json!({"sub": "usr_1"})).unwrap();
+        let parts = parse(&token).unwrap();
+        assert_eq!(parts.alg, "RS256");
+        assert!(signer.verify(&parts));
+        let jwk = signer.jwk();
+        assert_eq!(jwk["e"], "AQAB");
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(jwk["n"].as_str().unwrap())
+                .unwrap()
+                .len(),
+            RSA_BITS / 8
+        );
+    }
+
+    #[test]
     fn parse_refuses_what_is_not_a_compact_jws() {
         for bad in ["", "a.b", "a.b.c.d", "e30.e30.!!", "W10.e30.AA"] {
             assert!(parse(bad).is_none(), "{bad}");
