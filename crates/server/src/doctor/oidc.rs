@@ -97,7 +97,7 @@ fn redirects(client: &ClientView) -> Finding {
     match bad.first() {
         None => Finding::pass(&check, "redirect URIs are https or loopback"),
         Some(uri) => Finding::warn(&check, format!("redirect URI {uri} is neither https nor loopback"),
-            format!("codes travel in the redirect: use https (`countersign oidc client remove {}` and add it again)", client.name)),
+            format!("codes travel in the redirect: use https (PATCH /api/v1/oidc/clients/{} with new redirect_uris)", client.name)),
     }
 }
 
