@@ -11,6 +11,7 @@ pub mod health;
 pub mod methods;
 pub mod metrics;
 pub mod model;
+pub mod oidc;
 pub mod portal;
 pub mod ports;
 pub mod sessions;

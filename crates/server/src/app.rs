@@ -1,6 +1,7 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
 mod passkeys;
+mod sso;
 mod web_state;
 mod welcome;
 
@@ -71,6 +72,8 @@ pub struct App {
     /// The HTTP voice provider's callbacks (`[voice] provider = "http"`),
     /// set when `serve` starts the telephone; the web door serves them.
     pub voice_hooks: Option<countersign_voice::http::Webhooks>,
+    /// The OpenID Provider (issue 27); its issuer is `public_url`.
+    pub oidc: countersign_domain::oidc::OidcProvider,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -142,7 +145,7 @@ impl App {
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let sessions = open_sessions(&config, &base, &settings);
-        let sso = open_sso(&config, &base, &sessions);
+        let sso = sso::open_sso(&config, &base, &sessions);
         Ok(App {
             sessions,
             sso,
@@ -156,6 +159,7 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
+            oidc: sso::open_oidc(&config, &base),
             radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,
             pool,
@@ -195,17 +199,6 @@ fn open_sessions(
         config.portal.sessions,
     )
     .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
-}
-
-/// Single sign-on: the `/sso` sessions, `[sso]`, and users' groups from the store.
-fn open_sso(
-    config: &Config,
-    base: &Base,
-    sessions: &countersign_domain::sessions::Sessions,
-) -> countersign_domain::sso::Sso {
-    let groups = countersign_domain::sso::StoredGroups(base.store.clone());
-    countersign_domain::sso::Sso::new(sessions.sso.clone(), base.store.clone(), config.sso.clone())
-        .with_groups(Arc::new(groups))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key

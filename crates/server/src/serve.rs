@@ -36,26 +36,13 @@ pub async fn run(mut app: App) -> Result<()> {
         )
     })?;
     let address = tcp.local_addr()?;
+    ensure_oidc_keys(&app).await?;
     let options = countersign_web::WebOptions {
         body_limit: config.body_limit,
     };
     let http_metrics = Arc::new(http::limits::HttpMetrics::default());
-    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![
-        app.outbox.metrics(),
-        app.codes.send_gate().metrics(),
-        http_metrics.clone(),
-        app.webpush_metrics.clone(),
-        app.directory_metrics.clone(),
-        app.sso.metrics().clone(),
-        Arc::new(app.hearing.clone()),
-        Arc::new(app.throttle.clone()),
-    ];
-    if let Some(passkeys) = app.signin.passkeys() {
-        door_metrics.push(passkeys.metrics().clone());
-    }
-    if let Some(voice) = voice {
-        door_metrics.push(voice);
-    }
+    let voice = voice.map(|v| v as Arc<dyn MetricsSource>);
+    let mut door_metrics = base_metrics(&app, &http_metrics, voice);
     if let Some(listen) = &config.radius_listen {
         door_metrics.push(crate::radius::start(&app, listen).await?);
     }
@@ -103,6 +90,42 @@ pub async fn run(mut app: App) -> Result<()> {
     app.sql.close().await;
     tracing::info!("countersign stopped");
     Ok(())
+}
+
+/// The OpenID Provider's ES256 key: made by the first node, read by the others.
+async fn ensure_oidc_keys(app: &App) -> Result<()> {
+    app.oidc
+        .keys
+        .ensure()
+        .await
+        .context("the OpenID Provider's signing keys")?;
+    Ok(())
+}
+
+/// The metrics of the doors and services every node has.
+fn base_metrics(
+    app: &App,
+    http_metrics: &Arc<http::limits::HttpMetrics>,
+    voice: Option<Arc<dyn MetricsSource>>,
+) -> Vec<Arc<dyn MetricsSource>> {
+    let mut door_metrics: Vec<Arc<dyn MetricsSource>> = vec![
+        app.outbox.metrics(),
+        app.codes.send_gate().metrics(),
+        http_metrics.clone(),
+        app.webpush_metrics.clone(),
+        app.directory_metrics.clone(),
+        app.sso.metrics().clone(),
+        Arc::new(app.hearing.clone()),
+        Arc::new(app.throttle.clone()),
+        app.oidc.metrics.clone(),
+    ];
+    if let Some(passkeys) = app.signin.passkeys() {
+        door_metrics.push(passkeys.metrics().clone());
+    }
+    if let Some(voice) = voice {
+        door_metrics.push(voice);
+    }
+    door_metrics
 }
 
 fn http_limits(config: &Config) -> http::limits::Limits {

@@ -17,6 +17,7 @@ pub mod keys;
 mod messages;
 mod meta;
 pub mod migrate;
+mod oidc;
 mod passkeys;
 mod pool;
 mod portal;

@@ -10,6 +10,7 @@ pub mod console;
 mod device;
 mod http;
 mod monitoring;
+mod oidc;
 pub mod portal;
 pub mod push_hub;
 mod sessions;
@@ -58,6 +59,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
         .merge(portal::router(state.clone()))
         .merge(sso::router(state.clone()))
         .nest("/api/v1", api::router())
+        .merge(oidc::router())
         .nest("/device/v1", device::router())
         .merge(webapp::router())
         .merge(voice::router(state.voice.clone()))

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod messages;
 pub mod method;
 pub mod net;
+pub mod oidc;
 pub mod passkey;
 pub mod pool;
 pub mod portal;

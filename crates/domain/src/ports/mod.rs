@@ -16,6 +16,7 @@ pub mod groups;
 pub mod messaging;
 pub mod meta;
 pub mod notify;
+pub mod oidc;
 pub mod outbox;
 pub mod passkeys;
 pub mod pool;
@@ -38,8 +39,8 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PasskeysPorts, PortalPorts, PushPorts,
-    SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, OidcPorts, PasskeysPorts, PortalPorts,
+    PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
@@ -48,6 +49,7 @@ pub use groups::GroupStore;
 pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
+pub use oidc::OidcStore;
 pub use outbox::OutboxStore;
 pub use passkeys::PasskeyStore;
 pub use pool::PoolStore;
@@ -90,7 +92,9 @@ pub trait Store:
     + PoolStore
     + DecisionStore
     + PasskeyStore
+    + OidcStore
     + PasskeysPorts
+    + OidcPorts
     + AccountsPorts
     + VerifierPorts
     + SignInPorts

@@ -51,6 +51,7 @@ impl App {
             )
             .with_pool(self.throttle.pool().clone()),
             throttle: self.throttle.clone(),
+            oidc: self.oidc.clone(),
             voice: self
                 .voice_hooks
                 .clone()

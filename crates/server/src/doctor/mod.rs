@@ -11,6 +11,7 @@ mod ldap;
 mod limits;
 mod mail;
 mod metrics;
+mod oidc;
 mod radius;
 mod served;
 mod sso;
@@ -58,6 +59,7 @@ impl Doctor {
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
         sso::register(&mut doctor);
+        oidc::register(&mut doctor);
         voice_http::register(&mut doctor);
         voice::register(&mut doctor);
         doctor
