@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::{free_port, random_suffix, wait_until, Peer, TempDir};
+use crate::{random_suffix, wait_until, Peer, TempDir};
 
 const APACHE: &str = "/usr/sbin/apache2";
 const MODULES: &str = "/usr/lib/apache2/modules";
