@@ -78,7 +78,7 @@ async fn apache_mod_auth_openidc_signs_in_with_pkce_and_shows_the_claims() {
     let mut ann = SsoUser::create(&server, &admin, "ann").await;
 
     let port = free_port();
-    let secret = "apache-client-secret-0123456789";
+    let secret = "apache-client-secret-0123456789-abcdef";
     let client_id = add_client(
         &server,
         "apache",
@@ -164,9 +164,9 @@ async fn a_strict_python_relying_party_validates_the_id_token_and_the_op_refuses
     let admin = server.api(&server.create_key("oidc", "verify,admin"));
     let mut pat = SsoUser::create(&server, &admin, "pat").await;
     let redirect = "http://127.0.0.1:9/probe/cb";
-    let secret = "probe-client-secret-0123456789";
+    let secret = "probe-client-secret-0123456789-abcdef";
     let client_id = add_client(&server, "probe", redirect, secret, &[]);
-    let other_secret = "other-client-secret-0123456789";
+    let other_secret = "other-client-secret-0123456789-abcdef";
     let other_id = add_client(&server, "other", redirect, other_secret, &[]);
 
     let probe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/oidc_probe.py");
