@@ -148,9 +148,44 @@ async fn apache_mod_auth_openidc_signs_in_with_pkce_and_shows_the_claims() {
     assert_eq!(again.status, 200);
     assert_eq!(
         claim(&again.body, "OIDC_CLAIM_sub"),
-        Some(sub),
+        Some(sub.clone()),
         "{}",
         again.body
+    );
+
+    // A client signed RS256, at an Apache that accepts only RS256; the
+    // browser is still signed in at /sso, so no second code is asked.
+    let rs_port = free_port();
+    let rs_redirect = ApacheRp::redirect_uri_on(rs_port);
+    let rs_id = add_client(
+        &server,
+        "apache-rs",
+        &rs_redirect,
+        secret,
+        &["--signing-alg", "RS256"],
+    );
+    let rs = ApacheRp::start(
+        rs_port,
+        &RpSettings {
+            issuer: &issuer,
+            client_id: &rs_id,
+            client_secret: secret,
+            extra: "OIDCIDTokenSignedResponseAlg RS256",
+        },
+    );
+    let page = jar.sign_in_from(&rs.claims_url(), "ann", "000000").await;
+    assert_eq!(
+        claim(&page.body, "OIDC_CLAIM_sub"),
+        Some(sub),
+        "RS256 ID token accepted, same subject:\n{}\nApache's log:\n{}",
+        page.body,
+        rs.error_log()
+    );
+    assert_eq!(
+        claim(&page.body, "OIDC_CLAIM_aud"),
+        Some(rs_id),
+        "{}",
+        page.body
     );
 }
 
