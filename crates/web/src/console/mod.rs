@@ -13,6 +13,7 @@ pub(crate) mod guard;
 mod keys;
 mod login;
 mod login_passkey;
+mod oidc_clients;
 mod ops;
 mod page;
 pub(crate) mod passkeys;
@@ -105,6 +106,13 @@ fn pages() -> Router<AppState> {
             "/clients/{name}/edit",
             get(clients::edit_form).post(clients::edit),
         )
+        .route("/oidc", get(oidc_clients::list).post(oidc_clients::add))
+        .route(
+            "/oidc/{name}/edit",
+            get(oidc_clients::edit_form).post(oidc_clients::edit),
+        )
+        .route("/oidc/{name}/rotate-secret", post(oidc_clients::rotate_secret))
+        .route("/oidc/{name}/remove", post(oidc_clients::remove))
         .route("/settings", get(settings::show).post(settings::save))
         .route("/settings/welcome-test", post(settings::welcome_test))
         .route("/directory/sync", post(settings::directory_sync))
