@@ -111,7 +111,10 @@ fn pages() -> Router<AppState> {
             "/oidc/{name}/edit",
             get(oidc_clients::edit_form).post(oidc_clients::edit),
         )
-        .route("/oidc/{name}/rotate-secret", post(oidc_clients::rotate_secret))
+        .route(
+            "/oidc/{name}/rotate-secret",
+            post(oidc_clients::rotate_secret),
+        )
         .route("/oidc/{name}/remove", post(oidc_clients::remove))
         .route("/settings", get(settings::show).post(settings::save))
         .route("/settings/welcome-test", post(settings::welcome_test))

@@ -98,7 +98,11 @@ fn parse(form: &OidcClientForm, errors: &mut Errors) -> Option<Parsed> {
         signing_alg: alg?,
         id_token_seconds: seconds("id_token_seconds", &form.id_token_seconds, errors),
         access_token_seconds: seconds("access_token_seconds", &form.access_token_seconds, errors),
-        refresh_token_seconds: seconds("refresh_token_seconds", &form.refresh_token_seconds, errors),
+        refresh_token_seconds: seconds(
+            "refresh_token_seconds",
+            &form.refresh_token_seconds,
+            errors,
+        ),
     };
     errors.is_empty().then_some(parsed)
 }
@@ -118,15 +122,20 @@ pub async fn list(State(state): State<ConsoleState>, _owner: Owner, visitor: Vis
     page(&state, &visitor, &form, &Errors::new()).await
 }
 
-async fn page(state: &ConsoleState, visitor: &Visitor, form: &OidcClientForm, errors: &Errors) -> Response {
+async fn page(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    form: &OidcClientForm,
+    errors: &Errors,
+) -> Response {
     let clients = match state.oidc_clients.list().await {
         Ok(clients) => clients,
         Err(e) => return failure(e),
     };
     let issuer = issuer(state);
     let ctx = context! { title => "OpenID clients", clients => Serde(&clients), form => Serde(form),
-        form_action => "/admin/oidc", editing => false, errors => Serde(errors), issuer => issuer,
-        ..base(state, visitor, "oidc") };
+    form_action => "/admin/oidc", editing => false, errors => Serde(errors), issuer => issuer,
+    ..base(state, visitor, "oidc") };
     render(status_of(errors), "oidc_clients.html", ctx)
 }
 
@@ -137,9 +146,14 @@ fn issuer(state: &ConsoleState) -> String {
 }
 
 /// The secret, on a page of its own, once.
-fn shown_once(state: &ConsoleState, visitor: &Visitor, made: &ClientWithSecret, what: &str) -> Response {
+fn shown_once(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    made: &ClientWithSecret,
+    what: &str,
+) -> Response {
     let ctx = context! { title => what, client => Serde(&made.client), secret => made.client_secret.clone(),
-        issuer => issuer(state), ..base(state, visitor, "oidc") };
+    issuer => issuer(state), ..base(state, visitor, "oidc") };
     let mut response = render(StatusCode::OK, "oidc_secret.html", ctx);
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
@@ -209,10 +223,15 @@ fn form_of(client: &ClientView) -> OidcClientForm {
     }
 }
 
-fn edit_page(state: &ConsoleState, visitor: &Visitor, form: &OidcClientForm, errors: &Errors) -> Response {
+fn edit_page(
+    state: &ConsoleState,
+    visitor: &Visitor,
+    form: &OidcClientForm,
+    errors: &Errors,
+) -> Response {
     let action = format!("/admin/oidc/{}/edit", super::users::encode(&form.name));
     let ctx = context! { title => "Edit OpenID client", form => Serde(form), errors => Serde(errors),
-        form_action => action, editing => true, ..base(state, visitor, "oidc") };
+    form_action => action, editing => true, ..base(state, visitor, "oidc") };
     render(status_of(errors), "oidc_client_edit.html", ctx)
 }
 
