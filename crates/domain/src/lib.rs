@@ -11,10 +11,12 @@ pub mod health;
 pub mod methods;
 pub mod metrics;
 pub mod model;
+pub mod oidc;
 pub mod portal;
 pub mod ports;
 pub mod sessions;
 pub mod signin;
+pub mod sso;
 pub mod sync;
 pub mod throttle;
 

@@ -50,6 +50,8 @@ pub struct App {
     pub webpush_metrics: Arc<WebPushMetrics>,
     /// Administrators' and users' sessions, each kind with its limits.
     pub sessions: countersign_domain::sessions::Sessions,
+    /// Single sign-on at `/sso`: its sessions' rules and forward auth.
+    pub sso: countersign_domain::sso::Sso,
     pub portal: countersign_domain::portal::Portal,
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     /// The directory client (`[directory] url`), shared by the doors that
@@ -69,6 +71,8 @@ pub struct App {
     /// The HTTP voice provider's callbacks (`[voice] provider = "http"`),
     /// set when `serve` starts the telephone; the web door serves them.
     pub voice_hooks: Option<countersign_voice::http::Webhooks>,
+    /// The OpenID Provider (issue 27); its issuer is `public_url`.
+    pub oidc: countersign_domain::oidc::OidcProvider,
 }
 
 /// What every service is built on: the store, the clock and the secret key.
@@ -139,7 +143,15 @@ impl App {
         let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let sessions = open_sessions(&config, &base, &settings);
+        let sso = countersign_domain::sso::Sso::new(
+            sessions.sso.clone(),
+            base.store.clone(),
+            config.sso.clone(),
+        );
         Ok(App {
+            sessions,
+            sso,
             directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
             directory,
             portal,
@@ -150,14 +162,17 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            sessions: countersign_domain::sessions::Sessions::new(
+            radius_clients: RadiusClients::new(
                 base.store.clone(),
                 base.clock.clone(),
                 base.key.clone(),
-                config.console_sessions,
-                config.portal.sessions,
             ),
-            radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
+            oidc: countersign_domain::oidc::OidcProvider::new(
+                base.store.clone(),
+                base.clock.clone(),
+                base.key,
+                &oidc_issuer(&config),
+            ),
             accounts,
             pool,
             throttle,
@@ -179,6 +194,23 @@ impl App {
             config,
         })
     }
+}
+
+/// Every kind of session; `/sso`'s limits follow the stored settings.
+fn open_sessions(
+    config: &Config,
+    base: &Base,
+    settings: &countersign_domain::admin::settings::SettingsService,
+) -> countersign_domain::sessions::Sessions {
+    let live = settings.handle().clone();
+    countersign_domain::sessions::Sessions::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        config.console_sessions,
+        config.portal.sessions,
+    )
+    .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key
@@ -416,4 +448,12 @@ fn open_verifier(
         config.verify_policy(),
     )
     .with_pool(throttle.pool().clone())
+}
+
+/// The OpenID issuer: `public_url`, else the listen address over http.
+fn oidc_issuer(config: &Config) -> String {
+    match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => format!("http://{}", config.listen),
+    }
 }

@@ -32,7 +32,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cli::{
     AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand,
-    RadiusCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
+    OidcCommand, RadiusCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::{Config, Overrides};
 
@@ -103,6 +103,9 @@ enum Command {
     /// RADIUS clients.
     #[command(subcommand)]
     Radius(RadiusCommand),
+    /// The OpenID Provider: clients (relying parties) and signing keys.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
     /// Certificates for HTTPS.
     #[command(subcommand)]
     Tls(TlsCommand),
@@ -274,6 +277,7 @@ async fn run_with_app(
         Command::Audit(command) => cli::audit(&app, command, out).await,
         Command::Device(command) => cli::device(&app, command, out).await,
         Command::Radius(command) => cli::radius(&app, command, out).await,
+        Command::Oidc(command) => cli::oidc(&app, command, out).await,
         Command::Verify { username, code } => cli::verify(&app, &username, &code, out).await,
         // Handled before the store is opened.
         Command::Config(_)

@@ -36,6 +36,12 @@ pub async fn run(mut app: App) -> Result<()> {
         )
     })?;
     let address = tcp.local_addr()?;
+    // The OpenID Provider's ES256 key: made by the first node, read by the others.
+    app.oidc
+        .keys
+        .ensure()
+        .await
+        .context("the OpenID Provider's signing keys")?;
     let options = countersign_web::WebOptions {
         body_limit: config.body_limit,
     };
@@ -46,8 +52,10 @@ pub async fn run(mut app: App) -> Result<()> {
         http_metrics.clone(),
         app.webpush_metrics.clone(),
         app.directory_metrics.clone(),
+        app.sso.metrics().clone(),
         Arc::new(app.hearing.clone()),
         Arc::new(app.throttle.clone()),
+        app.oidc.metrics.clone(),
     ];
     if let Some(passkeys) = app.signin.passkeys() {
         door_metrics.push(passkeys.metrics().clone());

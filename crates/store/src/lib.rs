@@ -10,12 +10,14 @@ mod audit_retention;
 pub mod backup;
 mod decision;
 mod directory;
+mod groups;
 pub mod sqlite;
 
 pub mod keys;
 mod messages;
 mod meta;
 pub mod migrate;
+mod oidc;
 mod passkeys;
 mod pool;
 mod portal;

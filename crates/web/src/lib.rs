@@ -10,9 +10,11 @@ pub mod console;
 mod device;
 mod http;
 mod monitoring;
+mod oidc;
 pub mod portal;
 pub mod push_hub;
 mod sessions;
+pub mod sso;
 mod state;
 pub mod voice;
 pub mod webapp;
@@ -55,7 +57,9 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
     Router::new()
         .merge(console::router(state.clone()))
         .merge(portal::router(state.clone()))
+        .merge(sso::router(state.clone()))
         .nest("/api/v1", api::router())
+        .merge(oidc::router())
         .nest("/device/v1", device::router())
         .merge(webapp::router())
         .merge(voice::router(state.voice.clone()))

@@ -24,6 +24,7 @@ use crate::console::ConsoleState;
 use crate::device::DeviceState;
 use crate::http::address::ServiceAddress;
 use crate::monitoring::MonitoringState;
+use crate::oidc::OidcState;
 use crate::portal::PortalState;
 use crate::{console, portal, proxy, push_hub};
 
@@ -68,6 +69,7 @@ struct Doors {
     console: ConsoleState,
     portal: PortalState,
     monitoring: MonitoringState,
+    oidc: OidcState,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             console: Door::new((&services).into()),
             portal: Door::new((&services).into()),
             monitoring: Door::new((&services).into()),
+            oidc: Door::new((&services).into()),
             services,
         }))
     }
@@ -116,6 +119,7 @@ door_state!(DeviceState, device);
 door_state!(ConsoleState, console);
 door_state!(PortalState, portal);
 door_state!(MonitoringState, monitoring);
+door_state!(OidcState, oidc);
 
 /// What the composition root builds, once; each door's state takes its part.
 pub struct Services {
@@ -157,6 +161,8 @@ pub struct Services {
     /// Console administrators; the sessions of administrators and users.
     pub admins: countersign_domain::admin::admins::Admins,
     pub sessions: countersign_domain::sessions::Sessions,
+    /// Single sign-on at `/sso`: its sessions, redirect rules and forward auth.
+    pub sso: countersign_domain::sso::Sso,
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,
@@ -185,6 +191,8 @@ pub struct Services {
     pub throttle: countersign_domain::throttle::Throttle,
     /// The HTTP voice provider's callbacks (`[voice] provider = "http"`).
     pub voice: Option<crate::voice::VoiceDoor>,
+    /// The OpenID Provider (issue 27): clients, keys, codes and tokens.
+    pub oidc: countersign_domain::oidc::OidcProvider,
 }
 
 impl Services {

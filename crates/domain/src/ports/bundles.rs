@@ -5,9 +5,9 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PasskeyStore,
-    PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore, WebPushStore,
-    WelcomeStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore, OidcStore,
+    PasskeyStore, PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore,
+    WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {
@@ -67,4 +67,9 @@ bundle!(
     /// `Passkeys`: the credentials and challenges, the users they belong to
     /// and what else they hold (the last method cannot be removed).
     PasskeysPorts: PasskeyStore, UserStore, TokenStore, PushStore
+);
+bundle!(
+    /// The OpenID Provider: grants and tokens, the users they are for, and
+    /// the audit record of every token issued or refused.
+    OidcPorts: OidcStore, UserStore, AuditStore, GroupStore
 );

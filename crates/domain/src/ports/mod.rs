@@ -12,9 +12,11 @@ pub mod codes;
 pub mod decision;
 pub mod diagnostics;
 pub mod directory;
+pub mod groups;
 pub mod messaging;
 pub mod meta;
 pub mod notify;
+pub mod oidc;
 pub mod outbox;
 pub mod passkeys;
 pub mod pool;
@@ -37,15 +39,17 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PasskeysPorts, PortalPorts, PushPorts,
-    SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, OidcPorts, PasskeysPorts, PortalPorts,
+    PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
 pub use directory::{DirectoryStore, SyncTrigger};
+pub use groups::GroupStore;
 pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
+pub use oidc::OidcStore;
 pub use outbox::OutboxStore;
 pub use passkeys::PasskeyStore;
 pub use pool::PoolStore;
@@ -83,11 +87,14 @@ pub trait Store:
     + SendStore
     + PortalStore
     + DirectoryStore
+    + GroupStore
     + WelcomeStore
     + PoolStore
     + DecisionStore
     + PasskeyStore
+    + OidcStore
     + PasskeysPorts
+    + OidcPorts
     + AccountsPorts
     + VerifierPorts
     + SignInPorts

@@ -12,8 +12,9 @@ mod subject;
 
 pub use admin::ADMIN_RESULT;
 pub use expiry::{Closed, SessionPolicy};
+pub use service::PolicySource;
 pub use service::SessionsOf;
-pub use subject::{Live, Subject, WorkingState};
+pub use subject::{Live, SsoUser, Subject, WorkingState};
 
 use std::sync::Arc;
 
@@ -29,11 +30,21 @@ pub type AdminSessions = SessionsOf<Admin>;
 /// Users' sessions, with the sign-in's working state (the portal).
 pub type UserSessions = SessionsOf<User>;
 
+/// Users' sessions at `/sso`, with limits from the stored settings.
+pub type SsoSessions = SessionsOf<SsoUser>;
+
+/// The `/sso` limits until the settings are read (the settings' defaults).
+const SSO_DEFAULT: SessionPolicy = SessionPolicy {
+    idle_seconds: 60 * 60,
+    absolute_seconds: 12 * 3600,
+};
+
 /// Every kind of session.
 #[derive(Clone)]
 pub struct Sessions {
     pub admins: AdminSessions,
     pub users: UserSessions,
+    pub sso: SsoSessions,
 }
 
 impl Sessions {
@@ -47,12 +58,20 @@ impl Sessions {
     ) -> Self {
         Self {
             admins: SessionsOf::new(store.clone(), clock.clone(), key.clone(), admins),
-            users: SessionsOf::new(store, clock, key, users),
+            users: SessionsOf::new(store.clone(), clock.clone(), key.clone(), users),
+            sso: SessionsOf::new(store, clock, key, SSO_DEFAULT),
         }
+    }
+
+    /// `/sso` sessions' limits read from `source` at every use (the stored
+    /// settings `sso_idle_minutes`, `sso_absolute_hours`).
+    pub fn with_sso_policy(mut self, source: PolicySource) -> Self {
+        self.sso = self.sso.with_policy_source(source);
+        self
     }
 
     /// Removes the expired sessions of every kind; returns how many.
     pub async fn sweep(&self) -> Result<u64, DomainError> {
-        Ok(self.admins.sweep().await? + self.users.sweep().await?)
+        Ok(self.admins.sweep().await? + self.users.sweep().await? + self.sso.sweep().await?)
     }
 }

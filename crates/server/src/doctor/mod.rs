@@ -11,8 +11,10 @@ mod ldap;
 mod limits;
 mod mail;
 mod metrics;
+mod oidc;
 mod radius;
 mod served;
+mod sso;
 mod store;
 mod tls_probe;
 mod voice;
@@ -56,6 +58,8 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        sso::register(&mut doctor);
+        oidc::register(&mut doctor);
         voice_http::register(&mut doctor);
         voice::register(&mut doctor);
         doctor

@@ -9,6 +9,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod directory;
 pub(crate) mod inbound;
 pub(crate) mod messages;
+pub(crate) mod oidc_clients;
 pub(crate) mod passkeys;
 pub(crate) mod pool;
 pub(crate) mod settings;
@@ -78,6 +79,20 @@ pub fn router() -> Router<AppState> {
         .route("/settings", get(settings::show).patch(settings::update))
         .route("/directory/status", get(directory::status))
         .route("/diagnostics", get(diagnostics::report))
+        .route(
+            "/oidc/clients",
+            get(oidc_clients::list).post(oidc_clients::create),
+        )
+        .route(
+            "/oidc/clients/{name}",
+            get(oidc_clients::show)
+                .patch(oidc_clients::update)
+                .delete(oidc_clients::remove),
+        )
+        .route(
+            "/oidc/clients/{name}/rotate-secret",
+            post(oidc_clients::rotate_secret),
+        )
         .route("/openapi.json", get(openapi))
 }
 

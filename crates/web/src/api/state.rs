@@ -44,6 +44,8 @@ pub struct ApiServices {
     pub diagnostics: Arc<dyn Diagnostics>,
     /// Activation URLs.
     pub address: ServiceAddress,
+    /// The OpenID Provider's clients.
+    pub oidc_clients: countersign_domain::oidc::OidcClients,
 }
 
 impl From<&Services> for ApiServices {
@@ -66,6 +68,7 @@ impl From<&Services> for ApiServices {
             directory_status: s.directory_status.clone(),
             diagnostics: s.diagnostics.clone(),
             address: s.address(),
+            oidc_clients: s.oidc.clients.clone(),
         }
     }
 }
