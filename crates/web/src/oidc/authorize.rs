@@ -86,7 +86,7 @@ fn back(provider: &OidcProvider, redirect_uri: &str, state: Option<&str>, answer
     found(&format!("{redirect_uri}{sep}{query}"))
 }
 
-fn found(location: &str) -> Response {
+pub(super) fn found(location: &str) -> Response {
     let mut response = StatusCode::FOUND.into_response();
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
