@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::passkeys::{have_chromium, shoot, wait_for_url, Passkeys};
+use common::passkeys::{have_chromium, local, shoot, wait_for_url, Passkeys};
 use common::sso::SsoUser;
 use common::*;
 use countersign_testkit::free_port;
@@ -153,13 +153,13 @@ async fn passkey_alone(keys: &Passkeys, server: &Server, admin: &Api, page: &str
         .to_string();
     let at = printed.find("/portal/link/").expect("a portal link");
     browser
-        .goto(&server.url(&printed[at..]))
+        .goto(&local(server, &printed[at..]))
         .await
         .expect("link");
     browser.click_and_load("#use-link").await.expect("use link");
     wait_for_url(browser, "/portal/enrol", 10).await;
     browser
-        .goto(&server.url("/portal/passkeys"))
+        .goto(&local(server, "/portal/passkeys"))
         .await
         .expect("passkeys");
     browser.fill("#passkey-name", "Laptop").await.expect("name");
