@@ -148,7 +148,10 @@ impl App {
             sessions.sso.clone(),
             base.store.clone(),
             config.sso.clone(),
-        );
+        )
+        .with_groups(Arc::new(countersign_domain::sso::StoredGroups(
+            base.store.clone(),
+        )));
         Ok(App {
             sessions,
             sso,

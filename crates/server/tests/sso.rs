@@ -212,11 +212,16 @@ async fn rd_to_another_domain_and_wrong_passwords_are_refused() {
         "rd is dropped from the form"
     );
 
-    // Signed in with rd elsewhere: the "signed in" page, no redirect.
+    // Signed in with rd elsewhere: the "signed in" page, no redirect there.
     let done = sign_in(&mut browser, "pat", &hotp(RFC_SECRET, 1), evil).await;
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert!(done.location().is_empty());
-    assert!(done.body.contains("id=\"message\""), "{}", done.body);
+    assert_eq!(
+        (done.status, done.location()),
+        (303, "/sso".into()),
+        "{}",
+        done.body
+    );
+    let page = browser.get("/sso").await;
+    assert!(page.body.contains("id=\"message\""), "{}", page.body);
     for rd in [
         evil,
         "//evil.example.org/",
@@ -299,7 +304,7 @@ async fn an_expired_session_is_refused_and_audited() {
     let refused = admin
         .patch("/api/v1/settings", json!({"sso_idle_minutes": 0}))
         .await;
-    refused.expect_error(422, "invalid", "idle 0");
+    refused.expect_error(422, "invalid_request", "idle 0");
 }
 
 #[tokio::test]
@@ -332,7 +337,7 @@ async fn over_https_the_cookie_names_its_domain() {
         let expected = if domain.is_some() {
             app.to_string()
         } else {
-            String::new()
+            "/sso".to_string()
         };
         assert_eq!(
             done.location(),
@@ -366,4 +371,55 @@ async fn over_https_the_cookie_names_its_domain() {
         let ok = ask(&server, "/sso/auth/forward", &headers).await;
         assert_eq!((ok.status, ok.header("remote-user")), (200, Some("pat")));
     }
+}
+
+#[tokio::test]
+async fn a_host_admits_the_groups_it_requires() {
+    let (server, _config) = start(&Db::sqlite(), HOSTS, &[]).await;
+    let admin = server.api(&server.create_key("sso-tests", "verify,admin"));
+    user(&server, &admin, "pat", "Pat Lee").await;
+    user(&server, &admin, "ada", "Ada King").await;
+    // ada is in admins and users (rows as the groups' CLI and directory sync write them).
+    let db = rusqlite::Connection::open(server.data_dir().join("countersign.db")).expect("sqlite");
+    let ada: String = db
+        .query_row("SELECT id FROM users WHERE username = 'ada'", [], |row| {
+            row.get(0)
+        })
+        .expect("ada's id");
+    for (id, name) in [("grp_admins", "admins"), ("grp_users", "users")] {
+        db.execute(
+            "INSERT INTO groups (id, name, name_key, created_at) VALUES (?1, ?2, ?2, 0)",
+            [id, name],
+        )
+        .expect("group");
+        db.execute(
+            "INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)",
+            [id, &ada],
+        )
+        .expect("member");
+    }
+    let app = "http://127.0.0.2:8080/";
+    let mut answers = Vec::new();
+    for name in ["ada", "pat"] {
+        let mut browser = Visitor::new(&server.base());
+        // 127.0.0.2 is not public_url's host and no cookie domain is set:
+        // no redirect there, the "signed in" page instead.
+        let done = sign_in(&mut browser, name, &hotp(RFC_SECRET, 1), app).await;
+        assert_eq!(
+            (done.status, done.location()),
+            (303, "/sso".into()),
+            "{}",
+            done.body
+        );
+        let cookie = cookie_header(&browser);
+        let headers = [
+            ("x-original-url", app),
+            ("x-original-method", "GET"),
+            ("cookie", cookie.as_str()),
+        ];
+        answers.push(ask(&server, "/sso/auth/request", &headers).await);
+    }
+    assert_eq!(answers[0].status, 200);
+    assert_eq!(answers[0].header("remote-groups"), Some("admins,users"));
+    assert_eq!(answers[1].status, 403, "pat is in no group");
 }

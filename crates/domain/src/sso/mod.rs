@@ -29,6 +29,16 @@ pub trait GroupNames: Send + Sync {
     async fn group_names(&self, user_id: &str) -> Result<Vec<String>, DomainError>;
 }
 
+/// The groups kept in the store (local ones and those the directory sync keeps).
+pub struct StoredGroups(pub Arc<dyn crate::ports::GroupStore>);
+
+#[async_trait::async_trait]
+impl GroupNames for StoredGroups {
+    async fn group_names(&self, user_id: &str) -> Result<Vec<String>, DomainError> {
+        Ok(self.0.groups_of_user(user_id).await?)
+    }
+}
+
 /// The `/sso` door's service; cheap to clone.
 #[derive(Clone)]
 pub struct Sso {

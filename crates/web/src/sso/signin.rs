@@ -88,7 +88,10 @@ pub async fn form(
         .as_ref()
         .is_some_and(|l| l.level == Level::SignedIn);
     if signed_in && q.fresh.as_deref() != Some("1") {
-        return done(&state, &guest, rd.as_deref());
+        return match rd {
+            Some(rd) => Redirect::to(&rd).into_response(),
+            None => signed_in_page(&state, &guest),
+        };
     }
     let ended = q.ended.as_deref().and_then(Closed::parse).or(guest.closed);
     let error = ended.map(|c| c.message().to_string());
@@ -208,26 +211,24 @@ pub(super) async fn after_first_factor(
         .await;
     match opened {
         Ok((token, live)) if level == Level::SignedIn => {
-            guest.with_session(Some(&token), done(state, guest, live.data.rd.as_deref()))
+            guest.with_session(Some(&token), done(live.data.rd.as_deref()))
         }
         Ok((token, _)) => guest.with_session(Some(&token), Redirect::to(SSO.second_factor)),
         Err(e) => failure(state, guest.lang, e),
     }
 }
 
-/// Signed in: on to `rd`, or the page that says so.
-pub fn done(state: &AppState, guest: &Guest, rd: Option<&str>) -> Response {
-    match rd {
-        Some(rd) => Redirect::to(rd).into_response(),
-        None => message(
-            state,
-            guest.lang,
-            StatusCode::OK,
-            "sso_signed_in",
-            "sso_signed_in_text",
-            Some(context! { signed_in => true, csrf => guest.csrf(state) }),
-        ),
-    }
+/// Just signed in: on to `rd`, or to `/sso`, which says so (a page
+/// rendered here would carry the pre-session's `csrf`, not the session's).
+pub fn done(rd: Option<&str>) -> Response {
+    Redirect::to(rd.unwrap_or(SSO.signed_in)).into_response()
+}
+
+/// The page a signed-in browser sees at `/sso` without `rd`.
+fn signed_in_page(state: &AppState, guest: &Guest) -> Response {
+    let more = context! { signed_in => true, csrf => guest.csrf(state) };
+    let (title, text) = ("sso_signed_in", "sso_signed_in_text");
+    message(state, guest.lang, StatusCode::OK, title, text, Some(more))
 }
 
 /// What a refused user is told: the engine's generic words by default
