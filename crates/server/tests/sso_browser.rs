@@ -104,7 +104,7 @@ async fn password_and_push(keys: &Passkeys, server: &Server, admin: &Api, page: 
     let at = wait_for_url(browser, "/sso", 10).await;
     assert!(at.contains("rd="), "the original URL travels in rd: {at}");
     browser.find("#username").await.expect("the sign-in form");
-    shoot(browser, "sso", "sign-in", &[390, 1440]).await;
+    shoot(browser, "sso", "nginx-sign-in", &[390, 1440]).await;
     browser.fill("#username", "pat").await.expect("name");
     browser
         .fill("#password", common::sso::PASSWORD)
@@ -116,7 +116,7 @@ async fn password_and_push(keys: &Passkeys, server: &Server, admin: &Api, page: 
         .text("#push-number")
         .await
         .expect("the number to pick");
-    shoot(browser, "sso", "verify-push", &[390, 1440]).await;
+    shoot(browser, "sso", "nginx-verify-push", &[390, 1440]).await;
     authenticator(
         &store,
         &[
@@ -192,7 +192,7 @@ async fn back_on_the_page(browser: &countersign_testkit::browser::Browser, page:
         let url = browser.current_url().await.unwrap_or_default();
         let source = browser.source().await.unwrap_or_default();
         if url == page && source.contains("secret static page") {
-            shoot(browser, "sso", "back-on-the-page", &[1440]).await;
+            shoot(browser, "sso", "nginx-back-on-the-page", &[1440]).await;
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
