@@ -86,8 +86,13 @@ impl SecretKey {
     /// A keyed hash for `purpose` (e.g. activation codes): without the key,
     /// a copied database does not allow guessing offline.
     pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
-        let purpose_key = hmac_sha256(self.0.as_slice(), purpose.as_bytes());
-        hmac_sha256(&purpose_key, data)
+        hmac_sha256(&self.purpose_key(purpose), data)
+    }
+
+    /// The key [`SecretKey::mac`] uses for `purpose`, for a caller that
+    /// macs often (`hmac_sha256(&purpose_key, data)` is `mac(purpose, data)`).
+    pub(crate) fn purpose_key(&self, purpose: &str) -> [u8; 32] {
+        hmac_sha256(self.0.as_slice(), purpose.as_bytes())
     }
 }
 

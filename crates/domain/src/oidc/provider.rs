@@ -120,7 +120,10 @@ impl OidcProvider {
     /// Whether the user may use this client (its allowed groups).
     pub(super) fn allowed(client: &StoredOidcClient, groups: &[String]) -> bool {
         let allowed = &client.config.allowed_groups;
-        allowed.is_empty() || allowed.iter().any(|g| groups.contains(g))
+        allowed.is_empty()
+            || allowed
+                .iter()
+                .any(|g| groups.iter().any(|h| h.eq_ignore_ascii_case(g)))
     }
 
     /// A code for the signed-in user (`access_denied` when their groups

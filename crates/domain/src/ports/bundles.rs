@@ -5,9 +5,9 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore, OidcStore,
-    PasskeyStore, PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore,
-    WebPushStore, WelcomeStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore,
+    OidcStore, PasskeyStore, PortalStore, PushStore, SendStore, SessionStore, TokenStore,
+    UserStore, WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {

@@ -31,6 +31,8 @@ pub struct SessionsOf<S> {
     pub(super) store: Arc<dyn SessionsPorts>,
     pub(super) clock: Arc<dyn Clock>,
     key: SecretKey,
+    /// The key of this kind's session hashes (`key.mac("<kind>-session", ..)`), derived once.
+    session_key: [u8; 32],
     policy: SessionPolicy,
     source: Option<PolicySource>,
     kind: PhantomData<fn() -> S>,
@@ -46,6 +48,7 @@ impl<S: Subject> SessionsOf<S> {
         Self {
             store,
             clock,
+            session_key: key.purpose_key(&format!("{}-session", S::KIND.as_str())),
             key,
             policy,
             source: None,
@@ -252,8 +255,16 @@ impl<S: Subject> SessionsOf<S> {
     }
 
     fn hash(&self, token: &str) -> String {
-        let mac = self.key.mac(&self.purpose("session"), token.as_bytes());
-        mac.iter().map(|b| format!("{b:02x}")).collect()
+        let mac = crate::crypto::hmac_sha256(&self.session_key, token.as_bytes());
+        // Forward auth hashes a cookie on every proxied request: no
+        // allocation per byte.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(mac.len() * 2);
+        for b in mac.iter() {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out
     }
 
     /// Each kind hashes with its own key: a token of one kind means nothing as another.

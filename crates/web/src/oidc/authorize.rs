@@ -19,16 +19,28 @@ use crate::AppState;
 /// The query parameter that carries "signed in after" through the sign-in.
 pub const MARKER: &str = "cs_signed_in_after";
 
-pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+pub async fn authorize(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let provider = &app.oidc;
     let query = query.unwrap_or_default();
     let Ok(params) = form::parse_params(query.as_bytes()) else {
-        return error_page(StatusCode::BAD_REQUEST, "The request is malformed (a parameter is given twice or is not UTF-8).");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "The request is malformed (a parameter is given twice or is not UTF-8).",
+        );
     };
     let client = match get(&params, "client_id") {
         Some(id) => match provider.clients.find(id).await {
             Ok(c) => c,
-            Err(_) => return error_page(StatusCode::SERVICE_UNAVAILABLE, "The server cannot read its applications right now; try again."),
+            Err(_) => {
+                return error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The server cannot read its applications right now; try again.",
+                )
+            }
         },
         None => None,
     };
@@ -38,7 +50,11 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery, h
             tracing::info!(reason = %words, "OpenID authorization request refused (not redirected)");
             return error_page(StatusCode::BAD_REQUEST, &words);
         }
-        Err(AuthorizeError::Redirect { redirect_uri, state, refusal }) => return back(provider, &redirect_uri, state.as_deref(), Err(&refusal)),
+        Err(AuthorizeError::Redirect {
+            redirect_uri,
+            state,
+            refusal,
+        }) => return back(provider, &redirect_uri, state.as_deref(), Err(&refusal)),
     };
     let after = get(&params, MARKER).and_then(|v| v.parse::<i64>().ok());
     let login = current_login(&app, &headers).await;
@@ -47,15 +63,27 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery, h
         Some(l) if !req.needs_fresh(l.auth_time, now, after) => l,
         other => {
             if req.prompt_none {
-                let refusal = Refusal::new(countersign_domain::oidc::OAuthError::LoginRequired, "the user must sign in");
-                return back(provider, &req.redirect_uri, req.state.as_deref(), Err(&refusal));
+                let refusal = Refusal::new(
+                    countersign_domain::oidc::OAuthError::LoginRequired,
+                    "the user must sign in",
+                );
+                return back(
+                    provider,
+                    &req.redirect_uri,
+                    req.state.as_deref(),
+                    Err(&refusal),
+                );
             }
             let again: Vec<String> = params
                 .iter()
                 .filter(|(k, _)| k != MARKER)
                 .map(|(k, v)| format!("{}={}", form::encode(k), form::encode(v)))
                 .collect();
-            let rd = format!("{}/sso/authorize?{}&{MARKER}={now}", provider.issuer(), again.join("&"));
+            let rd = format!(
+                "{}/sso/authorize?{}&{MARKER}={now}",
+                provider.issuer(),
+                again.join("&")
+            );
             return found(&sign_in_location(&rd, other.is_some()));
         }
     };
@@ -68,15 +96,29 @@ pub async fn authorize(State(app): State<AppState>, RawQuery(query): RawQuery, h
     };
     match provider.issue_code(&req, &signed).await {
         Ok(code) => back(provider, &req.redirect_uri, req.state.as_deref(), Ok(&code)),
-        Err(refusal) => back(provider, &req.redirect_uri, req.state.as_deref(), Err(&refusal)),
+        Err(refusal) => back(
+            provider,
+            &req.redirect_uri,
+            req.state.as_deref(),
+            Err(&refusal),
+        ),
     }
 }
 
 /// The redirect to the client: `code` or `error`, then `state`, then `iss`.
-fn back(provider: &OidcProvider, redirect_uri: &str, state: Option<&str>, answer: Result<&str, &Refusal>) -> Response {
+fn back(
+    provider: &OidcProvider,
+    redirect_uri: &str,
+    state: Option<&str>,
+    answer: Result<&str, &Refusal>,
+) -> Response {
     let mut query = match answer {
         Ok(code) => format!("code={}", form::encode(code)),
-        Err(r) => format!("error={}&error_description={}", r.error.code(), form::encode(&r.description)),
+        Err(r) => format!(
+            "error={}&error_description={}",
+            r.error.code(),
+            form::encode(&r.description)
+        ),
     };
     if let Some(state) = state {
         query.push_str(&format!("&state={}", form::encode(state)));
@@ -91,8 +133,8 @@ pub(super) fn found(location: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
-
-pub(super) use found as redirect_to;

@@ -9,12 +9,18 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use countersign_domain::oidc::form::{self, get};
 
-use super::authorize::redirect_to;
+use super::authorize::found as redirect_to;
 use super::page::error_page;
 use crate::sso::{current_login, sign_out};
 use crate::AppState;
 
-pub async fn end_session(State(app): State<AppState>, method: Method, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn end_session(
+    State(app): State<AppState>,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let raw = match method {
         Method::POST => body.to_vec(),
         _ => query.unwrap_or_default().into_bytes(),
@@ -24,7 +30,11 @@ pub async fn end_session(State(app): State<AppState>, method: Method, RawQuery(q
     };
     let provider = &app.oidc;
     let target = provider
-        .logout_target(get(&params, "id_token_hint"), get(&params, "client_id"), get(&params, "post_logout_redirect_uri"))
+        .logout_target(
+            get(&params, "id_token_hint"),
+            get(&params, "client_id"),
+            get(&params, "post_logout_redirect_uri"),
+        )
         .await;
     let target = match target {
         Ok(t) => t,

@@ -41,4 +41,9 @@ pub fn router() -> Router<AppState> {
             "/sso/userinfo",
             get(endpoints::userinfo).post(endpoints::userinfo),
         )
+        .route("/sso/authorize", get(authorize::authorize))
+        .route(
+            "/sso/end_session",
+            get(end_session::end_session).post(end_session::end_session),
+        )
 }

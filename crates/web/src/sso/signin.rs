@@ -111,7 +111,20 @@ pub fn login_page(
     rd => rd.unwrap_or(""), title => pages.word(guest.lang, "sso_sign_in"),
     application => rd.map(|rd| application_of(rd)),
     passkeys_on => state.signin.passkeys().is_some() };
-    pages.render(guest.lang, status, "sso_login.html", ctx)
+    render(state, guest.lang, status, "sso_login.html", ctx)
+}
+
+/// A `/sso` page: the portal's templates and words, under the account name.
+pub fn render(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    name: &str,
+    ctx: Value,
+) -> Response {
+    let brand = state.settings.current().account_name;
+    let ctx = context! { brand => brand, ..ctx };
+    state.portal_pages.render(lang, status, name, ctx)
 }
 
 pub async fn submit(
@@ -226,7 +239,13 @@ pub fn done(rd: Option<&str>) -> Response {
 
 /// The page a signed-in browser sees at `/sso` without `rd`.
 fn signed_in_page(state: &AppState, guest: &Guest) -> Response {
-    let more = context! { signed_in => true, csrf => guest.csrf(state) };
+    let who = guest.live.as_ref().map(|live| {
+        let user = &live.subject.0;
+        user.display_name
+            .clone()
+            .unwrap_or_else(|| user.username.clone())
+    });
+    let more = context! { signed_in => true, csrf => guest.csrf(state), who => who };
     let (title, text) = ("sso_signed_in", "sso_signed_in_text");
     message(state, guest.lang, StatusCode::OK, title, text, Some(more))
 }

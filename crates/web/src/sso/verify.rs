@@ -19,7 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::door::Guest;
-use super::signin::{application_name, attempt, done, failure, login_page, refusal, source, RULES};
+use super::signin::{
+    application_name, attempt, done, failure, login_page, refusal, render, source, RULES,
+};
 use crate::sessions::SSO;
 use crate::AppState;
 
@@ -108,7 +110,7 @@ async fn verify_answer(
         Some(_) => StatusCode::UNAUTHORIZED,
         None => StatusCode::OK,
     };
-    pages.render(guest.lang, status, "sso_verify.html", ctx)
+    render(state, guest.lang, status, "sso_verify.html", ctx)
 }
 
 /// The other methods the user may switch to (none when choice is off).
