@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// The console's route table, under `/admin`.
 fn pages() -> Router<AppState> {
     Router::new()
+        .merge(oidc_clients::routes())
         .route("/", get(dashboard::show))
         .route("/login", get(login::form).post(login::submit))
         .route(
@@ -106,16 +107,6 @@ fn pages() -> Router<AppState> {
             "/clients/{name}/edit",
             get(clients::edit_form).post(clients::edit),
         )
-        .route("/oidc", get(oidc_clients::list).post(oidc_clients::add))
-        .route(
-            "/oidc/{name}/edit",
-            get(oidc_clients::edit_form).post(oidc_clients::edit),
-        )
-        .route(
-            "/oidc/{name}/rotate-secret",
-            post(oidc_clients::rotate_secret),
-        )
-        .route("/oidc/{name}/remove", post(oidc_clients::remove))
         .route("/settings", get(settings::show).post(settings::save))
         .route("/settings/welcome-test", post(settings::welcome_test))
         .route("/directory/sync", post(settings::directory_sync))

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use countersign_domain::model::oidc::SigningAlg;
 use countersign_domain::oidc::{ClientPatch, ClientSpec, ClientView, ClientWithSecret};
 use countersign_domain::DomainError;
@@ -20,6 +21,16 @@ use serde::{Deserialize, Serialize};
 use super::guard::{audit, Owner, Visitor};
 use super::page::{base, failure, render};
 use super::ConsoleState;
+use crate::AppState;
+
+/// The page's routes, under `/admin`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oidc", get(list).post(add))
+        .route("/oidc/{name}/edit", get(edit_form).post(edit))
+        .route("/oidc/{name}/rotate-secret", post(rotate_secret))
+        .route("/oidc/{name}/remove", post(remove))
+}
 
 /// The form as typed: lists one per line, lifetimes in seconds.
 #[derive(Deserialize, Serialize, Default)]
