@@ -2,11 +2,15 @@
 //! directories and PostgreSQL databases that clean up after themselves,
 //! free ports and polling, a private PKI, the real `countersign` binary as
 //! a process, and real peers (an SMTP sink, Kannel, headless Chromium over
-//! WebDriver, HAProxy, a PostgreSQL server of the test's own), each stopped on drop.
+//! WebDriver, HAProxy, a PostgreSQL server of the test's own, Apache with
+//! mod_auth_openidc, nginx auth_request, Caddy forward_auth), each stopped on drop.
 
+pub mod apache_oidc;
 pub mod browser;
+pub mod caddy_auth;
 pub mod haproxy;
 pub mod kannel;
+pub mod nginx_auth;
 mod peer;
 mod pg;
 mod pg_server;

@@ -10,6 +10,7 @@ mod api;
 pub mod console;
 pub mod passkeys;
 mod server;
+pub mod sso;
 
 use std::path::PathBuf;
 use std::process::Output;

@@ -13,6 +13,7 @@ pub(crate) mod guard;
 mod keys;
 mod login;
 mod login_passkey;
+mod oidc_clients;
 mod ops;
 mod page;
 pub(crate) mod passkeys;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// The console's route table, under `/admin`.
 fn pages() -> Router<AppState> {
     Router::new()
+        .merge(oidc_clients::routes())
         .route("/", get(dashboard::show))
         .route("/login", get(login::form).post(login::submit))
         .route(

@@ -80,6 +80,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/client_edit.html"),
     ),
     (
+        "oidc_clients.html",
+        include_str!("../../templates/console/oidc_clients.html"),
+    ),
+    (
+        "oidc_client_form.html",
+        include_str!("../../templates/console/oidc_client_form.html"),
+    ),
+    (
+        "oidc_client_edit.html",
+        include_str!("../../templates/console/oidc_client_edit.html"),
+    ),
+    (
+        "oidc_secret.html",
+        include_str!("../../templates/console/oidc_secret.html"),
+    ),
+    (
         "welcome.html",
         include_str!("../../templates/console/welcome.html"),
     ),

@@ -10,6 +10,7 @@ use countersign_domain::admin::settings::SettingsService;
 use countersign_domain::methods::outbox::Outbox;
 use countersign_domain::methods::passkeys::Passkeys;
 use countersign_domain::methods::push::Push;
+use countersign_domain::oidc::OidcClients;
 use countersign_domain::portal::Portal;
 use countersign_domain::ports::diagnostics::Diagnostics;
 use countersign_domain::ports::SyncTrigger;
@@ -44,6 +45,8 @@ pub struct ConsoleServices {
     /// `(key, value, source)` of the settings in the configuration file.
     pub server_settings: Arc<Vec<(String, String, String)>>,
     pub radius_clients: RadiusClients,
+    /// OpenID Connect clients (the same service as the CLI's and the API's).
+    pub oidc_clients: OidcClients,
     pub directory_sync: Option<Arc<dyn SyncTrigger>>,
     pub directory_status: SyncStatus,
     pub diagnostics: Arc<dyn Diagnostics>,
@@ -73,6 +76,7 @@ impl From<&Services> for ConsoleServices {
             settings: s.settings.clone(),
             server_settings: s.server_settings.clone(),
             radius_clients: s.radius_clients.clone(),
+            oidc_clients: s.oidc.clients.clone(),
             directory_sync: s.directory_sync.clone(),
             directory_status: s.directory_status.clone(),
             diagnostics: s.diagnostics.clone(),
