@@ -10,7 +10,6 @@
 //! and the API; every token answer is in the audit trail as `oidc:NAME`.
 
 mod common;
-#[allow(dead_code)]
 mod sso_common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
