@@ -7,12 +7,16 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use std::net::IpAddr;
+
+use crate::model::audit::Source;
 use crate::model::error::DomainError;
 use crate::model::group::group_key;
 use crate::model::method::Method;
 use crate::model::reason::Reason;
 use crate::model::token::StoredToken;
 use crate::model::user::{is_principal, User};
+use crate::rules::door::DoorPattern;
 use crate::rules::{Evaluation, Outcome, RulesHandle, Subject};
 use crate::signin::choose::Choice;
 use crate::signin::{Attempt, SignIn, Step};
@@ -213,6 +217,44 @@ impl SignIn {
             Ok(method) => ("second_factor", None, Some(method)),
             Err(Choice::Unenrolled) => ("accepted", Some(Reason::NotEnrolled), None),
             Err(Choice::Refused(method, reason)) => ("rejected", Some(reason), method),
+        })
+    }
+}
+
+impl Attempt {
+    /// The attempt `door` would make for `username` from `address`: the
+    /// tester's input put where that door puts it (API, console, CLI).
+    pub fn at_door(
+        username: &str,
+        door: &str,
+        address: Option<&str>,
+    ) -> Result<Attempt, DomainError> {
+        let door = door.trim();
+        if !matches!(DoorPattern::parse(door)?, DoorPattern::Exact(_)) {
+            return Err(DomainError::invalid(
+                "door",
+                "name one door, not a kind with *",
+            ));
+        }
+        let network = match address.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
+                DomainError::invalid("address", format!("'{text}' is not an IP address"))
+            })?),
+            None => None,
+        };
+        let client = match door.split_once(':') {
+            Some((kind, key)) if kind.eq_ignore_ascii_case("api") => key.to_string(),
+            _ => door.to_string(),
+        };
+        Ok(Attempt {
+            username: username.trim().to_string(),
+            source: Source {
+                client: Some(client),
+                address: network.map(|a| a.to_string()),
+                rule: None,
+            },
+            network,
+            ..Attempt::default()
         })
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use countersign_domain::rules::{NetworkOf, Outcome, Rule, Strength};
 use countersign_domain::signin::{Attempt, Explanation};
-use countersign_domain::{DomainError, Source};
+use countersign_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -249,49 +249,9 @@ pub async fn test(
         Some(text) => parse_time(text)?,
         None => state.signin.now(),
     };
-    let attempt = test_attempt(&body.username, &body.door, body.address.as_deref())?;
+    let attempt = Attempt::at_door(&body.username, &body.door, body.address.as_deref())?;
     let told = state.signin.explain(&attempt, at).await?;
     Ok(Json(told.into()))
-}
-
-/// The attempt a door would make: the tester's door and address put where
-/// that door puts them (shared with the console's tester).
-pub fn test_attempt(
-    username: &str,
-    door: &str,
-    address: Option<&str>,
-) -> Result<Attempt, DomainError> {
-    let door = door.trim();
-    let pattern = countersign_domain::rules::door::DoorPattern::parse(door)?;
-    if !matches!(
-        pattern,
-        countersign_domain::rules::door::DoorPattern::Exact(_)
-    ) {
-        return Err(DomainError::invalid(
-            "door",
-            "name one door, not a kind with *",
-        ));
-    }
-    let network = match address.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(text) => Some(text.parse::<std::net::IpAddr>().map_err(|_| {
-            DomainError::invalid("address", format!("'{text}' is not an IP address"))
-        })?),
-        None => None,
-    };
-    let client = match door.split_once(':') {
-        Some(("api", key)) | Some(("API", key)) => key.to_string(),
-        _ => door.to_string(),
-    };
-    Ok(Attempt {
-        username: username.trim().to_string(),
-        source: Source {
-            client: Some(client),
-            address: network.map(|a| a.to_string()),
-            rule: None,
-        },
-        network,
-        ..Attempt::default()
-    })
 }
 
 fn parse_time(text: &str) -> Result<i64, DomainError> {
