@@ -422,3 +422,93 @@ async fn rules_are_checked_ordered_and_tested() {
         .await
         .expect_error(404, "not_found", "gone");
 }
+
+/// Rules changed on one PostgreSQL node are obeyed on the other within 10
+/// seconds (each node re-reads them every 5); the CLI edits the same list.
+#[tokio::test]
+async fn rules_changed_on_one_node_are_obeyed_on_the_other_within_ten_seconds() {
+    let db = Db::postgres().await;
+    let nodes = Server::start_together(&db, 2, &[]).await;
+    let key = nodes[0].create_key("rules", "verify,admin");
+    let (a, b) = (nodes[0].api(&key), nodes[1].api(&key));
+    a.post("/api/v1/users", json!({"username": "fred"}))
+        .await
+        .expect(201, "fred");
+    a.post(
+        "/api/v1/users/fred/tokens",
+        json!({"type": "hotp", "secret": RFC_SECRET_B32}),
+    )
+    .await
+    .expect(201, "token");
+    let code = |n| json!({"username": "fred", "code": hotp(RFC_SECRET, n)});
+    let verdict = |reply: Reply| reply.expect(200, "verify").clone();
+    assert_eq!(
+        verdict(b.post("/api/v1/verify", code(0)).await)["result"],
+        "accepted"
+    );
+
+    let deny = json!({"name": "stop-rules-key", "doors": ["api:rules"], "outcome": "deny"});
+    a.post("/api/v1/rules", deny).await.expect(201, "on node A");
+    assert_eq!(
+        verdict(a.post("/api/v1/verify", code(1)).await)["reason"],
+        "denied_by_rule",
+        "node A at once"
+    );
+    // Polled with a user who has no token (no_method, never counted), so
+    // node B takes no code while it has not read the rule yet.
+    a.post("/api/v1/users", json!({"username": "gina"}))
+        .await
+        .expect(201, "gina");
+    let probe = json!({"username": "gina", "code": "123456"});
+    let changed = std::time::Instant::now();
+    loop {
+        let there = verdict(b.post("/api/v1/verify", probe.clone()).await);
+        if there["reason"] == "denied_by_rule" {
+            break;
+        }
+        assert_eq!(there["reason"], "no_method", "{there}");
+        assert!(
+            changed.elapsed() < Duration::from_secs(10),
+            "node B still ignores the rule"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        verdict(b.post("/api/v1/verify", code(1)).await)["reason"],
+        "denied_by_rule"
+    );
+    // Removed with the CLI on node A: node B lets fred in again within 10 s.
+    let listed = nodes[0].cli_json(&["rule", "list"]);
+    assert_eq!(listed[0]["name"], "stop-rules-key", "{listed}");
+    nodes[0].cli_ok(&["rule", "remove", "stop-rules-key"]);
+    let removed = std::time::Instant::now();
+    loop {
+        let there = verdict(b.post("/api/v1/verify", probe.clone()).await);
+        if there["reason"] == "no_method" {
+            break;
+        }
+        assert!(
+            removed.elapsed() < Duration::from_secs(10),
+            "node B still denies: {there}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        verdict(b.post("/api/v1/verify", code(1)).await)["result"],
+        "accepted"
+    );
+    let told = nodes[1].cli_json(&[
+        "rule",
+        "test",
+        "fred",
+        "--door",
+        "api:rules",
+        "--address",
+        "10.0.0.1",
+    ]);
+    assert_eq!(
+        (told["decision"].as_str(), told["method"].as_str()),
+        (Some("second_factor"), Some("otp")),
+        "{told}"
+    );
+}
