@@ -44,6 +44,8 @@ pub struct ConsoleServices {
     /// `(key, value, source)` of the settings in the configuration file.
     pub server_settings: Arc<Vec<(String, String, String)>>,
     pub radius_clients: RadiusClients,
+    /// The sign-in rules (the rules page; the tester runs `signin`).
+    pub rules: countersign_domain::rules::RulesService,
     pub directory_sync: Option<Arc<dyn SyncTrigger>>,
     pub directory_status: SyncStatus,
     pub diagnostics: Arc<dyn Diagnostics>,
@@ -73,6 +75,7 @@ impl From<&Services> for ConsoleServices {
             settings: s.settings.clone(),
             server_settings: s.server_settings.clone(),
             radius_clients: s.radius_clients.clone(),
+            rules: s.rules.clone(),
             directory_sync: s.directory_sync.clone(),
             directory_status: s.directory_status.clone(),
             diagnostics: s.diagnostics.clone(),
