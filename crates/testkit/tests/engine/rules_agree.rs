@@ -103,6 +103,7 @@ fn random_attempt(rng: &mut StdRng, engine: &EngineHarness) -> Attempt {
     let client = pick(rng, &DOORS).to_string();
     let network = rng.gen_bool(0.7).then(|| address.parse().expect("ip"));
     let peer = pick(rng, &ADDRESSES).to_string();
+    let username = USERS[rng.gen_range(0..USERS.len())];
     let mut attempt = Attempt {
         source: Source {
             client: Some(client),
@@ -110,7 +111,7 @@ fn random_attempt(rng: &mut StdRng, engine: &EngineHarness) -> Attempt {
             rule: None,
         },
         network,
-        ..engine.attempt(*pick(rng, &USERS))
+        ..engine.attempt(username)
     };
     if rng.gen_bool(0.3) {
         attempt.method = Some(*pick(rng, &[Method::Otp, Method::Push]));
