@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use countersign_domain::methods::push::PushContext;
-use countersign_domain::rules::{NetworkOf, Outcome, Rule, RuleSet, Subject};
+use countersign_domain::rules::{NetworkOf, Outcome, Rule, RuleSet};
 use countersign_domain::signin::{Attempt, Method};
 use countersign_domain::Source;
 
@@ -106,7 +106,7 @@ fn main() {
         let started = Instant::now();
         decided = [0, 0];
         for i in 0..round {
-            let subject = Subject::of(&tries[i % tries.len()], start_at + (i as i64 * 37) % 86_400);
+            let subject = tries[i % tries.len()].subject(start_at + (i as i64 * 37) % 86_400);
             let found = match set.evaluate(&subject, None) {
                 Some(found) => found,
                 None => set.evaluate(&subject, Some(&groups)).unwrap_or_default(),

@@ -6,7 +6,7 @@
 
 use countersign_domain::rules::door::DoorPattern;
 use countersign_domain::rules::hours::Window;
-use countersign_domain::rules::{Rule, RuleSet, Subject};
+use countersign_domain::rules::{Rule, RuleSet};
 use countersign_domain::signin::Attempt;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for at in [i64::MIN, -1, 0, 1_796_644_800, i64::MAX] {
-        let subject = Subject::of(&attempt, at);
+        let subject = attempt.subject(at);
         let groups = vec!["admins".to_string()];
         let first = set.evaluate(&subject, None);
         let then = set.evaluate(&subject, Some(&groups));

@@ -126,8 +126,7 @@ impl App {
         )
         .with_refusals(config.refusals.clone())
         .with_channels(config.channels());
-        let rules = open_rules(&config, &base).await?;
-        let signin = signin.with_rules(rules.handle().clone());
+        let (signin, rules) = open_rules(signin, &config, &base).await?;
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
         let directory = open_directory(&config)?;
         let portal = build_portal(
@@ -359,16 +358,17 @@ fn build_portal(
 
 /// The sign-in rules kept in the store, read once now.
 async fn open_rules(
+    signin: SignIn,
     config: &Config,
     base: &Base,
-) -> Result<countersign_domain::rules::RulesService> {
+) -> Result<(SignIn, countersign_domain::rules::RulesService)> {
     let rules = countersign_domain::rules::RulesService::new(
         base.store.clone(),
         countersign_domain::rules::RulesHandle::default(),
         config.rules.clone(),
     );
     rules.refresh().await?;
-    Ok(rules)
+    Ok((signin.with_rules(rules.handle().clone()), rules))
 }
 
 /// The settings kept in the store, read once now.

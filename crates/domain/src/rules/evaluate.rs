@@ -9,9 +9,7 @@ use serde::Serialize;
 
 use crate::model::error::DomainError;
 use crate::model::method::Method;
-use crate::rules::door::{door_of, is_browser};
 use crate::rules::rule::{Compiled, Outcome, Rule, Strength};
-use crate::signin::Attempt;
 
 /// What the rules say about a sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,24 +64,6 @@ pub struct Subject {
     pub door_address: Option<IpAddr>,
     /// Unix seconds.
     pub at: i64,
-}
-
-impl Subject {
-    pub fn of(attempt: &Attempt, at: i64) -> Subject {
-        let door = door_of(attempt.source.client.as_deref()).to_lowercase();
-        let parse = |text: Option<&String>| text.and_then(|t| t.trim().parse::<IpAddr>().ok());
-        let door_address = parse(attempt.source.address.as_ref());
-        let user_address = attempt
-            .network
-            .or_else(|| parse(attempt.context.client_address.as_ref()))
-            .or_else(|| door_address.filter(|_| is_browser(&door)));
-        Subject {
-            door,
-            user_address,
-            door_address,
-            at,
-        }
-    }
 }
 
 /// The rules in order, checked.

@@ -16,7 +16,7 @@ use crate::model::method::Method;
 use crate::model::reason::Reason;
 use crate::model::token::StoredToken;
 use crate::model::user::{is_principal, User};
-use crate::rules::door::DoorPattern;
+use crate::rules::door::{door_of, is_browser, DoorPattern};
 use crate::rules::{Evaluation, Outcome, RulesHandle, Subject};
 use crate::signin::choose::Choice;
 use crate::signin::{Attempt, SignIn, Step};
@@ -72,7 +72,7 @@ impl SignIn {
         if set.is_empty() {
             return Ok((Evaluation::default(), None));
         }
-        let subject = Subject::of(attempt, at);
+        let subject = attempt.subject(at);
         if let Some(found) = set.evaluate(&subject, None) {
             return Ok((found, None));
         }
@@ -148,7 +148,7 @@ impl SignIn {
     /// The tester: which rule applies to `attempt` at `at` and what the user
     /// would be asked for, by the engine's own steps, deciding nothing.
     pub async fn explain(&self, attempt: &Attempt, at: i64) -> Result<Explanation, DomainError> {
-        let subject = Subject::of(attempt, at);
+        let subject = attempt.subject(at);
         let found = match is_principal(&attempt.username) && !attempt.administrator {
             true => None,
             false => self.store.user_with_tokens(&attempt.username).await?,
@@ -256,5 +256,24 @@ impl Attempt {
             network,
             ..Attempt::default()
         })
+    }
+}
+
+impl Attempt {
+    /// Where and when this sign-in happens, as rules see it.
+    pub fn subject(&self, at: i64) -> Subject {
+        let door = door_of(self.source.client.as_deref()).to_lowercase();
+        let parse = |text: Option<&String>| text.and_then(|t| t.trim().parse::<IpAddr>().ok());
+        let door_address = parse(self.source.address.as_ref());
+        let user_address = self
+            .network
+            .or_else(|| parse(self.context.client_address.as_ref()))
+            .or_else(|| door_address.filter(|_| is_browser(&door)));
+        Subject {
+            door,
+            user_address,
+            door_address,
+            at,
+        }
     }
 }

@@ -16,6 +16,7 @@ mod login_passkey;
 mod ops;
 mod page;
 pub(crate) mod passkeys;
+mod rule_tester;
 mod rules;
 mod settings;
 mod state;
@@ -106,14 +107,7 @@ fn pages() -> Router<AppState> {
             "/clients/{name}/edit",
             get(clients::edit_form).post(clients::edit),
         )
-        .route("/rules", get(rules::list).post(rules::add))
-        .route("/rules/test", get(rules::tester).post(rules::test))
-        .route(
-            "/rules/{name}/edit",
-            get(rules::edit_form).post(rules::edit),
-        )
-        .route("/rules/{name}/move", post(rules::move_to))
-        .route("/rules/{name}/remove", post(rules::remove))
+        .merge(rules::routes())
         .route("/settings", get(settings::show).post(settings::save))
         .route("/settings/welcome-test", post(settings::welcome_test))
         .route("/directory/sync", post(settings::directory_sync))

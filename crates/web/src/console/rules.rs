@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use countersign_domain::rules::{NetworkOf, Outcome, Rule, Strength};
-use countersign_domain::signin::{Attempt, Method};
+use countersign_domain::signin::Method;
 use countersign_domain::DomainError;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -55,7 +55,7 @@ fn list_of(text: &str) -> Vec<String> {
     items.map(str::to_string).collect()
 }
 
-fn given(text: &str) -> Option<String> {
+pub(super) fn given(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
@@ -383,79 +383,14 @@ pub async fn remove(
     }
 }
 
-/// The tester's form.
-#[derive(Deserialize, Serialize, Default)]
-pub struct TestForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    door: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    at: String,
-}
-
-pub async fn tester(
-    State(state): State<ConsoleState>,
-    _owner: Owner,
-    visitor: Visitor,
-) -> Response {
-    let form = TestForm {
-        door: "radius:vpn".into(),
-        ..TestForm::default()
-    };
-    test_page(&state, &visitor, &form, None, &Errors::new())
-}
-
-fn test_page(
-    state: &ConsoleState,
-    visitor: &Visitor,
-    form: &TestForm,
-    told: Option<&countersign_domain::signin::Explanation>,
-    errors: &Errors,
-) -> Response {
-    let status = match errors.is_empty() {
-        true => StatusCode::OK,
-        false => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    let ctx = context! { title => "Rule tester", form => Serde(form), told => Serde(told),
-    errors => Serde(errors), ..base(state, visitor, "rules") };
-    render(status, "rule_test.html", ctx)
-}
-
-pub async fn test(
-    State(state): State<ConsoleState>,
-    _owner: Owner,
-    visitor: Visitor,
-    Form(form): Form<TestForm>,
-) -> Response {
-    let mut errors = Errors::new();
-    let at = match given(&form.at) {
-        None => state.signin.now(),
-        Some(text) => {
-            let parsed =
-                time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339);
-            match parsed {
-                Ok(t) => t.unix_timestamp(),
-                Err(_) => {
-                    errors.insert("at".into(), "give a time like 2026-12-07T09:30:00Z".into());
-                    return test_page(&state, &visitor, &form, None, &errors);
-                }
-            }
-        }
-    };
-    let attempt =
-        match Attempt::at_door(&form.username, &form.door, given(&form.address).as_deref()) {
-            Ok(attempt) => attempt,
-            Err(DomainError::Invalid { field, message }) => {
-                errors.insert(field, message);
-                return test_page(&state, &visitor, &form, None, &errors);
-            }
-            Err(e) => return failure(e),
-        };
-    match state.signin.explain(&attempt, at).await {
-        Ok(told) => test_page(&state, &visitor, &form, Some(&told), &errors),
-        Err(e) => failure(e),
-    }
+/// The rules pages' routes (the tester's too).
+pub fn routes() -> axum::Router<crate::AppState> {
+    use super::rule_tester::{test, tester};
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/rules", get(list).post(add))
+        .route("/rules/test", get(tester).post(test))
+        .route("/rules/{name}/edit", get(edit_form).post(edit))
+        .route("/rules/{name}/move", post(move_to))
+        .route("/rules/{name}/remove", post(remove))
 }
