@@ -8,12 +8,14 @@
 # Everything it made is removed on exit. See docs/benchmarks.md.
 #
 # Usage: bench/run-verify.sh [--postgres] [--duration SECONDS] [--users N]
-#                            [--port PORT] [--results DIR] [--no-build]
+#                            [--port PORT] [--results DIR] [--no-build] [--rules N]
+# --rules N: N sign-in rules configured first (docs/policy.md), none of which
+# matches the bench's API sign-ins: the cost of evaluating them all.
 # Environment: COUNTERSIGN_BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432),
 # CARGO_TARGET_DIR; COUNTERSIGN_* variables reach the server (e.g. COUNTERSIGN_LOG_LEVEL).
 set -euo pipefail
 
-database=sqlite duration=20 users=1000 port=18080 results="" build=1
+database=sqlite duration=20 users=1000 port=18080 results="" build=1 rules=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --postgres) database=postgres ;;
@@ -22,7 +24,8 @@ while [ $# -gt 0 ]; do
     --port) port="$2"; shift ;;
     --results) results="$2"; shift ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --rules) rules="$2"; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
   esac
   shift
@@ -46,6 +49,16 @@ verify_load="$target/release/verify-load"
 bench_database bench
 
 bench_api_key
+# Rules of every kind, none matching the bench's API key door: each attempt
+# evaluates all of them (groups are not read: no group rule is reached).
+for i in $(seq 1 "$rules"); do
+  case $((i % 4)) in
+    0) "$countersign" --data-dir "$data" rule add "r$i" --doors "radius:nas$i" --outcome deny >/dev/null ;;
+    1) "$countersign" --data-dir "$data" rule add "r$i" --networks "10.$i.0.0/16" --outcome skip_second_factor >/dev/null ;;
+    2) "$countersign" --data-dir "$data" rule add "r$i" --groups "g$i" --doors "ldap:apps$i" --outcome allow --methods push >/dev/null ;;
+    3) "$countersign" --data-dir "$data" rule add "r$i" --doors "api:other$i" --hours 08:00-18:00 --time-zone Europe/Berlin --outcome deny >/dev/null ;;
+  esac
+done
 bench_serve
 
 # CPU seconds used so far by the PostgreSQL processes (their share of the cores).

@@ -14,6 +14,7 @@ pub mod model;
 pub mod oidc;
 pub mod portal;
 pub mod ports;
+pub mod rules;
 pub mod sessions;
 pub mod signin;
 pub mod sso;

@@ -32,7 +32,7 @@ use clap::{Parser, Subcommand};
 
 use crate::cli::{
     AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand,
-    OidcCommand, RadiusCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
+    OidcCommand, RadiusCommand, RuleCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
 };
 use crate::config::{Config, Overrides};
 
@@ -82,6 +82,9 @@ enum Command {
     /// The sign-in policy kept in the store (also the console's settings page).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Sign-in rules: who must prove what, where (docs/policy.md).
+    #[command(subcommand)]
+    Rule(RuleCommand),
     /// Users from Active Directory or LDAP: sync now, or the last run.
     #[command(subcommand)]
     Directory(DirectoryCommand),
@@ -270,6 +273,7 @@ async fn run_with_app(
         Command::Apikey(command) => cli::apikey(&app, command, out).await,
         Command::Admin(command) => cli::admin(&app, command, out).await,
         Command::Settings(command) => cli::settings(&app, command, out).await,
+        Command::Rule(command) => cli::rule(&app, command, out).await,
         Command::User(command) => cli::user(&app, command, out).await,
         Command::Directory(command) => cli::directory(&app, command, out).await,
         Command::Token(command) => cli::token(&app, command, out).await,

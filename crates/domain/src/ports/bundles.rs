@@ -27,9 +27,9 @@ bundle!(
     VerifierPorts: UserStore, TokenStore, DecisionStore
 );
 bundle!(
-    /// The sign-in engine: what the verifier uses, plus push transactions
-    /// and the audit trail.
-    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore
+    /// The sign-in engine: what the verifier uses, plus push transactions,
+    /// the audit trail and users' groups (the rules).
+    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, GroupStore
 );
 bundle!(
     /// `Codes` (SMS, email, two-way SMS): challenges, the users they go to

@@ -23,6 +23,12 @@ pub struct Attempt {
     /// The console signing in one of its administrators: only then may
     /// `username` name an administrator's principal (`admin/NAME`).
     pub administrator: bool,
+    /// The person's network address where the door knows it apart from its
+    /// peer's (RADIUS: `Calling-Station-Id` when it is an address, else
+    /// `Framed-IP-Address`): what rules' `networks` match. When `None`,
+    /// `context.client_address` if it is an address, and at browser doors
+    /// the address the request came from.
+    pub network: Option<std::net::IpAddr>,
 }
 
 impl Attempt {

@@ -30,6 +30,7 @@ mod passkey;
 mod pin_check;
 mod record;
 mod refusal;
+mod rules;
 mod self_service;
 pub mod verifier;
 
@@ -50,6 +51,7 @@ pub use attempt::{Attempt, Step};
 pub use follow::AnswerError;
 pub use passkey::PasskeySignIn;
 pub use refusal::{Refusal, RefusalPolicy, GENERIC_REFUSAL};
+pub use rules::Explanation;
 
 /// Server-wide sign-in policy (`[verify]` in the configuration).
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +86,8 @@ pub struct SignIn {
     channels: Channels,
     /// Passkeys (`webauthn`), when configured ([`SignIn::with_passkeys`]).
     passkeys: Option<crate::methods::passkeys::Passkeys>,
+    /// The sign-in rules ([`SignIn::with_rules`]); none by default.
+    rules: crate::rules::RulesHandle,
 }
 
 impl SignIn {
@@ -106,6 +110,7 @@ impl SignIn {
             refusals: RefusalPolicy::default(),
             channels: Channels::default(),
             passkeys: None,
+            rules: crate::rules::RulesHandle::default(),
         }
         .with_initial(policy)
     }

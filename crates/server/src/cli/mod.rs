@@ -9,6 +9,7 @@ mod directory;
 mod messages;
 mod oidc;
 mod radius;
+mod rules;
 mod settings;
 mod tls;
 mod token_import;
@@ -33,6 +34,7 @@ pub use directory::{directory, DirectoryCommand};
 pub use messages::{message, MessageCommand};
 pub use oidc::{oidc, OidcCommand};
 pub use radius::{radius, RadiusCommand};
+pub use rules::{rule, RuleCommand};
 pub use settings::{settings, SettingsCommand};
 pub use tls::{tls, TlsCommand};
 pub use tokens::{token, TokenCommand};
@@ -94,6 +96,7 @@ pub async fn verify(app: &App, username: &str, code: &str, out: &Output) -> Resu
         source: Source {
             client: Some("cli".into()),
             address: None,
+            rule: None,
         },
         ..Attempt::default()
     };

@@ -17,6 +17,8 @@ mod oidc_clients;
 mod ops;
 mod page;
 pub(crate) mod passkeys;
+mod rule_tester;
+mod rules;
 mod settings;
 mod state;
 mod test_signin;
@@ -107,6 +109,7 @@ fn pages() -> Router<AppState> {
             "/clients/{name}/edit",
             get(clients::edit_form).post(clients::edit),
         )
+        .merge(rules::routes())
         .route("/settings", get(settings::show).post(settings::save))
         .route("/settings/welcome-test", post(settings::welcome_test))
         .route("/directory/sync", post(settings::directory_sync))

@@ -70,6 +70,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "clients.html",
         include_str!("../../templates/console/clients.html"),
     ),
+    (
+        "rules.html",
+        include_str!("../../templates/console/rules.html"),
+    ),
+    (
+        "rule_form.html",
+        include_str!("../../templates/console/rule_form.html"),
+    ),
+    (
+        "rule_edit.html",
+        include_str!("../../templates/console/rule_edit.html"),
+    ),
+    (
+        "rule_test.html",
+        include_str!("../../templates/console/rule_test.html"),
+    ),
     ("job.html", include_str!("../../templates/console/job.html")),
     (
         "client_form.html",

@@ -47,6 +47,8 @@ pub struct ConsoleServices {
     pub radius_clients: RadiusClients,
     /// OpenID Connect clients (the same service as the CLI's and the API's).
     pub oidc_clients: OidcClients,
+    /// The sign-in rules (the rules page; the tester runs `signin`).
+    pub rules: countersign_domain::rules::RulesService,
     pub directory_sync: Option<Arc<dyn SyncTrigger>>,
     pub directory_status: SyncStatus,
     pub diagnostics: Arc<dyn Diagnostics>,
@@ -77,6 +79,7 @@ impl From<&Services> for ConsoleServices {
             server_settings: s.server_settings.clone(),
             radius_clients: s.radius_clients.clone(),
             oidc_clients: s.oidc.clients.clone(),
+            rules: s.rules.clone(),
             directory_sync: s.directory_sync.clone(),
             directory_status: s.directory_status.clone(),
             diagnostics: s.diagnostics.clone(),
