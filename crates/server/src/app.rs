@@ -34,6 +34,8 @@ pub struct App {
     pub sql: SqlStore,
     pub store: Arc<dyn Store>,
     pub accounts: Accounts,
+    /// Groups of users (local and from the directory).
+    pub groups: countersign_domain::admin::groups::Groups,
     pub verifier: Verifier,
     pub signin: SignIn,
     pub api_keys: ApiKeys,
@@ -125,6 +127,14 @@ impl App {
         .with_refusals(config.refusals.clone())
         .with_channels(config.channels());
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
+        let sessions = countersign_domain::sessions::Sessions::new(
+            base.store.clone(),
+            base.clock.clone(),
+            base.key.clone(),
+            config.console_sessions,
+            config.portal.sessions,
+        );
+        let signin = signin.with_remembered(sessions.remembered.clone());
         let directory = open_directory(&config)?;
         let portal = build_portal(
             &config,
@@ -150,12 +160,10 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            sessions: countersign_domain::sessions::Sessions::new(
+            sessions,
+            groups: countersign_domain::admin::groups::Groups::new(
                 base.store.clone(),
                 base.clock.clone(),
-                base.key.clone(),
-                config.console_sessions,
-                config.portal.sessions,
             ),
             radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,

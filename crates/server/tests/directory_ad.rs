@@ -126,6 +126,20 @@ fn user(server: &Server, name: &str) -> Value {
     server.cli_json(&["user", "show", name])
 }
 
+/// The members of the group `name`, by username.
+fn members(server: &Server, name: &str) -> Vec<String> {
+    let shown = server.cli_json(&["group", "members", name]);
+    assert_eq!(shown["source"], "directory", "{shown}");
+    shown["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|u| u.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The directory's unique id the store keeps for `user_id`.
 fn external_id(server: &Server, user_id: &str) -> String {
     let db = rusqlite::Connection::open(server.data_dir().join("countersign.db"))
@@ -186,6 +200,15 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         guid,
         "objectGUID as AD writes it"
     );
+
+    // The groups came too: mfa-admins, nested in mfa-users, counts for both.
+    assert_eq!(
+        members(server, "mfa-users"),
+        ["alice", "bob", "carol"],
+        "{first}"
+    );
+    assert_eq!(members(server, "mfa-admins"), ["bob"], "{first}");
+    assert_eq!(first["groups"], 2, "{first}");
 
     // doctor binds as the service account too.
     let out = server.cli(&["--json", "doctor"]);
@@ -255,6 +278,17 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
     let left = sync(server, &[]);
     assert_eq!(counts(&left), ("full".into(), 2, 0, 0, 1), "{left}");
     assert_eq!(user(server, "bob")["enabled"], false);
+    assert_eq!(
+        members(server, "mfa-users"),
+        ["alicia", "carol"],
+        "bob left"
+    );
+    let empty: Vec<String> = Vec::new();
+    assert_eq!(
+        members(server, "mfa-admins"),
+        empty,
+        "the nested group stays, empty"
+    );
     samba.group_add_members("mfa-admins", "bob");
     let back = sync(server, &[]);
     assert_eq!(back["scope"], "full", "{back}");
@@ -263,6 +297,7 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         true,
         "back in the nested group"
     );
+    assert_eq!(members(server, "mfa-admins"), ["bob"]);
 
     // Deleted from AD: no mark a plain service account reads moves (Samba
     // keeps the group's uSNChanged; the tombstone is under CN=Deleted

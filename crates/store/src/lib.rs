@@ -10,6 +10,7 @@ mod audit_retention;
 pub mod backup;
 mod decision;
 mod directory;
+mod groups;
 pub mod sqlite;
 
 pub mod keys;
@@ -23,6 +24,7 @@ pub mod push;
 pub mod push_listener;
 mod radius;
 pub mod radius_drops;
+mod remembered;
 mod sends;
 mod sessions;
 mod tokens;

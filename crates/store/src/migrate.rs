@@ -142,6 +142,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_upstream_message_authenticator.sql"),
         postgres: include_str!("../migrations/postgres/0022_upstream_message_authenticator.sql"),
     },
+    Migration {
+        version: 25,
+        description: "groups and their members; the rule an audit record names",
+        sqlite: include_str!("../migrations/sqlite/0025_groups_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0025_groups_rules.sql"),
+    },
+    Migration {
+        version: 26,
+        description: "remembered browsers: a keyed hash of each cookie, its user, label and days",
+        sqlite: include_str!("../migrations/sqlite/0026_remembered_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0026_remembered_devices.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -33,13 +33,28 @@ pub struct Element(String);
 impl Browser {
     /// Starts chromedriver and one headless Chromium window of the given size.
     pub async fn start(width: u32, height: u32) -> BrowserResult<Self> {
+        Self::start_with_profile(width, height, None).await
+    }
+
+    /// As [`Browser::start`], with the browser's profile (its user-data
+    /// dir: cookies, storage) in `profile` when given, which outlives this
+    /// browser: closing it and starting another on the same dir is the
+    /// same browser reopened.
+    pub async fn start_with_profile(
+        width: u32,
+        height: u32,
+        profile: Option<&std::path::Path>,
+    ) -> BrowserResult<Self> {
         let dir = TempDir::new("browser");
         let port = try_free_port().map_err(|e| format!("no free port: {e}"))?;
         let driver = spawn_driver(&dir, port)?;
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         wait_ready(&http, &base).await?;
-        let profile = dir.path().join("profile");
+        let profile = match profile {
+            Some(path) => path.to_path_buf(),
+            None => dir.path().join("profile"),
+        };
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "acceptInsecureCerts": true,

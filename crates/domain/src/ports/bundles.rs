@@ -5,9 +5,9 @@
 //! root's `Arc<dyn Store>` converts to any of them.
 
 use super::{
-    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, MetaStore, PasskeyStore,
-    PortalStore, PushStore, SendStore, SessionStore, TokenStore, UserStore, WebPushStore,
-    WelcomeStore,
+    AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore,
+    PasskeyStore, PortalStore, PushStore, RememberedStore, SendStore, SessionStore, TokenStore,
+    UserStore, WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {
@@ -27,9 +27,9 @@ bundle!(
     VerifierPorts: UserStore, TokenStore, DecisionStore
 );
 bundle!(
-    /// The sign-in engine: what the verifier uses, plus push transactions
-    /// and the audit trail.
-    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore
+    /// The sign-in engine: what the verifier uses, plus push transactions,
+    /// the audit trail and remembered browsers.
+    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, RememberedStore
 );
 bundle!(
     /// `Codes` (SMS, email, two-way SMS): challenges, the users they go to
@@ -46,8 +46,13 @@ bundle!(
     WebPushPorts: WebPushStore, PushStore, MetaStore
 );
 bundle!(
-    /// `DirectorySync`: users, their directory links and the last run's report.
-    DirectorySyncPorts: DirectoryStore, UserStore, MetaStore
+    /// `DirectorySync`: users, their directory links, the directory's
+    /// groups and the last run's report.
+    DirectorySyncPorts: DirectoryStore, UserStore, MetaStore, GroupStore
+);
+bundle!(
+    /// `Groups`: groups, their members and the users they name.
+    GroupsPorts: GroupStore, UserStore
 );
 bundle!(
     /// `Welcome`: the rows of a welcome email and what decides who gets one.
@@ -55,8 +60,9 @@ bundle!(
 );
 bundle!(
     /// Browser sessions: the sessions, whose they are (administrators,
-    /// users) and the audit of administrators' actions.
-    SessionsPorts: SessionStore, AdminStore, UserStore, AuditStore
+    /// users), the audit of administrators' actions and users' remembered
+    /// browsers.
+    SessionsPorts: SessionStore, AdminStore, UserStore, AuditStore, RememberedStore
 );
 bundle!(
     /// The portal's rules: its links and passwords, the user's PIN, tokens'

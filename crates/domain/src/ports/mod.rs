@@ -12,6 +12,7 @@ pub mod codes;
 pub mod decision;
 pub mod diagnostics;
 pub mod directory;
+pub mod groups;
 pub mod messaging;
 pub mod meta;
 pub mod notify;
@@ -21,6 +22,7 @@ pub mod pool;
 pub mod portal;
 pub mod push;
 pub mod radius;
+pub mod remembered;
 pub mod sends;
 pub mod sessions;
 pub mod signals;
@@ -37,12 +39,13 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, PasskeysPorts, PortalPorts, PushPorts,
-    SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, GroupsPorts, PasskeysPorts, PortalPorts,
+    PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;
 pub use directory::{DirectoryStore, SyncTrigger};
+pub use groups::GroupStore;
 pub use messaging::{Composer, Messenger};
 pub use meta::MetaStore;
 pub use notify::PushNotifier;
@@ -52,6 +55,7 @@ pub use pool::PoolStore;
 pub use portal::PortalStore;
 pub use push::PushStore;
 pub use radius::RadiusStore;
+pub use remembered::RememberedStore;
 pub use sends::SendStore;
 pub use sessions::SessionStore;
 pub use signals::Signals;
@@ -83,10 +87,12 @@ pub trait Store:
     + SendStore
     + PortalStore
     + DirectoryStore
+    + GroupStore
     + WelcomeStore
     + PoolStore
     + DecisionStore
     + PasskeyStore
+    + RememberedStore
     + PasskeysPorts
     + AccountsPorts
     + VerifierPorts
@@ -95,6 +101,7 @@ pub trait Store:
     + PushPorts
     + WebPushPorts
     + DirectorySyncPorts
+    + GroupsPorts
     + WelcomePorts
     + SessionsPorts
     + PortalPorts

@@ -23,6 +23,10 @@ pub struct Attempt {
     /// The console signing in one of its administrators: only then may
     /// `username` name an administrator's principal (`admin/NAME`).
     pub administrator: bool,
+    /// A browser door's remembered-browser cookie, as presented (the
+    /// portal, /sso; never the console). The engine checks it against the
+    /// store and the matching rule; the door only passes it on.
+    pub remembered: Option<String>,
 }
 
 impl Attempt {

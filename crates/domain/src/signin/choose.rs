@@ -58,6 +58,9 @@ impl SignIn {
                 .let_through(attempt, Some(&user), Reason::Bypassed, started)
                 .await;
         }
+        if let Some(step) = self.remembered_browser(attempt, &user, started).await? {
+            return Ok(step);
+        }
         let chosen = match self.choose(attempt, &user, &tokens).await? {
             Ok(method) => self.admins_passkey_rule(attempt, &user, method).await?,
             Err(choice) => Err(choice),

@@ -30,6 +30,7 @@ mod passkey;
 mod pin_check;
 mod record;
 mod refusal;
+mod remembered;
 mod self_service;
 pub mod verifier;
 
@@ -84,6 +85,8 @@ pub struct SignIn {
     channels: Channels,
     /// Passkeys (`webauthn`), when configured ([`SignIn::with_passkeys`]).
     passkeys: Option<crate::methods::passkeys::Passkeys>,
+    /// Remembered browsers ([`SignIn::with_remembered`]).
+    remembered: Option<crate::sessions::RememberedDevices>,
 }
 
 impl SignIn {
@@ -106,6 +109,7 @@ impl SignIn {
             refusals: RefusalPolicy::default(),
             channels: Channels::default(),
             passkeys: None,
+            remembered: None,
         }
         .with_initial(policy)
     }

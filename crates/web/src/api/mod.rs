@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod audit_export;
 pub(crate) mod diagnostics;
 pub(crate) mod directory;
+pub(crate) mod groups;
 pub(crate) mod inbound;
 pub(crate) mod messages;
 pub(crate) mod passkeys;
@@ -77,6 +78,13 @@ pub fn router() -> Router<AppState> {
         .route("/audit/export", get(audit_export::export))
         .route("/settings", get(settings::show).patch(settings::update))
         .route("/directory/status", get(directory::status))
+        .route("/groups", post(groups::create).get(groups::list))
+        .route("/groups/{name}", get(groups::show).delete(groups::remove))
+        .route("/groups/{name}/members", post(groups::add_member))
+        .route(
+            "/groups/{name}/members/{username}",
+            delete(groups::remove_member),
+        )
         .route("/diagnostics", get(diagnostics::report))
         .route("/openapi.json", get(openapi))
 }

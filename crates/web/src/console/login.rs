@@ -82,6 +82,7 @@ pub(super) fn attempt_for(name: &str, visitor: &Visitor, code: Option<String>) -
             address: visitor.address.clone(),
         },
         administrator: true,
+        remembered: None,
         ..Attempt::default()
     }
 }

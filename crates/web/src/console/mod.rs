@@ -9,6 +9,7 @@ pub(crate) mod audit;
 mod bulk;
 mod clients;
 mod dashboard;
+mod groups;
 pub(crate) mod guard;
 mod keys;
 mod login;
@@ -61,6 +62,14 @@ fn pages() -> Router<AppState> {
         .route("/logout-everywhere", post(login::logout_everywhere))
         .route("/users", get(users::list))
         .route("/users/new", get(users::new_form).post(users::create))
+        .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/{name}", get(groups::show))
+        .route("/groups/{name}/delete", post(groups::delete))
+        .route("/groups/{name}/members", post(groups::add_member))
+        .route(
+            "/groups/{name}/members/{username}/remove",
+            post(groups::remove_member),
+        )
         .route("/users/bulk", post(bulk::start))
         .route("/jobs/{id}", get(bulk::show))
         .route("/users/{username}", get(users::show))
@@ -73,6 +82,10 @@ fn pages() -> Router<AppState> {
         .route("/users/{username}/disable", post(users::disable))
         .route("/users/{username}/bypass", post(users::bypass))
         .route("/users/{username}/delete", post(users::delete))
+        .route(
+            "/users/{username}/browsers/{id}/forget",
+            post(users::forget_browser),
+        )
         .route("/users/{username}/test", post(test_signin::start))
         .route(
             "/users/{username}/welcome",

@@ -105,10 +105,12 @@ async fn visit<K: SessionDoor>(
         pre_token: existing_pre.unwrap_or_else(|| random_text(32)),
         address,
         https,
+        remembered: super::remembered::presented(&parts.headers, https),
+        user_agent: super::remembered::user_agent(&parts.headers),
     })
 }
 
-fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -8,6 +8,7 @@
 //! opens `/admin` nor the other way round.
 
 mod guard;
+mod remembered;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -110,6 +111,10 @@ pub struct Visit<K: SessionDoor> {
     new_pre_token: bool,
     pub address: Option<String>,
     https: bool,
+    /// The remembered-browser cookie as presented (passed to the engine).
+    pub remembered: Option<String>,
+    /// The browser's User-Agent (a remembered browser's label).
+    pub user_agent: Option<String>,
 }
 
 // By hand: a derived Clone would want the door's marker type to be Clone too.
@@ -122,6 +127,8 @@ impl<K: SessionDoor> Clone for Visit<K> {
             new_pre_token: self.new_pre_token,
             address: self.address.clone(),
             https: self.https,
+            remembered: self.remembered.clone(),
+            user_agent: self.user_agent.clone(),
         }
     }
 }
