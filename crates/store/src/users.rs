@@ -136,8 +136,14 @@ pub(crate) async fn delete_in(tx: &mut sqlx::AnyConnection, user_id: &str) -> St
         .execute(&mut *tx)
         .await
         .map_err(db_error("deleting user's tokens"))?;
-    // Passkeys and their challenges (credential ids stay unique over all users).
-    for table in ["webauthn_credentials", "webauthn_challenges"] {
+    // Passkeys and their challenges (credential ids stay unique over all users),
+    // and group memberships.
+    for table in [
+        "webauthn_credentials",
+        "webauthn_challenges",
+        "group_members",
+        "remembered_devices",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
             .execute(&mut *tx)
