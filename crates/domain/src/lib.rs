@@ -15,6 +15,7 @@ pub mod portal;
 pub mod ports;
 pub mod sessions;
 pub mod signin;
+pub mod sso;
 pub mod sync;
 pub mod throttle;
 

@@ -52,6 +52,8 @@ pub struct App {
     pub webpush_metrics: Arc<WebPushMetrics>,
     /// Administrators' and users' sessions, each kind with its limits.
     pub sessions: countersign_domain::sessions::Sessions,
+    /// Single sign-on at `/sso`: its sessions' rules and forward auth.
+    pub sso: countersign_domain::sso::Sso,
     pub portal: countersign_domain::portal::Portal,
     pub directory_metrics: Arc<crate::directory::DirectoryMetrics>,
     /// The directory client (`[directory] url`), shared by the doors that
@@ -127,14 +129,12 @@ impl App {
         .with_refusals(config.refusals.clone())
         .with_channels(config.channels());
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
-        let sessions = countersign_domain::sessions::Sessions::new(
+        // The same keyed hash as `Sessions::remembered` (built below): one rule.
+        let signin = signin.with_remembered(countersign_domain::sessions::RememberedDevices::new(
             base.store.clone(),
             base.clock.clone(),
             base.key.clone(),
-            config.console_sessions,
-            config.portal.sessions,
-        );
-        let signin = signin.with_remembered(sessions.remembered.clone());
+        ));
         let directory = open_directory(&config)?;
         let portal = build_portal(
             &config,
@@ -149,7 +149,15 @@ impl App {
         let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let sessions = open_sessions(&config, &base, &settings);
+        let sso = countersign_domain::sso::Sso::new(
+            sessions.sso.clone(),
+            base.store.clone(),
+            config.sso.clone(),
+        );
         Ok(App {
+            sessions,
+            sso,
             directory_metrics: Arc::new(crate::directory::DirectoryMetrics::new()),
             directory,
             portal,
@@ -160,7 +168,6 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            sessions,
             groups: countersign_domain::admin::groups::Groups::new(
                 base.store.clone(),
                 base.clock.clone(),
@@ -187,6 +194,23 @@ impl App {
             config,
         })
     }
+}
+
+/// Every kind of session; `/sso`'s limits follow the stored settings.
+fn open_sessions(
+    config: &Config,
+    base: &Base,
+    settings: &countersign_domain::admin::settings::SettingsService,
+) -> countersign_domain::sessions::Sessions {
+    let live = settings.handle().clone();
+    countersign_domain::sessions::Sessions::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        config.console_sessions,
+        config.portal.sessions,
+    )
+    .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key

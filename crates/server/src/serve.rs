@@ -46,6 +46,7 @@ pub async fn run(mut app: App) -> Result<()> {
         http_metrics.clone(),
         app.webpush_metrics.clone(),
         app.directory_metrics.clone(),
+        app.sso.metrics().clone(),
         Arc::new(app.hearing.clone()),
         Arc::new(app.throttle.clone()),
     ];

@@ -20,7 +20,7 @@ const COLUMNS: &str = "id_hash, kind, COALESCE(admin_id, user_id) AS subject_id,
 fn subject_column(kind: SessionKind) -> &'static str {
     match kind {
         SessionKind::Administrator => "admin_id",
-        SessionKind::User => "user_id",
+        SessionKind::User | SessionKind::Sso => "user_id",
     }
 }
 

@@ -13,6 +13,7 @@ mod monitoring;
 pub mod portal;
 pub mod push_hub;
 mod sessions;
+pub mod sso;
 mod state;
 pub mod voice;
 pub mod webapp;
@@ -55,6 +56,7 @@ pub fn router(state: AppState, options: WebOptions) -> Router {
     Router::new()
         .merge(console::router(state.clone()))
         .merge(portal::router(state.clone()))
+        .merge(sso::router(state.clone()))
         .nest("/api/v1", api::router())
         .nest("/device/v1", device::router())
         .merge(webapp::router())

@@ -159,6 +159,8 @@ pub struct Services {
     /// Console administrators; the sessions of administrators and users.
     pub admins: countersign_domain::admin::admins::Admins,
     pub sessions: countersign_domain::sessions::Sessions,
+    /// Single sign-on at `/sso`: its sessions, redirect rules and forward auth.
+    pub sso: countersign_domain::sso::Sso,
     /// The user portal's rules and its pages (templates, words).
     pub portal: countersign_domain::portal::Portal,
     pub portal_pages: Arc<portal::Pages>,

@@ -60,6 +60,10 @@ pub struct Settings {
     pub webauthn_challenge_seconds: u32,
     /// Administrators who have a passkey must use it: their TOTP is refused.
     pub admins_must_use_passkey: bool,
+    /// An `/sso` session (forward auth, the OpenID Provider) unused this long ends.
+    pub sso_idle_minutes: u32,
+    /// An `/sso` session ends this long after sign-in, however active.
+    pub sso_absolute_hours: u32,
 }
 
 impl Default for Settings {
@@ -85,6 +89,8 @@ impl Default for Settings {
             webauthn_user_verification: "required".into(),
             webauthn_challenge_seconds: 300,
             admins_must_use_passkey: false,
+            sso_idle_minutes: 60,
+            sso_absolute_hours: 12,
         }
     }
 }
@@ -123,6 +129,7 @@ impl Settings {
             ));
         }
         self.validate_webauthn()?;
+        self.validate_sso()?;
         let name = self.account_name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
             return Err(DomainError::invalid(
@@ -131,6 +138,30 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    fn validate_sso(&self) -> Result<(), DomainError> {
+        if !(1..=10_080).contains(&self.sso_idle_minutes) {
+            return Err(DomainError::invalid(
+                "sso_idle_minutes",
+                "must be 1 to 10080 minutes (a week)",
+            ));
+        }
+        if !(1..=720).contains(&self.sso_absolute_hours) {
+            return Err(DomainError::invalid(
+                "sso_absolute_hours",
+                "must be 1 to 720 hours (30 days)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The limits of `/sso` sessions.
+    pub fn sso_sessions(&self) -> crate::sessions::SessionPolicy {
+        crate::sessions::SessionPolicy {
+            idle_seconds: i64::from(self.sso_idle_minutes) * 60,
+            absolute_seconds: i64::from(self.sso_absolute_hours) * 3600,
+        }
     }
 
     fn validate_webauthn(&self) -> Result<(), DomainError> {
@@ -178,7 +209,8 @@ impl Settings {
              allow_user_enrolment={} allow_app_activation={} allow_token_enrolment={} \
              allow_phone_change={} allow_email_change={} allow_remove_last_method={} pin_min_length={} \
              webauthn_aaguid_allow={:?} webauthn_attestation={} webauthn_user_verification={} \
-             webauthn_challenge_seconds={} admins_must_use_passkey={}",
+             webauthn_challenge_seconds={} admins_must_use_passkey={} sso_idle_minutes={} \
+             sso_absolute_hours={}",
             self.allow_method_choice,
             self.lockout_threshold,
             self.lockout_minutes,
@@ -198,7 +230,9 @@ impl Settings {
             self.webauthn_attestation,
             self.webauthn_user_verification,
             self.webauthn_challenge_seconds,
-            self.admins_must_use_passkey
+            self.admins_must_use_passkey,
+            self.sso_idle_minutes,
+            self.sso_absolute_hours
         )
     }
 
@@ -332,6 +366,11 @@ impl SettingsService {
 
     pub fn defaults(&self) -> &Settings {
         &self.defaults
+    }
+
+    /// The live settings every service of this process reads.
+    pub fn handle(&self) -> &SettingsHandle {
+        &self.live
     }
 
     /// Reads the stored settings into the live handle (the configuration's

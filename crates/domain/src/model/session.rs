@@ -12,6 +12,8 @@ pub enum SessionKind {
     Administrator,
     /// A user in the portal (`/portal`).
     User,
+    /// A user signed in at `/sso`: forward auth and the OpenID Provider.
+    Sso,
 }
 
 impl SessionKind {
@@ -19,13 +21,18 @@ impl SessionKind {
         match self {
             SessionKind::Administrator => "administrator",
             SessionKind::User => "user",
+            SessionKind::Sso => "sso",
         }
     }
 
     pub fn parse(text: &str) -> Option<SessionKind> {
-        [SessionKind::Administrator, SessionKind::User]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            SessionKind::Administrator,
+            SessionKind::User,
+            SessionKind::Sso,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -123,4 +130,20 @@ pub struct SessionData {
     /// Days the browser may be remembered for, offered once right after a
     /// full sign-in (the matching rule's `remember_device_days`).
     pub remember_offer: Option<u32>,
+}
+
+/// An `/sso` session's working state, sealed in the row: the second factor
+/// under way and, once signed in, how.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SsoData {
+    pub underway: Option<Underway>,
+    /// Where to go after signing in (checked when it was asked for).
+    pub rd: Option<String>,
+    /// When the sign-in was completed (Unix seconds); 0 before.
+    pub auth_time: i64,
+    /// The second factor(s) that completed it.
+    pub methods: Vec<Method>,
+    /// Signed in with a passkey as both factors.
+    pub passkey: bool,
 }

@@ -14,8 +14,9 @@ mod subject;
 pub use admin::ADMIN_RESULT;
 pub use expiry::{Closed, SessionPolicy};
 pub use remembered::{RememberedDevices, REMEMBERED_COOKIE};
+pub use service::PolicySource;
 pub use service::SessionsOf;
-pub use subject::{Live, Subject, WorkingState};
+pub use subject::{Live, SsoUser, Subject, WorkingState};
 
 use std::sync::Arc;
 
@@ -31,11 +32,21 @@ pub type AdminSessions = SessionsOf<Admin>;
 /// Users' sessions, with the sign-in's working state (the portal).
 pub type UserSessions = SessionsOf<User>;
 
+/// Users' sessions at `/sso`, with limits from the stored settings.
+pub type SsoSessions = SessionsOf<SsoUser>;
+
+/// The `/sso` limits until the settings are read (the settings' defaults).
+const SSO_DEFAULT: SessionPolicy = SessionPolicy {
+    idle_seconds: 60 * 60,
+    absolute_seconds: 12 * 3600,
+};
+
 /// Every kind of session.
 #[derive(Clone)]
 pub struct Sessions {
     pub admins: AdminSessions,
     pub users: UserSessions,
+    pub sso: SsoSessions,
     /// Users' remembered browsers (the portal, /sso).
     pub remembered: RememberedDevices,
 }
@@ -52,15 +63,23 @@ impl Sessions {
         Self {
             admins: SessionsOf::new(store.clone(), clock.clone(), key.clone(), admins),
             users: SessionsOf::new(store.clone(), clock.clone(), key.clone(), users),
+            sso: SessionsOf::new(store.clone(), clock.clone(), key.clone(), SSO_DEFAULT),
             remembered: RememberedDevices::new(store, clock, key),
         }
     }
 
+    /// `/sso` sessions' limits read from `source` at every use (the stored
+    /// settings `sso_idle_minutes`, `sso_absolute_hours`).
+    pub fn with_sso_policy(mut self, source: PolicySource) -> Self {
+        self.sso = self.sso.with_policy_source(source);
+        self
+    }
+
     /// "Sign out everywhere" for a user, and what a password change does:
-    /// every portal session ends and every remembered browser is
+    /// every portal and /sso session ends and every remembered browser is
     /// forgotten. Returns (sessions ended, browsers forgotten).
     pub async fn sign_out_user_everywhere(&self, user_id: &str) -> Result<(u64, u64), DomainError> {
-        let ended = self.users.close_all(user_id).await?;
+        let ended = self.users.close_all(user_id).await? + self.sso.close_all(user_id).await?;
         let forgotten = self.remembered.forget_all(user_id).await?;
         Ok((ended, forgotten))
     }
@@ -68,6 +87,9 @@ impl Sessions {
     /// Removes the expired sessions of every kind; returns how many.
     pub async fn sweep(&self) -> Result<u64, DomainError> {
         let expired = self.remembered.sweep().await?;
-        Ok(self.admins.sweep().await? + self.users.sweep().await? + expired)
+        Ok(self.admins.sweep().await?
+            + self.users.sweep().await?
+            + self.sso.sweep().await?
+            + expired)
     }
 }

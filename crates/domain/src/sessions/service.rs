@@ -21,6 +21,10 @@ use crate::ports::SessionsPorts;
 /// minute is enough for idle limits counted in minutes.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
+/// Limits read at every use (from the stored settings), for a kind whose
+/// limits administrators change while the server runs.
+pub type PolicySource = Arc<dyn Fn() -> SessionPolicy + Send + Sync>;
+
 /// The sessions of one kind of subject `S`.
 #[derive(Clone)]
 pub struct SessionsOf<S> {
@@ -28,6 +32,7 @@ pub struct SessionsOf<S> {
     pub(super) clock: Arc<dyn Clock>,
     key: SecretKey,
     policy: SessionPolicy,
+    source: Option<PolicySource>,
     kind: PhantomData<fn() -> S>,
 }
 
@@ -43,12 +48,22 @@ impl<S: Subject> SessionsOf<S> {
             clock,
             key,
             policy,
+            source: None,
             kind: PhantomData,
         }
     }
 
+    /// These sessions with their limits read from `source` at every use.
+    pub fn with_policy_source(mut self, source: PolicySource) -> Self {
+        self.source = Some(source);
+        self
+    }
+
     pub fn policy(&self) -> SessionPolicy {
-        self.policy
+        match &self.source {
+            Some(source) => source(),
+            None => self.policy,
+        }
     }
 
     /// Opens a session at `level`; returns the cookie's token (shown once).
@@ -95,30 +110,68 @@ impl<S: Subject> SessionsOf<S> {
     /// subject is gone (or disabled), is removed.
     pub async fn find(&self, token: &str) -> Result<Result<Live<S>, Closed>, DomainError> {
         let id_hash = self.hash(token);
-        let Some(row) = self.store.session(S::KIND, &id_hash).await? else {
-            return Ok(Err(Closed::Unknown));
+        let found = self.find_by_hash(&id_hash).await?;
+        if let Ok((_, last_seen_at)) = &found {
+            let now = self.clock.now();
+            if now - last_seen_at >= TOUCH_EVERY_SECONDS {
+                self.store.touch_session(&id_hash, now).await?;
+            }
+        }
+        Ok(found.map(|(live, _)| live).map_err(|(closed, _)| closed))
+    }
+
+    /// The live session stored under `id_hash` and when it was last seen,
+    /// without marking it seen (see [`SessionsOf::touch_due`]); an expired
+    /// one, or one whose subject is gone, is removed. A session that is
+    /// over says why, with its subject's id when there was a row.
+    pub async fn find_by_hash(
+        &self,
+        id_hash: &str,
+    ) -> Result<Result<(Live<S>, i64), (Closed, Option<String>)>, DomainError> {
+        let Some(row) = self.store.session(S::KIND, id_hash).await? else {
+            return Ok(Err((Closed::Unknown, None)));
         };
         let now = self.clock.now();
-        if let Some(closed) = self.policy.closed(row.created_at, row.last_seen_at, now) {
-            self.store.delete_session(&id_hash).await?;
-            return Ok(Err(closed));
+        if let Some(closed) = self.policy().closed(row.created_at, row.last_seen_at, now) {
+            self.store.delete_session(id_hash).await?;
+            return Ok(Err((closed, Some(row.subject_id))));
         }
         let Some(subject) = S::load(self.store.as_ref(), &row.subject_id).await? else {
-            self.store.delete_session(&id_hash).await?;
-            return Ok(Err(Closed::Unknown));
+            self.store.delete_session(id_hash).await?;
+            return Ok(Err((Closed::Unknown, Some(row.subject_id))));
         };
-        if now - row.last_seen_at >= TOUCH_EVERY_SECONDS {
-            self.store.touch_session(&id_hash, now).await?;
-        }
-        Ok(Ok(Live {
-            data: self.open_data(&id_hash, row.data.as_deref()),
-            id_hash,
+        let live = Live {
+            data: self.open_data(id_hash, row.data.as_deref()),
+            id_hash: id_hash.to_string(),
             level: row.level,
             csrf: row.csrf,
             created_at: row.created_at,
             address: row.address,
             subject,
-        }))
+        };
+        Ok(Ok((live, row.last_seen_at)))
+    }
+
+    /// Whether a session last seen at `last_seen_at` is due to be marked seen.
+    pub fn touch_due(&self, last_seen_at: i64) -> bool {
+        self.clock.now() - last_seen_at >= TOUCH_EVERY_SECONDS
+    }
+
+    /// Marks the session seen now (for its idle limit); returns when.
+    pub async fn touch(&self, id_hash: &str) -> Result<i64, DomainError> {
+        let now = self.clock.now();
+        self.store.touch_session(id_hash, now).await?;
+        Ok(now)
+    }
+
+    /// The stored id (keyed hash) of a cookie's token.
+    pub fn id_hash(&self, token: &str) -> String {
+        self.hash(token)
+    }
+
+    /// The clock the sessions are timed by.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Moves a session on (after the second factor, after enrolment) under
@@ -130,10 +183,20 @@ impl<S: Subject> SessionsOf<S> {
         live: &Live<S>,
         level: Level,
     ) -> Result<(String, Live<S>), DomainError> {
+        self.advance_with(live, level, S::Data::default()).await
+    }
+
+    /// [`SessionsOf::advance`] with `data` as the new working state.
+    pub async fn advance_with(
+        &self,
+        live: &Live<S>,
+        level: Level,
+        data: S::Data,
+    ) -> Result<(String, Live<S>), DomainError> {
         self.store.delete_session(&live.id_hash).await?;
         let next = Live {
             level,
-            data: S::Data::default(),
+            data,
             ..live.clone()
         };
         self.insert(next).await
@@ -170,10 +233,9 @@ impl<S: Subject> SessionsOf<S> {
     /// Removes expired sessions (run now and then; `find` refuses them anyway).
     pub async fn sweep(&self) -> Result<u64, DomainError> {
         let now = self.clock.now();
-        let (idle_before, created_before) = (
-            now - self.policy.idle_seconds,
-            now - self.policy.absolute_seconds,
-        );
+        let policy = self.policy();
+        let (idle_before, created_before) =
+            (now - policy.idle_seconds, now - policy.absolute_seconds);
         Ok(self
             .store
             .delete_stale_sessions(S::KIND, idle_before, created_before)

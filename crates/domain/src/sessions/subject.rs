@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::{Sessions, SessionsOf};
 use crate::model::admin::Admin;
-use crate::model::session::SessionData;
 use crate::model::session::{Level, SessionKind};
+use crate::model::session::{SessionData, SsoData};
 use crate::model::user::User;
 use crate::ports::{SessionsPorts, StoreResult};
 
@@ -63,6 +63,30 @@ impl Subject for User {
     /// A user who is disabled meanwhile has no session any more.
     async fn load(store: &dyn SessionsPorts, id: &str) -> StoreResult<Option<User>> {
         Ok(store.user_by_id(id).await?.filter(|u| u.enabled))
+    }
+}
+
+/// A user signed in at `/sso` (forward auth, the OpenID Provider): the
+/// same users as the portal's, sessions of their own kind, so a portal
+/// cookie never opens `/sso` nor the other way round.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SsoUser(pub User);
+
+#[async_trait]
+impl Subject for SsoUser {
+    const KIND: SessionKind = SessionKind::Sso;
+    type Data = SsoData;
+
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+
+    fn sessions_in(all: &Sessions) -> &SessionsOf<SsoUser> {
+        &all.sso
+    }
+
+    async fn load(store: &dyn SessionsPorts, id: &str) -> StoreResult<Option<SsoUser>> {
+        Ok(User::load(store, id).await?.map(SsoUser))
     }
 }
 

@@ -60,6 +60,7 @@ impl App {
                     public_url: self.config.public_url.clone().unwrap_or_default(),
                 }),
             sessions: self.sessions.clone(),
+            sso: self.sso.clone(),
             portal: self.portal.clone(),
             portal_pages: self.portal_pages.clone(),
             directory_sync: self.config.directory.as_ref().map(|d| {

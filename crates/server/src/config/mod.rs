@@ -13,6 +13,7 @@ mod push;
 mod radius_clients;
 mod reader;
 pub mod schema;
+pub mod sso;
 mod typed;
 pub mod voice;
 mod webauthn;
@@ -91,6 +92,8 @@ pub struct Config {
     pub audit: audit::AuditConfig,
     /// `[webauthn]`: the relying party of passkeys.
     pub webauthn: WebauthnConfig,
+    /// `[sso]`: the `/sso` cookie's domain and the hosts' group requirements.
+    pub sso: countersign_domain::sso::SsoPolicy,
     /// Where each key's value came from: `default`, `file PATH`,
     /// `environment NAME` or `command line`.
     pub sources: std::collections::BTreeMap<String, String>,

@@ -15,6 +15,10 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
     let mut r = Reader::new(values, problems);
     let (data_dir, database_url) = storage(&mut r);
     let listen = http::listen(&mut r);
+    let public = r
+        .text("public_url")
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let sso = super::sso::read(&mut r, values, &public);
     let config = Config {
         max_connections: r.int("database.max_connections", 1, 1000) as u32,
         acquire_timeout_seconds: r.int("database.acquire_timeout_seconds", 1, 60) as u64,
@@ -67,6 +71,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         limits: super::limits::read(&mut r),
         audit: super::audit::read(&mut r),
         webauthn: super::webauthn::read(&mut r, &listen),
+        sso,
         sources: BTreeMap::new(),
         data_dir,
         database_url,

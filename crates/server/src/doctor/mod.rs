@@ -13,6 +13,7 @@ mod mail;
 mod metrics;
 mod radius;
 mod served;
+mod sso;
 mod store;
 mod tls_probe;
 mod voice;
@@ -56,6 +57,7 @@ impl Doctor {
         metrics::register(&mut doctor);
         limits::register(&mut doctor);
         webauthn::register(&mut doctor);
+        sso::register(&mut doctor);
         voice_http::register(&mut doctor);
         voice::register(&mut doctor);
         doctor

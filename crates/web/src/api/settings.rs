@@ -52,6 +52,10 @@ pub struct SettingsView {
     pub webauthn_challenge_seconds: u32,
     /// Administrators who have a passkey must use it (their TOTP is refused).
     pub admins_must_use_passkey: bool,
+    /// `/sso` sessions (forward auth, OpenID Provider): idle limit in minutes (1 to 10080).
+    pub sso_idle_minutes: u32,
+    /// `/sso` sessions: absolute limit in hours after sign-in (1 to 720).
+    pub sso_absolute_hours: u32,
 }
 
 impl From<Settings> for SettingsView {
@@ -77,6 +81,8 @@ impl From<Settings> for SettingsView {
             webauthn_user_verification: s.webauthn_user_verification,
             webauthn_challenge_seconds: s.webauthn_challenge_seconds,
             admins_must_use_passkey: s.admins_must_use_passkey,
+            sso_idle_minutes: s.sso_idle_minutes,
+            sso_absolute_hours: s.sso_absolute_hours,
         }
     }
 }
@@ -105,6 +111,8 @@ pub struct SettingsPatch {
     pub webauthn_user_verification: Option<String>,
     pub webauthn_challenge_seconds: Option<u32>,
     pub admins_must_use_passkey: Option<bool>,
+    pub sso_idle_minutes: Option<u32>,
+    pub sso_absolute_hours: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/api/v1/settings", operation_id = "get_settings", security(("bearer" = [])),

@@ -66,6 +66,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "message.html",
         include_str!("../../templates/portal/message.html"),
     ),
+    (
+        "sso_base.html",
+        include_str!("../../templates/portal/sso_base.html"),
+    ),
+    (
+        "sso_login.html",
+        include_str!("../../templates/portal/sso_login.html"),
+    ),
+    (
+        "sso_verify.html",
+        include_str!("../../templates/portal/sso_verify.html"),
+    ),
+    (
+        "sso_message.html",
+        include_str!("../../templates/portal/sso_message.html"),
+    ),
 ];
 
 const CATALOGUES: &[(Lang, &str)] = &[

@@ -14,7 +14,7 @@ use countersign_domain::model::ids::random_text;
 use countersign_domain::DomainError;
 use subtle::ConstantTimeEq;
 
-use super::{cookie, sessions, SessionDoor, Visit};
+use super::{sessions, Jar, SessionDoor, Visit};
 use crate::http::extract::ClientAddr;
 use crate::AppState;
 
@@ -66,10 +66,14 @@ pub async fn guard<K: SessionDoor>(
             return finished::<K>(K::refused(&state, &parts.headers, why));
         }
     };
-    let pre_name = K::PLACES.cookies(visit.https).1;
+    let pre_name = K::PLACES.cookies(visit.https, visit.domain.is_some()).1;
+    let pre_jar = Jar {
+        https: visit.https,
+        domain: None,
+    };
     let set_pre = visit
         .new_pre_token
-        .then(|| cookie(pre_name, &visit.pre_token, visit.https, false));
+        .then(|| K::PLACES.cookie(pre_name, &visit.pre_token, pre_jar, false));
     parts.extensions.insert(visit);
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(value) = set_pre {
@@ -85,7 +89,8 @@ async fn visit<K: SessionDoor>(
     parts: &mut Parts,
 ) -> Result<Visit<K>, DomainError> {
     let https = state.transport.https;
-    let (session_name, pre_name) = K::PLACES.cookies(https);
+    let domain = K::cookie_domain(state);
+    let (session_name, pre_name) = K::PLACES.cookies(https, domain.is_some());
     let address = match ClientAddr::from_request_parts(parts, state).await {
         Ok(ClientAddr(ip)) => ip.map(|ip| ip.to_string()),
         Err(never) => match never {},
@@ -105,12 +110,14 @@ async fn visit<K: SessionDoor>(
         pre_token: existing_pre.unwrap_or_else(|| random_text(32)),
         address,
         https,
+        domain,
         remembered: super::remembered::presented(&parts.headers, https),
         user_agent: super::remembered::user_agent(&parts.headers),
     })
 }
 
-pub(super) fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of cookie `name` among the request's cookies.
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -19,7 +19,7 @@ use countersign_domain::model::session::Level;
 use countersign_domain::sessions::{Closed, Live, Sessions, SessionsOf, Subject};
 use countersign_domain::DomainError;
 
-pub use guard::{guard, Refusal};
+pub use guard::{guard, read_cookie, Refusal};
 
 use crate::AppState;
 
@@ -37,6 +37,11 @@ pub trait SessionDoor: Send + Sync + 'static {
     fn failure(state: &AppState, headers: &HeaderMap, e: DomainError) -> Response;
     /// What the door adds to every answer besides the security headers.
     fn finish(_headers: &mut HeaderMap) {}
+    /// The parent domain the session cookie is sent to (`Domain=`); `None`:
+    /// this host only.
+    fn cookie_domain(_state: &AppState) -> Option<String> {
+        None
+    }
 }
 
 /// A door's cookies and pages.
@@ -48,6 +53,13 @@ pub struct Places {
     /// behind a TLS proxy with an https `public_url`).
     pub http: (&'static str, &'static str),
     pub https: (&'static str, &'static str),
+    /// Over HTTPS with a cookie domain: a `__Host-` cookie cannot carry
+    /// `Domain`, so the session cookie is `__Secure-` (the pre-session
+    /// cookie stays on this host).
+    pub https_domain: (&'static str, &'static str),
+    /// `SameSite` of the door's cookies: `Strict`, or `Lax` where other
+    /// sites send browsers here signed in (single sign-on).
+    pub same_site: &'static str,
     /// The sign-in page.
     pub login: &'static str,
     /// Where a session belongs at each level.
@@ -61,6 +73,8 @@ pub const CONSOLE: Places = Places {
     name: "console",
     http: ("countersign_session", "countersign_login"),
     https: ("__Host-countersign_session", "__Host-countersign_login"),
+    https_domain: ("__Host-countersign_session", "__Host-countersign_login"),
+    same_site: "Strict",
     login: "/admin/login",
     second_factor: "/admin/login/code",
     enrol: "/admin/enrol",
@@ -75,10 +89,30 @@ pub const PORTAL: Places = Places {
         "__Host-countersign_portal",
         "__Host-countersign_portal_login",
     ),
+    https_domain: (
+        "__Host-countersign_portal",
+        "__Host-countersign_portal_login",
+    ),
+    same_site: "Strict",
     login: "/portal/login",
     second_factor: "/portal/verify",
     enrol: "/portal/enrol",
     signed_in: "/portal",
+};
+
+/// Single sign-on under `/sso`: users' sessions of kind `sso`, whose
+/// cookie may cover a parent domain (forward auth) and is `Lax` (relying
+/// parties on other sites send browsers here).
+pub const SSO: Places = Places {
+    name: "sso",
+    http: ("countersign_sso", "countersign_sso_login"),
+    https: ("__Host-countersign_sso", "__Host-countersign_sso_login"),
+    https_domain: ("__Secure-countersign_sso", "__Host-countersign_sso_login"),
+    same_site: "Lax",
+    login: "/sso",
+    second_factor: "/sso/verify",
+    enrol: "/sso",
+    signed_in: "/sso",
 };
 
 impl Places {
@@ -91,13 +125,37 @@ impl Places {
         }
     }
 
-    fn cookies(&self, https: bool) -> (&'static str, &'static str) {
-        if https {
-            self.https
-        } else {
-            self.http
+    /// The `(session, pre-session)` cookie names over HTTPS or not, with a
+    /// cookie domain or not.
+    pub fn cookies(&self, https: bool, domain: bool) -> (&'static str, &'static str) {
+        match (https, domain) {
+            (true, true) => self.https_domain,
+            (true, false) => self.https,
+            (false, _) => self.http,
         }
     }
+
+    /// A `Set-Cookie` value with the flags every session cookie has;
+    /// `domain` only on the session cookie of a door that has one.
+    pub fn cookie(&self, name: &str, value: &str, jar: Jar<'_>, remove: bool) -> HeaderValue {
+        let secure = if jar.https { "; Secure" } else { "" };
+        let age = if remove { "; Max-Age=0" } else { "" };
+        let domain = jar
+            .domain
+            .map(|d| format!("; Domain={d}"))
+            .unwrap_or_default();
+        let same_site = self.same_site;
+        let text =
+            format!("{name}={value}; Path=/{domain}; HttpOnly; SameSite={same_site}{secure}{age}");
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+/// Where a cookie is set: over HTTPS or not, for a parent domain or not.
+#[derive(Debug, Clone, Copy)]
+pub struct Jar<'a> {
+    pub https: bool,
+    pub domain: Option<&'a str>,
 }
 
 /// Who is asking at door `K`, as the guard found out.
@@ -111,6 +169,8 @@ pub struct Visit<K: SessionDoor> {
     new_pre_token: bool,
     pub address: Option<String>,
     https: bool,
+    /// The session cookie's `Domain` ([`SessionDoor::cookie_domain`]).
+    domain: Option<String>,
     /// The remembered-browser cookie as presented (passed to the engine).
     pub remembered: Option<String>,
     /// The browser's User-Agent (a remembered browser's label).
@@ -127,6 +187,7 @@ impl<K: SessionDoor> Clone for Visit<K> {
             new_pre_token: self.new_pre_token,
             address: self.address.clone(),
             https: self.https,
+            domain: self.domain.clone(),
             remembered: self.remembered.clone(),
             user_agent: self.user_agent.clone(),
         }
@@ -143,7 +204,15 @@ impl<K: SessionDoor> Visit<K> {
     }
 
     fn session_cookie_name(&self) -> &'static str {
-        K::PLACES.cookies(self.https).0
+        K::PLACES.cookies(self.https, self.domain.is_some()).0
+    }
+
+    /// Where this door's session cookie is set.
+    pub fn jar(&self) -> Jar<'_> {
+        Jar {
+            https: self.https,
+            domain: self.domain.as_deref(),
+        }
     }
 
     /// The sign-in page, saying why the session ended when it did.
@@ -167,10 +236,10 @@ impl<K: SessionDoor> Visit<K> {
     /// Sets (or, with `token` `None`, removes) the session cookie on `answer`.
     pub fn with_session(&self, token: Option<&str>, answer: impl IntoResponse) -> Response {
         let mut response = answer.into_response();
-        let value = cookie(
+        let value = K::PLACES.cookie(
             self.session_cookie_name(),
             token.unwrap_or(""),
-            self.https,
+            self.jar(),
             token.is_none(),
         );
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -216,12 +285,4 @@ impl HoldsSessions for crate::portal::PortalState {
 /// The sessions of door `K`'s kind.
 fn sessions<K: SessionDoor>(state: &impl HoldsSessions) -> &SessionsOf<K::Subject> {
     K::Subject::sessions_in(state.all_sessions())
-}
-
-/// A `Set-Cookie` value with the flags every session cookie has.
-fn cookie(name: &str, value: &str, https: bool, remove: bool) -> HeaderValue {
-    let secure = if https { "; Secure" } else { "" };
-    let age = if remove { "; Max-Age=0" } else { "" };
-    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}");
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
