@@ -1,6 +1,7 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
 mod passkeys;
+mod people;
 mod web_state;
 mod welcome;
 
@@ -34,8 +35,6 @@ pub struct App {
     pub sql: SqlStore,
     pub store: Arc<dyn Store>,
     pub accounts: Accounts,
-    /// Groups of users (local and from the directory).
-    pub groups: countersign_domain::admin::groups::Groups,
     pub verifier: Verifier,
     pub signin: SignIn,
     pub api_keys: ApiKeys,
@@ -127,14 +126,9 @@ impl App {
             config.signin_policy(),
         )
         .with_refusals(config.refusals.clone())
-        .with_channels(config.channels());
+        .with_channels(config.channels())
+        .with_remembered(people::remembered(&base));
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
-        // The same keyed hash as `Sessions::remembered` (built below): one rule.
-        let signin = signin.with_remembered(countersign_domain::sessions::RememberedDevices::new(
-            base.store.clone(),
-            base.clock.clone(),
-            base.key.clone(),
-        ));
         let directory = open_directory(&config)?;
         let portal = build_portal(
             &config,
@@ -168,10 +162,6 @@ impl App {
             welcome,
             gateways: messaging.gateways,
             api_keys: api_keys(&base.store, &base.clock),
-            groups: countersign_domain::admin::groups::Groups::new(
-                base.store.clone(),
-                base.clock.clone(),
-            ),
             radius_clients: RadiusClients::new(base.store.clone(), base.clock.clone(), base.key),
             accounts,
             pool,

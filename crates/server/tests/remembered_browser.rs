@@ -321,14 +321,29 @@ async fn console_revokes(server: &Server, portal: &Browser) {
         .expect("scroll");
     shoot(&console, "console", "user-browsers", &[390, 1440]).await;
     // The groups pages while we are here: a local group with pat in it.
-    console.goto(&server.url("/admin/groups")).await.expect("groups");
-    console.fill("#group-name", "Contractors").await.expect("name");
-    console.click_and_load("#create-group").await.expect("create");
-    console.fill("#member-username", "pat").await.expect("member");
+    console
+        .goto(&server.url("/admin/groups"))
+        .await
+        .expect("groups");
+    console
+        .fill("#group-name", "Contractors")
+        .await
+        .expect("name");
+    console
+        .click_and_load("#create-group")
+        .await
+        .expect("create");
+    console
+        .fill("#member-username", "pat")
+        .await
+        .expect("member");
     console.click_and_load("#add-member").await.expect("add");
     assert!(console.find("#member-1").await.is_ok(), "pat is a member");
     shoot(&console, "console", "group", &[390, 1440]).await;
-    console.goto(&server.url("/admin/groups")).await.expect("groups");
+    console
+        .goto(&server.url("/admin/groups"))
+        .await
+        .expect("groups");
     shoot(&console, "console", "groups", &[390, 1440]).await;
     console.close().await;
     let id = common::console::between(&page.body, "/browsers/", "/forget");

@@ -32,7 +32,10 @@ async fn remembered_browsers(store: SqlStore) {
         SecretKey::generate().0,
     );
     let chrome = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36";
-    let (token, first) = devices.remember(&alice, 30, Some(chrome)).await.expect("remember");
+    let (token, first) = devices
+        .remember(&alice, 30, Some(chrome))
+        .await
+        .expect("remember");
     assert_eq!(first.label, "Chrome on Linux");
     assert_eq!(first.expires_at, NOW + 30 * 86_400);
     assert_ne!(first.token_hash, token, "only a keyed hash is kept");
@@ -45,8 +48,18 @@ async fn remembered_browsers(store: SqlStore) {
     clock.advance(10);
     let (_, second) = devices.remember(&alice, 1, None).await.expect("again");
     let (_, bobs) = devices.remember(&bob, 7, None).await.expect("bob");
-    let listed: Vec<String> = devices.list(&alice.id).await.expect("list").into_iter().map(|d| d.id).collect();
-    assert_eq!(listed, [second.id.clone(), first.id.clone()], "newest first");
+    let listed: Vec<String> = devices
+        .list(&alice.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(
+        listed,
+        [second.id.clone(), first.id.clone()],
+        "newest first"
+    );
 
     // Only alice's own can be forgotten by her.
     assert!(devices.forget(&alice.id, &bobs.id).await.is_err());
@@ -65,7 +78,10 @@ async fn remembered_browsers(store: SqlStore) {
     assert_eq!(devices.forget_all(&alice.id).await.expect("all"), 2);
     let (_, kept) = devices.remember(&alice, 5, None).await.expect("fourth");
     assert!(store.delete_user(&alice.id).await.expect("delete"));
-    let gone: Option<RememberedDevice> = store.remembered_by_hash(&kept.token_hash).await.expect("read");
+    let gone: Option<RememberedDevice> = store
+        .remembered_by_hash(&kept.token_hash)
+        .await
+        .expect("read");
     assert!(gone.is_none(), "deleted with the user");
 }
 

@@ -33,7 +33,7 @@ pub enum GroupCommand {
 }
 
 pub async fn group(app: &App, command: GroupCommand, out: &Output) -> Result<ExitCode> {
-    let groups = &app.groups;
+    let groups = &app.groups();
     match command {
         GroupCommand::Add { name } => {
             let group = groups.create(&name).await?;

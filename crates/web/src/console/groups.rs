@@ -28,6 +28,20 @@ pub struct MemberForm {
     username: String,
 }
 
+/// The groups pages' routes, under `/admin`.
+pub fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/groups", get(list).post(create))
+        .route("/groups/{name}", get(show))
+        .route("/groups/{name}/delete", post(delete))
+        .route("/groups/{name}/members", post(add_member))
+        .route(
+            "/groups/{name}/members/{username}/remove",
+            post(remove_member),
+        )
+}
+
 pub async fn list(State(state): State<ConsoleState>, staff: Staff, visitor: Visitor) -> Response {
     list_page(&state, &staff, &visitor, "", None).await
 }

@@ -62,14 +62,7 @@ fn pages() -> Router<AppState> {
         .route("/logout-everywhere", post(login::logout_everywhere))
         .route("/users", get(users::list))
         .route("/users/new", get(users::new_form).post(users::create))
-        .route("/groups", get(groups::list).post(groups::create))
-        .route("/groups/{name}", get(groups::show))
-        .route("/groups/{name}/delete", post(groups::delete))
-        .route("/groups/{name}/members", post(groups::add_member))
-        .route(
-            "/groups/{name}/members/{username}/remove",
-            post(groups::remove_member),
-        )
+        .merge(groups::routes())
         .route("/users/bulk", post(bulk::start))
         .route("/jobs/{id}", get(bulk::show))
         .route("/users/{username}", get(users::show))

@@ -11,13 +11,24 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::membership::GroupGraph;
-use crate::model::directory::{DirGroup, SyncReport, SyncScope};
+use crate::model::directory::{DirGroup, DirUser, SyncReport, SyncScope};
 use crate::model::error::DomainError;
 use crate::model::group::{Group, GroupSource};
 use crate::ports::DirectorySyncPorts;
 
 /// Each synced user's groups, by the user's and the groups' directory ids.
 pub(super) type Memberships = Vec<(String, BTreeSet<String>)>;
+
+/// Each entry's groups, nested ones followed (none without the groups).
+pub(super) fn memberships(graph: Option<&GroupGraph>, entries: &[DirUser]) -> Memberships {
+    let Some(graph) = graph else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .map(|e| (e.external_id.clone(), graph.groups_of(e)))
+        .collect()
+}
 
 /// Writes the run's groups and memberships; errors go to the report.
 pub(super) async fn apply(

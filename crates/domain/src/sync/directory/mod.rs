@@ -137,13 +137,7 @@ impl DirectorySync {
         scope: SyncScope,
     ) -> Result<SyncReport, DomainError> {
         let graph = groups.map(membership::GroupGraph::new);
-        let memberships: groups::Memberships = match &graph {
-            Some(graph) => entries
-                .iter()
-                .map(|e| (e.external_id.clone(), graph.groups_of(e)))
-                .collect(),
-            None => Vec::new(),
-        };
+        let memberships = groups::memberships(graph.as_ref(), &entries);
         let started = Instant::now();
         let mut report = SyncReport {
             scope: match scope {
