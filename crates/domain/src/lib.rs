@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod portal;
 pub mod ports;
+pub mod rules;
 pub mod sessions;
 pub mod signin;
 pub mod sso;

@@ -60,6 +60,8 @@ pub struct App {
     pub directory: Option<countersign_directory::Directory>,
     pub portal_pages: Arc<countersign_web::portal::Pages>,
     pub settings: countersign_domain::admin::settings::SettingsService,
+    /// The sign-in rules kept in the store (re-read with the settings).
+    pub rules: countersign_domain::rules::RulesService,
     /// Imported hardware tokens waiting for a user.
     pub pool: countersign_domain::admin::pool::TokenPool,
     /// Whether this node hears the other nodes (PostgreSQL): part of readiness.
@@ -128,6 +130,8 @@ impl App {
         .with_refusals(config.refusals.clone())
         .with_channels(config.channels())
         .with_remembered(people::remembered(&base));
+        let rules = open_rules(&config, &base).await?;
+        let signin = signin.with_rules(rules.handle().clone());
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
         let directory = open_directory(&config)?;
         let portal = build_portal(
@@ -157,6 +161,7 @@ impl App {
             portal,
             portal_pages: Arc::new(portal_pages),
             settings,
+            rules,
             outbox: messaging.outbox,
             codes: messaging.codes,
             welcome,
@@ -372,6 +377,20 @@ fn build_portal(
         ))),
         None => portal,
     }
+}
+
+/// The sign-in rules kept in the store, read once now.
+async fn open_rules(
+    config: &Config,
+    base: &Base,
+) -> Result<countersign_domain::rules::RulesService> {
+    let rules = countersign_domain::rules::RulesService::new(
+        base.store.clone(),
+        countersign_domain::rules::RulesHandle::default(),
+        config.rules.clone(),
+    );
+    rules.refresh().await?;
+    Ok(rules)
 }
 
 /// The settings kept in the store, read once now.

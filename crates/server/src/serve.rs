@@ -148,6 +148,7 @@ fn run_outbox(app: &App) {
 /// sessions (console and portal) are swept now and then (they are refused anyway).
 fn refresh_settings(app: &App) {
     let (settings, sessions) = (app.settings.clone(), app.sessions.clone());
+    let rules = app.rules.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SETTINGS_REFRESH);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -155,6 +156,9 @@ fn refresh_settings(app: &App) {
             tick.tick().await;
             if let Err(e) = settings.refresh().await {
                 tracing::warn!(error = %e, "cannot read the stored settings; keeping the last ones");
+            }
+            if let Err(e) = rules.refresh().await {
+                tracing::warn!(error = %e, "cannot read the stored sign-in rules; keeping the last ones");
             }
             if round % 120 == 0 {
                 if let Err(e) = sessions.sweep().await {

@@ -17,8 +17,8 @@ use crate::{db_error, outside_text};
 pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<i64> {
     let err = db_error("writing audit record");
     let row = sqlx::query(
-        "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+        "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address, rule) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
     )
     .bind(&r.id)
     .bind(r.at)
@@ -31,6 +31,7 @@ pub async fn append(pool: &AnyPool, r: &AuditRecord) -> StoreResult<i64> {
     .bind(&r.reason)
     .bind(r.api_key.as_deref().map(outside_text))
     .bind(r.source_address.as_deref().map(outside_text))
+    .bind(r.rule.as_deref())
     .fetch_one(pool)
     .await
     .map_err(&err)?;
@@ -118,7 +119,7 @@ fn unfiltered_forward(q: &AuditQuery) -> Option<i64> {
 /// Records with their position (`seq`), the cursor of the next page.
 pub async fn page(pool: &AnyPool, q: &AuditQuery) -> StoreResult<Vec<(i64, AuditRecord)>> {
     let mut sql = String::from(
-        "SELECT seq, id, at, username, user_id, method, token_id, result, reason, api_key, source_address FROM audit WHERE 1 = 1",
+        "SELECT seq, id, at, username, user_id, method, token_id, result, reason, api_key, source_address, rule FROM audit WHERE 1 = 1",
     );
     let mut texts: Vec<String> = Vec::new();
     if let Some(name) = &q.username {
@@ -202,6 +203,7 @@ fn from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
         reason: row.try_get("reason").map_err(&err)?,
         api_key: row.try_get("api_key").map_err(&err)?,
         source_address: row.try_get("source_address").map_err(&err)?,
+        rule: row.try_get("rule").map_err(&err)?,
     })
 }
 

@@ -43,12 +43,12 @@ const DECISION: &str = "WITH cas AS ( \
       AND (mode.m = 1 OR (mode.m = 2 AND (users.failed_attempts <> 0 OR users.locked_until IS NOT NULL))) \
     RETURNING mode.m, users.failed_attempts, users.locked_until \
 ), audited AS ( \
-    INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
-    SELECT v.id, v.at, v.username, v.username_key, v.user_id, v.method, v.token_id, v.result, v.reason, v.api_key, v.source_address \
+    INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address, rule) \
+    SELECT v.id, v.at, v.username, v.username_key, v.user_id, v.method, v.token_id, v.result, v.reason, v.api_key, v.source_address, v.rule \
     FROM (VALUES \
-      (0, $13, $14::BIGINT, $15, $16, $17, $18, $19, $20, $21, $22, $23), \
-      (1, $24, $25::BIGINT, $26, $27, $28, $29, $30, $31, $32, $33, $34) \
-    ) AS v (lost, id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address) \
+      (0, $13, $14::BIGINT, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24), \
+      (1, $25, $26::BIGINT, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) \
+    ) AS v (lost, id, at, username, username_key, user_id, method, token_id, result, reason, api_key, source_address, rule) \
     JOIN outcome ON outcome.lost = v.lost \
     RETURNING seq \
 ) \
@@ -132,6 +132,7 @@ fn bind_audit<'q>(
         .bind(r.reason.clone())
         .bind(r.api_key.as_deref().map(outside_text))
         .bind(r.source_address.as_deref().map(outside_text))
+        .bind(r.rule.clone())
 }
 
 impl SqlStore {

@@ -23,6 +23,7 @@ fn record(n: i64, at: i64) -> AuditRecord {
         reason: Some("code_invalid".into()),
         api_key: None,
         source_address: None,
+        rule: None,
     }
 }
 

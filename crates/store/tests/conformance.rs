@@ -234,6 +234,7 @@ fn verification(name: &str, code: &str) -> Verification {
         source: Source {
             client: Some("test".into()),
             address: Some("127.0.0.1".into()),
+            rule: None,
         },
     }
 }
@@ -366,6 +367,7 @@ async fn audit_filters_newest_first(store: SqlStore) {
             reason: None,
             api_key: Some("k".into()),
             source_address: None,
+            rule: None,
         };
         w.store.append_audit(&record).await.expect("append");
     }

@@ -71,6 +71,7 @@ fn audit(name: &str, user_id: &str, reason: Option<&str>) -> AuditRecord {
         reason: reason.map(String::from),
         api_key: Some("test".into()),
         source_address: None,
+        rule: None,
     }
 }
 

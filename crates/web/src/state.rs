@@ -170,6 +170,8 @@ pub struct Services {
     pub directory_status: SyncStatus,
     /// The policy kept in the store (console settings page, `/api/v1/settings`).
     pub settings: countersign_domain::admin::settings::SettingsService,
+    /// The sign-in rules kept in the store (console rules page, `/api/v1/rules`).
+    pub rules: countersign_domain::rules::RulesService,
     /// The dashboard's last `doctor` run (checks probe the network: not on every view).
     pub doctor_cache: Arc<console::DoctorCache>,
     /// RADIUS clients kept in the store.

@@ -9,6 +9,8 @@ pub struct Source {
     pub client: Option<String>,
     /// The network address the request came from.
     pub address: Option<String>,
+    /// The sign-in rule that decided (set by the engine, named in the audit record).
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,6 +26,8 @@ pub struct AuditRecord {
     pub reason: Option<String>,
     pub api_key: Option<String>,
     pub source_address: Option<String>,
+    /// The sign-in rule that decided; `None`: the default (no rule matched).
+    pub rule: Option<String>,
 }
 
 /// How many records one hour holds with one result and reason.

@@ -85,10 +85,15 @@ pub enum Reason {
     CallBusy,
     /// The call could not be placed (the SIP status is in the audit record).
     CallFailed,
+    /// A sign-in rule (named in the audit record) refuses this sign-in.
+    DeniedByRule,
+    /// Let through without a second factor by a `skip_second_factor` rule
+    /// (a trusted network), named in the audit record. Accepted sign-ins only.
+    TrustedNetwork,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 36] = [
+    pub const ALL: [Reason; 38] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -125,6 +130,8 @@ impl Reason {
         Reason::CallUnanswered,
         Reason::CallBusy,
         Reason::CallFailed,
+        Reason::DeniedByRule,
+        Reason::TrustedNetwork,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,6 +172,8 @@ impl Reason {
             Reason::CallUnanswered => "call_unanswered",
             Reason::CallBusy => "call_busy",
             Reason::CallFailed => "call_failed",
+            Reason::DeniedByRule => "denied_by_rule",
+            Reason::TrustedNetwork => "trusted_network",
         }
     }
 
@@ -211,6 +220,8 @@ impl Reason {
             Reason::CallUnanswered => "The phone call was not answered, or no key was pressed in time. Try again.",
             Reason::CallBusy => "The phone was busy or declined the call. Try again later.",
             Reason::CallFailed => "The phone call could not be placed. Try another method, or ask your administrator.",
+            Reason::DeniedByRule => "Signing in here, from this place or at this time, is not allowed for your account. Ask your administrator.",
+            Reason::TrustedNetwork => "Signed in without a second factor: the sign-in came from a trusted network.",
         }
     }
 

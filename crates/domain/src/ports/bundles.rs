@@ -28,8 +28,9 @@ bundle!(
 );
 bundle!(
     /// The sign-in engine: what the verifier uses, plus push transactions,
-    /// the audit trail and remembered browsers.
-    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, RememberedStore
+    /// the audit trail, users' groups (the rules) and remembered browsers.
+    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, GroupStore,
+        RememberedStore
 );
 bundle!(
     /// `Codes` (SMS, email, two-way SMS): challenges, the users they go to

@@ -33,6 +33,7 @@ impl SessionsOf<Admin> {
             reason: None,
             api_key: Some(format!("console:{}", admin.name)),
             source_address: address,
+            rule: None,
         };
         tracing::info!(admin = %admin.name, action, target, "console action");
         Ok(self.store.append_audit(&record).await?)

@@ -27,6 +27,12 @@ pub struct Attempt {
     /// portal, /sso; never the console). The engine checks it against the
     /// store and the matching rule; the door only passes it on.
     pub remembered: Option<String>,
+    /// The person's network address where the door knows it apart from its
+    /// peer's (RADIUS: `Calling-Station-Id` when it is an address, else
+    /// `Framed-IP-Address`): what rules' `networks` match. When `None`,
+    /// `context.client_address` if it is an address, and at browser doors
+    /// the address the request came from.
+    pub network: Option<std::net::IpAddr>,
 }
 
 impl Attempt {

@@ -14,6 +14,7 @@ use crate::model::method::{allowed_for, Holdings, Method, Methods};
 use crate::model::reason::Reason;
 use crate::model::token::StoredToken;
 use crate::model::user::{is_principal, User};
+use crate::rules::Evaluation;
 use crate::signin::verifier::Verification;
 use crate::signin::{Attempt, SignIn, Step};
 
@@ -29,10 +30,10 @@ impl SignIn {
         let started = Instant::now();
         // Administrators' principals are invisible to every other door.
         if is_principal(&attempt.username) && !attempt.administrator {
-            return self.unenrolled(attempt, None, started).await;
+            return self.unknown(attempt, started).await;
         }
         let Some((user, tokens)) = self.store.user_with_tokens(&attempt.username).await? else {
-            return self.unenrolled(attempt, None, started).await;
+            return self.unknown(attempt, started).await;
         };
         let now = self.clock.now();
         let early = if !user.enabled {
@@ -53,19 +54,25 @@ impl SignIn {
                 )
                 .await;
         }
+        // The rules, once, before a method is chosen (signin/rules.rs).
+        let (verdict, _) = self.verdict(attempt, Some(&user), now).await?;
+        let ruled = Self::ruled(attempt, &verdict);
+        let attempt = ruled.as_ref().unwrap_or(attempt);
+        if let Some(step) = self.after_rules(attempt, &user, &verdict, started).await? {
+            return Ok(step);
+        }
         if user.has_bypass(now) && self.store.take_bypass(&user.id, now).await? {
             return self
                 .let_through(attempt, Some(&user), Reason::Bypassed, started)
                 .await;
         }
-        if let Some(step) = self.remembered_browser(attempt, &user, started).await? {
+        if let Some(step) = self
+            .remembered_browser(attempt, &user, &verdict, started)
+            .await?
+        {
             return Ok(step);
         }
-        let chosen = match self.choose(attempt, &user, &tokens).await? {
-            Ok(method) => self.admins_passkey_rule(attempt, &user, method).await?,
-            Err(choice) => Err(choice),
-        };
-        let method = match chosen {
+        let method = match self.pick(attempt, &user, &tokens, &verdict).await? {
             Ok(method) => method,
             Err(Choice::Unenrolled) => return self.unenrolled(attempt, Some(&user), started).await,
             Err(Choice::Refused(method, reason)) => {
@@ -77,12 +84,28 @@ impl SignIn {
         self.run(attempt, method, user, tokens).await
     }
 
+    /// The method to run after the rules (`choose`, then the
+    /// administrators' passkey rule), or why none runs.
+    pub(crate) async fn pick(
+        &self,
+        attempt: &Attempt,
+        user: &User,
+        tokens: &[StoredToken],
+        verdict: &Evaluation,
+    ) -> Result<Result<Method, Choice>, DomainError> {
+        match self.choose(attempt, user, tokens, verdict).await? {
+            Ok(method) => self.admins_passkey_rule(attempt, user, method).await,
+            Err(choice) => Ok(Err(choice)),
+        }
+    }
+
     /// The method to run, or why none runs.
     async fn choose(
         &self,
         attempt: &Attempt,
         user: &User,
         tokens: &[StoredToken],
+        verdict: &Evaluation,
     ) -> Result<Result<Method, Choice>, DomainError> {
         let named = attempt.named_method();
         let policy = self.policy();
@@ -100,16 +123,17 @@ impl SignIn {
             }
         }
         let Some(method) = named else {
-            return Ok(self.default_method(user, methods.as_ref()));
+            return Ok(self.ruled_default(user, methods.as_ref(), verdict));
         };
         if !self.channels.delivers(method) {
             undeliverable(user, method);
             return Ok(Err(Choice::Refused(Some(method), Reason::NoMethod)));
         }
-        if !allowed_for(user, method) {
+        if !allowed_for(user, method) || !verdict.permits(method) {
             return Ok(Err(Choice::Refused(Some(method), Reason::MethodNotAllowed)));
         }
         if !policy.allow_method_choice {
+            let methods = methods.map(|m| m.filtered(|m| verdict.permits(m)));
             let default = methods.as_ref().and_then(|m| m.default_for(user));
             let fallback = method.is_token() && attempt.rules.fallback_otp;
             if default.is_some_and(|d| d != method) && !fallback {
@@ -138,6 +162,24 @@ impl SignIn {
             None => Ok(Method::Webauthn),
             Some(named) => Err(Choice::Refused(Some(named), Reason::MethodNotAllowed)),
         })
+    }
+
+    /// The default among the methods the rule leaves: none left of those
+    /// the user has is `method_not_allowed`.
+    fn ruled_default(
+        &self,
+        user: &User,
+        methods: Option<&Methods>,
+        verdict: &Evaluation,
+    ) -> Result<Method, Choice> {
+        let Some(methods) = methods.filter(|_| verdict.methods.is_some()) else {
+            return self.default_method(user, methods);
+        };
+        let left = methods.filtered(|m| verdict.permits(m));
+        if left.is_empty() && !methods.is_empty() {
+            return Err(Choice::Refused(None, Reason::MethodNotAllowed));
+        }
+        self.default_method(user, Some(&left))
     }
 
     /// The user's default among the methods this server can deliver: a
@@ -280,7 +322,7 @@ impl SignIn {
 }
 
 /// Why `choose` found no method to run.
-enum Choice {
+pub(crate) enum Choice {
     /// No method, and the door lets such users through.
     Unenrolled,
     Refused(Option<Method>, Reason),

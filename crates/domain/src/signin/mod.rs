@@ -31,6 +31,7 @@ mod pin_check;
 mod record;
 mod refusal;
 mod remembered;
+mod rules;
 mod self_service;
 pub mod verifier;
 
@@ -51,6 +52,7 @@ pub use attempt::{Attempt, Step};
 pub use follow::AnswerError;
 pub use passkey::PasskeySignIn;
 pub use refusal::{Refusal, RefusalPolicy, GENERIC_REFUSAL};
+pub use rules::Explanation;
 
 /// Server-wide sign-in policy (`[verify]` in the configuration).
 #[derive(Debug, Clone, Copy)]
@@ -87,6 +89,8 @@ pub struct SignIn {
     passkeys: Option<crate::methods::passkeys::Passkeys>,
     /// Remembered browsers ([`SignIn::with_remembered`]).
     remembered: Option<crate::sessions::RememberedDevices>,
+    /// The sign-in rules ([`SignIn::with_rules`]); none by default.
+    rules: crate::rules::RulesHandle,
 }
 
 impl SignIn {
@@ -110,6 +114,7 @@ impl SignIn {
             channels: Channels::default(),
             passkeys: None,
             remembered: None,
+            rules: crate::rules::RulesHandle::default(),
         }
         .with_initial(policy)
     }

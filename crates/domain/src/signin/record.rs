@@ -90,6 +90,7 @@ impl SignIn {
             reason: Some(reason.as_str().into()),
             api_key: attempt.source.client.clone(),
             source_address: attempt.source.address.clone(),
+            rule: attempt.source.rule.clone(),
         };
         let effects = Effects {
             // A bypass ends the user's run of failures like any success.

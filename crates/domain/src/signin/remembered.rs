@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::model::error::DomainError;
 use crate::model::reason::Reason;
 use crate::model::user::User;
+use crate::rules::{Evaluation, Outcome};
 use crate::sessions::RememberedDevices;
 use crate::signin::{Attempt, SignIn, Step};
 
@@ -28,7 +29,19 @@ impl SignIn {
         if attempt.administrator || self.remembered.is_none() {
             return Ok(None);
         }
-        Ok(self.rule_remember_days(attempt).await?.filter(|d| *d > 0))
+        let user = self.store.user_by_name(&attempt.username).await?;
+        let (verdict, _) = self
+            .verdict(attempt, user.as_ref(), self.clock.now())
+            .await?;
+        Ok(Self::days_of(attempt, &verdict))
+    }
+
+    /// The days `verdict` lets a browser be remembered for at this door.
+    fn days_of(attempt: &Attempt, verdict: &Evaluation) -> Option<u32> {
+        let door = crate::rules::door::door_of(attempt.source.client.as_deref());
+        let browser = crate::rules::door::is_browser(&door) && door != "console";
+        let allowed = verdict.outcome == Outcome::Allow && browser && !attempt.administrator;
+        verdict.remember_device_days.filter(|d| *d > 0 && allowed)
     }
 
     /// The remembered browser's acceptance, when the attempt presents one
@@ -37,12 +50,13 @@ impl SignIn {
         &self,
         attempt: &Attempt,
         user: &User,
+        verdict: &Evaluation,
         started: Instant,
     ) -> Result<Option<Step>, DomainError> {
         let (Some(devices), Some(token)) = (&self.remembered, &attempt.remembered) else {
             return Ok(None);
         };
-        if attempt.administrator || self.remember_days(attempt).await?.is_none() {
+        if Self::days_of(attempt, verdict).is_none() {
             return Ok(None);
         }
         let Some(device) = devices.recognise(&user.id, token).await? else {
@@ -53,10 +67,5 @@ impl SignIn {
             .let_through_by(attempt, Some(user), why, started)
             .await?;
         Ok(Some(step))
-    }
-
-    /// The matching rule's `remember_device_days` (the rules engine).
-    async fn rule_remember_days(&self, _attempt: &Attempt) -> Result<Option<u32>, DomainError> {
-        Ok(None)
     }
 }

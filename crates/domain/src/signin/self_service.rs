@@ -44,6 +44,7 @@ impl SignIn {
             reason: Some(Reason::FraudReported.as_str().into()),
             api_key: source.client.clone(),
             source_address: source.address.clone(),
+            rule: source.rule.clone(),
         };
         self.store.append_audit(&record).await?;
         if !self.push.policy().fraud_blocks_user {

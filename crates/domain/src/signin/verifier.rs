@@ -415,6 +415,7 @@ pub(crate) fn audit_record(entry: &Entry<'_>, reason: Option<Reason>, now: i64) 
         reason: reason.map(|r| r.as_str().to_string()),
         api_key: entry.source.client.clone(),
         source_address: entry.source.address.clone(),
+        rule: entry.source.rule.clone(),
     }
 }
 

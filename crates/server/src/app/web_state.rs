@@ -68,6 +68,7 @@ impl App {
                     as Arc<dyn countersign_domain::ports::SyncTrigger>
             }),
             settings: self.settings.clone(),
+            rules: self.rules.clone(),
             server_settings: Arc::new(self.config.server_settings()),
             pool: self.pool.clone(),
             audit: AuditTrail::new(self.store.clone()),

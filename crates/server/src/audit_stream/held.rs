@@ -110,6 +110,7 @@ mod tests {
                     reason: None,
                     api_key: None,
                     source_address: None,
+                    rule: None,
                 };
                 (seq, record)
             })

@@ -162,6 +162,7 @@ mod tests {
             reason: reason.map(str::to_string),
             api_key: Some("radius:vpn".into()),
             source_address: None,
+            rule: None,
         }
     }
 

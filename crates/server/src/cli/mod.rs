@@ -94,6 +94,7 @@ pub async fn verify(app: &App, username: &str, code: &str, out: &Output) -> Resu
         source: Source {
             client: Some("cli".into()),
             address: None,
+            rule: None,
         },
         ..Attempt::default()
     };

@@ -12,6 +12,7 @@ mod portal;
 mod push;
 mod radius_clients;
 mod reader;
+mod rules;
 pub mod schema;
 pub mod sso;
 mod typed;
@@ -86,6 +87,8 @@ pub struct Config {
     pub voice: Option<voice::VoiceConfig>,
     /// Clients from the configuration file (more come from the store).
     pub radius_clients: Vec<countersign_domain::admin::radius_clients::RadiusClient>,
+    /// `[[verify.rules]]`: the sign-in rules until one is saved (kept in the store).
+    pub rules: Vec<countersign_domain::rules::Rule>,
     /// `[limits]`: rate limits of the guessable doors, the work pool.
     pub limits: countersign_domain::throttle::Limits,
     /// `[audit]`: retention and the live streams.

@@ -215,6 +215,11 @@ pub const KEYS: &[Key] = &[
     key("codes.per_destination_per_hour", Kind::Int, Some("5"), "Codes one phone number or email address may receive per hour (1-100), whoever asks."),
     key("codes.global_per_hour", Kind::Int, Some("1000"), "Codes the whole server may send per hour (1-1000000): a ceiling on an SMS-pumping bill."),
     key("codes.allowed_country_prefixes", Kind::List, Some("[]"), "Calling codes texts may go to, e.g. [\"+44\", \"+1\"]; empty: every country (doctor warns)."),
+    key("verify.rules", Kind::Tables, Some("[]"),
+        "Sign-in rules as [[verify.rules]] tables, first match wins: name, groups, doors (portal, console, sso, \
+         radius:NAME, ldap:NAME, api:KEY, oidc:NAME, forward:HOST, KIND:*), networks (CIDRs), network_of (user|door), \
+         hours (08:00-18:00), time_zone, outcome (allow|deny|skip_second_factor), methods, strength (phishing_resistant), \
+         remember_device_days. First values only: rules saved in the console, API or CLI live in the store. docs/policy.md."),
     key("radius.listen", Kind::Str, None, "UDP address to listen on, e.g. 0.0.0.0:1812."),
     key("radius.hold_seconds", Kind::Int, Some("25"), "How long a request is held while a push waits for an answer (1-120); keep it below the client's timeout."),
     key("radius.challenge_seconds", Kind::Int, Some("120"), "How long an Access-Challenge may be answered (10-600)."),

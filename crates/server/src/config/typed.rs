@@ -66,6 +66,7 @@ pub(super) fn build(values: &BTreeMap<&'static str, Value>, problems: &mut Vec<S
         radius_hold_seconds: r.int("radius.hold_seconds", 1, 120) as u64,
         radius_challenge_seconds: r.int("radius.challenge_seconds", 10, 600),
         radius_clients: super::radius_clients::read(values, r.problems),
+        rules: super::rules::read(values, r.problems),
         ldap: super::ldap::load(&mut r, values),
         voice: super::voice::load(&mut r),
         limits: super::limits::read(&mut r),

@@ -197,6 +197,7 @@ fn attempt(client: &LdapClient, peer: SocketAddr, username: &str, code: Option<S
         source: Source {
             client: Some(format!("ldap:{}", client.name)),
             address: Some(peer.ip().to_string()),
+            rule: None,
         },
         rules: client.rules,
         ..Attempt::default()

@@ -59,8 +59,10 @@ pub async fn decide(
         source: Source {
             client: Some(format!("radius:{}", client.name)),
             address: Some(nas_address(request, peer)),
+            rule: None,
         },
         rules: client.rules,
+        network: user_network(request),
         ..Attempt::default()
     };
     let result = match (client.flow, request.attr(attr::STATE)) {
@@ -91,6 +93,22 @@ pub async fn decide(
 
 fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).trim().to_string()
+}
+
+/// The person's address as the NAS reports it, for sign-in rules'
+/// networks: `Calling-Station-Id` when it is an IP address (VPN
+/// concentrators, RD Gateway), else `Framed-IP-Address` (the address
+/// assigned, where the NAS sends it in the Access-Request). Wi-Fi
+/// controllers send a MAC as Calling-Station-Id: no address. docs/policy.md.
+fn user_network(request: &Packet) -> Option<IpAddr> {
+    let calling = request.text(attr::CALLING_STATION_ID);
+    if let Some(ip) = calling.and_then(|c| c.trim().parse::<IpAddr>().ok()) {
+        return Some(ip);
+    }
+    match request.attr(attr::FRAMED_IP_ADDRESS) {
+        Some([a, b, c, d]) => Some(IpAddr::from([*a, *b, *c, *d])),
+        _ => None,
+    }
 }
 
 /// The address of the NAS: NAS-IP-Address when sent, else the packet's source.

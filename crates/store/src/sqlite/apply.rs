@@ -42,7 +42,7 @@ const ADVANCE_PASSKEY: &str =
 
 const AUDIT: &str =
     "INSERT INTO audit (id, at, username, username_key, user_id, method, token_id, \
-    result, reason, api_key, source_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    result, reason, api_key, source_address, rule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 /// Applies one decision: the compare-and-set, then the effects that hold.
 pub fn decision(conn: &Connection, write: &DecisionWrite) -> StoreResult<DecisionResult> {
@@ -154,6 +154,7 @@ fn insert_audit(conn: &Connection, r: &AuditRecord) -> StoreResult<i64> {
                 r.reason,
                 r.api_key.as_deref().map(outside_text),
                 r.source_address.as_deref().map(outside_text),
+                r.rule,
             ])
         })
         .map(|_| conn.last_insert_rowid())

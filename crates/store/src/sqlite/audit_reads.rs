@@ -10,7 +10,7 @@ use super::sqlite_error;
 
 const AFTER: &str =
     "SELECT seq, id, at, username, user_id, method, token_id, result, reason, api_key, \
-    source_address FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+    source_address, rule FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 
 impl ReadPool {
     pub fn audit_after(&self, after: i64, limit: u32) -> StoreResult<Vec<(i64, AuditRecord)>> {
@@ -32,6 +32,7 @@ impl ReadPool {
                             reason: row.get(8)?,
                             api_key: row.get(9)?,
                             source_address: row.get(10)?,
+                            rule: row.get(11)?,
                         },
                     ))
                 })

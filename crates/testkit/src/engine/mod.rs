@@ -28,6 +28,7 @@ use countersign_domain::methods::push::Push;
 use countersign_domain::model::audit::{AuditQuery, AuditRecord, Source};
 use countersign_domain::ports::clock::{Clock, FixedClock};
 use countersign_domain::ports::Store;
+use countersign_domain::rules::{RulesHandle, RulesService};
 use countersign_domain::signin::verifier::{Verifier, VerifyPolicy};
 use countersign_domain::signin::{Attempt, DoorRules, SignIn, SignInPolicy, Step};
 use countersign_domain::Accounts;
@@ -89,6 +90,8 @@ pub struct EngineHarness {
     /// Passkeys on the relying party `example.com` (origin
     /// `https://example.com`), as [`passkey::SoftKey`] answers.
     pub passkeys: Passkeys,
+    /// The sign-in rules the engine obeys (kept in the store's `meta`).
+    pub rules: RulesService,
     pub store: Arc<dyn Store>,
     pub sql: SqlStore,
     pub clock: Arc<FixedClock>,
@@ -167,11 +170,14 @@ impl EngineHarness {
             base.clock.clone(),
             base.key.clone(),
         );
+        let rules = RulesService::new(store.clone(), RulesHandle::default(), Vec::new());
         let signin = signin
             .with_passkeys(passkeys.clone())
+            .with_rules(rules.handle().clone())
             .with_remembered(remembered.clone());
         EngineHarness {
             signin,
+            rules,
             remembered,
             passkeys,
             accounts,
@@ -324,6 +330,7 @@ pub fn source() -> Source {
     Source {
         client: Some(CLIENT.to_string()),
         address: Some("192.0.2.10".to_string()),
+        rule: None,
     }
 }
 

@@ -14,6 +14,8 @@ mod otp;
 mod passkeys;
 mod push;
 mod refusals;
+mod rules;
+mod rules_agree;
 mod sends;
 
 use countersign_domain::{Attempt, DoorRules, Method, Reason, Step};

@@ -12,6 +12,7 @@ pub(crate) mod inbound;
 pub(crate) mod messages;
 pub(crate) mod passkeys;
 pub(crate) mod pool;
+pub(crate) mod rules;
 pub(crate) mod settings;
 mod state;
 pub(crate) mod tokens;
@@ -77,6 +78,12 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit_export::export))
         .route("/settings", get(settings::show).patch(settings::update))
+        .route("/rules", get(rules::list).post(rules::create))
+        .route("/rules/test", post(rules::test))
+        .route(
+            "/rules/{name}",
+            get(rules::show).put(rules::update).delete(rules::remove),
+        )
         .route("/directory/status", get(directory::status))
         .route("/groups", post(groups::create).get(groups::list))
         .route("/groups/{name}", get(groups::show).delete(groups::remove))

@@ -40,6 +40,8 @@ pub struct ApiServices {
     pub inbound_secret: Option<String>,
     pub audit: AuditTrail,
     pub settings: SettingsService,
+    /// The sign-in rules (`/api/v1/rules`).
+    pub rules: countersign_domain::rules::RulesService,
     /// Whether a directory is configured, and its last sync.
     pub directory_configured: bool,
     pub directory_status: SyncStatus,
@@ -65,6 +67,7 @@ impl From<&Services> for ApiServices {
             inbound_secret: s.inbound_secret.clone(),
             audit: s.audit.clone(),
             settings: s.settings.clone(),
+            rules: s.rules.clone(),
             directory_configured: s.directory_sync.is_some(),
             directory_status: s.directory_status.clone(),
             diagnostics: s.diagnostics.clone(),

@@ -80,6 +80,7 @@ pub(super) fn attempt_for(name: &str, visitor: &Visitor, code: Option<String>) -
         source: Source {
             client: Some("console".into()),
             address: visitor.address.clone(),
+            rule: None,
         },
         administrator: true,
         remembered: None,

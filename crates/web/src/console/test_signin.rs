@@ -39,6 +39,7 @@ fn source(staff: &Staff, visitor: &Visitor) -> Source {
     Source {
         client: Some(format!("console:{}", staff.0.subject.name)),
         address: visitor.address.clone(),
+        rule: None,
     }
 }
 

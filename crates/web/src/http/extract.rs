@@ -139,6 +139,7 @@ impl ClientAddr {
         Source {
             client: Some(key.name.clone()),
             address: self.0.map(|ip| ip.to_string()),
+            rule: None,
         }
     }
 }

@@ -210,6 +210,9 @@ pub struct AuditView {
     pub reason: Option<String>,
     pub api_key: Option<String>,
     pub source_address: Option<String>,
+    /// The sign-in rule that decided (`denied_by_rule`, `trusted_network`,
+    /// narrowed methods); null: no rule matched (the default).
+    pub rule: Option<String>,
 }
 
 impl AuditView {
@@ -225,6 +228,7 @@ impl AuditView {
             reason: r.reason,
             api_key: r.api_key,
             source_address: r.source_address,
+            rule: r.rule,
         }
     }
 }

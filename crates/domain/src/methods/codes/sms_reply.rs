@@ -118,6 +118,7 @@ impl Codes {
                     let source = Source {
                         client: Some("sms".into()),
                         address: Some(phone.clone()),
+                        rule: None,
                     };
                     let entry = Entry {
                         username: &user.username,

@@ -355,6 +355,7 @@ impl Push {
             let source = Source {
                 client: transaction.api_key.clone(),
                 address: transaction.client_address.clone(),
+                rule: None,
             };
             let entry = Entry {
                 username: &transaction.username,

@@ -87,9 +87,12 @@ pub fn attempt(
         source: Source {
             client: Some("portal".into()),
             address: guest.address.clone(),
+            rule: None,
         },
         rules: door_rules(state),
         administrator: false,
+        // The browser's own address (a browser door): rules' networks match it.
+        network: None,
         remembered: None,
     }
 }
