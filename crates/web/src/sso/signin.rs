@@ -67,6 +67,7 @@ pub fn attempt(
         source: source(guest),
         rules: RULES,
         administrator: false,
+        network: None,
         remembered: None,
     }
 }
@@ -75,6 +76,7 @@ pub fn source(guest: &Guest) -> Source {
     Source {
         client: Some("sso".into()),
         address: guest.address.clone(),
+        ..Source::default()
     }
 }
 
