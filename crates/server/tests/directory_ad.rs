@@ -406,4 +406,42 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
         "B0b!Pass1",
     )
     .await;
+    groups_from_ad_drive_a_rule(&node.api).await;
+}
+
+/// Bob is in mfa-users only through mfa-admins (nested): a rule on
+/// mfa-users that allows push alone refuses his code; one on mfa-admins
+/// that denies refuses him outright; dropped, his code is accepted again.
+async fn groups_from_ad_drive_a_rule(api: &Api) {
+    let user = api.get("/api/v1/users/bob").await;
+    assert_eq!(
+        user.body["groups"],
+        json!(["mfa-admins", "mfa-users"]),
+        "{}",
+        user.text
+    );
+    let rule = json!({"name": "users-push-only", "groups": ["mfa-users"], "outcome": "allow",
+        "methods": ["push"]});
+    api.post("/api/v1/rules", rule)
+        .await
+        .expect(201, "a group rule");
+    let refused = api.verify("bob", &hotp(RFC_SECRET, 2)).await;
+    assert_eq!(
+        (&refused["result"], &refused["reason"]),
+        (&json!("rejected"), &json!("method_not_allowed")),
+        "the nested group's rule: {refused}"
+    );
+    let deny = json!({"name": "admins-denied", "groups": ["mfa-admins"], "outcome": "deny",
+        "position": 0});
+    api.post("/api/v1/rules", deny)
+        .await
+        .expect(201, "a deny rule");
+    let denied = api.verify("bob", &hotp(RFC_SECRET, 3)).await;
+    assert_eq!(denied["reason"], "denied_by_rule", "{denied}");
+    for name in ["admins-denied", "users-push-only"] {
+        let gone = api.delete(&format!("/api/v1/rules/{name}")).await;
+        assert_eq!(gone.status, 204, "{}", gone.text);
+    }
+    let accepted = api.verify("bob", &hotp(RFC_SECRET, 4)).await;
+    assert_eq!(accepted["result"], "accepted", "{accepted}");
 }

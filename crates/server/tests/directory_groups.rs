@@ -4,7 +4,8 @@
 //! membership change in the directory makes the next run full and is
 //! followed; a group emptied stays, a group deleted leaves; a local group
 //! with a directory group's name keeps its own members and the run says
-//! why the directory's is not synced. The Samba AD side (nested groups)
+//! why the directory's is not synced; a rule on a group (nested member
+//! included) refuses a method. The Samba AD side (nested groups)
 //! is in `directory_ad.rs`.
 
 mod common;
@@ -131,7 +132,7 @@ async fn groups_follow_the_directory() {
 
     // Read-only at the API and the CLI, in words.
     server.spawn().await;
-    let api = server.api(&server.create_key("groups", "admin"));
+    let api = server.api(&server.create_key("groups", "verify,admin"));
     let bob = api.get("/api/v1/users/bob").await;
     assert_eq!(
         bob.expect(200, "bob")["groups"],
@@ -156,6 +157,8 @@ async fn groups_follow_the_directory() {
         "{}",
         stderr(&cli)
     );
+
+    group_rule(&api).await;
 
     // Nothing changed: a run of changes, groups as they were.
     let (_, quiet) = sync(&server);
@@ -200,4 +203,33 @@ async fn groups_follow_the_directory() {
     let names: Vec<String> = groups(&server).into_iter().map(|g| g.0).collect();
     assert_eq!(names, ["admins", "collide", "local-only", "mfa-users"]);
     let _ = (ADMIN_DN, ADMIN_PW);
+}
+
+/// A rule on admins (bob is in it only through ops, nested) allows push
+/// alone: alice's and bob's codes are refused, carol's accepted.
+async fn group_rule(api: &Api) {
+    for name in ["alice", "bob", "carol"] {
+        let token = json!({"type": "hotp", "secret": RFC_SECRET_B32});
+        api.post(&format!("/api/v1/users/{name}/tokens"), token)
+            .await
+            .expect(201, name);
+    }
+    let rule = json!({"name": "admins-push-only", "groups": ["admins"], "outcome": "allow",
+        "methods": ["push"]});
+    api.post("/api/v1/rules", rule)
+        .await
+        .expect(201, "the rule");
+    for (name, result) in [
+        ("alice", "rejected"),
+        ("bob", "rejected"),
+        ("carol", "accepted"),
+    ] {
+        let answer = api.verify(name, &hotp(RFC_SECRET, 0)).await;
+        assert_eq!(answer["result"], result, "{name}: {answer}");
+        if result == "rejected" {
+            assert_eq!(answer["reason"], "method_not_allowed", "{name}: {answer}");
+        }
+    }
+    let gone = api.delete("/api/v1/rules/admins-push-only").await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
 }
