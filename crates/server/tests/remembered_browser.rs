@@ -158,7 +158,28 @@ async fn a_remembered_browser_skips_the_second_factor_until_forgotten() {
         .await
         .expect("listed")
         .contains("Chrome"));
-    browser.close().await;
+    // Signed out and in again in the same browser: the password alone.
+    browser.click_and_load("#sign-out").await.expect("sign out");
+    let again = sign_in(&browser, &server, PASSWORD).await;
+    assert!(
+        again.ends_with("/portal"),
+        "remembered in this browser: {again}"
+    );
+    let lock = profile.path().join("SingletonLock");
+    assert!(lock.symlink_metadata().is_ok(), "the profile is in use");
+    // Chromium writes its cookie jar to the profile every 30 s: a browser
+    // closed sooner under WebDriver may not have, as a person's would.
+    tokio::time::sleep(std::time::Duration::from_secs(32)).await;
+    browser.quit_keeping_profile().await;
+    assert!(
+        lock.symlink_metadata().is_err(),
+        "Chromium let go of the profile"
+    );
+    let kept = stored_cookies(profile.path());
+    assert!(
+        kept.iter().any(|(name, _)| name == "countersign_device"),
+        "the cookie is kept: {kept:?}"
+    );
 
     // The same profile, a new browser: the password alone signs in.
     let browser = Browser::start_with_profile(1440, 900, Some(profile.path()))
@@ -184,9 +205,13 @@ async fn a_remembered_browser_skips_the_second_factor_until_forgotten() {
     shoot(&browser, "portal", "browsers", &[390, 1440]).await;
 
     // A wrong password is still wrong on a remembered browser.
-    assert!(sign_in(&browser, &server, "not the password")
-        .await
-        .ends_with("/portal/login"));
+    browser.click_and_load("#sign-out").await.expect("sign out");
+    let wrong = sign_in(&browser, &server, "not the password").await;
+    assert!(wrong.ends_with("/portal/login"), "{wrong}");
+    assert!(
+        browser.find("#password").await.is_ok(),
+        "the sign-in page again"
+    );
 
     // Forget it: asked again.
     sign_in(&browser, &server, PASSWORD).await;
@@ -234,7 +259,7 @@ async fn a_remembered_browser_skips_the_second_factor_until_forgotten() {
     browser.fill("#value", NEW_PASSWORD).await.expect("new");
     browser.fill("#again", NEW_PASSWORD).await.expect("again");
     browser
-        .click_and_load("button[type=submit]")
+        .click_and_load("#save-password")
         .await
         .expect("change");
     browser
@@ -356,4 +381,23 @@ async fn console_revokes(server: &Server, portal: &Browser) {
         .body
         .contains("id=\"no-browsers\""));
     let _ = portal;
+}
+
+/// The cookies Chromium wrote into the profile: (name, expires_utc).
+fn stored_cookies(profile: &std::path::Path) -> Vec<(String, i64)> {
+    let newer = profile.join("Default").join("Network").join("Cookies");
+    let path = match newer.exists() {
+        true => newer,
+        false => profile.join("Default").join("Cookies"),
+    };
+    let Ok(db) = rusqlite::Connection::open(&path) else {
+        return Vec::new();
+    };
+    let Ok(mut query) = db.prepare("SELECT name, expires_utc FROM cookies") else {
+        return Vec::new();
+    };
+    query
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map(|rows| rows.filter_map(Result::ok).collect())
+        .unwrap_or_default()
 }

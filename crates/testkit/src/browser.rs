@@ -23,6 +23,8 @@ pub struct Browser {
     base: String,
     session: String,
     driver: Child,
+    /// The user-data dir (a temp one, or the caller's).
+    profile: PathBuf,
     _dir: TempDir,
 }
 
@@ -70,6 +72,7 @@ impl Browser {
             base,
             session: String::new(),
             driver,
+            profile: profile.clone(),
             _dir: dir,
         };
         let value = browser.call("POST", "/session", Some(capabilities)).await?;
@@ -301,6 +304,21 @@ impl Browser {
 
     /// Ends the browser session (the browser exits).
     pub async fn close(mut self) {
+        let _ = self.call("DELETE", "", None).await;
+        self.session.clear();
+    }
+
+    /// Closes the browser as a person does (`Browser.close`: Chromium
+    /// writes its cookies and lets go of its profile on the way out) and
+    /// waits up to 10 s for that, so another browser can open the same
+    /// profile: the same browser reopened.
+    pub async fn quit_keeping_profile(mut self) {
+        let _ = self.cdp("Browser.close", json!({})).await;
+        let lock = self.profile.join("SingletonLock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lock.symlink_metadata().is_ok() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let _ = self.call("DELETE", "", None).await;
         self.session.clear();
     }

@@ -29,7 +29,7 @@ pub async fn offer(State(state): State<AppState>, Member(live, guest): Member) -
         return Redirect::to("/portal").into_response();
     };
     let pages = &state.portal_pages;
-    let ctx = context! { title => pages.word(guest.lang, "remember_title"), csrf => guest.csrf(&state),
+    let ctx = context! { title => pages.word(guest.lang, "remember_title"), csrf => guest.csrf(&state), signed_in => true,
     days => days, label => countersign_domain::model::remembered::browser_label(guest.user_agent.as_deref()) };
     render(&state, guest.lang, StatusCode::OK, "remember.html", ctx)
 }
@@ -96,7 +96,7 @@ pub async fn page(
         .collect();
     let pages = &state.portal_pages;
     let notice = q.notice.filter(|n| NOTICES.contains(&n.as_str()));
-    let ctx = context! { title => pages.word(guest.lang, "browsers_title"), csrf => guest.csrf(&state),
+    let ctx = context! { title => pages.word(guest.lang, "browsers_title"), csrf => guest.csrf(&state), signed_in => true,
     browsers => rows, notice => notice.map(|n| pages.word(guest.lang, &format!("notice_{n}"))) };
     render(&state, guest.lang, StatusCode::OK, "browsers.html", ctx)
 }
