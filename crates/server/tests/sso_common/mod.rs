@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use countersign_testkit::ports::free_port;
+use countersign_testkit::free_port;
 use countersign_testkit::TempDir;
 use serde_json::{json, Value};
 

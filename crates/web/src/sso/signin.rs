@@ -109,7 +109,7 @@ pub fn login_page(
     let pages = &state.portal_pages;
     let ctx = context! { username => username, error => error, csrf => guest.csrf(state),
     rd => rd.unwrap_or(""), title => pages.word(guest.lang, "sso_sign_in"),
-    application => rd.map(|rd| application_of(rd)),
+    application => rd.map(application_of),
     passkeys_on => state.signin.passkeys().is_some() };
     pages.render(guest.lang, status, "sso_login.html", ctx)
 }
