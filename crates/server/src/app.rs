@@ -147,12 +147,7 @@ impl App {
         let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let sessions = open_sessions(&config, &base, &settings);
-        let sso = countersign_domain::sso::Sso::new(
-            sessions.sso.clone(),
-            base.store.clone(),
-            config.sso.clone(),
-        );
+        let (sessions, sso) = people::open_sessions(&config, &base, &settings);
         Ok(App {
             sessions,
             sso,
@@ -189,23 +184,6 @@ impl App {
             config,
         })
     }
-}
-
-/// Every kind of session; `/sso`'s limits follow the stored settings.
-fn open_sessions(
-    config: &Config,
-    base: &Base,
-    settings: &countersign_domain::admin::settings::SettingsService,
-) -> countersign_domain::sessions::Sessions {
-    let live = settings.handle().clone();
-    countersign_domain::sessions::Sessions::new(
-        base.store.clone(),
-        base.clock.clone(),
-        base.key.clone(),
-        config.console_sessions,
-        config.portal.sessions,
-    )
-    .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key

@@ -1,10 +1,12 @@
-//! Groups of users and remembered browsers, as the composition root makes
-//! them: both stand on the store, the clock and (the browsers) the key.
+//! People's groups, remembered browsers and sessions (with /sso), as the
+//! composition root makes them.
 
 use countersign_domain::admin::groups::Groups;
 use countersign_domain::sessions::RememberedDevices;
 
-use super::{App, Base};
+use std::sync::Arc;
+
+use super::{App, Base, Config};
 
 /// The engine's remembered browsers: the same keyed hash as
 /// `Sessions::remembered`, so one cookie means the same to both.
@@ -17,4 +19,30 @@ impl App {
     pub fn groups(&self) -> Groups {
         Groups::new(self.store.clone(), self.clock.clone())
     }
+}
+
+/// Every kind of session (`/sso`'s limits follow the stored settings) and /sso.
+pub(super) fn open_sessions(
+    config: &Config,
+    base: &Base,
+    settings: &countersign_domain::admin::settings::SettingsService,
+) -> (
+    countersign_domain::sessions::Sessions,
+    countersign_domain::sso::Sso,
+) {
+    let live = settings.handle().clone();
+    let sessions = countersign_domain::sessions::Sessions::new(
+        base.store.clone(),
+        base.clock.clone(),
+        base.key.clone(),
+        config.console_sessions,
+        config.portal.sessions,
+    )
+    .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())));
+    let sso = countersign_domain::sso::Sso::new(
+        sessions.sso.clone(),
+        base.store.clone(),
+        config.sso.clone(),
+    );
+    (sessions, sso)
 }
