@@ -87,7 +87,7 @@ fn search_error(base: &str, filter: &str, reason: String) -> DirError {
 
 /// The domain a DN is in: its trailing `DC=` components
 /// (`CN=x,OU=y,DC=example,DC=org` → `DC=example,DC=org`).
-fn domain_of(dn: &str) -> Option<String> {
+pub(crate) fn domain_of(dn: &str) -> Option<String> {
     let parts: Vec<&str> = dn.split(',').map(str::trim).collect();
     let first = parts
         .iter()

@@ -1,6 +1,7 @@
 //! Building the services from the configuration, once, for `serve` and the CLI.
 
 mod passkeys;
+mod people;
 mod sso;
 mod web_state;
 mod welcome;
@@ -130,7 +131,8 @@ impl App {
             config.signin_policy(),
         )
         .with_refusals(config.refusals.clone())
-        .with_channels(config.channels());
+        .with_channels(config.channels())
+        .with_remembered(people::remembered(&base));
         let (signin, rules) = open_rules(signin, &config, &base).await?;
         let signin = passkeys::turn_on(signin, &config, &base.store, &base.clock, &verifier);
         let directory = open_directory(&config)?;
@@ -147,7 +149,7 @@ impl App {
         let settings = open_settings(&config, &base, &verifier).await?;
         let portal_pages = countersign_web::portal::Pages::load(config.portal_templates.as_deref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let sessions = open_sessions(&config, &base, &settings);
+        let sessions = people::open_sessions(&config, &base, &settings);
         let sso = sso::open_sso(&config, &base, &sessions);
         Ok(App {
             sessions,
@@ -186,23 +188,6 @@ impl App {
             config,
         })
     }
-}
-
-/// Every kind of session; `/sso`'s limits follow the stored settings.
-fn open_sessions(
-    config: &Config,
-    base: &Base,
-    settings: &countersign_domain::admin::settings::SettingsService,
-) -> countersign_domain::sessions::Sessions {
-    let live = settings.handle().clone();
-    countersign_domain::sessions::Sessions::new(
-        base.store.clone(),
-        base.clock.clone(),
-        base.key.clone(),
-        config.console_sessions,
-        config.portal.sessions,
-    )
-    .with_sso_policy(Arc::new(move || live.read(|s| s.sso_sessions())))
 }
 
 /// Opens the store (migrating it) and the secret key, which must be the key

@@ -12,12 +12,15 @@ use countersign_domain::DomainError;
 use crate::app::App;
 use crate::config::DirectoryConfig;
 
+mod groups;
 mod welcome;
 
 /// Where the newest change a run saw is kept, and when the last full run was.
 const MARK_KEY: &str = "directory.mark";
 const LAST_FULL_KEY: &str = "directory.last_full";
 const GROUP_MARK_KEY: &str = "directory.group_mark";
+/// The fingerprint of the last run's group search (docs/decisions/0011).
+const GROUPS_KEY: &str = "directory.groups";
 /// A full run (which finds users who left) at least once a day.
 const FULL_EVERY_SECONDS: i64 = 86_400;
 /// The newest change mark among the entries a run read: the largest
@@ -102,6 +105,7 @@ pub fn to_user(entry: &DirEntry, settings: &DirectorySettings) -> Result<DirUser
         email: entry.text(&a.email),
         phone: entry.text(&a.mobile).or_else(|| entry.text(&a.phone)),
         enabled: settings.kind != DirectoryKind::Ad || control & ACCOUNT_DISABLE == 0,
+        groups: entry.texts(countersign_directory::MEMBER_OF),
     })
 }
 
@@ -240,7 +244,12 @@ impl Runner {
             .get_meta(GROUP_MARK_KEY)
             .await?
             .and_then(|b| String::from_utf8(b).ok());
-        if group_mark != known_group {
+        // Any group changed (a membership, a group added or removed): a full run.
+        let groups = groups::read(&directory).await?;
+        let known_groups = self.store.get_meta(GROUPS_KEY).await?;
+        if group_mark != known_group
+            || known_groups.as_deref() != Some(groups.fingerprint.as_bytes())
+        {
             since = None;
         }
         let scope = match since {
@@ -268,10 +277,11 @@ impl Runner {
         }
         let mut report = self
             .sync()
-            .run(users, mode, scope)
+            .run_with_groups(users, Some(groups.groups), mode, scope)
             .await
             .map_err(|e: DomainError| anyhow::anyhow!("{e}"))?;
         report.errors.extend(skipped);
+        report.errors.extend(groups.skipped);
         self.metrics.record(&report);
         if report.status == "applied" {
             self.keep_marks(mark.or(since), scope).await?;
@@ -280,6 +290,8 @@ impl Runner {
                     .put_meta(GROUP_MARK_KEY, group.as_bytes())
                     .await?;
             }
+            let fingerprint = groups.fingerprint.as_bytes();
+            self.store.put_meta(GROUPS_KEY, fingerprint).await?;
             self.welcome_new(&mut report).await;
         }
         Ok(report)

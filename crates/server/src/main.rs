@@ -91,6 +91,9 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Groups of users: local ones (add, remove, members) and the directory's (read-only).
+    #[command(subcommand)]
+    Group(cli::GroupCommand),
     /// OATH tokens (authenticator apps, hardware tokens).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -275,6 +278,7 @@ async fn run_with_app(
         Command::Settings(command) => cli::settings(&app, command, out).await,
         Command::Rule(command) => cli::rule(&app, command, out).await,
         Command::User(command) => cli::user(&app, command, out).await,
+        Command::Group(command) => cli::group(&app, command, out).await,
         Command::Directory(command) => cli::directory(&app, command, out).await,
         Command::Token(command) => cli::token(&app, command, out).await,
         Command::Message(command) => cli::message(&app, command, out).await,

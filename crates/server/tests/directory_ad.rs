@@ -126,6 +126,20 @@ fn user(server: &Server, name: &str) -> Value {
     server.cli_json(&["user", "show", name])
 }
 
+/// The members of the group `name`, by username.
+fn members(server: &Server, name: &str) -> Vec<String> {
+    let shown = server.cli_json(&["group", "members", name]);
+    assert_eq!(shown["source"], "directory", "{shown}");
+    shown["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|u| u.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The directory's unique id the store keeps for `user_id`.
 fn external_id(server: &Server, user_id: &str) -> String {
     let db = rusqlite::Connection::open(server.data_dir().join("countersign.db"))
@@ -186,6 +200,15 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         guid,
         "objectGUID as AD writes it"
     );
+
+    // The groups came too: mfa-admins, nested in mfa-users, counts for both.
+    assert_eq!(
+        members(server, "mfa-users"),
+        ["alice", "bob", "carol"],
+        "{first}"
+    );
+    assert_eq!(members(server, "mfa-admins"), ["bob"], "{first}");
+    assert_eq!(first["groups"], 2, "{first}");
 
     // doctor binds as the service account too.
     let out = server.cli(&["--json", "doctor"]);
@@ -255,6 +278,17 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
     let left = sync(server, &[]);
     assert_eq!(counts(&left), ("full".into(), 2, 0, 0, 1), "{left}");
     assert_eq!(user(server, "bob")["enabled"], false);
+    assert_eq!(
+        members(server, "mfa-users"),
+        ["alicia", "carol"],
+        "bob left"
+    );
+    let empty: Vec<String> = Vec::new();
+    assert_eq!(
+        members(server, "mfa-admins"),
+        empty,
+        "the nested group stays, empty"
+    );
     samba.group_add_members("mfa-admins", "bob");
     let back = sync(server, &[]);
     assert_eq!(back["scope"], "full", "{back}");
@@ -263,6 +297,7 @@ fn sync_follows_active_directory(samba: &Samba, server: &Server) {
         true,
         "back in the nested group"
     );
+    assert_eq!(members(server, "mfa-admins"), ["bob"]);
 
     // Deleted from AD: no mark a plain service account reads moves (Samba
     // keeps the group's uSNChanged; the tombstone is under CN=Deleted
@@ -371,4 +406,42 @@ async fn radius_takes_the_ad_password(samba: &Samba, env: &[(&str, &str)]) {
         "B0b!Pass1",
     )
     .await;
+    groups_from_ad_drive_a_rule(&node.api).await;
+}
+
+/// Bob is in mfa-users only through mfa-admins (nested): a rule on
+/// mfa-users that allows push alone refuses his code; one on mfa-admins
+/// that denies refuses him outright; dropped, his code is accepted again.
+async fn groups_from_ad_drive_a_rule(api: &Api) {
+    let user = api.get("/api/v1/users/bob").await;
+    assert_eq!(
+        user.body["groups"],
+        json!(["mfa-admins", "mfa-users"]),
+        "{}",
+        user.text
+    );
+    let rule = json!({"name": "users-push-only", "groups": ["mfa-users"], "outcome": "allow",
+        "methods": ["push"]});
+    api.post("/api/v1/rules", rule)
+        .await
+        .expect(201, "a group rule");
+    let refused = api.verify("bob", &hotp(RFC_SECRET, 2)).await;
+    assert_eq!(
+        (&refused["result"], &refused["reason"]),
+        (&json!("rejected"), &json!("method_not_allowed")),
+        "the nested group's rule: {refused}"
+    );
+    let deny = json!({"name": "admins-denied", "groups": ["mfa-admins"], "outcome": "deny",
+        "position": 0});
+    api.post("/api/v1/rules", deny)
+        .await
+        .expect(201, "a deny rule");
+    let denied = api.verify("bob", &hotp(RFC_SECRET, 3)).await;
+    assert_eq!(denied["reason"], "denied_by_rule", "{denied}");
+    for name in ["admins-denied", "users-push-only"] {
+        let gone = api.delete(&format!("/api/v1/rules/{name}")).await;
+        assert_eq!(gone.status, 204, "{}", gone.text);
+    }
+    let accepted = api.verify("bob", &hotp(RFC_SECRET, 4)).await;
+    assert_eq!(accepted["result"], "accepted", "{accepted}");
 }

@@ -25,6 +25,7 @@ pub mod push;
 pub mod push_listener;
 mod radius;
 pub mod radius_drops;
+mod remembered;
 mod sends;
 mod sessions;
 mod tokens;

@@ -154,6 +154,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_groups_rules.sql"),
         postgres: include_str!("../migrations/postgres/0025_groups_rules.sql"),
     },
+    Migration {
+        version: 26,
+        description: "remembered browsers: a keyed hash of each cookie, its user, label and days",
+        sqlite: include_str!("../migrations/sqlite/0026_remembered_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0026_remembered_devices.sql"),
+    },
 ];
 
 /// An arbitrary constant naming Countersign's migration lock.

@@ -142,6 +142,7 @@ pub(crate) async fn delete_in(tx: &mut sqlx::AnyConnection, user_id: &str) -> St
         "webauthn_credentials",
         "webauthn_challenges",
         "group_members",
+        "remembered_devices",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)

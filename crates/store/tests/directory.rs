@@ -138,6 +138,7 @@ fn entry(n: usize, username: &str) -> DirUser {
         email: None,
         phone: None,
         enabled: true,
+        groups: Vec::new(),
     }
 }
 

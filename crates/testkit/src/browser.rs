@@ -23,6 +23,8 @@ pub struct Browser {
     base: String,
     session: String,
     driver: Child,
+    /// The user-data dir (a temp one, or the caller's).
+    profile: PathBuf,
     _dir: TempDir,
 }
 
@@ -33,13 +35,28 @@ pub struct Element(String);
 impl Browser {
     /// Starts chromedriver and one headless Chromium window of the given size.
     pub async fn start(width: u32, height: u32) -> BrowserResult<Self> {
+        Self::start_with_profile(width, height, None).await
+    }
+
+    /// As [`Browser::start`], with the browser's profile (its user-data
+    /// dir: cookies, storage) in `profile` when given, which outlives this
+    /// browser: closing it and starting another on the same dir is the
+    /// same browser reopened.
+    pub async fn start_with_profile(
+        width: u32,
+        height: u32,
+        profile: Option<&std::path::Path>,
+    ) -> BrowserResult<Self> {
         let dir = TempDir::new("browser");
         let port = try_free_port().map_err(|e| format!("no free port: {e}"))?;
         let driver = spawn_driver(&dir, port)?;
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         wait_ready(&http, &base).await?;
-        let profile = dir.path().join("profile");
+        let profile = match profile {
+            Some(path) => path.to_path_buf(),
+            None => dir.path().join("profile"),
+        };
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "acceptInsecureCerts": true,
@@ -55,6 +72,7 @@ impl Browser {
             base,
             session: String::new(),
             driver,
+            profile: profile.clone(),
             _dir: dir,
         };
         let value = browser.call("POST", "/session", Some(capabilities)).await?;
@@ -286,6 +304,21 @@ impl Browser {
 
     /// Ends the browser session (the browser exits).
     pub async fn close(mut self) {
+        let _ = self.call("DELETE", "", None).await;
+        self.session.clear();
+    }
+
+    /// Closes the browser as a person does (`Browser.close`: Chromium
+    /// writes its cookies and lets go of its profile on the way out) and
+    /// waits up to 10 s for that, so another browser can open the same
+    /// profile: the same browser reopened.
+    pub async fn quit_keeping_profile(mut self) {
+        let _ = self.cdp("Browser.close", json!({})).await;
+        let lock = self.profile.join("SingletonLock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lock.symlink_metadata().is_ok() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let _ = self.call("DELETE", "", None).await;
         self.session.clear();
     }

@@ -124,6 +124,8 @@ door_state!(OidcState, oidc);
 /// What the composition root builds, once; each door's state takes its part.
 pub struct Services {
     pub accounts: Accounts,
+    /// Groups of users (local and from the directory).
+    pub groups: countersign_domain::admin::groups::Groups,
     pub verifier: Verifier,
     /// The sign-in engine every door goes through.
     pub signin: countersign_domain::SignIn,

@@ -9,6 +9,7 @@ pub mod apikeys;
 pub mod audit_trail;
 pub mod bulk;
 pub mod csv;
+pub mod groups;
 pub mod pool;
 pub mod radius_clients;
 pub mod settings;

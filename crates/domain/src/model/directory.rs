@@ -15,6 +15,23 @@ pub struct DirUser {
     pub phone: Option<String>,
     /// false: disabled in the directory (AD userAccountControl bit 2).
     pub enabled: bool,
+    /// The DNs of the groups the user is a direct member of (memberOf);
+    /// nested groups are followed over [`DirGroup::member_of`].
+    #[serde(skip)]
+    pub groups: Vec<String>,
+}
+
+/// A group as the directory has it: what a Countersign group of source
+/// `directory` is made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGroup {
+    /// objectGUID or entryUUID: a renamed group stays the same group.
+    pub external_id: String,
+    pub dn: String,
+    /// Its cn: the group's name in Countersign.
+    pub name: String,
+    /// The DNs of the groups it is a direct member of.
+    pub member_of: Vec<String>,
 }
 
 /// What a directory-synced user is linked by.
@@ -90,6 +107,14 @@ pub struct SyncReport {
     /// `full` or `changes` (only entries changed since the last run).
     #[serde(default)]
     pub scope: String,
+    /// Directory groups with synced members after the run.
+    #[serde(default)]
+    pub groups: usize,
+    #[serde(default)]
+    pub groups_added: usize,
+    /// Directory groups removed: the directory no longer has them.
+    #[serde(default)]
+    pub groups_removed: usize,
     #[serde(skip)]
     pub changes: Vec<Change>,
 }

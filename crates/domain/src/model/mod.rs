@@ -22,6 +22,7 @@ pub mod portal;
 pub mod push;
 pub mod radius;
 pub mod reason;
+pub mod remembered;
 pub mod session;
 pub mod token;
 pub mod token_spec;

@@ -53,6 +53,10 @@ pub enum Reason {
     /// Let through without a second factor by a one-time bypass an
     /// administrator granted. Recorded on accepted sign-ins only.
     Bypassed,
+    /// Let through without a second factor: the browser was remembered
+    /// after a full sign-in and the matching rule still allows it.
+    /// Recorded on accepted sign-ins only.
+    RememberedDevice,
     /// The password (the console's first factor) was wrong.
     PasswordIncorrect,
     /// A passkey's signature counter went backwards: the credential may have been cloned.
@@ -89,7 +93,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 37] = [
+    pub const ALL: [Reason; 38] = [
         Reason::CodeInvalid,
         Reason::CodeMalformed,
         Reason::CodeReused,
@@ -111,6 +115,7 @@ impl Reason {
         Reason::MethodNotAllowed,
         Reason::NotEnrolled,
         Reason::Bypassed,
+        Reason::RememberedDevice,
         Reason::PasswordIncorrect,
         Reason::CredentialCloned,
         Reason::PasskeyUnknown,
@@ -152,6 +157,7 @@ impl Reason {
             Reason::MethodNotAllowed => "method_not_allowed",
             Reason::NotEnrolled => "not_enrolled",
             Reason::Bypassed => "bypassed",
+            Reason::RememberedDevice => "remembered_device",
             Reason::PasswordIncorrect => "password_incorrect",
             Reason::CredentialCloned => "credential_cloned",
             Reason::PasskeyUnknown => "passkey_unknown",
@@ -199,6 +205,7 @@ impl Reason {
             Reason::MethodNotAllowed => "This verification method is not allowed for your account. Use your usual method, or ask your administrator.",
             Reason::NotEnrolled => "No second factor is set up for this user yet; let through while enrolment is not required.",
             Reason::Bypassed => "Signed in without a second factor: an administrator granted a one-time bypass.",
+            Reason::RememberedDevice => "Signed in without a second factor: this browser was remembered after a full sign-in.",
             Reason::PasswordIncorrect => "The name or password is wrong.",
             Reason::CredentialCloned => "This passkey looks copied (its counter went backwards) and was refused. Contact your administrator.",
             Reason::PasskeyUnknown => "This passkey is not registered for this account. Use another one or register it first.",

@@ -127,6 +127,9 @@ pub struct SessionData {
     pub contact_codes_sent: u32,
     /// Opened by a one-time link: the password may be set without the current one.
     pub by_link: bool,
+    /// Days the browser may be remembered for, offered once right after a
+    /// full sign-in (the matching rule's `remember_device_days`).
+    pub remember_offer: Option<u32>,
 }
 
 /// An `/sso` session's working state, sealed in the row: the second factor

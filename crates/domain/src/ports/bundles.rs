@@ -6,7 +6,8 @@
 
 use super::{
     AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore,
-    OidcStore, PasskeyStore, PortalStore, PushStore, SendStore, SessionStore, TokenStore,
+    OidcStore, PasskeyStore, PortalStore, PushStore, RememberedStore, SendStore, SessionStore,
+    TokenStore,
     UserStore, WebPushStore, WelcomeStore,
 };
 
@@ -28,8 +29,9 @@ bundle!(
 );
 bundle!(
     /// The sign-in engine: what the verifier uses, plus push transactions,
-    /// the audit trail and users' groups (the rules).
-    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, GroupStore
+    /// the audit trail, users' groups (the rules) and remembered browsers.
+    SignInPorts: UserStore, TokenStore, DecisionStore, PushStore, AuditStore, GroupStore,
+        RememberedStore
 );
 bundle!(
     /// `Codes` (SMS, email, two-way SMS): challenges, the users they go to
@@ -46,8 +48,13 @@ bundle!(
     WebPushPorts: WebPushStore, PushStore, MetaStore
 );
 bundle!(
-    /// `DirectorySync`: users, their directory links and the last run's report.
-    DirectorySyncPorts: DirectoryStore, UserStore, MetaStore
+    /// `DirectorySync`: users, their directory links, the directory's
+    /// groups and the last run's report.
+    DirectorySyncPorts: DirectoryStore, UserStore, MetaStore, GroupStore
+);
+bundle!(
+    /// `Groups`: groups, their members and the users they name.
+    GroupsPorts: GroupStore, UserStore
 );
 bundle!(
     /// `Welcome`: the rows of a welcome email and what decides who gets one.
@@ -55,8 +62,9 @@ bundle!(
 );
 bundle!(
     /// Browser sessions: the sessions, whose they are (administrators,
-    /// users) and the audit of administrators' actions.
-    SessionsPorts: SessionStore, AdminStore, UserStore, AuditStore
+    /// users), the audit of administrators' actions and users' remembered
+    /// browsers.
+    SessionsPorts: SessionStore, AdminStore, UserStore, AuditStore, RememberedStore
 );
 bundle!(
     /// The portal's rules: its links and passwords, the user's PIN, tokens'

@@ -23,6 +23,7 @@ pub mod pool;
 pub mod portal;
 pub mod push;
 pub mod radius;
+pub mod remembered;
 pub mod sends;
 pub mod sessions;
 pub mod signals;
@@ -39,7 +40,7 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, OidcPorts, PasskeysPorts, PortalPorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, GroupsPorts, OidcPorts, PasskeysPorts, PortalPorts,
     PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
@@ -56,6 +57,7 @@ pub use pool::PoolStore;
 pub use portal::PortalStore;
 pub use push::PushStore;
 pub use radius::RadiusStore;
+pub use remembered::RememberedStore;
 pub use sends::SendStore;
 pub use sessions::SessionStore;
 pub use signals::Signals;
@@ -93,6 +95,7 @@ pub trait Store:
     + DecisionStore
     + PasskeyStore
     + OidcStore
+    + RememberedStore
     + PasskeysPorts
     + OidcPorts
     + AccountsPorts
@@ -102,6 +105,7 @@ pub trait Store:
     + PushPorts
     + WebPushPorts
     + DirectorySyncPorts
+    + GroupsPorts
     + WelcomePorts
     + SessionsPorts
     + PortalPorts

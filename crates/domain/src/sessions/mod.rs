@@ -7,11 +7,13 @@
 
 mod admin;
 mod expiry;
+mod remembered;
 mod service;
 mod subject;
 
 pub use admin::ADMIN_RESULT;
 pub use expiry::{Closed, SessionPolicy};
+pub use remembered::{RememberedDevices, REMEMBERED_COOKIE};
 pub use service::PolicySource;
 pub use service::SessionsOf;
 pub use subject::{Live, SsoUser, Subject, WorkingState};
@@ -45,6 +47,8 @@ pub struct Sessions {
     pub admins: AdminSessions,
     pub users: UserSessions,
     pub sso: SsoSessions,
+    /// Users' remembered browsers (the portal, /sso).
+    pub remembered: RememberedDevices,
 }
 
 impl Sessions {
@@ -59,7 +63,8 @@ impl Sessions {
         Self {
             admins: SessionsOf::new(store.clone(), clock.clone(), key.clone(), admins),
             users: SessionsOf::new(store.clone(), clock.clone(), key.clone(), users),
-            sso: SessionsOf::new(store, clock, key, SSO_DEFAULT),
+            sso: SessionsOf::new(store.clone(), clock.clone(), key.clone(), SSO_DEFAULT),
+            remembered: RememberedDevices::new(store, clock, key),
         }
     }
 
@@ -70,8 +75,21 @@ impl Sessions {
         self
     }
 
+    /// "Sign out everywhere" for a user, and what a password change does:
+    /// every portal and /sso session ends and every remembered browser is
+    /// forgotten. Returns (sessions ended, browsers forgotten).
+    pub async fn sign_out_user_everywhere(&self, user_id: &str) -> Result<(u64, u64), DomainError> {
+        let ended = self.users.close_all(user_id).await? + self.sso.close_all(user_id).await?;
+        let forgotten = self.remembered.forget_all(user_id).await?;
+        Ok((ended, forgotten))
+    }
+
     /// Removes the expired sessions of every kind; returns how many.
     pub async fn sweep(&self) -> Result<u64, DomainError> {
-        Ok(self.admins.sweep().await? + self.users.sweep().await? + self.sso.sweep().await?)
+        let expired = self.remembered.sweep().await?;
+        Ok(self.admins.sweep().await?
+            + self.users.sweep().await?
+            + self.sso.sweep().await?
+            + expired)
     }
 }

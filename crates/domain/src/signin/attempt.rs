@@ -23,6 +23,10 @@ pub struct Attempt {
     /// The console signing in one of its administrators: only then may
     /// `username` name an administrator's principal (`admin/NAME`).
     pub administrator: bool,
+    /// A browser door's remembered-browser cookie, as presented (the
+    /// portal, /sso; never the console). The engine checks it against the
+    /// store and the matching rule; the door only passes it on.
+    pub remembered: Option<String>,
     /// The person's network address where the door knows it apart from its
     /// peer's (RADIUS: `Calling-Station-Id` when it is an address, else
     /// `Framed-IP-Address`): what rules' `networks` match. When `None`,

@@ -66,6 +66,12 @@ impl SignIn {
                 .let_through(attempt, Some(&user), Reason::Bypassed, started)
                 .await;
         }
+        if let Some(step) = self
+            .remembered_browser(attempt, &user, &verdict, started)
+            .await?
+        {
+            return Ok(step);
+        }
         let method = match self.pick(attempt, &user, &tokens, &verdict).await? {
             Ok(method) => method,
             Err(Choice::Unenrolled) => return self.unenrolled(attempt, Some(&user), started).await,

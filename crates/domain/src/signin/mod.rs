@@ -30,6 +30,7 @@ mod passkey;
 mod pin_check;
 mod record;
 mod refusal;
+mod remembered;
 mod rules;
 mod self_service;
 pub mod verifier;
@@ -86,6 +87,8 @@ pub struct SignIn {
     channels: Channels,
     /// Passkeys (`webauthn`), when configured ([`SignIn::with_passkeys`]).
     passkeys: Option<crate::methods::passkeys::Passkeys>,
+    /// Remembered browsers ([`SignIn::with_remembered`]).
+    remembered: Option<crate::sessions::RememberedDevices>,
     /// The sign-in rules ([`SignIn::with_rules`]); none by default.
     rules: crate::rules::RulesHandle,
 }
@@ -110,6 +113,7 @@ impl SignIn {
             refusals: RefusalPolicy::default(),
             channels: Channels::default(),
             passkeys: None,
+            remembered: None,
             rules: crate::rules::RulesHandle::default(),
         }
         .with_initial(policy)

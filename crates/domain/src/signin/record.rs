@@ -66,13 +66,26 @@ impl SignIn {
         reason: Reason,
         started: Instant,
     ) -> Result<Step, DomainError> {
+        self.let_through_by(attempt, user, (reason, None), started)
+            .await
+    }
+
+    /// As [`SignIn::let_through`], naming what let the user through (a
+    /// remembered browser's id) as the audit record's credential.
+    pub(crate) async fn let_through_by(
+        &self,
+        attempt: &Attempt,
+        user: Option<&User>,
+        (reason, credential): (Reason, Option<String>),
+        started: Instant,
+    ) -> Result<Step, DomainError> {
         let record = AuditRecord {
             id: new_id("aud"),
             at: self.clock.now(),
             username: user.map_or_else(|| attempt.username.clone(), |u| u.username.clone()),
             user_id: user.map(|u| u.id.clone()),
             method: "none".into(),
-            token_id: None,
+            token_id: credential.clone(),
             result: "accepted".into(),
             reason: Some(reason.as_str().into()),
             api_key: attempt.source.client.clone(),
@@ -92,7 +105,7 @@ impl SignIn {
         self.verifier.metrics().record(None, started.elapsed());
         Ok(Step::Accepted {
             method: None,
-            credential: None,
+            credential,
             reason: Some(reason),
         })
     }

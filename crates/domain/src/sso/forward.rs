@@ -228,6 +228,7 @@ impl Sso {
             reason: Some(reason.to_string()),
             api_key: Some(format!("forward:{host}")),
             source_address: check.address.map(str::to_string),
+            rule: None,
         }
     }
 }

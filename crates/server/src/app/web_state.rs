@@ -20,6 +20,7 @@ impl App {
     ) -> countersign_web::AppState {
         countersign_web::AppState::new(countersign_web::Services {
             accounts: self.accounts.clone(),
+            groups: self.groups(),
             verifier: self.verifier.clone(),
             signin: self.signin.clone(),
             api_keys: self.api_keys.clone(),

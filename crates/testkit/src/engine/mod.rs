@@ -101,6 +101,8 @@ pub struct EngineHarness {
     pub phones: Arc<PushChannel>,
     /// The calls placed, and how the test lets them end.
     pub calls: Arc<Phones>,
+    /// Remembered browsers, as the engine checks them.
+    pub remembered: countersign_domain::sessions::RememberedDevices,
     /// Last, so the store's file goes after everything that uses it.
     _dir: TempDir,
 }
@@ -163,13 +165,20 @@ impl EngineHarness {
             rp,
             verifier.settings().clone(),
         );
+        let remembered = countersign_domain::sessions::RememberedDevices::new(
+            store.clone(),
+            base.clock.clone(),
+            base.key.clone(),
+        );
         let rules = RulesService::new(store.clone(), RulesHandle::default(), Vec::new());
         let signin = signin
             .with_passkeys(passkeys.clone())
-            .with_rules(rules.handle().clone());
+            .with_rules(rules.handle().clone())
+            .with_remembered(remembered.clone());
         EngineHarness {
             signin,
             rules,
+            remembered,
             passkeys,
             accounts,
             verifier,

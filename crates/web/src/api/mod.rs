@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod audit_export;
 pub(crate) mod diagnostics;
 pub(crate) mod directory;
+pub(crate) mod groups;
 pub(crate) mod inbound;
 pub(crate) mod messages;
 pub(crate) mod oidc_clients;
@@ -85,6 +86,13 @@ pub fn router() -> Router<AppState> {
             get(rules::show).put(rules::update).delete(rules::remove),
         )
         .route("/directory/status", get(directory::status))
+        .route("/groups", post(groups::create).get(groups::list))
+        .route("/groups/{name}", get(groups::show).delete(groups::remove))
+        .route("/groups/{name}/members", post(groups::add_member))
+        .route(
+            "/groups/{name}/members/{username}",
+            delete(groups::remove_member),
+        )
         .route("/diagnostics", get(diagnostics::report))
         .route(
             "/oidc/clients",

@@ -24,6 +24,8 @@ pub struct ApiServices {
     /// Authenticates the callers' keys (`AdminKey`, `VerifyKey`).
     pub api_keys: ApiKeys,
     pub accounts: Accounts,
+    /// Groups and their members.
+    pub groups: countersign_domain::admin::groups::Groups,
     /// Token resync.
     pub verifier: Verifier,
     /// `/verify` and `/transactions`.
@@ -55,6 +57,7 @@ impl From<&Services> for ApiServices {
         Self {
             api_keys: s.api_keys.clone(),
             accounts: s.accounts.clone(),
+            groups: s.groups.clone(),
             verifier: s.verifier.clone(),
             signin: s.signin.clone(),
             pool: s.pool.clone(),

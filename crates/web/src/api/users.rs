@@ -82,7 +82,12 @@ pub async fn show(
     _key: AdminKey,
     Path(username): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    Ok(Json(state.accounts.user(&username).await?.into()))
+    let user = state.accounts.user(&username).await?;
+    let groups = state.groups.of_user(&user.id).await?;
+    Ok(Json(UserView {
+        groups: Some(groups),
+        ..user.into()
+    }))
 }
 
 #[utoipa::path(patch, path = "/api/v1/users/{username}", operation_id = "update_user", request_body = PatchUser, security(("bearer" = [])),

@@ -83,6 +83,7 @@ pub(super) fn attempt_for(name: &str, visitor: &Visitor, code: Option<String>) -
             rule: None,
         },
         administrator: true,
+        remembered: None,
         ..Attempt::default()
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod audit;
 mod bulk;
 mod clients;
 mod dashboard;
+mod groups;
 pub(crate) mod guard;
 mod keys;
 mod login;
@@ -65,6 +66,7 @@ fn pages() -> Router<AppState> {
         .route("/logout-everywhere", post(login::logout_everywhere))
         .route("/users", get(users::list))
         .route("/users/new", get(users::new_form).post(users::create))
+        .merge(groups::routes())
         .route("/users/bulk", post(bulk::start))
         .route("/jobs/{id}", get(bulk::show))
         .route("/users/{username}", get(users::show))
@@ -77,6 +79,10 @@ fn pages() -> Router<AppState> {
         .route("/users/{username}/disable", post(users::disable))
         .route("/users/{username}/bypass", post(users::bypass))
         .route("/users/{username}/delete", post(users::delete))
+        .route(
+            "/users/{username}/browsers/{id}/forget",
+            post(users::forget_browser),
+        )
         .route("/users/{username}/test", post(test_signin::start))
         .route(
             "/users/{username}/welcome",

@@ -67,6 +67,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/console/keys.html"),
     ),
     (
+        "groups.html",
+        include_str!("../../templates/console/groups.html"),
+    ),
+    (
+        "group.html",
+        include_str!("../../templates/console/group.html"),
+    ),
+    (
         "clients.html",
         include_str!("../../templates/console/clients.html"),
     ),

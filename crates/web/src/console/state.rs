@@ -31,6 +31,8 @@ pub struct ConsoleServices {
     /// The forms' csrf values and the audit of every action.
     pub sessions: Sessions,
     pub accounts: Accounts,
+    /// Groups and their members.
+    pub groups: countersign_domain::admin::groups::Groups,
     /// Test sign-ins.
     pub signin: SignIn,
     pub push: Push,
@@ -67,6 +69,7 @@ impl From<&Services> for ConsoleServices {
         Self {
             sessions: s.sessions.clone(),
             accounts: s.accounts.clone(),
+            groups: s.groups.clone(),
             signin: s.signin.clone(),
             push: s.push.clone(),
             welcome: s.welcome.clone(),

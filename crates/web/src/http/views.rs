@@ -35,6 +35,10 @@ pub struct UserView {
     pub bypass_reason: Option<String>,
     /// The language of the user's messages (`de`, `pt-BR`); null: the templates' default.
     pub language: Option<String>,
+    /// The groups the user is in (local and from the directory), by name;
+    /// given by `GET /api/v1/users/{username}`, left out of lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<String>>,
 }
 
 impl From<User> for UserView {
@@ -57,6 +61,7 @@ impl From<User> for UserView {
             bypass_until: u.bypass_until.map(rfc3339),
             bypass_reason: u.bypass_reason,
             language: u.language,
+            groups: None,
         }
     }
 }

@@ -116,6 +116,16 @@ pub async fn secret_submit(
                 .await
         }
     };
+    // A new password forgets every remembered browser: the old one may be known.
+    let result = match (result, kind) {
+        (Ok(()), "password") => state
+            .sessions
+            .remembered
+            .forget_all(&live.subject.id)
+            .await
+            .map(|n| tracing::info!(user = %live.subject.username, browsers = n, "password changed: remembered browsers forgotten")),
+        (other, _) => other,
+    };
     match result {
         Ok(()) => Redirect::to(&format!(
             "/portal?notice={}",

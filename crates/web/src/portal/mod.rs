@@ -8,6 +8,7 @@
 //! services of this door only.
 
 mod account;
+mod browsers;
 mod enrol;
 mod guard;
 mod home;
@@ -55,6 +56,10 @@ fn pages() -> Router<AppState> {
         .route("/passkeys/{id}/rename", post(passkeys::rename))
         .route("/passkeys/{id}/remove", post(passkeys::remove))
         .route("/logout", post(signin::logout))
+        .route("/remember", get(browsers::offer).post(browsers::answer))
+        .route("/browsers", get(browsers::page))
+        .route("/browsers/{id}/forget", post(browsers::forget))
+        .route("/everywhere", post(browsers::everywhere))
         .route("/enrol", get(enrol::landing))
         .route("/totp", get(enrol::totp_page).post(enrol::totp_submit))
         .route("/app", get(enrol::app_page).post(enrol::app_start))

@@ -55,6 +55,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/portal/passkeys.html"),
     ),
     (
+        "remember.html",
+        include_str!("../../templates/portal/remember.html"),
+    ),
+    (
+        "browsers.html",
+        include_str!("../../templates/portal/browsers.html"),
+    ),
+    (
         "message.html",
         include_str!("../../templates/portal/message.html"),
     ),

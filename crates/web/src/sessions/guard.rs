@@ -111,6 +111,8 @@ async fn visit<K: SessionDoor>(
         address,
         https,
         domain,
+        remembered: super::remembered::presented(&parts.headers, https),
+        user_agent: super::remembered::user_agent(&parts.headers),
     })
 }
 

@@ -8,6 +8,7 @@
 //! opens `/admin` nor the other way round.
 
 mod guard;
+mod remembered;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -170,6 +171,10 @@ pub struct Visit<K: SessionDoor> {
     https: bool,
     /// The session cookie's `Domain` ([`SessionDoor::cookie_domain`]).
     domain: Option<String>,
+    /// The remembered-browser cookie as presented (passed to the engine).
+    pub remembered: Option<String>,
+    /// The browser's User-Agent (a remembered browser's label).
+    pub user_agent: Option<String>,
 }
 
 // By hand: a derived Clone would want the door's marker type to be Clone too.
@@ -183,6 +188,8 @@ impl<K: SessionDoor> Clone for Visit<K> {
             address: self.address.clone(),
             https: self.https,
             domain: self.domain.clone(),
+            remembered: self.remembered.clone(),
+            user_agent: self.user_agent.clone(),
         }
     }
 }

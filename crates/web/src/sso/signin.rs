@@ -67,6 +67,8 @@ pub fn attempt(
         source: source(guest),
         rules: RULES,
         administrator: false,
+        network: None,
+        remembered: None,
     }
 }
 
@@ -74,6 +76,7 @@ pub fn source(guest: &Guest) -> Source {
     Source {
         client: Some("sso".into()),
         address: guest.address.clone(),
+        ..Source::default()
     }
 }
 
@@ -149,7 +152,11 @@ pub async fn submit(
         .as_ref()
         .map_or(username.to_string(), |u| u.username.clone());
     let application = application_name(&state, guest.lang, rd.as_deref());
-    let attempt = attempt(&guest, &name, None, None, &application);
+    // A remembered browser's cookie goes to the engine, which decides.
+    let attempt = Attempt {
+        remembered: guest.remembered.clone(),
+        ..attempt(&guest, &name, None, None, &application)
+    };
     match state.signin.first_factor(&attempt, checked.is_some()).await {
         Ok(step) => after_first_factor(&state, &guest, checked, step, (rd, false)).await,
         Err(e) => failure(&state, guest.lang, e),

@@ -7,6 +7,7 @@
 //! The directory itself is read by the caller (crate `directory`); this
 //! module decides and applies.
 
+use crate::model::directory::DirGroup;
 use crate::model::directory::DirUser;
 use crate::model::directory::DirectoryLink;
 use crate::model::directory::SyncMode;
@@ -25,6 +26,8 @@ use crate::ports::clock::Clock;
 use crate::ports::{DirectorySyncPorts, MetaStore};
 
 mod apply;
+mod groups;
+mod membership;
 mod status;
 
 pub use status::SyncStatus;
@@ -121,6 +124,20 @@ impl DirectorySync {
         mode: SyncMode,
         scope: SyncScope,
     ) -> Result<SyncReport, DomainError> {
+        self.run_with_groups(entries, None, mode, scope).await
+    }
+
+    /// As [`DirectorySync::run`], with the directory's groups (every group
+    /// entry): the users' groups, nested ones followed, are kept too.
+    pub async fn run_with_groups(
+        &self,
+        entries: Vec<DirUser>,
+        groups: Option<Vec<DirGroup>>,
+        mode: SyncMode,
+        scope: SyncScope,
+    ) -> Result<SyncReport, DomainError> {
+        let graph = groups.map(membership::GroupGraph::new);
+        let memberships = groups::memberships(graph.as_ref(), &entries);
         let started = Instant::now();
         let mut report = SyncReport {
             scope: match scope {
@@ -162,6 +179,10 @@ impl DirectorySync {
         pending
             .flush(self.store.as_ref(), now, &mut report.errors)
             .await;
+        if let (true, Some(graph)) = (apply, &graph) {
+            let store = self.store.as_ref();
+            groups::apply(store, graph, &memberships, scope, now, &mut report).await?;
+        }
         if over && mode == SyncMode::Normal {
             report.errors.push(format!(
                 "this run would disable or remove {leaving} users, more than directory.approval_threshold ({}): nothing was changed; check the directory, then run `countersign directory sync --approve`",

@@ -20,7 +20,7 @@ use super::page::{base, failure, render};
 use super::ConsoleState;
 
 pub use form::{create, edit, edit_form, new_form};
-pub use page::{bypass, delete, disable, enable, show, unlock};
+pub use page::{bypass, delete, disable, enable, forget_browser, show, unlock};
 pub use shown_once::{activation, add_totp, enrol_link};
 
 const PAGE: u32 = 100;

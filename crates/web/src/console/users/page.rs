@@ -90,7 +90,20 @@ async fn user_context(state: &ConsoleState, username: &str) -> Result<Value, Dom
         .collect();
     let records = state.audit.recent(&u.username, 10).await?;
     let passkeys = crate::console::passkeys::rows(&state.passkeys, &u.username).await?;
+    let browsers: Vec<Value> = state
+        .sessions
+        .remembered
+        .list(&u.id)
+        .await?
+        .iter()
+        .map(|d| {
+            context! { id => d.id.clone(), label => d.label.clone(), added => when(d.created_at),
+            last => d.last_used_at.map(when), until => when(d.expires_at) }
+        })
+        .collect();
+    let groups = state.groups.of_user(&u.id).await?;
     Ok(context! {
+        browsers => browsers, groups => groups,
         passkeys => passkeys, passkeys_on => state.passkeys.is_some(),
         title => u.username.clone(),
         locked_until => u.locked_until.filter(|t| *t > now).map(when),
@@ -201,4 +214,19 @@ pub async fn delete(
         }
         Err(e) => failure(e),
     }
+}
+
+/// Revokes one of the user's remembered browsers (audited).
+pub async fn forget_browser(
+    State(state): State<ConsoleState>,
+    Editor(staff): Editor,
+    visitor: Visitor,
+    Path((username, id)): Path<(String, String)>,
+) -> Response {
+    let forgotten = async {
+        let user = state.accounts.user(&username).await?;
+        state.sessions.remembered.forget(&user.id, &id).await?;
+        Ok::<User, DomainError>(user)
+    };
+    act(&state, &staff, &visitor, "forget_browser", forgotten).await
 }

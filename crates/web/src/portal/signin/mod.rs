@@ -93,6 +93,16 @@ pub fn attempt(
         administrator: false,
         // The browser's own address (a browser door): rules' networks match it.
         network: None,
+        remembered: None,
+    }
+}
+
+/// The first factor's attempt: with the remembered-browser cookie the
+/// browser presented, for the engine to weigh.
+fn first_attempt(state: &AppState, guest: &Guest, username: &str) -> Attempt {
+    Attempt {
+        remembered: guest.remembered.clone(),
+        ..attempt(state, guest, username, None, None)
     }
 }
 
@@ -146,7 +156,7 @@ pub async fn submit(
     let name = checked
         .as_ref()
         .map_or(username.to_string(), |u| u.username.clone());
-    let attempt = attempt(&state, &guest, &name, None, None);
+    let attempt = first_attempt(&state, &guest, &name);
     match state.signin.first_factor(&attempt, checked.is_some()).await {
         Ok(step) => after_first_factor(&state, &guest, (checked, false), step).await,
         Err(e) => failure(&state, guest.lang, e),
@@ -260,7 +270,7 @@ pub async fn link_submit(
         Ok(Err(link)) => return link_answer(&state, &guest, &token, &link),
         Err(e) => return failure(&state, guest.lang, e),
     };
-    let attempt = attempt(&state, &guest, &user.username, None, None);
+    let attempt = first_attempt(&state, &guest, &user.username);
     match state.signin.first_factor(&attempt, true).await {
         Ok(step) => after_first_factor(&state, &guest, (Some(user), true), step).await,
         Err(e) => failure(&state, guest.lang, e),

@@ -267,10 +267,11 @@ pub async fn switch_method(
 /// An engine decision on the second factor: signed in, or told why not.
 async fn settle(state: &AppState, guest: &Guest, live: PortalLive, step: Step) -> Response {
     match step {
-        Step::Accepted { .. } => match state.sessions.users.advance(&live, Level::SignedIn).await {
-            Ok((token, _)) => {
+        Step::Accepted { .. } => match signed_in(state, guest, &live).await {
+            Ok((token, offer)) => {
                 tracing::info!(user = %live.subject.username, "user signed in to the portal");
-                guest.with_session(Some(&token), Redirect::to("/portal"))
+                let next = if offer { "/portal/remember" } else { "/portal" };
+                guest.with_session(Some(&token), Redirect::to(next))
             }
             Err(e) => failure(state, guest.lang, e),
         },
@@ -311,6 +312,24 @@ async fn settle(state: &AppState, guest: &Guest, live: PortalLive, step: Step) -
             Redirect::to("/portal/verify").into_response()
         }
     }
+}
+
+/// The session raised to signed in after a full sign-in, with the offer
+/// to remember the browser when the matching rule allows it (the engine
+/// says how long): the new token, and whether there is an offer.
+async fn signed_in(
+    state: &AppState,
+    guest: &Guest,
+    live: &PortalLive,
+) -> Result<(String, bool), countersign_domain::DomainError> {
+    let (token, mut next) = state.sessions.users.advance(live, Level::SignedIn).await?;
+    let asking = attempt(state, guest, &live.subject.username, None, None);
+    let offer = state.signin.remember_days(&asking).await?;
+    if offer.is_some() {
+        next.data.remember_offer = offer;
+        state.sessions.users.save_data(&next).await?;
+    }
+    Ok((token, offer.is_some()))
 }
 
 /// Refusals after which this sign-in cannot go on: start again.
