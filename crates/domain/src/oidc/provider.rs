@@ -215,6 +215,7 @@ impl OidcProvider {
                 client.chars().take(64).collect::<String>()
             )),
             source_address: address,
+            rule: None,
         };
         match refusal {
             Some(r) => self.metrics.refused(grant_type, r.error),
