@@ -32,7 +32,8 @@ use clap::{Parser, Subcommand};
 
 use crate::cli::{
     AdminCommand, ApiKeyCommand, AuditCommand, DeviceCommand, DirectoryCommand, MessageCommand,
-    OidcCommand, RadiusCommand, RuleCommand, SettingsCommand, TlsCommand, TokenCommand, UserCommand,
+    OidcCommand, RadiusCommand, RuleCommand, SettingsCommand, TlsCommand, TokenCommand,
+    UserCommand,
 };
 use crate::config::{Config, Overrides};
 

@@ -7,8 +7,7 @@
 use super::{
     AdminStore, AuditStore, CodeStore, DecisionStore, DirectoryStore, GroupStore, MetaStore,
     OidcStore, PasskeyStore, PortalStore, PushStore, RememberedStore, SendStore, SessionStore,
-    TokenStore,
-    UserStore, WebPushStore, WelcomeStore,
+    TokenStore, UserStore, WebPushStore, WelcomeStore,
 };
 
 macro_rules! bundle {

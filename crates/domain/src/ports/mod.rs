@@ -40,8 +40,8 @@ pub use admins::AdminStore;
 pub use apikeys::ApiKeyStore;
 pub use audit::{AuditStore, AuditTap};
 pub use bundles::{
-    AccountsPorts, CodesPorts, DirectorySyncPorts, GroupsPorts, OidcPorts, PasskeysPorts, PortalPorts,
-    PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
+    AccountsPorts, CodesPorts, DirectorySyncPorts, GroupsPorts, OidcPorts, PasskeysPorts,
+    PortalPorts, PushPorts, SessionsPorts, SignInPorts, VerifierPorts, WebPushPorts, WelcomePorts,
 };
 pub use codes::CodeStore;
 pub use decision::DecisionStore;

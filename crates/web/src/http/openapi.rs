@@ -6,8 +6,7 @@ use utoipa::{Modify, OpenApi};
 use super::{error, views};
 use crate::api::{
     activations, audit, audit_export, diagnostics, directory, groups, oidc_clients, passkeys, pool,
-    rules,
-    settings, tokens, user_import, users, verify,
+    rules, settings, tokens, user_import, users, verify,
 };
 
 #[derive(OpenApi)]
