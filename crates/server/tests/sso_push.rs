@@ -98,7 +98,7 @@ async fn push(db: Db) {
         }
         watch.await.expect("the authenticator answered");
         match decision {
-            "approve" => assert_eq!((answer.status, answer.location()), (303, app.to_string())),
+            "approve" => assert_eq!((answer.status, answer.location()), (200, app.to_string())),
             _ => {
                 assert_eq!(answer.status, 401, "{}", answer.body);
                 assert!(

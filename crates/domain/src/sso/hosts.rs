@@ -44,6 +44,18 @@ impl SsoPolicy {
             .is_some_and(|domain| host_under(&target.host, domain))
     }
 
+    /// Whether `url` is on `public_url`'s own origin. A form's answer may
+    /// redirect only there: the pages' CSP says `form-action 'self'`, which
+    /// browsers apply to every redirect after a form is sent.
+    pub fn on_own_origin(&self, url: &str) -> bool {
+        match (Url::parse(url), Url::parse(&self.public_url)) {
+            (Some(target), Some(public)) => {
+                target.scheme == public.scheme && target.authority == public.authority
+            }
+            _ => false,
+        }
+    }
+
     /// The groups `host` requires (empty: none); the most specific rule wins.
     pub fn groups_for(&self, host: &str) -> &[String] {
         let host = bare_host(host);

@@ -30,13 +30,20 @@ impl Page {
         between(&self.body, "name=\"csrf\" value=\"", "\"")
     }
 
+    /// Where the answer sends the browser: its `Location`, else the URL of
+    /// a page that moves on by itself (`<meta http-equiv="refresh">`).
     pub fn location(&self) -> String {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
+        match self.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+            Some(location) => location.to_string(),
+            None => refresh_target(&self.body).unwrap_or_default(),
+        }
     }
+}
+
+/// The URL a `<meta http-equiv="refresh" content="0;url=...">` moves on to.
+pub fn refresh_target(body: &str) -> Option<String> {
+    let content = between(body, "http-equiv=\"refresh\" content=\"0;url=", "\"");
+    (!content.is_empty()).then(|| content.replace("&amp;", "&").replace("&#x2f;", "/"))
 }
 
 pub fn between(text: &str, start: &str, end: &str) -> String {

@@ -141,13 +141,15 @@ pub struct Hop {
 }
 
 impl Hop {
+    /// Where the answer sends the browser: its `Location`, else the URL of
+    /// a page that moves on by itself (`<meta http-equiv="refresh">`, what
+    /// `/sso` answers a form with when the way on leaves its origin).
     pub fn location(&self) -> String {
-        let location = self
-            .headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        join(&self.url, location)
+        let location = match self.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+            Some(location) => location.to_string(),
+            None => super::console::refresh_target(&self.body).unwrap_or_default(),
+        };
+        join(&self.url, &location)
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
@@ -268,7 +270,9 @@ impl Jar {
     pub async fn sign_in_from(&mut self, start: &str, user: &str, code: &str) -> Hop {
         let mut hop = self.get(start).await;
         for _ in 0..10 {
-            if (300..400).contains(&hop.status) {
+            if (300..400).contains(&hop.status)
+                || super::console::refresh_target(&hop.body).is_some()
+            {
                 let next = hop.location();
                 hop = self.get(&next).await;
                 continue;

@@ -82,6 +82,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sso_message.html",
         include_str!("../../templates/portal/sso_message.html"),
     ),
+    (
+        "sso_continue.html",
+        include_str!("../../templates/portal/sso_continue.html"),
+    ),
 ];
 
 const CATALOGUES: &[(Lang, &str)] = &[

@@ -230,9 +230,10 @@ pub(super) async fn after_first_factor(
         .open(&SsoUser(user), level, data, guest.address.clone())
         .await;
     match opened {
-        Ok((token, live)) if level == Level::SignedIn => {
-            guest.with_session(Some(&token), done(live.data.rd.as_deref()))
-        }
+        Ok((token, live)) if level == Level::SignedIn => guest.with_session(
+            Some(&token),
+            done(state, guest.lang, live.data.rd.as_deref()),
+        ),
         Ok((token, _)) => guest.with_session(Some(&token), Redirect::to(SSO.second_factor)),
         Err(e) => failure(state, guest.lang, e),
     }
@@ -240,8 +241,25 @@ pub(super) async fn after_first_factor(
 
 /// Just signed in: on to `rd`, or to `/sso`, which says so (a page
 /// rendered here would carry the pre-session's `csrf`, not the session's).
-pub fn done(rd: Option<&str>) -> Response {
-    Redirect::to(rd.unwrap_or(SSO.signed_in)).into_response()
+/// An `rd` on another origin (an application behind a proxy) is reached
+/// through a page that moves on by itself: this answers a form, and the
+/// CSP's `form-action 'self'` would stop a redirect there.
+pub fn done(state: &AppState, lang: Lang, rd: Option<&str>) -> Response {
+    match rd {
+        Some(rd) => onward(state, lang, "sso_signed_in", rd),
+        None => Redirect::to(SSO.signed_in).into_response(),
+    }
+}
+
+/// To an allowed `rd`: a redirect on our own origin, else a page titled
+/// `title` (a catalogue key) that moves on by itself.
+fn onward(state: &AppState, lang: Lang, title: &str, rd: &str) -> Response {
+    if state.sso.policy().on_own_origin(rd) {
+        return Redirect::to(rd).into_response();
+    }
+    let ctx = context! { title => state.portal_pages.word(lang, title),
+    rd => rd, application => application_of(rd) };
+    render(state, lang, StatusCode::OK, "sso_continue.html", ctx)
 }
 
 /// The page a signed-in browser sees at `/sso` without `rd`.
@@ -301,7 +319,7 @@ async fn signed_out(state: &AppState, guest: &Guest, rd: Option<&str>) -> Respon
         }
     }
     let answer = match allowed_rd(state, rd) {
-        Some(rd) => Redirect::to(&rd).into_response(),
+        Some(rd) => onward(state, guest.lang, "sso_signed_out", &rd),
         None => message(
             state,
             guest.lang,

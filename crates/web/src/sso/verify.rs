@@ -331,7 +331,10 @@ pub(super) async fn signed_in(
     match advanced {
         Ok((token, next)) => {
             tracing::info!(user = %next.subject.0.username, "user signed in at /sso");
-            guest.with_session(Some(&token), done(next.data.rd.as_deref()))
+            guest.with_session(
+                Some(&token),
+                done(state, guest.lang, next.data.rd.as_deref()),
+            )
         }
         Err(e) => failure(state, guest.lang, e),
     }
