@@ -129,7 +129,15 @@ pub async fn everywhere(State(state): State<AppState>, Member(live, guest): Memb
         .await
     {
         Ok((sessions, browsers)) => {
-            tracing::info!(user = %live.subject.username, sessions, browsers, "signed out everywhere");
+            // The OpenID Provider's grants (refresh and access tokens) end too.
+            let grants = match state.oidc.revoke_user(&live.subject.id).await {
+                Ok(grants) => grants,
+                Err(e) => {
+                    tracing::warn!(user = %live.subject.username, error = ?e.error, "OpenID grants not revoked");
+                    0
+                }
+            };
+            tracing::info!(user = %live.subject.username, sessions, browsers, grants, "signed out everywhere");
             let gone = guest.with_remembered(None, Redirect::to("/portal/login"));
             guest.with_session(None, gone)
         }
