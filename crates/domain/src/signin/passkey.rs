@@ -166,6 +166,15 @@ impl SignIn {
                 step: Step::rejected(reason),
             });
         };
+        if let Some(step) = self
+            .passkey_ruled(&user, source, administrator, started)
+            .await?
+        {
+            return Ok(PasskeySignIn {
+                username: Some(user.username),
+                step,
+            });
+        }
         let verdict = self
             .judge_assertion(passkeys, &row, &user, Some(passkey), assertion)
             .await?;

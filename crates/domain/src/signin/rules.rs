@@ -126,6 +126,39 @@ impl SignIn {
         }
     }
 
+    /// A usernameless passkey sign-in, once the passkey has named its user:
+    /// a deny rule refuses it, and so does an allow rule whose methods leave
+    /// passkeys out (`None`: the rules let it go on).
+    pub(crate) async fn passkey_ruled(
+        &self,
+        user: &User,
+        source: &Source,
+        administrator: bool,
+        started: Instant,
+    ) -> Result<Option<Step>, DomainError> {
+        let attempt = Attempt {
+            username: user.username.clone(),
+            method: Some(Method::Webauthn),
+            source: source.clone(),
+            administrator,
+            ..Attempt::default()
+        };
+        let (verdict, _) = self.verdict(&attempt, Some(user), self.clock.now()).await?;
+        let ruled = Self::ruled(&attempt, &verdict);
+        let attempt = ruled.as_ref().unwrap_or(&attempt);
+        let left_out = |methods: &Vec<Method>| !methods.contains(&Method::Webauthn);
+        let reason = match Self::gate(attempt, &verdict) {
+            Gate::Refuse(reason) => reason,
+            _ if verdict.methods.as_ref().is_some_and(left_out) => Reason::MethodNotAllowed,
+            _ => return Ok(None),
+        };
+        let method = Some(Method::Webauthn);
+        Ok(Some(
+            self.refuse(attempt, Some(user), method, reason, started)
+                .await?,
+        ))
+    }
+
     /// Someone the store does not know: a deny rule refuses them too;
     /// otherwise the door's rules decide (`unknown_user`, `not_enrolled`).
     pub(crate) async fn unknown(

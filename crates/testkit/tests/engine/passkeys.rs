@@ -356,3 +356,44 @@ async fn administrators_who_must_use_a_passkey_are_refused_their_totp() {
     // Other doors still cannot see the principal's passkeys.
     assert!(engine.passkeys.list("admin/root").await.is_err());
 }
+
+#[tokio::test]
+async fn a_usernameless_passkey_sign_in_obeys_the_rules() {
+    use countersign_domain::rules::{Outcome, Rule};
+    let engine = EngineHarness::new().await;
+    let (mut key, _) = alice(&engine).await;
+    let mut source = source();
+    source.client = Some("portal".into());
+    let at_portal = |name: &str, outcome| Rule {
+        doors: vec!["portal".into()],
+        ..crate::rules::rule(name, outcome)
+    };
+    let otp_only = Rule {
+        methods: vec![Method::Otp],
+        ..at_portal("otp-only", Outcome::Allow)
+    };
+    engine.rules.add(otp_only, None).await.expect("add");
+    let mut finish = async |source: &countersign_domain::Source| {
+        let (id, options) = engine.signin.passkey_sign_in_begin(source).await.unwrap();
+        let assertion = key.assert(&options);
+        let signed = engine
+            .signin
+            .passkey_sign_in_finish(&id, &assertion, source, false);
+        signed.await.unwrap().step
+    };
+    // A rule whose methods leave passkeys out refuses it.
+    assert_eq!(finish(&source).await, rejected(Reason::MethodNotAllowed));
+    // A deny rule ahead of it refuses it as denied_by_rule.
+    let closed = at_portal("closed", Outcome::Deny);
+    engine.rules.add(closed, Some(0)).await.expect("add");
+    assert_eq!(finish(&source).await, rejected(Reason::DeniedByRule));
+    // At a door no rule names, the passkey signs in.
+    source.client = Some("sso".into());
+    assert!(matches!(
+        finish(&source).await,
+        Step::Accepted {
+            method: Some(Method::Webauthn),
+            ..
+        }
+    ));
+}
