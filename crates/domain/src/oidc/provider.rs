@@ -19,6 +19,7 @@ use super::keys::OidcKeys;
 use super::metrics::OidcMetrics;
 use crate::crypto::SecretKey;
 use crate::model::audit::AuditRecord;
+use crate::model::decision::{DecisionWrite, Effects, FailureChange};
 use crate::model::ids::new_id;
 use crate::model::method::Method;
 use crate::model::oidc::{Grant, GrantData, StoredOidcClient};
@@ -221,7 +222,15 @@ impl OidcProvider {
             Some(r) => self.metrics.refused(grant_type, r.error),
             None => self.metrics.issued(grant_type),
         }
-        if let Err(e) = self.store.append_audit(&record).await {
+        // Through the decisions' writer: on SQLite its group commit, shared
+        // with every other decision, not a statement of its own.
+        let (user_id, at) = (record.user_id.clone(), record.at);
+        let effects = Effects {
+            failure: FailureChange::None,
+            audit: record,
+        };
+        let write = DecisionWrite::plain(user_id, at, effects);
+        if let Err(e) = self.store.commit_decision(write).await {
             tracing::warn!(error = %e, "OpenID token audit record not written");
         }
     }

@@ -78,5 +78,5 @@ bundle!(
 bundle!(
     /// The OpenID Provider: grants and tokens, the users they are for, and
     /// the audit record of every token issued or refused.
-    OidcPorts: OidcStore, UserStore, AuditStore, GroupStore
+    OidcPorts: OidcStore, UserStore, AuditStore, GroupStore, DecisionStore
 );
