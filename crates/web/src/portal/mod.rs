@@ -27,7 +27,7 @@ use crate::http::page::nest_door;
 use crate::AppState;
 
 pub use pages::{Lang, Pages};
-pub use signin::AssertionForm;
+pub use signin::{underway_of, AssertionForm};
 pub use state::{PortalServices, PortalState};
 
 pub fn router(state: AppState) -> Router<AppState> {

@@ -16,7 +16,6 @@ use countersign_domain::signin::{AnswerError, Method, Step};
 use countersign_domain::{DomainError, Reason};
 use minijinja::context;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::door::Guest;
 use super::signin::{
@@ -207,36 +206,8 @@ fn answered(answer: Result<Step, AnswerError>) -> Result<Step, DomainError> {
     }
 }
 
-/// What a challenge or pending step leaves under way; any other step back.
-pub fn underway_of(step: Step) -> Result<Underway, Step> {
-    match step {
-        Step::Challenge {
-            transaction_id,
-            method,
-            prompt,
-            options,
-        } => Ok(Underway {
-            method,
-            transaction_id,
-            number: None,
-            prompt,
-            options: options.map(|o| json!({ "options": o }).to_string()),
-        }),
-        Step::Pending {
-            transaction_id,
-            method,
-            number,
-            prompt,
-        } => Ok(Underway {
-            method,
-            transaction_id: Some(transaction_id),
-            number,
-            prompt,
-            options: None,
-        }),
-        other => Err(other),
-    }
-}
+/// What a challenge or pending step leaves under way: the portal's own.
+pub use crate::portal::underway_of;
 
 /// Switches to another of the user's methods (the engine checks it is allowed).
 pub async fn switch_method(
