@@ -155,7 +155,7 @@ impl Directory {
             a.phone.clone(),
             a.mobile.clone(),
             "userPrincipalName".into(),
-            crate::groups::MEMBER_OF.into(),
+            crate::entry::MEMBER_OF.into(),
         ];
         if self.settings.kind == DirectoryKind::Ad {
             list.push(AD_ACCOUNT_CONTROL.into());

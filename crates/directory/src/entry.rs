@@ -7,6 +7,9 @@ use ldap3::asn1::{StructureTag, PL};
 
 use crate::DirError;
 
+/// The attribute holding the groups an entry is a direct member of.
+pub const MEMBER_OF: &str = "memberOf";
+
 /// One entry: its DN and every attribute's values, by lower-cased name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {

@@ -4,10 +4,8 @@
 //! users' own memberOf this is the whole membership graph in one search;
 //! nested groups are followed over it (docs/decisions/0011).
 
+use crate::entry::MEMBER_OF;
 use crate::{DirEntry, DirError, Directory, DirectoryKind};
-
-/// The attribute holding the groups an entry is a direct member of.
-pub const MEMBER_OF: &str = "memberOf";
 
 impl Directory {
     /// What a group entry is: `group` on AD, `groupOfNames` or

@@ -15,7 +15,7 @@ mod tls;
 
 pub use client::{looks_like_dn, BindUser, Directory};
 pub use entry::DirEntry;
+pub use entry::MEMBER_OF;
 pub use error::{ad_data, describe, DirError};
-pub use groups::MEMBER_OF;
 pub use password::PasswordCheck;
 pub use settings::{Attributes, DirectoryKind, DirectorySettings};
